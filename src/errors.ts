@@ -1,0 +1,76 @@
+/**
+ * Typed errors. Every public function of smimekit throws only `SmimeError`
+ * subclasses for bad input; each carries a stable, kebab-case `code` that
+ * callers (and the CLI's `error CODE: message` line) can rely on.
+ *
+ * @example
+ * ```ts
+ * try { parseSst(bytes); } catch (e) {
+ *   if (e instanceof SmimeError && e.code === 'sst-bad-magic') { ... }
+ * }
+ * ```
+ */
+
+/** Extra, machine-readable facts about an error (byte offsets, limits, addresses, ...). */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+/** Base class of every error smimekit throws on purpose. */
+export class SmimeError extends Error {
+  /** Stable identifier; never renamed once published. */
+  readonly code: string;
+  /** Facts about the failure, e.g. `{ offset: 20 }` for format errors. */
+  readonly details: ErrorDetails;
+
+  constructor(code: string, message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options?.details ?? {};
+  }
+}
+
+/** Malformed or unsupported input bytes: SST, DER, PEM, PKCS#7, MIME. Codes: see docs/errors.md. */
+export class FormatError extends SmimeError {
+  /** Byte offset of the problem in the input, when known. */
+  readonly offset: number | undefined;
+
+  constructor(code: string, message: string, options?: { offset?: number; details?: ErrorDetails; cause?: unknown }) {
+    const details = options?.offset === undefined ? options?.details : { offset: options.offset, ...options?.details };
+    super(code, message, { details, cause: options?.cause });
+    this.offset = options?.offset;
+  }
+}
+
+/** A configured size / count / depth limit was exceeded (code `limit-exceeded` or a layer-specific one). */
+export class LimitError extends FormatError {}
+
+/** The caller passed an argument that cannot be used (wrong type, missing option, bad combination). */
+export class ArgumentError extends SmimeError {}
+
+/** An algorithm is unknown, unsupported here, or refused by policy. */
+export class AlgorithmError extends SmimeError {}
+
+/** A cryptographic check failed: bad signature, digest mismatch, decryption failure, key mismatch. */
+export class CryptoError extends SmimeError {}
+
+/** Certificate path validation failed; `code` is one of the trust codes in docs/trust.md. */
+export class ValidationError extends SmimeError {}
+
+/** A certificate needed for the operation is missing (sender, recipient, signer). */
+export class CertificateMissingError extends SmimeError {}
+
+/** Wrong password for a PKCS#12 file or an encrypted private key. */
+export class PasswordError extends SmimeError {}
+
+/** A directory (address book) lookup failed. */
+export class DirectoryError extends SmimeError {}
+
+/**
+ * Wraps anything that is not already a `SmimeError` (a bug, or a crash inside a
+ * dependency on hostile input) so callers still receive a typed error.
+ */
+export function asSmimeError(error: unknown, code = 'internal', context?: string): SmimeError {
+  if (error instanceof SmimeError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  return new SmimeError(code, context ? `${context}: ${text}` : text, { cause: error });
+}

@@ -1,0 +1,159 @@
+/** Byte helpers that work the same in Node and browsers (no Buffer). */
+
+import { ArgumentError, FormatError } from '../errors.js';
+
+/** Anything byte-like a caller may hand us. */
+export type BytesLike = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** A Uint8Array view of the input (no copy). */
+export function toBytes(input: BytesLike, what = 'input'): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new ArgumentError('bad-argument', `${what} must be a Uint8Array or ArrayBuffer`);
+}
+
+/** A fresh ArrayBuffer holding exactly these bytes (WebCrypto and pkijs want ArrayBuffers). */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Constant-time comparison for secrets (MACs, tags). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a[i % (a.length || 1)] ?? 0) ^ (b[i % (b.length || 1)] ?? 0);
+  return diff === 0;
+}
+
+const HEX = '0123456789abcdef';
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += HEX[b >> 4]! + HEX[b & 15]!;
+  return s;
+}
+
+export function fromHex(hex: string): Uint8Array {
+  const clean = hex.replace(/[\s:]/g, '');
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) {
+    throw new FormatError('bad-hex', 'not a hexadecimal string');
+  }
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_LOOKUP = (() => {
+  const t = new Int16Array(256).fill(-1);
+  for (let i = 0; i < B64.length; i++) t[B64.charCodeAt(i)] = i;
+  t['-'.charCodeAt(0)] = 62; // base64url
+  t['_'.charCodeAt(0)] = 63;
+  return t;
+})();
+
+/** Base64 without line breaks. */
+export function toBase64(bytes: Uint8Array): string {
+  const chunks: string[] = [];
+  let s = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    if (s.length >= 8192) {
+      chunks.push(s);
+      s = '';
+    }
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + '==';
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '=';
+  }
+  chunks.push(s);
+  return chunks.join('');
+}
+
+/** Base64 wrapped into lines of `width` characters joined by `eol` (MIME uses 76 and CRLF). */
+export function toBase64Lines(bytes: Uint8Array, width = 76, eol = '\r\n'): string {
+  const flat = toBase64(bytes);
+  const lines: string[] = [];
+  for (let i = 0; i < flat.length; i += width) lines.push(flat.slice(i, i + width));
+  return lines.join(eol);
+}
+
+/**
+ * Decodes base64 (standard or url alphabet), ignoring whitespace; any other
+ * character or impossible length is a `bad-base64` error.
+ */
+export function fromBase64(text: string): Uint8Array {
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4) + 3);
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  let padding = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+    if (c === 61 /* = */) {
+      padding++;
+      continue;
+    }
+    const v = B64_LOOKUP[c] ?? -1;
+    if (v < 0 || padding > 0) throw new FormatError('bad-base64', `invalid base64 character at position ${i}`, { offset: i });
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (acc >> bits) & 0xff;
+    }
+  }
+  if (bits >= 6 || padding > 2) throw new FormatError('bad-base64', 'truncated base64 data');
+  return out.slice(0, n);
+}
+
+const utf8Encoder = new TextEncoder();
+export function utf8(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+export function fromUtf8(bytes: Uint8Array, fatal = false): string {
+  return new TextDecoder('utf-8', { fatal }).decode(bytes);
+}
+
+/** Latin-1 view of bytes: one char per byte, reversible (used for raw-byte-preserving text handling). */
+export function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return s;
+}
+
+export function fromLatin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}

@@ -1,0 +1,47 @@
+/** Runs the CLI in-process with captured output, on the real file system. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nodeIo } from '../../src/cli/node-io.js';
+import { runCli } from '../../src/cli/run.js';
+import { fromLatin1, latin1 } from '../../src/util/bytes.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stdoutBytes: Uint8Array;
+  stderr: string;
+}
+
+export async function cli(argv: string[], stdin: Uint8Array | string = new Uint8Array()): Promise<CliResult> {
+  const out: Uint8Array[] = [];
+  let stderr = '';
+  const code = await runCli(argv, {
+    ...nodeIo,
+    stdout: (d) => out.push(typeof d === 'string' ? new TextEncoder().encode(d) : d),
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: async () => (typeof stdin === 'string' ? fromLatin1(stdin) : stdin),
+  });
+  const stdoutBytes = new Uint8Array(out.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of out) {
+    stdoutBytes.set(c, at);
+    at += c.length;
+  }
+  return { code, stdout: new TextDecoder().decode(stdoutBytes), stdoutBytes, stderr };
+}
+
+export function tempDir(prefix = 'smimekit-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The `error CODE: message` line contract: exactly one line on stderr for a non-zero exit. */
+export function errorCode(result: CliResult): string | undefined {
+  const lines = result.stderr.split('\n').filter((l) => l !== '');
+  if (lines.length !== 1) return `(${lines.length} stderr lines: ${JSON.stringify(result.stderr)})`;
+  return /^error ([a-z0-9-]+): \S/.exec(lines[0]!)?.[1];
+}
+
+export { latin1 };

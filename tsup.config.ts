@@ -1,0 +1,26 @@
+import { defineConfig } from 'tsup';
+
+const external = ['pkijs', 'asn1js', '@peculiar/webcrypto', '@peculiar/x509', 'ldapts'];
+
+export default defineConfig([
+  {
+    // The library: runtime-agnostic (Node and browsers), so no Node built-ins.
+    entry: { index: 'src/index.ts' },
+    format: ['esm'],
+    dts: true,
+    target: 'es2022',
+    platform: 'neutral',
+    sourcemap: true,
+    clean: true,
+    treeshake: true,
+    external,
+  },
+  {
+    entry: { 'cli/main': 'src/cli/main.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    external,
+  },
+]);
