@@ -7,7 +7,8 @@ export type BytesLike = Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** A Uint8Array view of the input (no copy). */
 export function toBytes(input: BytesLike, what = 'input'): Uint8Array {
-  if (input instanceof Uint8Array) return input;
+  // Subclasses (Node's Buffer) become plain views, so results compare and serialize like Uint8Arrays.
+  if (input instanceof Uint8Array) return input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   throw new ArgumentError('bad-argument', `${what} must be a Uint8Array or ArrayBuffer`);

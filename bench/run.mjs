@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: measures smimekit next to OpenSSL on the same inputs in one
+ * run and prints ratios. Not a test: numbers vary by machine; nothing asserts.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSst, describeSstEntry, encodePem, loadCertificates, parseCertificateInfo, parseSst, serializeSst } from '../dist/index.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const work = mkdtempSync(join(tmpdir(), 'smimekit-bench-'));
+
+/** Runs fn repeatedly for about `ms` milliseconds; returns mean ms per call. */
+function time(fn, ms = 1000) {
+  fn();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    fn();
+    n++;
+  }
+  return (performance.now() - start) / n;
+}
+
+/** Mean wall time of an external command (process start included), over `runs` runs. */
+function timeCommand(cmd, args, runs = 10) {
+  execFileSync(cmd, args, { stdio: 'ignore' });
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) execFileSync(cmd, args, { stdio: 'ignore' });
+  return (performance.now() - start) / runs;
+}
+
+function storeBytes() {
+  const shared = resolve(root, '..', 'shared', 'vectors', 'sst', 'certutil-generateSSTFromWU-root.sst');
+  if (existsSync(shared)) return { name: 'AuthRoot SST (507 certs, 764 KB)', bytes: new Uint8Array(readFileSync(shared)) };
+  // Without ../shared: a store of the project's own chain certificates, repeated.
+  const certs = loadCertificates(readFileSync(join(root, 'vectors/chains/root.pem'))).certificates;
+  const many = Array.from({ length: 500 }, () => certs[0]);
+  return { name: 'generated SST (500 certs)', bytes: serializeSst(createSst(many)) };
+}
+
+const rows = [];
+const { name, bytes } = storeBytes();
+const store = parseSst(bytes);
+const pemPath = join(work, 'bundle.pem');
+writeFileSync(pemPath, store.certificates.map((e) => encodePem('CERTIFICATE', e.der)).join(''));
+const p7Path = join(work, 'bundle.p7b');
+execFileSync('openssl', ['crl2pkcs7', '-nocrl', '-certfile', pemPath, '-outform', 'DER', '-out', p7Path]);
+
+const parseMs = time(() => parseSst(bytes));
+const roundMs = time(() => serializeSst(parseSst(bytes)));
+rows.push([`parseSst ${name}`, parseMs, undefined]);
+rows.push([`parseSst + serializeSst ${name}`, roundMs, undefined]);
+
+// Load every certificate of a PKCS#7 bundle and print subject + SHA-1: smimekit in-process vs `openssl pkcs7 -print_certs`.
+const p7 = new Uint8Array(readFileSync(p7Path));
+const ours = time(() => {
+  for (const der of loadCertificates(p7).certificates) parseCertificateInfo(der);
+});
+const ourDescribe = time(() => store.certificates.forEach((e, i) => describeSstEntry(e, i)));
+const openssl = timeCommand('openssl', ['pkcs7', '-inform', 'DER', '-in', p7Path, '-print_certs', '-noout']);
+rows.push([`read ${store.certificates.length} certs from PKCS#7 (subjects)`, ours, openssl]);
+rows.push([`describe ${store.certificates.length} SST entries (subjects, SHA-1, SHA-256, DER check)`, ourDescribe, undefined]);
+const opensslStart = timeCommand('openssl', ['version']);
+
+console.log(`smimekit bench — node ${process.version}, ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}`);
+console.log('operation'.padEnd(78), 'smimekit ms'.padStart(12), 'openssl ms'.padStart(12), 'ratio'.padStart(8));
+for (const [label, a, b] of rows) {
+  console.log(label.padEnd(78), a.toFixed(3).padStart(12), (b === undefined ? '-' : b.toFixed(3)).padStart(12), (b === undefined ? '-' : (a / b).toFixed(2)).padStart(8));
+}
+console.log(`\nOpenSSL figures are whole-process wall times (process start alone: ${opensslStart.toFixed(1)} ms); ratio = smimekit / openssl, < 1 means smimekit is faster.`);
+console.log('There is no OpenSSL counterpart for SST parsing (OpenSSL cannot read serialized stores).');

@@ -1,0 +1,47 @@
+/**
+ * Architecture rules from the design card: lower layers never import higher
+ * ones, and library code stays runtime-agnostic (no Node built-ins, no Buffer)
+ * outside the CLI.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/vectors.js';
+
+const LAYERS = ['util', 'sst', 'crypto', 'cms', 'mime', 'trust', 'directory', 'smime', 'cli'];
+const rank = (layer: string) => (layer === 'errors.ts' || layer === 'util' ? 0 : LAYERS.indexOf(layer));
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const src = join(repoRoot, 'src');
+const all = files(src).map((p) => ({ path: relative(src, p), text: readFileSync(p, 'utf8') }));
+
+describe('layering', () => {
+  it('no module imports a higher layer', () => {
+    const violations: string[] = [];
+    for (const f of all) {
+      const layer = f.path.split('/')[0]!;
+      if (layer === 'index.ts') continue;
+      for (const m of f.text.matchAll(/from '(\.[^']+)'/g)) {
+        const target = relative(src, join(src, f.path, '..', m[1]!)).split('/')[0]!;
+        const targetLayer = target.endsWith('.js') ? target.replace(/\.js$/, '.ts') : target;
+        if (targetLayer === 'index.ts') violations.push(`${f.path} imports the package root`);
+        else if (rank(targetLayer) > rank(layer)) violations.push(`${f.path} (${layer}) imports ${m[1]} (${targetLayer})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('library code outside src/cli uses no Node built-ins and no Buffer', () => {
+    const offenders = all
+      .filter((f) => !f.path.startsWith('cli/'))
+      .filter((f) => /from 'node:|require\(|\bBuffer\./.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
+      .map((f) => f.path);
+    expect(offenders).toEqual([]);
+  });
+});
