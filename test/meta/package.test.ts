@@ -1,0 +1,30 @@
+/** The published shape: `import { parseSst } from 'smimekit'` resolves through the exports map to the built files. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/vectors.js';
+
+describe('package', () => {
+  beforeAll(() => {
+    if (!existsSync(join(repoRoot, 'dist', 'index.js'))) execFileSync('npx', ['tsup'], { cwd: repoRoot, stdio: 'ignore' });
+  });
+
+  it('resolves by name with types and named exports', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "import { parseSst, serializeSst, SmimeError } from 'smimekit'; console.log(typeof parseSst, typeof serializeSst, new SmimeError('x','y').code)"],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('function function x');
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    expect(existsSync(join(repoRoot, pkg.exports['.'].types))).toBe(true);
+    expect(existsSync(join(repoRoot, pkg.bin.smimekit))).toBe(true);
+    expect(readFileSync(join(repoRoot, pkg.bin.smimekit), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+
+  it('the library bundle imports no Node built-ins (it must run in browsers)', () => {
+    const bundle = readFileSync(join(repoRoot, 'dist', 'index.js'), 'utf8');
+    expect(bundle).not.toMatch(/from ['"]node:|require\(['"]/);
+  });
+});
