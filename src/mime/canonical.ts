@@ -1,0 +1,118 @@
+/**
+ * Canonical form for signing (RFC 8551 §3.1): CRLF line endings and bodies
+ * that survive 7-bit transports unchanged. Signing the canonical form is what
+ * keeps signatures valid after relays touch the message.
+ */
+import { concatBytes, fromLatin1, latin1 } from '../util/bytes.js';
+import { bodyBytes, decodedBody, parseMime, type MimeEntity } from './entity.js';
+import type { MimeHeader } from './headers.js';
+import { encodeBase64Body, encodeQuotedPrintable } from './transfer-encoding.js';
+
+/** Bare LF → CRLF (existing CRLF kept). Returns the input itself when already canonical. */
+export function toCrlf(bytes: Uint8Array): Uint8Array {
+  let bare = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && (i === 0 || bytes[i - 1] !== 0x0d)) bare++;
+  if (bare === 0) return bytes;
+  const out = new Uint8Array(bytes.length + bare);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c === 0x0a && (i === 0 || bytes[i - 1] !== 0x0d)) out[n++] = 0x0d;
+    out[n++] = c;
+  }
+  return out;
+}
+
+/** True when every byte is 7-bit, there is no NUL or bare CR, and no line exceeds 998 octets (RFC 5322 §2.1.1). */
+export function isSevenBitSafe(bytes: Uint8Array): boolean {
+  let lineLength = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x80 || c === 0) return false;
+    if (c === 0x0d && bytes[i + 1] !== 0x0a) return false;
+    if (c === 0x0a) lineLength = 0;
+    else if (c !== 0x0d && ++lineLength > 998) return false;
+  }
+  return true;
+}
+
+/** Serializes header fields (name, value) with CRLF; values must already be RFC 5322-safe. */
+export function formatHeaders(fields: ReadonlyArray<readonly [string, string]>): string {
+  return fields.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+}
+
+function rawHeaderText(h: MimeHeader): string {
+  return latin1(toCrlf(h.raw)).replace(/\r\n$/, '') + '\r\n';
+}
+
+const TEXTUAL = /^(text\/|message\/|application\/(?:json|xml|x-sh)\b)/;
+
+/**
+ * Makes one entity safe to sign: CRLF everywhere, and any body that is not
+ * 7-bit safe re-encoded (quoted-printable for text, base64 otherwise) with its
+ * Content-Transfer-Encoding header rewritten. Multiparts are processed part by
+ * part with their boundaries kept. Already-safe entities come back byte-identical
+ * (apart from LF → CRLF).
+ */
+export function canonicalizeEntity(input: Uint8Array): Uint8Array {
+  const crlf = toCrlf(input);
+  const entity = parseMime(crlf);
+  return rebuild(entity);
+}
+
+function rebuild(e: MimeEntity): Uint8Array {
+  const body = bodyBytes(e);
+  const headerText = e.source.subarray(e.start, e.bodyStart);
+  if (e.children.length > 0) {
+    if (isSevenBitSafe(body)) return e.source.subarray(e.start, e.end);
+    // Re-encode parts, keep preamble/epilogue and delimiters byte for byte.
+    const pieces: Uint8Array[] = [headerText];
+    let cursor = e.bodyStart;
+    for (const child of e.children) {
+      pieces.push(e.source.subarray(cursor, child.start), rebuild(child));
+      cursor = child.end;
+    }
+    pieces.push(e.source.subarray(cursor, e.end));
+    return concatBytes(...pieces);
+  }
+  if (isSevenBitSafe(body)) return e.source.subarray(e.start, e.end);
+  const decoded = decodedBody(e);
+  const useQp = TEXTUAL.test(e.contentType.mediaType) && !decoded.includes(0);
+  const encoded = useQp ? encodeQuotedPrintable(toCrlf(decoded)) : encodeBase64Body(decoded) + '\r\n';
+  const headers = e.headers.filter((h) => h.name.toLowerCase() !== 'content-transfer-encoding').map(rawHeaderText).join('');
+  return concatBytes(fromLatin1(`${headers}Content-Transfer-Encoding: ${useQp ? 'quoted-printable' : 'base64'}\r\n\r\n`), fromLatin1(encoded));
+}
+
+/** An RFC 5322 message split into the outer (transport) headers and the body entity (Content-* headers + body). */
+export interface SplitMessage {
+  /** Headers that stay outside the S/MIME layer (From, To, Subject, Date, Message-ID, MIME-Version, ...), raw. */
+  outerHeaders: MimeHeader[];
+  /** The body entity in CRLF form: Content-* headers, blank line, body. */
+  inner: Uint8Array;
+}
+
+/**
+ * Splits a whole message: `Content-*` headers move into the inner entity that
+ * gets signed or encrypted; everything else stays outside. A message without
+ * Content-Type gets `text/plain; charset=us-ascii` inside, as RFC 2045 implies.
+ */
+export function splitMessage(input: Uint8Array): SplitMessage {
+  const crlf = toCrlf(input);
+  const e = parseMime(crlf);
+  const outerHeaders = e.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-'));
+  const contentHeaders = e.headers.filter((h) => h.name.toLowerCase().startsWith('content-'));
+  const head = contentHeaders.length > 0 ? contentHeaders.map(rawHeaderText).join('') : 'Content-Type: text/plain; charset=us-ascii\r\n';
+  return { outerHeaders, inner: concatBytes(fromLatin1(`${head}\r\n`), crlf.subarray(e.bodyStart)) };
+}
+
+/** True when the bytes begin with header fields that make them a whole message rather than a bare entity. */
+export function looksLikeMessage(e: MimeEntity): boolean {
+  return e.headers.some((h) => /^(from|to|subject|date|message-id|cc|sender)$/i.test(h.name));
+}
+
+/** Joins outer headers and a new body entity (which brings its own Content-* headers). */
+export function joinMessage(outerHeaders: readonly MimeHeader[], entity: Uint8Array): Uint8Array {
+  const head = outerHeaders.map(rawHeaderText).join('');
+  const hasMimeVersion = outerHeaders.some((h) => h.name.toLowerCase() === 'mime-version');
+  return concatBytes(fromLatin1(head + (hasMimeVersion ? '' : 'MIME-Version: 1.0\r\n')), entity);
+}

@@ -1,0 +1,152 @@
+/**
+ * A MIME entity tree that keeps the original bytes: every entity knows its
+ * exact byte range in the source, so signed parts are hashed as received,
+ * never re-serialized.
+ */
+import { FormatError, LimitError } from '../errors.js';
+import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
+import { getHeader, parseContentType, parseHeaderBlock, type ContentType, type MimeHeader } from './headers.js';
+import { decodeTransferEncoding } from './transfer-encoding.js';
+
+export interface MimeEntity {
+  /** The buffer all offsets refer to. */
+  source: Uint8Array;
+  /** Offset of the first header byte. */
+  start: number;
+  /** Offset of the first body byte (after the blank line). Equals `start` … if the entity has no header section. */
+  bodyStart: number;
+  /** Offset after the last byte of the entity (the line break before a boundary delimiter excluded). */
+  end: number;
+  headers: MimeHeader[];
+  contentType: ContentType;
+  /** Parts of a multipart entity, in order; empty otherwise. */
+  children: MimeEntity[];
+  /** Nesting depth (0 = the message). */
+  depth: number;
+}
+
+export interface MimeParseOptions {
+  /** Deepest multipart nesting accepted (default 32). */
+  maxDepth?: number;
+  /** Most parts accepted in the whole tree (default 10 000). */
+  maxParts?: number;
+}
+
+/** The entity's exact bytes (headers, blank line and body). */
+export function entityBytes(e: MimeEntity): Uint8Array {
+  return e.source.subarray(e.start, e.end);
+}
+
+/** The entity's raw body bytes (still transfer-encoded). */
+export function bodyBytes(e: MimeEntity): Uint8Array {
+  return e.source.subarray(e.bodyStart, e.end);
+}
+
+/** The entity's body with its Content-Transfer-Encoding removed. */
+export function decodedBody(e: MimeEntity): Uint8Array {
+  return decodeTransferEncoding(bodyBytes(e), getHeader(e.headers, 'content-transfer-encoding'));
+}
+
+export function header(e: MimeEntity, name: string): string | undefined {
+  return getHeader(e.headers, name);
+}
+
+/** Finds the end of the header section: returns [headerEnd, bodyStart] or undefined when there is no blank line. */
+function splitHeaders(src: Uint8Array, start: number, end: number): [number, number] | undefined {
+  // An entity that starts with a blank line has no headers (RFC 2045 allows it; RFC 4134 §4.8 does it).
+  if (src[start] === 0x0a) return [start, start + 1];
+  if (src[start] === 0x0d && src[start + 1] === 0x0a) return [start, start + 2];
+  for (let i = start; i < end; i++) {
+    if (src[i] !== 0x0a) continue;
+    if (src[i + 1] === 0x0a && i + 1 < end) return [i + 1, i + 2];
+    if (src[i + 1] === 0x0d && src[i + 2] === 0x0a && i + 2 < end) return [i + 1, i + 3];
+  }
+  return undefined;
+}
+
+function indexOf(src: Uint8Array, needle: Uint8Array, from: number, end: number): number {
+  const first = needle[0]!;
+  outer: for (let i = src.indexOf(first, from); i >= 0 && i + needle.length <= end; i = src.indexOf(first, i + 1)) {
+    for (let j = 1; j < needle.length; j++) if (src[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+interface Delimiter {
+  /** Start of the line break before the delimiter (that line break belongs to the delimiter). */
+  before: number;
+  /** Offset after the delimiter line, including its line break. */
+  after: number;
+  close: boolean;
+}
+
+/** Delimiter lines `--boundary` / `--boundary--` inside [from, end), each at the start of a line. */
+function findDelimiters(src: Uint8Array, boundary: string, from: number, end: number): Delimiter[] {
+  const needle = Uint8Array.from(`--${boundary}`, (c) => c.charCodeAt(0) & 0xff);
+  const out: Delimiter[] = [];
+  let pos = from;
+  for (;;) {
+    const at = indexOf(src, needle, pos, end);
+    if (at < 0) break;
+    pos = at + needle.length;
+    if (at !== from && src[at - 1] !== 0x0a) continue;
+    let i = at + needle.length;
+    const close = src[i] === 0x2d && src[i + 1] === 0x2d;
+    if (close) i += 2;
+    while (i < end && (src[i] === 0x20 || src[i] === 0x09)) i++; // transport padding
+    if (i < end && src[i] === 0x0d) i++;
+    if (i < end && src[i] !== 0x0a) continue; // boundary text followed by more text: not a delimiter
+    const after = i < end ? i + 1 : end;
+    let before = at;
+    if (before > from && src[before - 1] === 0x0a) before--;
+    if (before > from && src[before - 1] === 0x0d) before--;
+    out.push({ before, after, close });
+    if (close) break;
+  }
+  return out;
+}
+
+function parseEntity(src: Uint8Array, start: number, end: number, depth: number, opts: Required<MimeParseOptions>, count: { parts: number }): MimeEntity {
+  if (depth > opts.maxDepth) throw new LimitError('mime-limit-exceeded', `MIME nesting deeper than ${opts.maxDepth} levels`, { offset: start });
+  if (++count.parts > opts.maxParts) throw new LimitError('mime-limit-exceeded', `more than ${opts.maxParts} MIME parts`, { offset: start });
+  const split = splitHeaders(src, start, end);
+  const [headerEnd, bodyStart] = split ?? [end, end];
+  const headers = parseHeaderBlock(src.subarray(start, headerEnd));
+  const contentType = parseContentType(getHeader(headers, 'content-type'));
+  const entity: MimeEntity = { source: src, start, bodyStart, end, headers, contentType, children: [], depth };
+  const boundary = contentType.params.boundary;
+  if (contentType.type === 'multipart' && boundary) {
+    const delims = findDelimiters(src, boundary, bodyStart, end);
+    for (let i = 0; i < delims.length && !delims[i]!.close; i++) {
+      const open = delims[i]!;
+      // A missing close delimiter: the last part runs to the end of the entity.
+      const partEnd = delims[i + 1]?.before ?? end;
+      entity.children.push(parseEntity(src, open.after, Math.max(open.after, partEnd), depth + 1, opts, count));
+    }
+  }
+  return entity;
+}
+
+/**
+ * Parses a MIME message or entity from its raw bytes (CRLF or LF line endings).
+ *
+ * @throws {LimitError} `mime-limit-exceeded`
+ * @example
+ * ```ts
+ * const message = parseMime(await readFile('mail.eml'));
+ * console.log(message.contentType.mediaType, message.children.length);
+ * ```
+ */
+export function parseMime(input: BytesLike | string, options: MimeParseOptions = {}): MimeEntity {
+  const src = typeof input === 'string' ? utf8(input) : toBytes(input, 'MIME message');
+  if (src.length === 0) throw new FormatError('malformed-mime', 'the message is empty');
+  const opts = { maxDepth: options.maxDepth ?? 32, maxParts: options.maxParts ?? 10_000 };
+  return parseEntity(src, 0, src.length, 0, opts, { parts: 0 });
+}
+
+/** Depth-first walk over an entity tree (the entity itself first). */
+export function* walkEntities(root: MimeEntity): Generator<MimeEntity> {
+  yield root;
+  for (const c of root.children) yield* walkEntities(c);
+}
