@@ -1,0 +1,111 @@
+/**
+ * AES-CBC, AES-GCM and AES key wrap through WebCrypto. WebCrypto's AES-CBC
+ * always adds and checks PKCS#7 padding; failures become `decryption-failed`.
+ */
+import { getSubtle } from '../engine.js';
+import { ArgumentError, CryptoError } from '../../errors.js';
+import { toArrayBuffer } from '../../util/bytes.js';
+
+function checkAesKey(key: Uint8Array): void {
+  if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
+    throw new ArgumentError('bad-key-length', `AES keys are 16, 24 or 32 bytes, not ${key.length}`);
+  }
+}
+
+async function importAes(key: Uint8Array, name: 'AES-CBC' | 'AES-GCM' | 'AES-KW', usages: KeyUsage[]): Promise<CryptoKey> {
+  checkAesKey(key);
+  return getSubtle().importKey('raw', toArrayBuffer(key), { name }, false, usages);
+}
+
+/** AES-CBC encryption with PKCS#7 padding. */
+export async function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+  if (iv.length !== 16) throw new ArgumentError('bad-iv', `AES-CBC IV must be 16 bytes, not ${iv.length}`);
+  const k = await importAes(key, 'AES-CBC', ['encrypt']);
+  return new Uint8Array(await getSubtle().encrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(plaintext)));
+}
+
+/** AES-CBC decryption; bad padding (wrong key, corrupted data) is `decryption-failed`. */
+export async function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+  if (iv.length !== 16) throw new ArgumentError('bad-iv', `AES-CBC IV must be 16 bytes, not ${iv.length}`);
+  if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
+    throw new CryptoError('decryption-failed', 'decryption failed: ciphertext length is not a multiple of 16');
+  }
+  const k = await importAes(key, 'AES-CBC', ['decrypt']);
+  try {
+    return new Uint8Array(await getSubtle().decrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(ciphertext)));
+  } catch (e) {
+    throw new CryptoError('decryption-failed', 'decryption failed: bad padding (wrong key or corrupted data)', { cause: e });
+  }
+}
+
+/** Options of AES-GCM (RFC 5084: 12-byte nonce by default, tag 12..16 bytes). */
+export interface AesGcmOptions {
+  /** Additional authenticated data (AuthEnvelopedData: DER of the authAttrs). */
+  aad?: Uint8Array;
+  /** Tag length in bytes; default 16. */
+  tagLength?: number;
+}
+
+function gcmParams(iv: Uint8Array, options: AesGcmOptions | undefined): AesGcmParams {
+  const tagLength = options?.tagLength ?? 16;
+  if (![4, 8, 12, 13, 14, 15, 16].includes(tagLength)) throw new ArgumentError('bad-argument', `invalid AES-GCM tag length ${tagLength}`);
+  if (iv.length === 0) throw new ArgumentError('bad-iv', 'AES-GCM nonce must not be empty');
+  const params: AesGcmParams = { name: 'AES-GCM', iv: toArrayBuffer(iv), tagLength: tagLength * 8 };
+  if (options?.aad) params.additionalData = toArrayBuffer(options.aad);
+  return params;
+}
+
+/** AES-GCM encryption; returns ciphertext and tag separately (CMS stores the tag in its own field). */
+export async function aesGcmEncrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  options?: AesGcmOptions,
+): Promise<{ ciphertext: Uint8Array; tag: Uint8Array }> {
+  const k = await importAes(key, 'AES-GCM', ['encrypt']);
+  const out = new Uint8Array(await getSubtle().encrypt(gcmParams(iv, options), k, toArrayBuffer(plaintext)));
+  const tagLength = options?.tagLength ?? 16;
+  return { ciphertext: out.slice(0, out.length - tagLength), tag: out.slice(out.length - tagLength) };
+}
+
+/** AES-GCM decryption; a tag mismatch is `decryption-failed` and no plaintext is returned. */
+export async function aesGcmDecrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  ciphertext: Uint8Array,
+  tag: Uint8Array,
+  options?: Omit<AesGcmOptions, 'tagLength'>,
+): Promise<Uint8Array> {
+  const k = await importAes(key, 'AES-GCM', ['decrypt']);
+  const joined = new Uint8Array(ciphertext.length + tag.length);
+  joined.set(ciphertext);
+  joined.set(tag, ciphertext.length);
+  try {
+    return new Uint8Array(await getSubtle().decrypt(gcmParams(iv, { ...options, tagLength: tag.length }), k, toArrayBuffer(joined)));
+  } catch (e) {
+    throw new CryptoError('decryption-failed', 'decryption failed: authentication tag mismatch', { cause: e });
+  }
+}
+
+/** AES key wrap (RFC 3394) of a key (multiple of 8 bytes, at least 16). */
+export async function aesKeyWrap(kek: Uint8Array, keyData: Uint8Array): Promise<Uint8Array> {
+  if (keyData.length < 16 || keyData.length % 8 !== 0) throw new ArgumentError('bad-argument', 'AES key wrap input must be a multiple of 8 bytes, at least 16');
+  const subtle = getSubtle();
+  const wrapping = await importAes(kek, 'AES-KW', ['wrapKey']);
+  // WebCrypto only wraps CryptoKeys; an extractable HMAC key carries arbitrary bytes.
+  const inner = await subtle.importKey('raw', toArrayBuffer(keyData), { name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
+  return new Uint8Array(await subtle.wrapKey('raw', inner, wrapping, 'AES-KW'));
+}
+
+/** AES key unwrap (RFC 3394); an integrity-check failure is `decryption-failed`. */
+export async function aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Promise<Uint8Array> {
+  if (wrapped.length < 24 || wrapped.length % 8 !== 0) throw new CryptoError('decryption-failed', 'decryption failed: bad wrapped key length');
+  const subtle = getSubtle();
+  const unwrapping = await importAes(kek, 'AES-KW', ['unwrapKey']);
+  try {
+    const key = await subtle.unwrapKey('raw', toArrayBuffer(wrapped), unwrapping, 'AES-KW', { name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
+    return new Uint8Array(await subtle.exportKey('raw', key));
+  } catch (e) {
+    throw new CryptoError('decryption-failed', 'decryption failed: key unwrap integrity check failed', { cause: e });
+  }
+}

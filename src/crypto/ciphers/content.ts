@@ -1,0 +1,72 @@
+/**
+ * Content-encryption algorithms by AlgorithmIdentifier, for the CMS layer:
+ * the CEK length a cipher needs (the `expectedLength` of RSA implicit
+ * rejection) and decryption of legacy and current CBC ciphers.
+ */
+import { AlgorithmError, FormatError, SmimeError } from '../../errors.js';
+import { OID, decryptCbcByOid, derAlgorithm, derOctets, derParse, derSequence, derSmallInt, parseRc2CbcParameters } from '../keys.js';
+import type { DerNode } from '../keys.js';
+
+/** AES-GCM OIDs (RFC 5084). */
+export const AES_GCM_OIDS: Readonly<Record<string, number>> = {
+  '2.16.840.1.101.3.4.1.6': 16,
+  '2.16.840.1.101.3.4.1.26': 24,
+  '2.16.840.1.101.3.4.1.46': 32,
+};
+
+const CBC_KEY_LENGTHS: Readonly<Record<string, number>> = {
+  [OID.aes128Cbc]: 16,
+  [OID.aes192Cbc]: 24,
+  [OID.aes256Cbc]: 32,
+  [OID.desEde3Cbc]: 24,
+  [OID.desCbc]: 8,
+};
+
+function algorithm(alg: Uint8Array | DerNode): { oid: string; params: DerNode | undefined } {
+  try {
+    return derAlgorithm(alg instanceof Uint8Array ? derParse(alg) : alg);
+  } catch (e) {
+    if (e instanceof SmimeError) throw e;
+    throw new FormatError('malformed-der', 'bad AlgorithmIdentifier', { cause: e });
+  }
+}
+
+/**
+ * Length in bytes of the content-encryption key for an AlgorithmIdentifier
+ * (DER or parsed): AES-CBC/GCM, 3DES, DES, and RC2 (from its effective key
+ * bits: RC2-40 → 5, RC2-64 → 8, RC2-128 → 16 bytes).
+ */
+export function contentKeyLength(alg: Uint8Array | DerNode): number {
+  const { oid, params } = algorithm(alg);
+  const fixed = CBC_KEY_LENGTHS[oid] ?? AES_GCM_OIDS[oid];
+  if (fixed !== undefined) return fixed;
+  if (oid === OID.rc2Cbc) {
+    const { effectiveBits } = parseRc2CbcParameters(params);
+    return Math.ceil(effectiveBits / 8);
+  }
+  throw new AlgorithmError('unsupported-algorithm', `unsupported content-encryption algorithm ${oid}`, { details: { algorithm: oid } });
+}
+
+/**
+ * Decrypts CBC content (AES-128/192/256-CBC, DES-EDE3-CBC, DES-CBC, RC2-CBC)
+ * given the content-encryption AlgorithmIdentifier. Bad padding is CryptoError
+ * `decryption-failed`; unknown algorithms are `unsupported-algorithm`.
+ */
+export async function decryptContent(alg: Uint8Array | DerNode, key: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+  const { oid, params } = algorithm(alg);
+  if (AES_GCM_OIDS[oid] !== undefined) {
+    throw new AlgorithmError('unsupported-algorithm', 'AES-GCM content needs the authentication tag: use aesGcmDecrypt with parseGcmParameters');
+  }
+  return decryptCbcByOid(oid, params, key, ciphertext);
+}
+
+/** `GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen INTEGER DEFAULT 12 }` (RFC 5084). */
+export function parseGcmParameters(alg: Uint8Array | DerNode): { nonce: Uint8Array; tagLength: number } {
+  const { oid, params } = algorithm(alg);
+  if (AES_GCM_OIDS[oid] === undefined) throw new AlgorithmError('unsupported-algorithm', `not an AES-GCM algorithm: ${oid}`);
+  const kids = derSequence(params, 'GCMParameters', 1);
+  const nonce = derOctets(kids[0], 'aes-nonce');
+  const tagLength = kids[1] ? derSmallInt(kids[1], 'aes-ICVlen') : 12;
+  if (nonce.length === 0 || ![12, 13, 14, 15, 16].includes(tagLength)) throw new FormatError('bad-gcm-parameters', 'invalid AES-GCM parameters');
+  return { nonce, tagLength };
+}
