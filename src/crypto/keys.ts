@@ -7,6 +7,7 @@
 import { AlgorithmError, ArgumentError, CryptoError, FormatError, PasswordError, SmimeError } from '../errors.js';
 import { bytesEqual, concatBytes, fromBase64, latin1, toBytes, utf8 } from '../util/bytes.js';
 import { childrenOf, decodeOid, encodeOid, readNode, readRoot } from '../util/der.js';
+import { decodePem, looksLikePem } from '../util/pem.js';
 import type { DerNode as UtilDerNode } from '../util/der.js';
 import type { BytesLike } from '../util/bytes.js';
 import { getSubtle } from './engine.js';
@@ -182,40 +183,6 @@ export function derEncodeInt(value: bigint | number): Uint8Array {
   } while (v > 0n);
   if (bytes[0]! & 0x80) bytes.unshift(0);
   return derEncode(0x02, Uint8Array.from(bytes));
-}
-
-// ---------------------------------------------------------------------------
-// PEM
-
-/** One PEM block. */
-export interface PemBlock {
-  label: string;
-  headers: Record<string, string>;
-  der: Uint8Array;
-}
-
-/** True when the bytes look like PEM text (an armour line near the start). */
-export function looksLikePem(bytes: Uint8Array): boolean {
-  const head = latin1(bytes.subarray(0, Math.min(bytes.length, 65536)));
-  return /-----BEGIN [A-Z0-9 #]+-----/.test(head);
-}
-
-/** Every PEM block of a text (RFC 7468, plus RFC 1421 headers such as `Proc-Type`). */
-export function pemDecodeAll(input: Uint8Array | string): PemBlock[] {
-  const text = typeof input === 'string' ? input : latin1(input);
-  const out: PemBlock[] = [];
-  const re = /-----BEGIN ([A-Z0-9 #]+)-----([\s\S]*?)-----END \1-----/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const headers: Record<string, string> = {};
-    const body: string[] = [];
-    for (const line of m[2]!.split(/\r?\n|\r/)) {
-      const h = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-      if (h && body.length === 0) headers[h[1]!] = h[2]!;
-      else if (line.trim() !== '') body.push(line);
-    }
-    out.push({ label: m[1]!, headers, der: fromBase64(body.join('')) });
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -710,7 +677,7 @@ export async function loadPrivateKey(input: BytesLike, password?: string): Promi
   const bytes = toBytes(input, 'private key');
   try {
     if (!looksLikePem(bytes)) return await loadDer(bytes, password);
-    const blocks = pemDecodeAll(bytes);
+    const blocks = decodePem(bytes);
     const ecParams = blocks.find((b) => b.label === 'EC PARAMETERS');
     for (const block of blocks) {
       switch (block.label) {

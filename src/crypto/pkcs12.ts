@@ -22,12 +22,11 @@ import {
   derSequence,
   derSet,
   derSmallInt,
-  looksLikePem,
   pbeDecrypt,
   pbePassword,
-  pemDecodeAll,
 } from './keys.js';
 import type { DerNode, PbePassword } from './keys.js';
+import { decodePem, looksLikePem } from '../util/pem.js';
 
 const P12 = {
   data: '1.2.840.113549.1.7.1',
@@ -220,7 +219,7 @@ async function computeMac(macData: DerNode[], authSafe: Uint8Array, pw: PbePassw
 /** DER bytes of a PKCS#12 input that may be PEM-armoured (`-----BEGIN PKCS12-----`, gpgsm). */
 function pfxDer(bytes: Uint8Array): Uint8Array {
   if (!looksLikePem(bytes)) return bytes;
-  const block = pemDecodeAll(bytes).find((b) => b.label === 'PKCS12' || b.label === 'PKCS #12' || b.label === 'PFX');
+  const block = decodePem(bytes).find((b) => b.label === 'PKCS12' || b.label === 'PKCS #12' || b.label === 'PFX');
   if (!block) throw new FormatError('bad-pkcs12', 'no PKCS12 block in the PEM input');
   return block.der;
 }

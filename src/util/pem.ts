@@ -7,6 +7,8 @@ export interface PemBlock {
   label: string;
   /** Decoded DER bytes. */
   der: Uint8Array;
+  /** RFC 1421 headers before the base64 (e.g. `Proc-Type` of legacy encrypted keys); usually empty. */
+  headers: Record<string, string>;
   /** Offset of the `-----BEGIN` line in the text. */
   offset: number;
 }
@@ -15,8 +17,8 @@ const BLOCK = /-----BEGIN ([A-Z0-9 #/_.-]+)-----([\s\S]*?)-----END ([A-Z0-9 #/_.
 
 /** True when the bytes look like PEM text (a BEGIN line near the start). */
 export function looksLikePem(bytes: Uint8Array): boolean {
-  const head = latin1(bytes.subarray(0, 4096));
-  return head.includes('-----BEGIN ');
+  // Explanatory text may precede the first block (RFC 7468 §5.2), so look well past the start.
+  return latin1(bytes.subarray(0, 65536)).includes('-----BEGIN ');
 }
 
 /** All PEM blocks in a text, in order. Explanatory text between blocks is ignored (RFC 7468 §2). */
@@ -28,12 +30,12 @@ export function decodePem(input: string | Uint8Array): PemBlock[] {
     if (begin !== end) {
       throw new FormatError('malformed-pem', `PEM block "BEGIN ${begin}" ends with "END ${end}"`, { offset: m.index });
     }
-    // Headers (Proc-Type etc., RFC 1421) are not supported: encrypted legacy PEM needs the key loader.
-    const lines = body!.split(/\r?\n/).filter((l) => l.trim() !== '');
-    if (lines.some((l) => l.includes(':'))) {
-      throw new FormatError('unsupported-format', `PEM block "${begin}" has RFC 1421 headers (legacy encrypted PEM), which are not supported`, {
-        offset: m.index,
-      });
+    const headers: Record<string, string> = {};
+    const lines: string[] = [];
+    for (const line of body!.split(/\r?\n|\r/)) {
+      const h = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+      if (h && lines.length === 0) headers[h[1]!] = h[2]!;
+      else if (line.trim() !== '') lines.push(line);
     }
     let der: Uint8Array;
     try {
@@ -41,7 +43,7 @@ export function decodePem(input: string | Uint8Array): PemBlock[] {
     } catch (e) {
       throw new FormatError('malformed-pem', `PEM block "${begin}" does not contain valid base64`, { offset: m.index, cause: e });
     }
-    out.push({ label: begin!, der, offset: m.index! });
+    out.push({ label: begin!, der, headers, offset: m.index! });
   }
   if (out.length === 0 && text.includes('-----BEGIN ')) {
     throw new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');

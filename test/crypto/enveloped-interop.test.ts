@@ -1,3 +1,4 @@
+import { decodePem } from '../../src/util/pem.js';
 /**
  * End-to-end use of the primitives on real EnvelopedData (RFC 4134, pyca,
  * Thunderbird/OpenSSL): key transport with PKCS#1 v1.5 implicit rejection or
@@ -23,7 +24,6 @@ import {
   derSequence,
   derSet,
   loadPrivateKey,
-  pemDecodeAll,
 } from '../../src/crypto/keys.js';
 import { parseOaepParams, rsaOaepDecrypt, rsaPkcs1v15DecryptImplicit } from '../../src/crypto/rsa.js';
 import { SmimeError } from '../../src/errors.js';
@@ -113,7 +113,7 @@ describeVectors('EnvelopedData from the shared vectors, decrypted with the crypt
       'enveloped-rsa-oaep.pem': 'Hello, world!',
     };
     for (const [f, text] of Object.entries(expected)) {
-      const der = pemDecodeAll(readShared('cryptography', 'pkcs7', f))[0]!.der;
+      const der = decodePem(readShared('cryptography', 'pkcs7', f))[0]!.der;
       expect(new TextDecoder().decode(await decryptWith(der, key.pkcs8)), f).toBe(text);
     }
   });

@@ -1,3 +1,4 @@
+import { decodePem } from '../../src/util/pem.js';
 import { generateKeyPairSync, randomBytes as nodeRandom } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,6 @@ import {
   derParse,
   keyMatchesCertificate,
   loadPrivateKey,
-  pemDecodeAll,
 } from '../../src/crypto/keys.js';
 import { AlgorithmError, PasswordError, SmimeError } from '../../src/errors.js';
 import { bytesEqual, toHex } from '../../src/util/bytes.js';
@@ -113,7 +113,7 @@ describe('loadPrivateKey: encodings', () => {
     const text = new TextDecoder().decode(readFixture('rsa.crt')) + new TextDecoder().decode(readFixture('rsa.key'));
     const k = await loadPrivateKey(u8(text));
     expect(k.type).toBe('rsa');
-    expect(pemDecodeAll(text).map((b) => b.label)).toEqual(['CERTIFICATE', 'PRIVATE KEY']);
+    expect(decodePem(text).map((b) => b.label)).toEqual(['CERTIFICATE', 'PRIVATE KEY']);
   });
 });
 
@@ -191,7 +191,7 @@ describeVectors('loadPrivateKey: shared vectors', () => {
     for (const f of ['smrsa1.pem', 'smrsa2.pem', 'smrsa3.pem', 'smec1.pem', 'smec3.pem']) {
       const pem = readShared('openssl', 'smime-certs', f);
       const key = await loadPrivateKey(pem);
-      const cert = pemDecodeAll(pem).find((b) => b.label === 'CERTIFICATE')!.der;
+      const cert = decodePem(pem).find((b) => b.label === 'CERTIFICATE')!.der;
       expect(await keyMatchesCertificate(key, cert), f).toBe(true);
     }
     for (const f of ['smdsa1.pem', 'smdsa2.pem', 'smdsa3.pem', 'smdh.pem', 'smec2.pem' /* sect283k1 */]) {
@@ -229,19 +229,19 @@ describeVectors('loadPrivateKey: shared vectors', () => {
       expect(key.type).toBe('rsa');
     }
     const ca = await loadPrivateKey(readShared('cryptography', 'x509-custom-ca', 'rsa_key.pem'));
-    const caCert = pemDecodeAll(readShared('cryptography', 'x509-custom-ca', 'rsa_ca.pem'))[0]!.der;
+    const caCert = decodePem(readShared('cryptography', 'x509-custom-ca', 'rsa_ca.pem'))[0]!.der;
     expect(await keyMatchesCertificate(ca, caCert)).toBe(true);
     const bc = await loadPrivateKey(readShared('bouncycastle', 'bc-java-mail-smime', 'key.pem'));
-    const bcCert = pemDecodeAll(readShared('bouncycastle', 'bc-java-mail-smime', 'cert.pem'))[0]!.der;
+    const bcCert = decodePem(readShared('bouncycastle', 'bc-java-mail-smime', 'cert.pem'))[0]!.der;
     expect(await keyMatchesCertificate(bc, bcCert)).toBe(true);
   });
 
   it('RFC 9216 Alice: PEM with certificate followed by PKCS#8 key', async () => {
     const pem = readShared('rfc9216', 'alice@smime.example.sig.pem');
     const key = await loadPrivateKey(pem);
-    expect(await keyMatchesCertificate(key, pemDecodeAll(pem)[0]!.der)).toBe(true);
+    expect(await keyMatchesCertificate(key, decodePem(pem)[0]!.der)).toBe(true);
     // Her PKCS#8 carries a [0] attribute (RFC 9216 §4), which normalization drops.
-    const original = pemDecodeAll(pem).find((b) => b.label === 'PRIVATE KEY')!.der;
+    const original = decodePem(pem).find((b) => b.label === 'PRIVATE KEY')!.der;
     expect(bytesEqual(key.pkcs8, original)).toBe(false);
     expect(bytesEqual(key.pkcs8.subarray(4, 1217), original.subarray(4, 1217))).toBe(true);
   });

@@ -1,3 +1,4 @@
+import { decodePem } from '../../src/util/pem.js';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../src/crypto/identity.js';
@@ -12,7 +13,6 @@ import {
   derSeq,
   keyMatchesCertificate,
   loadPrivateKey,
-  pemDecodeAll,
 } from '../../src/crypto/keys.js';
 import { parsePkcs12 } from '../../src/crypto/pkcs12.js';
 import { PasswordError, SmimeError } from '../../src/errors.js';
@@ -223,7 +223,7 @@ describeVectors('loadIdentity: shared vectors', () => {
   });
 
   it('Thunderbird/NSS PKCS#12: PBES2/AES with HMAC-SHA-256 MAC, and legacy 3DES', async () => {
-    const testCa = pemDecodeAll(readShared('thunderbird', 'smime', 'TestCA.pem'))[0]!.der;
+    const testCa = decodePem(readShared('thunderbird', 'smime', 'TestCA.pem'))[0]!.der;
     for (const name of ['Alice', 'Bob', 'Dave', 'Eve']) {
       const id = await loadIdentity(readShared('thunderbird', 'smime', `${name}.p12`), 'nss');
       expect(id.keyType, name).toBe('rsa');
