@@ -8,6 +8,7 @@ import { AlgorithmError, ArgumentError, CryptoError, FormatError, PasswordError,
 import { bytesEqual, concatBytes, fromBase64, latin1, toBytes, utf8 } from '../util/bytes.js';
 import { childrenOf, decodeOid, encodeOid, readNode, readRoot } from '../util/der.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
+import { md5 } from '../util/hash/md5.js';
 import type { DerNode as UtilDerNode } from '../util/der.js';
 import type { BytesLike } from '../util/bytes.js';
 import { getSubtle } from './engine.js';
@@ -621,6 +622,51 @@ export async function decryptPrivateKeyInfo(der: Uint8Array, password: PbePasswo
 }
 
 // ---------------------------------------------------------------------------
+// Legacy OpenSSL-encrypted PEM (`Proc-Type: 4,ENCRYPTED` / `DEK-Info`)
+
+const LEGACY_PEM_CIPHERS: Record<string, { keyLength: number; ivLength: number }> = {
+  'AES-128-CBC': { keyLength: 16, ivLength: 16 },
+  'AES-192-CBC': { keyLength: 24, ivLength: 16 },
+  'AES-256-CBC': { keyLength: 32, ivLength: 16 },
+  'DES-EDE3-CBC': { keyLength: 24, ivLength: 8 },
+  'DES-CBC': { keyLength: 8, ivLength: 8 },
+};
+
+/** OpenSSL's EVP_BytesToKey with MD5 and one iteration: the key derivation of traditional encrypted PEM. */
+function evpBytesToKeyMd5(password: Uint8Array, salt: Uint8Array, length: number): Uint8Array {
+  let out = new Uint8Array(0);
+  let block = new Uint8Array(0);
+  while (out.length < length) {
+    block = md5(concatBytes(block, password, salt));
+    out = concatBytes(out, block);
+  }
+  return out.subarray(0, length);
+}
+
+/**
+ * Decrypts a traditional OpenSSL-encrypted PEM body (`openssl rsa -aes256 -traditional`). Still common
+ * in old deployments; the weak MD5-based derivation is the format's, so these keys are read, never written.
+ */
+async function decryptLegacyPem(body: Uint8Array, dekInfo: string | undefined, password: string | undefined): Promise<Uint8Array> {
+  const m = /^\s*([A-Z0-9-]+)\s*,\s*([0-9A-Fa-f]+)\s*$/.exec(dekInfo ?? '');
+  const cipher = m ? LEGACY_PEM_CIPHERS[m[1]!.toUpperCase()] : undefined;
+  if (!m || !cipher) throw unsupported(`legacy encrypted PEM with DEK-Info "${dekInfo ?? ''}" is not supported`);
+  if (password === undefined) throw new PasswordError('password-required', 'the private key is encrypted; a password is needed');
+  const iv = Uint8Array.from(m[2]!.match(/../g)!.map((h) => parseInt(h, 16)));
+  if (iv.length !== cipher.ivLength) throw new FormatError('bad-key', `DEK-Info IV must be ${cipher.ivLength} bytes`);
+  const key = evpBytesToKeyMd5(utf8(password), iv.subarray(0, 8), cipher.keyLength);
+  try {
+    const plain =
+      cipher.ivLength === 16 ? await aesCbcDecrypt(key, iv, body) : cbcDecrypt(createDes(key), iv, body);
+    derParse(plain);
+    return plain;
+  } catch (e) {
+    if (e instanceof AlgorithmError) throw e;
+    throw new PasswordError('bad-password', 'wrong password for the encrypted private key', { cause: e });
+  }
+}
+
+// ---------------------------------------------------------------------------
 // loadPrivateKey
 
 function isEncryptedPkcs8(node: DerNode): boolean {
@@ -685,10 +731,8 @@ export async function loadPrivateKey(input: BytesLike, password?: string): Promi
         case 'ENCRYPTED PRIVATE KEY':
         case 'RSA PRIVATE KEY':
         case 'EC PRIVATE KEY': {
-          if (block.headers['Proc-Type']?.includes('ENCRYPTED')) {
-            throw unsupported('legacy OpenSSL-encrypted PEM keys (Proc-Type: 4,ENCRYPTED) use MD5 key derivation; convert with `openssl pkcs8 -topk8`');
-          }
-          return await loadDer(block.der, password, ecParams ? derParse(ecParams.der) : undefined);
+          const der = block.headers['Proc-Type']?.includes('ENCRYPTED') ? await decryptLegacyPem(block.der, block.headers['DEK-Info'], password) : block.der;
+          return await loadDer(der, password, ecParams ? derParse(ecParams.der) : undefined);
         }
         case 'DSA PRIVATE KEY':
           throw unsupported('DSA private keys are not supported');

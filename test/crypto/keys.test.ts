@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { decodePem } from '../../src/util/pem.js';
 import { generateKeyPairSync, randomBytes as nodeRandom } from 'node:crypto';
 import fc from 'fast-check';
@@ -148,8 +149,13 @@ describe('loadPrivateKey: encrypted PKCS#8', () => {
     await expect(loadPrivateKey(readFixture('ec.enc.der'), 'nope')).rejects.toMatchObject({ code: 'bad-password' });
   });
 
-  it('legacy OpenSSL-encrypted PEM is a typed unsupported-algorithm error', async () => {
-    await expect(loadPrivateKey(readFixture('rsa.legacy-enc.pem'), 'secret')).rejects.toBeInstanceOf(AlgorithmError);
+  it('legacy OpenSSL-encrypted PEM fixture decrypts to the same key as its PKCS#8 twin', async () => {
+    const legacy = await loadPrivateKey(readFixture('rsa.legacy-enc.pem'), 'secret');
+    expect(legacy.pkcs8).toEqual((await loadPrivateKey(readFixture('rsa.p8.der'))).pkcs8);
+  });
+  it('legacy PEM with an unknown DEK-Info cipher is unsupported-algorithm', async () => {
+    const pem = u8('-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: CAMELLIA-256-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n-----END RSA PRIVATE KEY-----\n');
+    await expect(loadPrivateKey(pem, 'x')).rejects.toBeInstanceOf(AlgorithmError);
   });
 });
 
@@ -249,3 +255,18 @@ describeVectors('loadPrivateKey: shared vectors', () => {
 
 void nodeRandom;
 void fixturePath;
+
+describe('legacy OpenSSL-encrypted PEM (Proc-Type: 4,ENCRYPTED)', () => {
+  for (const cipher of ['-aes256', '-aes128', '-des3']) {
+    it(`reads a traditional RSA key encrypted with ${cipher}, and rejects a wrong password`, async () => {
+      const plain = execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], { encoding: 'utf8' });
+      const legacy = execFileSync('openssl', ['rsa', cipher, '-traditional', '-passout', 'pass:s3cret'], { input: plain, encoding: 'utf8' });
+      expect(legacy).toContain('Proc-Type: 4,ENCRYPTED');
+      const key = await loadPrivateKey(new TextEncoder().encode(legacy), 's3cret');
+      const expected = execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-outform', 'DER'], { input: plain });
+      expect(Buffer.from(key.pkcs8).equals(expected)).toBe(true);
+      await expect(loadPrivateKey(new TextEncoder().encode(legacy), 'wrong')).rejects.toMatchObject({ code: 'bad-password' });
+      await expect(loadPrivateKey(new TextEncoder().encode(legacy))).rejects.toMatchObject({ code: 'password-required' });
+    });
+  }
+});
