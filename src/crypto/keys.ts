@@ -634,8 +634,8 @@ const LEGACY_PEM_CIPHERS: Record<string, { keyLength: number; ivLength: number }
 
 /** OpenSSL's EVP_BytesToKey with MD5 and one iteration: the key derivation of traditional encrypted PEM. */
 function evpBytesToKeyMd5(password: Uint8Array, salt: Uint8Array, length: number): Uint8Array {
-  let out = new Uint8Array(0);
-  let block = new Uint8Array(0);
+  let out: Uint8Array = new Uint8Array(0);
+  let block: Uint8Array = new Uint8Array(0);
   while (out.length < length) {
     block = md5(concatBytes(block, password, salt));
     out = concatBytes(out, block);
