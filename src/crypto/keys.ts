@@ -276,32 +276,8 @@ export function parseRsaPrivateKeyPkcs1(der: Uint8Array): RsaPrivateNumbers {
   return { n: n!, e: e!, d: d!, p: p!, q: q!, dp: dp!, dq: dq!, qi: qi! };
 }
 
-function bigintByteLength(v: bigint): number {
-  return Math.ceil(v.toString(16).length / 2);
-}
-
-/** Bit length of a positive bigint. */
-export function bigintBitLength(v: bigint): number {
-  return v === 0n ? 0 : v.toString(2).length;
-}
-
-/** Big-endian unsigned bytes of a bigint, left-padded to `length`. */
-export function bigintToBytes(v: bigint, length = bigintByteLength(v)): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = v;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-}
-
-/** Unsigned big-endian bytes → bigint. */
-export function bytesToBigint(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
-}
+import { bigintBitLength, bytesToBigint } from './bigint.js';
+export { bigintBitLength, bigintToBytes, bytesToBigint } from './bigint.js';
 
 // ---------------------------------------------------------------------------
 // Key types and normalized PKCS#8

@@ -7,13 +7,12 @@
  */
 import { AlgorithmError, ArgumentError, CryptoError, FormatError, SmimeError } from '../errors.js';
 import { concatBytes, toArrayBuffer } from '../util/bytes.js';
+import { bigintToBytes, bytesToBigint, modInverse, modPow } from './bigint.js';
 import { getSubtle, randomBytes } from './engine.js';
 import { digest, hashLength, hmac, implicitRejectionPrf } from './kdf.js';
 import type { KdfHash } from './kdf.js';
 import {
   OID,
-  bigintToBytes,
-  bytesToBigint,
   derAlgorithm,
   derBigInt,
   derBitString,
@@ -136,33 +135,10 @@ function checkPublic(n: bigint, e: bigint): RsaPublicKey {
 // ---------------------------------------------------------------------------
 // bigint arithmetic
 
-/** base^exp mod m with a fixed 4-bit window (the same multiplications for every exponent of a given length). */
-function modPow(base: bigint, exp: bigint, m: bigint): bigint {
-  const b = ((base % m) + m) % m;
-  const table: bigint[] = [1n, b];
-  for (let i = 2; i < 16; i++) table.push((table[i - 1]! * b) % m);
-  const hex = exp.toString(16);
-  let r = 1n;
-  for (let i = 0; i < hex.length; i++) {
-    r = (r * r) % m;
-    r = (r * r) % m;
-    r = (r * r) % m;
-    r = (r * r) % m;
-    r = (r * table[parseInt(hex[i]!, 16)]!) % m;
-  }
-  return r;
-}
-
-function modInverse(a: bigint, m: bigint): bigint {
-  let [oldR, r] = [((a % m) + m) % m, m];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  if (oldR !== 1n) throw new CryptoError('decryption-failed', 'blinding value not invertible');
-  return ((oldS % m) + m) % m;
+function invertBlinding(a: bigint, m: bigint): bigint {
+  const inverse = modInverse(a, m);
+  if (inverse === undefined) throw new CryptoError('decryption-failed', 'blinding value not invertible');
+  return inverse;
 }
 
 /**
@@ -183,7 +159,7 @@ function rsaPrivateRaw(key: RsaPrivateKey, c: bigint): bigint {
   // Base blinding: the exponentiation works on c * r^e, unrelated to the attacker's c.
   let r = 0n;
   while (r < 2n || r >= n) r = bytesToBigint(randomBytes(key.k)) % n;
-  const rInv = modInverse(r, n);
+  const rInv = invertBlinding(r, n);
   const blinded = (c * modPow(r, e, n)) % n;
   const m1 = modPow(blinded % p, dp, p);
   const m2 = modPow(blinded % q, dq, q);
