@@ -15,3 +15,29 @@ export {
   type NameAttribute,
   type ExtensionInfo,
 } from './util/x509-lite.js';
+export * from './trust/index.js';
+export {
+  OID as ALGORITHM_OIDS,
+  NAMED_CURVES,
+  digestAlgorithm,
+  digestOid,
+  signatureAlgorithm,
+  publicKeyAlgorithm,
+  algorithmName,
+  type DigestName,
+  type SignatureFamily,
+  type DigestAlgorithmInfo,
+  type SignatureAlgorithmInfo,
+  type PublicKeyAlgorithmInfo,
+} from './crypto/algorithms.js';
+export { signatureAlgorithmWeakness, publicKeyWeakness, DEFAULT_MIN_RSA_BITS, type AlgorithmPolicy } from './crypto/policy.js';
+export {
+  verifySignature,
+  parseSubjectPublicKeyInfo,
+  parseAlgorithmIdentifier,
+  summarizePublicKey,
+  type VerifySignatureInput,
+  type AlgorithmIdentifier,
+  type PublicKeyInfo,
+  type PublicKeySummary,
+} from './crypto/verify-signature.js';

@@ -8,6 +8,7 @@ import { CryptoError, SmimeError, ValidationError, CertificateMissingError } fro
 import { parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 import { sstCommands } from './commands/sst.js';
+import { validateCommand } from './commands/validate.js';
 
 /** Thrown by a command after it printed its report, to exit 1 with the first problem's code. */
 export class CheckFailed extends SmimeError {}
@@ -27,6 +28,7 @@ export function registerCommand(name: string, command: Command): void {
 }
 
 for (const [name, command] of Object.entries(sstCommands)) registerCommand(name, command);
+registerCommand('validate', validateCommand);
 
 function overview(): string {
   const width = Math.max(...[...commands.keys()].map((k) => k.length));

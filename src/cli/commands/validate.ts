@@ -1,0 +1,105 @@
+/** `smimekit validate`: RFC 5280 / S/MIME validation of a certificate against trust lists, with a report. */
+import { ArgumentError, ValidationError } from '../../errors.js';
+import { TrustList } from '../../trust/trust-list.js';
+import { validateCertificate } from '../../trust/validate.js';
+import { validationReportToJson, type TrustProblem, type ValidationReport } from '../../trust/report.js';
+import type { RevocationMode, TrustPurpose } from '../../trust/options.js';
+import { flagBool, flagList, flagString, requireFlag, UsageError } from '../args.js';
+import { readInput, type CliIo } from '../io.js';
+import type { Command } from '../run.js';
+
+const USAGE = [
+  'smimekit validate --trust FILE... --cert EE [--untrusted FILE...] [--crl FILE...] [--at ISO-8601]',
+  '                  [--purpose sign|encrypt|any] [--email ADDR] [--policy OID]... [--require-explicit-policy]',
+  '                  [--inhibit-policy-mapping] [--inhibit-any-policy] [--allow-weak] [--revocation off|prefer|require] [--json]',
+].join('\n');
+
+function problemLine(p: TrustProblem): string {
+  const where = p.certificate ? ` [${p.certificate.index}] ${p.certificate.subject}` : '';
+  return `  ${p.code}${where}: ${p.message}`;
+}
+
+/** Human-readable report. */
+export function reportToText(report: ValidationReport): string {
+  const lines = [`${report.valid ? 'VALID' : 'INVALID'}: ${report.path[0]?.subject ?? '(no certificate)'} (at ${report.at.toISOString()})`, 'path:'];
+  report.path.forEach((p, i) => {
+    lines.push(`  [${i}] ${p.subject}${p.anchor ? ' (trust anchor)' : ''}`);
+    lines.push(`      serial ${p.serialNumber}, valid ${p.notBefore.toISOString()} .. ${p.notAfter.toISOString()}`);
+  });
+  if (report.problems.length) lines.push('problems:', ...report.problems.map(problemLine));
+  if (report.warnings.length) lines.push('warnings:', ...report.warnings.map(problemLine));
+  if (report.valid && report.policies.length) lines.push(`policies: ${report.policies.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const validateCommand: Command = {
+  summary: 'validate a certificate against trust lists (RFC 5280 + S/MIME rules) and explain the result',
+  spec: {
+    usage: USAGE,
+    flags: {
+      trust: 'repeat',
+      cert: 'string',
+      untrusted: 'repeat',
+      crl: 'repeat',
+      at: 'string',
+      purpose: 'string',
+      email: 'string',
+      policy: 'repeat',
+      'require-explicit-policy': 'boolean',
+      'inhibit-policy-mapping': 'boolean',
+      'inhibit-any-policy': 'boolean',
+      'allow-weak': 'boolean',
+      revocation: 'string',
+      json: 'boolean',
+    },
+  },
+  async run(args, io: CliIo) {
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
+    const trustFiles = flagList(args, 'trust');
+    if (trustFiles.length === 0) throw new UsageError('option --trust is required (an SST, PEM, DER or PKCS#7 file)');
+    const certPath = requireFlag(args, 'cert');
+    const purpose = (flagString(args, 'purpose') ?? 'sign') as TrustPurpose;
+    if (!['sign', 'encrypt', 'any'].includes(purpose)) throw new UsageError(`--purpose must be sign, encrypt or any, not "${purpose}"`);
+    const revocation = (flagString(args, 'revocation') ?? 'prefer') as RevocationMode;
+    if (!['off', 'prefer', 'require'].includes(revocation)) throw new UsageError(`--revocation must be off, prefer or require, not "${revocation}"`);
+    const atText = flagString(args, 'at');
+    let at = io.now();
+    if (atText !== undefined) {
+      if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(atText)) throw new UsageError(`--at "${atText}" is not an ISO-8601 date/time`);
+      at = new Date(atText.length === 10 ? `${atText}T00:00:00Z` : atText);
+      if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${atText}" is not a valid date`);
+    }
+    const policies = flagList(args, 'policy');
+    for (const p of policies) if (!/^\d+(\.\d+)+$/.test(p)) throw new UsageError(`--policy ${p} is not a dotted OID`);
+
+    const trust = new TrustList();
+    for (const path of trustFiles) trust.addBytes(await readInput(io, path));
+    if (trust.size === 0) throw new ArgumentError('no-certificates', 'the --trust files contain no certificates');
+    const intermediates: Uint8Array[] = [];
+    for (const path of flagList(args, 'untrusted')) intermediates.push(await readInput(io, path));
+    const crls: Uint8Array[] = [];
+    for (const path of flagList(args, 'crl')) crls.push(await readInput(io, path));
+    const email = flagString(args, 'email');
+
+    const report = await validateCertificate(await readInput(io, certPath), {
+      trust,
+      intermediates,
+      crls,
+      at,
+      purpose,
+      revocation,
+      allowWeak: flagBool(args, 'allow-weak'),
+      initialPolicies: policies,
+      requireExplicitPolicy: flagBool(args, 'require-explicit-policy'),
+      inhibitPolicyMapping: flagBool(args, 'inhibit-policy-mapping'),
+      inhibitAnyPolicy: flagBool(args, 'inhibit-any-policy'),
+      ...(email !== undefined ? { email } : {}),
+    });
+    io.stdout(flagBool(args, 'json') ? `${JSON.stringify(validationReportToJson(report), null, 2)}\n` : reportToText(report));
+    if (!report.valid) {
+      const first = report.problems[0]!;
+      // ValidationError exits 1 with the first problem's code (docs/cli.md).
+      throw new ValidationError(first.code, first.certificate ? `${first.certificate.subject}: ${first.message}` : first.message);
+    }
+  },
+};

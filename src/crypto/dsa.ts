@@ -1,0 +1,65 @@
+/**
+ * DSA signature verification (FIPS 186-4 §4.7) with bigint arithmetic.
+ * WebCrypto has no DSA; smimekit only needs to *verify* legacy DSA
+ * signatures (RFC 3279 certificates, old CMS messages), never to create them.
+ */
+import { FormatError } from '../errors.js';
+import { TAG, childrenOf, contentOf, decodeInteger, expectUniversal, readRoot } from '../util/der.js';
+import { bigintBitLength, modInverse, modPow } from './bigint.js';
+
+/** DSA domain parameters (Dss-Parms). */
+export interface DsaParameters {
+  p: bigint;
+  q: bigint;
+  g: bigint;
+}
+
+function integersOf(der: Uint8Array, count: number, what: string): bigint[] {
+  const root = expectUniversal(readRoot(der), TAG.SEQUENCE, what);
+  const kids = childrenOf(der, root);
+  if (kids.length !== count) throw new FormatError('malformed-der', `${what}: expected ${count} integers`);
+  return kids.map((k) => decodeInteger(contentOf(der, expectUniversal(k, TAG.INTEGER, what))));
+}
+
+/** Parses DER `Dss-Parms ::= SEQUENCE { p, q, g }`. */
+export function parseDsaParameters(der: Uint8Array): DsaParameters {
+  const [p, q, g] = integersOf(der, 3, 'DSA parameters') as [bigint, bigint, bigint];
+  if (p <= 3n || q <= 1n || g <= 1n || g >= p) throw new FormatError('malformed-der', 'DSA parameters are out of range');
+  return { p, q, g };
+}
+
+/** Parses the DSA public key `y` (an INTEGER inside the SPKI BIT STRING). */
+export function parseDsaPublicKey(der: Uint8Array): bigint {
+  const node = expectUniversal(readRoot(der), TAG.INTEGER, 'DSA public key');
+  return decodeInteger(contentOf(der, node));
+}
+
+/** Parses `Dss-Sig-Value ::= SEQUENCE { r, s }`. */
+export function parseDsaSignature(der: Uint8Array): { r: bigint; s: bigint } {
+  const [r, s] = integersOf(der, 2, 'DSA signature') as [bigint, bigint];
+  return { r, s };
+}
+
+
+/**
+ * Verifies a DSA signature over an already computed digest.
+ * Returns false (never throws) for a signature that is out of range or wrong.
+ */
+export function dsaVerifyDigest(params: DsaParameters, y: bigint, digest: Uint8Array, signature: { r: bigint; s: bigint }): boolean {
+  const { p, q, g } = params;
+  const { r, s } = signature;
+  if (r <= 0n || r >= q || s <= 0n || s >= q) return false;
+  if (y <= 1n || y >= p) return false;
+  const w = modInverse(s, q);
+  if (w === undefined) return false;
+  // z = leftmost min(N, outlen) bits of the digest.
+  let z = 0n;
+  for (const b of digest) z = (z << 8n) | BigInt(b);
+  const n = bigintBitLength(q);
+  const outLen = digest.length * 8;
+  if (outLen > n) z >>= BigInt(outLen - n);
+  const u1 = (z * w) % q;
+  const u2 = (r * w) % q;
+  const v = ((modPow(g, u1, p) * modPow(y, u2, p)) % p) % q;
+  return v === r;
+}

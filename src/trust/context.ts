@@ -1,0 +1,93 @@
+/**
+ * Per-call state of a validation: the certificate pool, CRLs, options and
+ * caches (signature checks and CRL-signer validations are shared between
+ * candidate paths and nested CRL-issuer validations).
+ */
+import { AlgorithmError, SmimeError } from '../errors.js';
+import { toHex } from '../util/bytes.js';
+import { sha256 } from '../util/hash/sha256.js';
+import { verifySignature, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
+import type { Certificate } from './certificate.js';
+import type { Crl } from './crl.js';
+import type { TrustAnchor, TrustList } from './trust-list.js';
+import type { ResolvedOptions } from './options.js';
+
+/** Anything carrying a signature over exact bytes. */
+export interface SignedObject {
+  fingerprint: string;
+  tbs: Uint8Array;
+  signatureAlgorithm: AlgorithmIdentifier;
+  signature: Uint8Array;
+  signatureUnusedBits?: number;
+}
+
+export type SignatureResult = { ok: true } | { ok: false; code: 'bad-signature' | 'unsupported-algorithm'; message: string };
+
+export interface ValidationContext {
+  trust: TrustList;
+  options: ResolvedOptions;
+  /** Untrusted certificates by subject key (caller pool + fetched). */
+  pool: Map<string, Certificate[]>;
+  poolFingerprints: Set<string>;
+  crls: Crl[];
+  signatureCache: Map<string, Promise<SignatureResult>>;
+  /** CRL-signer certificate validations, by `fingerprint|anchorFingerprint`. */
+  signerCache: Map<string, Promise<boolean>>;
+  /** Certificates whose validation is in progress up the stack (cycle guard for CRL issuers). */
+  inProgress: Set<string>;
+  /** Certificates already handed to the fetchers. */
+  fetched: Set<string>;
+}
+
+export function addToPool(ctx: ValidationContext, cert: Certificate): void {
+  if (ctx.poolFingerprints.has(cert.fingerprint)) return;
+  ctx.poolFingerprints.add(cert.fingerprint);
+  const list = ctx.pool.get(cert.subject.key);
+  if (list) list.push(cert);
+  else ctx.pool.set(cert.subject.key, [cert]);
+}
+
+/** Certificates (anchors first, then pool) whose subject is `subjectKey`. */
+export function certificatesNamed(ctx: ValidationContext, subjectKey: string): { cert: Certificate; anchor?: TrustAnchor }[] {
+  const out: { cert: Certificate; anchor?: TrustAnchor }[] = [];
+  const seen = new Set<string>();
+  for (const a of ctx.trust.bySubject(subjectKey)) {
+    seen.add(a.certificate.fingerprint);
+    out.push({ cert: a.certificate, anchor: a });
+  }
+  for (const c of ctx.pool.get(subjectKey) ?? []) {
+    if (!seen.has(c.fingerprint)) {
+      seen.add(c.fingerprint);
+      out.push({ cert: c });
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks `signed` against `spki` (with inherited DSA parameters when given),
+ * caching the outcome. Never throws: unsupported algorithms and unusable
+ * keys are results.
+ */
+export function checkSignature(ctx: ValidationContext, signed: SignedObject, spki: Uint8Array, dsaParameters?: Uint8Array): Promise<SignatureResult> {
+  const key = `${signed.fingerprint}|${toHex(sha256(spki))}|${dsaParameters ? toHex(sha256(dsaParameters)) : ''}`;
+  let result = ctx.signatureCache.get(key);
+  if (!result) {
+    result = (async (): Promise<SignatureResult> => {
+      if (signed.signatureUnusedBits) return { ok: false, code: 'bad-signature', message: 'the signature BIT STRING is malformed (unused bits)' };
+      try {
+        const input = { algorithm: signed.signatureAlgorithm, signature: signed.signature, data: signed.tbs, publicKey: spki };
+        const ok = await verifySignature(dsaParameters ? { ...input, inheritedDsaParameters: dsaParameters } : input);
+        return ok ? { ok: true } : { ok: false, code: 'bad-signature', message: 'the signature does not verify with the issuer key' };
+      } catch (e) {
+        if (e instanceof AlgorithmError && e.code !== 'key-algorithm-mismatch') {
+          return { ok: false, code: 'unsupported-algorithm', message: e.message };
+        }
+        const message = e instanceof SmimeError ? e.message : String(e);
+        return { ok: false, code: 'bad-signature', message: `the signature cannot be checked: ${message}` };
+      }
+    })();
+    ctx.signatureCache.set(key, result);
+  }
+  return result;
+}

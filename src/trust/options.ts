@@ -1,0 +1,147 @@
+/** Options of `validateCertificate` and their defaults. */
+import { ArgumentError } from '../errors.js';
+import type { BytesLike } from '../util/bytes.js';
+import type { Certificate } from './certificate.js';
+import { ANY_POLICY } from './certificate.js';
+import type { Crl } from './crl.js';
+import { TrustList } from './trust-list.js';
+
+/** What the certificate will be used for. `any` applies RFC 5280 only (no S/MIME rules). */
+export type TrustPurpose = 'sign' | 'encrypt' | 'any';
+
+/**
+ * Revocation policy.
+ * - `off`: no revocation checking.
+ * - `prefer` (default): CRLs (and the checker) are used when available; a revoked
+ *   certificate is invalid, an undeterminable status is only a warning.
+ * - `require`: every certificate of the path must have a determinable status
+ *   (what PKITS expects); otherwise `revocation-unknown`.
+ */
+export type RevocationMode = 'off' | 'prefer' | 'require';
+
+/** Outcome of a revocation check. */
+export interface RevocationStatus {
+  status: 'good' | 'revoked' | 'unknown';
+  /** CRLReason code when revoked. */
+  reason?: number;
+  revocationDate?: Date;
+  message?: string;
+}
+
+/**
+ * Pluggable revocation source (OCSP, CRL download, a cache...). It is asked
+ * for a certificate whose status the supplied CRLs could not determine.
+ * smimekit ships no network implementation.
+ */
+export interface RevocationChecker {
+  check(certificate: Certificate, issuer: Certificate, options: { at: Date }): Promise<RevocationStatus>;
+}
+
+/** Pluggable source of issuer certificates (e.g. AIA caIssuers download, a directory). */
+export interface CertificateFetcher {
+  fetchIssuers(certificate: Certificate): Promise<Iterable<BytesLike | Certificate>>;
+}
+
+/** Bounds on path building (hostile pools must not cause exponential work). */
+export interface PathBuildingLimits {
+  /** Most certificates in a path, anchor included (default 12). */
+  maxDepth?: number;
+  /** Most complete candidate paths validated (default 16). */
+  maxPaths?: number;
+  /** Most issuer candidates examined in total (default 500). */
+  maxWork?: number;
+}
+
+export interface ValidationOptions {
+  trust: TrustList;
+  /** Untrusted certificates that may complete the path (e.g. those inside a CMS message). */
+  intermediates?: Iterable<BytesLike | string | Certificate>;
+  /** CRLs in addition to those in the trust list (DER, PEM or decoded). */
+  crls?: Iterable<BytesLike | string | Crl>;
+  fetchers?: CertificateFetcher[];
+  /** Validation time (default: now). Never take it from the message being checked. */
+  at?: Date;
+  /** Default `sign`. */
+  purpose?: TrustPurpose;
+  /** The e-mail address the certificate is used for (From address, recipient); checked for sign/encrypt. */
+  email?: string;
+  /** RFC 5280 user-initial-policy-set (default [anyPolicy]). */
+  initialPolicies?: readonly string[];
+  /** RFC 5280 initial-explicit-policy (default false). */
+  requireExplicitPolicy?: boolean;
+  /** RFC 5280 initial-policy-mapping-inhibit (default false). */
+  inhibitPolicyMapping?: boolean;
+  /** RFC 5280 initial-any-policy-inhibit (default false). */
+  inhibitAnyPolicy?: boolean;
+  /** Accept SHA-1/MD5 signatures, DSA and short RSA keys (default false). */
+  allowWeak?: boolean;
+  /** Smallest RSA key accepted without `allowWeak` (default 2048). */
+  minRsaBits?: number;
+  /** Default `prefer`. */
+  revocation?: RevocationMode;
+  revocationChecker?: RevocationChecker;
+  /** End-entity EKU rules for sign/encrypt. */
+  eku?: {
+    /** A certificate without extendedKeyUsage is rejected (`bad-eku`). Default false (RFC 8550 allows it). */
+    requireExtension?: boolean;
+    /** anyExtendedKeyUsage counts as emailProtection. Default true. */
+    acceptAnyExtendedKeyUsage?: boolean;
+  };
+  limits?: PathBuildingLimits;
+}
+
+export interface ResolvedOptions {
+  at: Date;
+  purpose: TrustPurpose;
+  email?: string;
+  initialPolicies: readonly string[];
+  requireExplicitPolicy: boolean;
+  inhibitPolicyMapping: boolean;
+  inhibitAnyPolicy: boolean;
+  allowWeak: boolean;
+  minRsaBits: number;
+  revocation: RevocationMode;
+  revocationChecker?: RevocationChecker;
+  fetchers: CertificateFetcher[];
+  requireEku: boolean;
+  acceptAnyEku: boolean;
+  maxDepth: number;
+  maxPaths: number;
+  maxWork: number;
+}
+
+export function resolveOptions(options: ValidationOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object' || !(options.trust instanceof TrustList)) {
+    throw new ArgumentError('bad-argument', 'validateCertificate needs options.trust (a TrustList)');
+  }
+  const at = options.at ?? new Date();
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ArgumentError('bad-argument', 'options.at must be a valid Date');
+  const purpose = options.purpose ?? 'sign';
+  if (purpose !== 'sign' && purpose !== 'encrypt' && purpose !== 'any') throw new ArgumentError('bad-argument', `unknown purpose "${String(purpose)}"`);
+  const revocation = options.revocation ?? 'prefer';
+  if (revocation !== 'off' && revocation !== 'prefer' && revocation !== 'require') {
+    throw new ArgumentError('bad-argument', `unknown revocation mode "${String(revocation)}"`);
+  }
+  const initialPolicies = options.initialPolicies && options.initialPolicies.length > 0 ? [...options.initialPolicies] : [ANY_POLICY];
+  for (const p of initialPolicies) if (!/^\d+(\.\d+)+$/.test(p)) throw new ArgumentError('bad-argument', `"${p}" is not a policy OID`);
+  const resolved: ResolvedOptions = {
+    at,
+    purpose,
+    initialPolicies,
+    requireExplicitPolicy: options.requireExplicitPolicy ?? false,
+    inhibitPolicyMapping: options.inhibitPolicyMapping ?? false,
+    inhibitAnyPolicy: options.inhibitAnyPolicy ?? false,
+    allowWeak: options.allowWeak ?? false,
+    minRsaBits: options.minRsaBits ?? 2048,
+    revocation,
+    fetchers: options.fetchers ?? [],
+    requireEku: options.eku?.requireExtension ?? false,
+    acceptAnyEku: options.eku?.acceptAnyExtendedKeyUsage ?? true,
+    maxDepth: Math.max(1, options.limits?.maxDepth ?? 12),
+    maxPaths: Math.max(1, options.limits?.maxPaths ?? 16),
+    maxWork: Math.max(1, options.limits?.maxWork ?? 500),
+  };
+  if (options.email !== undefined) resolved.email = options.email;
+  if (options.revocationChecker) resolved.revocationChecker = options.revocationChecker;
+  return resolved;
+}

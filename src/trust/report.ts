@@ -1,0 +1,125 @@
+/**
+ * The validation report: explicit, stable reason codes (after Go's
+ * crypto/x509 `CertificateInvalidError` reasons) so callers and users can see
+ * *why* a certificate is not trusted. See docs/trust.md for every code.
+ */
+import type { Certificate } from './certificate.js';
+
+/** Stable problem codes. Never renamed once published. */
+export type TrustProblemCode =
+  | 'expired'
+  | 'not-yet-valid'
+  | 'untrusted-root'
+  | 'bad-signature'
+  | 'not-ca'
+  | 'path-length'
+  | 'bad-key-usage'
+  | 'bad-eku'
+  | 'email-mismatch'
+  | 'name-constraints'
+  | 'policy'
+  | 'revoked'
+  | 'revocation-unknown'
+  | 'weak-algorithm'
+  | 'unsupported-algorithm'
+  | 'unknown-critical-extension'
+  | 'anchor-not-trusted-for-purpose';
+
+export const TRUST_PROBLEM_CODES: readonly TrustProblemCode[] = [
+  'expired',
+  'not-yet-valid',
+  'untrusted-root',
+  'bad-signature',
+  'not-ca',
+  'path-length',
+  'bad-key-usage',
+  'bad-eku',
+  'email-mismatch',
+  'name-constraints',
+  'policy',
+  'revoked',
+  'revocation-unknown',
+  'weak-algorithm',
+  'unsupported-algorithm',
+  'unknown-critical-extension',
+  'anchor-not-trusted-for-purpose',
+];
+
+/** Which certificate a problem is about. */
+export interface ProblemCertificate {
+  /** Position in `path`: 0 is the end-entity, the last one is the trust anchor. */
+  index: number;
+  subject: string;
+  serialNumber: string;
+}
+
+export interface TrustProblem {
+  code: TrustProblemCode;
+  /** The certificate concerned; absent for problems of the path as a whole. */
+  certificate?: ProblemCertificate;
+  message: string;
+}
+
+/** One certificate of the chosen path. */
+export interface PathElement {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  /** SHA-256 of the DER, lowercase hex. */
+  fingerprint: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** True for the trust anchor (last element). */
+  anchor: boolean;
+  certificate: Certificate;
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  /** End-entity first, trust anchor last. When no anchor was reached: the longest partial chain found. */
+  path: PathElement[];
+  /** Why the certificate is not valid; empty when `valid`. */
+  problems: TrustProblem[];
+  /** Non-fatal findings (e.g. revocation status unknown with `revocation: 'prefer'`). */
+  warnings: TrustProblem[];
+  /** The validation time used. */
+  at: Date;
+  /**
+   * RFC 5280 user-constrained-policy-set of the chosen path: `['2.5.29.32.0']`
+   * means any policy; `[]` means no policy (valid only without explicit-policy).
+   */
+  policies: string[];
+  /** How many candidate paths were examined. */
+  pathsTried: number;
+}
+
+/** Builds a problem for certificate `index` of `path`. */
+export function problemFor(code: TrustProblemCode, path: readonly Certificate[], index: number, message: string): TrustProblem {
+  const cert = path[index];
+  if (!cert) return { code, message };
+  return { code, certificate: { index, subject: cert.subject.text, serialNumber: cert.serialHex }, message };
+}
+
+/**
+ * The report as plain JSON data: no decoded certificate objects, dates as
+ * ISO strings. What `smimekit validate --json` prints.
+ */
+export function validationReportToJson(report: ValidationReport): Record<string, unknown> {
+  return {
+    valid: report.valid,
+    at: report.at.toISOString(),
+    path: report.path.map((p) => ({
+      subject: p.subject,
+      issuer: p.issuer,
+      serialNumber: p.serialNumber,
+      fingerprintSha256: p.fingerprint,
+      notBefore: p.notBefore.toISOString(),
+      notAfter: p.notAfter.toISOString(),
+      anchor: p.anchor,
+    })),
+    problems: report.problems,
+    warnings: report.warnings,
+    policies: report.policies,
+    pathsTried: report.pathsTried,
+  };
+}

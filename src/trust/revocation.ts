@@ -1,0 +1,219 @@
+/**
+ * Certificate revocation from CRLs, after RFC 5280 §6.3: distribution point
+ * and issuing-distribution-point scoping, indirect CRLs (cRLIssuer,
+ * certificateIssuer entries), reason partitions (onlySomeReasons), delta
+ * CRLs, CRLs signed by a separate CRL-signing key (whose certificate must
+ * itself validate to the same trust anchor), and the pluggable
+ * `RevocationChecker` for anything CRLs cannot answer.
+ */
+import { signatureAlgorithmWeakness } from '../crypto/policy.js';
+import { KeyUsage, isCa, type Certificate, type DistributionPoint, type DistributionPointName } from './certificate.js';
+import { checkSignature, certificatesNamed, type ValidationContext } from './context.js';
+import { CrlReason, reasonName, type Crl } from './crl.js';
+import { appendRdn, generalNamesEqual, namesEqual, type DistinguishedName, type GeneralName } from './name.js';
+import type { RevocationStatus } from './options.js';
+
+/** All ReasonFlags bits (unused .. aACompromise). */
+const ALL_REASONS = 0x1ff;
+
+/** Validates a CRL-signing certificate to the given anchor; supplied by the validator (avoids an import cycle). */
+export type SignerValidator = (signer: Certificate, anchorFingerprint: string) => Promise<boolean>;
+
+export interface CertificateRevocationInput {
+  cert: Certificate;
+  /** The certificate above it in the path (its issuer; may be the anchor). */
+  issuer: Certificate;
+  /** DSA parameters the issuer's key uses, when inherited. */
+  issuerDsaParameters?: Uint8Array;
+  anchorFingerprint: string;
+}
+
+function directoryNames(names: GeneralName[] | undefined): DistinguishedName[] {
+  return (names ?? []).flatMap((n) => (n.type === 'directory' ? [n.name] : []));
+}
+
+/** Full names of a distribution point name; a relative name is appended to `base`. */
+function expandDpName(name: DistributionPointName, base: DistinguishedName): GeneralName[] {
+  if ('fullName' in name) return name.fullName;
+  return [{ type: 'directory', name: appendRdn(base, name.relativeName) }];
+}
+
+function anyNameInCommon(a: GeneralName[], b: GeneralName[]): boolean {
+  return a.some((x) => b.some((y) => generalNamesEqual(x, y)));
+}
+
+function isCurrent(crl: Crl, at: Date): boolean {
+  if (crl.thisUpdate > at) return false;
+  return !crl.nextUpdate || crl.nextUpdate >= at;
+}
+
+/** Whether `crl` is in scope for `cert` through distribution point `dp` (§6.3.3 (b)). */
+function crlCoversDp(crl: Crl, cert: Certificate, dp: DistributionPoint): boolean {
+  const idp = crl.issuingDistributionPoint;
+  const crlIssuers = directoryNames(dp.cRLIssuer);
+  if (dp.cRLIssuer) {
+    if (!idp?.indirectCRL) return false;
+    if (!crlIssuers.some((n) => namesEqual(n, crl.issuer))) return false;
+  } else if (!namesEqual(crl.issuer, cert.issuer)) {
+    return false;
+  }
+  if (idp) {
+    if (idp.distributionPoint) {
+      const idpNames = expandDpName(idp.distributionPoint, crl.issuer);
+      if (dp.name) {
+        const base = crlIssuers[0] ?? cert.issuer;
+        if (!anyNameInCommon(idpNames, expandDpName(dp.name, base))) return false;
+      } else if (dp.cRLIssuer) {
+        if (!anyNameInCommon(idpNames, dp.cRLIssuer)) return false;
+      } else {
+        return false; // a scoped CRL does not cover a certificate without a matching distribution point
+      }
+    }
+    if (idp.onlyContainsUserCerts && isCa(cert)) return false;
+    if (idp.onlyContainsCACerts && !isCa(cert)) return false;
+    if (idp.onlyContainsAttributeCerts) return false;
+  }
+  return true;
+}
+
+/** The entry for `cert` in `crl`, honouring certificateIssuer on indirect CRLs. */
+function findEntry(crl: Crl, cert: Certificate) {
+  const indirect = crl.issuingDistributionPoint?.indirectCRL === true;
+  for (const entry of crl.entries) {
+    if (entry.serialNumber !== cert.serialNumber) continue;
+    if (indirect && entry.certificateIssuer) {
+      if (directoryNames(entry.certificateIssuer).some((n) => namesEqual(n, cert.issuer))) return entry;
+    } else if (namesEqual(crl.issuer, cert.issuer)) {
+      return entry;
+    }
+  }
+  return undefined;
+}
+
+function sameScope(a: Crl, b: Crl): boolean {
+  const x = a.issuingDistributionPoint;
+  const y = b.issuingDistributionPoint;
+  if (!x || !y) return !x && !y;
+  const nx = x.distributionPoint ? expandDpName(x.distributionPoint, a.issuer) : [];
+  const ny = y.distributionPoint ? expandDpName(y.distributionPoint, b.issuer) : [];
+  const namesMatch = nx.length === 0 ? ny.length === 0 : anyNameInCommon(nx, ny);
+  return (
+    namesMatch &&
+    x.onlyContainsUserCerts === y.onlyContainsUserCerts &&
+    x.onlyContainsCACerts === y.onlyContainsCACerts &&
+    x.indirectCRL === y.indirectCRL &&
+    x.onlySomeReasons === y.onlySomeReasons
+  );
+}
+
+/**
+ * Finds a key that validly signed `crl`: the certificate's issuer first, then
+ * other certificates with the CRL issuer's name that have cRLSign and
+ * validate to the same anchor. Returns why none worked otherwise.
+ */
+async function crlSigner(
+  ctx: ValidationContext,
+  crl: Crl,
+  input: CertificateRevocationInput,
+  validateSigner: SignerValidator,
+): Promise<{ spki: Uint8Array; params?: Uint8Array } | { error: string }> {
+  const weak = signatureAlgorithmWeakness(crl.signatureAlgorithm, { allowWeak: ctx.options.allowWeak });
+  if (weak) return { error: `CRL signature algorithm refused: ${weak}` };
+  const candidates: { cert: Certificate; params?: Uint8Array; trusted: boolean }[] = [];
+  if (namesEqual(input.issuer.subject, crl.issuer)) {
+    const c: { cert: Certificate; params?: Uint8Array; trusted: boolean } = { cert: input.issuer, trusted: true };
+    if (input.issuerDsaParameters) c.params = input.issuerDsaParameters;
+    candidates.push(c);
+  }
+  for (const c of certificatesNamed(ctx, crl.issuer.key)) {
+    if (c.cert.fingerprint !== input.issuer.fingerprint) {
+      candidates.push({ cert: c.cert, trusted: c.cert.fingerprint === input.anchorFingerprint });
+    }
+  }
+  let error = `no certificate for the CRL issuer ${crl.issuer.text} verifies its signature`;
+  for (const c of candidates) {
+    if (c.cert.keyUsage !== undefined && !(c.cert.keyUsage & KeyUsage.cRLSign)) {
+      error = `the CRL issuer certificate ${c.cert.subject.text} may not sign CRLs (no cRLSign key usage)`;
+      continue;
+    }
+    const sig = await checkSignature(ctx, crl, c.cert.spki, c.params);
+    if (!sig.ok) {
+      error = `CRL signature: ${sig.message}`;
+      continue;
+    }
+    if (c.trusted || ctx.inProgress.has(c.cert.fingerprint) || (await validateSigner(c.cert, input.anchorFingerprint))) {
+      const out: { spki: Uint8Array; params?: Uint8Array } = { spki: c.cert.spki };
+      if (c.params) out.params = c.params;
+      return out;
+    }
+    error = `the CRL signing certificate ${c.cert.subject.text} is not valid`;
+  }
+  return { error };
+}
+
+/** Revocation status of one certificate from the available CRLs (RFC 5280 §6.3.3). */
+export async function crlStatus(ctx: ValidationContext, input: CertificateRevocationInput, validateSigner: SignerValidator): Promise<RevocationStatus> {
+  const { cert } = input;
+  const at = ctx.options.at;
+  const points: DistributionPoint[] = cert.crlDistributionPoints?.length ? cert.crlDistributionPoints : [{}];
+  let reasonsMask = 0;
+  const notes = new Set<string>();
+  const completes = ctx.crls.filter((c) => c.deltaBase === undefined);
+  const deltas = ctx.crls.filter((c) => c.deltaBase !== undefined);
+  for (const dp of points) {
+    for (const crl of completes) {
+      if (reasonsMask === ALL_REASONS) break;
+      if (!crlCoversDp(crl, cert, dp)) continue;
+      if (!isCurrent(crl, at)) {
+        notes.add(`the CRL from ${crl.issuer.text} is not current at the validation time (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`);
+        continue;
+      }
+      if (crl.unsupportedCriticalExtension) {
+        notes.add(`the CRL from ${crl.issuer.text} has an unsupported critical extension ${crl.unsupportedCriticalExtension}`);
+        continue;
+      }
+      const interim = (crl.issuingDistributionPoint?.onlySomeReasons ?? ALL_REASONS) & (dp.reasons ?? ALL_REASONS);
+      if ((interim & ~reasonsMask) === 0) continue;
+      const signer = await crlSigner(ctx, crl, input, validateSigner);
+      if ('error' in signer) {
+        notes.add(signer.error);
+        continue;
+      }
+      // Delta CRLs for this complete CRL, same scope, same signer.
+      let deltaEntry: ReturnType<typeof findEntry> | undefined;
+      for (const delta of deltas) {
+        if (!namesEqual(delta.issuer, crl.issuer) || !sameScope(delta, crl) || !isCurrent(delta, at) || delta.unsupportedCriticalExtension) continue;
+        if (crl.crlNumber === undefined || delta.deltaBase! > crl.crlNumber) continue;
+        if (!(await checkSignature(ctx, delta, signer.spki, signer.params)).ok) continue;
+        const e = findEntry(delta, cert);
+        if (e) deltaEntry = e;
+      }
+      const entry = deltaEntry ?? findEntry(crl, cert);
+      if (entry && entry.reason !== CrlReason.removeFromCRL) {
+        return {
+          status: 'revoked',
+          ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+          revocationDate: entry.revocationDate,
+          message: `revoked on ${entry.revocationDate.toISOString()} (${reasonName(entry.reason)}) according to the CRL from ${crl.issuer.text}`,
+        };
+      }
+      reasonsMask |= interim;
+    }
+  }
+  if (reasonsMask === ALL_REASONS) return { status: 'good' };
+  const why = notes.size ? [...notes].join('; ') : `no usable CRL from ${cert.issuer.text} covers it`;
+  return { status: 'unknown', message: reasonsMask ? `CRLs cover only some revocation reasons; ${why}` : why };
+}
+
+/** Status from CRLs, then from the caller's checker when the CRLs cannot tell. */
+export async function revocationStatus(ctx: ValidationContext, input: CertificateRevocationInput, validateSigner: SignerValidator): Promise<RevocationStatus> {
+  const fromCrls = await crlStatus(ctx, input, validateSigner);
+  if (fromCrls.status !== 'unknown' || !ctx.options.revocationChecker) return fromCrls;
+  try {
+    const checked = await ctx.options.revocationChecker.check(input.cert, input.issuer, { at: ctx.options.at });
+    if (checked.status === 'unknown') return { status: 'unknown', message: `${fromCrls.message ?? ''}; checker: ${checked.message ?? 'unknown'}` };
+    return checked;
+  } catch (e) {
+    return { status: 'unknown', message: `${fromCrls.message ?? ''}; checker failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
