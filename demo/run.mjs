@@ -7,7 +7,7 @@ import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSst, describeSstEntry, parseSst, serializeSst, sstEnhancedKeyUsage } from '../dist/index.js';
+import { createSst, describeSstEntry, parseSst, serializeSst, sstEnhancedKeyUsage, TrustList, validateCertificate } from '../dist/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const chains = join(root, 'vectors', 'chains');
@@ -37,5 +37,30 @@ loaded.certificates.forEach((entry, i) => {
 });
 const same = Buffer.from(serializeSst(loaded)).equals(Buffer.from(bytes));
 console.log(`\n3. Byte-exact round trip: ${same ? 'yes' : 'NO'}`);
+
+console.log('\n4. Only that list decides which S/MIME certificates are trusted:');
+const trust = TrustList.fromSst(loaded);
+const at = new Date('2026-06-01T00:00:00Z');
+const cases = [
+  ['ee-rsa.pem', 'rsa.user@example.test', 'a user certificate from the trusted CA'],
+  ['ee-rsa.pem', 'mallory@example.test', 'the same certificate used for another address'],
+  ['bad-expired.pem', undefined, 'an expired certificate'],
+  ['bad-eku.pem', undefined, 'a TLS server certificate (no emailProtection)'],
+  ['bad-untrusted-root.pem', undefined, 'a certificate from a CA outside the list'],
+];
+for (const [name, email, what] of cases) {
+  const report = await validateCertificate(readFileSync(join(chains, name)), {
+    trust,
+    intermediates: [readFileSync(join(chains, 'untrusted-intermediate.pem'))],
+    purpose: 'sign',
+    at,
+    ...(email ? { email } : {}),
+  });
+  const verdict = report.valid ? 'VALID  ' : 'INVALID';
+  const why = report.valid ? `path of ${report.path.length}` : report.problems.map((p) => `${p.code}: ${p.message}`).join('; ');
+  console.log(`   ${verdict} ${what} — ${why}`);
+}
+
 console.log(`\nTry the CLI on it:  npx smimekit sst list ${file}`);
+console.log(`                    npx smimekit validate --trust ${file} --cert vectors/chains/ee-rsa.pem --email rsa.user@example.test`);
 if (!same) process.exitCode = 1;
