@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-const external = ['pkijs', 'asn1js', '@peculiar/webcrypto', '@peculiar/x509', 'ldapts'];
+const external: string[] = [];
 
 export default defineConfig([
   {

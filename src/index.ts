@@ -41,3 +41,5 @@ export {
   type PublicKeyInfo,
   type PublicKeySummary,
 } from './crypto/verify-signature.js';
+export * from './cms/index.js';
+export * from './smime/index.js';

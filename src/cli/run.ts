@@ -9,6 +9,11 @@ import { parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args
 import type { CliIo } from './io.js';
 import { sstCommands } from './commands/sst.js';
 import { validateCommand } from './commands/validate.js';
+import { encryptCommand } from './commands/encrypt.js';
+import { decryptCommand } from './commands/decrypt.js';
+import { readCommand } from './commands/read.js';
+import { signCommand } from './commands/sign.js';
+import { verifyCommand } from './commands/verify.js';
 
 /** Thrown by a command after it printed its report, to exit 1 with the first problem's code. */
 export class CheckFailed extends SmimeError {}
@@ -29,6 +34,11 @@ export function registerCommand(name: string, command: Command): void {
 
 for (const [name, command] of Object.entries(sstCommands)) registerCommand(name, command);
 registerCommand('validate', validateCommand);
+registerCommand('encrypt', encryptCommand);
+registerCommand('decrypt', decryptCommand);
+registerCommand('read', readCommand);
+registerCommand('sign', signCommand);
+registerCommand('verify', verifyCommand);
 
 function overview(): string {
   const width = Math.max(...[...commands.keys()].map((k) => k.length));

@@ -1,19 +1,16 @@
 /**
  * The WebCrypto backend. smimekit uses the runtime's WebCrypto (browsers,
- * Node >= 20 `globalThis.crypto`) and configures PKI.js to use the same one.
+ * Node >= 20 `globalThis.crypto`).
  * A caller may install another implementation (e.g. `@peculiar/webcrypto`, an
  * HSM-backed provider) with `setCryptoBackend`.
  */
-import * as pkijs from 'pkijs';
 import { SmimeError } from '../errors.js';
 
 let current: Crypto | undefined;
-let pkijsConfiguredFor: Crypto | undefined;
 
-/** Installs the WebCrypto implementation smimekit (and PKI.js under it) will use. */
+/** Installs the WebCrypto implementation smimekit will use. */
 export function setCryptoBackend(crypto: Crypto): void {
   current = crypto;
-  pkijsConfiguredFor = undefined;
 }
 
 /** The active WebCrypto implementation. */
@@ -29,16 +26,6 @@ export function getCrypto(): Crypto {
 
 export function getSubtle(): SubtleCrypto {
   return getCrypto().subtle;
-}
-
-/** Makes sure PKI.js uses the same WebCrypto as smimekit; returns its engine. */
-export function pkijsEngine(): pkijs.ICryptoEngine {
-  const crypto = getCrypto();
-  if (pkijsConfiguredFor !== crypto) {
-    pkijs.setEngine('smimekit', new pkijs.CryptoEngine({ name: 'smimekit', crypto }));
-    pkijsConfiguredFor = crypto;
-  }
-  return pkijs.getEngine().crypto!;
 }
 
 /** Cryptographically strong random bytes. */

@@ -5,7 +5,7 @@
  * reader and writer used by the crypto layer, and key/certificate matching.
  */
 import { AlgorithmError, ArgumentError, CryptoError, FormatError, PasswordError, SmimeError } from '../errors.js';
-import { bytesEqual, concatBytes, fromBase64, latin1, toBytes, utf8 } from '../util/bytes.js';
+import { bytesEqual, concatBytes, fromBase64, toBytes, utf8 } from '../util/bytes.js';
 import { childrenOf, decodeOid, encodeOid, readNode, readRoot } from '../util/der.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 import { md5 } from '../util/hash/md5.js';

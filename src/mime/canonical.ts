@@ -3,10 +3,10 @@
  * that survive 7-bit transports unchanged. Signing the canonical form is what
  * keeps signatures valid after relays touch the message.
  */
-import { concatBytes, fromLatin1, latin1 } from '../util/bytes.js';
+import { base64Bytes, concatBytes, fromLatin1, latin1 } from '../util/bytes.js';
 import { bodyBytes, decodedBody, parseMime, type MimeEntity } from './entity.js';
-import type { MimeHeader } from './headers.js';
-import { encodeBase64Body, encodeQuotedPrintable } from './transfer-encoding.js';
+import { getHeader, type MimeHeader } from './headers.js';
+import { encodeQuotedPrintable } from './transfer-encoding.js';
 
 /** Bare LF → CRLF (existing CRLF kept). Returns the input itself when already canonical. */
 export function toCrlf(bytes: Uint8Array): Uint8Array {
@@ -47,40 +47,51 @@ function rawHeaderText(h: MimeHeader): string {
 
 const TEXTUAL = /^(text\/|message\/|application\/(?:json|xml|x-sh)\b)/;
 
+function hasBareLf(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && (i === 0 || bytes[i - 1] !== 0x0d)) return true;
+  return false;
+}
+
 /**
- * Makes one entity safe to sign: CRLF everywhere, and any body that is not
- * 7-bit safe re-encoded (quoted-printable for text, base64 otherwise) with its
- * Content-Transfer-Encoding header rewritten. Multiparts are processed part by
- * part with their boundaries kept. Already-safe entities come back byte-identical
- * (apart from LF → CRLF).
+ * Makes one entity safe to sign: CRLF line endings in headers and text, and any
+ * body that is not 7-bit safe re-encoded (quoted-printable for text, base64
+ * otherwise) with its Content-Transfer-Encoding header rewritten. Binary bodies
+ * are never line-converted (that would change their bytes): they get base64.
+ * Multiparts are processed part by part with their boundaries kept; entities
+ * that are already safe come back byte-identical apart from LF → CRLF.
  */
 export function canonicalizeEntity(input: Uint8Array): Uint8Array {
-  const crlf = toCrlf(input);
-  const entity = parseMime(crlf);
-  return rebuild(entity);
+  return rebuild(parseMime(input));
 }
 
 function rebuild(e: MimeEntity): Uint8Array {
-  const body = bodyBytes(e);
-  const headerText = e.source.subarray(e.start, e.bodyStart);
+  const head = toCrlf(e.source.subarray(e.start, e.bodyStart));
   if (e.children.length > 0) {
-    if (isSevenBitSafe(body)) return e.source.subarray(e.start, e.end);
-    // Re-encode parts, keep preamble/epilogue and delimiters byte for byte.
-    const pieces: Uint8Array[] = [headerText];
+    // Re-encode parts, keep preamble, delimiters and epilogue (as CRLF text).
+    const pieces: Uint8Array[] = [head];
     let cursor = e.bodyStart;
     for (const child of e.children) {
-      pieces.push(e.source.subarray(cursor, child.start), rebuild(child));
+      pieces.push(toCrlf(e.source.subarray(cursor, child.start)), rebuild(child));
       cursor = child.end;
     }
-    pieces.push(e.source.subarray(cursor, e.end));
+    pieces.push(toCrlf(e.source.subarray(cursor, e.end)));
     return concatBytes(...pieces);
   }
-  if (isSevenBitSafe(body)) return e.source.subarray(e.start, e.end);
+  const body = bodyBytes(e);
+  const encoding = (getHeader(e.headers, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
+  const textual = TEXTUAL.test(e.contentType.mediaType);
+  // Encoded bodies and text are line-oriented, so CRLF conversion does not change their meaning.
+  if (encoding === 'base64' || encoding === 'quoted-printable' || textual) {
+    const crlf = toCrlf(body);
+    if (isSevenBitSafe(crlf)) return concatBytes(head, crlf);
+  } else if (isSevenBitSafe(body) && !hasBareLf(body)) {
+    return concatBytes(head, body);
+  }
   const decoded = decodedBody(e);
-  const useQp = TEXTUAL.test(e.contentType.mediaType) && !decoded.includes(0);
-  const encoded = useQp ? encodeQuotedPrintable(toCrlf(decoded)) : encodeBase64Body(decoded) + '\r\n';
+  const useQp = textual && !decoded.includes(0);
+  const encoded = useQp ? fromLatin1(encodeQuotedPrintable(toCrlf(decoded))) : base64Bytes(decoded, 76);
   const headers = e.headers.filter((h) => h.name.toLowerCase() !== 'content-transfer-encoding').map(rawHeaderText).join('');
-  return concatBytes(fromLatin1(`${headers}Content-Transfer-Encoding: ${useQp ? 'quoted-printable' : 'base64'}\r\n\r\n`), fromLatin1(encoded));
+  return concatBytes(fromLatin1(`${headers}Content-Transfer-Encoding: ${useQp ? 'quoted-printable' : 'base64'}\r\n\r\n`), encoded);
 }
 
 /** An RFC 5322 message split into the outer (transport) headers and the body entity (Content-* headers + body). */

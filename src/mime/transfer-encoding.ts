@@ -1,6 +1,6 @@
 /** Content-Transfer-Encoding (RFC 2045 §6): decoding as receivers must, encoding as 7-bit-safe senders should. */
 import { FormatError } from '../errors.js';
-import { toBase64 } from '../util/bytes.js';
+import { toBase64Lines } from '../util/bytes.js';
 
 const B64 = (() => {
   const t = new Int16Array(256).fill(-1);
@@ -87,10 +87,7 @@ export function decodeTransferEncoding(body: Uint8Array, encoding: string | unde
 
 /** Base64 in lines of 76 characters with CRLF, the MIME form (no trailing line break). */
 export function encodeBase64Body(bytes: Uint8Array): string {
-  const flat = toBase64(bytes);
-  const lines: string[] = [];
-  for (let i = 0; i < flat.length; i += 76) lines.push(flat.slice(i, i + 76));
-  return lines.join('\r\n');
+  return toBase64Lines(bytes, 76, '\r\n');
 }
 
 /**

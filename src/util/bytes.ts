@@ -14,7 +14,7 @@ export function toBytes(input: BytesLike, what = 'input'): Uint8Array {
   throw new ArgumentError('bad-argument', `${what} must be a Uint8Array or ArrayBuffer`);
 }
 
-/** A fresh ArrayBuffer holding exactly these bytes (WebCrypto and pkijs want ArrayBuffers). */
+/** A fresh ArrayBuffer holding exactly these bytes (WebCrypto wants ArrayBuffers). */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
@@ -74,32 +74,56 @@ const B64_LOOKUP = (() => {
   return t;
 })();
 
-/** Base64 without line breaks. */
-export function toBase64(bytes: Uint8Array): string {
-  const chunks: string[] = [];
-  let s = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
-    if (s.length >= 8192) {
-      chunks.push(s);
-      s = '';
+const B64_BYTES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
+
+/**
+ * Base64 straight into ASCII bytes, optionally wrapped: `lineLength` characters
+ * per line, each line (the last one too) followed by CRLF — the MIME body form.
+ * Builds no intermediate strings, so 100 MB stays fast.
+ */
+export function base64Bytes(data: Uint8Array, lineLength = 0): Uint8Array {
+  const chars = Math.ceil(data.length / 3) * 4;
+  const lines = lineLength > 0 ? Math.ceil(chars / lineLength) : 0;
+  const out = new Uint8Array(chars + lines * 2);
+  let o = 0;
+  let col = 0;
+  const put = (c: number) => {
+    out[o++] = c;
+    if (lineLength > 0 && ++col === lineLength) {
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+      col = 0;
     }
+  };
+  let i = 0;
+  for (; i + 2 < data.length; i += 3) {
+    const n = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+    put(B64_BYTES[n >> 18]!);
+    put(B64_BYTES[(n >> 12) & 63]!);
+    put(B64_BYTES[(n >> 6) & 63]!);
+    put(B64_BYTES[n & 63]!);
   }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '=';
+  const rest = data.length - i;
+  if (rest > 0) {
+    const n = (data[i]! << 16) | (rest === 2 ? data[i + 1]! << 8 : 0);
+    put(B64_BYTES[n >> 18]!);
+    put(B64_BYTES[(n >> 12) & 63]!);
+    put(rest === 2 ? B64_BYTES[(n >> 6) & 63]! : 0x3d);
+    put(0x3d);
   }
-  chunks.push(s);
-  return chunks.join('');
+  if (col !== 0) {
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+  }
+  return out.subarray(0, o);
 }
 
-/** Base64 wrapped into lines of `width` characters joined by `eol` (MIME uses 76 and CRLF). */
+/** Base64 without line breaks. */
+export function toBase64(bytes: Uint8Array): string {
+  return latin1(base64Bytes(bytes));
+}
+
+/** Base64 wrapped into lines of `width` characters joined by `eol` (no trailing line break). */
 export function toBase64Lines(bytes: Uint8Array, width = 76, eol = '\r\n'): string {
   const flat = toBase64(bytes);
   const lines: string[] = [];

@@ -147,3 +147,18 @@ describe('whole messages', () => {
     expect(text(inner)).toBe('Content-Type: text/plain; charset=us-ascii\r\n\r\nhello');
   });
 });
+
+describe('canonicalization never changes binary data', () => {
+  it('a binary part with bare LF bytes is base64-encoded from its original bytes', () => {
+    const binary = Uint8Array.from([0x0a, 0x00, 0x0d, 0x0a, 0xff, 0x0a, 0x41]);
+    const entity = new Uint8Array([...utf8('Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: binary\n\n'), ...binary, ...utf8('\n--q--\n')]);
+    const m = parseMime(canonicalizeEntity(entity));
+    expect(decodedBody(m.children[0]!)).toEqual(binary);
+    expect(isSevenBitSafe(canonicalizeEntity(entity))).toBe(true);
+  });
+  it('an ASCII non-text body with bare LF is base64-encoded rather than line-converted', () => {
+    const e = utf8('Content-Type: application/octet-stream\n\nline1\nline2');
+    const m = parseMime(canonicalizeEntity(e));
+    expect(text(decodedBody(m))).toBe('line1\nline2');
+  });
+});

@@ -1,0 +1,41 @@
+/** `smimekit sign`: S/MIME signing (multipart/signed or opaque) with a PKCS#12 or certificate + key. */
+import { SIGNING_DIGESTS, type SigningDigest } from '../../cms/signer.js';
+import { signMessage } from '../../smime/sign.js';
+import { decodePem, looksLikePem } from '../../util/pem.js';
+import { flagBool, flagString, UsageError } from '../args.js';
+import { IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
+import { readInput, writeOutput, type CliIo } from '../io.js';
+import type { Command } from '../run.js';
+
+const USAGE = `smimekit sign ${IDENTITY_USAGE} [--opaque] [--digest sha256|sha384|sha512] [--pss] [--in FILE] [--out FILE]`;
+
+export const signCommand: Command = {
+  summary: 'sign a message (multipart/signed, or opaque with --opaque)',
+  spec: {
+    usage: USAGE,
+    flags: { ...IDENTITY_FLAGS, opaque: 'boolean', digest: 'string', pss: 'boolean', in: 'string', out: 'string' },
+  },
+  async run(args, io: CliIo) {
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
+    const digest = (flagString(args, 'digest') ?? 'sha256').toLowerCase().replace('-', '') as SigningDigest;
+    if (!SIGNING_DIGESTS.includes(digest)) throw new UsageError(`--digest must be sha256, sha384 or sha512, not "${flagString(args, 'digest')}"`);
+    // Flags are checked before any file is read, so usage errors come first.
+    if (!flagString(args, 'p12') && (!flagString(args, 'cert') || !flagString(args, 'key'))) throw new UsageError(`an identity is required: ${IDENTITY_USAGE}`);
+    const identity = await loadIdentityFromFlags(args, io);
+    let chain = identity.chain;
+    const certPath = flagString(args, 'cert');
+    if (certPath !== undefined && chain.length === 0) {
+      // A PEM bundle given to --cert: the certificates after the signer's are its chain.
+      const bytes = await readInput(io, certPath);
+      if (looksLikePem(bytes)) chain = decodePem(bytes).filter((b) => b.label === 'CERTIFICATE').slice(1).map((b) => b.der);
+    }
+    const input = await readInput(io, flagString(args, 'in'));
+    const signed = await signMessage(input, {
+      signer: { certificate: identity.certificate, privateKey: identity.privateKey, chain },
+      detached: !flagBool(args, 'opaque'),
+      digest,
+      pss: flagBool(args, 'pss'),
+    });
+    await writeOutput(io, flagString(args, 'out'), signed);
+  },
+};

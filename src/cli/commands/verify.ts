@@ -1,0 +1,68 @@
+/** `smimekit verify`: verifies an S/MIME message (or a bare CMS SignedData) and prints the report. */
+import { ArgumentError } from '../../errors.js';
+import { verifyMessage, verifySignedContent } from '../../smime/verify.js';
+import { verifyReportToJson, verifyReportToText, type VerifyReport } from '../../smime/report.js';
+import { TrustList } from '../../trust/trust-list.js';
+import { looksLikePem } from '../../util/pem.js';
+import { latin1 } from '../../util/bytes.js';
+import { flagBool, flagList, flagString, UsageError } from '../args.js';
+import { readInput, writeOutput, type CliIo } from '../io.js';
+import { CheckFailed, type Command } from '../run.js';
+
+const USAGE = [
+  'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak] [--json]',
+  '                [--in FILE] [--out FILE]',
+  '  --out FILE receives the exact bytes the (innermost) signature covers, only when verification succeeds;',
+  '  with --out - they go to standard output instead of the report.',
+].join('\n');
+
+function parseAt(text: string): Date {
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) throw new UsageError(`--at "${text}" is not an ISO-8601 date/time`);
+  const at = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${text}" is not a valid date`);
+  return at;
+}
+
+/** Bare CMS (DER SEQUENCE or a PEM PKCS7/CMS block) rather than a MIME message. */
+function isBareCms(bytes: Uint8Array): boolean {
+  if (bytes[0] === 0x30) return true;
+  return looksLikePem(bytes) && /-----BEGIN (PKCS7|CMS)-----/.test(latin1(bytes.subarray(0, 200)));
+}
+
+export const verifyCommand: Command = {
+  summary: 'verify the signatures of a message and validate the signers (report on stdout)',
+  spec: {
+    usage: USAGE,
+    flags: { trust: 'repeat', certs: 'repeat', crl: 'repeat', at: 'string', from: 'string', 'allow-weak': 'boolean', json: 'boolean', in: 'string', out: 'string' },
+  },
+  async run(args, io: CliIo) {
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
+    const trustFiles = flagList(args, 'trust');
+    if (trustFiles.length === 0) throw new UsageError('option --trust is required (an SST, PEM, DER or PKCS#7 file)');
+    const atText = flagString(args, 'at');
+    const at = atText === undefined ? io.now() : parseAt(atText);
+    const from = flagString(args, 'from');
+    if (from !== undefined && !/^[^\s@]+@[^\s@]+$/.test(from)) throw new UsageError(`--from "${from}" is not an e-mail address`);
+
+    const trust = new TrustList();
+    for (const path of trustFiles) trust.addBytes(await readInput(io, path));
+    if (trust.size === 0) throw new ArgumentError('no-certificates', 'the --trust files contain no certificates');
+    const certificates: Uint8Array[] = [];
+    for (const path of flagList(args, 'certs')) certificates.push(await readInput(io, path));
+    const crls: Uint8Array[] = [];
+    for (const path of flagList(args, 'crl')) crls.push(await readInput(io, path));
+    const input = await readInput(io, flagString(args, 'in'));
+
+    const options = { trust, at, certificates, crls, allowWeak: flagBool(args, 'allow-weak'), ...(from !== undefined ? { from } : {}) };
+    const report: VerifyReport = isBareCms(input) ? await verifySignedContent(input, options) : await verifyMessage(input, options);
+
+    const out = flagString(args, 'out');
+    const contentToStdout = out === '-';
+    if (!contentToStdout) io.stdout(flagBool(args, 'json') ? `${JSON.stringify(verifyReportToJson(report), null, 2)}\n` : verifyReportToText(report));
+    if (!report.ok) {
+      const first = report.problems[0] ?? { code: 'bad-signature', message: 'verification failed' };
+      throw new CheckFailed(first.code, first.signer !== undefined ? `signer ${first.signer}: ${first.message}` : first.message);
+    }
+    if (out !== undefined) await writeOutput(io, out, report.content);
+  },
+};

@@ -1,0 +1,212 @@
+/**
+ * CMS attributes used by S/MIME signers (RFC 5652 §11, RFC 8551 §2.5, RFC 5035):
+ * encoding for signing and decoding for verification. Everything is written in
+ * DER by hand so the signed-attribute bytes are exactly what gets signed.
+ */
+import { FormatError } from '../errors.js';
+import { concatBytes, toHex } from '../util/bytes.js';
+import { TAG, childrenOf, contentOf, decodeOid, decodeTime, encodeOid, encodeTlv, encodedOf, isContext, isUniversal, readRoot } from '../util/der.js';
+
+/** Attribute type OIDs smimekit writes or understands. */
+export const ATTRIBUTE = {
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  countersignature: '1.2.840.113549.1.9.6',
+  smimeCapabilities: '1.2.840.113549.1.9.15',
+  smimeEncryptionKeyPreference: '1.2.840.113549.1.9.16.2.11',
+  signingCertificate: '1.2.840.113549.1.9.16.2.12',
+  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  cmsAlgorithmProtection: '1.2.840.113549.1.9.52',
+} as const;
+
+/** Capability OIDs (RFC 8551 §2.7, RFC 5084, RFC 3560, RFC 5753). */
+export const CAPABILITY_OID = {
+  aes256Gcm: '2.16.840.1.101.3.4.1.46',
+  aes192Gcm: '2.16.840.1.101.3.4.1.26',
+  aes128Gcm: '2.16.840.1.101.3.4.1.6',
+  aes256Cbc: '2.16.840.1.101.3.4.1.42',
+  aes192Cbc: '2.16.840.1.101.3.4.1.22',
+  aes128Cbc: '2.16.840.1.101.3.4.1.2',
+  rsaesOaep: '1.2.840.113549.1.1.7',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  ecdhStdSha256Kdf: '1.3.132.1.11.1',
+} as const;
+
+/** One SMIMECapability: an algorithm OID and optional DER parameters. */
+export interface CapabilityEntry {
+  oid: string;
+  /** DER of the parameters, when the capability has any. */
+  parameters?: Uint8Array;
+}
+
+/**
+ * What smimekit announces it can decrypt, strongest first (RFC 8551 §2.5.2:
+ * the list is ordered by preference). Authenticated encryption first.
+ */
+export const DEFAULT_CAPABILITIES: readonly CapabilityEntry[] = [
+  { oid: CAPABILITY_OID.aes256Gcm },
+  { oid: CAPABILITY_OID.aes128Gcm },
+  { oid: CAPABILITY_OID.aes256Cbc },
+  { oid: CAPABILITY_OID.aes192Cbc },
+  { oid: CAPABILITY_OID.aes128Cbc },
+  { oid: CAPABILITY_OID.rsaesOaep },
+  { oid: CAPABILITY_OID.rsaEncryption },
+  { oid: CAPABILITY_OID.ecdhStdSha256Kdf },
+];
+
+/** A decoded attribute: type and the DER of each value. */
+export interface CmsAttribute {
+  oid: string;
+  values: Uint8Array[];
+}
+
+const seq = (...parts: Uint8Array[]) => encodeTlv(0x30, concatBytes(...parts));
+
+/** DER SET OF: elements sorted by their encodings (X.690 §11.6). */
+export function encodeSetOf(elements: Uint8Array[], tag = 0x31): Uint8Array {
+  const sorted = [...elements].sort(compareBytes);
+  return encodeTlv(tag, concatBytes(...sorted));
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** One Attribute SEQUENCE { type, SET OF values }. */
+export function encodeAttribute(oid: string, ...values: Uint8Array[]): Uint8Array {
+  return seq(encodeOid(oid), encodeSetOf(values));
+}
+
+/** UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5652 §11.3), whole seconds. */
+export function encodeTime(date: Date): Uint8Array {
+  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  const y = date.getUTCFullYear();
+  const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
+  if (y >= 1950 && y < 2050) return encodeTlv(0x17, Uint8Array.from(`${digits.slice(2)}Z`, (c) => c.charCodeAt(0)));
+  return encodeTlv(0x18, Uint8Array.from(`${digits}Z`, (c) => c.charCodeAt(0)));
+}
+
+/** SMIMECapabilities value: SEQUENCE OF SEQUENCE { OID, parameters OPTIONAL }, order kept. */
+export function encodeCapabilities(capabilities: readonly CapabilityEntry[]): Uint8Array {
+  return seq(...capabilities.map((c) => seq(encodeOid(c.oid), ...(c.parameters ? [c.parameters] : []))));
+}
+
+/** IssuerAndSerialNumber DER from the certificate's issuer Name DER and serial INTEGER content. */
+export function encodeIssuerAndSerial(issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
+  return seq(issuerDer, encodeTlv(0x02, serialContent));
+}
+
+/** SMIMEEncryptionKeyPreference with the issuerAndSerialNumber choice ([0] IMPLICIT). */
+export function encodeEncryptionKeyPreference(issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
+  return encodeTlv(0xa0, concatBytes(issuerDer, encodeTlv(0x02, serialContent)));
+}
+
+/**
+ * SigningCertificateV2 (RFC 5035) with one ESSCertIDv2: SHA-256 (the DEFAULT,
+ * so the hash algorithm is omitted) of the certificate and its IssuerSerial.
+ */
+export function encodeSigningCertificateV2(certHash: Uint8Array, issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
+  const generalNames = seq(encodeTlv(0xa4, issuerDer)); // directoryName [4] EXPLICIT Name
+  const issuerSerial = seq(generalNames, encodeTlv(0x02, serialContent));
+  const essCertId = seq(encodeTlv(0x04, certHash), issuerSerial);
+  return seq(seq(essCertId));
+}
+
+/** Parses a SET OF Attribute given its whole TLV (tag [0]/[1] implicit or SET). */
+export function parseAttributes(bytes: Uint8Array): CmsAttribute[] {
+  const root = readRoot(bytes);
+  return childrenOf(bytes, root).map((attr) => {
+    const [type, values] = childrenOf(bytes, attr);
+    if (!type || !values || !isUniversal(type, TAG.OID) || !isUniversal(values, TAG.SET)) {
+      throw new FormatError('malformed-cms', 'malformed CMS attribute', { offset: attr.start });
+    }
+    return { oid: decodeOid(contentOf(bytes, type), type.start), values: childrenOf(bytes, values).map((v) => encodedOf(bytes, v)) };
+  });
+}
+
+/** The single value of an attribute, or undefined; several values or repeated attributes are errors (RFC 5652 §11). */
+export function singleValue(attributes: readonly CmsAttribute[], oid: string): Uint8Array | undefined {
+  const found = attributes.filter((a) => a.oid === oid);
+  if (found.length === 0) return undefined;
+  if (found.length > 1 || found[0]!.values.length !== 1) {
+    throw new FormatError('malformed-cms', `attribute ${oid} must occur once with exactly one value`);
+  }
+  return found[0]!.values[0];
+}
+
+/** Decodes an OBJECT IDENTIFIER value. */
+export function decodeOidValue(der: Uint8Array): string {
+  const node = readRoot(der);
+  if (!isUniversal(node, TAG.OID)) throw new FormatError('malformed-cms', 'expected an OBJECT IDENTIFIER attribute value');
+  return decodeOid(contentOf(der, node));
+}
+
+/** Decodes an OCTET STRING value. */
+export function decodeOctetsValue(der: Uint8Array): Uint8Array {
+  const node = readRoot(der);
+  if (!isUniversal(node, TAG.OCTET_STRING) || node.constructed) throw new FormatError('malformed-cms', 'expected an OCTET STRING attribute value');
+  return contentOf(der, node);
+}
+
+/** Decodes a Time value (UTCTime or GeneralizedTime). */
+export function decodeTimeValue(der: Uint8Array): Date {
+  const node = readRoot(der);
+  return decodeTime(node, contentOf(der, node));
+}
+
+/** Decodes SMIMECapabilities. */
+export function decodeCapabilities(der: Uint8Array): CapabilityEntry[] {
+  const root = readRoot(der);
+  return childrenOf(der, root).map((cap) => {
+    const [oid, params] = childrenOf(der, cap);
+    if (!oid || !isUniversal(oid, TAG.OID)) throw new FormatError('malformed-cms', 'malformed SMIMECapability');
+    const out: CapabilityEntry = { oid: decodeOid(contentOf(der, oid)) };
+    if (params) out.parameters = encodedOf(der, params);
+    return out;
+  });
+}
+
+/** The certificate hashes of a SigningCertificate (v1: SHA-1) or SigningCertificateV2 value, first ESSCertID only. */
+export function decodeSigningCertificate(der: Uint8Array, v2: boolean): { hashOid?: string; hash: Uint8Array; serialHex?: string } {
+  const root = readRoot(der);
+  const [certs] = childrenOf(der, root);
+  if (!certs) throw new FormatError('malformed-cms', 'empty SigningCertificate');
+  const [first] = childrenOf(der, certs);
+  if (!first) throw new FormatError('malformed-cms', 'SigningCertificate lists no certificate');
+  const kids = childrenOf(der, first);
+  let i = 0;
+  let hashOid: string | undefined = v2 ? '2.16.840.1.101.3.4.2.1' : '1.3.14.3.2.26';
+  if (v2 && kids[0] && isUniversal(kids[0], TAG.SEQUENCE)) {
+    const alg = childrenOf(der, kids[0])[0];
+    hashOid = alg ? decodeOid(contentOf(der, alg)) : hashOid;
+    i = 1;
+  }
+  const hashNode = kids[i];
+  if (!hashNode || !isUniversal(hashNode, TAG.OCTET_STRING)) throw new FormatError('malformed-cms', 'ESSCertID without certHash');
+  const out: { hashOid?: string; hash: Uint8Array; serialHex?: string } = { hash: contentOf(der, hashNode) };
+  if (hashOid) out.hashOid = hashOid;
+  const issuerSerial = kids[i + 1];
+  if (issuerSerial && isUniversal(issuerSerial, TAG.SEQUENCE)) {
+    const serial = childrenOf(der, issuerSerial)[1];
+    if (serial && isUniversal(serial, TAG.INTEGER)) out.serialHex = toHex(contentOf(der, serial));
+  }
+  return out;
+}
+
+/** Decodes SMIMEEncryptionKeyPreference: issuerAndSerialNumber ([0]) or a key identifier ([1]/[2]). */
+export function decodeEncryptionKeyPreference(der: Uint8Array): { issuerDer?: Uint8Array; serialHex?: string; keyId?: Uint8Array } {
+  const root = readRoot(der);
+  if (isContext(root, 0)) {
+    const [issuer, serial] = childrenOf(der, root);
+    if (issuer && serial) return { issuerDer: encodedOf(der, issuer), serialHex: toHex(contentOf(der, serial)) };
+  }
+  if (isContext(root, 2) && !root.constructed) return { keyId: contentOf(der, root) };
+  if (isContext(root, 1) && root.constructed) {
+    const [id] = childrenOf(der, root);
+    if (id) return { keyId: contentOf(der, id) };
+  }
+  return {};
+}

@@ -1,0 +1,121 @@
+/**
+ * Content-encryption algorithms of CMS: the AES-CBC and AES-GCM ciphers
+ * smimekit writes, and decryption of everything it reads (AES-CBC/GCM, legacy
+ * 3DES/DES/RC2 through the crypto layer). RC2/DES/3DES are never written.
+ */
+import { ArgumentError, CryptoError } from '../errors.js';
+import { aesCbcEncrypt, aesGcmDecrypt, aesGcmEncrypt } from '../crypto/ciphers/aes.js';
+import { AES_GCM_OIDS, contentKeyLength, decryptContent, parseGcmParameters } from '../crypto/ciphers/content.js';
+import { randomBytes } from '../crypto/engine.js';
+import { parseRc2CbcParameters } from '../crypto/keys.js';
+import { algorithmId, int, octets, seq, type ParsedAlgorithm } from './enveloped-der.js';
+
+/** Content ciphers smimekit can write. */
+export type ContentCipherName = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm';
+
+export interface ContentCipherInfo {
+  oid: string;
+  keyLength: number;
+  /** `gcm` ciphers go into AuthEnvelopedData. */
+  mode: 'cbc' | 'gcm';
+}
+
+export const CONTENT_CIPHERS: Readonly<Record<ContentCipherName, ContentCipherInfo>> = {
+  'aes-128-cbc': { oid: '2.16.840.1.101.3.4.1.2', keyLength: 16, mode: 'cbc' },
+  'aes-192-cbc': { oid: '2.16.840.1.101.3.4.1.22', keyLength: 24, mode: 'cbc' },
+  'aes-256-cbc': { oid: '2.16.840.1.101.3.4.1.42', keyLength: 32, mode: 'cbc' },
+  'aes-128-gcm': { oid: '2.16.840.1.101.3.4.1.6', keyLength: 16, mode: 'gcm' },
+  'aes-192-gcm': { oid: '2.16.840.1.101.3.4.1.26', keyLength: 24, mode: 'gcm' },
+  'aes-256-gcm': { oid: '2.16.840.1.101.3.4.1.46', keyLength: 32, mode: 'gcm' },
+};
+
+/** Names of content-encryption OIDs smimekit reads (for reports). */
+const READ_NAMES: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(Object.entries(CONTENT_CIPHERS).map(([name, info]) => [info.oid, name])),
+  '1.2.840.113549.3.7': 'des-ede3-cbc',
+  '1.3.14.3.2.7': 'des-cbc',
+  '1.2.840.113549.3.2': 'rc2-cbc',
+};
+
+/** True for names of ciphers smimekit writes. */
+export function isContentCipherName(name: string): name is ContentCipherName {
+  return Object.prototype.hasOwnProperty.call(CONTENT_CIPHERS, name);
+}
+
+/** Human name of a content-encryption algorithm (`aes-256-gcm`, `des-ede3-cbc`, `rc2-cbc/128`...), the OID when unknown. */
+export function contentCipherName(alg: ParsedAlgorithm): string {
+  const name = READ_NAMES[alg.oid];
+  if (!name) return alg.oid;
+  if (name === 'rc2-cbc') {
+    try {
+      return `rc2-cbc/${parseRc2CbcParameters(alg.params).effectiveBits}`;
+    } catch {
+      return name;
+    }
+  }
+  return name;
+}
+
+/** True when the algorithm is AES-GCM. */
+export function isGcm(alg: ParsedAlgorithm): boolean {
+  return AES_GCM_OIDS[alg.oid] !== undefined;
+}
+
+/** Length in bytes of the content-encryption key an algorithm needs (`unsupported-algorithm` when unknown). */
+export function cekLength(alg: ParsedAlgorithm): number {
+  return contentKeyLength(alg.der);
+}
+
+/** A fresh random content-encryption key. */
+export function generateCek(cipher: ContentCipherName): Uint8Array {
+  return randomBytes(CONTENT_CIPHERS[cipher].keyLength);
+}
+
+/** Result of content encryption: the AlgorithmIdentifier to store, the ciphertext, and the GCM tag. */
+export interface EncryptedContentParts {
+  algorithm: Uint8Array;
+  ciphertext: Uint8Array;
+  /** AES-GCM only: the authentication tag (AuthEnvelopedData `mac`). */
+  tag?: Uint8Array;
+}
+
+/**
+ * Encrypts content with a fresh IV/nonce. For GCM, `aad` is the DER of the
+ * authAttrs (absent: none) and the 16-byte tag is returned separately.
+ */
+export async function encryptContent(cipher: ContentCipherName, key: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Promise<EncryptedContentParts> {
+  const info = CONTENT_CIPHERS[cipher];
+  if (key.length !== info.keyLength) throw new ArgumentError('bad-key-length', `${cipher} needs a ${info.keyLength}-byte key`);
+  if (info.mode === 'cbc') {
+    const iv = randomBytes(16);
+    return { algorithm: algorithmId(info.oid, octets(iv)), ciphertext: await aesCbcEncrypt(key, iv, plaintext) };
+  }
+  // RFC 5084: 12-byte nonce; the ICV length is written explicitly (16) since the DEFAULT is 12.
+  const nonce = randomBytes(12);
+  const { ciphertext, tag } = await aesGcmEncrypt(key, nonce, plaintext, aad ? { aad, tagLength: 16 } : { tagLength: 16 });
+  return { algorithm: algorithmId(info.oid, seq(octets(nonce), int(16))), ciphertext, tag };
+}
+
+/**
+ * Decrypts content. GCM needs `tag` (AuthEnvelopedData's mac); when absent
+ * (GCM inside EnvelopedData, the tolerated legacy form PKI.js writes) the tag
+ * is taken from the end of the ciphertext. Every failure of a well-formed
+ * message is `decryption-failed`; nothing partial is returned.
+ */
+export async function decryptContentWith(alg: ParsedAlgorithm, key: Uint8Array, ciphertext: Uint8Array, gcm?: { tag?: Uint8Array; aad?: Uint8Array }): Promise<Uint8Array> {
+  const expected = cekLength(alg);
+  if (key.length !== expected) throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key has the wrong length');
+  if (isGcm(alg)) {
+    const { nonce, tagLength } = parseGcmParameters(alg.der);
+    let data = ciphertext;
+    let tag = gcm?.tag;
+    if (!tag) {
+      if (ciphertext.length < tagLength) throw new CryptoError('decryption-failed', 'decryption failed: AES-GCM content shorter than its tag');
+      data = ciphertext.subarray(0, ciphertext.length - tagLength);
+      tag = ciphertext.subarray(ciphertext.length - tagLength);
+    }
+    if (tag.length !== tagLength) throw new CryptoError('decryption-failed', 'decryption failed: AES-GCM tag length differs from the parameters');
+    return aesGcmDecrypt(key, nonce, data, tag, gcm?.aad ? { aad: gcm.aad } : undefined);
+  }
+  return decryptContent(alg.der, key, ciphertext);
+}

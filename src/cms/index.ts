@@ -1,0 +1,98 @@
+/** CMS layer: ContentInfo, SignedData creation and verification (no trust decisions), BER parsing with limits. */
+export { DEFAULT_CMS_LIMITS, type CmsLimits } from './limits.js';
+export { parseContentInfo, encodeContentInfo, CONTENT_TYPE, type ContentInfo, type ContentTypeName } from './content-info.js';
+export {
+  ATTRIBUTE,
+  CAPABILITY_OID,
+  DEFAULT_CAPABILITIES,
+  encodeAttribute,
+  parseAttributes,
+  decodeCapabilities,
+  type CmsAttribute,
+  type CapabilityEntry,
+} from './attributes.js';
+export { parseSignedData, parseSignerInfoDer, type SignedData, type SignerInfo, type SignerIdentifier } from './signed-data.js';
+export { createSignedData, micalgName, encodePssParameters, SIGNING_DIGESTS, type CmsSigner, type CreateSignedDataOptions, type SigningDigest } from './signer.js';
+export {
+  verifySignedData,
+  findSignerCertificate,
+  effectiveSignatureAlgorithm,
+  describeSid,
+  type SignerCheck,
+  type SignerProblem,
+  type SignerAlgorithms,
+  type VerifySignedDataOptions,
+} from './verify-signed-data.js';
+
+// Encryption (issue 5): EnvelopedData, AuthEnvelopedData, RecipientInfos, ECDH, CompressedData.
+export {
+  createEnvelope,
+  parseEnvelope,
+  decryptEnvelope,
+  decryptEncryptedData,
+  type CreateEnvelopeOptions,
+  type CreatedEnvelope,
+  type ParsedEnvelope,
+  type DecryptEnvelopeOptions,
+  type DecryptedEnvelope,
+  type DecryptionKey,
+} from './enveloped.js';
+export { encodeAuthEnvelopedData } from './auth-enveloped.js';
+export {
+  CONTENT_CIPHERS,
+  isContentCipherName,
+  contentCipherName,
+  encryptContent,
+  decryptContentWith,
+  generateCek,
+  type ContentCipherName,
+  type ContentCipherInfo,
+  type EncryptedContentParts,
+} from './content-cipher.js';
+export {
+  RSA_ENCRYPTION,
+  RSAES_OAEP,
+  encodeRecipientInfo,
+  parseRecipientInfos,
+  recipientMatches,
+  recipientKeyInfo,
+  findRecipients,
+  recoverCek,
+  recoverCekWithKek,
+  keyEncryptionName,
+  type KeyTransport,
+  type KeyManagement,
+  type RecipientIdentifierType,
+  type EnvelopeRecipient,
+  type RecipientSummary,
+  type RecipientKeyInfo,
+  type RecipientIdentifier,
+  type ParsedRecipientInfo,
+  type ParsedKeyTransRecipient,
+  type ParsedKeyAgreeRecipient,
+  type ParsedKekRecipient,
+  type ParsedOtherRecipient,
+  type RecipientCandidate,
+} from './recipient.js';
+export {
+  ECDH_SCHEMES,
+  AES_WRAP,
+  CMS_3DES_WRAP,
+  XDH_OIDS,
+  ecdhWrap,
+  ecdhUnwrap,
+  tripleDesKeyUnwrap,
+  defaultKdfHash,
+  type EcdhCurve,
+  type EcdhWrapResult,
+  type EcdhUnwrapInput,
+} from './ecdh.js';
+export {
+  ZLIB_COMPRESS,
+  DEFAULT_MAX_DECOMPRESSED,
+  createCompressed,
+  decompressCompressed,
+  zlibCompress,
+  zlibDecompress,
+  type DecompressedContent,
+} from './compressed.js';

@@ -1,0 +1,406 @@
+/**
+ * Cryptographic verification of every SignerInfo of a SignedData (RFC 5652
+ * §5.4–5.6): signer certificate lookup (issuerAndSerialNumber or
+ * subjectKeyIdentifier), message digest, signed-attribute rules and the
+ * signature value. No trust decisions are made here: certificate path
+ * validation is the trust layer's job (see `verifyMessage` in src/smime).
+ */
+import { toHex, bytesEqual, type BytesLike, toBytes } from '../util/bytes.js';
+import { TAG, childrenOf, isUniversal, readRoot } from '../util/der.js';
+import { sha1 } from '../util/hash/sha1.js';
+import { sha256 } from '../util/hash/sha256.js';
+import { parseCertificateInfo, parseName, type CertificateInfo } from '../util/x509-lite.js';
+import { OID, algorithmName, digestAlgorithm, signatureAlgorithm, type DigestName } from '../crypto/algorithms.js';
+import { signatureAlgorithmWeakness } from '../crypto/policy.js';
+import { digest as digestBytes, parseRsaPssParameters, verifySignature, type AlgorithmIdentifier, type RsaPssParameters } from '../crypto/verify-signature.js';
+import { AlgorithmError, FormatError, SmimeError } from '../errors.js';
+import {
+  ATTRIBUTE,
+  decodeCapabilities,
+  decodeEncryptionKeyPreference,
+  decodeOctetsValue,
+  decodeOidValue,
+  decodeSigningCertificate,
+  decodeTimeValue,
+  singleValue,
+  type CmsAttribute,
+  type CapabilityEntry,
+} from './attributes.js';
+import { CONTENT_TYPE } from './content-info.js';
+import { parseSignerInfoDer, type SignedData, type SignerIdentifier, type SignerInfo } from './signed-data.js';
+
+/** Why a signer did not verify. Codes are stable. */
+export interface SignerProblem {
+  /**
+   * `digest-mismatch` (content changed), `bad-signature`, `sender-certificate-missing`,
+   * `weak-algorithm`, `unsupported-algorithm`, `missing-attributes`, `content-type-mismatch`,
+   * `signing-certificate-mismatch`, `no-content`, `malformed-cms`.
+   */
+  code: string;
+  message: string;
+}
+
+/** Algorithms a signer used, by name. */
+export interface SignerAlgorithms {
+  /** Message digest (`SHA-256`, ...). */
+  digest: string;
+  /** Signature algorithm name (`sha256WithRSAEncryption`, `RSASSA-PSS`, `ecdsa-with-SHA384`, `Ed25519`, ...). */
+  signature: string;
+  /** RSA-PSS parameters as stated in the message. */
+  pss?: RsaPssParameters;
+}
+
+/** The cryptographic result for one SignerInfo. */
+export interface SignerCheck {
+  /** Position in signerInfos. */
+  index: number;
+  sid: SignerIdentifier;
+  /** The signer certificate (DER), when found. */
+  certificate?: Uint8Array;
+  /** Message digest and signature value both verify (and the algorithms are acceptable). */
+  signatureValid: boolean;
+  problems: SignerProblem[];
+  algorithms: SignerAlgorithms;
+  /** signingTime attribute (claimed by the signer, not proof). */
+  signingTime?: Date;
+  /** SMIMECapabilities attribute. */
+  capabilities?: CapabilityEntry[];
+  /** SMIMEEncryptionKeyPreference: the certificate to encrypt to, when it is in the message. */
+  encryptionCertificate?: Uint8Array;
+  signedAttributes?: CmsAttribute[];
+  /** Countersignatures found in the unsigned attributes (RFC 5652 §11.4), checked over this signature value. */
+  countersignatures?: SignerCheck[];
+}
+
+export interface VerifySignedDataOptions {
+  /** Content for a detached signature (exact bytes). Ignored when the SignedData carries content. */
+  content?: BytesLike;
+  /** Extra certificates (DER) to find signers and DSA parameters in (e.g. from a directory). */
+  certificates?: readonly Uint8Array[];
+  /** Accept SHA-1 / MD5 / DSA signatures (default false: reported as `weak-algorithm`). */
+  allowWeak?: boolean;
+}
+
+interface CandidateCert {
+  der: Uint8Array;
+  info: CertificateInfo;
+}
+
+function problem(code: string, message: string): SignerProblem {
+  return { code, message };
+}
+
+const RSA_BY_DIGEST: Partial<Record<DigestName, string>> = {
+  'SHA-1': '1.2.840.113549.1.1.5',
+  'SHA-224': '1.2.840.113549.1.1.14',
+  'SHA-256': '1.2.840.113549.1.1.11',
+  'SHA-384': '1.2.840.113549.1.1.12',
+  'SHA-512': '1.2.840.113549.1.1.13',
+  MD5: '1.2.840.113549.1.1.4',
+  MD2: '1.2.840.113549.1.1.2',
+};
+const ECDSA_BY_DIGEST: Partial<Record<DigestName, string>> = {
+  'SHA-1': '1.2.840.10045.4.1',
+  'SHA-224': '1.2.840.10045.4.3.1',
+  'SHA-256': '1.2.840.10045.4.3.2',
+  'SHA-384': '1.2.840.10045.4.3.3',
+  'SHA-512': '1.2.840.10045.4.3.4',
+};
+const DSA_BY_DIGEST: Partial<Record<DigestName, string>> = {
+  'SHA-1': '1.2.840.10040.4.3',
+  'SHA-224': '2.16.840.1.101.3.4.3.1',
+  'SHA-256': '2.16.840.1.101.3.4.3.2',
+};
+
+/**
+ * CMS lets a SignerInfo name the key algorithm (rsaEncryption, id-ecPublicKey,
+ * id-dsa) as its signatureAlgorithm, the hash coming from digestAlgorithm
+ * (RFC 3370 §3). Maps that to the combined signature OID.
+ */
+export function effectiveSignatureAlgorithm(signatureAlg: AlgorithmIdentifier, digest: DigestName | undefined): AlgorithmIdentifier {
+  const table = signatureAlg.oid === OID.rsaEncryption ? RSA_BY_DIGEST : signatureAlg.oid === OID.ecPublicKey ? ECDSA_BY_DIGEST : signatureAlg.oid === OID.dsa ? DSA_BY_DIGEST : undefined;
+  if (!table || !digest) return signatureAlg;
+  const oid = table[digest];
+  return oid ? { oid } : signatureAlg;
+}
+
+function namesMatch(a: Uint8Array, b: Uint8Array): boolean {
+  if (bytesEqual(a, b)) return true;
+  // Different string types / case for the same name (RFC 5280 §7.1, simplified).
+  try {
+    const norm = (der: Uint8Array) =>
+      JSON.stringify(parseName(der, readRoot(der)).map((rdn) => rdn.map((x) => [x.oid, x.value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()]).sort()));
+    return norm(a) === norm(b);
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 5280 §4.2.1.2 method 1 (SHA-1 of the subjectPublicKey), used when a certificate has no SKI extension. */
+function keyIdentifierOf(info: CertificateInfo): Uint8Array {
+  return info.subjectKeyIdentifier ?? sha1(info.publicKey);
+}
+
+function serialsEqual(a: string, b: string): boolean {
+  const strip = (s: string) => s.replace(/^(00)+(?=[0-9a-f]{2})/, '');
+  return strip(a) === strip(b);
+}
+
+/** Finds the certificate a SignerIdentifier names among `candidates`. */
+export function findSignerCertificate<T extends { info: CertificateInfo }>(sid: SignerIdentifier, candidates: readonly T[]): T | undefined {
+  if (sid.type === 'issuerAndSerialNumber') {
+    return candidates.find((c) => serialsEqual(c.info.serialNumber, sid.serialHex) && namesMatch(c.info.issuerDer, sid.issuer));
+  }
+  return (
+    candidates.find((c) => c.info.subjectKeyIdentifier && bytesEqual(c.info.subjectKeyIdentifier, sid.keyIdentifier)) ??
+    candidates.find((c) => bytesEqual(keyIdentifierOf(c.info), sid.keyIdentifier)) ??
+    // Some Microsoft clients identify keys by SHA-1 of the whole SPKI.
+    candidates.find((c) => bytesEqual(sha1(c.info.spkiDer), sid.keyIdentifier))
+  );
+}
+
+function parseCandidates(certs: readonly Uint8Array[]): CandidateCert[] {
+  const out: CandidateCert[] = [];
+  const seen = new Set<string>();
+  for (const der of certs) {
+    try {
+      const fp = toHex(sha256(der));
+      if (seen.has(fp)) continue;
+      seen.add(fp);
+      out.push({ der, info: parseCertificateInfo(der) });
+    } catch {
+      // An unreadable certificate in the message must not prevent verification by the others.
+    }
+  }
+  return out;
+}
+
+/** DSA keys may inherit domain parameters from their issuer (RFC 3279 §2.3.2). */
+function inheritedDsaParameters(signer: CandidateCert, candidates: readonly CandidateCert[]): Uint8Array | undefined {
+  if (signer.info.publicKeyAlgorithm !== OID.dsa) return undefined;
+  const issuer = candidates.find((c) => c !== signer && namesMatch(c.info.subjectDer, signer.info.issuerDer) && c.info.publicKeyAlgorithm === OID.dsa);
+  if (!issuer) return undefined;
+  try {
+    const spki = issuer.info.spkiDer;
+    const algNode = childrenOf(spki, readRoot(spki))[0]!;
+    const params = childrenOf(spki, algNode)[1];
+    return params && isUniversal(params, TAG.SEQUENCE) ? spki.subarray(params.start, params.end) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function checkSignerInfo(
+  si: SignerInfo,
+  index: number,
+  contentType: string,
+  content: Uint8Array | undefined,
+  candidates: readonly CandidateCert[],
+  options: VerifySignedDataOptions,
+  isCountersignature: boolean,
+): Promise<SignerCheck> {
+  const digestInfo = digestAlgorithm(si.digestAlgorithm.oid) ?? (() => {
+    // A few producers put a signature OID in digestAlgorithm; use its hash.
+    const h = signatureAlgorithm(si.digestAlgorithm.oid)?.hash;
+    return h ? { name: h, oid: si.digestAlgorithm.oid, length: 0 } : undefined;
+  })();
+  const sigAlg = effectiveSignatureAlgorithm(si.signatureAlgorithm, digestInfo?.name);
+  const algorithms: SignerAlgorithms = { digest: digestInfo?.name ?? algorithmName(si.digestAlgorithm.oid), signature: algorithmName(sigAlg.oid) };
+  const check: SignerCheck = { index, sid: si.sid, signatureValid: false, problems: [], algorithms };
+  if (sigAlg.oid === OID.rsassaPss) {
+    try {
+      algorithms.pss = parseRsaPssParameters(sigAlg.parameters);
+    } catch {
+      // reported by verifySignature below
+    }
+  }
+  const signer = findSignerCertificate(si.sid, candidates);
+  if (signer) check.certificate = signer.der;
+  if (si.signedAttributes) check.signedAttributes = si.signedAttributes;
+
+  const fail = (p: SignerProblem) => {
+    check.problems.push(p);
+    return check;
+  };
+  try {
+    // Attribute facts first: they are reported even when the signature fails.
+    const attrs = si.signedAttributes;
+    if (attrs) {
+      const time = singleValue(attrs, ATTRIBUTE.signingTime);
+      if (time) check.signingTime = decodeTimeValue(time);
+      const caps = singleValue(attrs, ATTRIBUTE.smimeCapabilities);
+      if (caps) check.capabilities = decodeCapabilities(caps);
+      const pref = singleValue(attrs, ATTRIBUTE.smimeEncryptionKeyPreference);
+      if (pref) {
+        const p = decodeEncryptionKeyPreference(pref);
+        const found = p.serialHex
+          ? candidates.find((c) => serialsEqual(c.info.serialNumber, p.serialHex!) && namesMatch(c.info.issuerDer, p.issuerDer!))
+          : p.keyId
+            ? candidates.find((c) => bytesEqual(keyIdentifierOf(c.info), p.keyId!))
+            : undefined;
+        if (found) check.encryptionCertificate = found.der;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    return fail(problem('malformed-cms', `signer ${index}: ${e.message}`));
+  }
+
+  if (!digestInfo) return fail(problem('unsupported-algorithm', `digest algorithm ${si.digestAlgorithm.oid} is not supported`));
+  const weakDigest = digestInfo.name === 'SHA-1' || digestInfo.name === 'MD5' || digestInfo.name === 'MD2';
+  const weakness = options.allowWeak ? undefined : weakDigest ? `the message digest ${digestInfo.name} is broken` : signatureAlgorithmWeakness(sigAlg, {});
+  if (weakness) return fail(problem('weak-algorithm', `${weakness}; verify with allowWeak to read old mail`));
+  if (content === undefined) return fail(problem('no-content', 'the signature is detached and no content was supplied'));
+
+  let data: Uint8Array;
+  try {
+    if (si.signedAttributes) {
+      const attrs = si.signedAttributes;
+      const ct = singleValue(attrs, ATTRIBUTE.contentType);
+      const md = singleValue(attrs, ATTRIBUTE.messageDigest);
+      if (!md || (!ct && !isCountersignature)) return fail(problem('missing-attributes', 'signed attributes lack contentType or messageDigest (RFC 5652 §5.3)'));
+      if (isCountersignature && ct) return fail(problem('malformed-cms', 'a countersignature must not carry contentType (RFC 5652 §11.4)'));
+      if (ct && decodeOidValue(ct) !== contentType) {
+        return fail(problem('content-type-mismatch', `the signed contentType ${decodeOidValue(ct)} differs from the encapsulated type ${contentType}`));
+      }
+      const actual = await digestBytes(digestInfo.name, content);
+      if (!bytesEqual(actual, decodeOctetsValue(md))) {
+        return fail(problem('digest-mismatch', 'the content does not match the signed message digest: it was changed after signing'));
+      }
+      data = si.signedAttributesDer!;
+    } else {
+      if (contentType !== CONTENT_TYPE.data && !isCountersignature) {
+        return fail(problem('missing-attributes', 'signed attributes are required when the content type is not id-data (RFC 5652 §5.3)'));
+      }
+      data = content;
+    }
+  } catch (e) {
+    if (!(e instanceof SmimeError)) throw e;
+    return fail(problem(e.code === 'malformed-der' ? 'malformed-cms' : e.code, e.message));
+  }
+
+  if (!signer) {
+    return fail(problem('sender-certificate-missing', `the signer's certificate (${describeSid(si.sid)}) is not in the message; supply it with certificates`));
+  }
+  let ok: boolean;
+  try {
+    const dsaParams = inheritedDsaParameters(signer, candidates);
+    const input = { algorithm: sigAlg, signature: si.signature, publicKey: signer.info.spkiDer, ...(dsaParams ? { inheritedDsaParameters: dsaParams } : {}) };
+    ok = await verifySignature({ ...input, data });
+    // A sender that did not sort the SET OF signed attributes (non-DER) may have signed the sorted form.
+    if (!ok && si.signedAttributesDer && data === si.signedAttributesDer) {
+      const sorted = sortedSet(si.signedAttributesDer);
+      if (sorted) ok = await verifySignature({ ...input, data: sorted });
+    }
+  } catch (e) {
+    if (e instanceof AlgorithmError) return fail(problem(e.code === 'key-algorithm-mismatch' ? 'bad-signature' : 'unsupported-algorithm', e.message));
+    if (e instanceof SmimeError) return fail(problem('bad-signature', `the signer's key cannot be used: ${e.message}`));
+    throw e;
+  }
+  if (!ok) return fail(problem('bad-signature', 'the signature value does not verify with the signer certificate'));
+
+  // ESS signingCertificate(V2) binds the certificate (RFC 5035): it must name the one we used.
+  const essProblem = await checkSigningCertificate(si, signer);
+  if (essProblem) return fail(essProblem);
+  check.signatureValid = true;
+  return check;
+}
+
+async function checkSigningCertificate(si: SignerInfo, signer: CandidateCert): Promise<SignerProblem | undefined> {
+  const attrs = si.signedAttributes;
+  if (!attrs) return undefined;
+  try {
+    const v2 = singleValue(attrs, ATTRIBUTE.signingCertificateV2);
+    const v1 = v2 ? undefined : singleValue(attrs, ATTRIBUTE.signingCertificate);
+    const value = v2 ?? v1;
+    if (!value) return undefined;
+    const ess = decodeSigningCertificate(value, !!v2);
+    const d = digestAlgorithm(ess.hashOid ?? '');
+    if (!d) return undefined; // unknown hash: cannot check, not a failure of the signature
+    const hash = await digestBytes(d.name, signer.der);
+    if (!bytesEqual(hash, ess.hash)) {
+      return problem('signing-certificate-mismatch', 'the signed ESS signingCertificate attribute names a different certificate than the one found');
+    }
+  } catch (e) {
+    if (e instanceof SmimeError) return undefined;
+    throw e;
+  }
+  return undefined;
+}
+
+function sortedSet(der: Uint8Array): Uint8Array | undefined {
+  try {
+    const root = readRoot(der);
+    const kids = childrenOf(der, root).map((k) => der.subarray(k.start, k.end));
+    const sorted = [...kids].sort((a, b) => {
+      const n = Math.min(a.length, b.length);
+      for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+      return a.length - b.length;
+    });
+    if (sorted.every((k, i) => k === kids[i])) return undefined;
+    const body = new Uint8Array(kids.reduce((n, k) => n + k.length, 0));
+    let at = 0;
+    for (const k of sorted) {
+      body.set(k, at);
+      at += k.length;
+    }
+    const out = new Uint8Array(root.contentStart + body.length);
+    out.set(der.subarray(0, root.contentStart));
+    out.set(body, root.contentStart);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Short text naming a SignerIdentifier. */
+export function describeSid(sid: SignerIdentifier): string {
+  if (sid.type === 'subjectKeyIdentifier') return `subjectKeyIdentifier ${toHex(sid.keyIdentifier)}`;
+  let issuer = '?';
+  try {
+    const rdns = parseName(sid.issuer, readRoot(sid.issuer));
+    issuer = [...rdns].reverse().map((r) => r.map((a) => `${a.name ?? a.oid}=${a.value}`).join('+')).join(',');
+  } catch {
+    // keep '?'
+  }
+  return `issuer ${issuer}, serial ${sid.serialHex}`;
+}
+
+/**
+ * Verifies every SignerInfo cryptographically. Never throws for a failed
+ * check: each signer's result says what failed. Throws only for unusable
+ * arguments.
+ *
+ * @example
+ * ```ts
+ * const sd = parseSignedData(p7s);
+ * const results = await verifySignedData(sd, { content: canonicalEntity });
+ * const allGood = results.length > 0 && results.every((r) => r.signatureValid);
+ * ```
+ */
+export async function verifySignedData(sd: SignedData, options: VerifySignedDataOptions = {}): Promise<SignerCheck[]> {
+  const content = sd.content ?? (options.content === undefined ? undefined : toBytes(options.content, 'content'));
+  const candidates = parseCandidates([...sd.certificates, ...(options.certificates ?? [])]);
+  const out: SignerCheck[] = [];
+  for (const [index, si] of sd.signerInfos.entries()) {
+    const check = await checkSignerInfo(si, index, sd.contentType, content, candidates, options, false);
+    const counters = si.unsignedAttributes?.filter((a) => a.oid === ATTRIBUTE.countersignature).flatMap((a) => a.values) ?? [];
+    if (counters.length) {
+      check.countersignatures = [];
+      for (const [i, der] of counters.entries()) check.countersignatures.push(await checkCountersignature(der, i, si.signature, candidates, options));
+    }
+    out.push(check);
+  }
+  return out;
+}
+
+async function checkCountersignature(der: Uint8Array, index: number, signedValue: Uint8Array, candidates: readonly CandidateCert[], options: VerifySignedDataOptions): Promise<SignerCheck> {
+  // A countersignature is a SignerInfo (RFC 5652 §11.4) whose content is the countersigned signature value.
+  try {
+    const si = parseSignerInfoDer(der);
+    return await checkSignerInfo(si, index, CONTENT_TYPE.data, signedValue, candidates, options, true);
+  } catch (e) {
+    if (!(e instanceof SmimeError)) throw e;
+    return { index, sid: { type: 'subjectKeyIdentifier', keyIdentifier: new Uint8Array() }, signatureValid: false, problems: [problem('malformed-cms', e.message)], algorithms: { digest: '?', signature: '?' } };
+  }
+}

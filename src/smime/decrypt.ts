@@ -1,0 +1,86 @@
+/**
+ * `decryptMessage`: opens an S/MIME enveloped (or authEnveloped) message with
+ * the recipient's identity.
+ */
+import { ArgumentError, FormatError } from '../errors.js';
+import { concatBytes, type BytesLike } from '../util/bytes.js';
+import type { LoadedPrivateKey } from '../crypto/keys.js';
+import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped.js';
+import { CONTENT_TYPE } from '../cms/content-info.js';
+import { joinMessage } from '../mime/canonical.js';
+import { readSmimeCms } from './read-cms.js';
+
+/** A decryption identity: the certificate and its private key (e.g. from `loadIdentity`). */
+export interface DecryptionIdentity {
+  /** The recipient certificate (DER or PEM). */
+  certificate: BytesLike;
+  /** PKCS#8 DER/PEM (PKCS#1 and SEC1 also accepted) or a loaded key. */
+  privateKey: BytesLike | LoadedPrivateKey;
+}
+
+/** Options of `decryptMessage`. */
+export interface DecryptMessageOptions {
+  identity: DecryptionIdentity;
+  /** Try the key on every RecipientInfo, not only the ones naming the certificate (default false). */
+  tryAllRecipients?: boolean;
+}
+
+/** Result of `decryptMessage`. */
+export interface DecryptMessageResult {
+  /** The decrypted content exactly as encrypted (for S/MIME: a MIME entity). */
+  content: Uint8Array;
+  /** For a whole message: its outer headers followed by the decrypted entity; otherwise equal to `content`. */
+  message: Uint8Array;
+  /** `envelopedData` or `authEnvelopedData`. */
+  envelopeType: DecryptedEnvelope['envelopeType'];
+  cipher: string;
+  authenticated: boolean;
+  /** GCM inside EnvelopedData (a non-standard form some libraries write), tolerated on input. */
+  legacyGcmInEnvelopedData: boolean;
+  /** 3DES, DES or RC2 content (old mail): decrypted, but weak. */
+  legacyCipher: boolean;
+  recipient: DecryptedEnvelope['recipient'];
+  recipientCount: number;
+  /** The `smime-type` the message declared (may be wrong: .NET writes `signed-data` for enveloped data). */
+  declaredSmimeType?: string;
+}
+
+/**
+ * Decrypts an S/MIME message (whole message, entity, or raw CMS DER/PEM).
+ *
+ * @throws FormatError `not-enveloped` (the CMS is not EnvelopedData),
+ *   `not-smime`, `malformed-cms`; CryptoError `not-recipient`,
+ *   `decryption-failed` (one code for every cryptographic failure, no partial
+ *   content); AlgorithmError `unsupported-algorithm`.
+ */
+export async function decryptMessage(mime: BytesLike | string, options: DecryptMessageOptions): Promise<DecryptMessageResult> {
+  if (!options?.identity?.privateKey || !options.identity.certificate) {
+    throw new ArgumentError('bad-argument', 'decryptMessage needs options.identity with certificate and privateKey');
+  }
+  const found = readSmimeCms(mime);
+  const { cms } = found;
+  if (cms.contentType !== CONTENT_TYPE.envelopedData && cms.contentType !== CONTENT_TYPE.authEnvelopedData) {
+    throw new FormatError('not-enveloped', `the message is ${cms.name ?? cms.contentType}, not enveloped data`, {
+      details: { contentType: cms.name ?? cms.contentType },
+    });
+  }
+  const env = await decryptEnvelope(cms, {
+    certificate: options.identity.certificate,
+    privateKey: options.identity.privateKey,
+    tryAllRecipients: options.tryAllRecipients ?? false,
+  });
+  const message = found.outerHeaders.length ? joinMessage(found.outerHeaders, env.content) : concatBytes(env.content);
+  const out: DecryptMessageResult = {
+    content: env.content,
+    message,
+    envelopeType: env.envelopeType,
+    cipher: env.cipher,
+    authenticated: env.authenticated,
+    legacyGcmInEnvelopedData: env.legacyGcmInEnvelopedData,
+    legacyCipher: env.legacyCipher,
+    recipient: env.recipient,
+    recipientCount: env.recipientCount,
+  };
+  if (found.declaredSmimeType !== undefined) out.declaredSmimeType = found.declaredSmimeType;
+  return out;
+}

@@ -1,0 +1,287 @@
+/**
+ * `encryptMessage`: S/MIME encryption of a message to its recipients and,
+ * always, to the sender (Exchange/Outlook behaviour: the copy in Sent Items
+ * stays readable). Certificates are validated for purpose `encrypt` first;
+ * the cipher and RSA key transport are chosen per message and recipient for
+ * the widest interoperability unless the caller overrides them.
+ */
+import { ArgumentError, CertificateMissingError, ValidationError } from '../errors.js';
+import { base64Bytes, bytesEqual, concatBytes, fromLatin1, toBytes, utf8, type BytesLike } from '../util/bytes.js';
+import { decodePem, looksLikePem } from '../util/pem.js';
+import type { OaepHash } from '../crypto/rsa.js';
+import { createEnvelope } from '../cms/enveloped.js';
+import { CONTENT_CIPHERS, isContentCipherName, type ContentCipherName } from '../cms/content-cipher.js';
+import { recipientKeyInfo, type EnvelopeRecipient, type KeyTransport, type RecipientIdentifierType, type RecipientSummary } from '../cms/recipient.js';
+import { joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
+import { parseMime } from '../mime/entity.js';
+import type { MimeHeader } from '../mime/headers.js';
+import { validateCertificate } from '../trust/validate.js';
+import type { TrustList } from '../trust/trust-list.js';
+import type { RevocationMode } from '../trust/options.js';
+import type { TrustProblem } from '../trust/report.js';
+import { capabilityOids, chooseContentCipher, chooseKeyTransport, type CapabilitiesInput } from './capabilities.js';
+
+/** A recipient (or the sender) of an encrypted message. */
+export interface EncryptionParty {
+  /** E-mail address: used in errors, and checked against the certificate during validation. */
+  address?: string;
+  /** The encryption certificate (DER or PEM). Absent/null: the party has no certificate. */
+  certificate?: BytesLike | string | null;
+  /** What the party can decrypt (from its last signed message), for cipher and key transport choice. */
+  capabilities?: CapabilitiesInput;
+  /** Overrides the key transport for this RSA recipient. */
+  keyTransport?: KeyTransport;
+}
+
+/** Options of `encryptMessage`. */
+export interface EncryptMessageOptions {
+  /** The recipients: parties, or bare certificates. */
+  recipients: ReadonlyArray<EncryptionParty | BytesLike | string>;
+  /** The sender; its certificate is added as a recipient unless `includeSender: false`. */
+  sender?: EncryptionParty | BytesLike | string;
+  /** Default true. `false` is the only way to send a message the sender cannot read back. */
+  includeSender?: boolean;
+  /** Content cipher override. Default: AES-256-GCM when every party advertises it, else AES-256-CBC. */
+  cipher?: ContentCipherName;
+  /** RSA key transport override for every RSA recipient. Default: OAEP where advertised, else PKCS#1 v1.5. */
+  keyTransport?: KeyTransport;
+  /** OAEP hash (default SHA-256). */
+  oaepHash?: OaepHash;
+  /** Default `issuerAndSerialNumber`. */
+  recipientIdentifier?: RecipientIdentifierType;
+  /** Validate every certificate (purpose `encrypt`). Default true; `false` must be explicit. */
+  validate?: boolean;
+  /** Trust anchors for validation (required unless `validate: false`). */
+  trust?: TrustList;
+  /** Untrusted intermediate certificates for path building. */
+  intermediates?: Iterable<BytesLike | string>;
+  crls?: Iterable<BytesLike | string>;
+  /** Validation time (default now). */
+  at?: Date;
+  revocation?: RevocationMode;
+  allowWeak?: boolean;
+}
+
+/** A non-fatal interoperability finding. */
+export interface EncryptionWarning {
+  code: 'ecdh-recipient-mixed' | 'ecdh-not-readable-by-nss' | 'oaep-limited-interop' | 'auth-enveloped-limited-interop';
+  message: string;
+}
+
+/** One recipient as written. */
+export interface EncryptedRecipient extends RecipientSummary {
+  address?: string;
+  /** True for the sender's own RecipientInfo. */
+  sender: boolean;
+}
+
+/** Result of `encryptMessage`. */
+export interface EncryptMessageResult {
+  /** The encrypted message (outer headers kept) or entity, CRLF. */
+  message: Uint8Array;
+  /** The DER ContentInfo inside it. */
+  cms: Uint8Array;
+  contentType: 'envelopedData' | 'authEnvelopedData';
+  cipher: ContentCipherName;
+  recipients: EncryptedRecipient[];
+  warnings: EncryptionWarning[];
+}
+
+interface Party {
+  address?: string;
+  certificate?: Uint8Array;
+  capabilities?: Set<string>;
+  keyTransport?: KeyTransport;
+  sender: boolean;
+}
+
+function certificateBytes(input: BytesLike | string): Uint8Array {
+  const bytes = typeof input === 'string' ? fromLatin1(input) : toBytes(input, 'certificate');
+  if (!looksLikePem(bytes)) return bytes;
+  const block = decodePem(bytes).find((b) => b.label === 'CERTIFICATE');
+  if (!block) throw new ArgumentError('bad-argument', 'no CERTIFICATE block in the PEM certificate');
+  return block.der;
+}
+
+function isParty(x: unknown): x is EncryptionParty {
+  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && !(x instanceof ArrayBuffer) && !ArrayBuffer.isView(x);
+}
+
+function toParty(input: EncryptionParty | BytesLike | string, sender: boolean): Party {
+  if (!isParty(input)) return { certificate: certificateBytes(input), sender };
+  const p: Party = { sender };
+  if (input.address !== undefined) p.address = input.address;
+  if (input.certificate !== undefined && input.certificate !== null) p.certificate = certificateBytes(input.certificate);
+  if (input.capabilities !== undefined) p.capabilities = capabilityOids(input.capabilities);
+  if (input.keyTransport !== undefined) p.keyTransport = input.keyTransport;
+  return p;
+}
+
+function describe(p: Party): string {
+  return p.address ?? (p.sender ? 'the sender' : 'a recipient');
+}
+
+/**
+ * Encrypts a message (a whole RFC 5322 message, whose outer headers stay
+ * outside, or a MIME entity) to every recipient and the sender.
+ *
+ * @throws CertificateMissingError `sender-certificate-missing`,
+ *   `recipient-certificate-missing` (details.addresses lists every such
+ *   recipient; the library never falls back to sending unencrypted);
+ *   ValidationError with the trust code of the first failing certificate;
+ *   ArgumentError `bad-argument`.
+ */
+export async function encryptMessage(mime: BytesLike | string, options: EncryptMessageOptions): Promise<EncryptMessageResult> {
+  if (!options || !Array.isArray(options.recipients)) throw new ArgumentError('bad-argument', 'options.recipients must be an array');
+  if (options.cipher !== undefined && !isContentCipherName(options.cipher)) {
+    throw new ArgumentError('bad-argument', `unknown cipher "${String(options.cipher)}" (aes-128/192/256-cbc or -gcm)`);
+  }
+  if (options.keyTransport !== undefined && options.keyTransport !== 'rsa-pkcs1' && options.keyTransport !== 'rsa-oaep') {
+    throw new ArgumentError('bad-argument', `unknown key transport "${String(options.keyTransport)}"`);
+  }
+  const includeSender = options.includeSender !== false;
+  const parties: Party[] = options.recipients.map((r) => toParty(r, false));
+  if (parties.length === 0 && !includeSender) throw new ArgumentError('bad-argument', 'no recipients');
+  if (includeSender) {
+    const sender = options.sender === undefined ? undefined : toParty(options.sender, true);
+    if (!sender?.certificate) {
+      throw new CertificateMissingError('sender-certificate-missing', `the sender${sender?.address ? ` ${sender.address}` : ''} does not have a certificate`, {
+        details: sender?.address ? { address: sender.address } : {},
+      });
+    }
+    // The sender may also be a recipient (mail to oneself): one RecipientInfo is enough.
+    const same = parties.find((p) => p.certificate && bytesEqual(p.certificate, sender.certificate!));
+    if (same) same.sender = true;
+    else parties.push(sender);
+  }
+
+  // Every recipient without a usable certificate, reported together.
+  const problems: { who: string; reason?: string }[] = [];
+  parties.forEach((p, i) => {
+    const who = p.address ?? `recipient #${i + 1}`;
+    if (!p.certificate) {
+      problems.push({ who });
+      return;
+    }
+    const key = recipientKeyInfo(p.certificate);
+    if (key.kind !== 'unusable') return;
+    if (p.sender) {
+      throw new CertificateMissingError('sender-certificate-missing', `the sender's certificate cannot be used for encryption: ${key.reason}`, {
+        details: p.address ? { address: p.address } : {},
+      });
+    }
+    problems.push({ who, reason: key.reason! });
+  });
+  if (problems.length) {
+    throw new CertificateMissingError(
+      'recipient-certificate-missing',
+      `no usable encryption certificate for ${problems.map((p) => (p.reason ? `${p.who} (${p.reason})` : p.who)).join(', ')}`,
+      { details: { addresses: problems.map((p) => p.who) } },
+    );
+  }
+
+  if (options.validate !== false) {
+    if (!options.trust) throw new ArgumentError('bad-argument', 'certificate validation needs options.trust (or pass validate: false explicitly)');
+    for (const p of parties) {
+      const report = await validateCertificate(p.certificate!, {
+        trust: options.trust,
+        intermediates: options.intermediates ?? [],
+        crls: options.crls ?? [],
+        purpose: 'encrypt',
+        ...(p.address !== undefined ? { email: p.address } : {}),
+        ...(options.at ? { at: options.at } : {}),
+        ...(options.revocation ? { revocation: options.revocation } : {}),
+        ...(options.allowWeak !== undefined ? { allowWeak: options.allowWeak } : {}),
+      });
+      if (!report.valid) {
+        const first: TrustProblem = report.problems[0] ?? { code: 'untrusted-root', message: 'not valid' };
+        throw new ValidationError(first.code, `the certificate of ${describe(p)} cannot be used for encryption: ${first.message}`, {
+          details: { ...(p.address ? { address: p.address } : {}), sender: p.sender, problems: report.problems },
+        });
+      }
+    }
+  }
+
+  const cipher = options.cipher ?? chooseContentCipher(parties.map((p) => p.capabilities));
+  const recipients: EnvelopeRecipient[] = parties.map((p) => {
+    const r: EnvelopeRecipient = { certificate: p.certificate!, keyTransport: p.keyTransport ?? options.keyTransport ?? chooseKeyTransport(p.capabilities) };
+    if (options.oaepHash) r.oaepHash = options.oaepHash;
+    if (options.recipientIdentifier) r.identifier = options.recipientIdentifier;
+    return r;
+  });
+
+  // The inner entity: Content-* headers move inside, the rest stays outside.
+  // Strings are text (UTF-8), as for signMessage; bytes are taken as they are.
+  const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
+  const { outerHeaders, inner } = splitForEncryption(toCrlf(input));
+  const envelope = await createEnvelope(inner, recipients, { cipher });
+
+  const smimeType = envelope.contentType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data';
+  const entity = concatBytes(
+    fromLatin1(
+      `Content-Type: application/pkcs7-mime; smime-type=${smimeType}; name="smime.p7m"\r\n` +
+        'Content-Transfer-Encoding: base64\r\n' +
+        'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n',
+    ),
+    base64Bytes(envelope.der, 76),
+  );
+  const message = outerHeaders ? joinMessage(outerHeaders, entity) : entity;
+
+  const written: EncryptedRecipient[] = envelope.recipients.map((s, i) => ({
+    ...s,
+    ...(parties[i]!.address !== undefined ? { address: parties[i]!.address } : {}),
+    sender: parties[i]!.sender,
+  }));
+  return { message, cms: envelope.der, contentType: envelope.contentType, cipher, recipients: written, warnings: warningsFor(written, cipher) };
+}
+
+function warningsFor(recipients: EncryptedRecipient[], cipher: ContentCipherName): EncryptionWarning[] {
+  const warnings: EncryptionWarning[] = [];
+  const ecdh = recipients.filter((r) => r.keyManagement === 'ecdh');
+  if (ecdh.length > 0 && ecdh.length < recipients.length) {
+    warnings.push({
+      code: 'ecdh-recipient-mixed',
+      message: `an ECDH (EC key) recipient is mixed with RSA recipients: NSS/Thunderbird cannot open envelopes containing any ECDH recipient, so its RSA recipients are locked out too (${ecdh.map((r) => r.address ?? r.subject).join(', ')})`,
+    });
+  } else if (ecdh.length > 0) {
+    warnings.push({ code: 'ecdh-not-readable-by-nss', message: 'every recipient uses ECDH: NSS/Thunderbird cannot open such envelopes' });
+  }
+  const oaep = recipients.filter((r) => r.keyManagement === 'rsa-oaep');
+  if (oaep.length > 0) {
+    warnings.push({ code: 'oaep-limited-interop', message: `RSA-OAEP is used for ${oaep.map((r) => r.address ?? r.subject).join(', ')}: gpgsm 2.2 and NSS 3.87 cannot read it` });
+  }
+  if (CONTENT_CIPHERS[cipher].mode === 'gcm') {
+    warnings.push({ code: 'auth-enveloped-limited-interop', message: 'AuthEnvelopedData (AES-GCM): gpgsm 2.2 and NSS 3.87 cannot read it' });
+  }
+  return warnings;
+}
+
+const CRLF = Uint8Array.of(13, 10);
+
+/**
+ * Splits a CRLF message into outer headers and the inner entity (as
+ * `splitMessage` does), parsing only the header section: a 150 MB body is
+ * never scanned. A bare entity (no From/To/Subject/...) is encrypted whole.
+ */
+function splitForEncryption(crlf: Uint8Array): { outerHeaders?: MimeHeader[]; inner: Uint8Array } {
+  let headEnd = -1;
+  let bodyStart = -1;
+  if (crlf[0] === 13 && crlf[1] === 10) {
+    headEnd = 0;
+    bodyStart = 2;
+  } else {
+    for (let i = 0; i + 3 < crlf.length; i++) {
+      if (crlf[i] === 13 && crlf[i + 1] === 10 && crlf[i + 2] === 13 && crlf[i + 3] === 10) {
+        headEnd = i + 2;
+        bodyStart = i + 4;
+        break;
+      }
+    }
+  }
+  if (headEnd < 0) return { inner: crlf };
+  const head = concatBytes(crlf.subarray(0, headEnd), CRLF);
+  if (!looksLikeMessage(parseMime(head))) return { inner: crlf };
+  const split = splitMessage(head);
+  return { outerHeaders: split.outerHeaders, inner: concatBytes(split.inner, crlf.subarray(bodyStart)) };
+}
+

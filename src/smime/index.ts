@@ -1,0 +1,42 @@
+/** S/MIME layer: messages (MIME + CMS + trust). Other modules may append their exports below. */
+export { signMessage, prepareEntity, type SignMessageOptions, type SmimeSigner } from './sign.js';
+export { verifyMessage, verifySignedContent, type VerifyMessageOptions, type VerifyCmsOptions } from './verify.js';
+export {
+  verifyReportToJson,
+  verifyReportToText,
+  type VerifyReport,
+  type SignerReport,
+  type SignedLayer,
+  type ReportProblem,
+  type Coverage,
+} from './report.js';
+
+// Encryption (issue 5).
+export {
+  encryptMessage,
+  type EncryptMessageOptions,
+  type EncryptMessageResult,
+  type EncryptionParty,
+  type EncryptionWarning,
+  type EncryptedRecipient,
+} from './encrypt.js';
+export { decryptMessage, type DecryptMessageOptions, type DecryptMessageResult, type DecryptionIdentity } from './decrypt.js';
+export {
+  readMessage,
+  type ReadMessageOptions,
+  type ReadMessageResult,
+  type MessageLayer,
+  type SignedLayerVerifier,
+  type SignedLayerVerification,
+} from './read.js';
+export { readSmimeCms, isPkcs7MimeEntity, type SmimeCms } from './read-cms.js';
+export {
+  CAPABILITY,
+  parseSmimeCapabilities,
+  capabilityOids,
+  encodeSmimeCapabilities,
+  chooseContentCipher,
+  chooseKeyTransport,
+  type SmimeCapability,
+  type CapabilitiesInput,
+} from './capabilities.js';

@@ -1,0 +1,253 @@
+/**
+ * `readMessage`: unwraps any nesting of signed, enveloped and compressed
+ * S/MIME layers (sign-then-encrypt, encrypt-then-sign, triple wrapping),
+ * decrypting with the caller's identities and verifying every signed layer,
+ * and reports each layer outermost first.
+ */
+import { ArgumentError, CryptoError, LimitError, SmimeError } from '../errors.js';
+import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
+import { CONTENT_TYPE, type ContentInfo } from '../cms/content-info.js';
+import { decryptEnvelope, parseEnvelope, type DecryptedEnvelope } from '../cms/enveloped.js';
+import { decompressCompressed } from '../cms/compressed.js';
+import { parseMime } from '../mime/entity.js';
+import { toCrlf } from '../mime/canonical.js';
+import { TrustList } from '../trust/trust-list.js';
+import { verifyMessage, verifySignedContent } from './verify.js';
+import type { DecryptionIdentity } from './decrypt.js';
+import { cmsOfEntity, isPkcs7MimeEntity, looksLikeRawCms, rawCms } from './read-cms.js';
+
+/** What a signed-layer verifier reports (see `verifyMessage`). */
+export interface SignedLayerVerification {
+  /** Every signature valid and every signer certificate validated. */
+  ok: boolean;
+  /** The verified inner content (what the innermost signature covers). */
+  content: Uint8Array;
+  /** Signers, outermost first. */
+  signers: { subject?: string; email?: string; signatureValid: boolean; chainValid?: boolean }[];
+  /** Why `ok` is false (stable codes). */
+  problems: { code: string; message: string }[];
+  /** Nested signed layers this verification consumed, outermost first (default: one, described by the fields above). */
+  layers?: { form: 'detached' | 'opaque'; ok: boolean; signers: SignedLayerVerification['signers']; problems: SignedLayerVerification['problems'] }[];
+  /** The verifier's full report. */
+  report?: unknown;
+}
+
+/** Verifies the signed entity (or raw signed CMS) at the top of `entity`. */
+export type SignedLayerVerifier = (
+  entity: Uint8Array,
+  options: { trust?: TrustList; at?: Date; intermediates?: readonly BytesLike[]; crls?: readonly BytesLike[]; allowWeak?: boolean; from?: string },
+) => Promise<SignedLayerVerification>;
+
+/** Options of `readMessage`. */
+export interface ReadMessageOptions {
+  /** Identities to decrypt with, tried in order. */
+  identities?: readonly DecryptionIdentity[];
+  /** Trust anchors for the signer certificates. */
+  trust?: TrustList;
+  /** Validation time (default now). */
+  at?: Date;
+  intermediates?: readonly BytesLike[];
+  crls?: readonly BytesLike[];
+  /** Accept SHA-1/MD5/DSA signatures and weak certificates (old mail). Default false. */
+  allowWeak?: boolean;
+  /** The message's From address: signer certificates must be for it (passed to `verifyMessage`). */
+  from?: string;
+  /** Try each key on every RecipientInfo (default false). */
+  tryAllRecipients?: boolean;
+  /** Most layers unwrapped (default 8). */
+  maxDepth?: number;
+  /** Largest decompressed size (default 256 MiB). */
+  maxDecompressedSize?: number;
+  /** Signed-layer verification (default: `verifyMessage` / `verifySignedContent`). */
+  verifier?: SignedLayerVerifier;
+}
+
+/** One layer of a message, outermost first. */
+export type MessageLayer =
+  | {
+      type: 'enveloped';
+      envelopeType: DecryptedEnvelope['envelopeType'];
+      cipher: string;
+      authenticated: boolean;
+      legacyGcmInEnvelopedData: boolean;
+      legacyCipher: boolean;
+      recipient: DecryptedEnvelope['recipient'];
+      /** Which of `identities` decrypted it. */
+      identity: number;
+      declaredSmimeType?: string;
+    }
+  | { type: 'signed'; form: 'detached' | 'opaque'; ok: boolean; signers: SignedLayerVerification['signers']; problems: SignedLayerVerification['problems']; report?: unknown }
+  | { type: 'compressed' };
+
+/** Result of `readMessage`. */
+export interface ReadMessageResult {
+  /** Every signed layer verified and validated (a message without signatures is ok when it decrypted). */
+  ok: boolean;
+  /** True when at least one signed layer was found. */
+  signed: boolean;
+  /** True when at least one enveloped layer was decrypted. */
+  encrypted: boolean;
+  layers: MessageLayer[];
+  /** The innermost content: the entity inside the last layer. */
+  content: Uint8Array;
+  /** Problems of all signed layers, outermost first. */
+  problems: { layer: number; code: string; message: string }[];
+}
+
+/**
+ * Reads an S/MIME message of any layering. Decryption failures throw (no
+ * content can be produced); signature problems are reported with `ok: false`.
+ *
+ * @throws CryptoError `not-recipient` (no identity is a recipient) /
+ *   `decryption-failed`; LimitError `limit-exceeded` (too many layers or a
+ *   decompression bomb); FormatError `malformed-cms`.
+ */
+export async function readMessage(mime: BytesLike | string, options: ReadMessageOptions = {}): Promise<ReadMessageResult> {
+  const maxDepth = options.maxDepth ?? 8;
+  const verifier = options.verifier ?? defaultVerifier;
+  let current = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
+  const layers: MessageLayer[] = [];
+  const problems: ReadMessageResult['problems'] = [];
+  for (;;) {
+    if (layers.length >= maxDepth) throw new LimitError('limit-exceeded', `more than ${maxDepth} S/MIME layers`, { details: { maxDepth } });
+    let cms: ContentInfo | undefined;
+    let declared: string | undefined;
+    const raw = rawCms(current);
+    if (raw) {
+      cms = raw;
+    } else {
+      const entity = parseMime(toCrlf(current));
+      if (entity.contentType.mediaType === 'multipart/signed') {
+        const v = await verifier(current, verifierOptions(options));
+        pushSigned(layers, problems, 'detached', v);
+        current = v.content;
+        continue;
+      }
+      if (!isPkcs7MimeEntity(entity)) break;
+      cms = cmsOfEntity(entity);
+      declared = entity.contentType.params['smime-type'];
+    }
+    switch (cms.contentType) {
+      case CONTENT_TYPE.envelopedData:
+      case CONTENT_TYPE.authEnvelopedData: {
+        const { result, identity } = await decryptWithAny(cms, options);
+        layers.push({
+          type: 'enveloped',
+          envelopeType: result.envelopeType,
+          cipher: result.cipher,
+          authenticated: result.authenticated,
+          legacyGcmInEnvelopedData: result.legacyGcmInEnvelopedData,
+          legacyCipher: result.legacyCipher,
+          recipient: result.recipient,
+          identity,
+          ...(declared !== undefined ? { declaredSmimeType: declared } : {}),
+        });
+        current = result.content;
+        break;
+      }
+      case CONTENT_TYPE.signedData: {
+        const v = await verifier(current, verifierOptions(options));
+        pushSigned(layers, problems, 'opaque', v);
+        current = v.content;
+        break;
+      }
+      case CONTENT_TYPE.compressedData: {
+        const out = await decompressCompressed(cms, options.maxDecompressedSize !== undefined ? { maxSize: options.maxDecompressedSize } : {});
+        layers.push({ type: 'compressed' });
+        current = out.content;
+        break;
+      }
+      default:
+        // Not a layer smimekit unwraps (e.g. certs-only): it is the content.
+        return finish(layers, problems, current);
+    }
+  }
+  return finish(layers, problems, current);
+}
+
+function finish(layers: MessageLayer[], problems: ReadMessageResult['problems'], content: Uint8Array): ReadMessageResult {
+  return {
+    ok: problems.length === 0,
+    signed: layers.some((l) => l.type === 'signed'),
+    encrypted: layers.some((l) => l.type === 'enveloped'),
+    layers,
+    content,
+    problems,
+  };
+}
+
+function verifierOptions(options: ReadMessageOptions): Parameters<SignedLayerVerifier>[1] {
+  const out: Parameters<SignedLayerVerifier>[1] = {};
+  if (options.trust) out.trust = options.trust;
+  if (options.at) out.at = options.at;
+  if (options.intermediates) out.intermediates = options.intermediates;
+  if (options.crls) out.crls = options.crls;
+  if (options.allowWeak) out.allowWeak = true;
+  if (options.from !== undefined) out.from = options.from;
+  return out;
+}
+
+function pushSigned(layers: MessageLayer[], problems: ReadMessageResult['problems'], form: 'detached' | 'opaque', v: SignedLayerVerification): void {
+  const consumed = v.layers?.length ? v.layers : [{ form, ok: v.ok, signers: v.signers, problems: v.problems }];
+  consumed.forEach((l, i) => {
+    const index = layers.length;
+    // The full report goes with the first (outermost) layer it covers.
+    layers.push({ type: 'signed', form: l.form, ok: l.ok, signers: l.signers, problems: l.problems, ...(i === 0 && v.report !== undefined ? { report: v.report } : {}) });
+    for (const p of l.problems) problems.push({ layer: index, code: p.code, message: p.message });
+  });
+  // Report-level problems not tied to a layer's signers (e.g. partial coverage).
+  const listed = new Set(consumed.flatMap((l) => l.problems));
+  const first = layers.length - consumed.length;
+  for (const p of v.problems) if (!listed.has(p)) problems.push({ layer: first, code: p.code, message: p.message });
+}
+
+async function decryptWithAny(cms: ContentInfo, options: ReadMessageOptions): Promise<{ result: DecryptedEnvelope; identity: number }> {
+  const identities = options.identities ?? [];
+  if (identities.length === 0) throw new ArgumentError('bad-argument', 'the message is encrypted: readMessage needs options.identities');
+  const env = parseEnvelope(cms);
+  let firstError: SmimeError | undefined;
+  for (const [i, id] of identities.entries()) {
+    try {
+      const result = await decryptEnvelope(env, { certificate: id.certificate, privateKey: id.privateKey, tryAllRecipients: options.tryAllRecipients ?? false });
+      return { result, identity: i };
+    } catch (e) {
+      if (!(e instanceof SmimeError)) throw e;
+      // A real decryption failure wins over "not for this identity".
+      if (!firstError || (firstError.code === 'not-recipient' && e.code !== 'not-recipient')) firstError = e;
+    }
+  }
+  throw firstError ?? new CryptoError('not-recipient', 'no identity is a recipient of the message');
+}
+
+/** `verifyMessage` / `verifySignedContent` as a signed-layer verifier (stops at enveloped layers: readMessage decrypts those). */
+const defaultVerifier: SignedLayerVerifier = async (entity, options) => {
+  const common = {
+    trust: options.trust ?? new TrustList(),
+    ...(options.at ? { at: options.at } : {}),
+    ...(options.intermediates ? { certificates: options.intermediates } : {}),
+    ...(options.crls ? { crls: options.crls } : {}),
+    ...(options.allowWeak ? { allowWeak: true } : {}),
+    ...(options.from !== undefined ? { from: options.from } : {}),
+  };
+  const report = looksLikeRawCms(entity) ? await verifySignedContent(entity, common) : await verifyMessage(entity, common);
+  const signer = (i: number): SignedLayerVerification['signers'][number] => {
+    const sr = report.signers[i]!;
+    return {
+      ...(sr.subject !== undefined ? { subject: sr.subject } : {}),
+      ...(sr.email !== undefined ? { email: sr.email } : {}),
+      signatureValid: sr.signatureValid,
+      chainValid: sr.chain?.valid ?? false,
+    };
+  };
+  const problems = report.problems.map((p) => ({ code: p.code, message: p.message, signer: p.signer }));
+  const layers = report.layers.map((l) => {
+    const mine = problems.filter((p) => p.signer !== undefined && l.signers.includes(p.signer));
+    return {
+      form: l.kind === 'multipart-signed' ? ('detached' as const) : ('opaque' as const),
+      ok: mine.length === 0 && l.signers.length > 0,
+      signers: l.signers.map(signer),
+      problems: mine,
+    };
+  });
+  return { ok: report.ok, content: report.content, signers: report.signers.map((_, i) => signer(i)), problems, layers, report };
+};

@@ -1,0 +1,146 @@
+/**
+ * `signMessage`: S/MIME signing of a MIME entity or a whole RFC 5322 message
+ * (RFC 8551 §3.5). The entity is canonicalized first (CRLF, 8-bit bodies
+ * re-encoded) so relays cannot break the signature; then it is wrapped as
+ * `multipart/signed` (detached, readable without S/MIME support) or
+ * `application/pkcs7-mime; smime-type=signed-data` (opaque).
+ */
+import { ArgumentError } from '../errors.js';
+import { base64Bytes, concatBytes, fromLatin1, toBytes, toHex, utf8, type BytesLike } from '../util/bytes.js';
+import { randomBytes } from '../crypto/engine.js';
+import { assertKeyMatchesCertificate, normalizePkcs8, type LoadedPrivateKey } from '../crypto/keys.js';
+import { createSignedData, micalgName, SIGNING_DIGESTS, type CmsSigner, type SigningDigest } from '../cms/signer.js';
+import type { CapabilityEntry } from '../cms/attributes.js';
+import { canonicalizeEntity, joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
+import { parseMime } from '../mime/entity.js';
+import type { MimeHeader } from '../mime/headers.js';
+
+/** The signing identity: what `loadIdentity` returns fits. */
+export interface SmimeSigner {
+  /** Signer certificate, DER. */
+  certificate: Uint8Array;
+  /** Unencrypted PKCS#8 DER, or a key from `loadPrivateKey`. */
+  privateKey: Uint8Array | LoadedPrivateKey;
+  /** CA certificates of the signer (DER); the root is left out of the message unless `includeCertificates: 'chain-with-root'`. */
+  chain?: readonly Uint8Array[];
+}
+
+export interface SignMessageOptions {
+  signer: SmimeSigner;
+  /** multipart/signed (default true) or opaque application/pkcs7-mime. */
+  detached?: boolean;
+  /** Message digest: sha256 (default), sha384, sha512. Ed25519 always signs with sha512 (RFC 8419). */
+  digest?: SigningDigest;
+  /** RSA keys: RSASSA-PSS (MGF1 with the digest, salt = digest length) instead of PKCS#1 v1.5. */
+  pss?: boolean;
+  /** Certificates to include (default `chain`: signer + chain without the root). */
+  includeCertificates?: 'none' | 'signer' | 'chain' | 'chain-with-root';
+  /** SMIMECapabilities to announce (default: what smimekit can decrypt, strongest first); `false` to omit. */
+  capabilities?: readonly CapabilityEntry[] | false;
+  /** SMIMEEncryptionKeyPreference certificate (default: the signing certificate when it can encrypt); `false` to omit. */
+  encryptionCertificate?: Uint8Array | false;
+  /** signingTime (default now); `null` to omit. */
+  signingTime?: Date | null;
+  /** Boundary for multipart/signed (default: fresh random). Must not occur in the content. */
+  boundary?: string;
+}
+
+/** `signMessage` input that is plain text without any header gets a text/plain entity. */
+function hasHeaders(bytes: Uint8Array): boolean {
+  const e = parseMime(bytes);
+  return e.headers.some((h) => h.name !== '') && e.bodyStart > e.start;
+}
+
+function containsBoundary(data: Uint8Array, boundary: string): boolean {
+  const needle = fromLatin1(`--${boundary}`);
+  for (let i = data.indexOf(needle[0]!); i >= 0 && i + needle.length <= data.length; i = data.indexOf(needle[0]!, i + 1)) {
+    let j = 1;
+    while (j < needle.length && data[i + j] === needle[j]) j++;
+    if (j === needle.length) return true;
+  }
+  return false;
+}
+
+/** Prepares the entity to sign: outer headers (if a whole message) and the canonical inner entity. */
+export function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; entity: Uint8Array } {
+  if (input.length === 0) throw new ArgumentError('bad-argument', 'nothing to sign: the message is empty');
+  let outerHeaders: MimeHeader[] | undefined;
+  let inner: Uint8Array;
+  if (!hasHeaders(input)) {
+    // Bare text: give it the headers RFC 2045 would assume, with the right charset.
+    const ascii = input.every((b) => b < 0x80);
+    inner = concatBytes(fromLatin1(`Content-Type: text/plain; charset=${ascii ? 'us-ascii' : 'utf-8'}\r\n\r\n`), toCrlf(input));
+  } else {
+    const root = parseMime(input);
+    if (looksLikeMessage(root)) {
+      const split = splitMessage(input);
+      outerHeaders = split.outerHeaders;
+      inner = split.inner;
+    } else inner = input;
+  }
+  return { outerHeaders, entity: canonicalizeEntity(inner) };
+}
+
+/**
+ * Signs a MIME entity or a whole RFC 5322 message. For a whole message the
+ * transport headers (From, To, Subject, Date, Message-ID, ...) stay outside
+ * and the body entity with its `Content-*` headers is signed.
+ *
+ * @returns the signed message (or entity), CRLF line endings.
+ * @throws {CryptoError} `key-mismatch` when the key does not belong to the certificate
+ * @throws {ArgumentError} `bad-argument` for unusable options
+ * @example
+ * ```ts
+ * const identity = await loadIdentity(p12Bytes, 'password');
+ * const signed = await signMessage(emlBytes, { signer: identity, digest: 'sha256' });
+ * const opaque = await signMessage(emlBytes, { signer: identity, detached: false });
+ * ```
+ */
+export async function signMessage(mime: BytesLike | string, options: SignMessageOptions): Promise<Uint8Array> {
+  if (!options?.signer?.certificate || !options.signer.privateKey) throw new ArgumentError('bad-argument', 'signMessage needs options.signer with certificate and privateKey');
+  const digest = options.digest ?? 'sha256';
+  if (!SIGNING_DIGESTS.includes(digest)) throw new ArgumentError('bad-argument', `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(digest)}"`);
+  const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
+  const key = options.signer.privateKey instanceof Uint8Array ? normalizePkcs8(options.signer.privateKey) : options.signer.privateKey;
+  await assertKeyMatchesCertificate(key, options.signer.certificate);
+  const { outerHeaders, entity } = prepareEntity(input);
+  const detached = options.detached ?? true;
+
+  const signer: CmsSigner = { certificate: options.signer.certificate, privateKey: key, digest, pss: options.pss ?? false };
+  if (options.signer.chain) signer.chain = options.signer.chain;
+  if (options.includeCertificates) signer.includeCertificates = options.includeCertificates;
+  if (options.capabilities !== undefined) signer.capabilities = options.capabilities;
+  if (options.encryptionCertificate !== undefined) signer.encryptionCertificate = options.encryptionCertificate;
+  const cms = await createSignedData(entity, { signers: [signer], detached, ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}) });
+  // Ed25519 always uses SHA-512; micalg must name the digest actually used.
+  const usedDigest: SigningDigest = key.type === 'ed25519' ? 'sha512' : digest;
+
+  let out: Uint8Array;
+  if (detached) {
+    let boundary = options.boundary ?? `----=_smimekit_${toHex(randomBytes(16))}`;
+    if (!/^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/.test(boundary)) throw new ArgumentError('bad-argument', `"${boundary}" is not a valid MIME boundary`);
+    while (containsBoundary(entity, boundary)) {
+      if (options.boundary) throw new ArgumentError('bad-argument', 'the boundary occurs in the content');
+      boundary = `----=_smimekit_${toHex(randomBytes(16))}`;
+    }
+    const head =
+      `Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=${micalgName(usedDigest)};\r\n boundary="${boundary}"\r\n` +
+      `\r\nThis is an S/MIME signed message\r\n\r\n--${boundary}\r\n`;
+    const sigPart =
+      `\r\n--${boundary}\r\n` +
+      'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\n' +
+      'Content-Transfer-Encoding: base64\r\n' +
+      'Content-Disposition: attachment; filename="smime.p7s"\r\n' +
+      'Content-Description: S/MIME Cryptographic Signature\r\n\r\n' +
+      '';
+    out = concatBytes(fromLatin1(head), entity, fromLatin1(sigPart), base64Bytes(cms, 76), fromLatin1(`\r\n--${boundary}--\r\n`));
+  } else {
+    const head =
+      'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"\r\n' +
+      'Content-Transfer-Encoding: base64\r\n' +
+      'Content-Disposition: attachment; filename="smime.p7m"\r\n' +
+      'Content-Description: S/MIME Cryptographic Signature\r\n\r\n';
+    out = concatBytes(fromLatin1(head), base64Bytes(cms, 76));
+  }
+  return outerHeaders ? joinMessage(outerHeaders, out) : out;
+}

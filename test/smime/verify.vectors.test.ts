@@ -1,0 +1,196 @@
+/**
+ * Every signed message / SignedData of ../shared/vectors (expected.json, operation
+ * "verify", cmsType signedData) verifies with the stated result, signers and output,
+ * with the stated validation time and trust anchors. Tampered variants fail with
+ * the right code. Prints a pass table.
+ */
+import { afterAll, expect, it } from 'vitest';
+import { verifyMessage, verifySignedContent } from '../../src/smime/verify.js';
+import type { VerifyReport } from '../../src/smime/report.js';
+import { TrustList } from '../../src/trust/trust-list.js';
+import { parseSignedData } from '../../src/cms/signed-data.js';
+import { toHex } from '../../src/util/bytes.js';
+import { sha256 } from '../../src/util/hash/sha256.js';
+import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
+
+interface Case {
+  id: string;
+  file: string;
+  format: 'mime' | 'cms-der' | 'cms-pem';
+  operation: string;
+  cmsType: string;
+  content?: string;
+  trust: string[];
+  trustEmbedded?: { sha256: string }[];
+  intermediates: string[];
+  crls: string[];
+  at: string | null;
+  legacy?: boolean;
+  ambiguous?: boolean;
+  expect: {
+    signatureValid: boolean | null;
+    chainValid: boolean | null;
+    signers?: string[];
+    plaintextSha256?: string;
+    failure?: string;
+  };
+  layers?: { path: string; signatureValid?: boolean; outputSha256?: string }[];
+}
+
+/** Our code for each failure reason of expected.json. */
+const FAILURE_CODES: Record<string, string[]> = {
+  tampered: ['digest-mismatch', 'bad-signature'],
+  'content-mismatch': ['content-mismatch'],
+  'bad-signature': ['bad-signature'],
+  'no-content': ['no-content'],
+  expired: ['expired'],
+  'not-yet-valid': ['not-yet-valid'],
+  revoked: ['revoked'],
+  'key-usage': ['bad-key-usage'],
+  'ext-key-usage': ['bad-eku'],
+  // validMail#fakeRoot: the fake root has the real issuer's name, so the trust layer builds the path to it and reports the broken link.
+  'untrusted-root': ['untrusted-root', 'bad-signature'],
+  'no-trust-anchor': ['untrusted-root'],
+  'chain-signature-failure': ['bad-signature'],
+};
+
+const table: string[] = [];
+
+describeVectors('shared vectors: signed messages verify as expected.json says', () => {
+  const all = readSharedJson<{ cases: Case[] }>('expected.json').cases;
+  const cases = all.filter((c) => c.operation === 'verify' && c.cmsType === 'signedData');
+
+  it('covers the signed vectors', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(70);
+  });
+
+  afterAll(() => {
+    console.log(`\nshared signed vectors (${table.length}):\n${table.join('\n')}`);
+  });
+
+  for (const c of cases) {
+    it(c.id, async () => {
+      const bytes = readShared(c.file);
+      const trust = new TrustList();
+      for (const t of c.trust) trust.addBytes(readShared(t));
+      const options = {
+        trust,
+        allowWeak: c.legacy ?? false,
+        certificates: c.intermediates.map((f) => readShared(f)),
+        crls: c.crls.map((f) => readShared(f)),
+        ...(c.at ? { at: new Date(c.at) } : {}),
+      };
+      if (c.trustEmbedded?.length) {
+        // Anchors taken from the certificates inside the message, chosen by SHA-256.
+        const wanted = c.trustEmbedded.map((t) => t.sha256);
+        const certs = c.format === 'mime' ? (await verifyMessage(bytes, { ...options, trust: new TrustList() })).layers.flatMap((l) => l.certificates) : parseSignedData(bytes).certificates;
+        for (const cert of certs) if (wanted.includes(toHex(sha256(cert)))) trust.add(cert);
+        expect(trust.size).toBe(wanted.length);
+      }
+      let report: VerifyReport;
+      try {
+        report =
+          c.format === 'mime'
+            ? await verifyMessage(bytes, options)
+            : await verifySignedContent(bytes, { ...options, ...(c.content ? { content: readShared(c.content) } : {}) });
+      } catch (e) {
+        table.push(`FAIL  ${c.id}: threw ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`);
+        throw e;
+      }
+      const sigValid = report.signers.length > 0 && report.signers.every((s) => s.signatureValid);
+      const chainValid = report.signers.every((s) => s.chain?.valid === true);
+      const signers = report.signers.map((s) => s.email ?? s.commonName ?? '?');
+      const codes = report.problems.map((p) => p.code);
+      const line = `${c.id}: signature ${sigValid} (expected ${c.expect.signatureValid}), chain ${c.trust.length || c.trustEmbedded?.length ? chainValid : 'n/a'} (expected ${c.expect.chainValid}), signers ${signers.join(',')}${codes.length ? `, codes ${[...new Set(codes)].join(',')}` : ''}`;
+      try {
+        expect(sigValid).toBe(c.expect.signatureValid);
+        if (c.expect.chainValid !== null) expect(chainValid).toBe(c.expect.chainValid);
+        if (c.expect.signers) expect(signers.map((s) => s.toLowerCase())).toEqual(c.expect.signers.map((s) => s.toLowerCase()));
+        if (c.expect.plaintextSha256 && sigValid) expect(toHex(sha256(report.content))).toBe(c.expect.plaintextSha256);
+        if (c.expect.failure) {
+          const wanted = FAILURE_CODES[c.expect.failure];
+          expect(wanted, `no code mapping for ${c.expect.failure}`).toBeDefined();
+          expect(codes.some((code) => wanted!.includes(code)), `codes ${codes.join(',')} for ${c.expect.failure}`).toBe(true);
+        }
+        if (c.layers && c.format === 'mime') {
+          expect(report.layers.length).toBe(c.layers.length);
+          c.layers.forEach((l, i) => {
+            expect(report.layers[i]!.path, `layer ${i} path`).toBe(l.path);
+            if (l.outputSha256) expect(toHex(sha256(report.layers[i]!.content)), `layer ${i}`).toBe(l.outputSha256);
+          });
+        }
+        expect(report.ok).toBe(c.expect.signatureValid === true && c.expect.chainValid === true);
+        table.push(`pass  ${line}`);
+      } catch (e) {
+        table.push(`FAIL  ${line}`);
+        throw e;
+      }
+    });
+  }
+});
+
+/** Flips the case of the first ASCII letter at or after `from` inside [from, to). */
+function flipLetter(bytes: Uint8Array, from: number, to: number): Uint8Array {
+  const out = bytes.slice();
+  for (let i = from; i < to; i++) {
+    const c = out[i]!;
+    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) {
+      out[i] = c ^ 0x20;
+      return out;
+    }
+  }
+  throw new Error('no letter to flip');
+}
+
+function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = hay.indexOf(needle[0]!); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(needle[0]!, i + 1)) {
+    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+describeVectors('shared vectors: tampered variants of every valid signed vector fail', () => {
+  const all = readSharedJson<{ cases: Case[] }>('expected.json').cases;
+  const valid = all.filter((c) => c.operation === 'verify' && c.cmsType === 'signedData' && c.expect.signatureValid === true && !c.id.includes('#'));
+  for (const c of valid) {
+    it(`${c.id} (tampered)`, async () => {
+      const bytes = readShared(c.file);
+      const options = { trust: new TrustList(), allowWeak: true, certificates: c.intermediates.map((f) => readShared(f)) };
+      let report: VerifyReport;
+      if (c.format === 'mime') {
+        const { parseMime, decodedBody } = await import('../../src/mime/entity.js');
+        const { toBase64Lines, concatBytes, fromLatin1 } = await import('../../src/util/bytes.js');
+        const root = parseMime(bytes);
+        const layerPath = (await verifyMessage(bytes, options)).layers[0]!.path;
+        let entity = root;
+        for (const n of layerPath.split('/').filter(Boolean)) entity = entity.children[Number(n) - 1]!;
+        if (entity.contentType.mediaType === 'multipart/signed') {
+          const part = entity.children[0]!;
+          report = await verifyMessage(flipLetter(bytes, part.bodyStart, part.end), options);
+        } else {
+          const der = decodedBody(entity);
+          const content = parseSignedData(der).content!;
+          const at = indexOfBytes(der, content.subarray(0, Math.min(32, content.length)));
+          expect(at).toBeGreaterThan(0);
+          const tampered = flipLetter(der, at, der.length);
+          report = await verifyMessage(concatBytes(bytes.subarray(0, entity.bodyStart), fromLatin1(`${toBase64Lines(tampered)}\r\n`), bytes.subarray(entity.end)), options);
+        }
+      } else {
+        const der = c.format === 'cms-pem' ? parseSignedData(bytes) && bytes : bytes;
+        if (c.content) {
+          const content = readShared(c.content);
+          report = await verifySignedContent(der, { ...options, content: flipLetter(content, 0, content.length) });
+        } else {
+          const content = parseSignedData(der).content!;
+          const at = indexOfBytes(der, content.subarray(0, Math.min(4, content.length)));
+          expect(at).toBeGreaterThan(0);
+          report = await verifySignedContent(flipLetter(der, at, der.length), options);
+        }
+      }
+      expect(report.signers[0]!.signatureValid).toBe(false);
+      expect(report.ok).toBe(false);
+      expect(['digest-mismatch', 'bad-signature']).toContain(report.signers[0]!.problems[0]!.code);
+    });
+  }
+});

@@ -1,0 +1,36 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { base64Bytes, fromBase64, latin1, toBase64, toBase64Lines, toBytes } from '../../src/util/bytes.js';
+
+const nodeB64 = (d: Uint8Array) => Buffer.from(d).toString('base64');
+
+describe('base64', () => {
+  it('matches Node for every tail length, flat and wrapped at 76 with CRLF after every line', () => {
+    for (const n of [0, 1, 2, 3, 56, 57, 58, 114, 1000, 1001, 1002]) {
+      const data = new Uint8Array(n).map((_, i) => (i * 7 + 3) & 0xff);
+      const flat = nodeB64(data);
+      expect(toBase64(data)).toBe(flat);
+      const wrapped = flat.match(/.{1,76}/g)?.map((l) => `${l}\r\n`).join('') ?? '';
+      expect(latin1(base64Bytes(data, 76))).toBe(wrapped);
+      expect(toBase64Lines(data, 64, '\n')).toBe(flat.match(/.{1,64}/g)?.join('\n') ?? '');
+    }
+  });
+  it('round-trips random data', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (d) => {
+        expect(fromBase64(toBase64(d))).toEqual(d);
+      }),
+    );
+  });
+  it('encodes 30 MB quickly (no string building per byte)', () => {
+    const big = new Uint8Array(30 * 1024 * 1024);
+    const started = performance.now();
+    const out = base64Bytes(big, 76);
+    expect(out.length).toBeGreaterThan(40 * 1024 * 1024);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+  it('toBytes turns Buffers into plain Uint8Array views', () => {
+    const b = toBytes(Buffer.from([1, 2, 3]));
+    expect(b.constructor).toBe(Uint8Array);
+  });
+});
