@@ -76,6 +76,13 @@ interface Context {
   signers: SignerReport[];
   problems: ReportProblem[];
   warnings: ReportProblem[];
+  /**
+   * Signed parts may be hashed as received (not CRLF-canonicalized) only on
+   * binary transports: AS2 over HTTP (RFC 4130) or parts declared
+   * `Content-Transfer-Encoding: binary`. For mail, a signature over bare-LF
+   * text is not an S/MIME signature (RFC 8551 §3.1.1) and must fail.
+   */
+  binaryTransport: boolean;
 }
 
 /** Route notation of expected.json: `/` the message, `/2` its 2nd part, `/signed` the content of a multipart/signed, `/1/opaque` ... */
@@ -215,7 +222,8 @@ async function verifyDetached(ctx: Context, found: Found): Promise<Uint8Array> {
   let content = canonical;
   let checks = await verifySignedData(detachedSd, { ...certs, content });
   // RFC 8551 asks for canonical form, but a binary (AS2) part is signed as it is.
-  if (canonical !== raw && checks.some((c) => c.problems.some((p) => p.code === 'digest-mismatch'))) {
+  const binary = ctx.binaryTransport || /^\s*binary\s*$/i.test(getHeader(part.headers, 'content-transfer-encoding') ?? '');
+  if (binary && canonical !== raw && checks.some((c) => c.problems.some((p) => p.code === 'digest-mismatch'))) {
     const rawChecks = await verifySignedData(detachedSd, { ...certs, content: raw });
     if (rawChecks.every((c) => c.signatureValid)) {
       checks = rawChecks;
@@ -357,7 +365,7 @@ function newContext(options: VerifyMessageOptions): Context {
   if (!options || typeof options !== 'object' || !options.trust) throw new ArgumentError('bad-argument', 'verifyMessage needs options.trust (a TrustList)');
   if (options.at !== undefined && (!(options.at instanceof Date) || Number.isNaN(options.at.getTime()))) throw new ArgumentError('bad-argument', 'options.at must be a valid Date');
   const extraCerts = [...loadExtraCerts(options.certificates), ...options.trust.anchors.map((a) => a.certificate.der)];
-  return { options, extraCerts, layers: [], signers: [], problems: [], warnings: [] };
+  return { options, extraCerts, layers: [], signers: [], problems: [], warnings: [], binaryTransport: false };
 }
 
 /**
@@ -377,6 +385,7 @@ function newContext(options: VerifyMessageOptions): Context {
 export async function verifyMessage(mime: BytesLike | string, options: VerifyMessageOptions): Promise<VerifyReport> {
   const ctx = newContext(options);
   const bytes = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
+  ctx.binaryTransport = isAs2(bytes);
   const coverage: Coverage = { complete: false, signedParts: [], unsignedParts: [] };
   const content = await walk(ctx, bytes, '/', 0, coverage);
   if (ctx.layers.length === 0) throw new FormatError('not-signed', 'the message has no S/MIME signature');
@@ -389,6 +398,15 @@ export async function verifyMessage(mime: BytesLike | string, options: VerifyMes
     }
   }
   return finish(ctx, content ?? ctx.layers[ctx.layers.length - 1]!.content, coverage);
+}
+
+/** AS2 (EDIINT over HTTP) messages carry AS2-Version / AS2-From headers; their content travels as binary. */
+function isAs2(bytes: Uint8Array): boolean {
+  try {
+    return parseMime(bytes).headers.some((h) => /^as2-(version|from|to)$/i.test(h.name));
+  } catch {
+    return false;
+  }
 }
 
 function fromAddress(bytes: Uint8Array): string | undefined {

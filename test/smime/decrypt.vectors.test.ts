@@ -53,13 +53,6 @@ const FAILURE_CODES: Record<string, string> = {
   'not-enveloped': 'not-enveloped',
 };
 
-/**
- * NSS signed these inner multipart/signed entities over LF line endings. verifyMessage (issue 4) accepts the
- * LF form when the entity comes out of an opaque signed layer, where SOURCES.md's strict oracle says invalid:
- * a verification-policy question for the signing code, not a decryption one.
- */
-const LF_SIGNED_INSIDE_OPAQUE = /alice\.env\.dsig\.SHA\d+\.multipart\.dave\.sig/;
-
 describeVectors('shared vectors: encrypted messages', () => {
   const all = readSharedJson<{ cases: Case[] }>('expected.json').cases;
   const cases = all.filter((c) => c.operation.startsWith('decrypt') || (c.operation === 'parse' && c.cmsType === 'envelopedData'));
@@ -139,7 +132,7 @@ describeVectors('shared vectors: encrypted messages', () => {
       }
       if (c.expect.plaintextSha256) expect(sha256(read.content)).toBe(c.expect.plaintextSha256);
       if (c.expect.signatureValid === true && c.expect.chainValid === true) expect(read.problems).toEqual([]);
-      if (c.expect.signatureValid === false && !LF_SIGNED_INSIDE_OPAQUE.test(c.id)) expect(read.ok).toBe(false);
+      if (c.expect.signatureValid === false) expect(read.ok).toBe(false);
       if (c.expect.signers) {
         const emails = read.layers.flatMap((l) => (l.type === 'signed' ? l.signers.map((s) => s.email?.toLowerCase()) : []));
         expect(emails).toEqual(c.expect.signers.map((e) => e.toLowerCase()));
