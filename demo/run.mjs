@@ -1,13 +1,30 @@
 #!/usr/bin/env node
 /**
  * `npm run demo`: the whole flow smimekit supports so far, on embedded material.
- * Today: an Exchange-style S/MIME trust list (SST) built, written, read back and listed.
+ * An Exchange-style S/MIME trust list (SST) built, written, read back and used to validate certificates;
+ * then a message signed, encrypted to the recipient and the sender, and read back by both.
  */
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSst, describeSstEntry, parseSst, serializeSst, sstEnhancedKeyUsage, TrustList, validateCertificate } from '../dist/index.js';
+import {
+  createSst,
+  decodedBody,
+  parseMime,
+  describeSstEntry,
+  encryptMessage,
+  loadCertificates,
+  loadIdentity,
+  parseSst,
+  readMessage,
+  serializeSst,
+  signMessage,
+  sstEnhancedKeyUsage,
+  TrustList,
+  validateCertificate,
+  verifyMessage,
+} from '../dist/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const chains = join(root, 'vectors', 'chains');
@@ -59,6 +76,40 @@ for (const [name, email, what] of cases) {
   const verdict = report.valid ? 'VALID  ' : 'INVALID';
   const why = report.valid ? `path of ${report.path.length}` : report.problems.map((p) => `${p.code}: ${p.message}`).join('; ');
   console.log(`   ${verdict} ${what} — ${why}`);
+}
+
+console.log('\n5. Alice signs a message, then encrypts it to Bob — and to herself, for Sent Items:');
+const withChain = async (name) => {
+  const id = await loadIdentity(readFileSync(join(chains, `${name}.p12`)), 'test');
+  return { ...id, chain: [...id.chain, ...loadCertificates(readFileSync(join(chains, 'intermediate.pem'))).certificates] };
+};
+const alice = await withChain('ee-rsa');
+const bob = await withChain('ee-p256');
+const mail = new TextEncoder().encode(
+  'From: rsa.user@example.test\r\nTo: p256.user@example.test\r\nSubject: quarterly figures\r\n' +
+    'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße — the figures are attached.\r\n',
+);
+const signed = await signMessage(mail, { signer: alice });
+const verified = await verifyMessage(signed, { trust, at, from: 'rsa.user@example.test' });
+console.log(`   signed (${signed.length} bytes): verify ok=${verified.ok}, signer ${verified.signers[0].email}`);
+const sealed = await encryptMessage(signed, {
+  recipients: [{ address: 'p256.user@example.test', certificate: bob.certificate }],
+  sender: { address: 'rsa.user@example.test', certificate: alice.certificate },
+  trust,
+  intermediates: [readFileSync(join(chains, 'intermediate.pem'))],
+  at,
+});
+console.log(`   encrypted with ${sealed.cipher} to ${sealed.recipients.length} recipients (Bob and Alice herself)`);
+for (const w of sealed.warnings) console.log(`   note ${w.code}: ${w.message}`);
+for (const [who, id] of [['Bob', bob], ['Alice (Sent Items)', alice]]) {
+  const read = await readMessage(sealed.message, { identities: [id], trust, at });
+  const text = new TextDecoder().decode(decodedBody(parseMime(read.content))).trim();
+  console.log(`   ${who} reads it: ok=${read.ok}, layers ${read.layers.map((l) => l.type).join(' > ')}: "${text}"`);
+}
+try {
+  await encryptMessage(mail, { recipients: [bob.certificate], trust, at });
+} catch (e) {
+  console.log(`   without a sender certificate: ${e.code} — ${e.message}`);
 }
 
 console.log(`\nTry the CLI on it:  npx smimekit sst list ${file}`);

@@ -43,3 +43,18 @@ export {
 } from './crypto/verify-signature.js';
 export * from './cms/index.js';
 export * from './smime/index.js';
+export {
+  loadIdentity,
+  loadPrivateKey,
+  keyMatchesCertificate,
+  assertKeyMatchesCertificate,
+  parsePkcs12,
+  type Identity,
+  type LoadedPrivateKey,
+  type PrivateKeyType,
+  type NamedCurve,
+  type Pkcs12Contents,
+  type Pkcs12Certificate,
+  type Pkcs12Key,
+} from './crypto/index.js';
+export * from './mime/index.js';
