@@ -185,12 +185,14 @@ describe('no padding oracle on the PKCS#1 v1.5 path', () => {
     const wrongLength = await rsaPkcs1v15DecryptImplicit(keys.rsa!.pkcs8, await rsaPkcs1v15Encrypt(cert('ee-rsa.pem'), new Uint8Array(24)), { expectedLength: 32 });
     expect(wrongLength).toHaveLength(32);
 
+    const otherKey = await otherRsaKey();
     const errors: unknown[] = [];
+    // Each attempt is started only when awaited, so no rejection is ever left without a handler.
     for (const run of [
-      decryptEnvelope(bytes, { certificate: cert('ee-rsa.pem'), privateKey: keys.rsa! }), // bad padding
-      decryptEnvelope(r.cms, { certificate: cert('ee-rsa.pem'), privateKey: await otherRsaKey() }), // wrong key
+      () => decryptEnvelope(bytes, { certificate: cert('ee-rsa.pem'), privateKey: keys.rsa! }), // bad padding
+      () => decryptEnvelope(r.cms, { certificate: cert('ee-rsa.pem'), privateKey: otherKey }), // wrong key
     ]) {
-      errors.push(await run.then(() => undefined, (e: unknown) => e));
+      errors.push(await run().then(() => undefined, (e: unknown) => e));
     }
     for (const e of errors) {
       expect(e).toBeInstanceOf(CryptoError);
