@@ -1,8 +1,7 @@
 /** `smimekit encrypt`: S/MIME encryption to recipients and, always, the sender. */
-import { ArgumentError } from '../../errors.js';
+import { readAll, trustFromFlags } from '../common-flags.js';
 import { isContentCipherName } from '../../cms/content-cipher.js';
 import { encryptMessage, type EncryptMessageOptions } from '../../smime/encrypt.js';
-import { TrustList } from '../../trust/trust-list.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError } from '../args.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../run.js';
@@ -56,12 +55,9 @@ export const encryptCommand: Command = {
     if (flagBool(args, 'oaep')) options.keyTransport = 'rsa-oaep';
     if (flagBool(args, 'pkcs1')) options.keyTransport = 'rsa-pkcs1';
     if (!noValidate) {
-      const trust = new TrustList();
-      for (const path of trustFiles) trust.addBytes(await readInput(io, path));
-      if (trust.size === 0) throw new ArgumentError('no-certificates', 'the --trust files contain no certificates');
-      options.trust = trust;
-      options.intermediates = await Promise.all(flagList(args, 'certs').map((p) => readInput(io, p)));
-      options.crls = await Promise.all(flagList(args, 'crl').map((p) => readInput(io, p)));
+      options.trust = await trustFromFlags(args, io);
+      options.intermediates = await readAll(args, io, 'certs');
+      options.crls = await readAll(args, io, 'crl');
       options.at = io.now();
     }
     const result = await encryptMessage(await readInput(io, flagString(args, 'in')), options);

@@ -1,8 +1,8 @@
 /** `smimekit read`: unwraps every signed / encrypted / compressed layer, verifies and reports. */
-import { ArgumentError, CryptoError } from '../../errors.js';
+import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
+import { CryptoError } from '../../errors.js';
 import { readMessage, type MessageLayer, type ReadMessageResult } from '../../smime/read.js';
-import { TrustList } from '../../trust/trust-list.js';
-import { flagBool, flagList, flagString, UsageError } from '../args.js';
+import { flagBool, flagString, UsageError } from '../args.js';
 import { IDENTITY_FLAGS, IDENTITY_USAGE, hasIdentityFlags, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../run.js';
@@ -34,13 +34,6 @@ export function readResultToText(r: ReadMessageResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function parseAt(text: string): Date {
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) throw new UsageError(`--at "${text}" is not an ISO-8601 date/time`);
-  const at = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${text}" is not a valid date`);
-  return at;
-}
-
 export const readCommand: Command = {
   summary: 'decrypt and verify every layer of a message (sign+encrypt, triple wrap) and write the innermost content',
   spec: {
@@ -49,20 +42,15 @@ export const readCommand: Command = {
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
-    const trustFiles = flagList(args, 'trust');
-    if (trustFiles.length === 0) throw new UsageError('option --trust is required (an SST, PEM, DER or PKCS#7 file)');
-    const atText = flagString(args, 'at');
-    const at = atText === undefined ? io.now() : parseAt(atText);
-    const trust = new TrustList();
-    for (const path of trustFiles) trust.addBytes(await readInput(io, path));
-    if (trust.size === 0) throw new ArgumentError('no-certificates', 'the --trust files contain no certificates');
+    const trust = (await trustFromFlags(args, io))!;
+    const at = atFromFlags(args, io);
     const identities = hasIdentityFlags(args) ? [await loadIdentityFromFlags(args, io)] : [];
     const result = await readMessage(await readInput(io, flagString(args, 'in')), {
       identities,
       trust,
       at,
-      intermediates: await Promise.all(flagList(args, 'certs').map((p) => readInput(io, p))),
-      crls: await Promise.all(flagList(args, 'crl').map((p) => readInput(io, p))),
+      intermediates: await readAll(args, io, 'certs'),
+      crls: await readAll(args, io, 'crl'),
     });
     const out = flagString(args, 'out');
     if (flagBool(args, 'json')) {

@@ -1,6 +1,6 @@
 /** `smimekit validate`: RFC 5280 / S/MIME validation of a certificate against trust lists, with a report. */
-import { ArgumentError, ValidationError } from '../../errors.js';
-import { TrustList } from '../../trust/trust-list.js';
+import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
+import { ValidationError } from '../../errors.js';
 import { validateCertificate } from '../../trust/validate.js';
 import { validationReportToJson, type TrustProblem, type ValidationReport } from '../../trust/report.js';
 import type { RevocationMode, TrustPurpose } from '../../trust/options.js';
@@ -55,30 +55,18 @@ export const validateCommand: Command = {
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
-    const trustFiles = flagList(args, 'trust');
-    if (trustFiles.length === 0) throw new UsageError('option --trust is required (an SST, PEM, DER or PKCS#7 file)');
     const certPath = requireFlag(args, 'cert');
     const purpose = (flagString(args, 'purpose') ?? 'sign') as TrustPurpose;
     if (!['sign', 'encrypt', 'any'].includes(purpose)) throw new UsageError(`--purpose must be sign, encrypt or any, not "${purpose}"`);
     const revocation = (flagString(args, 'revocation') ?? 'prefer') as RevocationMode;
     if (!['off', 'prefer', 'require'].includes(revocation)) throw new UsageError(`--revocation must be off, prefer or require, not "${revocation}"`);
-    const atText = flagString(args, 'at');
-    let at = io.now();
-    if (atText !== undefined) {
-      if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(atText)) throw new UsageError(`--at "${atText}" is not an ISO-8601 date/time`);
-      at = new Date(atText.length === 10 ? `${atText}T00:00:00Z` : atText);
-      if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${atText}" is not a valid date`);
-    }
+    const at = atFromFlags(args, io);
     const policies = flagList(args, 'policy');
     for (const p of policies) if (!/^\d+(\.\d+)+$/.test(p)) throw new UsageError(`--policy ${p} is not a dotted OID`);
 
-    const trust = new TrustList();
-    for (const path of trustFiles) trust.addBytes(await readInput(io, path));
-    if (trust.size === 0) throw new ArgumentError('no-certificates', 'the --trust files contain no certificates');
-    const intermediates: Uint8Array[] = [];
-    for (const path of flagList(args, 'untrusted')) intermediates.push(await readInput(io, path));
-    const crls: Uint8Array[] = [];
-    for (const path of flagList(args, 'crl')) crls.push(await readInput(io, path));
+    const trust = (await trustFromFlags(args, io))!;
+    const intermediates = await readAll(args, io, 'untrusted');
+    const crls = await readAll(args, io, 'crl');
     const email = flagString(args, 'email');
 
     const report = await validateCertificate(await readInput(io, certPath), {

@@ -1,11 +1,10 @@
 /** `smimekit verify`: verifies an S/MIME message (or a bare CMS SignedData) and prints the report. */
-import { ArgumentError } from '../../errors.js';
+import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
 import { verifyMessage, verifySignedContent } from '../../smime/verify.js';
 import { verifyReportToJson, verifyReportToText, type VerifyReport } from '../../smime/report.js';
-import { TrustList } from '../../trust/trust-list.js';
 import { looksLikePem } from '../../util/pem.js';
 import { latin1 } from '../../util/bytes.js';
-import { flagBool, flagList, flagString, UsageError } from '../args.js';
+import { flagBool, flagString, UsageError } from '../args.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import { CheckFailed, type Command } from '../run.js';
 
@@ -15,13 +14,6 @@ const USAGE = [
   '  --out FILE receives the exact bytes the (innermost) signature covers, only when verification succeeds;',
   '  with --out - they go to standard output instead of the report.',
 ].join('\n');
-
-function parseAt(text: string): Date {
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) throw new UsageError(`--at "${text}" is not an ISO-8601 date/time`);
-  const at = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${text}" is not a valid date`);
-  return at;
-}
 
 /** Bare CMS (DER SEQUENCE or a PEM PKCS7/CMS block) rather than a MIME message. */
 function isBareCms(bytes: Uint8Array): boolean {
@@ -37,20 +29,13 @@ export const verifyCommand: Command = {
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
-    const trustFiles = flagList(args, 'trust');
-    if (trustFiles.length === 0) throw new UsageError('option --trust is required (an SST, PEM, DER or PKCS#7 file)');
-    const atText = flagString(args, 'at');
-    const at = atText === undefined ? io.now() : parseAt(atText);
+    const at = atFromFlags(args, io);
     const from = flagString(args, 'from');
     if (from !== undefined && !/^[^\s@]+@[^\s@]+$/.test(from)) throw new UsageError(`--from "${from}" is not an e-mail address`);
 
-    const trust = new TrustList();
-    for (const path of trustFiles) trust.addBytes(await readInput(io, path));
-    if (trust.size === 0) throw new ArgumentError('no-certificates', 'the --trust files contain no certificates');
-    const certificates: Uint8Array[] = [];
-    for (const path of flagList(args, 'certs')) certificates.push(await readInput(io, path));
-    const crls: Uint8Array[] = [];
-    for (const path of flagList(args, 'crl')) crls.push(await readInput(io, path));
+    const trust = (await trustFromFlags(args, io))!;
+    const certificates = await readAll(args, io, 'certs');
+    const crls = await readAll(args, io, 'crl');
     const input = await readInput(io, flagString(args, 'in'));
 
     const options = { trust, at, certificates, crls, allowWeak: flagBool(args, 'allow-weak'), ...(from !== undefined ? { from } : {}) };

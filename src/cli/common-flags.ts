@@ -1,0 +1,37 @@
+/** Flag handling shared by the commands that validate certificates: --trust, --certs/--untrusted, --crl, --at. */
+import { ArgumentError } from '../errors.js';
+import { TrustList } from '../trust/trust-list.js';
+import { flagList, flagString, UsageError, type ParsedArgs } from './args.js';
+import { readInput, type CliIo } from './io.js';
+
+/** A TrustList from every `--trust` file (SST, PEM, DER, PKCS#7); at least one file and one certificate required. */
+export async function trustFromFlags(args: ParsedArgs, io: CliIo, required = true): Promise<TrustList | undefined> {
+  const files = flagList(args, 'trust');
+  if (files.length === 0) {
+    if (required) throw new UsageError('option --trust is required (an SST, PEM, DER or PKCS#7 file)');
+    return undefined;
+  }
+  const trust = new TrustList();
+  for (const path of files) trust.addBytes(await readInput(io, path));
+  if (trust.size === 0) throw new ArgumentError('no-certificates', 'the --trust files contain no certificates');
+  return trust;
+}
+
+/** The contents of every file given to a repeatable flag, in order. */
+export async function readAll(args: ParsedArgs, io: CliIo, flag: string): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const path of flagList(args, flag)) out.push(await readInput(io, path));
+  return out;
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** `--at ISO-8601` (a bare date means midnight UTC), or now. */
+export function atFromFlags(args: ParsedArgs, io: CliIo): Date {
+  const text = flagString(args, 'at');
+  if (text === undefined) return io.now();
+  if (!ISO_8601.test(text)) throw new UsageError(`--at "${text}" is not an ISO-8601 date/time`);
+  const at = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${text}" is not a valid date`);
+  return at;
+}
