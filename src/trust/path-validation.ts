@@ -5,6 +5,7 @@
  * path.
  */
 import { signatureAlgorithmWeakness, publicKeyWeakness } from '../crypto/policy.js';
+import { bytesEqual } from '../util/bytes.js';
 import { hasDsaParameters, parseSubjectPublicKeyInfo, summarizePublicKey } from '../crypto/verify-signature.js';
 import { publicKeyAlgorithm } from '../crypto/algorithms.js';
 import { ANY_POLICY, KeyUsage, PROCESSED_EXTENSIONS, isSelfIssued, type Certificate } from './certificate.js';
@@ -119,7 +120,15 @@ export async function validatePath(ctx: ValidationContext, candidate: CandidateP
     const weak = signatureAlgorithmWeakness(cert.signatureAlgorithm, policy);
     if (weak) add('weak-algorithm', index, `signature algorithm: ${weak}`);
     const sig = await checkSignature(ctx, cert, workingKey, workingParams);
-    if (!sig.ok) add(sig.code, index, sig.message);
+    if (!sig.ok) {
+      // Signed by a different key than the anchor of that name (an impostor or re-keyed CA, told apart by the
+      // key identifiers): the certificate was not issued by anything trusted, rather than damaged.
+      const aki = cert.authorityKeyIdentifier?.keyIdentifier;
+      const anchorSki = anchorCert.subjectKeyIdentifier;
+      if (i === 1 && sig.code === 'bad-signature' && aki && anchorSki && !bytesEqual(aki, anchorSki)) {
+        add('untrusted-root', index, `the trust list holds a CA named ${anchorCert.subject.text} but with a different key than the one that signed this certificate`);
+      } else add(sig.code, index, sig.message);
+    }
     const keyWeak = publicKeyWeakness(summarizePublicKey(cert.spki, dsaParametersOf(cert, workingParams)), policy);
     if (keyWeak) add('weak-algorithm', index, `public key: ${keyWeak}`);
     // (a)(2) validity.

@@ -48,8 +48,7 @@ const FAILURE_CODES: Record<string, string[]> = {
   revoked: ['revoked'],
   'key-usage': ['bad-key-usage'],
   'ext-key-usage': ['bad-eku'],
-  // validMail#fakeRoot: the fake root has the real issuer's name, so the trust layer builds the path to it and reports the broken link.
-  'untrusted-root': ['untrusted-root', 'bad-signature'],
+  'untrusted-root': ['untrusted-root'],
   'no-trust-anchor': ['untrusted-root'],
   'chain-signature-failure': ['bad-signature'],
 };

@@ -108,7 +108,8 @@ describe('one code per broken case', () => {
     const fake = await issue({ name: 'O=smimekit,CN=Test Root', keySlot: 9, ca: true });
     const r = await validateCertificate(leaf.der, { trust: TrustList.fromCertificates([fake.der]), intermediates: [inter.der], at: NOW });
     expect(r.valid).toBe(false);
-    expect(codes(r)).toEqual(['bad-signature']);
+    expect(codes(r)).toEqual(['untrusted-root']);
+    expect(r.problems[0]!.message).toMatch(/different key/);
   });
 
   it('bad-signature', async () => {
