@@ -175,13 +175,27 @@ function parseCandidates(certs: readonly Uint8Array[]): CandidateCert[] {
   return out;
 }
 
-/** DSA keys may inherit domain parameters from their issuer (RFC 3279 §2.3.2). */
+/**
+ * DSA keys may inherit domain parameters from their issuer (RFC 3279 §2.3.2), which may inherit them in turn:
+ * walk up the certificates the message carries until a DSA key with parameters (bounded, cycle-safe).
+ */
 function inheritedDsaParameters(signer: CandidateCert, candidates: readonly CandidateCert[]): Uint8Array | undefined {
   if (signer.info.publicKeyAlgorithm !== OID.dsa) return undefined;
-  const issuer = candidates.find((c) => c !== signer && namesMatch(c.info.subjectDer, signer.info.issuerDer) && c.info.publicKeyAlgorithm === OID.dsa);
-  if (!issuer) return undefined;
+  let current = signer;
+  const seen = new Set<CandidateCert>([signer]);
+  for (let depth = 0; depth < 8; depth++) {
+    const issuer = candidates.find((c) => !seen.has(c) && namesMatch(c.info.subjectDer, current.info.issuerDer) && c.info.publicKeyAlgorithm === OID.dsa);
+    if (!issuer) return undefined;
+    const params = dsaParametersOf(issuer.info.spkiDer);
+    if (params) return params;
+    seen.add(issuer);
+    current = issuer;
+  }
+  return undefined;
+}
+
+function dsaParametersOf(spki: Uint8Array): Uint8Array | undefined {
   try {
-    const spki = issuer.info.spkiDer;
     const algNode = childrenOf(spki, readRoot(spki))[0]!;
     const params = childrenOf(spki, algNode)[1];
     return params && isUniversal(params, TAG.SEQUENCE) ? spki.subarray(params.start, params.end) : undefined;
