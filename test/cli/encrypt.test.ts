@@ -1,6 +1,6 @@
 /** `smimekit encrypt | decrypt | read`: the CLI conventions (exit 0/1/2, one `error CODE:` line) and round trips. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, errorCode, tempDir } from '../helpers/cli.js';
@@ -113,7 +113,16 @@ describe('smimekit read', () => {
     expect(report.layers.map((l) => l.type)).toEqual(['enveloped', 'signed']);
     const untrusted = await cli(['read', '--trust', c('untrusted-root.pem'), '--cert', c('ee-p256.pem'), '--key', c('ee-p256.key'), ...at, '--json', '--in', enc]);
     expect(untrusted.code).toBe(1);
-    expect(errorCode(untrusted)).toMatch(/untrusted-root|no-trust-anchor|[a-z-]+/);
+    expect(errorCode(untrusted)).toBe('untrusted-root');
+    // Unverified content is never handed on: not to stdout, not to --out.
+    const outFile = join(dir, 'unverified.eml');
+    const plain = await cli(['read', '--trust', c('untrusted-root.pem'), '--cert', c('ee-p256.pem'), '--key', c('ee-p256.key'), ...at, '--in', enc, '--out', outFile]);
+    expect(plain.code).toBe(1);
+    expect(existsSync(outFile)).toBe(false);
+    const toStdout = await cli(['read', '--trust', c('untrusted-root.pem'), '--cert', c('ee-p256.pem'), '--key', c('ee-p256.key'), ...at, '--in', enc]);
+    expect(toStdout.code).toBe(1);
+    expect(toStdout.stdout).not.toContain('Hello from the CLI.');
+    expect(toStdout.stdout).toContain('untrusted-root');
   });
 
   it('read without --trust is a usage error', async () => {

@@ -53,15 +53,19 @@ export const readCommand: Command = {
       crls: await readAll(args, io, 'crl'),
     });
     const out = flagString(args, 'out');
+    // Content is written only when every layer checked out (as openssl cms -verify does); otherwise the
+    // report explains why and nothing unverified reaches a script. `smimekit decrypt` gives the raw content.
     if (flagBool(args, 'json')) {
       io.stdout(`${JSON.stringify(readResultToJson(result), null, 2)}\n`);
-      if (out !== undefined) await writeOutput(io, out, result.content);
+      if (out !== undefined && result.ok) await writeOutput(io, out, result.content);
     } else if (out !== undefined && out !== '-') {
-      await writeOutput(io, out, result.content);
+      if (result.ok) await writeOutput(io, out, result.content);
       io.stdout(readResultToText(result));
-    } else {
+    } else if (result.ok) {
       // Without --out the content is the output (like openssl cms -decrypt | -verify).
       io.stdout(result.content);
+    } else {
+      io.stdout(readResultToText(result));
     }
     if (!result.ok) {
       const first = result.problems[0];
