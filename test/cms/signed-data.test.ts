@@ -1,12 +1,12 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSignedData, type SigningDigest } from '../../src/cms/signer.js';
 import { parseSignedData } from '../../src/cms/signed-data.js';
 import { verifySignedData } from '../../src/cms/verify-signed-data.js';
 import { ATTRIBUTE, CAPABILITY_OID, decodeCapabilities, singleValue } from '../../src/cms/attributes.js';
-import { OID } from '../../src/crypto/algorithms.js';
 import { utf8 } from '../../src/util/bytes.js';
+import { loadPrivateKey } from '../../src/crypto/keys.js';
 import { tempDir } from '../helpers/cli.js';
 import { chainFile, identity, makeP521Identity, openssl, opensslEd25519Check, type TestIdentity } from './fixtures.js';
 
@@ -167,8 +167,19 @@ describe('CMS SignedData: create and verify', () => {
     expect(() => parseSignedData(data)).toThrow(expect.objectContaining({ code: 'not-signed-data' }));
   });
 
-  it('refuses key types that cannot sign', async () => {
-    expect(OID.x25519).toBeDefined();
+  it('refuses key types that cannot sign, and a signer list that is empty', async () => {
+    // An X25519 (key agreement only) certificate with its key, made with OpenSSL's -force_pubkey.
+    const dir = tempDir();
+    const key = join(dir, 'x25519.key');
+    const pub = join(dir, 'x25519.pub');
+    expect(openssl(['genpkey', '-algorithm', 'X25519', '-out', key]).status).toBe(0);
+    expect(openssl(['pkey', '-in', key, '-pubout', '-out', pub]).status).toBe(0);
+    expect(openssl(['req', '-new', '-key', chainFile('ee-rsa.key'), '-subj', '/CN=X25519 user', '-out', join(dir, 'x.csr')]).status).toBe(0);
+    const made = openssl(['x509', '-req', '-in', join(dir, 'x.csr'), '-CA', chainFile('root.pem'), '-CAkey', chainFile('root.key'), '-force_pubkey', pub, '-days', '30', '-outform', 'DER']);
+    expect(made.status, made.stderr).toBe(0);
+    const signer = { certificate: new Uint8Array(made.stdout), privateKey: await loadPrivateKey(readFileSync(key)), chain: [] };
+    expect(signer.privateKey.type).toBe('x25519');
+    await expect(createSignedData(content, { signers: [signer] })).rejects.toMatchObject({ code: 'unsupported-algorithm' });
     await expect(createSignedData(content, { signers: [] })).rejects.toMatchObject({ code: 'bad-argument' });
   });
 });
