@@ -3,9 +3,10 @@
  * v1.5 or RSA-OAEP) and KeyAgreeRecipientInfo (ECDH-ES), reading every kind,
  * matching a recipient certificate, and recovering the content-encryption key.
  */
+import { DEFAULT_MIN_RSA_BITS } from '../crypto/policy.js';
 import { AlgorithmError, ArgumentError, CryptoError } from '../errors.js';
 import { aesKeyUnwrap } from '../crypto/ciphers/aes.js';
-import { encodeOaepParams, parseOaepParams, rsaOaepDecrypt, rsaOaepEncrypt, rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt, type OaepHash } from '../crypto/rsa.js';
+import { encodeOaepParams, parseOaepParams, rsaOaepDecrypt, rsaOaepEncrypt, rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt, rsaPublicKeyBits, type OaepHash } from '../crypto/rsa.js';
 import type { KdfHash } from '../crypto/kdf.js';
 import { certificateSpki, derBytes, derChildren, derIsContext, derOctets, derSequence, derSet, derSmallInt, spkiFingerprint, type LoadedPrivateKey } from '../crypto/keys.js';
 import { bytesEqual, fromHex } from '../util/bytes.js';
@@ -36,6 +37,8 @@ export interface EnvelopeRecipient {
   identifier?: RecipientIdentifierType;
   /** Key-agreement recipients: the KDF hash; default by curve (P-256/X25519 SHA-256, P-384 SHA-384, P-521/X448 SHA-512). */
   kdfHash?: KdfHash;
+  /** Allow RSA keys under 2048 bits (refused by default: `weak-algorithm`). */
+  allowWeak?: boolean;
 }
 
 /** What was written for a recipient. */
@@ -89,6 +92,12 @@ export async function encodeRecipientInfo(recipient: EnvelopeRecipient, cek: Uin
   if (identifier === 'subjectKeyIdentifier' && !info.subjectKeyIdentifier) identifier = 'issuerAndSerialNumber';
   const base = { subject: info.subject, issuer: info.issuer, serialNumber: info.serialNumber, identifier };
   if (key.kind === 'rsa') {
+    const bits = rsaPublicKeyBits(info.spkiDer);
+    if (!recipient.allowWeak && bits < DEFAULT_MIN_RSA_BITS) {
+      throw new AlgorithmError('weak-algorithm', `refusing to encrypt to ${info.subject}: its RSA key has ${bits} bits (at least ${DEFAULT_MIN_RSA_BITS}; allowWeak to override)`, {
+        details: { subject: info.subject },
+      });
+    }
     const transport = recipient.keyTransport ?? 'rsa-pkcs1';
     const rid = identifier === 'subjectKeyIdentifier' ? tlv(0x80, info.subjectKeyIdentifier!) : issuerAndSerial(info);
     const version = identifier === 'subjectKeyIdentifier' ? 2 : 0;

@@ -4,6 +4,7 @@
  * and Ed25519 (RFC 8419: SHA-512 message digest, pure Ed25519 over the signed
  * attributes). Everything is DER-encoded here, the signature made with WebCrypto.
  */
+import { DEFAULT_MIN_RSA_BITS } from '../crypto/policy.js';
 import { AlgorithmError, ArgumentError, FormatError } from '../errors.js';
 import { concatBytes, fromHex, toArrayBuffer, toBytes, toHex, type BytesLike } from '../util/bytes.js';
 import { TAG, childrenOf, contentOf, encodeOid, encodeTlv, isUniversal, readRoot } from '../util/der.js';
@@ -81,6 +82,8 @@ export interface CreateSignedDataOptions {
   signingTime?: Date | null;
   /** Additional certificates to carry (DER). */
   certificates?: readonly Uint8Array[];
+  /** Allow signing with RSA keys under 2048 bits (refused by default: `weak-algorithm`). */
+  allowWeak?: boolean;
 }
 
 interface Scheme {
@@ -129,12 +132,16 @@ export function encodePssParameters(digest: SigningDigest): Uint8Array {
   return seq(encodeTlv(0xa0, hash), encodeTlv(0xa1, algId(OID.mgf1, hash)), encodeTlv(0xa2, integerDer(Uint8Array.of(d.length))));
 }
 
-async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: boolean): Promise<Scheme> {
+async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: boolean, allowWeak: boolean): Promise<Scheme> {
   const subtle = getSubtle();
   const importFailed = (e: unknown) => new FormatError('bad-key', `the private key cannot be used for signing: ${(e as Error).message}`, { cause: e });
   switch (key.type) {
     case 'rsa':
     case 'rsa-pss': {
+      // New signatures follow the same policy verifiers apply: short RSA keys only on explicit request.
+      if (!allowWeak && key.bits < DEFAULT_MIN_RSA_BITS) {
+        throw new AlgorithmError('weak-algorithm', `refusing to sign with a ${key.bits}-bit RSA key (at least ${DEFAULT_MIN_RSA_BITS} bits; allowWeak to override)`);
+      }
       const d = DIGEST_INFO[requested];
       const usePss = pss || key.type === 'rsa-pss';
       const pkcs8 = key.type === 'rsa-pss' ? pssKeyAsRsa(key.pkcs8) : key.pkcs8;
@@ -245,7 +252,7 @@ export async function createSignedData(content: BytesLike, options: CreateSigned
     if (!SIGNING_DIGESTS.includes(requested)) throw new ArgumentError('bad-argument', `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(requested)}"`);
     const key = signer.privateKey instanceof Uint8Array ? normalizePkcs8(signer.privateKey) : signer.privateKey;
     const info = parseCertificateInfo(signer.certificate);
-    const scheme = await schemeFor(key, requested, signer.pss ?? false);
+    const scheme = await schemeFor(key, requested, signer.pss ?? false, options.allowWeak ?? false);
     digestAlgs.add(scheme.digest);
     let md = digestCache.get(scheme.digest);
     if (!md) {

@@ -204,7 +204,11 @@ export async function encryptMessage(mime: BytesLike | string, options: EncryptM
 
   const cipher = options.cipher ?? chooseContentCipher(parties.map((p) => p.capabilities));
   const recipients: EnvelopeRecipient[] = parties.map((p) => {
-    const r: EnvelopeRecipient = { certificate: p.certificate!, keyTransport: p.keyTransport ?? options.keyTransport ?? chooseKeyTransport(p.capabilities) };
+    const r: EnvelopeRecipient = {
+      certificate: p.certificate!,
+      keyTransport: p.keyTransport ?? options.keyTransport ?? chooseKeyTransport(p.capabilities),
+      allowWeak: options.allowWeak ?? false,
+    };
     if (options.oaepHash) r.oaepHash = options.oaepHash;
     if (options.recipientIdentifier) r.identifier = options.recipientIdentifier;
     return r;

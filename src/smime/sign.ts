@@ -43,6 +43,8 @@ export interface SignMessageOptions {
   signingTime?: Date | null;
   /** Boundary for multipart/signed (default: fresh random). Must not occur in the content. */
   boundary?: string;
+  /** Allow signing with an RSA key under 2048 bits (refused by default: `weak-algorithm`). */
+  allowWeak?: boolean;
 }
 
 /** `signMessage` input that is plain text without any header gets a text/plain entity. */
@@ -111,7 +113,7 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
   if (options.includeCertificates) signer.includeCertificates = options.includeCertificates;
   if (options.capabilities !== undefined) signer.capabilities = options.capabilities;
   if (options.encryptionCertificate !== undefined) signer.encryptionCertificate = options.encryptionCertificate;
-  const cms = await createSignedData(entity, { signers: [signer], detached, ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}) });
+  const cms = await createSignedData(entity, { signers: [signer], detached, allowWeak: options.allowWeak ?? false, ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}) });
   // Ed25519 always uses SHA-512; micalg must name the digest actually used.
   const usedDigest: SigningDigest = key.type === 'ed25519' ? 'sha512' : digest;
 

@@ -183,3 +183,14 @@ describe('CMS SignedData: create and verify', () => {
     await expect(createSignedData(content, { signers: [] })).rejects.toMatchObject({ code: 'bad-argument' });
   });
 });
+
+describe('signing policy', () => {
+  it('refuses an RSA key under 2048 bits unless allowWeak', async () => {
+    const weak = await identity('bad-weak-rsa1024');
+    expect(weak.privateKey.bits).toBe(1024);
+    const signer = { certificate: weak.certificate, privateKey: weak.privateKey, chain: [] };
+    await expect(createSignedData(content, { signers: [signer] })).rejects.toMatchObject({ code: 'weak-algorithm' });
+    const der = await createSignedData(content, { signers: [signer], allowWeak: true });
+    expect(der[0]).toBe(0x30);
+  });
+});

@@ -297,3 +297,12 @@ describe('readMessage: any nesting', () => {
 it('certificate info helper sees the SKI used for matching', () => {
   expect(parseCertificateInfo(cert('ee-rsa.pem')).subjectKeyIdentifier).toBeDefined();
 });
+
+describe('encryption policy', () => {
+  it('refuses an RSA recipient key under 2048 bits even without validation, unless allowWeak', async () => {
+    const weak = cert('bad-weak-rsa1024.pem');
+    await expect(encryptMessage(MESSAGE, { recipients: [weak], includeSender: false, validate: false })).rejects.toMatchObject({ code: 'weak-algorithm' });
+    const r = await encryptMessage(MESSAGE, { recipients: [weak], includeSender: false, validate: false, allowWeak: true });
+    expect(r.recipients).toHaveLength(1);
+  });
+});
