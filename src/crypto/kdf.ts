@@ -2,6 +2,8 @@
  * Key derivation: PBKDF2 (WebCrypto), the PKCS#12 KDF (RFC 7292 Appendix B)
  * and the HMAC-SHA-256 PRF used by RSA implicit rejection.
  */
+import { sha1 } from '../util/hash/sha1.js';
+import { sha256 } from '../util/hash/sha256.js';
 import { getSubtle } from './engine.js';
 import { AlgorithmError } from '../errors.js';
 import { concatBytes, toArrayBuffer } from '../util/bytes.js';
@@ -94,9 +96,17 @@ export async function pkcs12Kdf(
   };
   const I = concatBytes(fill(salt), fill(password));
   const out = new Uint8Array(length);
+  // Thousands of chained digests: a synchronous hash where we have one avoids an await per iteration (~10x).
+  const syncHash = hash === 'SHA-1' ? sha1 : hash === 'SHA-256' ? sha256 : undefined;
   for (let done = 0; done < length; done += u) {
-    let A = await digest(hash, concatBytes(D, I));
-    for (let r = 1; r < iterations; r++) A = await digest(hash, A);
+    let A: Uint8Array;
+    if (syncHash) {
+      A = syncHash(concatBytes(D, I));
+      for (let r = 1; r < iterations; r++) A = syncHash(A);
+    } else {
+      A = await digest(hash, concatBytes(D, I));
+      for (let r = 1; r < iterations; r++) A = await digest(hash, A);
+    }
     out.set(A.subarray(0, Math.min(u, length - done)), done);
     if (done + u >= length) break;
     // B = A repeated to v bytes; each v-byte block of I becomes (I_j + B + 1) mod 2^(8v).
