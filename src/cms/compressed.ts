@@ -6,7 +6,7 @@
  */
 import { AlgorithmError, FormatError, LimitError } from '../errors.js';
 import { concatBytes, toBytes, type BytesLike } from '../util/bytes.js';
-import { derOid, derSequence, derSmallInt } from '../crypto/keys.js';
+import { derOid, derSequence, derSmallInt } from '../util/der-element.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo, type ContentInfo } from './content-info.js';
 import { algorithmId, derChildren, derIsContext, derParse, int, octets, octetsOf, oid, parseAlgorithm, parsing, seq, tlv } from './enveloped-der.js';
 

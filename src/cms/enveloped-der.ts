@@ -8,8 +8,8 @@ import { octetStringValue } from './octets.js';
 import { FormatError, SmimeError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
 import { encodeOid, encodeTlv } from '../util/der.js';
-import { derAlgorithm, derBytes, derChildren, derContent, derIsContext, derParse } from '../crypto/keys.js';
-import type { DerNode } from '../crypto/keys.js';
+import { derAlgorithm, derBytes, derChildren, derContent, derIsContext, derParse } from '../util/der-element.js';
+import type { DerNode } from '../util/der-element.js';
 
 export type { DerNode };
 

@@ -8,7 +8,7 @@ import { AlgorithmError, ArgumentError, CryptoError, FormatError, SmimeError } f
 import { normalizePkcs8, loadPrivateKey, type LoadedPrivateKey } from '../crypto/keys.js';
 import { bytesEqual, toBytes, type BytesLike } from '../util/bytes.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
-import { derOid, derSequence, derSmallInt } from '../crypto/keys.js';
+import { derOid, derSequence, derSmallInt } from '../util/der-element.js';
 import { parseCertificateInfo } from '../util/x509-lite.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo, type ContentInfo } from './content-info.js';
 import { CONTENT_CIPHERS, cekLength, contentCipherName, decryptContentWith, encryptContent, generateCek, isGcm, type ContentCipherName } from './content-cipher.js';

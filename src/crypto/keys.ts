@@ -1,15 +1,14 @@
 /**
  * Private keys: PEM/DER PKCS#8, encrypted PKCS#8 (PBES2, PBES1, PKCS#12 PBE),
  * PKCS#1 `RSA PRIVATE KEY` and SEC1 `EC PRIVATE KEY` are normalized to
- * unencrypted PKCS#8 DER plus key type information. Also: the small BER/DER
- * reader and writer used by the crypto layer, and key/certificate matching.
+ * unencrypted PKCS#8 DER plus key type information, and key/certificate matching.
  */
-import { AlgorithmError, ArgumentError, CryptoError, FormatError, PasswordError, SmimeError } from '../errors.js';
+import { AlgorithmError, CryptoError, FormatError, PasswordError, SmimeError } from '../errors.js';
 import { bytesEqual, concatBytes, fromBase64, toBytes, utf8 } from '../util/bytes.js';
-import { childrenOf, decodeOid, encodeOid, readNode, readRoot } from '../util/der.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
+import { derIsUniversal, derParse, derChildren, derContent, derBytes, derIsContext, derSequence, derOid, derBigInt, derSmallInt, derOctets, derBitString, derAlgorithm, derSeq, derOctetString, derNull, derEncodeOid, derEncodeInt } from '../util/der-element.js';
+import type { DerNode } from '../util/der-element.js';
 import { md5 } from '../util/hash/md5.js';
-import type { DerNode as UtilDerNode } from '../util/der.js';
 import type { BytesLike } from '../util/bytes.js';
 import { getSubtle } from './engine.js';
 import { digest, pbkdf2, pkcs12Kdf, pkcs12PasswordBytes } from './kdf.js';
@@ -18,173 +17,6 @@ import { aesCbcDecrypt } from './ciphers/aes.js';
 import { createDes } from './ciphers/des.js';
 import { createRc2, rc2VersionToEffectiveBits } from './ciphers/rc2.js';
 import { cbcDecrypt } from './ciphers/modes.js';
-
-// ---------------------------------------------------------------------------
-// BER/DER helpers over src/util/der.ts (a node that carries its buffer) and a small DER writer.
-
-/** A parsed BER element; `cs`..`ce` is its content inside `buf`. */
-export interface DerNode {
-  readonly buf: Uint8Array;
-  /** 0 universal, 1 application, 2 context-specific, 3 private. */
-  readonly cls: number;
-  readonly constructed: boolean;
-  readonly tag: number;
-  /** Offset of the identifier octet. */
-  readonly start: number;
-  readonly cs: number;
-  readonly ce: number;
-  /** Offset just after the element (after the end-of-contents octets when indefinite). */
-  readonly end: number;
-  readonly indefinite: boolean;
-}
-
-function derError(message: string, offset: number): FormatError {
-  return new FormatError('malformed-der', message, { offset });
-}
-
-function wrap(buf: Uint8Array, n: UtilDerNode): DerNode {
-  return { buf, cls: n.cls, constructed: n.constructed, tag: n.tag, start: n.start, cs: n.contentStart, ce: n.contentEnd, end: n.end, indefinite: n.indefinite };
-}
-
-function unwrap(node: DerNode): UtilDerNode {
-  return {
-    cls: node.cls,
-    constructed: node.constructed,
-    tag: node.tag,
-    start: node.start,
-    contentStart: node.cs,
-    contentEnd: node.ce,
-    end: node.end,
-    indefinite: node.indefinite,
-    nonMinimalLength: false,
-  };
-}
-
-/**
- * Parses one BER element (through `src/util/der.ts`); trailing bytes are an
- * error unless `allowTrailing`. Errors are FormatError `malformed-der`.
- */
-export function derParse(bytes: Uint8Array, options?: { allowTrailing?: boolean }): DerNode {
-  return wrap(bytes, options?.allowTrailing ? readNode(bytes, 0, bytes.length) : readRoot(bytes));
-}
-
-/** Children of a constructed element. */
-export function derChildren(node: DerNode): DerNode[] {
-  return childrenOf(node.buf, unwrap(node)).map((c) => wrap(node.buf, c));
-}
-
-/** Content octets (primitive elements only). */
-export function derContent(node: DerNode): Uint8Array {
-  return node.buf.subarray(node.cs, node.ce);
-}
-
-/** The whole encoding of the element. */
-export function derBytes(node: DerNode): Uint8Array {
-  return node.buf.subarray(node.start, node.end);
-}
-
-function isUniversal(node: DerNode, tag: number): boolean {
-  return node.cls === 0 && node.tag === tag;
-}
-
-export function derIsContext(node: DerNode, tag: number): boolean {
-  return node.cls === 2 && node.tag === tag;
-}
-
-/** Children of a SEQUENCE, checking the tag; `min` = required number of children. */
-export function derSequence(node: DerNode | undefined, what: string, min = 0): DerNode[] {
-  if (!node || !isUniversal(node, 16) || !node.constructed) throw derError(`${what}: expected a SEQUENCE`, node?.start ?? 0);
-  const kids = derChildren(node);
-  if (kids.length < min) throw derError(`${what}: too few elements`, node.start);
-  return kids;
-}
-
-/** Children of a SET. */
-export function derSet(node: DerNode | undefined, what: string): DerNode[] {
-  if (!node || !isUniversal(node, 17) || !node.constructed) throw derError(`${what}: expected a SET`, node?.start ?? 0);
-  return derChildren(node);
-}
-
-/** Dotted OBJECT IDENTIFIER. */
-export function derOid(node: DerNode | undefined, what = 'OID'): string {
-  if (!node || !isUniversal(node, 6) || node.constructed || node.ce === node.cs) throw derError(`${what}: expected an OBJECT IDENTIFIER`, node?.start ?? 0);
-  return decodeOid(derContent(node), node.cs);
-}
-
-/** INTEGER as bigint. */
-export function derBigInt(node: DerNode | undefined, what = 'INTEGER'): bigint {
-  if (!node || !isUniversal(node, 2) || node.constructed || node.ce === node.cs) throw derError(`${what}: expected an INTEGER`, node?.start ?? 0);
-  const c = derContent(node);
-  let v = 0n;
-  for (const b of c) v = (v << 8n) | BigInt(b);
-  if (c[0]! & 0x80) v -= 1n << BigInt(c.length * 8);
-  return v;
-}
-
-/** Small non-negative INTEGER as number. */
-export function derSmallInt(node: DerNode | undefined, what = 'INTEGER'): number {
-  const v = derBigInt(node, what);
-  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw derError(`${what}: out of range`, node!.start);
-  return Number(v);
-}
-
-/** OCTET STRING content, joining the pieces of a constructed (BER) one. */
-export function derOctets(node: DerNode | undefined, what = 'OCTET STRING', implicitTag?: number): Uint8Array {
-  const ok = node && (implicitTag === undefined ? isUniversal(node, 4) : derIsContext(node, implicitTag));
-  if (!node || !ok) throw derError(`${what}: expected an OCTET STRING`, node?.start ?? 0);
-  if (!node.constructed) return derContent(node);
-  return concatBytes(...derChildren(node).map((c) => derOctets(c, what)));
-}
-
-/** BIT STRING content without the unused-bits octet (must be 0). */
-export function derBitString(node: DerNode | undefined, what = 'BIT STRING'): Uint8Array {
-  if (!node || !isUniversal(node, 3) || node.constructed || node.ce === node.cs) throw derError(`${what}: expected a BIT STRING`, node?.start ?? 0);
-  const c = derContent(node);
-  if (c[0] !== 0) throw derError(`${what}: unused bits in a key BIT STRING`, node.cs);
-  return c.subarray(1);
-}
-
-/** AlgorithmIdentifier → { oid, params? }. */
-export function derAlgorithm(node: DerNode | undefined, what = 'AlgorithmIdentifier'): { oid: string; params: DerNode | undefined } {
-  const kids = derSequence(node, what, 1);
-  const params = kids[1];
-  return { oid: derOid(kids[0], what), params: params && isUniversal(params, 5) ? undefined : params };
-}
-
-function encodeLength(len: number): Uint8Array {
-  if (len < 0x80) return Uint8Array.of(len);
-  const bytes: number[] = [];
-  for (let l = len; l > 0; l = Math.floor(l / 256)) bytes.unshift(l & 0xff);
-  return Uint8Array.of(0x80 | bytes.length, ...bytes);
-}
-
-/** DER element from an identifier octet and content. */
-export function derEncode(identifier: number, ...content: Uint8Array[]): Uint8Array {
-  const body = concatBytes(...content);
-  return concatBytes(Uint8Array.of(identifier), encodeLength(body.length), body);
-}
-
-export const derSeq = (...items: Uint8Array[]): Uint8Array => derEncode(0x30, ...items);
-export const derOctetString = (bytes: Uint8Array): Uint8Array => derEncode(0x04, bytes);
-export const derNull = (): Uint8Array => Uint8Array.of(5, 0);
-
-/** DER OBJECT IDENTIFIER from dotted form. */
-export function derEncodeOid(oid: string): Uint8Array {
-  return encodeOid(oid);
-}
-
-/** DER INTEGER from a non-negative bigint or number. */
-export function derEncodeInt(value: bigint | number): Uint8Array {
-  let v = BigInt(value);
-  if (v < 0n) throw new ArgumentError('bad-argument', 'negative INTEGER');
-  const bytes: number[] = [];
-  do {
-    bytes.unshift(Number(v & 0xffn));
-    v >>= 8n;
-  } while (v > 0n);
-  if (bytes[0]! & 0x80) bytes.unshift(0);
-  return derEncode(0x02, Uint8Array.from(bytes));
-}
 
 // ---------------------------------------------------------------------------
 // OIDs
@@ -307,7 +139,7 @@ const CURVES: Record<string, { curve: NamedCurve; bits: number; p: bigint }> = {
 /** Named-curve OID for EC domain parameters: a namedCurve OID or explicit prime-field parameters of P-256/384/521. */
 export function ecCurveOid(params: DerNode | undefined): string {
   if (!params) throw new FormatError('bad-key', 'EC key without curve parameters');
-  if (isUniversal(params, 6)) {
+  if (derIsUniversal(params, 6)) {
     const oid = derOid(params);
     if (!CURVES[oid]) throw unsupported(`unsupported elliptic curve ${oid}`, { curve: oid });
     return oid;
@@ -385,7 +217,7 @@ export function normalizePkcs8(der: Uint8Array): LoadedPrivateKey {
       const { ecPrivateKey, params } = normalizeSec1(inner);
       const oid = ecCurveOid(alg.params ?? params);
       const info = curveInfo(oid);
-      const explicit = alg.params === undefined || !isUniversal(alg.params, 6) || params !== undefined;
+      const explicit = alg.params === undefined || !derIsUniversal(alg.params, 6) || params !== undefined;
       const out = explicit ? pkcs8(0, derSeq(derEncodeOid(OID.ecPublicKey), derEncodeOid(oid)), ecPrivateKey) : clean();
       return { pkcs8: out, type: 'ec', curve: info.curve, bits: info.bits };
     }
@@ -434,7 +266,7 @@ function pbeParams(params: DerNode | undefined, what: string): { salt: Uint8Arra
 
 /** RC2-CBC parameters: `RC2-CBC-Parameter ::= SEQUENCE { rc2ParameterVersion INTEGER OPTIONAL, iv OCTET STRING }` (or a bare IV). */
 export function parseRc2CbcParameters(params: DerNode | undefined): { effectiveBits: number; iv: Uint8Array } {
-  if (params && isUniversal(params, 4)) return { effectiveBits: 32, iv: derOctets(params) };
+  if (params && derIsUniversal(params, 4)) return { effectiveBits: 32, iv: derOctets(params) };
   const kids = derSequence(params, 'RC2-CBC-Parameter', 1);
   if (kids.length === 1) return { effectiveBits: 32, iv: derOctets(kids[0]) };
   return { effectiveBits: rc2VersionToEffectiveBits(derSmallInt(kids[0], 'rc2ParameterVersion')), iv: derOctets(kids[1]) };
@@ -512,14 +344,14 @@ export async function pbeDecrypt(algorithm: DerNode, data: Uint8Array, password:
       const enc = derAlgorithm(kids[1], 'encryptionScheme');
       if (kdf.oid !== OID.pbkdf2) throw unsupported(`unsupported PBES2 key derivation ${kdf.oid}`, { algorithm: kdf.oid });
       const kp = derSequence(kdf.params, 'PBKDF2-params', 2);
-      if (!isUniversal(kp[0]!, 4)) throw unsupported('PBKDF2 with a non-specified salt source');
+      if (!derIsUniversal(kp[0]!, 4)) throw unsupported('PBKDF2 with a non-specified salt source');
       const salt = derOctets(kp[0]);
       const iterations = derSmallInt(kp[1], 'PBKDF2 iterations');
       if (iterations < 1 || iterations > 10_000_000) throw unsupported(`unsupported PBKDF2 iteration count ${iterations}`);
       let keyLength: number | undefined;
       let prf: KdfHash = 'SHA-1';
       for (const k of kp.slice(2)) {
-        if (isUniversal(k, 2)) keyLength = derSmallInt(k, 'PBKDF2 keyLength');
+        if (derIsUniversal(k, 2)) keyLength = derSmallInt(k, 'PBKDF2 keyLength');
         else {
           const prfOid = derAlgorithm(k, 'PBKDF2 prf').oid;
           const h = HMAC_PRF[prfOid];
@@ -648,7 +480,7 @@ async function decryptLegacyPem(body: Uint8Array, dekInfo: string | undefined, p
 function isEncryptedPkcs8(node: DerNode): boolean {
   try {
     const kids = derChildren(node);
-    return kids.length === 2 && isUniversal(kids[0]!, 16) && isUniversal(kids[1]!, 4);
+    return kids.length === 2 && derIsUniversal(kids[0]!, 16) && derIsUniversal(kids[1]!, 4);
   } catch {
     return false;
   }
@@ -657,29 +489,29 @@ function isEncryptedPkcs8(node: DerNode): boolean {
 async function loadDer(der: Uint8Array, password: string | undefined, curveParams?: DerNode): Promise<LoadedPrivateKey> {
   const top = derParse(der, { allowTrailing: true });
   const bytes = derBytes(top);
-  if (!isUniversal(top, 16) || !top.constructed) throw new FormatError('bad-key', 'not a private key (expected a DER SEQUENCE)');
+  if (!derIsUniversal(top, 16) || !top.constructed) throw new FormatError('bad-key', 'not a private key (expected a DER SEQUENCE)');
   if (isEncryptedPkcs8(top)) {
     if (password === undefined) throw new PasswordError('password-required', 'the private key is encrypted; a password is needed');
     return decryptPrivateKeyInfo(bytes, pbePassword(password));
   }
   const kids = derChildren(top);
   // PKCS#8: INTEGER, SEQUENCE, OCTET STRING ...
-  if (kids.length >= 3 && isUniversal(kids[0]!, 2) && isUniversal(kids[1]!, 16) && isUniversal(kids[2]!, 4)) return normalizePkcs8(bytes);
+  if (kids.length >= 3 && derIsUniversal(kids[0]!, 2) && derIsUniversal(kids[1]!, 16) && derIsUniversal(kids[2]!, 4)) return normalizePkcs8(bytes);
   // PKCS#1 RSAPrivateKey: 9 INTEGERs.
-  if (kids.length >= 9 && kids.slice(0, 9).every((k) => isUniversal(k, 2))) {
+  if (kids.length >= 9 && kids.slice(0, 9).every((k) => derIsUniversal(k, 2))) {
     const pkcs8Der = rsaPkcs1ToPkcs8(bytes);
     return normalizePkcs8(pkcs8Der);
   }
   // SEC1 ECPrivateKey: INTEGER 1, OCTET STRING, [0]?, [1]?
-  if (kids.length >= 2 && isUniversal(kids[0]!, 2) && isUniversal(kids[1]!, 4)) {
+  if (kids.length >= 2 && derIsUniversal(kids[0]!, 2) && derIsUniversal(kids[1]!, 4)) {
     return normalizePkcs8(ecSec1ToPkcs8(bytes, curveParams));
   }
   // PFX { version 3, authSafe ContentInfo, ... }: a PKCS#12 file handed to the key loader.
-  if (kids.length >= 2 && isUniversal(kids[0]!, 2) && isUniversal(kids[1]!, 16) && !isUniversal(kids[2] ?? kids[0]!, 4)) {
+  if (kids.length >= 2 && derIsUniversal(kids[0]!, 2) && derIsUniversal(kids[1]!, 16) && !derIsUniversal(kids[2] ?? kids[0]!, 4)) {
     throw new FormatError('bad-key', 'this looks like a PKCS#12 file, not a private key: use loadIdentity()');
   }
   // DSA "traditional" key: 6 INTEGERs.
-  if (kids.length === 6 && kids.every((k) => isUniversal(k, 2))) throw unsupported('DSA private keys are not supported');
+  if (kids.length === 6 && kids.every((k) => derIsUniversal(k, 2))) throw unsupported('DSA private keys are not supported');
   throw new FormatError('bad-key', 'unrecognized private key structure');
 }
 

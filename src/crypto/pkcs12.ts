@@ -9,23 +9,10 @@ import { constantTimeEqual, toBytes } from '../util/bytes.js';
 import type { BytesLike } from '../util/bytes.js';
 import { hashLength, hmac, pbkdf2, pkcs12Kdf } from './kdf.js';
 import type { KdfHash } from './kdf.js';
-import {
-  DIGEST_OIDS,
-  OID,
-  derAlgorithm,
-  derBytes,
-  derChildren,
-  derIsContext,
-  derOctets,
-  derOid,
-  derParse,
-  derSequence,
-  derSet,
-  derSmallInt,
-  pbeDecrypt,
-  pbePassword,
-} from './keys.js';
-import type { DerNode, PbePassword } from './keys.js';
+import { DIGEST_OIDS, OID, pbeDecrypt, pbePassword } from './keys.js';
+import { derAlgorithm, derBytes, derChildren, derIsContext, derOctets, derOid, derParse, derSequence, derSet, derSmallInt } from '../util/der-element.js';
+import type { PbePassword } from './keys.js';
+import type { DerNode } from '../util/der-element.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 
 const P12 = {

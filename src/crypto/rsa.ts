@@ -11,23 +11,10 @@ import { bigintToBytes, bytesToBigint, modInverse, modPow } from './bigint.js';
 import { getSubtle, randomBytes } from './engine.js';
 import { digest, hashLength, hmac, implicitRejectionPrf } from './kdf.js';
 import type { KdfHash } from './kdf.js';
-import {
-  OID,
-  derAlgorithm,
-  derBigInt,
-  derBitString,
-  derChildren,
-  derEncodeInt,
-  derEncodeOid,
-  derNull,
-  derOctetString,
-  derOctets,
-  derParse,
-  derSeq,
-  derSequence,
-  parseRsaPrivateKeyPkcs1,
-} from './keys.js';
-import type { DerNode, RsaPrivateNumbers } from './keys.js';
+import { OID, parseRsaPrivateKeyPkcs1 } from './keys.js';
+import { derAlgorithm, derBigInt, derBitString, derChildren, derEncodeInt, derEncodeOid, derNull, derOctetString, derOctets, derParse, derSeq, derSequence } from '../util/der-element.js';
+import type { RsaPrivateNumbers } from './keys.js';
+import type { DerNode } from '../util/der-element.js';
 
 /** Hashes allowed for RSA-OAEP (and its MGF1). */
 export type OaepHash = KdfHash;

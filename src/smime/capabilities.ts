@@ -5,7 +5,7 @@
  */
 import { FormatError } from '../errors.js';
 import { toBytes, type BytesLike } from '../util/bytes.js';
-import { derBytes, derOid, derParse, derSequence } from '../crypto/keys.js';
+import { derBytes, derOid, derParse, derSequence } from '../util/der-element.js';
 import { encodeOaepParams } from '../crypto/rsa.js';
 import { CONTENT_CIPHERS, type ContentCipherName } from '../cms/content-cipher.js';
 import { RSAES_OAEP, type KeyTransport } from '../cms/recipient.js';

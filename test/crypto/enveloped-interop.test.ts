@@ -13,18 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { contentKeyLength, decryptContent } from '../../src/crypto/ciphers/index.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
 import {
-  derAlgorithm,
-  derBytes,
-  derChildren,
-  derContent,
-  derIsContext,
-  derOctets,
-  derOid,
-  derParse,
-  derSequence,
-  derSet,
   loadPrivateKey,
 } from '../../src/crypto/keys.js';
+import { derAlgorithm, derBytes, derChildren, derContent, derIsContext, derOctets, derOid, derParse, derSequence, derSet } from '../../src/util/der-element.js';
 import { parseOaepParams, rsaOaepDecrypt, rsaPkcs1v15DecryptImplicit } from '../../src/crypto/rsa.js';
 import { SmimeError } from '../../src/errors.js';
 import { fromBase64, latin1, toHex } from '../../src/util/bytes.js';

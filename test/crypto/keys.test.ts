@@ -5,10 +5,10 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   assertKeyMatchesCertificate,
-  derParse,
   keyMatchesCertificate,
   loadPrivateKey,
 } from '../../src/crypto/keys.js';
+import { derParse } from '../../src/util/der-element.js';
 import { AlgorithmError, PasswordError, SmimeError } from '../../src/errors.js';
 import { bytesEqual, toHex } from '../../src/util/bytes.js';
 import { describeVectors, readShared } from '../helpers/vectors.js';
@@ -79,7 +79,7 @@ describe('loadPrivateKey: encodings', () => {
   });
 
   it('OneAsymmetricKey v2 with a stored public key (Ed25519)', async () => {
-    const { derEncode, derParse: parse, derSequence: seq, derBytes: bytes, derSeq: mkSeq, derEncodeInt } = await import('../../src/crypto/keys.js');
+    const { derEncode, derParse: parse, derSequence: seq, derBytes: bytes, derSeq: mkSeq, derEncodeInt } = await import('../../src/util/der-element.js');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const v1 = u8(privateKey.export({ type: 'pkcs8', format: 'der' }));
     const spki = u8(publicKey.export({ type: 'spki', format: 'der' }));
@@ -100,7 +100,7 @@ describe('loadPrivateKey: encodings', () => {
   });
 
   it('PKCS#8 attributes are dropped in the normalized key', async () => {
-    const { derEncode, derParse: parse, derSequence: seq, derBytes: bytes, derSeq: mkSeq } = await import('../../src/crypto/keys.js');
+    const { derEncode, derParse: parse, derSequence: seq, derBytes: bytes, derSeq: mkSeq } = await import('../../src/util/der-element.js');
     const ref = await loadPrivateKey(readFixture('rsa.key'));
     const kids = seq(parse(ref.pkcs8), 'PrivateKeyInfo');
     // [0] { Attribute { 2.5.29.15 (keyUsage), SET { BIT STRING } } }

@@ -3,17 +3,10 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../src/crypto/identity.js';
 import {
-  derChildren,
-  derEncode,
-  derEncodeInt,
-  derEncodeOid,
-  derNull,
-  derOctetString,
-  derParse,
-  derSeq,
   keyMatchesCertificate,
   loadPrivateKey,
 } from '../../src/crypto/keys.js';
+import { derChildren, derEncode, derEncodeInt, derEncodeOid, derNull, derOctetString, derParse, derSeq } from '../../src/util/der-element.js';
 import { parsePkcs12 } from '../../src/crypto/pkcs12.js';
 import { PasswordError, SmimeError } from '../../src/errors.js';
 import { bytesEqual, toHex } from '../../src/util/bytes.js';

@@ -4,8 +4,9 @@
  * rejection) and decryption of legacy and current CBC ciphers.
  */
 import { AlgorithmError, FormatError, SmimeError } from '../../errors.js';
-import { OID, decryptCbcByOid, derAlgorithm, derOctets, derParse, derSequence, derSmallInt, parseRc2CbcParameters } from '../keys.js';
-import type { DerNode } from '../keys.js';
+import { OID, decryptCbcByOid, parseRc2CbcParameters } from '../keys.js';
+import { derAlgorithm, derOctets, derParse, derSequence, derSmallInt } from '../../util/der-element.js';
+import type { DerNode } from '../../util/der-element.js';
 
 /** AES-GCM OIDs (RFC 5084). */
 export const AES_GCM_OIDS: Readonly<Record<string, number>> = {
