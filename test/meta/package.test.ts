@@ -28,3 +28,15 @@ describe('package', () => {
     expect(bundle).not.toMatch(/from ['"]node:|require\(['"]/);
   });
 });
+
+describe('npm run demo', () => {
+  it('runs the whole flow on the embedded material', () => {
+    const out = execFileSync(process.execPath, [join(repoRoot, 'demo', 'run.mjs')], { cwd: repoRoot, encoding: 'utf8' });
+    expect(out).toContain('Byte-exact round trip: yes');
+    expect(out).toMatch(/VALID {3}a user certificate from the trusted CA/);
+    expect(out).toMatch(/INVALID an expired certificate — expired:/);
+    expect(out).toMatch(/Bob reads it: ok=true, layers enveloped > signed/);
+    expect(out).toMatch(/Alice \(Sent Items\) reads it: ok=true/);
+    expect(out).toContain('sender-certificate-missing');
+  }, 60_000);
+});
