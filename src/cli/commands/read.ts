@@ -1,6 +1,6 @@
 /** `smimekit read`: unwraps every signed / encrypted / compressed layer, verifies and reports. */
 import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
-import { CryptoError } from '../../errors.js';
+import { CryptoError, FormatError } from '../../errors.js';
 import { readMessage, type MessageLayer, type ReadMessageResult } from '../../smime/read.js';
 import { flagBool, flagString, UsageError } from '../args.js';
 import { IDENTITY_FLAGS, IDENTITY_USAGE, hasIdentityFlags, loadIdentityFromFlags } from '../identity-flags.js';
@@ -52,6 +52,8 @@ export const readCommand: Command = {
       intermediates: await readAll(args, io, 'certs'),
       crls: await readAll(args, io, 'crl'),
     });
+    // A message without any S/MIME layer has nothing to check: say so instead of passing it through as "ok".
+    if (result.layers.length === 0) throw new FormatError('not-smime', 'the input has no S/MIME layer (not signed, encrypted or compressed)');
     const out = flagString(args, 'out');
     // Content is written only when every layer checked out (as openssl cms -verify does); otherwise the
     // report explains why and nothing unverified reaches a script. `smimekit decrypt` gives the raw content.
