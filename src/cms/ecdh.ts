@@ -80,6 +80,13 @@ function algorithmParams(curve: EcdhCurve): EcKeyImportParams | Algorithm {
   return isXdh(curve) ? { name: curve } : { name: 'ECDH', namedCurve: curve };
 }
 
+/** True when every byte is zero; reads every byte (no early exit). */
+function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (const b of bytes) acc |= b;
+  return acc === 0;
+}
+
 /** KEK derivation: X9.63 (RFC 5753) or HKDF with the UKM as salt and the SharedInfo as info (RFC 8418 §2.2). */
 async function deriveKek(scheme: { hash: KdfHash; kdf?: 'hkdf' }, z: Uint8Array, info: Uint8Array, length: number, ukm?: Uint8Array): Promise<Uint8Array> {
   if (scheme.kdf === 'hkdf') return hkdf(scheme.hash, z, ukm ?? new Uint8Array(0), info, length);
@@ -121,7 +128,14 @@ export async function ecdhWrap(recipientSpki: Uint8Array, curve: EcdhCurve, cek:
     throw new AlgorithmError('unsupported-algorithm', `cannot use the recipient's ${curve} public key for key agreement`, { cause: e });
   }
   const ephemeral = (await subtle.generateKey(params, true, ['deriveBits'])) as CryptoKeyPair;
-  const z = new Uint8Array(await subtle.deriveBits({ name: params.name, public: recipientKey } as EcdhKeyDeriveParams, ephemeral.privateKey, FIELD_BYTES[curve] * 8));
+  let z: Uint8Array;
+  try {
+    z = new Uint8Array(await subtle.deriveBits({ name: params.name, public: recipientKey } as EcdhKeyDeriveParams, ephemeral.privateKey, FIELD_BYTES[curve] * 8));
+  } catch (e) {
+    // e.g. a low-order X25519/X448 key: WebCrypto refuses the all-zero shared secret (RFC 7748 §6.1).
+    throw new AlgorithmError('unsupported-algorithm', `cannot use the recipient's ${curve} public key for key agreement`, { cause: e });
+  }
+  if (isAllZero(z)) throw new AlgorithmError('unsupported-algorithm', `cannot use the recipient's ${curve} public key for key agreement (all-zero shared secret)`);
   const kekLength = cek.length <= 16 ? 16 : 32;
   const wrapAlgorithm = algorithmId(WRAP_BY_LENGTH[kekLength]!);
   const schemeOid = isXdh(curve) ? HKDF_SCHEME_BY_HASH[kdfHash] : STD_SCHEME_BY_HASH[kdfHash];
@@ -178,6 +192,9 @@ export async function ecdhUnwrap(input: EcdhUnwrapInput): Promise<Uint8Array> {
   } catch (e) {
     throw new CryptoError('decryption-failed', 'decryption failed: ECDH key agreement failed (originator key not on the recipient curve?)', { cause: e });
   }
+  // RFC 7748 §6.1 / RFC 8418 §2: an all-zero X25519/X448 result (low-order originator key) MUST be refused.
+  // Node's WebCrypto already refuses it; other backends (setCryptoBackend) may not.
+  if (isAllZero(z)) throw new CryptoError('decryption-failed', 'decryption failed: ECDH key agreement gave an all-zero shared secret');
   const kek = await deriveKek(scheme, z, sharedInfo(wrapDer, kekLength, input.ukm), kekLength, input.ukm);
   z.fill(0);
   return wrapOid === CMS_3DES_WRAP ? tripleDesKeyUnwrap(kek, input.encryptedKey) : aesKeyUnwrap(kek, input.encryptedKey);

@@ -217,6 +217,9 @@ function certificateDer(input: BytesLike): Uint8Array {
 /** Most RecipientInfos tried with `tryAllRecipients` beyond those naming the certificate. */
 export const MAX_TRIAL_RECIPIENTS = 64;
 
+/** Most RecipientInfos (or KARI encrypted keys) naming the certificate that are tried (real messages have one). */
+export const MAX_NAMED_RECIPIENTS = 16;
+
 const failed = (cause?: unknown): CryptoError =>
   new CryptoError('decryption-failed', 'decryption failed (wrong key, or corrupted or tampered message)', cause === undefined ? undefined : { cause });
 
@@ -276,10 +279,12 @@ export async function decryptEnvelope(input: BytesLike | string | ContentInfo | 
   const certInfo = options.certificate ? parseCertificateInfo(certificateDer(options.certificate)) : undefined;
   if (!certInfo && !options.tryAllRecipients) throw new ArgumentError('bad-argument', 'decryptEnvelope needs the recipient certificate unless tryAllRecipients is set');
   let trials = 0;
+  let named = 0;
   const candidates = findRecipients(env.recipientInfos, certInfo, options.tryAllRecipients ?? false).filter((c) => {
-    if (c.matchedBy !== 'trial') return true;
+    // Each attempt costs a private-key operation: a hostile message with thousands of RecipientInfos (all naming
+    // the certificate, or tried with tryAllRecipients) must not be a DoS.
+    if (c.matchedBy !== 'trial') return ++named <= MAX_NAMED_RECIPIENTS;
     const fits = c.info.kind === 'ktri' ? key.type === 'rsa' : key.type === 'ec' || key.type === 'x25519' || key.type === 'x448';
-    // Each trial costs a private-key operation: a hostile message with thousands of RecipientInfos must not be a DoS.
     return fits && ++trials <= MAX_TRIAL_RECIPIENTS;
   });
   if (candidates.length === 0) {

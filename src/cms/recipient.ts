@@ -311,7 +311,12 @@ export async function recoverCek(candidate: RecipientCandidate, key: LoadedPriva
   if (ri.kind === 'ktri') {
     if (key.type !== 'rsa') throw new CryptoError('decryption-failed', 'decryption failed: the RecipientInfo needs an RSA key');
     const alg = ri.keyEncryptionAlgorithm;
-    if (alg.oid === RSA_ENCRYPTION) return rsaPkcs1v15DecryptImplicit(key.pkcs8, ri.encryptedKey, { expectedLength: cekLength });
+    if (alg.oid === RSA_ENCRYPTION) {
+      // A content cipher whose key cannot fit in this RSA modulus (e.g. RC2 with 1024 effective bits for a
+      // 1024-bit key) is a message this key cannot open: decryption-failed, not the helper's bad-argument.
+      if (cekLength > Math.ceil(key.bits / 8) - 11) throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key cannot fit this RSA key');
+      return rsaPkcs1v15DecryptImplicit(key.pkcs8, ri.encryptedKey, { expectedLength: cekLength });
+    }
     if (alg.oid === RSAES_OAEP) {
       const params = parseOaepParams(alg.params ? derBytes(alg.params) : undefined);
       const cek = await rsaOaepDecrypt(key.pkcs8, ri.encryptedKey, params);

@@ -3,12 +3,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SmimeError } from '../../src/errors.js';
+import { setCryptoBackend } from '../../src/crypto/engine.js';
+import { aesKeyWrap } from '../../src/crypto/ciphers/aes.js';
+import { hkdf } from '../../src/crypto/kdf.js';
 import { loadPrivateKey } from '../../src/crypto/keys.js';
-import { parseContentInfo } from '../../src/cms/content-info.js';
-import { createEnvelope, decryptEnvelope, parseEnvelope } from '../../src/cms/enveloped.js';
-import { keyEncryptionName } from '../../src/cms/recipient.js';
+import { CONTENT_TYPE, encodeContentInfo, parseContentInfo } from '../../src/cms/content-info.js';
+import { encryptContent, generateCek } from '../../src/cms/content-cipher.js';
+import { createEnvelope, decryptEnvelope, MAX_NAMED_RECIPIENTS, parseEnvelope } from '../../src/cms/enveloped.js';
+import { algorithmId, int, octets, oid, seq, set, tlv } from '../../src/cms/enveloped-der.js';
+import { encodeRecipientInfo, keyEncryptionName } from '../../src/cms/recipient.js';
+import { fromHex } from '../../src/util/bytes.js';
 import { decodePem } from '../../src/util/pem.js';
+import { parseCertificateInfo } from '../../src/util/x509-lite.js';
 import { projectVectorPath } from '../helpers/vectors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-cms-env-'));
@@ -98,5 +106,99 @@ describe('EnvelopedData as written', () => {
     const ok = await createEnvelope(content, [{ certificate: pemCert(chain('ee-rsa.pem')) }]);
     const truncated = ok.der.subarray(0, ok.der.length - 10);
     expect(() => parseEnvelope(truncated)).toThrow(expect.objectContaining({ code: 'malformed-cms' }));
+  });
+});
+
+/** A WebCrypto whose deriveBits is replaced (to count calls, or to act like a backend without RFC 7748 checks). */
+function wrappedBackend(deriveBits: (real: SubtleCrypto['deriveBits'], ...args: Parameters<SubtleCrypto['deriveBits']>) => Promise<ArrayBuffer>): Crypto {
+  const real = globalThis.crypto;
+  const subtle = new Proxy(real.subtle, {
+    get(target, prop) {
+      if (prop === 'deriveBits') return (...args: Parameters<SubtleCrypto['deriveBits']>) => deriveBits(target.deriveBits.bind(target), ...args);
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { subtle, getRandomValues: real.getRandomValues.bind(real), randomUUID: real.randomUUID.bind(real) } as Crypto;
+}
+
+/** An X25519 certificate (issued by a throw-away RSA CA) for the raw public key `pub`, and the PKCS#8 key when generated. */
+function x25519Cert(name: string, pub?: Uint8Array): { cert: Uint8Array; keyPath?: string } {
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-ca.key`, '-subj', `/CN=${name} ca`, '-days', '30', '-out', `${name}-ca.pem`);
+  if (pub) {
+    const spki = Uint8Array.from([...fromHex('302a300506032b656e032100'), ...pub]);
+    writeFileSync(join(dir, `${name}.pub`), `-----BEGIN PUBLIC KEY-----\n${Buffer.from(spki).toString('base64')}\n-----END PUBLIC KEY-----\n`);
+  } else {
+    openssl('genpkey', '-algorithm', 'X25519', '-out', `${name}.key`);
+    openssl('pkey', '-in', `${name}.key`, '-pubout', '-out', `${name}.pub`);
+  }
+  openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-dummy.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`);
+  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${name}-ca.pem`, '-CAkey', `${name}-ca.key`, '-force_pubkey', `${name}.pub`, '-days', '30', '-out', `${name}.pem`);
+  return { cert: pemCert(join(dir, `${name}.pem`)), ...(pub ? {} : { keyPath: join(dir, `${name}.key`) }) };
+}
+
+describe('key agreement hardening', () => {
+  afterEach(() => setCryptoBackend(globalThis.crypto));
+
+  it('a low-order X25519 recipient key is refused with a SmimeError (never a DOMException)', async () => {
+    const { cert } = x25519Cert('x25519-zero', new Uint8Array(32));
+    const run = createEnvelope(content, [{ certificate: cert }], { cipher: 'aes-128-gcm' });
+    await expect(run).rejects.toBeInstanceOf(SmimeError);
+    await expect(run).rejects.toMatchObject({ code: 'unsupported-algorithm' });
+  });
+
+  it('an all-zero X25519 shared secret is refused even when the WebCrypto backend does not check it (RFC 7748 §6.1)', async () => {
+    const { cert, keyPath } = x25519Cert('x25519-ok');
+    const key = await loadPrivateKey(readFileSync(keyPath!));
+    const info = parseCertificateInfo(cert);
+    // What a sender using the low-order point u = 0 as its "ephemeral" key writes: the KEK comes from Z = 0...0.
+    const cek = generateCek('aes-128-gcm');
+    const wrapAlg = algorithmId('2.16.840.1.101.3.4.1.5');
+    const sharedInfo = seq(wrapAlg, tlv(0xa2, octets(Uint8Array.of(0, 0, 0, 128))));
+    const kek = await hkdf('SHA-256', new Uint8Array(32), new Uint8Array(0), sharedInfo, 16);
+    const kari = tlv(
+      0xa1,
+      int(3),
+      tlv(0xa0, tlv(0xa1, algorithmId('1.3.101.110'), tlv(0x03, new Uint8Array(33)))),
+      algorithmId('1.2.840.113549.1.9.16.3.19', wrapAlg),
+      seq(seq(seq(info.issuerDer, tlv(0x02, fromHex(info.serialNumber))), octets(await aesKeyWrap(kek, cek)))),
+    );
+    const parts = await encryptContent('aes-128-gcm', cek, content);
+    const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(int(0), set(kari), seq(oid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)), octets(parts.tag!)));
+    // Node refuses the low-order point itself.
+    await expect(decryptEnvelope(der, { certificate: cert, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
+    // A backend that returns the all-zero secret (as X25519 implementations without the RFC 7748 check do).
+    setCryptoBackend(wrappedBackend(async (real, alg, key, length) => ((alg as Algorithm).name === 'X25519' ? new ArrayBuffer((length ?? 256) / 8) : real(alg, key, length))));
+    await expect(decryptEnvelope(der, { certificate: cert, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
+  });
+
+  it(`a message with many RecipientInfos naming the certificate costs at most ${MAX_NAMED_RECIPIENTS} key agreements`, async () => {
+    const certificate = pemCert(chain('ee-p256.pem'));
+    const key = await loadPrivateKey(readFileSync(chain('ee-p256.key')));
+    const cek = generateCek('aes-256-gcm');
+    // 100 KARIs to the same certificate, none carrying the real CEK (a hostile message).
+    const ris: Uint8Array[] = [];
+    for (let i = 0; i < 100; i++) ris.push((await encodeRecipientInfo({ certificate }, generateCek('aes-256-gcm'))).der);
+    const parts = await encryptContent('aes-256-gcm', cek, content);
+    const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(int(0), set(...ris), seq(oid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)), octets(parts.tag!)));
+    let calls = 0;
+    setCryptoBackend(wrappedBackend((real, ...args) => {
+      calls++;
+      return real(...args);
+    }));
+    await expect(decryptEnvelope(der, { certificate, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
+    expect(calls).toBe(MAX_NAMED_RECIPIENTS);
+  });
+});
+
+describe('content-encryption key length', () => {
+  it('an RC2 key too long for the RSA modulus is decryption-failed, not an argument error', async () => {
+    const certificate = pemCert(chain('bad-weak-rsa1024.pem'));
+    const key = await loadPrivateKey(readFileSync(chain('bad-weak-rsa1024.key')));
+    const ri = await encodeRecipientInfo({ certificate, allowWeak: true }, generateCek('aes-128-cbc'));
+    // RC2-CBC with rc2ParameterVersion 1024 (effective key bits): a 128-byte CEK cannot be PKCS#1-wrapped by a 1024-bit key.
+    const rc2 = algorithmId('1.2.840.113549.3.2', seq(tlv(0x02, Uint8Array.of(4, 0)), octets(new Uint8Array(8))));
+    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(int(0), set(ri.der), seq(oid(CONTENT_TYPE.data), rc2, tlv(0x80, new Uint8Array(16)))));
+    await expect(decryptEnvelope(der, { certificate, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
   });
 });

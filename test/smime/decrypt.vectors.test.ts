@@ -98,6 +98,10 @@ describeVectors('shared vectors: encrypted messages', () => {
       if (c.layers?.every((l) => l.type === 'enveloped' && /^\/\d+$/.test((l as { path?: string }).path ?? ''))) {
         // EFAIL-style multipart of separately encrypted parts: smimekit never splices them, each part decrypts on its own.
         await expect(decryptMessage(bytes, { identity })).rejects.toMatchObject({ code: 'not-smime' });
+        // readMessage does not decrypt parts of a multipart either: no layer, no plaintext, the input handed back as it is.
+        const read = await readMessage(bytes, { identities: [identity] });
+        expect(read).toMatchObject({ encrypted: false, layers: [] });
+        expect(read.content).toEqual(bytes);
         const root = parseMime(bytes);
         for (const [i, l] of c.layers.entries()) {
           const out = await decryptMessage(entityBytes(root.children[i]!), { identity });

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CertificateMissingError, CryptoError, ValidationError } from '../../src/errors.js';
 import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/keys.js';
 import { rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt } from '../../src/crypto/rsa.js';
+import { aesGcmEncrypt } from '../../src/crypto/ciphers/aes.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo } from '../../src/cms/content-info.js';
 import { createEnvelope, decryptEnvelope, parseEnvelope } from '../../src/cms/enveloped.js';
 import { encodeRecipientInfo } from '../../src/cms/recipient.js';
@@ -242,6 +243,33 @@ describe('AES-GCM integrity', () => {
     const bad = der.slice();
     bad[bad.length - 1]! ^= 1;
     await expect(decryptEnvelope(bad, { certificate: cert('ee-rsa.pem'), privateKey: keys.rsa! })).rejects.toMatchObject({ code: 'decryption-failed' });
+  });
+
+  it('GCM parameters as encoded: ICV length 12 (the DEFAULT) to 16, shorter refused; authAttrs are the AAD; nothing returned on tampering', async () => {
+    const build = async (icv: number | undefined, tagLength: number, aad?: Uint8Array, macOverride?: Uint8Array): Promise<Uint8Array> => {
+      const cek = generateCek('aes-128-gcm');
+      const ri = await encodeRecipientInfo({ certificate: cert('ee-rsa.pem') }, cek);
+      const nonce = crypto.getRandomValues(new Uint8Array(12));
+      const sealed = await aesGcmEncrypt(cek, nonce, new TextEncoder().encode('gcm params'), { tagLength, ...(aad ? { aad } : {}) });
+      const params = icv === undefined ? seq(tlv(0x04, nonce)) : seq(tlv(0x04, nonce), int(icv));
+      const eci = seq(oid(CONTENT_TYPE.data), seq(oid('2.16.840.1.101.3.4.1.6'), params), tlv(0x80, sealed.ciphertext));
+      const authAttrs = aad ? [tlv(0xa1, aad.subarray(2))] : [];
+      return encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(int(0), set(ri.der), eci, ...authAttrs, tlv(0x04, macOverride ?? sealed.tag)));
+    };
+    const open = (der: Uint8Array) => decryptEnvelope(der, { certificate: cert('ee-rsa.pem'), privateKey: keys.rsa! });
+    expect(text((await open(await build(undefined, 12))).content)).toBe('gcm params'); // aes-ICVlen absent: 12
+    for (const n of [13, 14, 15, 16]) expect(text((await open(await build(n, n))).content)).toBe('gcm params');
+    // A mac whose length differs from aes-ICVlen, and an ICV length below 12 (RFC 5084), never open.
+    await expect(open(await build(undefined, 16))).rejects.toMatchObject({ code: 'decryption-failed' });
+    await expect(open(await build(8, 8))).rejects.toMatchObject({ code: 'bad-gcm-parameters' });
+    await expect(open(await build(4, 4))).rejects.toMatchObject({ code: 'bad-gcm-parameters' });
+    // authAttrs (re-tagged as a DER SET) are the additional data: changing one byte of them fails the tag.
+    const attrs = set(seq(oid('1.2.840.113549.1.9.3'), set(oid(CONTENT_TYPE.data))));
+    const withAttrs = await build(16, 16, attrs);
+    expect(text((await open(withAttrs)).content)).toBe('gcm params');
+    const tampered = withAttrs.slice();
+    tampered[indexOf(tampered, attrs.subarray(2)) + attrs.length - 3]! ^= 1;
+    await expect(open(tampered)).rejects.toMatchObject({ code: 'decryption-failed' });
   });
 
   it('never writes RC2/DES/3DES', async () => {
