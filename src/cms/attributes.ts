@@ -154,7 +154,10 @@ export function decodeOctetsValue(der: Uint8Array): Uint8Array {
 /** Decodes a Time value (UTCTime or GeneralizedTime). */
 export function decodeTimeValue(der: Uint8Array): Date {
   const node = readRoot(der);
-  return decodeTime(node, contentOf(der, node));
+  const content = contentOf(der, node);
+  // A time is at most a few dozen characters; a huge value must not reach the string conversion (RangeError).
+  if (content.length > 64) throw new FormatError('malformed-cms', 'a time attribute value is too long');
+  return decodeTime(node, content);
 }
 
 /** Decodes SMIMECapabilities. */

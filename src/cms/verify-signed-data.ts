@@ -5,8 +5,8 @@
  * signature value. No trust decisions are made here: certificate path
  * validation is the trust layer's job (see `verifyMessage` in src/smime).
  */
-import { toHex, bytesEqual, type BytesLike, toBytes } from '../util/bytes.js';
-import { TAG, childrenOf, isUniversal, readRoot } from '../util/der.js';
+import { fromHex, toHex, bytesEqual, type BytesLike, toBytes } from '../util/bytes.js';
+import { TAG, childrenOf, decodeInteger, isUniversal, readRoot } from '../util/der.js';
 import { sha1 } from '../util/hash/sha1.js';
 import { sha256 } from '../util/hash/sha256.js';
 import { parseCertificateInfo, parseName, type CertificateInfo } from '../util/x509-lite.js';
@@ -141,22 +141,42 @@ function keyIdentifierOf(info: CertificateInfo): Uint8Array {
   return info.subjectKeyIdentifier ?? sha1(info.publicKey);
 }
 
+/** Serial numbers compared as (signed) INTEGER values: `00ff` is 255, `ff` is -1 (RFC 5280 §4.1.2.2). */
 function serialsEqual(a: string, b: string): boolean {
-  const strip = (s: string) => s.replace(/^(00)+(?=[0-9a-f]{2})/, '');
-  return strip(a) === strip(b);
+  if (a.length === 0 || b.length === 0) return false;
+  try {
+    return decodeInteger(fromHex(a)) === decodeInteger(fromHex(b));
+  } catch {
+    return false;
+  }
 }
 
-/** Finds the certificate a SignerIdentifier names among `candidates`. */
-export function findSignerCertificate<T extends { info: CertificateInfo }>(sid: SignerIdentifier, candidates: readonly T[]): T | undefined {
+/**
+ * Every certificate among `candidates` that a SignerIdentifier names, best match first (issuer DER bytes equal
+ * before names equal only after normalization; the SKI extension before computed key identifiers). Several
+ * certificates can carry the same identifier with different keys: the caller picks the one whose key verifies.
+ */
+export function findSignerCertificates<T extends { info: CertificateInfo }>(sid: SignerIdentifier, candidates: readonly T[]): T[] {
+  const out: T[] = [];
+  const add = (c: T) => {
+    if (!out.includes(c)) out.push(c);
+  };
   if (sid.type === 'issuerAndSerialNumber') {
-    return candidates.find((c) => serialsEqual(c.info.serialNumber, sid.serialHex) && namesMatch(c.info.issuerDer, sid.issuer));
+    const serial = candidates.filter((c) => serialsEqual(c.info.serialNumber, sid.serialHex));
+    serial.filter((c) => bytesEqual(c.info.issuerDer, sid.issuer)).forEach(add);
+    serial.filter((c) => namesMatch(c.info.issuerDer, sid.issuer)).forEach(add);
+    return out;
   }
-  return (
-    candidates.find((c) => c.info.subjectKeyIdentifier && bytesEqual(c.info.subjectKeyIdentifier, sid.keyIdentifier)) ??
-    candidates.find((c) => bytesEqual(keyIdentifierOf(c.info), sid.keyIdentifier)) ??
-    // Some Microsoft clients identify keys by SHA-1 of the whole SPKI.
-    candidates.find((c) => bytesEqual(sha1(c.info.spkiDer), sid.keyIdentifier))
-  );
+  candidates.filter((c) => c.info.subjectKeyIdentifier && bytesEqual(c.info.subjectKeyIdentifier, sid.keyIdentifier)).forEach(add);
+  candidates.filter((c) => bytesEqual(keyIdentifierOf(c.info), sid.keyIdentifier)).forEach(add);
+  // Some Microsoft clients identify keys by SHA-1 of the whole SPKI.
+  candidates.filter((c) => bytesEqual(sha1(c.info.spkiDer), sid.keyIdentifier)).forEach(add);
+  return out;
+}
+
+/** Finds the certificate a SignerIdentifier names among `candidates` (the best match; see `findSignerCertificates`). */
+export function findSignerCertificate<T extends { info: CertificateInfo }>(sid: SignerIdentifier, candidates: readonly T[]): T | undefined {
+  return findSignerCertificates(sid, candidates)[0];
 }
 
 function parseCandidates(certs: readonly Uint8Array[]): CandidateCert[] {
@@ -228,7 +248,8 @@ async function checkSignerInfo(
       // reported by verifySignature below
     }
   }
-  const signer = findSignerCertificate(si.sid, candidates);
+  const signers = findSignerCertificates(si.sid, candidates);
+  const signer = signers[0];
   if (signer) check.certificate = signer.der;
   if (si.signedAttributes) check.signedAttributes = si.signedAttributes;
 
@@ -296,6 +317,27 @@ async function checkSignerInfo(
   if (!signer) {
     return fail(problem('sender-certificate-missing', `the signer's certificate (${describeSid(si.sid)}) is not in the message; supply it with certificates`));
   }
+  // Several certificates may carry the identifier (the sid is not signed: anyone can add a certificate with the
+  // same issuer and serial, or the same key identifier, and another key). The signer is the one whose key
+  // verifies and that the ESS attribute names; that one is reported and validated.
+  // Bounded: a message stuffed with look-alike certificates must not cost a signature check each.
+  let firstProblem: SignerProblem | undefined;
+  for (const candidate of signers.slice(0, MAX_SIGNER_CANDIDATES)) {
+    const p = await checkSignatureWith(si, sigAlg, data, candidate, candidates);
+    if (!p) {
+      check.certificate = candidate.der;
+      check.signatureValid = true;
+      return check;
+    }
+    firstProblem ??= p;
+  }
+  return fail(firstProblem!);
+}
+
+const MAX_SIGNER_CANDIDATES = 8;
+
+/** Checks the signature value and the ESS binding with one candidate certificate; undefined when both hold. */
+async function checkSignatureWith(si: SignerInfo, sigAlg: AlgorithmIdentifier, data: Uint8Array, signer: CandidateCert, candidates: readonly CandidateCert[]): Promise<SignerProblem | undefined> {
   let ok: boolean;
   try {
     const dsaParams = inheritedDsaParameters(signer, candidates);
@@ -307,17 +349,16 @@ async function checkSignerInfo(
       if (sorted) ok = await verifySignature({ ...input, data: sorted });
     }
   } catch (e) {
-    if (e instanceof AlgorithmError) return fail(problem(e.code === 'key-algorithm-mismatch' ? 'bad-signature' : 'unsupported-algorithm', e.message));
-    if (e instanceof SmimeError) return fail(problem('bad-signature', `the signer's key cannot be used: ${e.message}`));
+    if (e instanceof AlgorithmError) return problem(e.code === 'key-algorithm-mismatch' ? 'bad-signature' : 'unsupported-algorithm', e.message);
+    if (e instanceof SmimeError) return problem('bad-signature', `the signer's key cannot be used: ${e.message}`);
+    // WebCrypto rejects (OperationError) what it cannot check, e.g. an RSA-PSS salt longer than the key allows:
+    // RFC 8017 §9.1.2 calls that "inconsistent", an invalid signature, and hostile input must not escape as a DOMException.
+    if ((e as { name?: unknown } | null)?.name === 'OperationError') return problem('bad-signature', `the signature cannot be checked: ${(e as Error).message}`);
     throw e;
   }
-  if (!ok) return fail(problem('bad-signature', 'the signature value does not verify with the signer certificate'));
-
+  if (!ok) return problem('bad-signature', 'the signature value does not verify with the signer certificate');
   // ESS signingCertificate(V2) binds the certificate (RFC 5035): it must name the one we used.
-  const essProblem = await checkSigningCertificate(si, signer);
-  if (essProblem) return fail(essProblem);
-  check.signatureValid = true;
-  return check;
+  return checkSigningCertificate(si, signer);
 }
 
 async function checkSigningCertificate(si: SignerInfo, signer: CandidateCert): Promise<SignerProblem | undefined> {

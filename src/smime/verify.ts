@@ -212,6 +212,14 @@ async function verifyDetached(ctx: Context, found: Found): Promise<Uint8Array> {
   const { entity, path } = found;
   const [part, sigPart] = entity.children;
   if (!part || !sigPart) throw new FormatError('malformed-smime', `multipart/signed at ${describePath(path)} needs the signed part and the signature part`);
+  // RFC 1847 §2.1: exactly two parts. A third part would be shown by mail clients but is covered by no signature.
+  if (entity.children.length !== 2) {
+    throw new FormatError('malformed-smime', `multipart/signed at ${describePath(path)} has ${entity.children.length} parts; it must have exactly two (the signed part and the signature)`);
+  }
+  const sigType = sigPart.contentType.mediaType;
+  if (!SIGNATURE_TYPES.has(sigType) && sigType !== 'application/octet-stream') {
+    throw new FormatError('malformed-smime', `the signature part of the multipart/signed at ${describePath(path)} is ${sigType}, not application/pkcs7-signature`);
+  }
   const raw = entityBytes(part);
   const canonical = toCrlf(raw);
   const sd = parseSignedData(decodedBody(sigPart), ctx.options.limits);
@@ -255,8 +263,16 @@ function checkMicalg(ctx: Context, layer: SignedLayer, checks: SignerCheck[]): v
   }
 }
 
-/** Verifies an application/pkcs7-mime entity. `descend` is false when the content was already searched (unwrapped layers). */
-async function verifyOpaque(ctx: Context, found: Found, depth: number): Promise<{ content: Uint8Array | undefined; descend: boolean }> {
+/**
+ * Verifies an application/pkcs7-mime entity. `descend` is false when the content was already searched (unwrapped
+ * layers); `signed` is false for a layer that is not signed-data (unwrapped or left closed): `coverage` then says
+ * what, inside an unwrapped layer, is signed.
+ */
+async function verifyOpaque(
+  ctx: Context,
+  found: Found,
+  depth: number,
+): Promise<{ content: Uint8Array | undefined; descend: boolean; signed: boolean; coverage?: Coverage }> {
   const { entity, path } = found;
   const smimeType = (entity.contentType.params['smime-type'] ?? '').toLowerCase();
   const body = decodedBody(entity);
@@ -267,9 +283,12 @@ async function verifyOpaque(ctx: Context, found: Found, depth: number): Promise<
     if (e instanceof FormatError && e.code === 'not-signed-data' && smimeType !== 'signed-data') {
       // enveloped-data & co.: not ours to open; a caller may unwrap it.
       const inner = ctx.options.unwrap ? await ctx.options.unwrap(entity) : undefined;
-      if (inner) return { content: await walk(ctx, inner, joinPath(path, 'enveloped'), depth + 1), descend: false };
+      if (inner) {
+        const coverage: Coverage = { complete: false, signedParts: [], unsignedParts: [] };
+        return { content: await walk(ctx, inner, joinPath(path, 'enveloped'), depth + 1, coverage), descend: false, signed: false, coverage };
+      }
       ctx.warnings.push({ code: 'not-verified-layer', message: `${describePath(path)} is ${smimeType || entity.contentType.mediaType} and was not opened` });
-      return { content: undefined, descend: false };
+      return { content: undefined, descend: false, signed: false };
     }
     throw e;
   }
@@ -277,7 +296,7 @@ async function verifyOpaque(ctx: Context, found: Found, depth: number): Promise<
   const layer: SignedLayer = { kind: 'opaque', path, content: sd.content ?? new Uint8Array(), signers: [], certificates: sd.certificates };
   ctx.layers.push(layer);
   layer.signers = await reportSigners(ctx, sd, checks, ctx.layers.length - 1);
-  return { content: sd.content, descend: true };
+  return { content: sd.content, descend: true, signed: true };
 }
 
 /** Verifies the signed entities reachable from `bytes`; returns the innermost verified content. */
@@ -297,22 +316,36 @@ async function walk(ctx: Context, bytes: Uint8Array, basePath: string, depth = 0
   const found: Found[] = [];
   const unsigned: string[] = [];
   findSigned(root, basePath, found, unsigned);
-  if (coverage) {
-    coverage.signedParts = found.map((f) => f.path);
-    coverage.unsignedParts = found.length ? unsigned : [];
-    coverage.complete = found.length === 1 && found[0]!.path === basePath;
-  }
+  // What the signatures cover. A pkcs7-mime layer that is not signed-data (enveloped, compressed) is not a signed
+  // part: left closed it is unsigned; unwrapped, what is signed inside it counts.
+  const signedParts: string[] = [];
+  let wholeCovered = false;
   let innermost: Uint8Array | undefined;
   for (const f of found) {
     const path = f.path;
     let content: Uint8Array | undefined;
     let descend = true;
     try {
-      if (isDetachedSigned(f.entity)) content = await verifyDetached(ctx, { entity: f.entity, path });
-      else ({ content, descend } = await verifyOpaque(ctx, { entity: f.entity, path }, depth));
+      if (isDetachedSigned(f.entity)) {
+        content = await verifyDetached(ctx, { entity: f.entity, path });
+        signedParts.push(path);
+        wholeCovered = path === basePath;
+      } else {
+        const opened = await verifyOpaque(ctx, { entity: f.entity, path }, depth);
+        ({ content, descend } = opened);
+        if (opened.signed) {
+          signedParts.push(path);
+          wholeCovered = path === basePath;
+        } else if (opened.coverage && opened.coverage.signedParts.length > 0) {
+          signedParts.push(...opened.coverage.signedParts);
+          unsigned.push(...opened.coverage.unsignedParts);
+          wholeCovered = path === basePath && opened.coverage.complete;
+        } else unsigned.push(path);
+      }
     } catch (e) {
       // A broken inner layer must not hide the result of the layers around it.
       if (depth === 0 || !(e instanceof FormatError)) throw e;
+      signedParts.push(path);
       ctx.problems.push({ code: e.code, message: `the signed layer at ${describePath(path)} is unreadable: ${e.message}` });
       continue;
     }
@@ -321,6 +354,11 @@ async function walk(ctx: Context, bytes: Uint8Array, basePath: string, depth = 0
     if (!descend) continue;
     const inner = await walk(ctx, content, joinPath(path, isDetachedSigned(f.entity) ? 'signed' : 'opaque'), depth + 1);
     if (inner !== undefined) innermost = inner;
+  }
+  if (coverage) {
+    coverage.signedParts = signedParts;
+    coverage.unsignedParts = signedParts.length ? unsigned : [];
+    coverage.complete = found.length === 1 && signedParts.length > 0 && wholeCovered && unsigned.length === 0;
   }
   return innermost;
 }

@@ -203,6 +203,8 @@ export function encodeTlv(identifier: number, content: Uint8Array): Uint8Array {
 
 /** Decodes UTCTime / GeneralizedTime content into a Date (UTC). */
 export function decodeTime(node: DerNode, content: Uint8Array): Date {
+  // No valid time is longer than ~30 characters; refuse early (spreading a huge value would overflow the stack).
+  if (content.length > 64) throw malformed(`time value of ${content.length} bytes`, node.start);
   const text = String.fromCharCode(...content);
   let m: RegExpMatchArray | null;
   if (node.tag === TAG.UTCTime) {

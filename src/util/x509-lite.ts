@@ -5,7 +5,7 @@
  * Full validation lives in the trust layer.
  */
 import { FormatError } from '../errors.js';
-import { toHex } from './bytes.js';
+import { latin1, toHex } from './bytes.js';
 import {
   TAG,
   childrenOf,
@@ -111,7 +111,7 @@ function decodeString(bytes: Uint8Array, node: DerNode): string | undefined {
     case TAG.VisibleString:
     case 18 /* NumericString */:
     case TAG.T61String: // T.61 is treated as Latin-1, as most software does
-      return String.fromCharCode(...c);
+      return latin1(c);
     case TAG.BMPString: {
       let s = '';
       for (let i = 0; i + 1 < c.length; i += 2) s += String.fromCharCode((c[i]! << 8) | c[i + 1]!);
@@ -246,7 +246,7 @@ function collectEmails(info: CertificateInfo): string[] {
   if (san) {
     const seq = readRoot(san.value);
     for (const gn of childrenOf(san.value, seq)) {
-      if (isContext(gn, 1) && !gn.constructed) out.push(String.fromCharCode(...contentOf(san.value, gn)));
+      if (isContext(gn, 1) && !gn.constructed) out.push(latin1(contentOf(san.value, gn)));
     }
   }
   for (const rdn of info.subjectAttributes) for (const a of rdn) if (a.oid === OID_EMAIL) out.push(a.value);

@@ -5,9 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SmimeError } from '../../src/errors.js';
 import { signMessage } from '../../src/smime/sign.js';
 import { verifyMessage } from '../../src/smime/verify.js';
-import { parseMime } from '../../src/mime/entity.js';
+import { parseMime, walkEntities } from '../../src/mime/entity.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { chainFile, identity } from '../cms/fixtures.js';
+import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
 
 describe('verifyMessage robustness', () => {
   let trust: TrustList;
@@ -64,4 +65,68 @@ describe('verifyMessage robustness', () => {
       { numRuns: 200 },
     );
   });
+});
+
+/** Real third-party messages (../shared/vectors) that verify with ok: true, mutated one byte at a time. */
+describeVectors('verifyMessage robustness: mutated third-party messages', () => {
+  interface Case {
+    id: string;
+    file: string;
+    trust: string[];
+    intermediates: string[];
+    crls: string[];
+    at: string | null;
+    legacy?: boolean;
+  }
+  const PICKS = [
+    'thunderbird/smime/alice.dsig.SHA256.multipart',
+    'thunderbird/smime/alice.sig.SHA512.opaque',
+    'thunderbird/smime/alice.plain.dsig.SHA256.multipart.dave.sig.SHA256.opaque',
+    'thunderbird/browser-smime/alice.dsig.SHA256.multipart.in.mixed',
+    'notmuch/corpora/protected-headers/smime-multipart-signed',
+    'rfc4134/4.8',
+    'mimekit/thunderbird-signed',
+  ];
+  const cases = readSharedJson<{ cases: Case[] }>('expected.json').cases.filter((c) => PICKS.includes(c.id));
+
+  it('finds the picked vectors', () => expect(cases.map((c) => c.id).sort()).toEqual([...PICKS].sort()));
+
+  for (const c of cases) {
+    it(`${c.id}: byte changes give only SmimeError, quickly, and never ok inside the signed bytes`, async () => {
+      const original = readShared(c.file);
+      const trust = new TrustList();
+      for (const t of c.trust) trust.addBytes(readShared(t));
+      const options = {
+        trust,
+        allowWeak: c.legacy ?? false,
+        certificates: c.intermediates.map((f) => readShared(f)),
+        crls: c.crls.map((f) => readShared(f)),
+        ...(c.at ? { at: new Date(c.at) } : {}),
+      };
+      const baseline = await verifyMessage(original, options);
+      expect(baseline.ok).toBe(true);
+      // The bytes the outermost detached signature covers (opaque messages: base64, checked through the content).
+      const detachedSigned = [...walkEntities(parseMime(original))].find((e) => e.contentType.mediaType === 'multipart/signed')?.children[0];
+      const isLineBreak = (b: number) => b === 0x0d || b === 0x0a;
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: original.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, xor) => {
+          const bytes = original.slice();
+          bytes[at]! ^= xor;
+          const started = Date.now();
+          try {
+            const report = await verifyMessage(bytes, options);
+            const inside = detachedSigned !== undefined && at >= detachedSigned.start && at < detachedSigned.end;
+            if (inside && !isLineBreak(original[at]!) && !isLineBreak(bytes[at]!)) expect(report.ok).toBe(false);
+            // Wherever the change is, a report that is ok shows exactly the originally signed content.
+            if (report.ok) expect(report.content).toEqual(baseline.content);
+          } catch (e) {
+            expect(e).toBeInstanceOf(SmimeError);
+          }
+          expect(Date.now() - started).toBeLessThan(5000);
+        }),
+        // The large Thunderbird message (JPEG attachment) takes ~0.2 s per run.
+        { numRuns: original.length > 50_000 ? 25 : 120 },
+      );
+    }, 120_000);
+  }
 });

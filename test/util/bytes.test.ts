@@ -34,3 +34,16 @@ describe('base64', () => {
     expect(b.constructor).toBe(Uint8Array);
   });
 });
+
+describe('huge values never overflow the stack', () => {
+  it('a 200 KB time value is malformed-der; a 200 KB name attribute decodes', async () => {
+    const { decodeTime, encodeTlv, readRoot } = await import('../../src/util/der.js');
+    const big = encodeTlv(0x17, new Uint8Array(200_000).fill(0x31));
+    expect(() => decodeTime(readRoot(big), big.subarray(big.length - 200_000))).toThrow(expect.objectContaining({ code: 'malformed-der' }));
+    const { parseName } = await import('../../src/util/x509-lite.js');
+    const value = encodeTlv(0x13, new Uint8Array(200_000).fill(0x41));
+    const atv = encodeTlv(0x30, Uint8Array.from([...[0x06, 0x03, 0x55, 0x04, 0x03], ...value]));
+    const name = encodeTlv(0x30, encodeTlv(0x31, atv));
+    expect(parseName(name, readRoot(name))[0]![0]!.value).toHaveLength(200_000);
+  });
+});
