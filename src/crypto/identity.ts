@@ -63,7 +63,15 @@ async function pickIdentity(input: BytesLike, password: string): Promise<Identit
       : [];
     const ordered = [...byId, ...contents.certificates.filter((c) => !byId.includes(c))];
     for (const cert of ordered) {
-      if (await keyMatchesCertificate(key, cert.der)) {
+      let matches: boolean;
+      try {
+        matches = await keyMatchesCertificate(key, cert.der);
+      } catch (e) {
+        // One undecodable certificate (e.g. an odd CA certificate) must not hide the key's own certificate.
+        firstError ??= e;
+        continue;
+      }
+      if (matches) {
         const identity: Identity = {
           certificate: cert.der,
           privateKey: key.pkcs8,

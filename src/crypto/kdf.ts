@@ -67,6 +67,28 @@ export function pkcs12PasswordBytes(password: string): Uint8Array {
   return out;
 }
 
+/**
+ * Highest iteration count of the PKCS#12 KDF. The chain is computed in
+ * JavaScript (~3 µs per SHA-1/SHA-256 step, ~30 µs per awaited SHA-384/512
+ * step), so a hostile count must not stall the process for minutes. Real
+ * files use 1 to 100,000 iterations (OpenSSL 2048, Windows 2000, Java 10,000).
+ */
+export function pkcs12KdfMaxIterations(hash: KdfHash): number {
+  return hash === 'SHA-1' || hash === 'SHA-256' ? 1_000_000 : 100_000;
+}
+
+/** Rough cost (≈ µs) of one `pkcs12Kdf` call, for per-file work budgets. */
+export function pkcs12KdfCost(hash: KdfHash, iterations: number, length: number): number {
+  const { outLen } = hashInfo(hash);
+  return Math.ceil(length / outLen) * iterations * (hash === 'SHA-1' || hash === 'SHA-256' ? 3 : 30);
+}
+
+/** Rough cost (≈ µs) of one `pbkdf2` call (native), for per-file work budgets. */
+export function pbkdf2Cost(hash: KdfHash, iterations: number, length: number): number {
+  const { outLen } = hashInfo(hash);
+  return Math.ceil(length / outLen) * iterations;
+}
+
 /** Purpose byte of the PKCS#12 KDF: 1 = key, 2 = IV, 3 = MAC key. */
 export type Pkcs12KdfId = 1 | 2 | 3;
 
@@ -84,7 +106,7 @@ export async function pkcs12Kdf(
   length: number,
 ): Promise<Uint8Array> {
   const { outLen: u, blockLen: v } = hashInfo(hash);
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > 10_000_000) {
+  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > pkcs12KdfMaxIterations(hash)) {
     throw new AlgorithmError('unsupported-algorithm', `unsupported PKCS#12 iteration count ${iterations}`);
   }
   const D = new Uint8Array(v).fill(id);

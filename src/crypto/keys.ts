@@ -3,15 +3,16 @@
  * PKCS#1 `RSA PRIVATE KEY` and SEC1 `EC PRIVATE KEY` are normalized to
  * unencrypted PKCS#8 DER plus key type information, and key/certificate matching.
  */
-import { AlgorithmError, CryptoError, FormatError, PasswordError, SmimeError } from '../errors.js';
+import { AlgorithmError, ArgumentError, CryptoError, FormatError, LimitError, PasswordError, SmimeError } from '../errors.js';
 import { bytesEqual, concatBytes, fromBase64, toBytes, utf8 } from '../util/bytes.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
-import { derIsUniversal, derParse, derChildren, derContent, derBytes, derIsContext, derSequence, derOid, derBigInt, derSmallInt, derOctets, derBitString, derAlgorithm, derSeq, derOctetString, derNull, derEncodeOid, derEncodeInt } from '../util/der-element.js';
+import { derIsUniversal, derParse, derChildren, derBytes, derIsContext, derSequence, derOid, derBigInt, derSmallInt, derOctets, derBitString, derAlgorithm, derSeq, derOctetString, derNull, derEncodeOid, derEncodeInt } from '../util/der-element.js';
 import type { DerNode } from '../util/der-element.js';
 import { md5 } from '../util/hash/md5.js';
 import type { BytesLike } from '../util/bytes.js';
 import { getSubtle } from './engine.js';
-import { digest, pbkdf2, pkcs12Kdf, pkcs12PasswordBytes } from './kdf.js';
+import { pbkdf2, pbkdf2Cost, pkcs12Kdf, pkcs12KdfCost, pkcs12PasswordBytes } from './kdf.js';
+import { sha1 } from '../util/hash/sha1.js';
 import type { KdfHash } from './kdf.js';
 import { aesCbcDecrypt } from './ciphers/aes.js';
 import { createDes } from './ciphers/des.js';
@@ -104,7 +105,7 @@ export function parseRsaPrivateKeyPkcs1(der: Uint8Array): RsaPrivateNumbers {
   const k = derSequence(derParse(der), 'RSAPrivateKey', 9);
   const [n, e, d, p, q, dp, dq, qi] = k.slice(1, 9).map((x) => derBigInt(x, 'RSAPrivateKey'));
   if (derBigInt(k[0]) !== 0n) throw unsupported('multi-prime RSA keys are not supported');
-  if (n! <= 0n || e! <= 0n || d! <= 0n || p! <= 1n || q! <= 1n) throw new FormatError('bad-key', 'invalid RSA private key values');
+  if (n! <= 0n || e! <= 0n || d! <= 0n || p! <= 1n || q! <= 1n || dp! < 0n || dq! < 0n || qi! < 0n || d! >= n! || e! >= n!) throw new FormatError('bad-key', 'invalid RSA private key values');
   return { n: n!, e: e!, d: d!, p: p!, q: q!, dp: dp!, dq: dq!, qi: qi! };
 }
 
@@ -130,11 +131,46 @@ export interface LoadedPrivateKey {
   bits: number;
 }
 
-const CURVES: Record<string, { curve: NamedCurve; bits: number; p: bigint }> = {
-  [OID.p256]: { curve: 'P-256', bits: 256, p: 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n },
-  [OID.p384]: { curve: 'P-384', bits: 384, p: 2n ** 384n - 2n ** 128n - 2n ** 96n + 2n ** 32n - 1n },
-  [OID.p521]: { curve: 'P-521', bits: 521, p: 2n ** 521n - 1n },
+/** The NIST curves (FIPS 186-4 D.1.2): prime p, a = p - 3, b, base point (gx, gy), order n, cofactor 1. */
+const CURVES: Record<string, { curve: NamedCurve; bits: number; p: bigint; b: bigint; gx: bigint; gy: bigint; n: bigint }> = {
+  [OID.p256]: {
+    curve: 'P-256',
+    bits: 256,
+    p: 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n,
+    b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
+    gx: 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+    gy: 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
+    n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  },
+  [OID.p384]: {
+    curve: 'P-384',
+    bits: 384,
+    p: 2n ** 384n - 2n ** 128n - 2n ** 96n + 2n ** 32n - 1n,
+    b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
+    gx: 0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7n,
+    gy: 0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5fn,
+    n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  },
+  [OID.p521]: {
+    curve: 'P-521',
+    bits: 521,
+    p: 2n ** 521n - 1n,
+    b: 0x51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
+    gx: 0xc6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66n,
+    gy: 0x11839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650n,
+    n: 0x1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+  },
 };
+
+/** Whether an encoded EC point (uncompressed or compressed) is the point (x, y). */
+function ecPointIs(encoded: Uint8Array, x: bigint, y: bigint): boolean {
+  const len = encoded.length - 1;
+  if (encoded[0] === 4 && len > 0 && len % 2 === 0) {
+    return bytesToBigint(encoded.subarray(1, 1 + len / 2)) === x && bytesToBigint(encoded.subarray(1 + len / 2)) === y;
+  }
+  if ((encoded[0] === 2 || encoded[0] === 3) && len > 0) return bytesToBigint(encoded.subarray(1)) === x && (encoded[0] & 1) === Number(y & 1n);
+  return false;
+}
 
 /** Named-curve OID for EC domain parameters: a namedCurve OID or explicit prime-field parameters of P-256/384/521. */
 export function ecCurveOid(params: DerNode | undefined): string {
@@ -151,9 +187,14 @@ export function ecCurveOid(params: DerNode | undefined): string {
   const p = derBigInt(field[1]);
   const curve = derSequence(spec[2], 'Curve', 2);
   const a = bytesToBigint(derOctets(curve[0]));
+  const b = bytesToBigint(derOctets(curve[1]));
+  const base = derOctets(spec[3], 'EC base point');
+  const order = derBigInt(spec[4], 'EC order');
+  const cofactor = spec[5] && derIsUniversal(spec[5], 2) ? derBigInt(spec[5], 'EC cofactor') : 1n;
   for (const [oid, info] of Object.entries(CURVES)) {
-    // All three NIST curves have a = p - 3; the prime identifies the curve.
-    if (info.p === p && a === p - 3n) return oid;
+    // Every domain parameter must be the named curve's: same prime and a with
+    // another b, generator or order is a different (possibly weak) curve.
+    if (info.p === p && a === p - 3n && b === info.b && order === info.n && cofactor === 1n && ecPointIs(base, info.gx, info.gy)) return oid;
   }
   throw unsupported('EC key with explicit parameters of an unsupported curve');
 }
@@ -216,6 +257,10 @@ export function normalizePkcs8(der: Uint8Array): LoadedPrivateKey {
     case OID.ecPublicKey: {
       const { ecPrivateKey, params } = normalizeSec1(inner);
       const oid = ecCurveOid(alg.params ?? params);
+      // RFC 5915 §3: parameters inside the ECPrivateKey must be the algorithm's.
+      if (alg.params !== undefined && params !== undefined && ecCurveOid(params) !== oid) {
+        throw new FormatError('bad-key', 'the EC private key names two different curves');
+      }
       const info = curveInfo(oid);
       const explicit = alg.params === undefined || !derIsUniversal(alg.params, 6) || params !== undefined;
       const out = explicit ? pkcs8(0, derSeq(derEncodeOid(OID.ecPublicKey), derEncodeOid(oid)), ecPrivateKey) : clean();
@@ -250,7 +295,30 @@ export function normalizePkcs8(der: Uint8Array): LoadedPrivateKey {
 export interface PbePassword {
   utf8: Uint8Array;
   bmp: Uint8Array;
+  /**
+   * Optional work budget (≈ µs of key derivation) shared by every derivation
+   * made with this password, e.g. all bags of one PKCS#12 file; exceeding it
+   * is LimitError `limit-exceeded` with `details.limit` = `pbe-work`.
+   */
+  budget?: { remaining: number };
 }
+
+/** Charges a key derivation to the password's work budget (if any). */
+export function chargePbeWork(password: PbePassword, cost: number): void {
+  const budget = password.budget;
+  if (!budget) return;
+  budget.remaining -= cost;
+  if (budget.remaining < 0) {
+    throw new LimitError('limit-exceeded', 'too much password-based key derivation work (iteration counts or number of encrypted items)', {
+      details: { limit: 'pbe-work' },
+    });
+  }
+}
+
+/** Highest iteration count of PBES1 and PKCS#12 PBE (SHA-1 chains computed in JavaScript). */
+const MAX_HASH_CHAIN_ITERATIONS = 1_000_000;
+/** Highest PBKDF2 iteration count (native PBKDF2: well under a second per million). */
+const MAX_PBKDF2_ITERATIONS = 10_000_000;
 
 /** The encodings of a password. `absent` makes the PKCS#12 form the empty byte string. */
 export function pbePassword(password: string, absent = false): PbePassword {
@@ -260,7 +328,7 @@ export function pbePassword(password: string, absent = false): PbePassword {
 function pbeParams(params: DerNode | undefined, what: string): { salt: Uint8Array; iterations: number } {
   const kids = derSequence(params, what, 2);
   const iterations = derSmallInt(kids[1], `${what} iterations`);
-  if (iterations < 1 || iterations > 10_000_000) throw unsupported(`${what}: unsupported iteration count ${iterations}`);
+  if (iterations < 1 || iterations > MAX_HASH_CHAIN_ITERATIONS) throw unsupported(`${what}: unsupported iteration count ${iterations}`);
   return { salt: derOctets(kids[0], `${what} salt`), iterations };
 }
 
@@ -284,8 +352,12 @@ export async function decryptCbcByOid(oid: string, params: DerNode | undefined, 
     case OID.aes256Cbc:
       return aesCbcDecrypt(key, derOctets(params, 'AES IV'), data);
     case OID.desEde3Cbc:
-    case OID.desCbc:
+    case OID.desCbc: {
+      // createDes takes 8, 16 or 24 bytes: the OID must decide, or an 8-byte key would silently run single DES as "3DES".
+      const lengths = oid === OID.desCbc ? [8] : [16, 24];
+      if (!lengths.includes(key.length)) throw new ArgumentError('bad-key-length', `${oid === OID.desCbc ? 'DES' : '3DES'} key must be ${lengths.join(' or ')} bytes, not ${key.length}`);
       return cbcDecrypt(createDes(key), derOctets(params, 'DES IV'), data);
+    }
     case OID.rc2Cbc: {
       const { effectiveBits, iv } = parseRc2CbcParameters(params);
       return cbcDecrypt(createRc2(key, effectiveBits), iv, data);
@@ -333,6 +405,7 @@ export async function pbeDecrypt(algorithm: DerNode, data: Uint8Array, password:
   const alg = derAlgorithm(algorithm, 'encryption algorithm');
   const p12 = async (keyLen: number, ivLen: number): Promise<{ key: Uint8Array; iv: Uint8Array }> => {
     const { salt, iterations } = pbeParams(alg.params, 'PKCS#12 PBE parameters');
+    chargePbeWork(password, pkcs12KdfCost('SHA-1', iterations, keyLen) + (ivLen ? pkcs12KdfCost('SHA-1', iterations, ivLen) : 0));
     const key = await pkcs12Kdf('SHA-1', password.bmp, salt, iterations, 1, keyLen);
     const iv = ivLen ? await pkcs12Kdf('SHA-1', password.bmp, salt, iterations, 2, ivLen) : new Uint8Array(0);
     return { key, iv };
@@ -347,7 +420,7 @@ export async function pbeDecrypt(algorithm: DerNode, data: Uint8Array, password:
       if (!derIsUniversal(kp[0]!, 4)) throw unsupported('PBKDF2 with a non-specified salt source');
       const salt = derOctets(kp[0]);
       const iterations = derSmallInt(kp[1], 'PBKDF2 iterations');
-      if (iterations < 1 || iterations > 10_000_000) throw unsupported(`unsupported PBKDF2 iteration count ${iterations}`);
+      if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) throw unsupported(`unsupported PBKDF2 iteration count ${iterations}`);
       let keyLength: number | undefined;
       let prf: KdfHash = 'SHA-1';
       for (const k of kp.slice(2)) {
@@ -361,6 +434,7 @@ export async function pbeDecrypt(algorithm: DerNode, data: Uint8Array, password:
       }
       const len = pbes2KeyLength(enc.oid, keyLength);
       if (len < 1 || len > 128) throw new FormatError('bad-pbe-parameters', `invalid key length ${len}`);
+      chargePbeWork(password, pbkdf2Cost(prf, iterations, len));
       const key = await pbkdf2(password.utf8, salt, iterations, len, prf);
       return decryptCbcByOid(enc.oid, enc.params, key, data);
     }
@@ -369,8 +443,10 @@ export async function pbeDecrypt(algorithm: DerNode, data: Uint8Array, password:
       // PBES1 (RFC 8018 §6.1): DK = SHA-1^c(P || S); key = DK[0..8], IV = DK[8..16].
       const { salt, iterations } = pbeParams(alg.params, 'PBES1 parameters');
       if (salt.length !== 8) throw new FormatError('bad-pbe-parameters', 'PBES1 salt must be 8 bytes');
-      let dk = await digest('SHA-1', concatBytes(password.utf8, salt));
-      for (let i = 1; i < iterations; i++) dk = await digest('SHA-1', dk);
+      chargePbeWork(password, pkcs12KdfCost('SHA-1', iterations, 20));
+      // Synchronous SHA-1: an await per iteration would make a large count take minutes.
+      let dk = sha1(concatBytes(password.utf8, salt));
+      for (let i = 1; i < iterations; i++) dk = sha1(dk);
       const key = dk.subarray(0, 8);
       const iv = dk.subarray(8, 16);
       return alg.oid === OID.pbeSha1Des ? cbcDecrypt(createDes(key), iv, data) : cbcDecrypt(createRc2(key, 64), iv, data);
@@ -492,7 +568,9 @@ async function loadDer(der: Uint8Array, password: string | undefined, curveParam
   if (!derIsUniversal(top, 16) || !top.constructed) throw new FormatError('bad-key', 'not a private key (expected a DER SEQUENCE)');
   if (isEncryptedPkcs8(top)) {
     if (password === undefined) throw new PasswordError('password-required', 'the private key is encrypted; a password is needed');
-    return decryptPrivateKeyInfo(bytes, pbePassword(password));
+    // The same key-derivation work budget as a PKCS#12 file (≈ 20 s at worst): PBKDF2 at 10M iterations
+    // with a 128-byte key would otherwise be 70M HMACs.
+    return decryptPrivateKeyInfo(bytes, { ...pbePassword(password), budget: { remaining: 20_000_000 } });
   }
   const kids = derChildren(top);
   // PKCS#8: INTEGER, SEQUENCE, OCTET STRING ...
@@ -620,38 +698,45 @@ function fromBase64Url(s: string): Uint8Array {
   return fromBase64(s.replace(/-/g, '+').replace(/_/g, '/'));
 }
 
-/** The public key belonging to a (normalized) private key. */
+/**
+ * The public key belonging to a (normalized) private key. It is always
+ * computed from the private key: a public key stored next to it (SEC1 or
+ * OneAsymmetricKey `[1] publicKey`) is not trusted, since a file pairing a
+ * certificate's public key with another private key would otherwise "match".
+ */
 export async function privateKeyFingerprint(key: LoadedPrivateKey): Promise<PublicKeyFingerprint> {
   const kids = derSequence(derParse(key.pkcs8), 'PrivateKeyInfo', 3);
   const inner = derOctets(kids[2]);
   if (key.type === 'rsa' || key.type === 'rsa-pss') {
     const rsa = parseRsaPrivateKeyPkcs1(inner);
+    if (rsa.p * rsa.q !== rsa.n) throw new FormatError('bad-key', 'inconsistent RSA private key (p * q is not n)');
     return { family: 'rsa', key: derSeq(derEncodeInt(rsa.n), derEncodeInt(rsa.e)) };
   }
-  // The public key may be stored next to the private key ([1] publicKey in SEC1 or OneAsymmetricKey).
+  // Drop any stored public key so that WebCrypto computes it from the private key.
+  let stripped: Uint8Array;
   if (key.type === 'ec') {
-    for (const k of derSequence(derParse(inner), 'ECPrivateKey', 2).slice(2)) {
-      if (derIsContext(k, 1)) return { family: 'ec', curve: key.curve!, key: derBitString(derChildren(k)[0]) };
-    }
+    const sec1 = derSequence(derParse(inner), 'ECPrivateKey', 2).filter((k) => !derIsContext(k, 1));
+    stripped = pkcs8(0, derBytes(kids[1]!), derSeq(...sec1.map((k) => derBytes(k))));
   } else {
-    for (const k of kids.slice(3)) {
-      if (derIsContext(k, 1) && !k.constructed) {
-        const c = derContent(k);
-        return { family: key.type, key: c.subarray(1) };
-      }
-    }
+    stripped = pkcs8(0, derBytes(kids[1]!), inner);
   }
-  // Otherwise let WebCrypto compute it.
   const subtle = getSubtle();
   const params = key.type === 'ec' ? { name: 'ECDH', namedCurve: key.curve! } : JWK_IMPORT[key.type]!;
   const usages: KeyUsage[] = key.type === 'ec' || key.type.startsWith('x') ? ['deriveBits'] : ['sign'];
-  let jwk: JsonWebKey;
-  try {
-    const k = await subtle.importKey('pkcs8', key.pkcs8.slice().buffer, params, true, usages);
-    jwk = await subtle.exportKey('jwk', k);
-  } catch (e) {
-    throw new FormatError('bad-key', 'cannot derive the public key of the private key', { cause: e });
+  let jwk: JsonWebKey | undefined;
+  let failure: unknown;
+  // Some WebCrypto implementations (older WebKit) cannot import an EC key without its public key:
+  // only there, fall back to the key as stored.
+  for (const candidate of bytesEqual(stripped, key.pkcs8) ? [stripped] : [stripped, key.pkcs8]) {
+    try {
+      const k = await subtle.importKey('pkcs8', candidate.slice().buffer, params, true, usages);
+      jwk = await subtle.exportKey('jwk', k);
+      break;
+    } catch (e) {
+      failure ??= e;
+    }
   }
+  if (!jwk) throw new FormatError('bad-key', 'cannot derive the public key of the private key', { cause: failure });
   if (key.type === 'ec') {
     return { family: 'ec', curve: key.curve!, key: concatBytes(Uint8Array.of(4), fromBase64Url(jwk.x!), fromBase64Url(jwk.y!)) };
   }

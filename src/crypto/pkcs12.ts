@@ -7,9 +7,9 @@
 import { AlgorithmError, FormatError, PasswordError, SmimeError } from '../errors.js';
 import { constantTimeEqual, toBytes } from '../util/bytes.js';
 import type { BytesLike } from '../util/bytes.js';
-import { hashLength, hmac, pbkdf2, pkcs12Kdf } from './kdf.js';
+import { hashLength, hmac, pbkdf2, pbkdf2Cost, pkcs12Kdf, pkcs12KdfCost, pkcs12KdfMaxIterations } from './kdf.js';
 import type { KdfHash } from './kdf.js';
-import { DIGEST_OIDS, OID, pbeDecrypt, pbePassword } from './keys.js';
+import { DIGEST_OIDS, OID, chargePbeWork, pbeDecrypt, pbePassword } from './keys.js';
 import { derAlgorithm, derBytes, derChildren, derIsContext, derOctets, derOid, derParse, derSequence, derSet, derSmallInt } from '../util/der-element.js';
 import type { PbePassword } from './keys.js';
 import type { DerNode } from '../util/der-element.js';
@@ -67,6 +67,13 @@ export interface Pkcs12Contents {
 
 const MAX_NESTING = 8;
 
+/**
+ * Key-derivation work allowed per PKCS#12 file, in ≈ µs (see `pkcs12KdfCost`):
+ * about 20 s in the worst case, and far above real files (a MAC and a few
+ * bags at 2,048–100,000 iterations cost well under a second).
+ */
+const PKCS12_WORK_BUDGET = 20_000_000;
+
 function bmpString(node: DerNode): string {
   const c = node.buf.subarray(node.cs, node.ce);
   let s = '';
@@ -90,6 +97,7 @@ function bagAttributes(node: DerNode | undefined): Pkcs12BagAttributes {
 
 /** Wraps "wrong password" symptoms (bad padding, garbage plaintext) into `bad-password`. */
 function passwordFailure(e: unknown): SmimeError {
+  if (e instanceof SmimeError && e.code === 'limit-exceeded' && e.details.limit === 'pbe-work') return e; // the work budget, not garbage
   if (e instanceof SmimeError && e.code !== 'decryption-failed' && e.code !== 'malformed-der' && e.code !== 'limit-exceeded') return e;
   return new PasswordError('bad-password', 'wrong password for the PKCS#12 file (decryption failed)', { cause: e });
 }
@@ -193,12 +201,14 @@ async function computeMac(macData: DerNode[], authSafe: Uint8Array, pw: PbePassw
     }
     const its = derSmallInt(kp[1], 'PBKDF2 iterations');
     if (its < 1 || its > 10_000_000 || keyLength < 1 || keyLength > 256) throw new AlgorithmError('unsupported-algorithm', 'unsupported PBMAC1 parameters');
+    chargePbeWork(pw, pbkdf2Cost(prf, its, keyLength));
     const key = await pbkdf2(pw.utf8, derOctets(kp[0], 'PBKDF2 salt'), its, keyLength, prf);
     return { expected, actual: await hmac(mac, key, authSafe) };
   }
   const hash = DIGEST_OIDS[alg.oid];
   if (!hash) throw new AlgorithmError('unsupported-algorithm', `unsupported PKCS#12 MAC digest ${alg.oid}`, { details: { algorithm: alg.oid } });
-  if (iterations < 1 || iterations > 10_000_000) throw new AlgorithmError('unsupported-algorithm', `unsupported MAC iteration count ${iterations}`);
+  if (iterations < 1 || iterations > pkcs12KdfMaxIterations(hash)) throw new AlgorithmError('unsupported-algorithm', `unsupported MAC iteration count ${iterations}`);
+  chargePbeWork(pw, pkcs12KdfCost(hash, iterations, hashLength(hash)));
   const key = await pkcs12Kdf(hash, pw.bmp, salt, iterations, 3, hashLength(hash));
   return { expected, actual: await hmac(hash, key, authSafe) };
 }
@@ -232,7 +242,10 @@ export async function parsePkcs12(input: BytesLike, password: string): Promise<P
     if (!derIsContext(authSafeInfo[1]!, 0)) throw new FormatError('bad-pkcs12', 'authSafe content is not [0] EXPLICIT');
     const authSafe = derOctets(derChildren(authSafeInfo[1]!)[0], 'authSafe content');
 
-    const candidates = password === '' ? [pbePassword(''), pbePassword('', true)] : [pbePassword(password)];
+    // One key-derivation work budget for the whole file (MAC, every bag, both empty-password forms):
+    // iteration counts are capped per derivation, but a hostile file could hold thousands of bags.
+    const budget = { remaining: PKCS12_WORK_BUDGET };
+    const candidates = (password === '' ? [pbePassword(''), pbePassword('', true)] : [pbePassword(password)]).map((pw) => ({ ...pw, budget }));
     let chosen: PbePassword | undefined;
     let macVerified = false;
     if (pfx[2]) {

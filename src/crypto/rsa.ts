@@ -7,7 +7,7 @@
  */
 import { AlgorithmError, ArgumentError, CryptoError, FormatError, SmimeError } from '../errors.js';
 import { concatBytes, toArrayBuffer } from '../util/bytes.js';
-import { bigintToBytes, bytesToBigint, modInverse, modPow } from './bigint.js';
+import { bigintBitLength, bigintToBytes, bytesToBigint, modInverse, modPow } from './bigint.js';
 import { getSubtle, randomBytes } from './engine.js';
 import { digest, hashLength, hmac, implicitRejectionPrf } from './kdf.js';
 import type { KdfHash } from './kdf.js';
@@ -69,6 +69,7 @@ function parsePrivate(der: Uint8Array): { key: RsaPrivateKey; pkcs8: Uint8Array 
     pkcs1 = der;
   }
   const nums = parseRsaPrivateKeyPkcs1(pkcs1);
+  if (bigintBitLength(nums.n) > MAX_MODULUS_BITS) throw new FormatError('bad-key', `RSA keys above ${MAX_MODULUS_BITS} bits are not supported`);
   const k = byteLength(nums.n);
   if (k < 64) throw new ArgumentError('weak-key', 'RSA keys below 512 bits are not supported');
   return { key: { ...nums, k }, pkcs8 };
@@ -112,8 +113,13 @@ function parsePublic(der: Uint8Array): RsaPublicKey {
   }
 }
 
+/** Largest modulus accepted (as OpenSSL's OPENSSL_RSA_MAX_MODULUS_BITS): the bigint operations are superlinear. */
+const MAX_MODULUS_BITS = 16384;
+
 function checkPublic(n: bigint, e: bigint): RsaPublicKey {
-  if (n <= 0n || e <= 1n || (n & 1n) === 0n) throw new FormatError('bad-key', 'invalid RSA public key');
+  // RFC 8017 §3.1: 3 <= e <= n - 1. A huge e (or n) in a hostile certificate would make modPow run for minutes.
+  if (n <= 0n || e <= 1n || e >= n || (n & 1n) === 0n) throw new FormatError('bad-key', 'invalid RSA public key');
+  if (bigintBitLength(n) > MAX_MODULUS_BITS) throw new FormatError('bad-key', `RSA keys above ${MAX_MODULUS_BITS} bits are not supported`);
   const k = byteLength(n);
   if (k < 64) throw new ArgumentError('weak-key', 'RSA keys below 512 bits are not supported');
   return { n, e, k, spki: spkiFor(n, e) };
@@ -217,8 +223,11 @@ export async function rsaPkcs1v15DecryptImplicit(
 
   // A ciphertext that is not an integer below n (public property, e.g. made
   // for another key) still runs the same operation and ends in rejection.
-  const c = bytesToBigint(ciphertext);
-  let good = ctEq(ciphertext.length <= k ? 1 : 0, 1) & ctEq(c < key.n ? 1 : 0, 1);
+  // (An over-long ciphertext is not converted at all: its length is public, and
+  // bytesToBigint is quadratic, so a huge input would stall the process.)
+  const tooLong = ciphertext.length > k;
+  const c = tooLong ? 0n : bytesToBigint(ciphertext);
+  let good = ctEq(tooLong ? 0 : 1, 1) & ctEq(c < key.n ? 1 : 0, 1);
   const em = i2osp(rsaPrivateRaw(key, c % key.n), k);
 
   // EM = 0x00 || 0x02 || PS (>= 8 non-zero bytes) || 0x00 || M, checked without branches.
