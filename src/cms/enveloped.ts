@@ -5,7 +5,7 @@
  * inside EnvelopedData (what PKI.js writes) is read as a tolerated legacy form.
  */
 import { AlgorithmError, ArgumentError, CryptoError, FormatError, SmimeError } from '../errors.js';
-import { normalizePkcs8, loadPrivateKey, type LoadedPrivateKey } from '../crypto/keys.js';
+import { keyMatchesCertificate, normalizePkcs8, loadPrivateKey, type LoadedPrivateKey } from '../crypto/keys.js';
 import { bytesEqual, toBytes, type BytesLike } from '../util/bytes.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 import { derOid, derSequence, derSmallInt } from '../util/der-element.js';
@@ -173,6 +173,12 @@ export interface DecryptEnvelopeOptions {
   tryAllRecipients?: boolean;
   /** A KEKRecipientInfo key (AES key wrap) and optionally its kekid. */
   kek?: { key: Uint8Array; keyIdentifier?: Uint8Array };
+  /**
+   * Check that the private key belongs to `certificate` before using it (default true; skipped with
+   * `tryAllRecipients`): a mismatched pair would otherwise pass the RecipientInfo match and, with CBC content,
+   * could yield garbage instead of an error. Fails with `key-mismatch`.
+   */
+  checkKeyMatch?: boolean;
 }
 
 /** Result of `decryptEnvelope`. */
@@ -276,7 +282,12 @@ export async function decryptEnvelope(input: BytesLike | string | ContentInfo | 
 
   if (!options.privateKey) throw new ArgumentError('bad-argument', 'decryptEnvelope needs a private key (or a KEK)');
   const key = await toLoadedKey(options.privateKey);
-  const certInfo = options.certificate ? parseCertificateInfo(certificateDer(options.certificate)) : undefined;
+  const certDer = options.certificate ? certificateDer(options.certificate) : undefined;
+  const certInfo = certDer ? parseCertificateInfo(certDer) : undefined;
+  // With tryAllRecipients the caller has accepted trial decryption (and its garbage risk) anyway.
+  if (certDer && options.checkKeyMatch !== false && !options.tryAllRecipients && !(await keyMatchesCertificate(key, certDer))) {
+    throw new CryptoError('key-mismatch', 'the private key does not belong to the recipient certificate');
+  }
   if (!certInfo && !options.tryAllRecipients) throw new ArgumentError('bad-argument', 'decryptEnvelope needs the recipient certificate unless tryAllRecipients is set');
   let trials = 0;
   let named = 0;
