@@ -24,7 +24,10 @@ import {
 } from '../util/der.js';
 import { md5 } from '../util/hash/md5.js';
 import { NAMED_CURVES, OID, digestAlgorithm, isWebCryptoDigest, publicKeyAlgorithm, signatureAlgorithm, type DigestName } from './algorithms.js';
-import { modPow } from './bigint.js';
+import { bigintBitLength, modPow } from './bigint.js';
+
+const MAX_DSA_P_BITS = 3072;
+const MAX_DSA_Q_BITS = 256;
 import { dsaVerifyDigest, parseDsaParameters, parseDsaPublicKey, parseDsaSignature } from './dsa.js';
 import { getSubtle } from './engine.js';
 
@@ -240,18 +243,26 @@ function asRsaEncryptionSpki(info: PublicKeyInfo): Uint8Array {
   return encodeTlv(0x30, new Uint8Array([...alg, ...bits]));
 }
 
-/** DER ECDSA-Sig-Value to the fixed-size r||s form WebCrypto wants; undefined when malformed. */
+/**
+ * DER ECDSA-Sig-Value to the fixed-size r||s form WebCrypto wants; undefined when malformed.
+ * Only strict DER is accepted (minimal lengths and INTEGERs, 0 < r, s), so a signature has one encoding.
+ */
 function ecdsaDerToP1363(signature: Uint8Array, size: number): Uint8Array | undefined {
   try {
     const root = expectUniversal(readRoot(signature), TAG.SEQUENCE, 'ECDSA signature');
+    if (root.indefinite || root.nonMinimalLength) return undefined;
     const kids = childrenOf(signature, root);
     if (kids.length !== 2) return undefined;
     const out = new Uint8Array(size * 2);
     for (let i = 0; i < 2; i++) {
-      let v = contentOf(signature, expectUniversal(kids[i]!, TAG.INTEGER, 'ECDSA signature'));
-      if (v.length > 0 && (v[0]! & 0x80) !== 0) return undefined; // negative
+      const node = expectUniversal(kids[i]!, TAG.INTEGER, 'ECDSA signature');
+      if (node.nonMinimalLength) return undefined;
+      let v = contentOf(signature, node);
+      if (v.length === 0) return undefined;
+      if ((v[0]! & 0x80) !== 0) return undefined; // negative
+      if (v.length > 1 && v[0] === 0 && (v[1]! & 0x80) === 0) return undefined; // non-minimal INTEGER
       while (v.length > 0 && v[0] === 0) v = v.subarray(1);
-      if (v.length > size) return undefined;
+      if (v.length === 0 || v.length > size) return undefined; // zero, or longer than the group order
       out.set(v, (i + 1) * size - v.length);
     }
     return out;
@@ -260,30 +271,66 @@ function ecdsaDerToP1363(signature: Uint8Array, size: number): Uint8Array | unde
   }
 }
 
-/** RSA PKCS#1 v1.5 verification in bigint, for digests WebCrypto does not offer (MD5). */
+/** Largest RSA modulus / public exponent the bigint verifier accepts (as OpenSSL: 16384 bits; e of at most 64 bits). */
+const MAX_RSA_BITS = 16384;
+const MAX_RSA_EXPONENT_BITS = 64;
+
+/**
+ * RSA PKCS#1 v1.5 verification in bigint, for digests WebCrypto does not offer (MD5).
+ * The whole encoded message is compared with the one expected (RFC 8017 §8.2.2 step 4), so no
+ * garbage can hide in the padding, the DigestInfo parameters or after the digest (BERserk-style
+ * forgeries). DigestInfo parameters may be NULL or absent (RFC 8017 note to §9.2).
+ */
 function rsaPkcs1VerifyDigest(info: PublicKeyInfo, hashOid: string, hash: Uint8Array, signature: Uint8Array): boolean {
   const { n, e } = rsaModulus(info.publicKey);
-  const modulus = decodeInteger(n);
-  const k = Math.ceil(bitLength(n) / 8);
+  const nBits = bitLength(n);
+  const eBits = bitLength(e);
+  if (nBits > MAX_RSA_BITS || eBits > MAX_RSA_EXPONENT_BITS) throw new AlgorithmError('unsupported-algorithm', `RSA keys over ${MAX_RSA_BITS} bits or with exponents over ${MAX_RSA_EXPONENT_BITS} bits are not supported`);
+  const modulus = decodeInteger(Uint8Array.from([0, ...n]));
+  const exponent = decodeInteger(Uint8Array.from([0, ...e]));
+  if (modulus < 3n || exponent < 3n) return false;
+  const k = Math.ceil(nBits / 8);
   if (signature.length !== k) return false;
   const s = decodeInteger(Uint8Array.from([0, ...signature]));
   if (s >= modulus) return false;
-  let m = modPow(s, decodeInteger(Uint8Array.from([0, ...e])), modulus);
+  let m = modPow(s, exponent, modulus);
   const em = new Uint8Array(k);
   for (let i = k - 1; i >= 0; i--, m >>= 8n) em[i] = Number(m & 0xffn);
-  if (em[0] !== 0 || em[1] !== 1) return false;
-  let i = 2;
-  while (i < k && em[i] === 0xff) i++;
-  if (i < 10 || em[i] !== 0) return false;
-  try {
-    const di = em.subarray(i + 1);
-    const root = expectUniversal(readRoot(di), TAG.SEQUENCE, 'DigestInfo');
-    const [algNode, digestNode] = childrenOf(di, root);
-    if (!algNode || !digestNode) return false;
-    const alg = parseAlgorithmIdentifier(encodedOf(di, algNode));
-    return alg.oid === hashOid && bytesEqual(contentOf(di, expectUniversal(digestNode, TAG.OCTET_STRING, 'digest')), hash);
-  } catch {
-    return false;
+  const oid = encodeOid(hashOid);
+  const digestInfo = (withNull: boolean) =>
+    encodeTlv(0x30, new Uint8Array([...encodeTlv(0x30, new Uint8Array([...oid, ...(withNull ? [0x05, 0x00] : [])])), ...encodeTlv(0x04, hash)]));
+  for (const t of [digestInfo(true), digestInfo(false)]) {
+    if (k < t.length + 11) continue;
+    const expected = new Uint8Array(k).fill(0xff);
+    expected[0] = 0;
+    expected[1] = 1;
+    expected[k - t.length - 1] = 0;
+    expected.set(t, k - t.length);
+    if (bytesEqual(em, expected)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a signature AlgorithmIdentifier carries the parameters its algorithm requires: NULL or absent
+ * for RSA PKCS#1 v1.5 (RFC 4055 §5), absent for ECDSA (RFC 5758 §3.2), DSA (RFC 3279 §2.2.2) and EdDSA
+ * (RFC 8410 §3), a SEQUENCE (present) for RSA-PSS (RFC 4055 §3.1). Unknown algorithms are not judged here.
+ */
+export function signatureParametersValid(algorithm: AlgorithmIdentifier): boolean {
+  const family = signatureAlgorithm(algorithm.oid)?.family;
+  const p = algorithm.parameters;
+  switch (family) {
+    case 'rsa-pkcs1':
+      return !p || (p.length === 2 && p[0] === 0x05 && p[1] === 0x00);
+    case 'ecdsa':
+    case 'dsa':
+    case 'ed25519':
+    case 'ed448':
+      return !p;
+    case 'rsa-pss':
+      return p !== undefined && p[0] === 0x30; // RFC 4055 §3.1: present with a signature value
+    default:
+      return true;
   }
 }
 
@@ -339,6 +386,17 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
     case 'rsa-pss': {
       if (keyKind !== 'rsa' && keyKind !== 'rsa-pss') throw mismatch();
       const params = parseRsaPssParameters(input.algorithm.parameters);
+      // An id-RSASSA-PSS key with parameters may only be used with those (RFC 4055 §3.1): same hash and
+      // MGF, and a salt at least as long.
+      const keyParams = keyKind === 'rsa-pss' && info.algorithm.parameters && !isUniversal(readRoot(info.algorithm.parameters), TAG.NULL)
+        ? parseRsaPssParameters(info.algorithm.parameters)
+        : undefined;
+      if (keyParams && (keyParams.hash !== params.hash || keyParams.mgfHash !== params.mgfHash || params.saltLength < keyParams.saltLength)) {
+        throw new AlgorithmError(
+          'key-algorithm-mismatch',
+          `the RSA-PSS key is restricted to ${keyParams.hash} / MGF1-${keyParams.mgfHash} / salt >= ${keyParams.saltLength}, but the signature uses ${params.hash} / MGF1-${params.mgfHash} / salt ${params.saltLength}`,
+        );
+      }
       if (params.hash !== params.mgfHash || !isWebCryptoDigest(params.hash)) {
         throw new AlgorithmError('unsupported-algorithm', `RSA-PSS with ${params.hash} / MGF1-${params.mgfHash} is not supported`);
       }
@@ -381,6 +439,11 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
       if (keyKind !== 'dsa') throw mismatch();
       const params = dsaParametersOf(info, input.inheritedDsaParameters);
       if (!params) throw new AlgorithmError('dsa-parameters-missing', 'the DSA key has no domain parameters and none were inherited');
+      // FIPS 186-4 sizes at most (L = 3072, N = 256): larger ones would only make the bigint arithmetic a
+      // denial-of-service lever for hostile certificate pools.
+      if (bigintBitLength(params.p) > MAX_DSA_P_BITS || bigintBitLength(params.q) > MAX_DSA_Q_BITS) {
+        throw new AlgorithmError('unsupported-algorithm', `DSA parameters over ${MAX_DSA_P_BITS}/${MAX_DSA_Q_BITS} bits are not supported`);
+      }
       let y: bigint;
       let sig: { r: bigint; s: bigint };
       try {

@@ -11,7 +11,7 @@ import { bytesEqual } from '../util/bytes.js';
 import { hasDsaParameters, parseSubjectPublicKeyInfo } from '../crypto/verify-signature.js';
 import { publicKeyAlgorithm } from '../crypto/algorithms.js';
 import { parseCertificate, type Certificate } from './certificate.js';
-import { addToPool, certificatesNamed, checkSignature, type ValidationContext } from './context.js';
+import { addToPool, certificatesNamed, checkSignature, isSignatureChecked, type ValidationContext } from './context.js';
 import type { TrustAnchor } from './trust-list.js';
 
 export interface CandidatePath {
@@ -64,13 +64,18 @@ interface Ranked {
 }
 
 async function issuerCandidates(ctx: ValidationContext, cert: Certificate, allowedAnchors?: ReadonlySet<string>): Promise<Ranked[]> {
+  const work = (ctx.work ??= { ranking: 0, crlSigner: 0 });
   const rank = async (list: { cert: Certificate; anchor?: TrustAnchor }[]) => {
     const out: Ranked[] = [];
     for (const c of list) {
       const anchor = c.anchor && (!allowedAnchors || allowedAnchors.has(c.cert.fingerprint)) ? c.anchor : undefined;
       let score = 0;
       if (needsInheritedParameters(c.cert)) score += 10;
-      else if (!(await checkSignature(ctx, cert, c.cert.spki)).ok) score += 20;
+      else if (isSignatureChecked(ctx, cert, c.cert.spki) || work.ranking < ctx.options.maxWork) {
+        // Ranking-only verifications are capped (ctx.work): past the cap, candidates are ranked unverified.
+        if (!isSignatureChecked(ctx, cert, c.cert.spki)) work.ranking++;
+        if (!(await checkSignature(ctx, cert, c.cert.spki)).ok) score += 20;
+      } else score += 10; // budget spent: unknown, ranked like a key that cannot be checked yet
       if (!anchor) score += 2;
       const aki = cert.authorityKeyIdentifier?.keyIdentifier;
       const ski = c.cert.subjectKeyIdentifier;

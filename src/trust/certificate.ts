@@ -20,7 +20,7 @@ import {
   type DerNode,
 } from '../util/der.js';
 import { sha256 } from '../util/hash/sha256.js';
-import { parseAlgorithmIdentifier, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
+import { parseAlgorithmIdentifier, parseSubjectPublicKeyInfo, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
 import { parseDistinguishedName, parseGeneralName, parseGeneralNames, parseRdn, type DistinguishedName, type GeneralName } from './name.js';
 import type { NameAttribute } from '../util/x509-lite.js';
 
@@ -218,8 +218,12 @@ function parseExtensionValue(cert: Certificate, ext: Extension): void {
       let ca = false;
       let pathLength: number | undefined;
       for (const k of childrenOf(v, root)) {
-        if (isUniversal(k, TAG.BOOLEAN)) ca = contentOf(v, k)[0] !== 0;
-        else if (isUniversal(k, TAG.INTEGER)) pathLength = smallInt(contentOf(v, k), 'pathLenConstraint');
+        if (isUniversal(k, TAG.BOOLEAN)) {
+          // A BOOLEAN is one octet; an empty one must not read as TRUE.
+          const b = contentOf(v, k);
+          if (b.length !== 1) throw fail('basicConstraints cA is not a valid BOOLEAN');
+          ca = b[0] !== 0;
+        } else if (isUniversal(k, TAG.INTEGER)) pathLength = smallInt(contentOf(v, k), 'pathLenConstraint');
         else throw fail('bad basicConstraints');
       }
       cert.basicConstraints = pathLength === undefined ? { ca } : { ca, pathLength };
@@ -363,8 +367,11 @@ function parseInner(der: Uint8Array): Certificate {
   if (!nb || !na) throw fail('validity is incomplete');
   const signatureAlgorithm = parseAlgorithmIdentifier(encodedOf(der, algNode));
   const innerSig = parseAlgorithmIdentifier(encodedOf(der, innerAlg));
-  if (innerSig.oid !== signatureAlgorithm.oid) throw fail('signature algorithm in TBSCertificate differs from the outer one');
+  if (innerSig.oid !== signatureAlgorithm.oid || !sameParameters(innerSig, signatureAlgorithm)) {
+    throw fail('signature algorithm in TBSCertificate differs from the outer one');
+  }
   const spki = encodedOf(der, expectUniversal(spkiNode, TAG.SEQUENCE, 'subjectPublicKeyInfo'));
+  parseSubjectPublicKeyInfo(spki); // structure only: a certificate whose key cannot be read is malformed
   const spkiAlg = childrenOf(der, spkiNode)[0];
   const publicKeyAlgorithm = spkiAlg ? oidOf(der, childrenOf(der, spkiAlg)[0] ?? spkiAlg, 'algorithm') : '';
 
@@ -402,6 +409,12 @@ function parseInner(der: Uint8Array): Certificate {
     }
   }
   return cert;
+}
+
+/** RFC 5280 §4.1.1.2: the signed and the outer AlgorithmIdentifier must be the same, parameters included. */
+export function sameParameters(a: AlgorithmIdentifier, b: AlgorithmIdentifier): boolean {
+  if (!a.parameters || !b.parameters) return !a.parameters && !b.parameters;
+  return toHex(a.parameters) === toHex(b.parameters);
 }
 
 /** True when subject and issuer names are equal (RFC 5280 "self-issued"). */

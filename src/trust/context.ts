@@ -6,7 +6,7 @@
 import { AlgorithmError, SmimeError } from '../errors.js';
 import { toHex } from '../util/bytes.js';
 import { sha256 } from '../util/hash/sha256.js';
-import { verifySignature, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
+import { signatureParametersValid, verifySignature, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
 import type { Certificate } from './certificate.js';
 import type { Crl } from './crl.js';
 import type { TrustAnchor, TrustList } from './trust-list.js';
@@ -37,6 +37,13 @@ export interface ValidationContext {
   inProgress: Set<string>;
   /** Certificates already handed to the fetchers. */
   fetched: Set<string>;
+  /**
+   * Signatures verified only to rank issuer candidates (path building) and to look for a CRL's signer
+   * among certificates of the CRL issuer's name, over the whole validation including nested CRL-signer
+   * validations. Each is capped at `maxWork`: hostile pools of same-named certificates (and hostile CRLs)
+   * would otherwise cost depth × pool, or CRLs × pool, verifications.
+   */
+  work?: { ranking: number; crlSigner: number };
 }
 
 export function addToPool(ctx: ValidationContext, cert: Certificate): void {
@@ -69,12 +76,24 @@ export function certificatesNamed(ctx: ValidationContext, subjectKey: string): {
  * caching the outcome. Never throws: unsupported algorithms and unusable
  * keys are results.
  */
+function signatureCacheKey(signed: SignedObject, spki: Uint8Array, dsaParameters?: Uint8Array): string {
+  return `${signed.fingerprint}|${toHex(sha256(spki))}|${dsaParameters ? toHex(sha256(dsaParameters)) : ''}`;
+}
+
+/** Whether `checkSignature` already has (or is computing) this result, so asking again costs nothing. */
+export function isSignatureChecked(ctx: ValidationContext, signed: SignedObject, spki: Uint8Array, dsaParameters?: Uint8Array): boolean {
+  return ctx.signatureCache.has(signatureCacheKey(signed, spki, dsaParameters));
+}
+
 export function checkSignature(ctx: ValidationContext, signed: SignedObject, spki: Uint8Array, dsaParameters?: Uint8Array): Promise<SignatureResult> {
-  const key = `${signed.fingerprint}|${toHex(sha256(spki))}|${dsaParameters ? toHex(sha256(dsaParameters)) : ''}`;
+  const key = signatureCacheKey(signed, spki, dsaParameters);
   let result = ctx.signatureCache.get(key);
   if (!result) {
     result = (async (): Promise<SignatureResult> => {
       if (signed.signatureUnusedBits) return { ok: false, code: 'bad-signature', message: 'the signature BIT STRING is malformed (unused bits)' };
+      if (!signatureParametersValid(signed.signatureAlgorithm)) {
+        return { ok: false, code: 'bad-signature', message: 'the signature algorithm identifier carries parameters its algorithm does not allow' };
+      }
       try {
         const input = { algorithm: signed.signatureAlgorithm, signature: signed.signature, data: signed.tbs, publicKey: spki };
         const ok = await verifySignature(dsaParameters ? { ...input, inheritedDsaParameters: dsaParameters } : input);

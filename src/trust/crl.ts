@@ -4,7 +4,7 @@ import { toBytes, toHex, type BytesLike } from '../util/bytes.js';
 import { TAG, childrenOf, contentOf, decodeInteger, decodeTime, encodedOf, expectUniversal, isContext, isUniversal, readRoot } from '../util/der.js';
 import { sha256 } from '../util/hash/sha256.js';
 import { parseAlgorithmIdentifier, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
-import { EXT, bitStringMask, parseDistributionPointName, parseExtensions, type DistributionPointName, type Extension } from './certificate.js';
+import { EXT, bitStringMask, sameParameters, parseDistributionPointName, parseExtensions, type DistributionPointName, type Extension } from './certificate.js';
 import { parseDistinguishedName, parseGeneralNames, type DistinguishedName, type GeneralName } from './name.js';
 
 /** CRL extensions this layer processes; a CRL with any other critical extension is not used. */
@@ -118,7 +118,8 @@ function parseInner(der: Uint8Array): Crl {
     entries: [],
     extensions: [],
   };
-  if (parseAlgorithmIdentifier(encodedOf(der, innerAlg)).oid !== crl.signatureAlgorithm.oid) throw fail('inner and outer signature algorithms differ');
+  const innerSig = parseAlgorithmIdentifier(encodedOf(der, innerAlg));
+  if (innerSig.oid !== crl.signatureAlgorithm.oid || !sameParameters(innerSig, crl.signatureAlgorithm)) throw fail('inner and outer signature algorithms differ');
   let next = fields[i];
   if (next && (isUniversal(next, TAG.UTCTime) || isUniversal(next, TAG.GeneralizedTime))) {
     crl.nextUpdate = decodeTime(next, contentOf(der, next));

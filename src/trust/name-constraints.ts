@@ -6,8 +6,9 @@
  * every excluded subtree.
  */
 import { bytesEqual } from '../util/bytes.js';
+import { TAG, childrenOf, contentOf, decodeOid, isUniversal, readRoot } from '../util/der.js';
 import type { Certificate, GeneralSubtree, NameConstraints } from './certificate.js';
-import { emailAddressesInName, generalNameText, nameWithin, type GeneralName } from './name.js';
+import { asciiLower, emailAddressesInName, generalNameText, nameWithin, type GeneralName } from './name.js';
 
 export class NameConstraintState {
   private readonly permitted: GeneralSubtree[][] = [];
@@ -28,7 +29,14 @@ export class NameConstraintState {
     const names: GeneralName[] = [];
     if (cert.subject.rdns.length > 0) names.push({ type: 'directory', name: cert.subject });
     for (const email of emailAddressesInName(cert.subject)) names.push({ type: 'rfc822', value: email });
-    for (const n of cert.subjectAltNames ?? []) names.push(n);
+    for (const n of cert.subjectAltNames ?? []) {
+      names.push(n);
+      // RFC 9598 §6: rfc822Name constraints apply to SmtpUTF8Mailbox too (unreadable ones always violate).
+      if (n.type === 'other' && n.tag === 0) {
+        const mailbox = smtpUtf8Mailbox(n.der);
+        if (mailbox !== undefined) names.push({ type: 'rfc822', value: mailbox });
+      }
+    }
     for (const name of names) {
       for (const st of this.excluded) {
         if (sameType(st.base, name) && matches(st.base, name) !== false) {
@@ -42,6 +50,37 @@ export class NameConstraintState {
         }
       }
     }
+    return undefined;
+  }
+}
+
+const OID_SMTP_UTF8_MAILBOX = '1.3.6.1.5.5.7.8.9';
+
+/**
+ * The address in an otherName SmtpUTF8Mailbox (RFC 9598), with the domain converted to its A-label
+ * form as §6 requires for constraint checks; '' when it is that type but unreadable; undefined for
+ * other otherNames.
+ */
+function smtpUtf8Mailbox(der: Uint8Array): string | undefined {
+  try {
+    const root = readRoot(der);
+    const [typeId, value] = childrenOf(der, root);
+    if (!typeId || !isUniversal(typeId, TAG.OID) || decodeOid(contentOf(der, typeId)) !== OID_SMTP_UTF8_MAILBOX) return undefined;
+    try {
+      const inner = value ? childrenOf(der, value)[0] : undefined;
+      if (!inner || !isUniversal(inner, TAG.UTF8String)) return '';
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(contentOf(der, inner));
+      const at = text.lastIndexOf('@');
+      if (at < 1) return '';
+      const domain = text.slice(at + 1);
+      if (domain === '' || /[\s/?#@:\\[\]%]/.test(domain)) return ''; // the URL parser would check only part of it
+      // eslint-disable-next-line no-control-regex
+      const ascii = /^[\x00-\x7f]*$/.test(domain) ? domain : new URL(`http://${domain}`).hostname;
+      return `${text.slice(0, at)}@${ascii}`;
+    } catch {
+      return '';
+    }
+  } catch {
     return undefined;
   }
 }
@@ -76,27 +115,27 @@ function emailMatches(constraint: string, address: string): boolean | undefined 
   const at = address.lastIndexOf('@');
   if (at < 1) return undefined;
   const local = address.slice(0, at);
-  const domain = address.slice(at + 1).toLowerCase();
-  const c = constraint.toLowerCase();
+  const domain = asciiLower(address.slice(at + 1));
+  const c = asciiLower(constraint);
   if (constraint.includes('@')) {
     const cat = constraint.lastIndexOf('@');
-    return constraint.slice(0, cat) === local && constraint.slice(cat + 1).toLowerCase() === domain;
+    return constraint.slice(0, cat) === local && asciiLower(constraint.slice(cat + 1)) === domain;
   }
   if (c.startsWith('.')) return domain.endsWith(c);
   return domain === c;
 }
 
 function dnsMatches(constraint: string, name: string): boolean {
-  const c = constraint.toLowerCase().replace(/\.$/, '');
-  const n = name.toLowerCase().replace(/\.$/, '');
+  const c = asciiLower(constraint).replace(/\.$/, '');
+  const n = asciiLower(name).replace(/\.$/, '');
   if (c === '') return true;
   if (c.startsWith('.')) return n.endsWith(c);
   return n === c || n.endsWith(`.${c}`);
 }
 
 function hostMatches(constraint: string, host: string): boolean {
-  const c = constraint.toLowerCase();
-  const h = host.toLowerCase();
+  const c = asciiLower(constraint);
+  const h = asciiLower(host);
   if (c.startsWith('.')) return h.endsWith(c);
   return h === c;
 }

@@ -91,6 +91,14 @@ export function parseRdn(bytes: Uint8Array, node: DerNode): NameAttribute[] {
   return parseName(der, readRoot(der))[0] ?? [];
 }
 
+/**
+ * ASCII-only lower case, for domain names and other IA5 text (RFC 5280 §7.2, RFC 8550 §3). Unicode
+ * case mapping would let a non-ASCII character match an ASCII one (U+212A KELVIN SIGN lower-cases to "k").
+ */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
 /** A GeneralName (RFC 5280 §4.2.1.6). */
 export type GeneralName =
   | { type: 'rfc822'; value: string }

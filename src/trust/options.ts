@@ -124,6 +124,12 @@ export function resolveOptions(options: ValidationOptions): ResolvedOptions {
   }
   const initialPolicies = options.initialPolicies && options.initialPolicies.length > 0 ? [...options.initialPolicies] : [ANY_POLICY];
   for (const p of initialPolicies) if (!/^\d+(\.\d+)+$/.test(p)) throw new ArgumentError('bad-argument', `"${p}" is not a policy OID`);
+  // NaN or infinite bounds would silently switch the limits (or the RSA key-size policy) off.
+  const count = (name: string, v: number | undefined, fallback: number, min: number) => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError('bad-argument', `${name} must be a finite number`);
+    return Math.max(min, Math.floor(v));
+  };
   const resolved: ResolvedOptions = {
     at,
     purpose,
@@ -132,14 +138,14 @@ export function resolveOptions(options: ValidationOptions): ResolvedOptions {
     inhibitPolicyMapping: options.inhibitPolicyMapping ?? false,
     inhibitAnyPolicy: options.inhibitAnyPolicy ?? false,
     allowWeak: options.allowWeak ?? false,
-    minRsaBits: options.minRsaBits ?? 2048,
+    minRsaBits: count('minRsaBits', options.minRsaBits, 2048, 0),
     revocation,
     fetchers: options.fetchers ?? [],
     requireEku: options.eku?.requireExtension ?? false,
     acceptAnyEku: options.eku?.acceptAnyExtendedKeyUsage ?? true,
-    maxDepth: Math.max(1, options.limits?.maxDepth ?? 12),
-    maxPaths: Math.max(1, options.limits?.maxPaths ?? 16),
-    maxWork: Math.max(1, options.limits?.maxWork ?? 500),
+    maxDepth: count('limits.maxDepth', options.limits?.maxDepth, 12, 1),
+    maxPaths: count('limits.maxPaths', options.limits?.maxPaths, 16, 1),
+    maxWork: count('limits.maxWork', options.limits?.maxWork, 500, 1),
   };
   if (options.email !== undefined) resolved.email = options.email;
   if (options.revocationChecker) resolved.revocationChecker = options.revocationChecker;

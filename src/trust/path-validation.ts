@@ -6,7 +6,7 @@
  */
 import { signatureAlgorithmWeakness, publicKeyWeakness } from '../crypto/policy.js';
 import { bytesEqual } from '../util/bytes.js';
-import { hasDsaParameters, parseSubjectPublicKeyInfo, summarizePublicKey } from '../crypto/verify-signature.js';
+import { hasDsaParameters, parseSubjectPublicKeyInfo, summarizePublicKey, type PublicKeySummary } from '../crypto/verify-signature.js';
 import { publicKeyAlgorithm } from '../crypto/algorithms.js';
 import { ANY_POLICY, KeyUsage, PROCESSED_EXTENSIONS, isSelfIssued, type Certificate } from './certificate.js';
 import { checkSignature, type ValidationContext } from './context.js';
@@ -31,6 +31,15 @@ function dsaParametersOf(cert: Certificate, inherited: Uint8Array | undefined): 
     return hasDsaParameters(info) ? info.algorithm.parameters : inherited;
   } catch {
     return undefined;
+  }
+}
+
+/** summarizePublicKey that never throws (a hand-built Certificate may carry an unreadable key). */
+function keySummary(spki: Uint8Array, inherited?: Uint8Array): PublicKeySummary {
+  try {
+    return summarizePublicKey(spki, inherited);
+  } catch {
+    return { kind: 'malformed' };
   }
 }
 
@@ -89,7 +98,7 @@ export async function validatePath(ctx: ValidationContext, candidate: CandidateP
   }
   dsaParameters[anchorIndex] = dsaParametersOf(anchorCert, undefined);
   if (n > 0) {
-    const keyWeak = publicKeyWeakness(summarizePublicKey(anchorCert.spki), policy);
+    const keyWeak = publicKeyWeakness(keySummary(anchorCert.spki), policy);
     if (keyWeak) add('weak-algorithm', anchorIndex, `trust anchor key: ${keyWeak}`);
     if (anchorCert.basicConstraints && !anchorCert.basicConstraints.ca) add('not-ca', anchorIndex, 'the trust anchor is not a CA (basicConstraints cA is false) but issued a certificate');
     if (anchorCert.keyUsage !== undefined && !(anchorCert.keyUsage & KeyUsage.keyCertSign)) {
@@ -129,7 +138,7 @@ export async function validatePath(ctx: ValidationContext, candidate: CandidateP
         add('untrusted-root', index, `the trust list holds a CA named ${anchorCert.subject.text} but with a different key than the one that signed this certificate`);
       } else add(sig.code, index, sig.message);
     }
-    const keyWeak = publicKeyWeakness(summarizePublicKey(cert.spki, dsaParametersOf(cert, workingParams)), policy);
+    const keyWeak = publicKeyWeakness(keySummary(cert.spki, dsaParametersOf(cert, workingParams)), policy);
     if (keyWeak) add('weak-algorithm', index, `public key: ${keyWeak}`);
     // (a)(2) validity.
     const validity = checkValidity(cert, at);

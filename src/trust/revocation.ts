@@ -8,7 +8,7 @@
  */
 import { signatureAlgorithmWeakness } from '../crypto/policy.js';
 import { KeyUsage, isCa, type Certificate, type DistributionPoint, type DistributionPointName } from './certificate.js';
-import { checkSignature, certificatesNamed, type ValidationContext } from './context.js';
+import { checkSignature, certificatesNamed, isSignatureChecked, type ValidationContext } from './context.js';
 import { CrlReason, reasonName, type Crl } from './crl.js';
 import { appendRdn, generalNamesEqual, namesEqual, type DistinguishedName, type GeneralName } from './name.js';
 import type { RevocationStatus } from './options.js';
@@ -135,6 +135,14 @@ async function crlSigner(
     if (c.cert.keyUsage !== undefined && !(c.cert.keyUsage & KeyUsage.cRLSign)) {
       error = `the CRL issuer certificate ${c.cert.subject.text} may not sign CRLs (no cRLSign key usage)`;
       continue;
+    }
+    if (!isSignatureChecked(ctx, crl, c.cert.spki, c.params)) {
+      const work = (ctx.work ??= { ranking: 0, crlSigner: 0 });
+      if (work.crlSigner >= ctx.options.maxWork) {
+        error = 'the search for the CRL signer stopped at its work limit';
+        break;
+      }
+      work.crlSigner++;
     }
     const sig = await checkSignature(ctx, crl, c.cert.spki, c.params);
     if (!sig.ok) {

@@ -4,7 +4,7 @@
  */
 import { publicKeyAlgorithm } from '../crypto/algorithms.js';
 import { EKU_ANY, EKU_EMAIL_PROTECTION, KeyUsage, type Certificate } from './certificate.js';
-import { emailAddressesInName } from './name.js';
+import { asciiLower, emailAddressesInName } from './name.js';
 import type { ResolvedOptions } from './options.js';
 import type { TrustProblemCode } from './report.js';
 
@@ -26,7 +26,7 @@ export function emailsMatch(a: string, b: string): boolean {
   const ia = a.lastIndexOf('@');
   const ib = b.lastIndexOf('@');
   if (ia < 1 || ib < 1) return false;
-  return a.slice(0, ia) === b.slice(0, ib) && a.slice(ia + 1).toLowerCase() === b.slice(ib + 1).toLowerCase();
+  return a.slice(0, ia) === b.slice(0, ib) && asciiLower(a.slice(ia + 1)) === asciiLower(b.slice(ib + 1));
 }
 
 /** S/MIME checks for the end-entity; empty for purpose `any`. */

@@ -12,7 +12,7 @@ import { loadCertificates, type CertificateSource } from '../sst/load.js';
 import { decodeFiletime, decodeOidList, getSstProperty, sstDisallowedAfter, sstEnhancedKeyUsage } from '../sst/properties.js';
 import { SstPropertyId } from '../sst/types.js';
 import type { SstEntry, SstStore } from '../sst/types.js';
-import { parseCertificate, type Certificate } from './certificate.js';
+import { EKU_ANY, EKU_EMAIL_PROTECTION, parseCertificate, type Certificate } from './certificate.js';
 import { parseCrl, type Crl } from './crl.js';
 
 /** One anchor and the restrictions the trust list puts on it. */
@@ -192,7 +192,14 @@ export function anchorOptionsFromSst(entry: SstEntry): TrustAnchorOptions {
   const after = sstDisallowedAfter(entry);
   if (after) options.disallowedAfter = after;
   const disallowed = getSstProperty(entry, SstPropertyId.DISALLOWED_ENHKEY_USAGE);
-  if (disallowed?.length) options.disallowedPurposes = oidListOrAll(disallowed);
+  if (disallowed?.length) {
+    // An unreadable disallowed list must not quietly re-enable the anchor: it disallows everything.
+    try {
+      options.disallowedPurposes = decodeOidList(disallowed);
+    } catch {
+      options.disallowedPurposes = [EKU_ANY, EKU_EMAIL_PROTECTION];
+    }
+  }
   const notBefore = getSstProperty(entry, SstPropertyId.NOT_BEFORE_FILETIME);
   if (notBefore?.length) {
     let date: Date;

@@ -162,6 +162,7 @@ export async function validateCertificate(certificate: BytesLike | string | Cert
     signerCache: new Map(),
     inProgress: new Set(),
     fetched: new Set(),
+    work: { ranking: 0, crlSigner: 0 },
   };
   for (const c of parseCertificates(options.intermediates ?? [], true)) addToPool(ctx, c);
   const seen = new Set(ctx.crls.map((c) => c.fingerprint));
