@@ -222,7 +222,15 @@ export function decodeTime(node: DerNode, content: Uint8Array): Date {
 }
 
 function makeDate(year: number, m: RegExpMatchArray, text: string, node: DerNode): Date {
-  let ms = Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0'));
+  const [month, day, hour, minute, second] = [Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0')];
+  // Out-of-range fields would silently roll over in Date.UTC (month 13 → next January): refuse them.
+  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() + (month === 2 && !isLeap(year) ? -1 : 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) {
+    throw malformed(`invalid time value "${text}"`, node.start);
+  }
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, Math.min(second, 59)));
+  date.setUTCFullYear(year); // Date.UTC maps years 0-99 to 1900-1999
+  let ms = date.getTime();
   const zone = m[7]!;
   if (zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
@@ -230,6 +238,10 @@ function makeDate(year: number, m: RegExpMatchArray, text: string, node: DerNode
   }
   if (Number.isNaN(ms)) throw malformed(`invalid time value "${text}"`, node.start);
   return new Date(ms);
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 /** Big-endian unsigned/ two's-complement INTEGER content to a bigint. */

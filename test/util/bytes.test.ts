@@ -47,3 +47,22 @@ describe('huge values never overflow the stack', () => {
     expect(parseName(name, readRoot(name))[0]![0]!.value).toHaveLength(200_000);
   });
 });
+
+describe('ASN.1 times', () => {
+  const time = async (tag: number, text: string) => {
+    const { decodeTime, encodeTlv, readRoot } = await import('../../src/util/der.js');
+    const der = encodeTlv(tag, new TextEncoder().encode(text));
+    return decodeTime(readRoot(der), der.subarray(2));
+  };
+  it('UTCTime 49/50 boundary, GeneralizedTime years below 100, leap days', async () => {
+    expect((await time(0x17, '491231235959Z')).toISOString()).toBe('2049-12-31T23:59:59.000Z');
+    expect((await time(0x17, '500101000000Z')).toISOString()).toBe('1950-01-01T00:00:00.000Z');
+    expect((await time(0x18, '00050101000000Z')).getUTCFullYear()).toBe(5);
+    expect((await time(0x18, '20240229120000Z')).toISOString()).toBe('2024-02-29T12:00:00.000Z');
+  });
+  it('out-of-range fields are malformed, not rolled over', async () => {
+    for (const bad of ['20231301000000Z', '20230230000000Z', '20230229000000Z', '20230101240000Z', '20230101006000Z']) {
+      await expect(time(0x18, bad)).rejects.toMatchObject({ code: 'malformed-der' });
+    }
+  });
+});
