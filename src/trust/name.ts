@@ -6,7 +6,7 @@
  * PrintableString and a UTF8String with the same text match.
  */
 import { FormatError } from '../errors.js';
-import { toHex } from '../util/bytes.js';
+import { latin1, toHex } from '../util/bytes.js';
 import { TAG, childrenOf, contentOf, encodedOf, expectUniversal, readRoot, type DerNode } from '../util/der.js';
 import { formatName, parseName, type NameAttribute } from '../util/x509-lite.js';
 
@@ -109,7 +109,7 @@ export type GeneralName =
   | { type: 'other'; tag: number; der: Uint8Array };
 
 function ia5(bytes: Uint8Array, node: DerNode): string {
-  return String.fromCharCode(...contentOf(bytes, node));
+  return latin1(contentOf(bytes, node));
 }
 
 /** Parses one GeneralName node. */
