@@ -17,21 +17,10 @@ import { TrustList } from '../../src/trust/trust-list.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { decodePem } from '../../src/util/pem.js';
 import { parseCertificateInfo } from '../../src/util/x509-lite.js';
+import { type ExpectedCase } from '../helpers/expected-cases.js';
 import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
 
-interface Case {
-  id: string;
-  file: string;
-  format: 'mime' | 'cms-der' | 'cms-pem';
-  operation: string;
-  cmsType: string;
-  trust: string[];
-  at: string | null;
-  identity: { p12?: string; password?: string; cert?: string; key?: string | null; secretKey?: string; kek?: string; kekId?: string } | null;
-  expect: { decrypts: boolean | null; signatureValid?: boolean | null; chainValid?: boolean | null; signers?: string[]; plaintextSha256?: string; failure?: string; recipientIdentifier?: { subjectKeyIdentifier: string }; recipientMatchesCert?: boolean };
-  legacy?: boolean;
-  layers?: { type: string; contentCipher?: string; outputSha256?: string }[];
-}
+type Case = ExpectedCase;
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

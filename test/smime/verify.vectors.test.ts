@@ -11,31 +11,10 @@ import { TrustList } from '../../src/trust/trust-list.js';
 import { parseSignedData } from '../../src/cms/signed-data.js';
 import { toHex } from '../../src/util/bytes.js';
 import { sha256 } from '../../src/util/hash/sha256.js';
+import { type ExpectedCase, verifyOptionsFor } from '../helpers/expected-cases.js';
 import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
 
-interface Case {
-  id: string;
-  file: string;
-  format: 'mime' | 'cms-der' | 'cms-pem';
-  operation: string;
-  cmsType: string;
-  content?: string;
-  trust: string[];
-  trustEmbedded?: { sha256: string }[];
-  intermediates: string[];
-  crls: string[];
-  at: string | null;
-  legacy?: boolean;
-  ambiguous?: boolean;
-  expect: {
-    signatureValid: boolean | null;
-    chainValid: boolean | null;
-    signers?: string[];
-    plaintextSha256?: string;
-    failure?: string;
-  };
-  layers?: { path: string; signatureValid?: boolean; outputSha256?: string }[];
-}
+type Case = ExpectedCase;
 
 /** Our code for each failure reason of expected.json. */
 const FAILURE_CODES: Record<string, string[]> = {
@@ -70,15 +49,8 @@ describeVectors('shared vectors: signed messages verify as expected.json says', 
   for (const c of cases) {
     it(c.id, async () => {
       const bytes = readShared(c.file);
-      const trust = new TrustList();
-      for (const t of c.trust) trust.addBytes(readShared(t));
-      const options = {
-        trust,
-        allowWeak: c.legacy ?? false,
-        certificates: c.intermediates.map((f) => readShared(f)),
-        crls: c.crls.map((f) => readShared(f)),
-        ...(c.at ? { at: new Date(c.at) } : {}),
-      };
+      const options = verifyOptionsFor(c);
+      const { trust } = options;
       if (c.trustEmbedded?.length) {
         // Anchors taken from the certificates inside the message, chosen by SHA-256.
         const wanted = c.trustEmbedded.map((t) => t.sha256);

@@ -38,6 +38,20 @@ interface Expected {
 
 const tally = new Map<string, { pass: number; total: number }>();
 
+/** PKITS's RFC 5280 §6.1.1 inputs for a run, CRL checking required, DSA (4.1.x) allowed. */
+function pkitsInputs(test: PkitsTest, run: Run, at: Date) {
+  return {
+    at,
+    purpose: 'any' as const,
+    revocation: 'require' as const,
+    allowWeak: test.id.startsWith('4.1.'),
+    initialPolicies: run.settings.initialPolicySet,
+    requireExplicitPolicy: run.settings.initialExplicitPolicy,
+    inhibitPolicyMapping: run.settings.initialPolicyMappingInhibit,
+    inhibitAnyPolicy: run.settings.initialAnyPolicyInhibit,
+  };
+}
+
 describeVectors('NIST PKITS', () => {
   const expected = readSharedJson<Expected>('pkits', 'expected.json');
   const at = new Date(expected.validationTime);
@@ -53,14 +67,7 @@ describeVectors('NIST PKITS', () => {
           trust,
           intermediates: [...test.intermediates, ...test.additionalCerts].map(cert),
           crls: test.crls.map(crl),
-          at,
-          purpose: 'any',
-          revocation: 'require',
-          allowWeak: test.id.startsWith('4.1.'),
-          initialPolicies: run.settings.initialPolicySet,
-          requireExplicitPolicy: run.settings.initialExplicitPolicy,
-          inhibitPolicyMapping: run.settings.initialPolicyMappingInhibit,
-          inhibitAnyPolicy: run.settings.initialAnyPolicyInhibit,
+          ...pkitsInputs(test, run, at),
         });
         const section = test.section;
         const t = tally.get(section) ?? { pass: 0, total: 0 };
@@ -94,14 +101,7 @@ describeVectors('NIST PKITS', () => {
           trust,
           intermediates: allCerts,
           crls: allCrls,
-          at,
-          purpose: 'any',
-          revocation: 'require',
-          allowWeak: test.id.startsWith('4.1.'),
-          initialPolicies: run.settings.initialPolicySet,
-          requireExplicitPolicy: run.settings.initialExplicitPolicy,
-          inhibitPolicyMapping: run.settings.initialPolicyMappingInhibit,
-          inhibitAnyPolicy: run.settings.initialAnyPolicyInhibit,
+          ...pkitsInputs(test, run, at),
         });
         if (report.valid !== (run.expected === 'valid')) wrong.push(`${test.id}#${run.subpart}`);
       }
