@@ -13,7 +13,7 @@ import { parseMime } from '../mime/entity.js';
 import { toCrlf } from '../mime/canonical.js';
 import { TrustList } from '../trust/trust-list.js';
 import { verifyMessage, verifySignedContent } from './verify.js';
-import type { DecryptionIdentity } from './decrypt.js';
+import type { DecryptionIdentity, DecryptMessageResult } from './decrypt.js';
 import { cmsOfEntity, isPkcs7MimeEntity, looksLikeRawCms, rawCms } from './read-cms.js';
 
 /** What a signed-layer verifier reports (see `verifyMessage`). */
@@ -64,18 +64,11 @@ export interface ReadMessageOptions {
 
 /** One layer of a message, outermost first. */
 export type MessageLayer =
-  | {
+  | ({
       type: 'enveloped';
-      envelopeType: DecryptedEnvelope['envelopeType'];
-      cipher: string;
-      authenticated: boolean;
-      legacyGcmInEnvelopedData: boolean;
-      legacyCipher: boolean;
-      recipient: DecryptedEnvelope['recipient'];
       /** Which of `identities` decrypted it. */
       identity: number;
-      declaredSmimeType?: string;
-    }
+    } & Pick<DecryptMessageResult, 'envelopeType' | 'cipher' | 'authenticated' | 'legacyGcmInEnvelopedData' | 'legacyCipher' | 'recipient' | 'declaredSmimeType'>)
   | { type: 'signed'; form: 'detached' | 'opaque'; ok: boolean; signers: SignedLayerVerification['signers']; problems: SignedLayerVerification['problems']; report?: unknown }
   | { type: 'compressed' };
 
