@@ -23,7 +23,8 @@ export class SmimeError extends Error {
 
   constructor(code: string, message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    // The class name written out: minifiers rename classes, and `error.name` is read by people and logs.
+    this.name = 'SmimeError';
     this.code = code;
     this.details = options?.details ?? {};
   }
@@ -31,6 +32,7 @@ export class SmimeError extends Error {
 
 /** Malformed or unsupported input bytes: SST, DER, PEM, PKCS#7, MIME. Codes: see docs/errors.md. */
 export class FormatError extends SmimeError {
+  override readonly name: string = 'FormatError';
   /** Byte offset of the problem in the input, when known. */
   readonly offset: number | undefined;
 
@@ -42,28 +44,44 @@ export class FormatError extends SmimeError {
 }
 
 /** A configured size / count / depth limit was exceeded (code `limit-exceeded` or a layer-specific one). */
-export class LimitError extends FormatError {}
+export class LimitError extends FormatError {
+  override readonly name: string = 'LimitError';
+}
 
 /** The caller passed an argument that cannot be used (wrong type, missing option, bad combination). */
-export class ArgumentError extends SmimeError {}
+export class ArgumentError extends SmimeError {
+  override readonly name: string = 'ArgumentError';
+}
 
 /** An algorithm is unknown, unsupported here, or refused by policy. */
-export class AlgorithmError extends SmimeError {}
+export class AlgorithmError extends SmimeError {
+  override readonly name: string = 'AlgorithmError';
+}
 
 /** A cryptographic check failed: bad signature, digest mismatch, decryption failure, key mismatch. */
-export class CryptoError extends SmimeError {}
+export class CryptoError extends SmimeError {
+  override readonly name: string = 'CryptoError';
+}
 
 /** Certificate path validation failed; `code` is one of the trust codes in docs/trust.md. */
-export class ValidationError extends SmimeError {}
+export class ValidationError extends SmimeError {
+  override readonly name: string = 'ValidationError';
+}
 
 /** A certificate needed for the operation is missing (sender, recipient, signer). */
-export class CertificateMissingError extends SmimeError {}
+export class CertificateMissingError extends SmimeError {
+  override readonly name: string = 'CertificateMissingError';
+}
 
 /** Wrong password for a PKCS#12 file or an encrypted private key. */
-export class PasswordError extends SmimeError {}
+export class PasswordError extends SmimeError {
+  override readonly name: string = 'PasswordError';
+}
 
 /** A directory (address book) lookup failed. */
-export class DirectoryError extends SmimeError {}
+export class DirectoryError extends SmimeError {
+  override readonly name: string = 'DirectoryError';
+}
 
 /**
  * Wraps anything that is not already a `SmimeError` (a bug, or a crash inside a

@@ -17,6 +17,7 @@ export interface ParsedArgs {
 
 /** A usage error: exit 2, `error usage: ...`. */
 export class UsageError extends SmimeError {
+  override readonly name: string = 'UsageError';
   constructor(message: string) {
     super('usage', message);
   }

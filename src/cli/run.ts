@@ -16,7 +16,9 @@ import { signCommand } from './commands/sign.js';
 import { verifyCommand } from './commands/verify.js';
 
 /** Thrown by a command after it printed its report, to exit 1 with the first problem's code. */
-export class CheckFailed extends SmimeError {}
+export class CheckFailed extends SmimeError {
+  override readonly name: string = 'CheckFailed';
+}
 
 export interface Command {
   spec: CommandSpec;

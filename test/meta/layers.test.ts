@@ -26,7 +26,7 @@ describe('layering', () => {
     const violations: string[] = [];
     for (const f of all) {
       const layer = f.path.split('/')[0]!;
-      if (layer === 'index.ts') continue;
+      if (layer === 'index.ts' || layer === 'ldap.ts') continue;
       for (const m of f.text.matchAll(/from '(\.[^']+)'/g)) {
         const target = relative(src, join(src, f.path, '..', m[1]!)).split('/')[0]!;
         const targetLayer = target.endsWith('.js') ? target.replace(/\.js$/, '.ts') : target;
@@ -37,11 +37,29 @@ describe('layering', () => {
     expect(violations).toEqual([]);
   });
 
-  it('library code outside src/cli uses no Node built-ins and no Buffer', () => {
+  // Node-only adapters, published behind sub-path exports (smimekit/ldap), never from the root entry.
+  const NODE_ONLY = new Set(['ldap.ts', 'directory/ldap.ts']);
+
+  it('library code outside src/cli and the Node-only adapters uses no Node built-ins, no ldapts and no Buffer', () => {
     const offenders = all
-      .filter((f) => !f.path.startsWith('cli/'))
-      .filter((f) => /from 'node:|require\(|\bBuffer\./.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
+      .filter((f) => !f.path.startsWith('cli/') && !NODE_ONLY.has(f.path))
+      .filter((f) => /from '(node:|ldapts)|require\(|\bBuffer\./.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
       .map((f) => f.path);
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('entry points', () => {
+  it('the root entry never reaches a Node-only adapter through its imports', () => {
+    const byPath = new Map(all.map((f) => [f.path, f.text]));
+    const seen = new Set<string>();
+    const visit = (path: string): void => {
+      if (seen.has(path)) return;
+      seen.add(path);
+      for (const m of (byPath.get(path) ?? '').matchAll(/from '(\.[^']+)'/g)) visit(relative(src, join(src, path, '..', m[1]!)).replace(/\.js$/, '.ts'));
+    };
+    visit('index.ts');
+    expect([...seen].filter((p) => p === 'directory/ldap.ts' || p === 'ldap.ts' || p.startsWith('cli/'))).toEqual([]);
+    expect(seen.size).toBeGreaterThan(50);
   });
 });

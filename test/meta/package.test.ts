@@ -23,9 +23,26 @@ describe('package', () => {
     expect(readFileSync(join(repoRoot, pkg.bin.smimekit), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
   });
 
-  it('the library bundle imports no Node built-ins (it must run in browsers)', () => {
-    const bundle = readFileSync(join(repoRoot, 'dist', 'index.js'), 'utf8');
-    expect(bundle).not.toMatch(/from ['"]node:|require\(['"]/);
+  it('the library bundle imports no Node built-ins and no LDAP client, through any chunk (it must run in browsers)', () => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = readFileSync(join(repoRoot, 'dist', file), 'utf8');
+      expect(code, file).not.toMatch(/from ['"](node:|ldapts)|require\(['"]/);
+      for (const m of code.matchAll(/(?:from|import) ?['"]\.\/([^'"]+)['"]/g)) visit(m[1]!);
+    };
+    visit('index.js');
+    expect(seen.size).toBeGreaterThan(0);
+  });
+
+  it('smimekit/ldap resolves by name to the Node-only LDAP address book', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "import { LdapDirectory, escapeFilterValue } from 'smimekit/ldap'; import { DirectoryError } from 'smimekit'; console.log(typeof LdapDirectory, escapeFilterValue('*'), typeof DirectoryError)"],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('function \\2a function');
   });
 });
 

@@ -1,0 +1,19 @@
+/**
+ * vitest global setup: every temporary file of a test run (ours, OpenSSL's, slapd's) goes into one folder
+ * that is removed when the run ends, so `npm test` leaves nothing in the system temp folder even when a
+ * test fails half-way. Tests still remove their own folders; this is the safety net.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export default function setup(): () => void {
+  const previous = process.env.TMPDIR;
+  const dir = mkdtempSync(join(tmpdir(), 'smimekit-test-run-'));
+  process.env.TMPDIR = dir; // inherited by the test workers and every child process they start
+  return () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+  };
+}
