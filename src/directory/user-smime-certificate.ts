@@ -1,37 +1,55 @@
 /**
- * The `userSMIMECertificate` attribute value (RFC 2798; MS-OXLDAP 2.2.5.2,
- * MS-OXOABK 2.2.4.36 PidTagUserX509Certificate). A value is either a DER CMS
- * SignedData (first byte 0x30: the user's certificates plus signed
- * SMIMECapabilities and encryption-key preference, signed by the user), or
- * Outlook's binary "security settings": TAG (2 bytes LE), LENGTH (2 bytes LE,
- * counting the 4 header bytes), DATA, one after another. Outlook's Contacts
- * folder stores certificates in the same property.
+ * The `userSMIMECertificate` attribute value (RFC 2798; MS-OXLDAP 2.2.5.2; MS-OXOABK 2.2.4.36 PidTagUserX509Certificate).
+ * A value whose first byte is 0x30 is a CMS SignedData with the user's certificates and signed S/MIME attributes; anything
+ * else is Outlook's "security settings" blob: settings of TAG (u16 LE), LENGTH (u16 LE, header included), DATA.
  */
-import { FormatError, SmimeError } from '../errors.js';
-import { bytesEqual, concatBytes, toBytes, toHex, type BytesLike } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, encodeTlv, readRoot } from '../util/der.js';
+import { ArgumentError, FormatError, SmimeError, asSmimeError } from '../errors.js';
+import { bytesEqual, concatBytes, fromHex, latin1, toBytes, toHex, type BytesLike } from '../util/bytes.js';
+import { TAG, childrenOf, contentOf, encodedOf, isUniversal, readRoot } from '../util/der.js';
 import { sha1 } from '../util/hash/sha1.js';
-import { parseCertificateInfo } from '../util/x509-lite.js';
-import {
-  ATTRIBUTE,
-  DEFAULT_CAPABILITIES,
-  decodeCapabilities,
-  decodeEncryptionKeyPreference,
-  decodeTimeValue,
-  encodeAttribute,
-  encodeCapabilities,
-  singleValue,
-  type CapabilityEntry,
-} from '../cms/attributes.js';
+import { looksLikePem } from '../util/pem.js';
+import { parseCertificateInfo, type CertificateInfo } from '../util/x509-lite.js';
+import { OID } from '../crypto/algorithms.js';
+import { assertKeyMatchesCertificate } from '../crypto/keys.js';
+import { ATTRIBUTE, DEFAULT_CAPABILITIES, decodeCapabilities, decodeEncryptionKeyPreference, decodeTimeValue, singleValue } from '../cms/attributes.js';
+import { encodeAttribute, encodeCapabilities, encodeIssuerAndSerial, type CapabilityEntry, type CmsAttribute } from '../cms/attributes.js';
 import { parseSignedData, type SignerIdentifier } from '../cms/signed-data.js';
-import { createSignedData } from '../cms/signer.js';
-import { verifySignedData } from '../cms/verify-signed-data.js';
-import type { LoadedPrivateKey } from '../crypto/keys.js';
+import { createSignedData, type CmsSigner, type SigningDigest } from '../cms/signer.js';
+import { findSignerCertificate, verifySignedData } from '../cms/verify-signed-data.js';
+
+/** Microsoft's encryption-key preference attribute (szOID_MICROSOFT_Encryption_Key_Preference), value IssuerAndSerialNumber. */
+export const MS_ENCRYPTION_KEY_PREFERENCE = '1.3.6.1.4.1.311.16.4';
+
+/** TLV setting tags: MS-OXOABK 2.2.4.36.1 (version), .4/.5 (display names), .7, .9, .10; the others as Outlook writes them. */
+export const OUTLOOK_SETTING = {
+  version: 0x0001, asymmetricCapabilities: 0x0002, keyExchangeCertificate: 0x0003, chainCertificate: 0x0004, messageFormats: 0x0006,
+  signCertificate: 0x0008, signSha1Hash: 0x0009, asciiDisplayName: 0x000b, defaultSettings: 0x0020, keyExchangeSha1Hash: 0x0022, unicodeDisplayName: 0x0051,
+} as const;
+const T = OUTLOOK_SETTING;
+const KNOWN_TAGS: ReadonlySet<number> = new Set(Object.values(T));
+
+/** Every setting of an Outlook security-settings value, decoded (the display name is `UserSmimeCertificate.displayName`). */
+export interface OutlookSecuritySettings {
+  /** Property Version (2.2.4.36.1); always 1. */
+  version: number;
+  /** Message Formats flags (tag 0x0006), when 4 bytes. */
+  messageFormats?: number;
+  /** Default-settings flags (tag 0x0020), when 4 bytes. */
+  defaultSettings?: number;
+  /** SignSHA1Hash (2.2.4.36.7): SHA-1 of the signing certificate. */
+  signSha1Hash?: Uint8Array;
+  /** KeyExchangeSHA1Hash (tag 0x0022): SHA-1 of the encryption certificate. */
+  keyExchangeSha1Hash?: Uint8Array;
+  /** ChainCertificate settings (2.2.4.36.10), in order. */
+  chain: Uint8Array[];
+  /** Settings with tags not in MS-OXOABK: ignored as the spec requires, kept for migration tools. */
+  unknown: { tag: number; offset: number; data: Uint8Array }[];
+}
 
 /** A decoded `userSMIMECertificate` value, either form. */
 export interface UserSmimeCertificate {
   format: 'signed-data' | 'outlook-tlv';
-  /** Every certificate in the value, DER, in the order stored. */
+  /** Every distinct certificate in the value, DER, in the order stored. */
   certificates: Uint8Array[];
   /** The certificate marked for encryption (SMIMEEncryptionKeyPreference, or the TLV KeyExchangeCertificate). */
   encryptionCertificate?: Uint8Array;
@@ -41,335 +59,339 @@ export interface UserSmimeCertificate {
   capabilities?: CapabilityEntry[];
   /** signingTime of the SignedData, when present. */
   signingTime?: Date;
-  /** TLV form: the settings' display name (tag 0x000B). */
+  /** The TLV form's display name: ASCII (2.2.4.36.4) or Unicode (2.2.4.36.5), the Unicode one when both are present. */
   displayName?: string;
-  /** TLV form: the "default settings" flags (tag 0x0020); bit 0 set = the user's default security settings. */
-  defaults?: number;
+  /** The TLV form's settings. */
+  settings?: OutlookSecuritySettings;
 }
 
-/** Outlook security-setting tags (MS-OXOABK 2.2.4.36.1–12). */
-export const OUTLOOK_SETTING = {
-  version: 0x0001,
-  asymmetricCapabilities: 0x0002,
-  keyExchangeCertificate: 0x0003,
-  certificateChain: 0x0004,
-  messageEncoding: 0x0006,
-  signCertificate: 0x0008,
-  signSha1Hash: 0x0009,
-  displayName: 0x000b,
-  bulkAlgorithm: 0x000c,
-  certificateTime: 0x000d,
-  defaults: 0x0020,
-  keyExchangeSha1Hash: 0x0022,
-} as const;
+const CODE = 'malformed-user-smime-certificate';
+const fail = (message: string, offset?: number, cause?: unknown) => new FormatError(CODE, message, { ...(offset === undefined ? {} : { offset }), cause });
 
-/** Microsoft's own encryption-key preference attribute (szOID_MICROSOFT_Encryption_Key_Preference). */
-export const MS_ENCRYPTION_KEY_PREFERENCE = '1.3.6.1.4.1.311.16.4';
+type ParsedCertificate = { der: Uint8Array; info: CertificateInfo };
 
-function malformed(message: string, offset?: number, cause?: unknown): FormatError {
-  return new FormatError('malformed-user-smime-certificate', message, { ...(offset === undefined ? {} : { offset }), ...(cause === undefined ? {} : { cause }) });
+/** Runs `step`, turning any other SmimeError into ours (keeping its offset); non-SmimeErrors are bugs: `internal`. */
+function guarded<R>(what: string, step: () => R): R {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof SmimeError && e.code === CODE) throw e;
+    if (e instanceof SmimeError) throw fail(`${what}: ${e.message}`, e instanceof FormatError ? e.offset : undefined, e);
+    throw asSmimeError(e, 'internal', what);
+  }
+}
+
+const distinct = (certs: ParsedCertificate[]): ParsedCertificate[] => certs.filter((c, i) => certs.findIndex((d) => bytesEqual(d.der, c.der)) === i);
+
+/** The certificate's fields, or why it is not a certificate. */
+function readCertificate(der: Uint8Array): CertificateInfo | Error {
+  try {
+    return parseCertificateInfo(der);
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+function certificateAt(der: Uint8Array, offset: number, what: string): ParsedCertificate {
+  const info = readCertificate(der);
+  if (info instanceof Error) throw fail(`${what} is not a DER X.509 certificate: ${info.message}`, offset, info);
+  return { der, info };
 }
 
 /**
- * Decodes a `userSMIMECertificate` (or Outlook PidTagUserX509Certificate)
- * value of either form. Synchronous, no signature check (see
- * `verifyUserSmimeCertificate`) and no trust decision.
- *
- * @throws FormatError `malformed-user-smime-certificate`
+ * Decodes a `userSMIMECertificate` (or PidTagUserX509Certificate) value of either form; trust is not checked here.
+ * @throws FormatError `malformed-user-smime-certificate` (with `offset` where known)
  */
 export function parseUserSmimeCertificate(value: BytesLike): UserSmimeCertificate {
   const bytes = toBytes(value, 'userSMIMECertificate value');
-  if (bytes.length === 0) throw malformed('the userSMIMECertificate value is empty');
-  try {
-    return bytes[0] === 0x30 ? parseSignedForm(bytes) : parseTlvForm(bytes);
-  } catch (e) {
-    if (e instanceof SmimeError && e.code === 'malformed-user-smime-certificate') throw e;
-    const offset = e instanceof FormatError ? e.offset : undefined;
-    throw malformed(`not a userSMIMECertificate value: ${e instanceof Error ? e.message : String(e)}`, offset, e);
-  }
+  if (bytes.length === 0) throw fail('the userSMIMECertificate value is empty', 0);
+  return guarded('userSMIMECertificate', () => (bytes[0] === 0x30 ? parseSignedDataForm(bytes) : parseSettingsForm(bytes)));
 }
 
-/** Finds the certificate an issuerAndSerialNumber / key identifier names. */
-function findCertificate(certificates: readonly Uint8Array[], ref: { issuerDer?: Uint8Array; serialHex?: string; keyId?: Uint8Array }): Uint8Array | undefined {
-  for (const der of certificates) {
-    const info = parseCertificateInfo(der);
-    if (ref.issuerDer && ref.serialHex !== undefined) {
-      if (bytesEqual(info.issuerDer, ref.issuerDer) && info.serialNumber === ref.serialHex) return der;
-    } else if (ref.keyId) {
-      if ((info.subjectKeyIdentifier && bytesEqual(info.subjectKeyIdentifier, ref.keyId)) || bytesEqual(sha1(info.spkiDer), ref.keyId)) return der;
-    }
-  }
-  return undefined;
+function parseSignedDataForm(bytes: Uint8Array): UserSmimeCertificate {
+  guarded('SignedData', () => readRoot(bytes)); // nothing may follow the ContentInfo
+  // parseSignedData reads anything with PEM armour text in it as PEM, not as the DER it is.
+  if (looksLikePem(bytes)) throw fail('the DER value contains PEM armour text', 0);
+  if (!(readCertificate(bytes) instanceof Error)) throw fail('the value is a bare certificate, not a SignedData (it belongs in userCertificate)', 0);
+  const sd = guarded('SignedData', () => parseSignedData(bytes));
+  const certs = distinct(sd.certificates.map((der, i) => certificateAt(der, der.byteOffset - bytes.byteOffset, `certificate ${i}`)));
+  const out: UserSmimeCertificate = { format: 'signed-data', certificates: certs.map((c) => c.der) };
+  const si = sd.signerInfos[0];
+  if (!si) return out; // certs-only (degenerate) SignedData
+  const signer = findSignerCertificate(si.sid, certs);
+  if (signer) out.signingCertificate = signer.der;
+  guarded('signed attributes', () => readSignedAttributes(si.signedAttributes ?? [], certs, out));
+  return out;
 }
 
-function sidReference(sid: SignerIdentifier): { issuerDer?: Uint8Array; serialHex?: string; keyId?: Uint8Array } {
-  return sid.type === 'issuerAndSerialNumber' ? { issuerDer: sid.issuer, serialHex: sid.serialHex } : { keyId: sid.keyIdentifier };
-}
-
-function parseSignedForm(bytes: Uint8Array): UserSmimeCertificate {
-  const sd = parseSignedData(bytes);
-  for (const der of sd.certificates) parseCertificateInfo(der); // every certificate must decode
-  const out: UserSmimeCertificate = { format: 'signed-data', certificates: sd.certificates };
-  const signer = sd.signerInfos[0];
-  if (!signer) return out;
-  const signing = findCertificate(sd.certificates, sidReference(signer.sid));
-  if (signing) out.signingCertificate = signing;
-  const attrs = signer.signedAttributes ?? [];
-  const caps = singleValue(attrs, ATTRIBUTE.smimeCapabilities);
-  if (caps) out.capabilities = decodeCapabilities(caps);
+function readSignedAttributes(attrs: CmsAttribute[], certs: ParsedCertificate[], out: UserSmimeCertificate): void {
   const time = singleValue(attrs, ATTRIBUTE.signingTime);
   if (time) out.signingTime = decodeTimeValue(time);
-  // RFC 8551's preference first; Outlook also writes Microsoft's (an IssuerAndSerialNumber).
+  const caps = singleValue(attrs, ATTRIBUTE.smimeCapabilities);
+  if (caps) out.capabilities = decodeCapabilities(caps);
+  // RFC 8551's attribute first; Outlook writes Microsoft's alongside, naming the same certificate.
+  const preferred = preferenceIdentifiers(attrs).map((sid) => findSignerCertificate(sid, certs)).find((c) => c !== undefined);
+  if (preferred) out.encryptionCertificate = preferred.der;
+}
+
+/** The encryption-key preferences as SignerIdentifiers, so the CMS signer lookup can resolve them. */
+function preferenceIdentifiers(attrs: CmsAttribute[]): SignerIdentifier[] {
+  const out: SignerIdentifier[] = [];
   const rfc = singleValue(attrs, ATTRIBUTE.smimeEncryptionKeyPreference);
+  if (rfc) {
+    const p = decodeEncryptionKeyPreference(rfc);
+    if (p.issuerDer && p.serialHex) out.push({ type: 'issuerAndSerialNumber', issuer: p.issuerDer, serialNumber: fromHex(p.serialHex), serialHex: p.serialHex });
+    else if (p.keyId) out.push({ type: 'subjectKeyIdentifier', keyIdentifier: p.keyId });
+  }
   const ms = singleValue(attrs, MS_ENCRYPTION_KEY_PREFERENCE);
-  let preferred: Uint8Array | undefined;
-  if (rfc) preferred = findCertificate(sd.certificates, decodeEncryptionKeyPreference(rfc));
-  if (!preferred && ms) preferred = findCertificate(sd.certificates, decodeIssuerAndSerial(ms));
-  if (preferred) out.encryptionCertificate = preferred;
+  if (ms) {
+    const [issuer, serial] = childrenOf(ms, readRoot(ms));
+    const valid = issuer && serial && isUniversal(issuer, TAG.SEQUENCE) && isUniversal(serial, TAG.INTEGER);
+    if (!valid) throw new FormatError('malformed-cms', 'the Microsoft encryption-key preference is not an IssuerAndSerialNumber');
+    const serialNumber = contentOf(ms, serial);
+    out.push({ type: 'issuerAndSerialNumber', issuer: encodedOf(ms, issuer), serialNumber, serialHex: toHex(serialNumber) });
+  }
   return out;
 }
 
-function decodeIssuerAndSerial(der: Uint8Array): { issuerDer?: Uint8Array; serialHex?: string } {
-  const root = readRoot(der);
-  const [issuer, serial] = childrenOf(der, root);
-  if (!issuer || !serial || serial.tag !== TAG.INTEGER) return {};
-  return { issuerDer: der.subarray(issuer.start, issuer.end), serialHex: toHex(contentOf(der, serial)) };
-}
+type Setting = { tag: number; offset: number; data: Uint8Array };
 
-interface Setting {
-  tag: number;
-  offset: number;
-  data: Uint8Array;
-}
-
-/** Splits the TLV form into settings, with strict bounds. */
-function tlvSettings(bytes: Uint8Array): Setting[] {
+function readSettings(bytes: Uint8Array): Setting[] {
   const out: Setting[] = [];
-  let pos = 0;
-  while (pos < bytes.length) {
-    if (pos + 4 > bytes.length) throw malformed('truncated security setting header', pos);
-    const tag = bytes[pos]! | (bytes[pos + 1]! << 8);
-    const length = bytes[pos + 2]! | (bytes[pos + 3]! << 8);
-    if (length < 4) throw malformed(`security setting 0x${tag.toString(16)} has length ${length} (at least 4)`, pos);
-    if (pos + length > bytes.length) throw malformed(`security setting 0x${tag.toString(16)} runs past the end of the value`, pos);
-    out.push({ tag, offset: pos, data: bytes.subarray(pos + 4, pos + length) });
-    pos += length;
+  for (let at = 0; at < bytes.length; ) {
+    if (bytes.length - at < 4) throw fail(`truncated setting header: ${bytes.length - at} bytes left`, at);
+    const tag = bytes[at]! | (bytes[at + 1]! << 8);
+    const length = bytes[at + 2]! | (bytes[at + 3]! << 8);
+    if (length < 4) throw fail(`setting 0x${tag.toString(16)} has LENGTH ${length}, less than its 4-byte header`, at);
+    if (length > bytes.length - at) throw fail(`setting 0x${tag.toString(16)} LENGTH ${length} overruns the value (${bytes.length - at} bytes left)`, at);
+    out.push({ tag, offset: at, data: bytes.subarray(at + 4, at + length) });
+    at += length;
   }
   return out;
 }
 
-/** Settings that may occur more than once (MS-OXOABK: the chain lists one certificate per setting). */
-const REPEATABLE: ReadonlySet<number> = new Set([OUTLOOK_SETTING.certificateChain]);
-const KNOWN: ReadonlySet<number> = new Set(Object.values(OUTLOOK_SETTING));
+const uint32le = (d: Uint8Array): number | undefined => (d.length === 4 ? (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0 : undefined);
 
-function certificateData(s: Setting): Uint8Array {
-  try {
-    parseCertificateInfo(s.data);
-  } catch (e) {
-    throw malformed(`security setting 0x${s.tag.toString(16)} does not hold a DER certificate`, s.offset, e);
-  }
+function sha1Setting(s: Setting): Uint8Array {
+  if (s.data.length !== 20) throw fail(`setting 0x${s.tag.toString(16)}: a SHA-1 hash is 20 bytes, not ${s.data.length}`, s.offset);
   return s.data;
 }
 
-function utf16le(data: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i + 1 < data.length; i += 2) {
-    const code = data[i]! | (data[i + 1]! << 8);
-    if (code === 0) break;
-    text += String.fromCharCode(code);
-  }
-  return text;
-}
+/** NUL-terminated text; a missing terminator is tolerated. */
+const terminated = (text: string): string => text.split('\0')[0]!;
 
-function parseTlvForm(bytes: Uint8Array): UserSmimeCertificate {
-  const settings = tlvSettings(bytes);
+function parseSettingsForm(bytes: Uint8Array): UserSmimeCertificate {
+  const settings: OutlookSecuritySettings = { version: 0, chain: [], unknown: [] };
+  const certs: ParsedCertificate[] = [];
+  const found: { sign?: ParsedCertificate; kex?: ParsedCertificate; capabilities?: CapabilityEntry[]; ascii?: string; unicode?: string } = {};
+  const certificate = (s: Setting) => {
+    const c = certificateAt(s.data, s.offset + 4, `setting 0x${s.tag.toString(16)} at ${s.offset}`);
+    certs.push(c);
+    return c;
+  };
+  const read: Record<number, (s: Setting) => void> = {
+    [T.keyExchangeCertificate]: (s) => (found.kex = certificate(s)),
+    [T.signCertificate]: (s) => (found.sign = certificate(s)),
+    [T.chainCertificate]: (s) => settings.chain.push(certificate(s).der),
+    [T.asymmetricCapabilities]: (s) => (found.capabilities = guarded(`AsymmetricCapabilities at ${s.offset}`, () => decodeCapabilities(s.data))),
+    [T.signSha1Hash]: (s) => (settings.signSha1Hash = sha1Setting(s)),
+    [T.keyExchangeSha1Hash]: (s) => (settings.keyExchangeSha1Hash = sha1Setting(s)),
+    [T.asciiDisplayName]: (s) => (found.ascii = terminated(latin1(s.data))),
+    [T.unicodeDisplayName]: (s) => (found.unicode = terminated(new TextDecoder('utf-16le').decode(s.data))),
+    // Flag words whose section text was not at hand: only a 4-byte value is read, anything else is left out.
+    [T.messageFormats]: (s) => (settings.messageFormats = uint32le(s.data)),
+    [T.defaultSettings]: (s) => (settings.defaultSettings = uint32le(s.data)),
+  };
   const seen = new Set<number>();
-  for (const s of settings) {
-    if (!KNOWN.has(s.tag)) continue; // unknown tags MUST be ignored (MS-OXOABK 2.2.4.36)
-    if (seen.has(s.tag) && !REPEATABLE.has(s.tag)) throw malformed(`security setting 0x${s.tag.toString(16)} appears twice`, s.offset);
-    seen.add(s.tag);
-  }
-  const out: UserSmimeCertificate = { format: 'outlook-tlv', certificates: [] };
-  const hashes: { tag: number; hash: Uint8Array; offset: number }[] = [];
-  for (const s of settings) {
-    switch (s.tag) {
-      case OUTLOOK_SETTING.keyExchangeCertificate:
-        out.encryptionCertificate = certificateData(s);
-        out.certificates.push(s.data);
-        break;
-      case OUTLOOK_SETTING.signCertificate:
-        out.signingCertificate = certificateData(s);
-        out.certificates.push(s.data);
-        break;
-      case OUTLOOK_SETTING.certificateChain:
-        out.certificates.push(certificateData(s));
-        break;
-      case OUTLOOK_SETTING.asymmetricCapabilities:
-        try {
-          out.capabilities = decodeCapabilities(s.data);
-        } catch (e) {
-          throw malformed('AsymmetricCapabilities is not an SMIMECapabilities value', s.offset, e);
-        }
-        break;
-      case OUTLOOK_SETTING.displayName:
-        out.displayName = utf16le(s.data);
-        break;
-      case OUTLOOK_SETTING.defaults:
-        if (s.data.length >= 2) out.defaults = s.data[0]! | (s.data[1]! << 8);
-        break;
-      case OUTLOOK_SETTING.signSha1Hash:
-      case OUTLOOK_SETTING.keyExchangeSha1Hash:
-        if (s.data.length !== 20) throw malformed(`security setting 0x${s.tag.toString(16)} must hold a 20-byte SHA-1 hash`, s.offset);
-        hashes.push({ tag: s.tag, hash: s.data, offset: s.offset });
-        break;
-      default:
-        break;
+  for (const s of readSettings(bytes)) {
+    if (!KNOWN_TAGS.has(s.tag)) {
+      settings.unknown.push(s); // MS-OXOABK 2.2.4.36: unknown settings MUST be ignored
+      continue;
     }
+    // Every setting appears at most once, except ChainCertificate (2.2.4.36.10).
+    if (s.tag !== T.chainCertificate && seen.has(s.tag)) throw fail(`setting 0x${s.tag.toString(16)} appears more than once`, s.offset);
+    seen.add(s.tag);
+    if (s.tag === T.version) {
+      if (uint32le(s.data) !== 1) throw fail('Property Version must be the 4-byte value 1 (MS-OXOABK 2.2.4.36.1)', s.offset);
+      settings.version = 1;
+    } else if (s.data.length === 0) throw fail(`setting 0x${s.tag.toString(16)} is empty`, s.offset);
+    else read[s.tag]!(s);
   }
-  // A hash names a certificate stored elsewhere (e.g. in the chain setting): resolve it when present.
-  for (const h of hashes) {
-    const match = out.certificates.find((c) => bytesEqual(sha1(c), h.hash));
-    if (!match) continue;
-    if (h.tag === OUTLOOK_SETTING.keyExchangeSha1Hash) out.encryptionCertificate ??= match;
-    else out.signingCertificate ??= match;
-  }
+  if (settings.version !== 1) throw fail('no Property Version setting (MS-OXOABK 2.2.4.36.1 requires one in every value)', 0);
+  const unique = distinct(certs);
+  const byHash = (hash: Uint8Array | undefined) => (hash ? unique.find((c) => bytesEqual(sha1(c.der), hash))?.der : undefined);
+  const out: UserSmimeCertificate = { format: 'outlook-tlv', certificates: unique.map((c) => c.der), settings };
+  const displayName = found.unicode ?? found.ascii;
+  if (displayName !== undefined) out.displayName = displayName;
+  // The certificate settings win over the hashes (2.2.4.36.9: SignCertificate SHOULD be used instead of SignSHA1Hash).
+  const signing = found.sign?.der ?? byHash(settings.signSha1Hash);
+  const encryption = found.kex?.der ?? byHash(settings.keyExchangeSha1Hash);
+  if (signing) out.signingCertificate = signing;
+  if (encryption) out.encryptionCertificate = encryption;
+  if (found.capabilities) out.capabilities = found.capabilities;
   return out;
 }
 
-/** The signing identity for `buildUserSmimeCertificate`: what `loadIdentity` returns fits. */
-export interface UserSmimeCertificateSigner {
-  certificate: Uint8Array;
-  privateKey: Uint8Array | LoadedPrivateKey;
-  chain?: readonly Uint8Array[];
-}
-
-/** Options of `buildUserSmimeCertificate`. */
-export interface BuildUserSmimeCertificateOptions {
-  /** SMIMECapabilities to publish (default: what smimekit decrypts, strongest first). */
-  capabilities?: readonly CapabilityEntry[];
-  /** CA certificates to publish with it (default `identity.chain`). */
-  chain?: readonly Uint8Array[];
-  /** The certificate correspondents should encrypt to (default: the identity's certificate). */
-  encryptionCertificate?: Uint8Array;
-  /** Publish the self-signed root too (default false: relying parties take roots from their trust list). */
-  includeRoot?: boolean;
-  /** signingTime (default now; `null` to omit). */
-  signingTime?: Date | null;
-}
-
-/**
- * Builds what Outlook's "Publish to GAL" writes to `userSMIMECertificate`:
- * a DER SignedData signed by the user, holding the user's certificates and
- * chain, SMIMECapabilities and the encryption-key preference (RFC 8551's
- * attribute and Microsoft's). The encapsulated content is present and empty:
- * RFC 2798 consumers ignore it, and `openssl cms -verify` accepts the value
- * without a separate `-content` file.
- */
-export async function buildUserSmimeCertificate(identity: UserSmimeCertificateSigner, options: BuildUserSmimeCertificateOptions = {}): Promise<Uint8Array> {
-  const encryption = options.encryptionCertificate ?? identity.certificate;
-  const info = parseCertificateInfo(encryption);
-  const issuerAndSerial = concatBytes(info.issuerDer, encodeTlv(0x02, hexBytes(info.serialNumber)));
-  const chain = [...(options.chain ?? identity.chain ?? [])];
-  const extra = bytesEqual(encryption, identity.certificate) ? chain : [encryption, ...chain];
-  return createSignedData(new Uint8Array(0), {
-    signers: [
-      {
-        certificate: identity.certificate,
-        privateKey: identity.privateKey,
-        chain,
-        includeCertificates: options.includeRoot ? 'chain-with-root' : 'chain',
-        capabilities: options.capabilities ?? DEFAULT_CAPABILITIES,
-        encryptionCertificate: encryption,
-        extraSignedAttributes: [encodeAttribute(MS_ENCRYPTION_KEY_PREFERENCE, encodeTlv(0x30, issuerAndSerial))],
-      },
-    ],
-    certificates: options.includeRoot ? extra : extra.filter((c) => !isSelfSigned(c)),
-    ...(options.signingTime === undefined ? {} : { signingTime: options.signingTime }),
-  });
-}
-
-function isSelfSigned(der: Uint8Array): boolean {
-  const info = parseCertificateInfo(der);
-  return bytesEqual(info.issuerDer, info.subjectDer);
-}
-
-function hexBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-/** Result of `verifyUserSmimeCertificate`. */
-export interface UserSmimeCertificateSignature {
-  /** False for the TLV form, which carries no signature. */
+/** What `verifyUserSmimeCertificate` found. */
+export interface UserSmimeCertificateVerification {
+  format: UserSmimeCertificate['format'];
+  /** False for the TLV form and for certs-only SignedData: there is no signature to check. */
   signed: boolean;
-  /** True when the SignedData's signature verifies with the certificate it names. */
+  /** The first SignerInfo's digest and signature verify (and its algorithms are acceptable). */
   signatureValid: boolean;
-  /** The signer's certificate, DER. */
+  /** The certificate that verified the signature (or that the SignerInfo names), DER. */
   signer?: Uint8Array;
+  /** Why not valid: a SignerProblem code of `verifySignedData`, or `unsigned`. */
   problem?: { code: string; message: string };
 }
 
+/** Options of `verifyUserSmimeCertificate`. */
+export interface VerifyUserSmimeCertificateOptions {
+  /** Extra certificates to find the signer in (DER). */
+  certificates?: readonly Uint8Array[];
+  /** Accept SHA-1 signatures (older Outlook versions publish them). Default false: `weak-algorithm`. */
+  allowWeak?: boolean;
+}
+
 /**
- * Checks the signature of a SignedData-form value (the user signed what was
- * published). It says nothing about trust: validate the certificates
- * separately against the trust list.
- *
- * @throws FormatError `malformed-user-smime-certificate`
+ * Checks the signature of a SignedData-form value (the first SignerInfo; detached values are checked over empty
+ * content). No trust-chain validation: the directory validates certificates separately.
+ * @throws FormatError `malformed-user-smime-certificate` when the value cannot be decoded
  */
-export async function verifyUserSmimeCertificate(value: BytesLike, options: { allowWeak?: boolean } = {}): Promise<UserSmimeCertificateSignature> {
-  const parsed = parseUserSmimeCertificate(value);
-  if (parsed.format === 'outlook-tlv') return { signed: false, signatureValid: false, problem: { code: 'not-signed', message: 'the Outlook security-settings form carries no signature' } };
-  const sd = parseSignedData(toBytes(value));
-  if (sd.signerInfos.length === 0) return { signed: false, signatureValid: false, problem: { code: 'no-signers', message: 'the SignedData has no SignerInfo' } };
-  const [check] = await verifySignedData(sd, { content: sd.content ?? new Uint8Array(0), allowWeak: options.allowWeak ?? false });
-  const ok = check!.signatureValid && check!.problems.length === 0;
-  const out: UserSmimeCertificateSignature = { signed: true, signatureValid: ok };
-  if (parsed.signingCertificate) out.signer = parsed.signingCertificate;
-  if (!ok) out.problem = check!.problems[0] ?? { code: 'bad-signature', message: 'the signature does not verify' };
+export async function verifyUserSmimeCertificate(value: BytesLike, options: VerifyUserSmimeCertificateOptions = {}): Promise<UserSmimeCertificateVerification> {
+  const bytes = toBytes(value, 'userSMIMECertificate value');
+  const parsed = parseUserSmimeCertificate(bytes);
+  const unsigned = (message: string): UserSmimeCertificateVerification => ({ format: parsed.format, signed: false, signatureValid: false, problem: { code: 'unsigned', message } });
+  if (parsed.format === 'outlook-tlv') return unsigned('Outlook security settings carry no signature');
+  const sd = guarded('SignedData', () => parseSignedData(bytes));
+  if (sd.signerInfos.length === 0) return unsigned('a certs-only SignedData carries no signature');
+  // Detached (no eContent): RFC 2798 values sign empty content. `content` is ignored when eContent is present.
+  const verifyOptions = { content: new Uint8Array(0), certificates: options.certificates ?? [], allowWeak: options.allowWeak ?? false };
+  const checks = await verifySignedData({ ...sd, signerInfos: sd.signerInfos.slice(0, 1) }, verifyOptions).catch((e: unknown) => {
+    throw asSmimeError(e, 'internal', 'verifying the userSMIMECertificate signature');
+  });
+  const check = checks[0]!;
+  const out: UserSmimeCertificateVerification = { format: 'signed-data', signed: true, signatureValid: check.signatureValid };
+  if (check.certificate) out.signer = check.certificate;
+  if (check.problems[0]) out.problem = check.problems[0];
   return out;
 }
 
-/** Fields of the TLV form `buildOutlookSecuritySettings` writes. */
-export interface OutlookSecuritySettings {
-  signCertificate?: Uint8Array;
-  keyExchangeCertificate?: Uint8Array;
-  /** Further certificates (the chain), one setting each. */
-  chain?: readonly Uint8Array[];
+/** Who publishes: certificate, private key and CA chain (what `loadIdentity` returns fits). */
+export type UserSmimeIdentity = Pick<CmsSigner, 'certificate' | 'privateKey' | 'chain'>;
+
+/** Options of `buildUserSmimeCertificate`. */
+export interface BuildUserSmimeCertificateOptions {
+  /** SMIMECapabilities to publish (default DEFAULT_CAPABILITIES). */
   capabilities?: readonly CapabilityEntry[];
-  /** Display name of the settings (UTF-16LE, NUL-terminated). */
-  displayName?: string;
-  /** Default-settings flags (default 1: these are the user's default settings). */
-  defaults?: number;
+  /** CA certificates to include (default identity.chain); self-signed roots only with `includeRoot`. */
+  chain?: readonly Uint8Array[];
+  /** The certificate correspondents encrypt to (default: the identity's own when its key can encrypt; else required). */
+  encryptionCertificate?: Uint8Array;
+  /** signingTime (default now). */
+  signingTime?: Date;
+  /** Include self-signed roots from the chain (default false). */
+  includeRoot?: boolean;
+  /** Message digest (default sha256). */
+  digest?: SigningDigest;
 }
 
-function setting(tag: number, data: Uint8Array): Uint8Array {
+function certificateArgument(der: Uint8Array, name: string): CertificateInfo {
+  const info = readCertificate(der);
+  if (info instanceof Error) throw new ArgumentError('bad-argument', `${name} is not a DER X.509 certificate: ${info.message}`, { cause: info });
+  return info;
+}
+
+const canEncrypt = (info: CertificateInfo): boolean => info.publicKeyAlgorithm === OID.rsaEncryption || info.publicKeyAlgorithm === OID.ecPublicKey;
+
+/**
+ * What Outlook's "Publish to GAL" writes: a DER ContentInfo/SignedData signed by `identity`, holding its certificate,
+ * the chain and the encryption certificate, with signed SMIMECapabilities and both the RFC 8551 and the Microsoft
+ * encryption-key preference naming the encryption certificate.
+ * @throws ArgumentError `bad-argument`; CryptoError `key-mismatch`; AlgorithmError from signing
+ */
+export async function buildUserSmimeCertificate(identity: UserSmimeIdentity, options: BuildUserSmimeCertificateOptions = {}): Promise<Uint8Array> {
+  const signingInfo = certificateArgument(identity.certificate, 'identity.certificate');
+  const encryption = options.encryptionCertificate ?? (canEncrypt(signingInfo) ? identity.certificate : undefined);
+  if (!encryption) throw new ArgumentError('bad-argument', 'the identity key cannot encrypt: pass encryptionCertificate');
+  const encryptionInfo = encryption === identity.certificate ? signingInfo : certificateArgument(encryption, 'encryptionCertificate');
+  if (!canEncrypt(encryptionInfo)) throw new ArgumentError('bad-argument', 'the encryption certificate has no RSA or EC key');
+  await assertKeyMatchesCertificate(identity.privateKey, identity.certificate);
+  const msPreference = encodeAttribute(MS_ENCRYPTION_KEY_PREFERENCE, encodeIssuerAndSerial(encryptionInfo.issuerDer, fromHex(encryptionInfo.serialNumber)));
+  // eContent is present and empty rather than absent: RFC 2798 consumers ignore the content either way,
+  // while `openssl cms -verify` (and other CMS tools) refuse an absent eContent without -content.
+  const signer: CmsSigner = {
+    certificate: identity.certificate, privateKey: identity.privateKey, chain: options.chain ?? identity.chain ?? [],
+    capabilities: options.capabilities ?? DEFAULT_CAPABILITIES, encryptionCertificate: encryption, extraSignedAttributes: [msPreference],
+    includeCertificates: options.includeRoot ? 'chain-with-root' : 'chain', ...(options.digest ? { digest: options.digest } : {}),
+  };
+  const certificates = bytesEqual(encryption, identity.certificate) ? [] : [encryption];
+  return createSignedData(new Uint8Array(0), { signers: [signer], detached: false, signingTime: options.signingTime ?? new Date(), certificates });
+}
+
+/** Settings for `buildOutlookSecuritySettings`. */
+export interface OutlookSecuritySettingsInit {
+  signCertificate?: Uint8Array;
+  keyExchangeCertificate?: Uint8Array;
+  /** ChainCertificate settings (CA certificates). */
+  chain?: readonly Uint8Array[];
+  capabilities?: readonly CapabilityEntry[];
+  /** Default-settings flags (tag 0x0020). */
+  defaultSettings?: number;
+  /** Message Formats flags (tag 0x0006). */
+  messageFormats?: number;
+  /** Written as ASCII (0x000B) when printable ASCII, else as Unicode (0x0051). */
+  displayName?: string;
+  /** SignSHA1Hash (20 bytes; not together with signCertificate, MS-OXOABK 2.2.4.36.7). */
+  signSha1Hash?: Uint8Array;
+  /** KeyExchangeSHA1Hash (20 bytes). */
+  keyExchangeSha1Hash?: Uint8Array;
+  /** Further settings copied verbatim (tags MS-OXOABK does not define). */
+  extraSettings?: readonly { tag: number; data: Uint8Array }[];
+}
+
+function encodeSetting(tag: number, data: Uint8Array): Uint8Array {
   const length = data.length + 4;
-  if (length > 0xffff) throw new FormatError('malformed-user-smime-certificate', `security setting 0x${tag.toString(16)} is longer than 65,535 bytes`);
+  if (length > 0xffff) throw new ArgumentError('bad-argument', `setting 0x${tag.toString(16)} of ${data.length} bytes does not fit a 16-bit LENGTH`);
   return concatBytes(Uint8Array.of(tag & 0xff, tag >> 8, length & 0xff, length >> 8), data);
 }
 
+function uint32Setting(tag: number, value: number, name: string): Uint8Array {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new ArgumentError('bad-argument', `${name} must be an unsigned 32-bit integer`);
+  return encodeSetting(tag, Uint8Array.of(value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24));
+}
+
+function displayNameSetting(name: string): Uint8Array {
+  if (/^[\x20-\x7e]*$/.test(name)) return encodeSetting(T.asciiDisplayName, Uint8Array.from(`${name}\0`, (c) => c.charCodeAt(0)));
+  const text = `${name}\0`;
+  const utf16le = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i)).flatMap((u) => [u & 0xff, u >> 8]);
+  return encodeSetting(T.unicodeDisplayName, Uint8Array.from(utf16le));
+}
+
 /**
- * Writes Outlook's binary security-settings form (what Outlook stores for a
- * contact's certificate): for migrating contacts and for tests. Directories
- * should receive the SignedData form (`buildUserSmimeCertificate`).
+ * Writes Outlook's security-settings (TLV) form, e.g. to migrate Outlook contacts; it parses back with
+ * `parseUserSmimeCertificate`. Property Version comes first, certificates last.
+ * @throws ArgumentError `bad-argument`
  */
-export function buildOutlookSecuritySettings(settings: OutlookSecuritySettings): Uint8Array {
-  const parts: Uint8Array[] = [setting(OUTLOOK_SETTING.version, Uint8Array.of(1, 0, 0, 0))];
-  if (settings.capabilities) parts.push(setting(OUTLOOK_SETTING.asymmetricCapabilities, encodeCapabilities(settings.capabilities)));
-  if (settings.keyExchangeCertificate) parts.push(setting(OUTLOOK_SETTING.keyExchangeCertificate, settings.keyExchangeCertificate));
-  if (settings.signCertificate) parts.push(setting(OUTLOOK_SETTING.signCertificate, settings.signCertificate));
-  for (const c of settings.chain ?? []) parts.push(setting(OUTLOOK_SETTING.certificateChain, c));
-  if (settings.displayName !== undefined) {
-    const name = settings.displayName;
-    const data = new Uint8Array(name.length * 2 + 2); // UTF-16LE code units, NUL-terminated
-    for (let i = 0; i < name.length; i++) {
-      data[i * 2] = name.charCodeAt(i) & 0xff;
-      data[i * 2 + 1] = name.charCodeAt(i) >> 8;
-    }
-    parts.push(setting(OUTLOOK_SETTING.displayName, data));
+export function buildOutlookSecuritySettings(init: OutlookSecuritySettingsInit): Uint8Array {
+  if (init.signCertificate && init.signSha1Hash) throw new ArgumentError('bad-argument', 'signCertificate and signSha1Hash must not both be given (MS-OXOABK 2.2.4.36.7)');
+  const cert = (der: Uint8Array, name: string) => (certificateArgument(der, name), der);
+  const parts: Uint8Array[] = [uint32Setting(T.version, 1, 'version')];
+  if (init.messageFormats !== undefined) parts.push(uint32Setting(T.messageFormats, init.messageFormats, 'messageFormats'));
+  if (init.defaultSettings !== undefined) parts.push(uint32Setting(T.defaultSettings, init.defaultSettings, 'defaultSettings'));
+  if (init.displayName !== undefined) parts.push(displayNameSetting(init.displayName));
+  for (const [tag, hash, name] of [[T.keyExchangeSha1Hash, init.keyExchangeSha1Hash, 'keyExchangeSha1Hash'], [T.signSha1Hash, init.signSha1Hash, 'signSha1Hash']] as const) {
+    if (hash && hash.length !== 20) throw new ArgumentError('bad-argument', `${name} must be a 20-byte SHA-1 hash`);
+    if (hash) parts.push(encodeSetting(tag, hash));
   }
-  const defaults = settings.defaults ?? 1;
-  parts.push(setting(OUTLOOK_SETTING.defaults, Uint8Array.of(defaults & 0xff, (defaults >> 8) & 0xff)));
+  if (init.capabilities) parts.push(encodeSetting(T.asymmetricCapabilities, encodeCapabilities(init.capabilities)));
+  if (init.keyExchangeCertificate) parts.push(encodeSetting(T.keyExchangeCertificate, cert(init.keyExchangeCertificate, 'keyExchangeCertificate')));
+  if (init.signCertificate) parts.push(encodeSetting(T.signCertificate, cert(init.signCertificate, 'signCertificate')));
+  for (const [i, c] of (init.chain ?? []).entries()) parts.push(encodeSetting(T.chainCertificate, cert(c, `chain[${i}]`)));
+  for (const extra of init.extraSettings ?? []) {
+    const usable = Number.isInteger(extra.tag) && extra.tag >= 0 && extra.tag <= 0xffff && !KNOWN_TAGS.has(extra.tag);
+    if (!usable) throw new ArgumentError('bad-argument', `extraSettings tag ${extra.tag} is not a 16-bit tag outside MS-OXOABK's list`);
+    parts.push(encodeSetting(extra.tag, extra.data));
+  }
   return concatBytes(...parts);
 }

@@ -1,6 +1,7 @@
 /** PEM armour (RFC 7468): finding, decoding and writing labelled base64 blocks. */
 import { FormatError } from '../errors.js';
 import { fromBase64, latin1, toBase64Lines } from './bytes.js';
+import { readNode } from './der.js';
 
 export interface PemBlock {
   /** The label, e.g. `CERTIFICATE`, `X509 CRL`, `PKCS7`. */
@@ -17,8 +18,20 @@ const BLOCK = /-----BEGIN ([A-Z0-9 #/_.-]+)-----([\s\S]*?)-----END ([A-Z0-9 #/_.
 
 /** True when the bytes look like PEM text (a BEGIN line near the start). */
 export function looksLikePem(bytes: Uint8Array): boolean {
+  // DER whose content happens to hold a PEM block (a signed message quoting one) is DER, never the quoted block.
+  if (isWholeDerSequence(bytes)) return false;
   // Explanatory text may precede the first block (RFC 7468 §5.2), so look well past the start.
   return latin1(bytes.subarray(0, 65536)).includes('-----BEGIN ');
+}
+
+/** True when the bytes are exactly one ASN.1 SEQUENCE (what every DER/BER structure smimekit reads is). */
+function isWholeDerSequence(bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0x30) return false;
+  try {
+    return readNode(bytes, 0).end === bytes.length;
+  } catch {
+    return false;
+  }
 }
 
 /** All PEM blocks in a text, in order. Explanatory text between blocks is ignored (RFC 7468 §2). */
