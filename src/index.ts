@@ -42,6 +42,7 @@ export {
   type PublicKeySummary,
 } from './crypto/verify-signature.js';
 export * from './cms/index.js';
+export * from './directory/index.js';
 export * from './smime/index.js';
 export {
   loadIdentity,

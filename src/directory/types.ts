@@ -2,7 +2,7 @@
  * The address-book model: a `CertificateDirectory` answers "which entries
  * have this e-mail address, and what certificates did they publish", the
  * way Outlook reads the GAL, the Contacts folder and LDAP address books.
- * Choosing and validating a certificate is done above it (composite.ts).
+ * Validating candidates and choosing one is done above it (select.ts).
  */
 import type { CapabilityEntry } from '../cms/attributes.js';
 

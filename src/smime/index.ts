@@ -40,3 +40,37 @@ export {
   type SmimeCapability,
   type CapabilitiesInput,
 } from './capabilities.js';
+
+// Address books: recipients by address (issue 9).
+export {
+  resolveRecipients,
+  assertAllResolved,
+  DEFAULT_GROUP_EXPANSION_TIMEOUT_MS,
+  type ResolveRecipientsOptions,
+  type GroupResolution,
+  type ResolveRecipientsResult,
+} from './resolve.js';
+export {
+  composeMessage,
+  planMessageCopies,
+  type MailEnvelope,
+  type ComposeOptions,
+  type ComposedMessage,
+  type ComposeResult,
+  type MessageCopyPlan,
+} from './compose.js';
+export { buildHeaders, contentEntity, type MailAddress, type EnvelopeAddresses, type MessageHeaders } from './compose-headers.js';
+export {
+  policyFromJson,
+  resolvePolicy,
+  revocationMode,
+  smimeConfigMarkdown,
+  SMIME_CONFIG_PARAMETERS,
+  DEFAULT_SMIME_POLICY,
+  type SmimePolicy,
+  type ResolvedSmimePolicy,
+  type BccForking,
+  type CertificateInclusion,
+  type SmimeConfigParameter,
+  type PolicyJsonOptions,
+} from './policy.js';
