@@ -118,7 +118,8 @@ export class LdapDirectory implements CertificateDirectory {
         url: this.options.url,
         timeout: this.timeoutMs,
         connectTimeout: this.options.connectTimeoutMs ?? this.timeoutMs,
-        tlsOptions: this.tlsOptions(),
+        // For ldap:// the TLS options go to startTLS only: given here too, ldapts' upgrade fails.
+        ...(/^ldaps:/i.test(this.options.url) ? { tlsOptions: this.tlsOptions() } : {}),
         strictDN: false,
       });
       try {
@@ -182,17 +183,22 @@ export class LdapDirectory implements CertificateDirectory {
     assertAddress(address);
     if (options.signal?.aborted) throw abortError(options.signal, this.name);
     const filter = buildFilter(this.filterTemplate, address);
+    const sizeLimit = this.options.sizeLimit ?? 50;
     const entries = await this.run('search', options.signal, async (client) => {
       const { searchEntries } = await client.search(this.options.baseDn, {
         scope: this.options.scope ?? 'sub',
         filter,
         attributes: [...BASE_ATTRIBUTES, ...(this.options.attributes ?? [])],
         explicitBufferAttributes: CERTIFICATE_ATTRIBUTES,
-        sizeLimit: this.options.sizeLimit ?? 50,
+        // One more than allowed: ldapts returns a truncated answer silently, and a truncated answer may miss the entry.
+        sizeLimit: sizeLimit + 1,
         timeLimit: this.options.timeLimitSeconds ?? 10,
       });
       return searchEntries;
     });
+    if (entries.length > sizeLimit) {
+      throw new DirectoryError('directory-bad-response', `${this.name}: more than ${sizeLimit} entries match ${address} (sizeLimit); the filter is too wide`, { details: { directory: this.name, sizeLimit } });
+    }
     this.stats.lookups++;
     const wanted = normalizeAddress(address);
     // The server's matching is not trusted: keep only entries that really carry the address.
