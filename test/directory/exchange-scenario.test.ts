@@ -64,6 +64,20 @@ describeWithSlapd('the Exchange scenario', () => {
         person('Dave', 'dave@contoso.test', { 'userCertificate;binary': [people.dave.certificate] }),
         person('Erin', 'erin@contoso.test', { 'userCertificate;binary': [people.erinExpired.certificate, people.erin.certificate] }),
         person('Frank', 'frank@contoso.test', {}),
+        // Distribution lists: one member nested in a sub-group, one member without a certificate, a list containing itself.
+        formatLdifEntry(`cn=Sub,ou=people,${base}`, { objectClass: ['groupOfNames', 'smimekitMailRecipient'], cn: ['Sub'], mail: ['sub@contoso.test'], member: [`cn=Erin,ou=people,${base}`] }),
+        formatLdifEntry(`cn=Sales,ou=people,${base}`, {
+          objectClass: ['groupOfNames', 'smimekitMailRecipient'],
+          cn: ['Sales'],
+          mail: ['sales@contoso.test'],
+          member: [`cn=Bob,ou=people,${base}`, `cn=Sub,ou=people,${base}`, `cn=Sales,ou=people,${base}`],
+        }),
+        formatLdifEntry(`cn=All,ou=people,${base}`, {
+          objectClass: ['groupOfNames', 'smimekitMailRecipient'],
+          cn: ['All'],
+          mail: ['all@contoso.test'],
+          member: [`cn=Sales,ou=people,${base}`, `cn=Frank,ou=people,${base}`, `cn=All,ou=people,${base}`],
+        }),
       ].join('\n'),
     });
     gal = new LdapDirectory({ url: slapd.url, baseDn: base, name: 'GAL', schema: 'inetOrgPerson' });
@@ -131,6 +145,30 @@ describeWithSlapd('the Exchange scenario', () => {
     expect((err as CertificateMissingError).code).toBe('recipient-certificate-missing');
     expect((err as CertificateMissingError).details.addresses).toEqual(['dave@contoso.test']);
     expect((err as CertificateMissingError).message).toMatch(/dave@contoso\.test.*untrusted-root|untrusted/);
+  });
+
+  it('composes to a distribution list in the GAL: nested members decrypt, a list containing itself terminates', async () => {
+    const { messages, recipients } = await composeMessage(
+      { from: 'alice@contoso.test', to: ['sales@contoso.test'], subject: 'To the sales list', content: 'Hello sales.\r\n' },
+      { identity: people.alice.identity, ...validation(), sign: true, encrypt: true },
+    );
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.envelope.to).toEqual(['sales@contoso.test']); // the MTA expands the list
+    expect(recipients.recipients.find((r) => r.address === 'erin@contoso.test')!.via).toEqual(['sales@contoso.test', 'sub@contoso.test']);
+    for (const reader of [people.bobDefault, people.erin, people.alice]) {
+      const read = await readMessage(messages[0]!.message, { identities: [reader.identity], trust, at: AT });
+      expect(read.ok, reader.email).toBe(true);
+    }
+  });
+
+  it('a list member without a certificate is named in recipient-certificate-missing', async () => {
+    const err = await composeMessage(
+      { from: 'alice@contoso.test', to: ['all@contoso.test'], subject: 's', content: 'x' },
+      { identity: people.alice.identity, ...validation(), encrypt: true },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CertificateMissingError);
+    expect((err as CertificateMissingError).code).toBe('recipient-certificate-missing');
+    expect((err as CertificateMissingError).details.addresses).toEqual(['frank@contoso.test']);
   });
 
   it('a sender without a certificate gets sender-certificate-missing', async () => {
