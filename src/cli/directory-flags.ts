@@ -35,7 +35,7 @@ export const DIRECTORY_FLAGS: Record<string, FlagKind> = {
 
 /** Usage fragment for the directory flags. */
 export const DIRECTORY_USAGE =
-  '[--dir FILE]... [--ldap URL --base DN [--bind DN (--bind-password-file FILE | --bind-password-env NAME)] [--ca FILE]... [--starttls]\n' +
+  '[--dir FILE]... [--ldap URL --base DN [--bind DN (--password-file FILE | --bind-password-file FILE | --bind-password-env NAME)] [--ca FILE]... [--starttls]\n' +
   '                 [--ldap-schema ad|inetorgperson | --ldap-filter TEMPLATE]] [--timeout MS]';
 
 /** Trust flags of the commands that resolve recipients (`--policy` may supply the trust list). */
@@ -45,6 +45,19 @@ export const RESOLVE_FLAGS: Record<string, FlagKind> = { trust: 'repeat', certs:
 export const RESOLVE_USAGE = '--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--policy FILE]';
 
 const LDAP_ONLY = ['base', 'bind', 'bind-password-file', 'bind-password-env', 'ca', 'starttls', 'ldap-schema', 'ldap-filter'];
+
+/**
+ * `--password-file FILE` as the issue's contract names it for `lookup` and `encrypt` (`--bind DN --password-file
+ * FILE`). Commands that load an identity (`compose`) use `--password-file` for the identity, so there the bind
+ * password is `--bind-password-file` only.
+ */
+export const BIND_PASSWORD_ALIAS: Record<string, FlagKind> = { 'password-file': 'string' };
+
+/** The bind-password file: `--bind-password-file`, or `--password-file` when no identity is loaded. */
+function bindPasswordFile(args: ParsedArgs): string | undefined {
+  const identity = ['p12', 'cert', 'key'].some((f) => args.flags.has(f));
+  return flagString(args, 'bind-password-file') ?? (identity ? undefined : flagString(args, 'password-file'));
+}
 
 /** How one `--dir` file or the `--ldap` directory was set up (lookup reports show it). */
 export interface DirectorySetup {
@@ -99,6 +112,7 @@ export function checkDirectoryFlags(args: ParsedArgs, required: boolean): void {
   if (!/^ldaps?:\/\/[^/\s]/i.test(ldap)) throw new UsageError(`--ldap must be an ldap:// or ldaps:// URL, not "${ldap}"`);
   if (flagString(args, 'base') === undefined) throw new UsageError('--ldap needs --base DN (the search base)');
   const secrets = ['bind-password-file', 'bind-password-env'].filter((f) => args.flags.has(f));
+  if (!secrets.includes('bind-password-file') && bindPasswordFile(args) !== undefined) secrets.push('password-file');
   if (secrets.length > 1) throw new UsageError('use either --bind-password-file or --bind-password-env, not both');
   if (args.flags.has('bind') && secrets.length === 0) throw new UsageError('--bind needs --bind-password-file FILE or --bind-password-env NAME (passwords are never given on the command line)');
   if (!args.flags.has('bind') && secrets.length > 0) throw new UsageError(`--${secrets[0]} needs --bind DN`);
@@ -130,7 +144,7 @@ async function ldapFromFlags(args: ParsedArgs, io: CliIo, timeoutMs: number | un
   const options: LdapDirectoryOptions = { url: flagString(args, 'ldap')!, baseDn: flagString(args, 'base')! };
   const bind = flagString(args, 'bind');
   if (bind !== undefined) {
-    const file = flagString(args, 'bind-password-file');
+    const file = bindPasswordFile(args);
     options.bindDn = bind;
     options.password = file !== undefined ? await readSecretFile(io, file) : readSecretEnv(flagString(args, 'bind-password-env')!, 'bind-password-env');
     // An empty password would turn the bind into an unauthenticated (anonymous) one.

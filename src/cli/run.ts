@@ -14,6 +14,9 @@ import { decryptCommand } from './commands/decrypt.js';
 import { readCommand } from './commands/read.js';
 import { signCommand } from './commands/sign.js';
 import { verifyCommand } from './commands/verify.js';
+import { lookupCommand } from './commands/lookup.js';
+import { composeCommand } from './commands/compose.js';
+import { publishCommand } from './commands/publish.js';
 
 /** Thrown by a command after it printed its report, to exit 1 with the first problem's code. */
 export class CheckFailed extends SmimeError {
@@ -41,6 +44,9 @@ registerCommand('decrypt', decryptCommand);
 registerCommand('read', readCommand);
 registerCommand('sign', signCommand);
 registerCommand('verify', verifyCommand);
+registerCommand('lookup', lookupCommand);
+registerCommand('compose', composeCommand);
+registerCommand('publish', publishCommand);
 
 function overview(): string {
   const width = Math.max(...[...commands.keys()].map((k) => k.length));

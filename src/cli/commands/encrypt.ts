@@ -1,14 +1,23 @@
 /** `smimekit encrypt`: S/MIME encryption to recipients and, always, the sender. */
-import { readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
 import { isContentCipherName } from '../../cms/content-cipher.js';
-import { encryptMessage, type EncryptMessageOptions } from '../../smime/encrypt.js';
-import { flagBool, flagList, flagString, requireFlag, UsageError } from '../args.js';
+import { assertAddress, sameAddress } from '../../directory/address.js';
+import { parseCertificate } from '../../trust/certificate.js';
+import { certificateEmails } from '../../trust/smime-rules.js';
+import { encryptMessage, type EncryptionParty, type EncryptMessageOptions } from '../../smime/encrypt.js';
+import { assertAllResolved, resolveRecipients } from '../../smime/resolve.js';
+import type { ResolvedCertificate } from '../../directory/select.js';
+import type { TrustList } from '../../trust/trust-list.js';
+import { bytesEqual } from '../../util/bytes.js';
+import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
+import { BIND_PASSWORD_ALIAS, DIRECTORY_FLAGS, DIRECTORY_USAGE, checkDirectoryFlags, hasDirectoryFlags, printDirectoryWarnings, withDirectory } from '../directory-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../run.js';
 
 const USAGE = [
-  'smimekit encrypt --to CERT... --from CERT (--trust FILE... [--certs FILE...] [--crl FILE...] | --no-validate)',
+  'smimekit encrypt (--to CERT... | --rcpt ADDRESS...) --from CERT (--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] | --no-validate)',
   '                 [--cipher aes-256-gcm|aes-128-gcm|aes-256-cbc|aes-128-cbc] [--oaep|--pkcs1] [--in FILE] [--out FILE]',
+  `                 ${DIRECTORY_USAGE}`,
 ].join('\n');
 
 const CIPHERS = ['aes-256-gcm', 'aes-128-gcm', 'aes-256-cbc', 'aes-128-cbc'];
@@ -19,6 +28,7 @@ export const encryptCommand: Command = {
     usage: USAGE,
     flags: {
       to: 'repeat',
+      rcpt: 'repeat',
       from: 'string',
       trust: 'repeat',
       certs: 'repeat',
@@ -29,17 +39,23 @@ export const encryptCommand: Command = {
       pkcs1: 'boolean',
       in: 'string',
       out: 'string',
+      at: 'string',
+      ...DIRECTORY_FLAGS,
+      ...BIND_PASSWORD_ALIAS,
     },
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
     const to = flagList(args, 'to');
-    if (to.length === 0) throw new UsageError('at least one --to CERT is required');
+    const rcpt = flagList(args, 'rcpt');
+    if (to.length === 0 && rcpt.length === 0) throw new UsageError('at least one --to CERT or --rcpt ADDRESS is required');
     const from = requireFlag(args, 'from');
     const noValidate = flagBool(args, 'no-validate');
     const trustFiles = flagList(args, 'trust');
     if (noValidate && trustFiles.length) throw new UsageError('--no-validate and --trust exclude each other');
     if (!noValidate && trustFiles.length === 0) throw new UsageError('--trust FILE is required to validate the certificates (or pass --no-validate explicitly)');
+    if (noValidate && args.flags.has('at')) throw new UsageError('--at is the validation time: it has no use with --no-validate');
+    checkRcptFlags(args, rcpt, noValidate);
     const cipher = flagString(args, 'cipher');
     if (cipher !== undefined && (!CIPHERS.includes(cipher) || !isContentCipherName(cipher))) {
       throw new UsageError(`--cipher must be one of ${CIPHERS.join(', ')}, not "${cipher}"`);
@@ -58,11 +74,59 @@ export const encryptCommand: Command = {
       options.trust = await trustFromFlags(args, io);
       options.intermediates = await readAll(args, io, 'certs');
       options.crls = await readAll(args, io, 'crl');
-      options.at = io.now();
+      options.at = atFromFlags(args, io);
     }
+    if (rcpt.length) await addDirectoryRecipients(args, io, rcpt, options);
     const result = await encryptMessage(await readInput(io, flagString(args, 'in')), options);
     await writeOutput(io, flagString(args, 'out'), result.message);
     // Interoperability notes for the person sending (exit 0: these are not errors).
     for (const w of result.warnings) io.stderr(`warning ${w.code}: ${w.message}\n`);
   },
 };
+
+/** `--rcpt` needs validation and an address book; address-book flags without `--rcpt` would be ignored, so they are refused. */
+function checkRcptFlags(args: ParsedArgs, rcpt: readonly string[], noValidate: boolean): void {
+  if (rcpt.length === 0) {
+    if (hasDirectoryFlags(args)) throw new UsageError('the address-book flags (--dir, --ldap ...) are used only with --rcpt ADDRESS');
+    return;
+  }
+  if (noValidate) throw new UsageError('--rcpt needs --trust: certificates found in address books are always validated');
+  for (const a of rcpt) assertAddress(a);
+  checkDirectoryFlags(args, true);
+}
+
+/** The address the party is validated for: the one asked, or the other address of the same entry its certificate names. */
+function partyAddress(r: ResolvedCertificate): string {
+  const emails = certificateEmails(parseCertificate(r.certificate!));
+  return emails.some((e) => sameAddress(e, r.address)) ? r.address : (emails[0] ?? r.address);
+}
+
+/**
+ * Resolves every `--rcpt` address in the address books (refusing when any
+ * has no usable certificate) and adds each chosen certificate, with its
+ * published capabilities and chain, as a recipient.
+ */
+async function addDirectoryRecipients(args: ParsedArgs, io: CliIo, rcpt: readonly string[], options: EncryptMessageOptions): Promise<void> {
+  await withDirectory(args, io, async ({ directory, setup }) => {
+    printDirectoryWarnings(io, setup);
+    const result = await resolveRecipients(rcpt, {
+      directory,
+      trust: options.trust as TrustList,
+      at: options.at!,
+      intermediates: options.intermediates as Uint8Array[],
+      crls: options.crls as Uint8Array[],
+    });
+    assertAllResolved(result);
+    const parties: EncryptionParty[] = [];
+    const chains: Uint8Array[] = [];
+    for (const r of result.recipients) {
+      if (!r.certificate || parties.some((p) => bytesEqual(p.certificate as Uint8Array, r.certificate!))) continue;
+      const capabilities = r.chosen?.candidate.capabilities?.map((c) => c.oid);
+      parties.push({ address: partyAddress(r), certificate: r.certificate, ...(capabilities?.length ? { capabilities } : {}) });
+      chains.push(...(r.chosen?.candidate.chain ?? []));
+    }
+    options.recipients = [...options.recipients, ...parties];
+    // encryptMessage validates again; the chains published beside the certificates complete their paths.
+    options.intermediates = [...(options.intermediates ?? []), ...chains];
+  });
+}

@@ -11,11 +11,11 @@ import type { CandidateVerdict, DirectorySourceResult } from '../../directory/ty
 import { assertAddress } from '../../directory/address.js';
 import { toBase64 } from '../../util/bytes.js';
 import { flagBool, UsageError } from '../args.js';
-import { DIRECTORY_FLAGS, DIRECTORY_USAGE, RESOLVE_FLAGS, RESOLVE_USAGE, checkDirectoryFlags, printDirectoryWarnings, resolveSettingsFromFlags, withDirectory, type DirectorySetup } from '../directory-flags.js';
+import { BIND_PASSWORD_ALIAS, DIRECTORY_FLAGS, DIRECTORY_USAGE, RESOLVE_FLAGS, RESOLVE_USAGE, checkDirectoryFlags, printDirectoryWarnings, resolveSettingsFromFlags, withDirectory, type DirectorySetup } from '../directory-flags.js';
 import type { CliIo } from '../io.js';
 import type { Command } from '../run.js';
 
-const USAGE = `smimekit lookup ADDRESS... ${RESOLVE_USAGE} [--json]\n                ${DIRECTORY_USAGE}`;
+const USAGE = `smimekit lookup ADDRESS... ${RESOLVE_USAGE} [--json]\n                 ${DIRECTORY_USAGE}`;
 
 const iso = (d: Date): string | null => (Number.isNaN(d.getTime()) ? null : d.toISOString());
 
@@ -65,7 +65,7 @@ function groupJson(g: GroupResolution): Record<string, unknown> {
   return { address: g.address, via: g.via, members: g.members, unaddressable: g.unaddressable, error: g.error ? { code: g.error.code, message: g.error.message } : null };
 }
 
-/** The `--json` document (documented in docs/cli-directory.md). */
+/** The `--json` document (documented in docs/cli.md). */
 export function lookupJson(result: ResolveRecipientsResult, at: Date, setup: readonly DirectorySetup[]): string {
   const doc = {
     at: at.toISOString(),
@@ -122,7 +122,7 @@ export function lookupText(result: ResolveRecipientsResult, at: Date): string {
 
 export const lookupCommand: Command = {
   summary: 'find the encryption certificate of each address in address books, and say why',
-  spec: { usage: USAGE, flags: { ...DIRECTORY_FLAGS, ...RESOLVE_FLAGS, json: 'boolean' } },
+  spec: { usage: USAGE, flags: { ...DIRECTORY_FLAGS, ...BIND_PASSWORD_ALIAS, ...RESOLVE_FLAGS, json: 'boolean' } },
   async run(args, io: CliIo) {
     const addresses = args.positionals;
     if (addresses.length === 0) throw new UsageError('at least one ADDRESS is required');
