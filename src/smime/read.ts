@@ -74,8 +74,16 @@ export type MessageLayer =
 
 /** Result of `readMessage`. */
 export interface ReadMessageResult {
-  /** Every signed layer verified and validated (a message without signatures is ok when it decrypted). */
+  /**
+   * True only when the message had at least one signed or enveloped layer and every signed layer verified and
+   * validated (an encrypted-only message is ok when it decrypted). Plain mail is never ok: see `unprotected`.
+   */
   ok: boolean;
+  /**
+   * True when the message has no signed or enveloped layer at all (plain or only compressed mail): nothing was
+   * checked, so it must not be shown as secure. `ok` is then false and `problems` holds `not-smime`.
+   */
+  unprotected: boolean;
   /** True when at least one signed layer was found. */
   signed: boolean;
   /** True when at least one enveloped layer was decrypted. */
@@ -159,8 +167,12 @@ export async function readMessage(mime: BytesLike | string, options: ReadMessage
 }
 
 function finish(layers: MessageLayer[], problems: ReadMessageResult['problems'], content: Uint8Array): ReadMessageResult {
+  const unprotected = !layers.some((l) => l.type === 'signed' || l.type === 'enveloped');
+  // Plain mail must never read as "ok": a client showing a secure badge on ok would mark it secure.
+  if (unprotected) problems.push({ layer: 0, code: 'not-smime', message: 'the message is neither signed nor encrypted: nothing was verified' });
   return {
     ok: problems.length === 0,
+    unprotected,
     signed: layers.some((l) => l.type === 'signed'),
     encrypted: layers.some((l) => l.type === 'enveloped'),
     layers,

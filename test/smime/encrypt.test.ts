@@ -317,7 +317,9 @@ describe('readMessage: any nesting', () => {
   it('a plain message has no layers', async () => {
     const read = await readMessage(MESSAGE, {});
     expect(read.layers).toEqual([]);
-    expect(read.ok).toBe(true);
+    // Nothing was checked: plain mail is never ok (a client would show it as secure).
+    expect(read.ok).toBe(false);
+    expect(read.unprotected).toBe(true);
     // Text that happens to start with "0" (0x30, the SEQUENCE tag) is still MIME.
     expect((await readMessage('0 is a number\r\n', {})).layers).toEqual([]);
   });
@@ -333,5 +335,21 @@ describe('encryption policy', () => {
     await expect(encryptMessage(MESSAGE, { recipients: [weak], includeSender: false, validate: false })).rejects.toMatchObject({ code: 'weak-algorithm' });
     const r = await encryptMessage(MESSAGE, { recipients: [weak], includeSender: false, validate: false, allowWeak: true });
     expect(r.recipients).toHaveLength(1);
+  });
+});
+
+describe('readMessage never calls plain mail ok', () => {
+  it('a message without any S/MIME layer is unprotected, not ok, with not-smime', async () => {
+    const r = await readMessage(MESSAGE, { trust, at: AT });
+    expect(r).toMatchObject({ ok: false, unprotected: true, signed: false, encrypted: false, layers: [] });
+    expect(r.problems.map((p) => p.code)).toEqual(['not-smime']);
+  });
+
+  it('only compressed is unprotected too; signed or encrypted mail is not', async () => {
+    const compressed = await createCompressed(new TextEncoder().encode('Content-Type: text/plain\r\n\r\nhi\r\n'));
+    const entity = `Content-Type: application/pkcs7-mime; smime-type=compressed-data\r\nContent-Transfer-Encoding: base64\r\n\r\n${toBase64Lines(compressed)}\r\n`;
+    expect(await readMessage(entity, { trust, at: AT })).toMatchObject({ ok: false, unprotected: true });
+    const enc = await encryptMessage(MESSAGE, { recipients: [cert('ee-p256.pem')], sender: cert('ee-rsa.pem'), ...validation() });
+    expect(await readMessage(enc.message, { identities: [id('rsa')], trust, at: AT })).toMatchObject({ ok: true, unprotected: false });
   });
 });
