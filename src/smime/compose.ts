@@ -5,6 +5,7 @@
  * sender too, applies the tenant policy (`SmimePolicy`), and forks the
  * message for Bcc recipients so an encrypted copy never reveals them.
  */
+import { certificateDer } from '../util/certificate-input.js';
 import { ArgumentError, CertificateMissingError } from '../errors.js';
 import { bytesEqual, concatBytes, fromLatin1, toBytes, type BytesLike } from '../util/bytes.js';
 import type { CertificateDirectory } from '../directory/types.js';
@@ -123,12 +124,12 @@ async function senderCertificate(ctx: Context): Promise<Uint8Array> {
   const { options, policy, from } = ctx;
   const input = options.encryptionCertificate ?? options.identity?.certificate;
   if (!input) throw senderMissing(from, 'has no certificate to encrypt to (the sender must be able to read the message)');
-  const certificate = toBytes(input, 'encryptionCertificate');
+  const certificate = certificateDer(input, 'sender encryption certificate');
   const report = await validateCertificate(certificate, {
     trust: ctx.trust!,
     purpose: 'encrypt',
     email: from,
-    intermediates: [...(options.intermediates ?? []), ...(options.identity?.chain ?? [])],
+    intermediates: [...(options.intermediates ?? []), ...(options.identity?.chain ?? []).map((c, i) => certificateDer(c, `identity chain certificate #${i + 1}`))],
     crls: options.crls ?? [],
     revocation: policy.revocation,
     ...(options.at ? { at: options.at } : {}),

@@ -7,7 +7,7 @@
  */
 import { ArgumentError, CertificateMissingError, ValidationError } from '../errors.js';
 import { base64Bytes, bytesEqual, concatBytes, fromLatin1, toBytes, utf8, type BytesLike } from '../util/bytes.js';
-import { decodePem, looksLikePem } from '../util/pem.js';
+import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import type { OaepHash } from '../crypto/rsa.js';
 import { createEnvelope } from '../cms/enveloped.js';
 import { CONTENT_CIPHERS, isContentCipherName, type ContentCipherName } from '../cms/content-cipher.js';
@@ -25,8 +25,8 @@ import { capabilityOids, chooseContentCipher, chooseKeyTransport, type Capabilit
 export interface EncryptionParty {
   /** E-mail address: used in errors, and checked against the certificate during validation. */
   address?: string;
-  /** The encryption certificate (DER or PEM). Absent/null: the party has no certificate. */
-  certificate?: BytesLike | string | null;
+  /** The encryption certificate (DER, PEM, or a certificate object carrying its DER). Absent/null: the party has no certificate. */
+  certificate?: CertificateInput | null;
   /** What the party can decrypt (from its last signed message), for cipher and key transport choice. */
   capabilities?: CapabilitiesInput;
   /** Overrides the key transport for this RSA recipient. */
@@ -95,12 +95,8 @@ interface Party {
   sender: boolean;
 }
 
-function certificateBytes(input: BytesLike | string): Uint8Array {
-  const bytes = typeof input === 'string' ? fromLatin1(input) : toBytes(input, 'certificate');
-  if (!looksLikePem(bytes)) return bytes;
-  const block = decodePem(bytes).find((b) => b.label === 'CERTIFICATE');
-  if (!block) throw new ArgumentError('bad-argument', 'no CERTIFICATE block in the PEM certificate');
-  return block.der;
+function certificateBytes(input: CertificateInput, what: string): Uint8Array {
+  return certificateDer(input, what);
 }
 
 function isParty(x: unknown): x is EncryptionParty {
@@ -108,10 +104,10 @@ function isParty(x: unknown): x is EncryptionParty {
 }
 
 function toParty(input: EncryptionParty | BytesLike | string, sender: boolean): Party {
-  if (!isParty(input)) return { certificate: certificateBytes(input), sender };
+  if (!isParty(input)) return { certificate: certificateBytes(input, sender ? 'sender certificate' : 'recipient certificate'), sender };
   const p: Party = { sender };
   if (input.address !== undefined) p.address = input.address;
-  if (input.certificate !== undefined && input.certificate !== null) p.certificate = certificateBytes(input.certificate);
+  if (input.certificate !== undefined && input.certificate !== null) p.certificate = certificateBytes(input.certificate, `certificate of ${input.address ?? (sender ? 'the sender' : 'a recipient')}`);
   if (input.capabilities !== undefined) p.capabilities = capabilityOids(input.capabilities);
   if (input.keyTransport !== undefined) p.keyTransport = input.keyTransport;
   return p;

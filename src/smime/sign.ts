@@ -6,6 +6,7 @@
  * `application/pkcs7-mime; smime-type=signed-data` (opaque).
  */
 import { ArgumentError } from '../errors.js';
+import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import { base64Bytes, concatBytes, fromLatin1, toBytes, toHex, utf8, type BytesLike } from '../util/bytes.js';
 import { randomBytes } from '../crypto/engine.js';
 import { assertKeyMatchesCertificate, normalizePkcs8, type LoadedPrivateKey } from '../crypto/keys.js';
@@ -17,12 +18,12 @@ import type { MimeHeader } from '../mime/headers.js';
 
 /** The signing identity: what `loadIdentity` returns fits. */
 export interface SmimeSigner {
-  /** Signer certificate, DER. */
-  certificate: Uint8Array;
+  /** Signer certificate: DER, PEM, or a certificate object carrying its DER. */
+  certificate: CertificateInput;
   /** Unencrypted PKCS#8 DER, or a key from `loadPrivateKey`. */
   privateKey: Uint8Array | LoadedPrivateKey;
   /** CA certificates of the signer (DER); the root is left out of the message unless `includeCertificates: 'chain-with-root'`. */
-  chain?: readonly Uint8Array[];
+  chain?: readonly CertificateInput[];
 }
 
 export interface SignMessageOptions {
@@ -38,7 +39,7 @@ export interface SignMessageOptions {
   /** SMIMECapabilities to announce (default: what smimekit can decrypt, strongest first); `false` to omit. */
   capabilities?: readonly CapabilityEntry[] | false;
   /** SMIMEEncryptionKeyPreference certificate (default: the signing certificate when it can encrypt); `false` to omit. */
-  encryptionCertificate?: Uint8Array | false;
+  encryptionCertificate?: CertificateInput | false;
   /** signingTime (default now); `null` to omit. */
   signingTime?: Date | null;
   /** Boundary for multipart/signed (default: fresh random). Must not occur in the content. */
@@ -104,15 +105,17 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
   if (!SIGNING_DIGESTS.includes(digest)) throw new ArgumentError('bad-argument', `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(digest)}"`);
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   const key = options.signer.privateKey instanceof Uint8Array ? normalizePkcs8(options.signer.privateKey) : options.signer.privateKey;
-  await assertKeyMatchesCertificate(key, options.signer.certificate);
+  // PEM, DER or a certificate object, as every API that takes a certificate accepts.
+  const certificate = certificateDer(options.signer.certificate, 'signer certificate');
+  await assertKeyMatchesCertificate(key, certificate);
   const { outerHeaders, entity } = prepareEntity(input);
   const detached = options.detached ?? true;
 
-  const signer: CmsSigner = { certificate: options.signer.certificate, privateKey: key, digest, pss: options.pss ?? false };
-  if (options.signer.chain) signer.chain = options.signer.chain;
+  const signer: CmsSigner = { certificate, privateKey: key, digest, pss: options.pss ?? false };
+  if (options.signer.chain) signer.chain = options.signer.chain.map((c, i) => certificateDer(c, `signer chain certificate #${i + 1}`));
   if (options.includeCertificates) signer.includeCertificates = options.includeCertificates;
   if (options.capabilities !== undefined) signer.capabilities = options.capabilities;
-  if (options.encryptionCertificate !== undefined) signer.encryptionCertificate = options.encryptionCertificate;
+  if (options.encryptionCertificate !== undefined) signer.encryptionCertificate = options.encryptionCertificate === false ? false : certificateDer(options.encryptionCertificate, 'encryption certificate');
   const cms = await createSignedData(entity, { signers: [signer], detached, allowWeak: options.allowWeak ?? false, ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}) });
   // Ed25519 always uses SHA-512; micalg must name the digest actually used.
   const usedDigest: SigningDigest = key.type === 'ed25519' ? 'sha512' : digest;

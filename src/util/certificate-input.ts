@@ -1,0 +1,43 @@
+/**
+ * Certificates in every form users hold them: DER bytes, PEM text (string or
+ * bytes), or an object from another library that carries its DER
+ * (`@peculiar/x509`'s `X509Certificate.rawData`, PKI.js via `toSchema().toBER()`
+ * is the caller's, `{ der }`/`{ raw }` objects). One function, so every API
+ * that takes a certificate accepts the same inputs and explains the same errors.
+ */
+import { ArgumentError } from '../errors.js';
+import { fromLatin1, toBytes, type BytesLike } from './bytes.js';
+import { decodePem, looksLikePem } from './pem.js';
+
+/** What certificate-taking APIs accept. */
+export type CertificateInput = BytesLike | string | { der: BytesLike } | { raw: BytesLike } | { rawData: BytesLike };
+
+const CERT_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
+
+/**
+ * The DER of a certificate given in any accepted form (the first CERTIFICATE block of PEM text).
+ *
+ * @throws ArgumentError `bad-argument` naming `what` — also when a string is an e-mail address or file name
+ *   rather than a certificate
+ */
+export function certificateDer(input: CertificateInput, what = 'certificate'): Uint8Array {
+  if (input && typeof input === 'object' && !(input instanceof ArrayBuffer) && !ArrayBuffer.isView(input)) {
+    const carried = 'der' in input ? input.der : 'rawData' in input ? input.rawData : 'raw' in input ? input.raw : undefined;
+    if (carried === undefined) throw new ArgumentError('bad-argument', `${what}: expected DER or PEM bytes, or an object with der/raw/rawData`);
+    return certificateDer(carried, what);
+  }
+  if (typeof input === 'string' && !input.includes('-----BEGIN')) {
+    const looksLikeAddress = /^[^\s@<>]+@[^\s@<>]+$/.test(input.trim());
+    throw new ArgumentError('bad-argument', looksLikeAddress
+      ? `${what}: "${input.trim()}" is an e-mail address, not a certificate (pass the certificate, or resolve the address through a directory)`
+      : `${what}: a string must be PEM text ("-----BEGIN CERTIFICATE-----"); pass DER as bytes`);
+  }
+  const bytes = typeof input === 'string' ? fromLatin1(input) : toBytes(input, what);
+  if (!looksLikePem(bytes)) {
+    if (bytes[0] !== 0x30) throw new ArgumentError('bad-argument', `${what}: neither DER (a certificate starts with a SEQUENCE) nor PEM`);
+    return bytes;
+  }
+  const block = decodePem(bytes).find((b) => CERT_LABELS.has(b.label));
+  if (!block) throw new ArgumentError('bad-argument', `${what}: the PEM text has no CERTIFICATE block`);
+  return block.der;
+}
