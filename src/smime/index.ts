@@ -1,6 +1,6 @@
 /** S/MIME layer: messages (MIME + CMS + trust). Other modules may append their exports below. */
 export { signMessage, prepareEntity, type SignMessageOptions, type SmimeSigner } from './sign.js';
-export { verifyMessage, verifySignedContent, type VerifyMessageOptions, type VerifyCmsOptions } from './verify.js';
+export { verifyMessage, verifySignedContent, verifyDetached, type VerifyMessageOptions, type VerifyCmsOptions } from './verify.js';
 export {
   verifyReportToJson,
   verifyReportToText,

@@ -208,7 +208,7 @@ async function reportSigners(ctx: Context, sd: SignedData, checks: SignerCheck[]
   return indexes;
 }
 
-async function verifyDetached(ctx: Context, found: Found): Promise<Uint8Array> {
+async function verifyMultipartSigned(ctx: Context, found: Found): Promise<Uint8Array> {
   const { entity, path } = found;
   const [part, sigPart] = entity.children;
   if (!part || !sigPart) throw new FormatError('malformed-smime', `multipart/signed at ${describePath(path)} needs the signed part and the signature part`);
@@ -327,7 +327,7 @@ async function walk(ctx: Context, bytes: Uint8Array, basePath: string, depth = 0
     let descend = true;
     try {
       if (isDetachedSigned(f.entity)) {
-        content = await verifyDetached(ctx, { entity: f.entity, path });
+        content = await verifyMultipartSigned(ctx, { entity: f.entity, path });
         signedParts.push(path);
         wholeCovered = path === basePath;
       } else {
@@ -486,3 +486,17 @@ export async function verifySignedContent(cms: BytesLike | string, options: Veri
 }
 
 export type { SignerProblem };
+
+/**
+ * Verifies a detached signature (a `.p7s` saved on its own, or made by another tool) over content given
+ * separately: the same report as `verifyMessage`. The content is hashed exactly as given (no MIME
+ * canonicalisation), as `openssl cms -verify -binary -content FILE` does.
+ *
+ * @example
+ * ```ts
+ * const report = await verifyDetached(await readFile('contract.pdf'), await readFile('contract.pdf.p7s'), { trust });
+ * ```
+ */
+export async function verifyDetached(content: BytesLike, signature: BytesLike | string, options: Omit<VerifyCmsOptions, 'content'>): Promise<VerifyReport> {
+  return verifySignedContent(signature, { ...options, content: toBytes(content, 'content') });
+}

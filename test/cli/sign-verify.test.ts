@@ -145,3 +145,33 @@ describeVectors('smimekit verify on shared vectors', () => {
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
   });
 });
+
+describe('a bare detached signature with --content (verifyDetached)', () => {
+  it('an `openssl cms -sign -binary -outform DER` .p7s verifies against its content; changed content fails', async () => {
+    const content = join(dir, 'report.pdf');
+    writeFileSync(content, Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256)); // binary: no canonicalisation
+    const sig = join(dir, 'report.pdf.p7s');
+    const made = openssl(['cms', '-sign', '-binary', '-outform', 'DER', '-in', content, '-signer', chainFile('ee-rsa.pem'), '-inkey', chainFile('ee-rsa.key'), '-certfile', chainFile('intermediate.pem'), '-out', sig]);
+    expect(made.status, made.stderr).toBe(0);
+    const ok = await cli(['verify', '--trust', root, '--at', '2026-06-01', '--in', sig, '--content', content]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const changed = join(dir, 'report-changed.pdf');
+    const bytes = readFileSync(content);
+    bytes[100]! ^= 1;
+    writeFileSync(changed, bytes);
+    const bad = await cli(['verify', '--trust', root, '--at', '2026-06-01', '--in', sig, '--content', changed]);
+    expect(bad.code).toBe(1);
+    expect(errorCode(bad)).toBe('digest-mismatch');
+    const usage = await cli(['verify', '--trust', root, '--content', content], readFileSync(sig));
+    expect(errorCode(usage)).toBe('usage');
+  });
+
+  it('verifyDetached in the API gives the same verdict', async () => {
+    const { verifyDetached } = await import('../../src/smime/verify.js');
+    const { TrustList } = await import('../../src/trust/trust-list.js');
+    const trust = TrustList.fromBytes(readFileSync(root));
+    const at = new Date('2026-06-01T00:00:00Z');
+    const report = await verifyDetached(readFileSync(join(dir, 'report.pdf')), readFileSync(join(dir, 'report.pdf.p7s')), { trust, at });
+    expect(report.ok, report.problems.map((p) => p.code).join()).toBe(true);
+  });
+});

@@ -10,7 +10,8 @@ import { CheckFailed, type Command } from '../run.js';
 
 const USAGE = [
   'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak] [--json]',
-  '                [--in FILE] [--out FILE]',
+  '                [--in FILE] [--content FILE] [--out FILE]',
+  '  --content FILE: the content a detached signature (--in SIG.p7s, DER or PEM) covers, hashed exactly as given.',
   '  --out FILE receives the exact bytes the (innermost) signature covers, only when verification succeeds;',
   '  with --out - they go to standard output instead of the report.',
 ].join('\n');
@@ -25,7 +26,7 @@ export const verifyCommand: Command = {
   summary: 'verify the signatures of a message and validate the signers (report on stdout)',
   spec: {
     usage: USAGE,
-    flags: { trust: 'repeat', certs: 'repeat', crl: 'repeat', at: 'string', from: 'string', 'allow-weak': 'boolean', json: 'boolean', in: 'string', out: 'string' },
+    flags: { trust: 'repeat', certs: 'repeat', crl: 'repeat', at: 'string', from: 'string', 'allow-weak': 'boolean', json: 'boolean', in: 'string', content: 'string', out: 'string' },
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
@@ -36,10 +37,16 @@ export const verifyCommand: Command = {
     const trust = (await trustFromFlags(args, io))!;
     const certificates = await readAll(args, io, 'certs');
     const crls = await readAll(args, io, 'crl');
+    const contentFile = flagString(args, 'content');
+    if (contentFile !== undefined && (contentFile === '-' || flagString(args, 'in') === undefined)) throw new UsageError('--content FILE needs the signature in --in FILE (standard input can carry only one of them)');
     const input = await readInput(io, flagString(args, 'in'));
 
     const options = { trust, at, certificates, crls, allowWeak: flagBool(args, 'allow-weak'), ...(from !== undefined ? { from } : {}) };
-    const report: VerifyReport = isBareCms(input) ? await verifySignedContent(input, options) : await verifyMessage(input, options);
+    let report: VerifyReport;
+    if (contentFile !== undefined) {
+      if (!isBareCms(input)) throw new UsageError('--content goes with a bare detached signature (.p7s, DER or PEM), not a MIME message');
+      report = await verifySignedContent(input, { ...options, content: await readInput(io, contentFile) });
+    } else report = isBareCms(input) ? await verifySignedContent(input, options) : await verifyMessage(input, options);
 
     const out = flagString(args, 'out');
     const contentToStdout = out === '-';
