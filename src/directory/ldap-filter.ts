@@ -2,24 +2,46 @@
  * RFC 4515 search filters for directory lookups. Every value placed into a
  * filter is escaped, so an address can never add filter syntax (`*`, `(`,
  * `)`, `\`, NUL) to the query: no LDAP injection through a recipient.
+ * Pure string code: safe for browser builds.
  */
 import { ArgumentError } from '../errors.js';
 
+/** How `escapeFilterValue` writes characters outside ASCII. */
+export interface FilterEscapeOptions {
+  /**
+   * `escape` (default): every UTF-8 byte as `\xx`, the strictest RFC 4515
+   * form. `keep`: the characters as they are (RFC 4515 allows UTF-8 there),
+   * for clients that decode `\xx` to one character per byte instead of one
+   * byte, as ldapts 8 does.
+   */
+  nonAscii?: 'escape' | 'keep';
+}
+
 /**
  * Escapes a value for an RFC 4515 assertion: `*` `(` `)` `\` NUL become
- * `\2a` `\28` `\29` `\5c` `\00`, and every byte of non-ASCII UTF-8 is
- * written as `\xx` so no server mis-reads it.
+ * `\2a` `\28` `\29` `\5c` `\00`, other control characters are escaped too,
+ * and every byte of non-ASCII UTF-8 is written as `\xx` (unless
+ * `nonAscii: 'keep'`).
  */
-export function escapeFilterValue(value: string): string {
+export function escapeFilterValue(value: string, options: FilterEscapeOptions = {}): string {
+  const keep = options.nonAscii === 'keep';
   let out = '';
-  for (const byte of new TextEncoder().encode(value)) {
-    const c = String.fromCharCode(byte);
-    out += byte < 0x20 || byte >= 0x7f || c === '*' || c === '(' || c === ')' || c === '\\' ? `\\${byte.toString(16).padStart(2, '0')}` : c;
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (code >= 0x80 && keep) out += char;
+    else if (code < 0x20 || code >= 0x7f || char === '*' || char === '(' || char === ')' || char === '\\') {
+      for (const byte of new TextEncoder().encode(char)) out += `\\${byte.toString(16).padStart(2, '0')}`;
+    } else out += char;
   }
   return out;
 }
 
-/** Active Directory: users, contacts and groups by `mail` or any SMTP proxy address (AD compares case-insensitively). */
+/**
+ * Active Directory: users, contacts and groups by `mail` or any SMTP proxy
+ * address. AD compares `proxyAddresses` case-insensitively, so `smtp:` also
+ * matches the `SMTP:` primary; secondary-only matches are dropped client-side
+ * when a lookup sets `secondaryAddresses: false`.
+ */
 export const AD_FILTER = '(&(|(objectClass=user)(objectClass=contact)(objectClass=group))(|(mail={address})(proxyAddresses=smtp:{address})))';
 /** inetOrgPerson / groupOfNames directories (OpenLDAP, 389-DS): by `mail`. */
 export const INET_ORG_PERSON_FILTER = '(mail={address})';
@@ -30,7 +52,7 @@ export const INET_ORG_PERSON_FILTER = '(mail={address})';
  *
  * @throws ArgumentError `bad-argument` for a template without `{address}`, `{local}` or `{domain}`, or with unbalanced parentheses
  */
-export function buildFilter(template: string, address: string): string {
+export function buildFilter(template: string, address: string, options: FilterEscapeOptions = {}): string {
   if (!/\{(address|local|domain)\}/.test(template)) throw new ArgumentError('bad-argument', `the LDAP filter template "${template}" has no {address} placeholder`);
   let depth = 0;
   for (const c of template) {
@@ -40,5 +62,5 @@ export function buildFilter(template: string, address: string): string {
   if (depth !== 0 || !template.startsWith('(')) throw new ArgumentError('bad-argument', `the LDAP filter template "${template}" is not a parenthesised filter`);
   const at = address.lastIndexOf('@');
   const parts: Record<string, string> = { address, local: at < 0 ? address : address.slice(0, at), domain: at < 0 ? '' : address.slice(at + 1) };
-  return template.replace(/\{(address|local|domain)\}/g, (_, name: string) => escapeFilterValue(parts[name]!));
+  return template.replace(/\{(address|local|domain)\}/g, (_, name: string) => escapeFilterValue(parts[name]!, options));
 }

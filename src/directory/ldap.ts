@@ -4,9 +4,12 @@
  * file maps entries and errors, it does not speak the protocol. Node only
  * (sockets); published as `smimekit/ldap`, never from the root entry.
  */
-import { Client, InvalidCredentialsError, NoSuchObjectError, type Entry } from 'ldapts';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { Client, FilterParser, ResultCodeError, type Entry } from 'ldapts';
 import { ArgumentError, DirectoryError, SmimeError } from '../errors.js';
-import { toBytes } from '../util/bytes.js';
+import { toBase64Lines, toBytes } from '../util/bytes.js';
+import { looksLikePem } from '../util/pem.js';
 import { assertAddress, entryAddresses, normalizeAddress } from './address.js';
 import { abortError, withAbort } from './abort.js';
 import { candidatesFromAttributes } from './candidates.js';
@@ -21,10 +24,11 @@ export interface LdapDirectoryOptions {
   baseDn: string;
   /** Upgrade an `ldap://` connection with StartTLS before binding. */
   startTls?: boolean;
-  /** CA certificates (PEM) the server certificate must chain to, for ldaps:// and StartTLS (default: Node's roots). */
+  /** CA certificates (PEM text, or DER bytes) the server certificate must chain to, for ldaps:// and StartTLS (default: Node's roots). */
   ca?: readonly (string | Uint8Array)[];
   /** Simple bind DN; anonymous when absent. */
   bindDn?: string;
+  /** Password of `bindDn`; never copied into errors. */
   password?: string;
   /** Default `sub`. */
   scope?: 'base' | 'one' | 'sub';
@@ -44,16 +48,49 @@ export interface LdapDirectoryOptions {
   connectTimeoutMs?: number;
   /** How many member entries `members()` reads at once (default 8). */
   memberConcurrency?: number;
-  /** Shown in reports (default: the URL and base DN). */
+  /** Shown in reports (default: the URL without credentials, and the base DN). */
   name?: string;
+}
+
+/** Counters of an `LdapDirectory`, for monitoring and tests. */
+export interface LdapDirectoryStats {
+  /** Sessions set up (connect, StartTLS, bind): 1 while the first connection lasts, +1 per reconnect. */
+  connections: number;
+  /** Lookups answered. */
+  lookups: number;
+  /** Member entries read by `members()`. */
+  memberReads: number;
 }
 
 const CERTIFICATE_ATTRIBUTES = ['userCertificate;binary', 'userSMIMECertificate;binary', 'userCertificate', 'userSMIMECertificate'];
 const BASE_ATTRIBUTES = ['mail', 'proxyAddresses', 'displayName', 'cn', 'objectClass', 'member', 'uniqueMember', ...CERTIFICATE_ATTRIBUTES];
 const GROUP_CLASSES = new Set(['group', 'groupofnames', 'groupofuniquenames']);
+// ldapts 8 turns each `\xx` of a string filter into one character, not one byte (`\c3\bc` would be sent as
+// four bytes): non-ASCII characters are handed to it as they are, and it writes them as UTF-8.
+const FILTER_ESCAPING = { nonAscii: 'keep' } as const;
 
-/** Node socket and TLS failures that mean "the server cannot be reached (safely)". */
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Socket|Connection closed|socket hang up|TLS|certificate|CERT_|self[- ]signed/i;
+/** LDAP result codes (RFC 4511 §4.1.9) that get their own error code. */
+const RESULT = { timeLimitExceeded: 3, strongerAuthRequired: 8, confidentialityRequired: 13, noSuchObject: 32, inappropriateAuthentication: 48, invalidCredentials: 49, busy: 51, unavailable: 52 };
+
+/** Node socket failures that mean "the server cannot be reached". */
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Socket|Connection closed|socket hang up|TLS|SSL/i;
+/** Node's codes and messages for a server certificate that does not verify. */
+const UNTRUSTED = /certificate|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/i;
+
+/** ldapts tried to open a second socket for a session (a silent reconnect without StartTLS and bind): refused. */
+class SessionLost extends Error {
+  override message = 'Connection closed: the server ended the session';
+}
+
+/** One connection: set up (StartTLS, bind) once, used until its socket closes. */
+interface Session {
+  client: Client;
+  ready: Promise<Client>;
+  /** A socket of this session closed: never use it again. */
+  closed: boolean;
+  /** Dropped by the directory: stop setting it up. */
+  discarded: boolean;
+}
 
 type Values = (string | Uint8Array)[];
 
@@ -72,12 +109,40 @@ function attributesOf(entry: Entry): Map<string, Values> {
 
 const texts = (values: Values | undefined): string[] => (values ?? []).map((v) => (typeof v === 'string' ? v : new TextDecoder().decode(v)));
 const binaries = (values: Values | undefined): Uint8Array[] => (values ?? []).map((v) => (typeof v === 'string' ? new TextEncoder().encode(v) : v));
+const withoutCredentials = (url: string): string => url.replace(/\/\/[^@/]*@/, '//');
+
+/** Node's TLS `ca` takes PEM only: DER bytes are wrapped. */
+function caPem(ca: string | Uint8Array): string {
+  if (typeof ca === 'string') return ca;
+  const bytes = toBytes(ca, 'ca');
+  return looksLikePem(bytes) ? new TextDecoder().decode(bytes) : `-----BEGIN CERTIFICATE-----\n${toBase64Lines(bytes, 64, '\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+function checkOptions(options: LdapDirectoryOptions, template: string): void {
+  if (!options || typeof options.url !== 'string' || !/^ldaps?:\/\/[^/]/i.test(options.url)) throw new ArgumentError('bad-argument', 'LdapDirectory needs an ldap:// or ldaps:// url');
+  try {
+    new URL(options.url);
+  } catch (e) {
+    throw new ArgumentError('bad-argument', `LdapDirectory: "${withoutCredentials(options.url)}" is not a valid URL`, { cause: e });
+  }
+  if (typeof options.baseDn !== 'string') throw new ArgumentError('bad-argument', 'LdapDirectory needs a baseDn');
+  if (options.bindDn !== undefined && options.password === undefined) throw new ArgumentError('bad-argument', 'a bindDn needs a password');
+  if (options.startTls && /^ldaps:/i.test(options.url)) throw new ArgumentError('bad-argument', 'startTls is for ldap:// urls (ldaps:// is TLS already)');
+  // Refuse a broken template now, not on the first lookup: ldapts parses what we will send.
+  const sample = buildFilter(template, 'check@example.com', FILTER_ESCAPING);
+  try {
+    FilterParser.parseString(sample);
+  } catch (e) {
+    throw new ArgumentError('bad-argument', `the LDAP filter template "${template}" is not a valid filter: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
 
 /**
  * An LDAP address book. One connection is opened on the first lookup and
- * reused (bound once); after the server went away the next lookup
- * reconnects. Concurrent lookups share the connection (LDAP multiplexes
- * requests by message id).
+ * reused (bound once); once the server closed it (idle timeout, restart) the
+ * next operation sets up a new one, with StartTLS and bind again. Concurrent
+ * lookups share the connection: LDAP multiplexes requests by message id, so
+ * a pool would only add binds.
  *
  * @example
  * ```ts
@@ -89,123 +154,175 @@ const binaries = (values: Values | undefined): Uint8Array[] => (values ?? []).ma
  */
 export class LdapDirectory implements CertificateDirectory {
   readonly name: string;
-  /** Counters for monitoring: connections opened (binds), lookups and member reads done. */
-  readonly stats = { connections: 0, lookups: 0, memberReads: 0 };
+  /** Counters for monitoring: connections set up, lookups and member reads done. */
+  readonly stats: LdapDirectoryStats = { connections: 0, lookups: 0, memberReads: 0 };
   private readonly options: LdapDirectoryOptions;
   private readonly filterTemplate: string;
   private readonly timeoutMs: number;
-  private client: Promise<Client> | undefined;
+  private readonly details: { directory: string; url: string };
+  private current: Session | undefined;
 
+  /** @throws ArgumentError `bad-argument` for a missing or malformed url, baseDn, credentials or filter template */
   constructor(options: LdapDirectoryOptions) {
-    if (!options || typeof options.url !== 'string' || !/^ldaps?:\/\//i.test(options.url)) throw new ArgumentError('bad-argument', 'LdapDirectory needs an ldap:// or ldaps:// url');
-    if (typeof options.baseDn !== 'string') throw new ArgumentError('bad-argument', 'LdapDirectory needs a baseDn');
-    if (options.bindDn !== undefined && options.password === undefined) throw new ArgumentError('bad-argument', 'a bindDn needs a password');
+    const template = options?.filter ?? (options?.schema === 'inetOrgPerson' ? INET_ORG_PERSON_FILTER : AD_FILTER);
+    checkOptions(options, template);
     this.options = options;
-    this.filterTemplate = options.filter ?? (options.schema === 'inetOrgPerson' ? INET_ORG_PERSON_FILTER : AD_FILTER);
-    buildFilter(this.filterTemplate, 'check@example.com'); // refuse a broken template now, not on the first lookup
+    this.filterTemplate = template;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.name = options.name ?? `${options.url.replace(/\/\/[^@/]*@/, '//')} ${options.baseDn}`;
+    this.name = options.name ?? `${withoutCredentials(options.url)} ${options.baseDn}`;
+    this.details = { directory: this.name, url: withoutCredentials(options.url) };
   }
 
-  private tlsOptions(): { ca?: string[] } {
-    return this.options.ca ? { ca: this.options.ca.map((c) => (typeof c === 'string' ? c : new TextDecoder().decode(toBytes(c)))) } : {};
+  private tlsOptions(): ConnectionOptions {
+    return this.options.ca ? { ca: this.options.ca.map(caPem) } : {};
   }
 
-  /** The shared connection, connecting (StartTLS, bind) when there is none. */
-  private connection(): Promise<Client> {
-    this.client ??= (async () => {
-      const client = new Client({
-        url: this.options.url,
-        timeout: this.timeoutMs,
-        connectTimeout: this.options.connectTimeoutMs ?? this.timeoutMs,
-        // For ldap:// the TLS options go to startTLS only: given here too, ldapts' upgrade fails.
-        ...(/^ldaps:/i.test(this.options.url) ? { tlsOptions: this.tlsOptions() } : {}),
-        strictDN: false,
-      });
-      try {
-        if (this.options.startTls) await client.startTLS(this.tlsOptions());
-        if (this.options.bindDn !== undefined) await client.bind(this.options.bindDn, this.options.password ?? '');
-        // Anonymous: read the root DSE so the socket is open before concurrent lookups share it
-        // (ldapts connects lazily, and simultaneous first requests would each open one).
-        else await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
-        this.stats.connections++;
-        return client;
-      } catch (e) {
-        client.unbind().catch(() => undefined);
-        throw e;
-      }
-    })();
-    this.client.catch(() => {
-      this.client = undefined; // the next lookup tries again
+  /** A client whose sockets we create: we see them close, and a second one (ldapts reconnecting on its own) is refused. */
+  private newClient(session: { closed: boolean }): Client {
+    let opened = false;
+    const track = <S extends Socket>(socket: S): S => {
+      socket.once('close', () => (session.closed = true));
+      return socket;
+    };
+    const open = () => {
+      if (opened) throw new SessionLost();
+      opened = true;
+    };
+    return new Client({
+      url: this.options.url,
+      timeout: this.timeoutMs,
+      connectTimeout: this.options.connectTimeoutMs ?? this.timeoutMs,
+      // For ldap:// the TLS options go to startTLS only: given here too, ldapts would speak TLS from the first byte.
+      ...(/^ldaps:/i.test(this.options.url) ? { tlsOptions: this.tlsOptions() } : {}),
+      strictDN: false,
+      createConnection: ((port: number, host: string) => (open(), track(netConnect(port, host)))) as typeof netConnect,
+      // Called with (port, host, options) for ldaps://, and with ({ socket, ... }) to upgrade for StartTLS.
+      createSecureConnection: ((first: number | ConnectionOptions, host?: string, tls?: ConnectionOptions) =>
+        typeof first === 'number' ? (open(), track(tlsConnect(first, host!, tls))) : track(tlsConnect(first))) as typeof tlsConnect,
     });
-    return this.client;
   }
 
-  /** Drops the connection after a failure, so the next call reconnects. */
-  private discard(): void {
-    const pending = this.client;
-    this.client = undefined;
-    pending?.then((c) => c.unbind().catch(() => undefined)).catch(() => undefined);
+  /** The shared session, set up (connect, StartTLS, bind) when there is none. */
+  private session(): Session {
+    if (this.current && !this.current.closed) return this.current;
+    if (this.current) this.discard(this.current);
+    const session = { closed: false, discarded: false } as Session;
+    session.client = this.newClient(session);
+    session.ready = this.setUp(session);
+    session.ready.catch(() => this.discard(session));
+    this.current = session;
+    return session;
+  }
+
+  private async setUp(session: Session): Promise<Client> {
+    const { client } = session;
+    const step = async (work: Promise<unknown>) => {
+      await work;
+      if (session.discarded) throw new SessionLost();
+    };
+    if (this.options.startTls) await step(client.startTLS(this.tlsOptions()));
+    if (this.options.bindDn !== undefined) await step(client.bind(this.options.bindDn, this.options.password ?? ''));
+    // Anonymous: read the root DSE, so the socket is open before concurrent lookups share it and a
+    // server that accepts connections without answering is found out here.
+    else await step(client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }));
+    this.stats.connections++;
+    return client;
+  }
+
+  /** Drops a session (only that one: a newer session stays) and closes its socket. */
+  private discard(session: Session): void {
+    if (this.current === session) this.current = undefined;
+    if (session.discarded) return;
+    session.discarded = true;
+    session.client.unbind().catch(() => undefined);
   }
 
   /** Runs one operation under the time limit and the caller's signal, with errors mapped to DirectoryError. */
   private async run<T>(what: string, signal: AbortSignal | undefined, operation: (client: Client) => Promise<T>): Promise<T> {
     const timer = AbortSignal.timeout(this.timeoutMs + 250); // backstop if the client's own timers do not fire
     const combined = signal ? AbortSignal.any([signal, timer]) : timer;
+    let session: Session | undefined;
+    const attempt = async () => {
+      session = this.session();
+      const client = await session.ready;
+      // Closed while we waited: a new session now. This check and ldapts' own run in the same tick.
+      if (session.closed) return operation(await (session = this.session()).ready);
+      return operation(client);
+    };
     try {
-      return await withAbort((async () => operation(await this.connection()))(), combined, this.name);
+      return await withAbort(attempt(), combined, this.name);
     } catch (e) {
-      const error = this.mapError(e, what, combined);
-      if (error.code !== 'directory-bad-response' && error.code !== 'directory-auth-failed') this.discard();
-      throw error;
+      const callerAborted = signal?.aborted === true && !timer.aborted;
+      // A caller's abort leaves the session to the other lookups; an error the server answered with leaves it usable.
+      if (session && !callerAborted && !(e instanceof ResultCodeError)) this.discard(session);
+      throw this.mapError(e, what, callerAborted ? signal : undefined, timer.aborted);
     }
   }
 
-  private mapError(e: unknown, what: string, signal: AbortSignal): SmimeError {
-    const details = { directory: this.name, url: this.options.url.replace(/\/\/[^@/]*@/, '//') };
+  private mapError(e: unknown, what: string, callerSignal: AbortSignal | undefined, timedOut: boolean): SmimeError {
+    const details = this.details;
+    if (callerSignal) return abortError(callerSignal, this.name);
     if (e instanceof SmimeError && e.code !== 'directory-timeout') return e;
-    if (e instanceof SmimeError || signal.aborted) {
-      const caller = signal.aborted && !(signal.reason instanceof Error && signal.reason.name === 'TimeoutError') ? abortError(signal, this.name) : undefined;
-      return caller ?? new DirectoryError('directory-timeout', `${this.name}: no answer to the ${what} within ${this.timeoutMs} ms`, { details });
+    const noAnswer = () => new DirectoryError('directory-timeout', `${this.name}: no answer to the ${what} within ${this.timeoutMs} ms`, { details: { ...details, timeoutMs: this.timeoutMs }, cause: e });
+    const result = e instanceof ResultCodeError ? e.code : undefined;
+    if (timedOut || e instanceof SmimeError || result === RESULT.timeLimitExceeded) return noAnswer();
+    if (result === RESULT.invalidCredentials || result === RESULT.inappropriateAuthentication) {
+      return new DirectoryError('directory-auth-failed', `${this.name}: the bind as ${this.options.bindDn ?? '(anonymous)'} was refused (wrong DN or password)`, { details, cause: e });
     }
-    const text = e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}` : String(e);
-    if (e instanceof InvalidCredentialsError) return new DirectoryError('directory-auth-failed', `${this.name}: the bind as ${this.options.bindDn} was refused (wrong DN or password)`, { details, cause: e });
-    if (/timed? ?out|timeout/i.test(text)) return new DirectoryError('directory-timeout', `${this.name}: no answer to the ${what} within ${this.timeoutMs} ms`, { details, cause: e });
-    if (UNREACHABLE.test(text)) {
-      const tls = /certificate|CERT_|self[- ]signed|TLS/i.test(text);
-      return new DirectoryError('directory-unreachable', `${this.name}: ${tls ? 'the TLS connection failed (the server certificate is not trusted: check the ca option)' : 'cannot reach the server'}: ${text.trim()}`, { details, cause: e });
+    if (result === RESULT.strongerAuthRequired || result === RESULT.confidentialityRequired) {
+      return new DirectoryError('directory-auth-failed', `${this.name}: the server refuses this bind without TLS (use ldaps:// or startTls): ${(e as Error).message}`, { details, cause: e });
     }
-    return new DirectoryError('directory-bad-response', `${this.name}: unusable answer to the ${what}: ${text.trim()}`, { details, cause: e });
+    if (result === RESULT.busy || result === RESULT.unavailable) return new DirectoryError('directory-unreachable', `${this.name}: the server is unavailable: ${(e as Error).message}`, { details, cause: e });
+    if (result !== undefined) {
+      return new DirectoryError('directory-bad-response', `${this.name}: the server answered the ${what} with result ${result}: ${(e as Error).message}`, { details: { ...details, resultCode: result }, cause: e });
+    }
+    const text = e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`.trim() : String(e);
+    if (/timed? ?out|timeout/i.test(text)) return noAnswer();
+    if (UNTRUSTED.test(text)) return new DirectoryError('directory-unreachable', `${this.name}: the server certificate is not trusted (check the ca option): ${text}`, { details, cause: e });
+    if (e instanceof SessionLost || UNREACHABLE.test(text)) return new DirectoryError('directory-unreachable', `${this.name}: cannot reach the server: ${text}`, { details, cause: e });
+    return new DirectoryError('directory-bad-response', `${this.name}: unusable answer to the ${what}: ${text}`, { details, cause: e });
   }
 
-  /** Entries whose address matches (see `CertificateDirectory.lookup`). */
+  /**
+   * Entries whose address matches (see `CertificateDirectory.lookup`). The
+   * server's matches are checked again here: only entries that carry the
+   * address (and, with `secondaryAddresses: false`, not only as a secondary
+   * `smtp:` proxy address) are returned.
+   *
+   * @throws ArgumentError `bad-address`; DirectoryError `directory-unreachable`,
+   *   `directory-auth-failed`, `directory-timeout` (also when `signal` aborts,
+   *   unless its reason is a `SmimeError`), `directory-bad-response` (also
+   *   for more than `sizeLimit` matches)
+   */
   async lookup(address: string, options: LookupOptions = {}): Promise<DirectoryEntry[]> {
     assertAddress(address);
     if (options.signal?.aborted) throw abortError(options.signal, this.name);
-    const filter = buildFilter(this.filterTemplate, address);
+    const filter = buildFilter(this.filterTemplate, address, FILTER_ESCAPING);
     const sizeLimit = this.options.sizeLimit ?? 50;
     const entries = await this.run('search', options.signal, async (client) => {
       const { searchEntries } = await client.search(this.options.baseDn, {
         scope: this.options.scope ?? 'sub',
         filter,
-        attributes: [...BASE_ATTRIBUTES, ...(this.options.attributes ?? [])],
-        explicitBufferAttributes: CERTIFICATE_ATTRIBUTES,
+        ...this.entryAttributes(),
         // One more than allowed: ldapts returns a truncated answer silently, and a truncated answer may miss the entry.
         sizeLimit: sizeLimit + 1,
-        timeLimit: this.options.timeLimitSeconds ?? 10,
       });
       return searchEntries;
     });
     if (entries.length > sizeLimit) {
-      throw new DirectoryError('directory-bad-response', `${this.name}: more than ${sizeLimit} entries match ${address} (sizeLimit); the filter is too wide`, { details: { directory: this.name, sizeLimit } });
+      throw new DirectoryError('directory-bad-response', `${this.name}: more than ${sizeLimit} entries match ${address} (sizeLimit); the filter is too wide`, { details: { ...this.details, sizeLimit } });
     }
     this.stats.lookups++;
     const wanted = normalizeAddress(address);
-    // The server's matching is not trusted: keep only entries that really carry the address.
     return entries
       .map((e) => this.toEntry(e))
       .filter(({ entry, secondary }) => entry.addresses.some((a) => normalizeAddress(a) === wanted) && (options.secondaryAddresses !== false || !secondary.has(wanted)))
       .map(({ entry }) => entry);
+  }
+
+  /** What every search asks for: the mapped attributes (certificates as bytes) and the server-side time limit. */
+  private entryAttributes() {
+    return { attributes: [...BASE_ATTRIBUTES, ...(this.options.attributes ?? [])], explicitBufferAttributes: CERTIFICATE_ATTRIBUTES, timeLimit: this.options.timeLimitSeconds ?? 10 };
   }
 
   private toEntry(raw: Entry): { entry: DirectoryEntry; secondary: Set<string> } {
@@ -226,17 +343,27 @@ export class LdapDirectory implements CertificateDirectory {
 
   /**
    * The direct members of a group this directory returned, each read by its
-   * DN (a base-scope search). Members that no longer exist, or that the
-   * bind may not read, are left out.
+   * DN (a base-scope search, `memberConcurrency` at a time), in member order.
+   * Members that do not exist (any more), or that the bind may not read, are
+   * skipped: the result can be shorter than `group.members`.
+   *
+   * @throws DirectoryError as `lookup` does
    */
   async members(group: DirectoryEntry, options: LookupOptions = {}): Promise<DirectoryEntry[]> {
     const refs = (group.members ?? []).map((m) => m.ref);
     const out: (DirectoryEntry | undefined)[] = new Array(refs.length);
     let next = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < refs.length) {
+      // After one failure the call rejects: the other workers stop instead of reading on.
+      while (next < refs.length && !failed) {
         const i = next++;
-        out[i] = await this.readEntry(refs[i]!, options.signal);
+        try {
+          out[i] = await this.readEntry(refs[i]!, options.signal);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.memberConcurrency ?? 8, refs.length) }, worker));
@@ -249,29 +376,24 @@ export class LdapDirectory implements CertificateDirectory {
         const { searchEntries } = await client.search(dn, {
           scope: 'base',
           filter: '(objectClass=*)',
-          attributes: [...BASE_ATTRIBUTES, ...(this.options.attributes ?? [])],
-          explicitBufferAttributes: CERTIFICATE_ATTRIBUTES,
-          timeLimit: this.options.timeLimitSeconds ?? 10,
+          ...this.entryAttributes(),
         });
         return searchEntries;
       });
       this.stats.memberReads++;
       return entries[0] ? this.toEntry(entries[0]).entry : undefined;
     } catch (e) {
-      if (e instanceof DirectoryError && e.cause instanceof NoSuchObjectError) return undefined;
+      if (e instanceof DirectoryError && e.details.resultCode === RESULT.noSuchObject) return undefined;
       throw e;
     }
   }
 
   /** Unbinds; a later lookup connects again. */
   async close(): Promise<void> {
-    const pending = this.client;
-    this.client = undefined;
-    if (!pending) return;
-    try {
-      await (await pending).unbind();
-    } catch {
-      // Closing a connection that already failed is not an error.
-    }
+    const session = this.current;
+    if (!session) return;
+    this.current = undefined;
+    session.discarded = true;
+    await session.client.unbind().catch(() => undefined); // closing a connection that already failed is not an error
   }
 }
