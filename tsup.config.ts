@@ -2,10 +2,19 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    // The library: runtime-agnostic (Node and browsers). `ldap` is the Node-only LDAP address book
-    // (sub-path export `smimekit/ldap`); shared code lands in common chunks so both entries use one
-    // copy of the error classes. The root entry never imports ldapts or Node built-ins.
-    entry: { index: 'src/index.ts', ldap: 'src/ldap.ts' },
+    // The library: runtime-agnostic (Node and browsers). Each sub-path export is an entry; `ldap` is
+    // the Node-only LDAP address book. Shared code lands in common chunks so all entries use one copy
+    // of the error classes. The root entry never imports ldapts or Node built-ins.
+    entry: {
+      index: 'src/index.ts',
+      cms: 'src/cms.ts',
+      x509: 'src/x509.ts',
+      asn1: 'src/asn1.ts',
+      mime: 'src/mime.ts',
+      sst: 'src/sst.ts',
+      directory: 'src/directory.ts',
+      ldap: 'src/ldap.ts',
+    },
     format: ['esm'],
     dts: true,
     target: 'es2022',

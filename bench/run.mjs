@@ -11,12 +11,11 @@ import { fileURLToPath } from 'node:url';
 import {
   createSst,
   decryptMessage,
-  describeSstEntry,
   encodePem,
   encryptMessage,
   loadCertificates,
   loadIdentity,
-  parseCertificateInfo,
+  readCertificate,
   parseSst,
   serializeSst,
   signMessage,
@@ -24,6 +23,7 @@ import {
   validateCertificate,
   verifyMessage,
 } from '../dist/index.js';
+import { describeSstEntry } from '../dist/sst.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'smimekit-bench-'));
@@ -86,7 +86,7 @@ rows.push([`parseSst + serializeSst ${name}`, roundMs, undefined]);
 // Load every certificate of a PKCS#7 bundle and print subject + SHA-1: smimekit in-process vs `openssl pkcs7 -print_certs`.
 const p7 = new Uint8Array(readFileSync(p7Path));
 const ours = time(() => {
-  for (const der of loadCertificates(p7).certificates) parseCertificateInfo(der);
+  for (const der of loadCertificates(p7).certificates) readCertificate(der);
 });
 const ourDescribe = time(() => store.certificates.forEach((e, i) => describeSstEntry(e, i)));
 const openssl = timeCommand('openssl', ['pkcs7', '-inform', 'DER', '-in', p7Path, '-print_certs', '-noout']);

@@ -10,9 +10,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createSst,
-  decodedBody,
-  parseMime,
-  describeSstEntry,
   encryptMessage,
   loadCertificates,
   loadIdentity,
@@ -20,11 +17,12 @@ import {
   readMessage,
   serializeSst,
   signMessage,
-  sstEnhancedKeyUsage,
   TrustList,
   validateCertificate,
   verifyMessage,
 } from '../dist/index.js';
+import { decodedBody, parseMime } from '../dist/mime.js';
+import { describeSstEntry, sstEnhancedKeyUsage } from '../dist/sst.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const chains = join(root, 'vectors', 'chains');

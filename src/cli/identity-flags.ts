@@ -6,7 +6,8 @@
  */
 import { ArgumentError } from '../errors.js';
 import { loadIdentity } from '../crypto/identity.js';
-import { assertKeyMatchesCertificate, loadPrivateKey } from '../crypto/keys.js';
+import { assertKeyMatchesCertificate } from '../crypto/key-match.js';
+import { loadPrivateKey } from '../crypto/private-key.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 import { flagString, UsageError, type FlagKind, type ParsedArgs } from './args.js';
 import { readInput, type CliIo } from './io.js';

@@ -5,7 +5,8 @@
  * `error CODE: message` on stderr, never a stack trace.
  */
 import { CryptoError, SmimeError, ValidationError, CertificateMissingError } from '../errors.js';
-import { parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args.js';
+import { parseArgs, UsageError } from './args.js';
+import { CheckFailed, type Command } from './command.js';
 import type { CliIo } from './io.js';
 import { sstCommands } from './commands/sst.js';
 import { validateCommand } from './commands/validate.js';
@@ -17,18 +18,6 @@ import { verifyCommand } from './commands/verify.js';
 import { lookupCommand } from './commands/lookup.js';
 import { composeCommand } from './commands/compose.js';
 import { publishCommand } from './commands/publish.js';
-
-/** Thrown by a command after it printed its report, to exit 1 with the first problem's code. */
-export class CheckFailed extends SmimeError {
-  override readonly name: string = 'CheckFailed';
-}
-
-export interface Command {
-  spec: CommandSpec;
-  /** One line for the command list. */
-  summary: string;
-  run(args: ParsedArgs, io: CliIo): Promise<void>;
-}
 
 /** Registered commands by name (`sst list`, `validate`, ...). */
 const commands = new Map<string, Command>();

@@ -5,7 +5,7 @@
  */
 import { FormatError } from '../errors.js';
 import { concatBytes, toHex } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, decodeOid, decodeTime, encodeOid, encodeTlv, encodedOf, isContext, isUniversal, readRoot } from '../util/der.js';
+import { TAG, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, decodeOid, tlv, seq, encodeOid, derTime } from '../asn1/index.js';
 
 /** Attribute type OIDs smimekit writes or understands. */
 export const ATTRIBUTE = {
@@ -61,12 +61,11 @@ export interface CmsAttribute {
   values: Uint8Array[];
 }
 
-const seq = (...parts: Uint8Array[]) => encodeTlv(0x30, concatBytes(...parts));
 
 /** DER SET OF: elements sorted by their encodings (X.690 §11.6). */
 export function encodeSetOf(elements: Uint8Array[], tag = 0x31): Uint8Array {
   const sorted = [...elements].sort(compareBytes);
-  return encodeTlv(tag, concatBytes(...sorted));
+  return tlv(tag, concatBytes(...sorted));
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -85,8 +84,8 @@ export function encodeTime(date: Date): Uint8Array {
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const y = date.getUTCFullYear();
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
-  if (y >= 1950 && y < 2050) return encodeTlv(0x17, Uint8Array.from(`${digits.slice(2)}Z`, (c) => c.charCodeAt(0)));
-  return encodeTlv(0x18, Uint8Array.from(`${digits}Z`, (c) => c.charCodeAt(0)));
+  if (y >= 1950 && y < 2050) return tlv(0x17, Uint8Array.from(`${digits.slice(2)}Z`, (c) => c.charCodeAt(0)));
+  return tlv(0x18, Uint8Array.from(`${digits}Z`, (c) => c.charCodeAt(0)));
 }
 
 /** SMIMECapabilities value: SEQUENCE OF SEQUENCE { OID, parameters OPTIONAL }, order kept. */
@@ -96,12 +95,12 @@ export function encodeCapabilities(capabilities: readonly CapabilityEntry[]): Ui
 
 /** IssuerAndSerialNumber DER from the certificate's issuer Name DER and serial INTEGER content. */
 export function encodeIssuerAndSerial(issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
-  return seq(issuerDer, encodeTlv(0x02, serialContent));
+  return seq(issuerDer, tlv(0x02, serialContent));
 }
 
 /** SMIMEEncryptionKeyPreference with the issuerAndSerialNumber choice ([0] IMPLICIT). */
 export function encodeEncryptionKeyPreference(issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
-  return encodeTlv(0xa0, concatBytes(issuerDer, encodeTlv(0x02, serialContent)));
+  return tlv(0xa0, concatBytes(issuerDer, tlv(0x02, serialContent)));
 }
 
 /**
@@ -109,21 +108,21 @@ export function encodeEncryptionKeyPreference(issuerDer: Uint8Array, serialConte
  * so the hash algorithm is omitted) of the certificate and its IssuerSerial.
  */
 export function encodeSigningCertificateV2(certHash: Uint8Array, issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
-  const generalNames = seq(encodeTlv(0xa4, issuerDer)); // directoryName [4] EXPLICIT Name
-  const issuerSerial = seq(generalNames, encodeTlv(0x02, serialContent));
-  const essCertId = seq(encodeTlv(0x04, certHash), issuerSerial);
+  const generalNames = seq(tlv(0xa4, issuerDer)); // directoryName [4] EXPLICIT Name
+  const issuerSerial = seq(generalNames, tlv(0x02, serialContent));
+  const essCertId = seq(tlv(0x04, certHash), issuerSerial);
   return seq(seq(essCertId));
 }
 
 /** Parses a SET OF Attribute given its whole TLV (tag [0]/[1] implicit or SET). */
 export function parseAttributes(bytes: Uint8Array): CmsAttribute[] {
-  const root = readRoot(bytes);
-  return childrenOf(bytes, root).map((attr) => {
-    const [type, values] = childrenOf(bytes, attr);
-    if (!type || !values || !isUniversal(type, TAG.OID) || !isUniversal(values, TAG.SET)) {
+  const root = derParse(bytes);
+  return derChildren(root).map((attr) => {
+    const [type, values] = derChildren(attr);
+    if (!type || !values || !derIsUniversal(type, TAG.OID) || !derIsUniversal(values, TAG.SET)) {
       throw new FormatError('malformed-cms', 'malformed CMS attribute', { offset: attr.start });
     }
-    return { oid: decodeOid(contentOf(bytes, type), type.start), values: childrenOf(bytes, values).map((v) => encodedOf(bytes, v)) };
+    return { oid: decodeOid(derContent(type), type.start), values: derChildren(values).map((v) => derBytes(v)) };
   });
 }
 
@@ -139,77 +138,77 @@ export function singleValue(attributes: readonly CmsAttribute[], oid: string): U
 
 /** Decodes an OBJECT IDENTIFIER value. */
 export function decodeOidValue(der: Uint8Array): string {
-  const node = readRoot(der);
-  if (!isUniversal(node, TAG.OID)) throw new FormatError('malformed-cms', 'expected an OBJECT IDENTIFIER attribute value');
-  return decodeOid(contentOf(der, node));
+  const node = derParse(der);
+  if (!derIsUniversal(node, TAG.OID)) throw new FormatError('malformed-cms', 'expected an OBJECT IDENTIFIER attribute value');
+  return decodeOid(derContent(node));
 }
 
 /** Decodes an OCTET STRING value. */
 export function decodeOctetsValue(der: Uint8Array): Uint8Array {
-  const node = readRoot(der);
-  if (!isUniversal(node, TAG.OCTET_STRING) || node.constructed) throw new FormatError('malformed-cms', 'expected an OCTET STRING attribute value');
-  return contentOf(der, node);
+  const node = derParse(der);
+  if (!derIsUniversal(node, TAG.OCTET_STRING) || node.constructed) throw new FormatError('malformed-cms', 'expected an OCTET STRING attribute value');
+  return derContent(node);
 }
 
 /** Decodes a Time value (UTCTime or GeneralizedTime). */
 export function decodeTimeValue(der: Uint8Array): Date {
-  const node = readRoot(der);
-  const content = contentOf(der, node);
+  const node = derParse(der);
+  const content = derContent(node);
   // A time is at most a few dozen characters; a huge value must not reach the string conversion (RangeError).
   if (content.length > 64) throw new FormatError('malformed-cms', 'a time attribute value is too long');
-  return decodeTime(node, content);
+  return derTime(node);
 }
 
 /** Decodes SMIMECapabilities. */
 export function decodeCapabilities(der: Uint8Array): CapabilityEntry[] {
-  const root = readRoot(der);
-  return childrenOf(der, root).map((cap) => {
-    const [oid, params] = childrenOf(der, cap);
-    if (!oid || !isUniversal(oid, TAG.OID)) throw new FormatError('malformed-cms', 'malformed SMIMECapability');
-    const out: CapabilityEntry = { oid: decodeOid(contentOf(der, oid)) };
-    if (params) out.parameters = encodedOf(der, params);
+  const root = derParse(der);
+  return derChildren(root).map((cap) => {
+    const [oid, params] = derChildren(cap);
+    if (!oid || !derIsUniversal(oid, TAG.OID)) throw new FormatError('malformed-cms', 'malformed SMIMECapability');
+    const out: CapabilityEntry = { oid: decodeOid(derContent(oid)) };
+    if (params) out.parameters = derBytes(params);
     return out;
   });
 }
 
 /** The certificate hashes of a SigningCertificate (v1: SHA-1) or SigningCertificateV2 value, first ESSCertID only. */
 export function decodeSigningCertificate(der: Uint8Array, v2: boolean): { hashOid?: string; hash: Uint8Array; serialHex?: string } {
-  const root = readRoot(der);
-  const [certs] = childrenOf(der, root);
+  const root = derParse(der);
+  const [certs] = derChildren(root);
   if (!certs) throw new FormatError('malformed-cms', 'empty SigningCertificate');
-  const [first] = childrenOf(der, certs);
+  const [first] = derChildren(certs);
   if (!first) throw new FormatError('malformed-cms', 'SigningCertificate lists no certificate');
-  const kids = childrenOf(der, first);
+  const kids = derChildren(first);
   let i = 0;
   let hashOid: string | undefined = v2 ? '2.16.840.1.101.3.4.2.1' : '1.3.14.3.2.26';
-  if (v2 && kids[0] && isUniversal(kids[0], TAG.SEQUENCE)) {
-    const alg = childrenOf(der, kids[0])[0];
-    hashOid = alg ? decodeOid(contentOf(der, alg)) : hashOid;
+  if (v2 && kids[0] && derIsUniversal(kids[0], TAG.SEQUENCE)) {
+    const alg = derChildren(kids[0])[0];
+    hashOid = alg ? decodeOid(derContent(alg)) : hashOid;
     i = 1;
   }
   const hashNode = kids[i];
-  if (!hashNode || !isUniversal(hashNode, TAG.OCTET_STRING)) throw new FormatError('malformed-cms', 'ESSCertID without certHash');
-  const out: { hashOid?: string; hash: Uint8Array; serialHex?: string } = { hash: contentOf(der, hashNode) };
+  if (!hashNode || !derIsUniversal(hashNode, TAG.OCTET_STRING)) throw new FormatError('malformed-cms', 'ESSCertID without certHash');
+  const out: { hashOid?: string; hash: Uint8Array; serialHex?: string } = { hash: derContent(hashNode) };
   if (hashOid) out.hashOid = hashOid;
   const issuerSerial = kids[i + 1];
-  if (issuerSerial && isUniversal(issuerSerial, TAG.SEQUENCE)) {
-    const serial = childrenOf(der, issuerSerial)[1];
-    if (serial && isUniversal(serial, TAG.INTEGER)) out.serialHex = toHex(contentOf(der, serial));
+  if (issuerSerial && derIsUniversal(issuerSerial, TAG.SEQUENCE)) {
+    const serial = derChildren(issuerSerial)[1];
+    if (serial && derIsUniversal(serial, TAG.INTEGER)) out.serialHex = toHex(derContent(serial));
   }
   return out;
 }
 
 /** Decodes SMIMEEncryptionKeyPreference: issuerAndSerialNumber ([0]) or a key identifier ([1]/[2]). */
 export function decodeEncryptionKeyPreference(der: Uint8Array): { issuerDer?: Uint8Array; serialHex?: string; keyId?: Uint8Array } {
-  const root = readRoot(der);
-  if (isContext(root, 0)) {
-    const [issuer, serial] = childrenOf(der, root);
-    if (issuer && serial) return { issuerDer: encodedOf(der, issuer), serialHex: toHex(contentOf(der, serial)) };
+  const root = derParse(der);
+  if (derIsContext(root, 0)) {
+    const [issuer, serial] = derChildren(root);
+    if (issuer && serial) return { issuerDer: derBytes(issuer), serialHex: toHex(derContent(serial)) };
   }
-  if (isContext(root, 2) && !root.constructed) return { keyId: contentOf(der, root) };
-  if (isContext(root, 1) && root.constructed) {
-    const [id] = childrenOf(der, root);
-    if (id) return { keyId: contentOf(der, id) };
+  if (derIsContext(root, 2) && !root.constructed) return { keyId: derContent(root) };
+  if (derIsContext(root, 1) && root.constructed) {
+    const [id] = derChildren(root);
+    if (id) return { keyId: derContent(id) };
   }
   return {};
 }

@@ -1,9 +1,9 @@
+import { seq, octets, encodeInt } from '../asn1/index.js';
 /**
  * AuthEnvelopedData (RFC 5083) with AES-GCM (RFC 5084): the S/MIME 4.0
  * (RFC 8551) authenticated-encryption envelope. Reading and decryption share
  * the EnvelopedData code (`parseEnvelope`, `decryptEnvelope`).
  */
-import { int, octets, seq } from './enveloped-der.js';
 
 /**
  * DER AuthEnvelopedData from its encoded parts: version 0, no originatorInfo,
@@ -11,5 +11,5 @@ import { int, octets, seq } from './enveloped-der.js';
  * them), the GCM tag as `mac`.
  */
 export function encodeAuthEnvelopedData(recipientInfos: Uint8Array, authEncryptedContentInfo: Uint8Array, mac: Uint8Array): Uint8Array {
-  return seq(int(0), recipientInfos, authEncryptedContentInfo, octets(mac));
+  return seq(encodeInt(0), recipientInfos, authEncryptedContentInfo, octets(mac));
 }

@@ -6,9 +6,9 @@
  */
 import { AlgorithmError, FormatError, LimitError } from '../errors.js';
 import { concatBytes, toBytes, type BytesLike } from '../util/bytes.js';
-import { derOid, derSequence, derSmallInt } from '../util/der-element.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo, type ContentInfo } from './content-info.js';
-import { algorithmId, derChildren, derIsContext, derParse, int, octets, octetsOf, oid, parseAlgorithm, parsing, seq, tlv } from './enveloped-der.js';
+import { derParse, derChildren, derIsContext, derSequence, derOid, derSmallInt, derOctets, derAlgorithm, tlv, seq, octets, encodeOid, encodeInt, algorithmId } from '../asn1/index.js';
+import { parsing } from './malformed.js';
 
 /** id-alg-zlibCompress (RFC 3274). */
 export const ZLIB_COMPRESS = '1.2.840.113549.1.9.16.3.8';
@@ -56,8 +56,8 @@ export async function zlibDecompress(data: Uint8Array, maxSize = DEFAULT_MAX_DEC
 /** Builds a CompressedData ContentInfo (DER) around `content` (eContentType id-data unless given). */
 export async function createCompressed(content: BytesLike, options: { contentType?: string } = {}): Promise<Uint8Array> {
   const compressed = await zlibCompress(toBytes(content, 'content'));
-  const encap = seq(oid(options.contentType ?? CONTENT_TYPE.data), tlv(0xa0, octets(compressed)));
-  return encodeContentInfo(CONTENT_TYPE.compressedData, seq(int(0), algorithmId(ZLIB_COMPRESS), encap));
+  const encap = seq(encodeOid(options.contentType ?? CONTENT_TYPE.data), tlv(0xa0, octets(compressed)));
+  return encodeContentInfo(CONTENT_TYPE.compressedData, seq(encodeInt(0), algorithmId(ZLIB_COMPRESS), encap));
 }
 
 /** Result of `decompressCompressed`. */
@@ -81,11 +81,11 @@ export async function decompressCompressed(input: BytesLike | string | ContentIn
   const { algorithm, contentType, compressed } = parsing('CompressedData', () => {
     const kids = derSequence(derParse(ci.content), 'CompressedData', 3);
     derSmallInt(kids[0], 'version');
-    const alg = parseAlgorithm(kids[1], 'compressionAlgorithm');
+    const alg = derAlgorithm(kids[1], 'compressionAlgorithm');
     const encap = derSequence(kids[2], 'EncapsulatedContentInfo', 1);
     const explicit = encap[1];
     if (!explicit || !derIsContext(explicit, 0)) throw new FormatError('malformed-cms', 'CompressedData without content');
-    return { algorithm: alg, contentType: derOid(encap[0], 'eContentType'), compressed: octetsOf(derChildren(explicit)[0], 'eContent') };
+    return { algorithm: alg, contentType: derOid(encap[0], 'eContentType'), compressed: derOctets(derChildren(explicit)[0], 'eContent') };
   });
   if (algorithm.oid !== ZLIB_COMPRESS) {
     throw new AlgorithmError('unsupported-algorithm', `unsupported compression algorithm ${algorithm.oid}`, { details: { algorithm: algorithm.oid } });

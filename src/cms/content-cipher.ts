@@ -7,8 +7,8 @@ import { ArgumentError, CryptoError } from '../errors.js';
 import { aesCbcEncrypt, aesGcmDecrypt, aesGcmEncrypt } from '../crypto/ciphers/aes.js';
 import { AES_GCM_OIDS, contentKeyLength, decryptContent, parseGcmParameters } from '../crypto/ciphers/content.js';
 import { randomBytes } from '../crypto/engine.js';
-import { parseRc2CbcParameters } from '../crypto/keys.js';
-import { algorithmId, int, octets, seq, type ParsedAlgorithm } from './enveloped-der.js';
+import { parseRc2CbcParameters } from '../crypto/ciphers/by-oid.js';
+import { type ParsedAlgorithm, seq, octets, encodeInt, algorithmId } from '../asn1/index.js';
 
 /** Content ciphers smimekit can write. */
 export type ContentCipherName = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm';
@@ -93,7 +93,7 @@ export async function encryptContent(cipher: ContentCipherName, key: Uint8Array,
   // RFC 5084: 12-byte nonce; the ICV length is written explicitly (16) since the DEFAULT is 12.
   const nonce = randomBytes(12);
   const { ciphertext, tag } = await aesGcmEncrypt(key, nonce, plaintext, aad ? { aad, tagLength: 16 } : { tagLength: 16 });
-  return { algorithm: algorithmId(info.oid, seq(octets(nonce), int(16))), ciphertext, tag };
+  return { algorithm: algorithmId(info.oid, seq(octets(nonce), encodeInt(16))), ciphertext, tag };
 }
 
 /**

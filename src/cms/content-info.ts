@@ -1,8 +1,8 @@
 /** ContentInfo (RFC 5652 §3): the outer wrapper of every CMS message, read with the project's bounds-checked reader. */
 import { FormatError } from '../errors.js';
 import { toBytes, type BytesLike } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, decodeOid, encodeOid, encodeTlv, encodedOf, isContext, isUniversal, readRoot } from '../util/der.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
+import { TAG, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, decodeOid, tlv, encodeOid } from '../asn1/index.js';
 
 export const CONTENT_TYPE = {
   data: '1.2.840.113549.1.7.1',
@@ -44,15 +44,15 @@ export function parseContentInfo(input: BytesLike | string): ContentInfo {
     bytes = block.der;
   }
   try {
-    const root = readRoot(bytes!);
-    const [typeNode, explicit] = childrenOf(bytes!, root);
-    if (!isUniversal(root, TAG.SEQUENCE) || !typeNode || !isUniversal(typeNode, TAG.OID)) throw new Error('not a ContentInfo SEQUENCE');
-    const contentType = decodeOid(contentOf(bytes!, typeNode), typeNode.start);
-    if (!explicit || !isContext(explicit, 0)) throw new Error('ContentInfo has no content');
-    const [inner] = childrenOf(bytes!, explicit);
+    const root = derParse(bytes!);
+    const [typeNode, explicit] = derChildren(root);
+    if (!derIsUniversal(root, TAG.SEQUENCE) || !typeNode || !derIsUniversal(typeNode, TAG.OID)) throw new Error('not a ContentInfo SEQUENCE');
+    const contentType = decodeOid(derContent(typeNode), typeNode.start);
+    if (!explicit || !derIsContext(explicit, 0)) throw new Error('ContentInfo has no content');
+    const [inner] = derChildren(explicit);
     if (!inner) throw new Error('ContentInfo content is empty');
     const name = NAME_BY_OID.get(contentType);
-    return { contentType, ...(name ? { name } : {}), content: encodedOf(bytes!, inner), der: bytes! };
+    return { contentType, ...(name ? { name } : {}), content: derBytes(inner), der: bytes! };
   } catch (e) {
     if (e instanceof FormatError && e.code !== 'malformed-der') throw e;
     throw new FormatError('malformed-cms', `not a CMS ContentInfo: ${(e as Error).message}`, { cause: e });
@@ -62,9 +62,9 @@ export function parseContentInfo(input: BytesLike | string): ContentInfo {
 /** DER ContentInfo around already-encoded content. */
 export function encodeContentInfo(contentType: string, content: Uint8Array): Uint8Array {
   const oid = encodeOid(contentType);
-  const explicit = encodeTlv(0xa0, content);
+  const explicit = tlv(0xa0, content);
   const body = new Uint8Array(oid.length + explicit.length);
   body.set(oid);
   body.set(explicit, oid.length);
-  return encodeTlv(0x30, body);
+  return tlv(0x30, body);
 }

@@ -8,13 +8,12 @@ import { AlgorithmError, CryptoError } from '../errors.js';
 import { aesKeyUnwrap, aesKeyWrap } from '../crypto/ciphers/aes.js';
 import { getSubtle } from '../crypto/engine.js';
 import { hkdf, x963Kdf, type KdfHash } from '../crypto/kdf.js';
-import { type NamedCurve } from '../crypto/keys.js';
-import { derAlgorithm } from '../util/der-element.js';
+import { type NamedCurve } from '../crypto/private-key.js';
 import { constantTimeEqual, toArrayBuffer } from '../util/bytes.js';
 import { sha1 } from '../util/hash/index.js';
 import { cbcDecrypt } from '../crypto/ciphers/modes.js';
 import { createDes } from '../crypto/ciphers/des.js';
-import { algorithmId, octets, seq, tlv, type ParsedAlgorithm } from './enveloped-der.js';
+import { type ParsedAlgorithm, derAlgorithm, tlv, seq, octets, algorithmId } from '../asn1/index.js';
 
 /**
  * Key-agreement schemes: OID → KDF. RFC 5753 X9.63 schemes (standard and

@@ -4,15 +4,14 @@
  * (or a KEK). AES-GCM is only ever written as AuthEnvelopedData; GCM found
  * inside EnvelopedData (what PKI.js writes) is read as a tolerated legacy form.
  */
+import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import { AlgorithmError, ArgumentError, CryptoError, FormatError, SmimeError } from '../errors.js';
-import { keyMatchesCertificate, normalizePkcs8, loadPrivateKey, type LoadedPrivateKey } from '../crypto/keys.js';
+import { keyMatchesCertificate } from '../crypto/key-match.js';
+import { normalizePkcs8, loadPrivateKey, type LoadedPrivateKey } from '../crypto/private-key.js';
 import { bytesEqual, toBytes, type BytesLike } from '../util/bytes.js';
-import { decodePem, looksLikePem } from '../util/pem.js';
-import { derOid, derSequence, derSmallInt } from '../util/der-element.js';
-import { parseCertificateInfo } from '../util/x509-lite.js';
+import { readCertificate } from '../x509/index.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo, type ContentInfo } from './content-info.js';
 import { CONTENT_CIPHERS, cekLength, contentCipherName, decryptContentWith, encryptContent, generateCek, isGcm, type ContentCipherName } from './content-cipher.js';
-import { derIsContext, derParse, int, octetsOf, oid, parseAlgorithm, parsing, seq, set, tlv, type DerNode, type ParsedAlgorithm } from './enveloped-der.js';
 import {
   encodeRecipientInfo,
   findRecipients,
@@ -26,6 +25,8 @@ import {
   type RecipientSummary,
 } from './recipient.js';
 import { encodeAuthEnvelopedData } from './auth-enveloped.js';
+import { type DerNode, derParse, derIsContext, derSequence, derOid, derSmallInt, derOctets, type ParsedAlgorithm, derAlgorithm, tlv, seq, set, encodeOid, encodeInt } from '../asn1/index.js';
+import { parsing } from './malformed.js';
 
 /** Options of `createEnvelope`. */
 export interface CreateEnvelopeOptions {
@@ -64,14 +65,14 @@ export async function createEnvelope(content: BytesLike, recipients: readonly En
     const summaries: RecipientSummary[] = [];
     let maxVersion = 0;
     for (const r of recipients) {
-      const ri = await encodeRecipientInfo({ ...r, certificate: toBytes(r.certificate, 'recipient certificate') }, cek);
+      const ri = await encodeRecipientInfo({ ...r, certificate: certificateDer(r.certificate, 'recipient certificate') }, cek);
       ris.push(ri.der);
       summaries.push(ri.summary);
       maxVersion = Math.max(maxVersion, ri.version);
     }
     const contentType = options.contentType ?? CONTENT_TYPE.data;
     const parts = await encryptContent(cipher, cek, data);
-    const eci = seq(oid(contentType), parts.algorithm, tlv(0x80, parts.ciphertext));
+    const eci = seq(encodeOid(contentType), parts.algorithm, tlv(0x80, parts.ciphertext));
     // Recipient order is kept (SET OF need not be sorted in BER; OpenSSL keeps insertion order too).
     const recipientInfos = set(...ris);
     if (info.mode === 'gcm') {
@@ -80,7 +81,7 @@ export async function createEnvelope(content: BytesLike, recipients: readonly En
     }
     // RFC 5652 §6.1: version 2 when any RecipientInfo is not v0 (SKI KTRI, KARI).
     const version = maxVersion === 0 ? 0 : 2;
-    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(int(version), recipientInfos, eci));
+    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(encodeInt(version), recipientInfos, eci));
     return { der, contentType: 'envelopedData', cipher, recipients: summaries };
   } finally {
     cek.fill(0);
@@ -127,7 +128,7 @@ export function parseEnvelope(input: BytesLike | string | ContentInfo): ParsedEn
     if (kids[i] && derIsContext(kids[i]!, 0)) i++; // originatorInfo: certificates/CRLs, not needed to decrypt
     const recipientInfos = parseRecipientInfos(kids[i++]!);
     const eci = derSequence(kids[i++], 'EncryptedContentInfo', 2);
-    const contentEncryptionAlgorithm = parseAlgorithm(eci[1], 'contentEncryptionAlgorithm');
+    const contentEncryptionAlgorithm = derAlgorithm(eci[1], 'contentEncryptionAlgorithm');
     const encNode = eci[2];
     if (!encNode || !derIsContext(encNode, 0)) throw new FormatError('malformed-cms', 'the EnvelopedData carries no encrypted content (detached content is not supported)');
     const out: ParsedEnvelope = {
@@ -137,7 +138,7 @@ export function parseEnvelope(input: BytesLike | string | ContentInfo): ParsedEn
       encryptedContentType: derOid(eci[0], 'contentType'),
       contentEncryptionAlgorithm,
       cipher: contentCipherName(contentEncryptionAlgorithm),
-      encryptedContent: octetsOf(encNode, 'encryptedContent'),
+      encryptedContent: derOctets(encNode, 'encryptedContent', { implicitTag: 0 }),
     };
     if (auth) {
       let node: DerNode | undefined = kids[i];
@@ -149,7 +150,7 @@ export function parseEnvelope(input: BytesLike | string | ContentInfo): ParsedEn
         node = kids[++i];
       }
       if (!node || node.cls !== 0 || node.tag !== 4) throw new FormatError('malformed-cms', 'AuthEnvelopedData has no mac');
-      out.mac = octetsOf(node, 'mac');
+      out.mac = derOctets(node, 'mac');
     }
     return out;
   });
@@ -160,8 +161,8 @@ export type DecryptionKey = BytesLike | LoadedPrivateKey;
 
 /** Options of `decryptEnvelope`. */
 export interface DecryptEnvelopeOptions {
-  /** The recipient certificate (DER or PEM), used to find its RecipientInfo. */
-  certificate?: BytesLike;
+  /** The recipient certificate (DER, PEM or a certificate object), used to find its RecipientInfo. */
+  certificate?: CertificateInput;
   /** The recipient's private key. */
   privateKey?: DecryptionKey;
   /**
@@ -212,13 +213,6 @@ async function toLoadedKey(key: DecryptionKey): Promise<LoadedPrivateKey> {
   return loadPrivateKey(bytes);
 }
 
-function certificateDer(input: BytesLike): Uint8Array {
-  const bytes = toBytes(input, 'certificate');
-  if (!looksLikePem(bytes)) return bytes;
-  const block = decodePem(bytes).find((b) => b.label === 'CERTIFICATE');
-  if (!block) throw new FormatError('malformed-certificate', 'no CERTIFICATE block in the PEM input');
-  return block.der;
-}
 
 /** Most RecipientInfos tried with `tryAllRecipients` beyond those naming the certificate. */
 export const MAX_TRIAL_RECIPIENTS = 64;
@@ -283,7 +277,7 @@ export async function decryptEnvelope(input: BytesLike | string | ContentInfo | 
   if (!options.privateKey) throw new ArgumentError('bad-argument', 'decryptEnvelope needs a private key (or a KEK)');
   const key = await toLoadedKey(options.privateKey);
   const certDer = options.certificate ? certificateDer(options.certificate) : undefined;
-  const certInfo = certDer ? parseCertificateInfo(certDer) : undefined;
+  const certInfo = certDer ? readCertificate(certDer) : undefined;
   // With tryAllRecipients the caller has accepted trial decryption (and its garbage risk) anyway.
   if (certDer && options.checkKeyMatch !== false && !options.tryAllRecipients && !(await keyMatchesCertificate(key, certDer))) {
     throw new CryptoError('key-mismatch', 'the private key does not belong to the recipient certificate');
@@ -299,7 +293,7 @@ export async function decryptEnvelope(input: BytesLike | string | ContentInfo | 
     return fits && ++trials <= MAX_TRIAL_RECIPIENTS;
   });
   if (candidates.length === 0) {
-    throw new CryptoError('not-recipient', `the message is not encrypted to ${certInfo ? certInfo.subject : 'this key'} (no RecipientInfo matches)`, {
+    throw new CryptoError('not-recipient', `the message is not encrypted to ${certInfo ? certInfo.subject.text : 'this key'} (no RecipientInfo matches)`, {
       details: { recipientInfos: env.recipientInfos.length },
     });
   }
@@ -331,7 +325,7 @@ export async function decryptEncryptedData(input: BytesLike | string | ContentIn
   const { alg, contentType, ciphertext } = parsing('EncryptedData', () => {
     const kids = derSequence(derParse(ci.content), 'EncryptedData', 2);
     const eci = derSequence(kids[1], 'EncryptedContentInfo', 3);
-    return { alg: parseAlgorithm(eci[1]), contentType: derOid(eci[0]), ciphertext: octetsOf(eci[2], 'encryptedContent') };
+    return { alg: derAlgorithm(eci[1]), contentType: derOid(eci[0]), ciphertext: derOctets(eci[2], 'encryptedContent', { implicitTag: 0 }) };
   });
   if (isGcm(alg)) throw new AlgorithmError('unsupported-algorithm', 'AES-GCM EncryptedData is not supported');
   try {

@@ -13,11 +13,10 @@ export {
 } from './attributes.js';
 export { parseSignedData, parseSignerInfoDer, type SignedData, type SignerInfo, type SignerIdentifier } from './signed-data.js';
 export { createSignedData, micalgName, encodePssParameters, SIGNING_DIGESTS, type CmsSigner, type CreateSignedDataOptions, type SigningDigest } from './signer.js';
+export { findSignerCertificate, describeSid } from './signer-lookup.js';
 export {
   verifySignedData,
-  findSignerCertificate,
   effectiveSignatureAlgorithm,
-  describeSid,
   type SignerCheck,
   type SignerProblem,
   type SignerAlgorithms,

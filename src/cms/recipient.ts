@@ -3,18 +3,21 @@
  * v1.5 or RSA-OAEP) and KeyAgreeRecipientInfo (ECDH-ES), reading every kind,
  * matching a recipient certificate, and recovering the content-encryption key.
  */
+import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import { DEFAULT_MIN_RSA_BITS } from '../crypto/policy.js';
 import { AlgorithmError, ArgumentError, CryptoError } from '../errors.js';
 import { aesKeyUnwrap } from '../crypto/ciphers/aes.js';
-import { encodeOaepParams, parseOaepParams, rsaOaepDecrypt, rsaOaepEncrypt, rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt, rsaPublicKeyBits, type OaepHash } from '../crypto/rsa.js';
+import { encodeOaepParams, parseOaepParams, rsaOaepDecrypt, rsaOaepEncrypt, type OaepHash } from '../crypto/rsa-oaep.js';
+import { rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt, rsaPublicKeyBits } from '../crypto/rsa.js';
 import type { KdfHash } from '../crypto/kdf.js';
-import { certificateSpki, spkiFingerprint, type LoadedPrivateKey } from '../crypto/keys.js';
-import { derBytes, derChildren, derIsContext, derOctets, derSequence, derSet, derSmallInt } from '../util/der-element.js';
+import { certificateSpki, spkiFingerprint } from '../crypto/key-match.js';
+import type { LoadedPrivateKey } from '../crypto/private-key.js';
 import { bytesEqual, fromHex } from '../util/bytes.js';
 import { sha1 } from '../util/hash/index.js';
-import { parseCertificateInfo, type CertificateInfo } from '../util/x509-lite.js';
+import { readCertificate, type Certificate } from '../x509/index.js';
 import { AES_WRAP, ECDH_SCHEMES, ID_EC_PUBLIC_KEY, XDH_OIDS, ecdhUnwrap, ecdhWrap, type EcdhCurve } from './ecdh.js';
-import { NULL, algorithmId, int, octets, parseAlgorithm, parsing, seq, tlv, type DerNode, type ParsedAlgorithm } from './enveloped-der.js';
+import { type DerNode, derChildren, derBytes, derIsContext, derSequence, derSet, derSmallInt, derOctets, type ParsedAlgorithm, derAlgorithm, tlv, seq, octets, NULL, encodeInt, algorithmId } from '../asn1/index.js';
+import { parsing } from './malformed.js';
 
 export const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 export const RSAES_OAEP = '1.2.840.113549.1.1.7';
@@ -28,8 +31,8 @@ export type KeyManagement = KeyTransport | 'ecdh' | 'kek';
 
 /** One recipient of a new EnvelopedData / AuthEnvelopedData. */
 export interface EnvelopeRecipient {
-  /** The recipient's X.509 certificate, DER. */
-  certificate: Uint8Array;
+  /** The recipient's X.509 certificate (DER, PEM or a certificate object). */
+  certificate: CertificateInput;
   /** RSA recipients: PKCS#1 v1.5 (default) or OAEP. Ignored for EC recipients. */
   keyTransport?: KeyTransport;
   /** OAEP hash (also used for MGF1); default SHA-256. */
@@ -58,14 +61,14 @@ export interface RecipientKeyInfo {
   /** `ec`: key agreement (NIST curves, X25519, X448). */
   kind: 'rsa' | 'ec' | 'unusable';
   curve?: EcdhCurve;
-  info: CertificateInfo;
+  info: Certificate;
   /** Why the key cannot be used, when `unusable`. */
   reason?: string;
 }
 
 /** Classifies a certificate's key for encryption (RSA key transport, ECDH, or unusable: RSA-PSS, EdDSA, DSA...). */
 export function recipientKeyInfo(certificate: Uint8Array): RecipientKeyInfo {
-  const info = parseCertificateInfo(certificate);
+  const info = readCertificate(certificate);
   if (info.publicKeyAlgorithm === RSA_ENCRYPTION) return { kind: 'rsa', info };
   if (info.publicKeyAlgorithm === ID_EC_PUBLIC_KEY) {
     const fp = spkiFingerprint(certificateSpki(certificate));
@@ -77,8 +80,8 @@ export function recipientKeyInfo(certificate: Uint8Array): RecipientKeyInfo {
   return { kind: 'unusable', info, reason: `a ${info.publicKeyAlgorithm} key cannot be used for encryption` };
 }
 
-function issuerAndSerial(info: CertificateInfo): Uint8Array {
-  return seq(info.issuerDer, tlv(0x02, fromHex(info.serialNumber)));
+function issuerAndSerial(info: Certificate): Uint8Array {
+  return seq(info.issuer.der, tlv(0x02, fromHex(info.serialHex)));
 }
 
 /**
@@ -86,17 +89,17 @@ function issuerAndSerial(info: CertificateInfo): Uint8Array {
  * Returns the DER (a CHOICE element: SEQUENCE for KTRI, `[1]` for KARI) and its version.
  */
 export async function encodeRecipientInfo(recipient: EnvelopeRecipient, cek: Uint8Array): Promise<{ der: Uint8Array; version: number; summary: RecipientSummary }> {
-  const key = recipientKeyInfo(recipient.certificate);
+  const key = recipientKeyInfo(certificateDer(recipient.certificate, 'recipient certificate'));
   const { info } = key;
   let identifier = recipient.identifier ?? 'issuerAndSerialNumber';
   // RFC 5652 ties subjectKeyIdentifier to the certificate's extension; without one, fall back.
   if (identifier === 'subjectKeyIdentifier' && !info.subjectKeyIdentifier) identifier = 'issuerAndSerialNumber';
-  const base = { subject: info.subject, issuer: info.issuer, serialNumber: info.serialNumber, identifier };
+  const base = { subject: info.subject.text, issuer: info.issuer.text, serialNumber: info.serialHex, identifier };
   if (key.kind === 'rsa') {
-    const bits = rsaPublicKeyBits(info.spkiDer);
+    const bits = rsaPublicKeyBits(info.spki);
     if (!recipient.allowWeak && bits < DEFAULT_MIN_RSA_BITS) {
-      throw new AlgorithmError('weak-algorithm', `refusing to encrypt to ${info.subject}: its RSA key has ${bits} bits (at least ${DEFAULT_MIN_RSA_BITS}; allowWeak to override)`, {
-        details: { subject: info.subject },
+      throw new AlgorithmError('weak-algorithm', `refusing to encrypt to ${info.subject.text}: its RSA key has ${bits} bits (at least ${DEFAULT_MIN_RSA_BITS}; allowWeak to override)`, {
+        details: { subject: info.subject.text },
       });
     }
     const transport = recipient.keyTransport ?? 'rsa-pkcs1';
@@ -108,25 +111,25 @@ export async function encodeRecipientInfo(recipient: EnvelopeRecipient, cek: Uin
     if (transport === 'rsa-oaep') {
       const hash = recipient.oaepHash ?? 'SHA-256';
       alg = algorithmId(RSAES_OAEP, encodeOaepParams({ hash }));
-      encryptedKey = await rsaOaepEncrypt(info.spkiDer, cek, { hash });
+      encryptedKey = await rsaOaepEncrypt(info.spki, cek, { hash });
       algorithm = `RSAES-OAEP/${hash}`;
     } else if (transport === 'rsa-pkcs1') {
       alg = algorithmId(RSA_ENCRYPTION, NULL);
-      encryptedKey = await rsaPkcs1v15Encrypt(info.spkiDer, cek);
+      encryptedKey = await rsaPkcs1v15Encrypt(info.spki, cek);
       algorithm = 'rsaEncryption';
     } else {
       throw new ArgumentError('bad-argument', `unknown key transport "${String(transport)}"`);
     }
-    return { der: seq(int(version), rid, alg, octets(encryptedKey)), version, summary: { ...base, keyManagement: transport, algorithm } };
+    return { der: seq(encodeInt(version), rid, alg, octets(encryptedKey)), version, summary: { ...base, keyManagement: transport, algorithm } };
   }
   if (key.kind === 'ec') {
-    const wrapped = await ecdhWrap(info.spkiDer, key.curve!, cek, recipient.kdfHash);
+    const wrapped = await ecdhWrap(info.spki, key.curve!, cek, recipient.kdfHash);
     const originator = tlv(0xa0, tlv(0xa1, wrapped.originatorAlgorithm, tlv(0x03, Uint8Array.of(0), wrapped.ephemeralPublicKey)));
     const rid = identifier === 'subjectKeyIdentifier' ? tlv(0xa0, octets(info.subjectKeyIdentifier!)) : issuerAndSerial(info);
     const rek = seq(seq(rid, octets(wrapped.encryptedKey)));
-    return { der: tlv(0xa1, int(3), originator, wrapped.keyEncryptionAlgorithm, rek), version: 3, summary: { ...base, keyManagement: 'ecdh', algorithm: wrapped.scheme } };
+    return { der: tlv(0xa1, encodeInt(3), originator, wrapped.keyEncryptionAlgorithm, rek), version: 3, summary: { ...base, keyManagement: 'ecdh', algorithm: wrapped.scheme } };
   }
-  throw new AlgorithmError('unsupported-algorithm', `cannot encrypt to ${info.subject}: ${key.reason}`, { details: { subject: info.subject } });
+  throw new AlgorithmError('unsupported-algorithm', `cannot encrypt to ${info.subject.text}: ${key.reason}`, { details: { subject: info.subject.text } });
 }
 
 // ---------------------------------------------------------------------------
@@ -176,14 +179,14 @@ function parseIssuerAndSerial(node: DerNode): RecipientIdentifier {
   const kids = derSequence(node, 'IssuerAndSerialNumber', 2);
   const serial = kids[1]!;
   if (serial.cls !== 0 || serial.tag !== 2) throw new Error('IssuerAndSerialNumber: serialNumber is not an INTEGER');
-  return { issuer: derBytes(kids[0]!), serialNumber: serial.buf.subarray(serial.cs, serial.ce) };
+  return { issuer: derBytes(kids[0]!), serialNumber: serial.buf.subarray(serial.contentStart, serial.contentEnd) };
 }
 
 function parseKtri(node: DerNode): ParsedKeyTransRecipient {
   const kids = derSequence(node, 'KeyTransRecipientInfo', 4);
   const ridNode = kids[1]!;
-  const rid = derIsContext(ridNode, 0) ? { subjectKeyIdentifier: derOctets(ridNode, 'subjectKeyIdentifier', 0) } : parseIssuerAndSerial(ridNode);
-  return { kind: 'ktri', version: derSmallInt(kids[0]), rid, keyEncryptionAlgorithm: parseAlgorithm(kids[2]), encryptedKey: derOctets(kids[3], 'encryptedKey') };
+  const rid = derIsContext(ridNode, 0) ? { subjectKeyIdentifier: derOctets(ridNode, 'subjectKeyIdentifier', { implicitTag: 0 }) } : parseIssuerAndSerial(ridNode);
+  return { kind: 'ktri', version: derSmallInt(kids[0]), rid, keyEncryptionAlgorithm: derAlgorithm(kids[2]), encryptedKey: derOctets(kids[3], 'encryptedKey') };
 }
 
 function parseKari(node: DerNode): ParsedKeyAgreeRecipient {
@@ -197,10 +200,10 @@ function parseKari(node: DerNode): ParsedKeyAgreeRecipient {
   if (orig && derIsContext(orig, 1)) {
     const [alg, key] = derChildren(orig);
     if (!key || key.cls !== 0 || key.tag !== 3) throw new Error('OriginatorPublicKey: publicKey is not a BIT STRING');
-    out.originatorKey = { algorithm: parseAlgorithm(alg), publicKey: key.buf.subarray(key.cs + 1, key.ce) };
+    out.originatorKey = { algorithm: derAlgorithm(alg), publicKey: key.buf.subarray(key.contentStart + 1, key.contentEnd) };
   }
   if (kids[i] && derIsContext(kids[i]!, 1)) out.ukm = derOctets(derChildren(kids[i++]!)[0], 'ukm');
-  out.keyEncryptionAlgorithm = parseAlgorithm(kids[i++]);
+  out.keyEncryptionAlgorithm = derAlgorithm(kids[i++]);
   for (const rek of derSequence(kids[i], 'RecipientEncryptedKeys')) {
     const [ridNode, ek] = derSequence(rek, 'RecipientEncryptedKey', 2);
     let rid: RecipientIdentifier;
@@ -218,7 +221,7 @@ function parseKekri(node: DerNode): ParsedKekRecipient {
     kind: 'kekri',
     version: derSmallInt(kids[0]),
     keyIdentifier: derOctets(kekid[0], 'keyIdentifier'),
-    keyEncryptionAlgorithm: parseAlgorithm(kids[2]),
+    keyEncryptionAlgorithm: derAlgorithm(kids[2]),
     encryptedKey: derOctets(kids[3], 'encryptedKey'),
   };
 }
@@ -253,14 +256,14 @@ function serialEqual(a: Uint8Array, b: Uint8Array): boolean {
  * subjectPublicKey BIT STRING value) and the whole SubjectPublicKeyInfo DER
  * (CryptoAPI / Outlook 2010 for certificates without the extension).
  */
-export function recipientMatches(rid: RecipientIdentifier, info: CertificateInfo): 'issuerAndSerialNumber' | 'subjectKeyIdentifier' | undefined {
+export function recipientMatches(rid: RecipientIdentifier, info: Certificate): 'issuerAndSerialNumber' | 'subjectKeyIdentifier' | undefined {
   if (rid.issuer && rid.serialNumber) {
-    return bytesEqual(rid.issuer, info.issuerDer) && serialEqual(rid.serialNumber, fromHex(info.serialNumber)) ? 'issuerAndSerialNumber' : undefined;
+    return bytesEqual(rid.issuer, info.issuer.der) && serialEqual(rid.serialNumber, fromHex(info.serialHex)) ? 'issuerAndSerialNumber' : undefined;
   }
   const ski = rid.subjectKeyIdentifier;
   if (!ski) return undefined;
   if (info.subjectKeyIdentifier && bytesEqual(ski, info.subjectKeyIdentifier)) return 'subjectKeyIdentifier';
-  if (ski.length === 20 && (bytesEqual(ski, sha1(info.publicKey)) || bytesEqual(ski, sha1(info.spkiDer)))) return 'subjectKeyIdentifier';
+  if (ski.length === 20 && (bytesEqual(ski, sha1(info.publicKey)) || bytesEqual(ski, sha1(info.spki)))) return 'subjectKeyIdentifier';
   return undefined;
 }
 
@@ -277,7 +280,7 @@ export interface RecipientCandidate {
  * The RecipientInfos addressed to `certificate`, in message order. With
  * `tryAll`, every other KTRI/KARI key follows (trial decryption).
  */
-export function findRecipients(infos: ParsedRecipientInfo[], certificate: CertificateInfo | undefined, tryAll: boolean): RecipientCandidate[] {
+export function findRecipients(infos: ParsedRecipientInfo[], certificate: Certificate | undefined, tryAll: boolean): RecipientCandidate[] {
   const matched: RecipientCandidate[] = [];
   const others: RecipientCandidate[] = [];
   infos.forEach((ri, index) => {

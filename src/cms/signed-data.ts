@@ -5,15 +5,15 @@
  * (indefinite lengths, constructed OCTET STRINGs) and on very large messages
  * without asn1js' default limits; the limits here are explicit and configurable.
  */
-import { octetStringValue } from './octets.js';
 import { FormatError, LimitError } from '../errors.js';
 import { toHex } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, decodeInteger, decodeOid, encodeTlv, encodedOf, isContext, isUniversal, readNode, type DerNode } from '../util/der.js';
-import { parseAlgorithmIdentifier, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
+import { parseAlgorithmIdentifier, type AlgorithmIdentifier } from '../x509/algorithm.js';
 import { DEFAULT_CMS_LIMITS, type CmsLimits } from './limits.js';
 import { parseAttributes, type CmsAttribute } from './attributes.js';
 import { CONTENT_TYPE, parseContentInfo } from './content-info.js';
 import { looksLikePem } from '../util/pem.js';
+import { type DerNode, TAG, derRead, derChildren, derContent, derBytes, derIsUniversal, derIsContext, decodeOid, decodeInteger, tlv } from '../asn1/index.js';
+import { octetStringValue } from './octets.js';
 
 /** How a SignerInfo names its certificate. */
 export type SignerIdentifier =
@@ -59,48 +59,48 @@ function fail(message: string, offset?: number): FormatError {
 }
 
 function smallInt(bytes: Uint8Array, node: DerNode | undefined, what: string): number {
-  if (!node || !isUniversal(node, TAG.INTEGER)) throw fail(`${what}: expected INTEGER`, node?.start);
-  const v = decodeInteger(contentOf(bytes, node));
+  if (!node || !derIsUniversal(node, TAG.INTEGER)) throw fail(`${what}: expected INTEGER`, node?.start);
+  const v = decodeInteger(derContent(node));
   if (v < 0n || v > 1000n) throw fail(`${what}: unexpected value`, node.start);
   return Number(v);
 }
 
 function algorithm(bytes: Uint8Array, node: DerNode | undefined, what: string): AlgorithmIdentifier {
-  if (!node || !isUniversal(node, TAG.SEQUENCE)) throw fail(`${what}: expected AlgorithmIdentifier`, node?.start);
-  return parseAlgorithmIdentifier(encodedOf(bytes, node));
+  if (!node || !derIsUniversal(node, TAG.SEQUENCE)) throw fail(`${what}: expected AlgorithmIdentifier`, node?.start);
+  return parseAlgorithmIdentifier(derBytes(node));
 }
 
 function signedAttributesBytes(bytes: Uint8Array, node: DerNode): Uint8Array {
   // The signature covers the DER SET: the received element with tag 0x31. A BER
   // (indefinite-length) encoding is re-wrapped with a definite length.
-  if (node.indefinite || node.nonMinimalLength) return encodeTlv(0x31, contentOf(bytes, node));
-  const out = encodedOf(bytes, node).slice();
+  if (node.indefinite || node.nonMinimalLength) return tlv(0x31, derContent(node));
+  const out = derBytes(node).slice();
   out[0] = 0x31;
   return out;
 }
 
 function parseSignerInfo(bytes: Uint8Array, node: DerNode): SignerInfo {
-  if (!isUniversal(node, TAG.SEQUENCE)) throw fail('SignerInfo: expected SEQUENCE', node.start);
-  const kids = childrenOf(bytes, node);
+  if (!derIsUniversal(node, TAG.SEQUENCE)) throw fail('SignerInfo: expected SEQUENCE', node.start);
+  const kids = derChildren(node);
   let i = 0;
   const version = smallInt(bytes, kids[i++], 'SignerInfo.version');
   const sidNode = kids[i++];
   if (!sidNode) throw fail('SignerInfo: missing sid', node.start);
   let sid: SignerIdentifier;
-  if (isUniversal(sidNode, TAG.SEQUENCE)) {
-    const [issuer, serial] = childrenOf(bytes, sidNode);
-    if (!issuer || !serial || !isUniversal(issuer, TAG.SEQUENCE) || !isUniversal(serial, TAG.INTEGER)) throw fail('IssuerAndSerialNumber: bad structure', sidNode.start);
-    const serialNumber = contentOf(bytes, serial);
-    sid = { type: 'issuerAndSerialNumber', issuer: encodedOf(bytes, issuer), serialNumber, serialHex: toHex(serialNumber) };
-  } else if (isContext(sidNode, 0)) {
+  if (derIsUniversal(sidNode, TAG.SEQUENCE)) {
+    const [issuer, serial] = derChildren(sidNode);
+    if (!issuer || !serial || !derIsUniversal(issuer, TAG.SEQUENCE) || !derIsUniversal(serial, TAG.INTEGER)) throw fail('IssuerAndSerialNumber: bad structure', sidNode.start);
+    const serialNumber = derContent(serial);
+    sid = { type: 'issuerAndSerialNumber', issuer: derBytes(issuer), serialNumber, serialHex: toHex(serialNumber) };
+  } else if (derIsContext(sidNode, 0)) {
     // [0] IMPLICIT SubjectKeyIdentifier (OCTET STRING); tolerate a constructed form.
-    const keyIdentifier = sidNode.constructed ? octetStringValue(bytes, sidNode, { nodes: 64 }) : contentOf(bytes, sidNode);
+    const keyIdentifier = sidNode.constructed ? octetStringValue(sidNode, { nodes: 64 }) : derContent(sidNode);
     sid = { type: 'subjectKeyIdentifier', keyIdentifier };
   } else throw fail('SignerInfo: unknown SignerIdentifier', sidNode.start);
   const digestAlgorithm = algorithm(bytes, kids[i++], 'SignerInfo.digestAlgorithm');
-  const info: Partial<SignerInfo> = { version, sid, digestAlgorithm, der: encodedOf(bytes, node) };
+  const info: Partial<SignerInfo> = { version, sid, digestAlgorithm, der: derBytes(node) };
   let next = kids[i];
-  if (next && isContext(next, 0)) {
+  if (next && derIsContext(next, 0)) {
     const setDer = signedAttributesBytes(bytes, next);
     info.signedAttributesDer = setDer;
     info.signedAttributes = parseAttributes(setDer);
@@ -108,17 +108,17 @@ function parseSignerInfo(bytes: Uint8Array, node: DerNode): SignerInfo {
   }
   info.signatureAlgorithm = algorithm(bytes, next, 'SignerInfo.signatureAlgorithm');
   const sigNode = kids[++i];
-  if (!sigNode || !isUniversal(sigNode, TAG.OCTET_STRING)) throw fail('SignerInfo: missing signature', node.start);
-  info.signature = octetStringValue(bytes, sigNode, { nodes: 64 });
+  if (!sigNode || !derIsUniversal(sigNode, TAG.OCTET_STRING)) throw fail('SignerInfo: missing signature', node.start);
+  info.signature = octetStringValue(sigNode, { nodes: 64 });
   const unsigned = kids[++i];
-  if (unsigned && isContext(unsigned, 1)) info.unsignedAttributes = parseAttributes(encodedOf(bytes, unsigned));
+  if (unsigned && derIsContext(unsigned, 1)) info.unsignedAttributes = parseAttributes(derBytes(unsigned));
   return info as SignerInfo;
 }
 
 /** Decodes one SignerInfo from its DER (e.g. a countersignature attribute value). */
 export function parseSignerInfoDer(der: Uint8Array): SignerInfo {
   try {
-    return parseSignerInfo(der, readNode(der, 0));
+    return parseSignerInfo(der, derRead(der, 0));
   } catch (e) {
     if (e instanceof FormatError && e.code !== 'malformed-der') throw e;
     throw fail(`malformed SignerInfo: ${(e as Error).message}`);
@@ -141,15 +141,15 @@ export function parseSignedData(input: Uint8Array, limits: CmsLimits = {}): Sign
   let root: DerNode;
   if (looksLikePem(input)) bytes = input = parseContentInfo(input).der;
   try {
-    root = readNode(bytes, 0);
-    const first = childrenOf(bytes, root)[0];
-    if (first && isUniversal(first, TAG.OID)) {
+    root = derRead(bytes, 0);
+    const first = derChildren(root)[0];
+    if (first && derIsUniversal(first, TAG.OID)) {
       const ci = parseContentInfo(input);
       if (ci.contentType !== CONTENT_TYPE.signedData) {
         throw new FormatError('not-signed-data', `the CMS content is ${ci.name ?? ci.contentType}, not signedData`);
       }
       bytes = ci.content;
-      root = readNode(bytes, 0);
+      root = derRead(bytes, 0);
     }
   } catch (e) {
     if (e instanceof FormatError && e.code !== 'malformed-der') throw e;
@@ -164,46 +164,46 @@ export function parseSignedData(input: Uint8Array, limits: CmsLimits = {}): Sign
 }
 
 function parseSignedDataNode(bytes: Uint8Array, root: DerNode, budget: { nodes: number }): SignedData {
-  if (!isUniversal(root, TAG.SEQUENCE)) throw fail('SignedData: expected SEQUENCE', root.start);
-  const kids = childrenOf(bytes, root);
+  if (!derIsUniversal(root, TAG.SEQUENCE)) throw fail('SignedData: expected SEQUENCE', root.start);
+  const kids = derChildren(root);
   let i = 0;
   const version = smallInt(bytes, kids[i++], 'SignedData.version');
   const digestSet = kids[i++];
-  if (!digestSet || !isUniversal(digestSet, TAG.SET)) throw fail('SignedData: missing digestAlgorithms', root.start);
-  const digestAlgorithms = childrenOf(bytes, digestSet).map((n) => algorithm(bytes, n, 'digestAlgorithms'));
+  if (!digestSet || !derIsUniversal(digestSet, TAG.SET)) throw fail('SignedData: missing digestAlgorithms', root.start);
+  const digestAlgorithms = derChildren(digestSet).map((n) => algorithm(bytes, n, 'digestAlgorithms'));
   const encap = kids[i++];
-  if (!encap || !isUniversal(encap, TAG.SEQUENCE)) throw fail('SignedData: missing encapContentInfo', root.start);
-  const [typeNode, explicit] = childrenOf(bytes, encap);
-  if (!typeNode || !isUniversal(typeNode, TAG.OID)) throw fail('encapContentInfo: missing eContentType', encap.start);
+  if (!encap || !derIsUniversal(encap, TAG.SEQUENCE)) throw fail('SignedData: missing encapContentInfo', root.start);
+  const [typeNode, explicit] = derChildren(encap);
+  if (!typeNode || !derIsUniversal(typeNode, TAG.OID)) throw fail('encapContentInfo: missing eContentType', encap.start);
   const out: SignedData = {
     version,
     digestAlgorithms,
-    contentType: decodeOid(contentOf(bytes, typeNode), typeNode.start),
+    contentType: decodeOid(derContent(typeNode), typeNode.start),
     certificates: [],
     crls: [],
     signerInfos: [],
   };
   if (explicit) {
-    if (!isContext(explicit, 0)) throw fail('encapContentInfo: unexpected element', explicit.start);
-    const inner = childrenOf(bytes, explicit);
+    if (!derIsContext(explicit, 0)) throw fail('encapContentInfo: unexpected element', explicit.start);
+    const inner = derChildren(explicit);
     const value = inner[0];
     if (value) {
-      if (isUniversal(value, TAG.OCTET_STRING)) out.content = octetStringValue(bytes, value, budget);
+      if (derIsUniversal(value, TAG.OCTET_STRING)) out.content = octetStringValue(value, budget);
       // PKCS#7 v1.5 allowed `content ANY` for non-data types: the signature covers the contents octets.
-      else out.content = contentOf(bytes, value);
+      else out.content = derContent(value);
     }
   }
   let next = kids[i];
-  if (next && isContext(next, 0)) {
-    for (const c of childrenOf(bytes, next)) if (isUniversal(c, TAG.SEQUENCE)) out.certificates.push(encodedOf(bytes, c));
+  if (next && derIsContext(next, 0)) {
+    for (const c of derChildren(next)) if (derIsUniversal(c, TAG.SEQUENCE)) out.certificates.push(derBytes(c));
     next = kids[++i];
   }
-  if (next && isContext(next, 1)) {
-    for (const c of childrenOf(bytes, next)) if (isUniversal(c, TAG.SEQUENCE)) out.crls.push(encodedOf(bytes, c));
+  if (next && derIsContext(next, 1)) {
+    for (const c of derChildren(next)) if (derIsUniversal(c, TAG.SEQUENCE)) out.crls.push(derBytes(c));
     next = kids[++i];
   }
-  if (!next || !isUniversal(next, TAG.SET)) throw fail('SignedData: missing signerInfos', root.start);
-  const signerNodes = childrenOf(bytes, next);
+  if (!next || !derIsUniversal(next, TAG.SET)) throw fail('SignedData: missing signerInfos', root.start);
+  const signerNodes = derChildren(next);
   if ((budget.nodes -= signerNodes.length) < 0) throw new LimitError('cms-limit-exceeded', 'too many SignerInfos');
   out.signerInfos = signerNodes.map((n) => parseSignerInfo(bytes, n));
   return out;

@@ -7,12 +7,11 @@
 import { DEFAULT_MIN_RSA_BITS } from '../crypto/policy.js';
 import { AlgorithmError, ArgumentError, FormatError } from '../errors.js';
 import { concatBytes, fromHex, toArrayBuffer, toBytes, toHex, type BytesLike } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, encodeOid, encodeTlv, isUniversal, readRoot } from '../util/der.js';
 import { sha256 } from '../util/hash/sha256.js';
-import { parseCertificateInfo, type CertificateInfo } from '../util/x509-lite.js';
+import { readCertificate, type Certificate } from '../x509/index.js';
 import { OID } from '../crypto/algorithms.js';
 import { getSubtle } from '../crypto/engine.js';
-import { normalizePkcs8, rsaPkcs1ToPkcs8, type LoadedPrivateKey } from '../crypto/keys.js';
+import { normalizePkcs8, rsaPkcs1ToPkcs8, type LoadedPrivateKey } from '../crypto/private-key.js';
 import { digest as digestBytes } from '../crypto/verify-signature.js';
 import {
   ATTRIBUTE,
@@ -26,6 +25,7 @@ import {
   type CapabilityEntry,
 } from './attributes.js';
 import { CONTENT_TYPE, encodeContentInfo } from './content-info.js';
+import { TAG, derParse, derChildren, derContent, derIsUniversal, tlv, seq, NULL, encodeOid, algorithmId } from '../asn1/index.js';
 
 /** Digests smimekit signs with. */
 export type SigningDigest = 'sha256' | 'sha384' | 'sha512';
@@ -93,15 +93,12 @@ interface Scheme {
   sign(data: Uint8Array): Promise<Uint8Array>;
 }
 
-const NULL = Uint8Array.of(0x05, 0x00);
-const seq = (...parts: Uint8Array[]) => encodeTlv(0x30, concatBytes(...parts));
-const algId = (oid: string, params?: Uint8Array) => seq(encodeOid(oid), ...(params ? [params] : []));
 
 function integerDer(value: Uint8Array): Uint8Array {
   let v = value;
   while (v.length > 1 && v[0] === 0 && (v[1]! & 0x80) === 0) v = v.subarray(1);
   if (v.length === 0 || (v[0]! & 0x80) !== 0) v = concatBytes(Uint8Array.of(0), v);
-  return encodeTlv(0x02, v);
+  return tlv(0x02, v);
 }
 
 /** WebCrypto's r||s ECDSA output → DER ECDSA-Sig-Value. */
@@ -112,11 +109,11 @@ function p1363ToDer(sig: Uint8Array): Uint8Array {
 
 /** An id-RSASSA-PSS PKCS#8 rewritten as rsaEncryption: WebCrypto implementations refuse the former. */
 function pssKeyAsRsa(pkcs8: Uint8Array): Uint8Array {
-  const root = readRoot(pkcs8);
-  const kids = childrenOf(pkcs8, root);
+  const root = derParse(pkcs8);
+  const kids = derChildren(root);
   const inner = kids[2];
-  if (!inner || !isUniversal(inner, TAG.OCTET_STRING)) throw new FormatError('bad-key', 'malformed PKCS#8 key');
-  return rsaPkcs1ToPkcs8(contentOf(pkcs8, inner));
+  if (!inner || !derIsUniversal(inner, TAG.OCTET_STRING)) throw new FormatError('bad-key', 'malformed PKCS#8 key');
+  return rsaPkcs1ToPkcs8(derContent(inner));
 }
 
 const ECDSA_OID: Record<SigningDigest, string> = {
@@ -128,8 +125,8 @@ const ECDSA_OID: Record<SigningDigest, string> = {
 /** RSASSA-PSS-params: hash, MGF1 with the same hash, salt = digest length (RFC 4055 §3.1; trailer field default). */
 export function encodePssParameters(digest: SigningDigest): Uint8Array {
   const d = DIGEST_INFO[digest];
-  const hash = algId(d.oid);
-  return seq(encodeTlv(0xa0, hash), encodeTlv(0xa1, algId(OID.mgf1, hash)), encodeTlv(0xa2, integerDer(Uint8Array.of(d.length))));
+  const hash = algorithmId(d.oid);
+  return seq(tlv(0xa0, hash), tlv(0xa1, algorithmId(OID.mgf1, hash)), tlv(0xa2, integerDer(Uint8Array.of(d.length))));
 }
 
 async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: boolean, allowWeak: boolean): Promise<Scheme> {
@@ -153,7 +150,7 @@ async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: b
       }
       return {
         // rsaEncryption (with NULL) is what OpenSSL, Outlook and Thunderbird write for PKCS#1 v1.5 in CMS.
-        algorithm: usePss ? algId(OID.rsassaPss, encodePssParameters(requested)) : algId(OID.rsaEncryption, NULL),
+        algorithm: usePss ? algorithmId(OID.rsassaPss, encodePssParameters(requested)) : algorithmId(OID.rsaEncryption, NULL),
         digest: requested,
         sign: async (data) =>
           new Uint8Array(await subtle.sign(usePss ? { name: 'RSA-PSS', saltLength: d.length } : { name: 'RSASSA-PKCS1-v1_5' }, ck, toArrayBuffer(data))),
@@ -168,7 +165,7 @@ async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: b
       }
       const hash = DIGEST_INFO[requested].webcrypto;
       return {
-        algorithm: algId(ECDSA_OID[requested]),
+        algorithm: algorithmId(ECDSA_OID[requested]),
         digest: requested,
         sign: async (data) => p1363ToDer(new Uint8Array(await subtle.sign({ name: 'ECDSA', hash }, ck, toArrayBuffer(data)))),
       };
@@ -181,7 +178,7 @@ async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: b
         throw importFailed(e);
       }
       return {
-        algorithm: algId(OID.ed25519),
+        algorithm: algorithmId(OID.ed25519),
         digest: 'sha512', // RFC 8419 §3: SHA-512 when signed attributes are present
         sign: async (data) => new Uint8Array(await subtle.sign({ name: 'Ed25519' }, ck, toArrayBuffer(data))),
       };
@@ -191,12 +188,12 @@ async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: b
   }
 }
 
-function isSelfSigned(info: CertificateInfo): boolean {
-  return info.issuer === info.subject;
+function isSelfSigned(info: Certificate): boolean {
+  return info.issuer.text === info.subject.text;
 }
 
 /** True for key types a correspondent can encrypt to. */
-function canEncrypt(info: CertificateInfo): boolean {
+function canEncrypt(info: Certificate): boolean {
   return info.publicKeyAlgorithm === OID.rsaEncryption || info.publicKeyAlgorithm === OID.ecPublicKey;
 }
 
@@ -216,7 +213,7 @@ function certificateSet(signers: readonly CmsSigner[], extra: readonly Uint8Arra
     add(s.certificate);
     if (mode === 'signer') continue;
     for (const c of s.chain ?? []) {
-      if (mode === 'chain' && isSelfSigned(parseCertificateInfo(c))) continue;
+      if (mode === 'chain' && isSelfSigned(readCertificate(c))) continue;
       add(c);
     }
   }
@@ -251,7 +248,7 @@ export async function createSignedData(content: BytesLike, options: CreateSigned
     const requested = signer.digest ?? 'sha256';
     if (!SIGNING_DIGESTS.includes(requested)) throw new ArgumentError('bad-argument', `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(requested)}"`);
     const key = signer.privateKey instanceof Uint8Array ? normalizePkcs8(signer.privateKey) : signer.privateKey;
-    const info = parseCertificateInfo(signer.certificate);
+    const info = readCertificate(signer.certificate);
     const scheme = await schemeFor(key, requested, signer.pss ?? false, options.allowWeak ?? false);
     digestAlgs.add(scheme.digest);
     let md = digestCache.get(scheme.digest);
@@ -259,18 +256,18 @@ export async function createSignedData(content: BytesLike, options: CreateSigned
       md = await digestBytes(DIGEST_INFO[scheme.digest].webcrypto, data);
       digestCache.set(scheme.digest, md);
     }
-    const serial = fromHex(info.serialNumber);
-    const attrs: Uint8Array[] = [encodeAttribute(ATTRIBUTE.contentType, encodeOid(contentType)), encodeAttribute(ATTRIBUTE.messageDigest, encodeTlv(0x04, md))];
+    const serial = fromHex(info.serialHex);
+    const attrs: Uint8Array[] = [encodeAttribute(ATTRIBUTE.contentType, encodeOid(contentType)), encodeAttribute(ATTRIBUTE.messageDigest, tlv(0x04, md))];
     if (signingTime) attrs.push(encodeAttribute(ATTRIBUTE.signingTime, encodeTime(signingTime)));
     const caps = signer.capabilities === undefined ? DEFAULT_CAPABILITIES : signer.capabilities;
     if (caps) attrs.push(encodeAttribute(ATTRIBUTE.smimeCapabilities, encodeCapabilities(caps)));
     const encCert = signer.encryptionCertificate === undefined ? (canEncrypt(info) ? signer.certificate : undefined) : signer.encryptionCertificate || undefined;
     if (encCert) {
-      const encInfo = encCert === signer.certificate ? info : parseCertificateInfo(encCert);
-      attrs.push(encodeAttribute(ATTRIBUTE.smimeEncryptionKeyPreference, encodeEncryptionKeyPreference(encInfo.issuerDer, fromHex(encInfo.serialNumber))));
+      const encInfo = encCert === signer.certificate ? info : readCertificate(encCert);
+      attrs.push(encodeAttribute(ATTRIBUTE.smimeEncryptionKeyPreference, encodeEncryptionKeyPreference(encInfo.issuer.der, fromHex(encInfo.serialHex))));
     }
     if (signer.signingCertificateV2 !== false) {
-      attrs.push(encodeAttribute(ATTRIBUTE.signingCertificateV2, encodeSigningCertificateV2(sha256(signer.certificate), info.issuerDer, serial)));
+      attrs.push(encodeAttribute(ATTRIBUTE.signingCertificateV2, encodeSigningCertificateV2(sha256(signer.certificate), info.issuer.der, serial)));
     }
     for (const a of signer.extraSignedAttributes ?? []) attrs.push(a);
     const signedAttrs = encodeSetOf(attrs);
@@ -280,25 +277,25 @@ export async function createSignedData(content: BytesLike, options: CreateSigned
     let sid: Uint8Array;
     if (signer.identifier === 'subjectKeyIdentifier') {
       if (!info.subjectKeyIdentifier) throw new ArgumentError('bad-argument', 'the signer certificate has no subjectKeyIdentifier');
-      sid = encodeTlv(0x80, info.subjectKeyIdentifier);
+      sid = tlv(0x80, info.subjectKeyIdentifier);
       version = 3;
       anyV3 = true;
-    } else sid = seq(info.issuerDer, encodeTlv(0x02, serial));
+    } else sid = seq(info.issuer.der, tlv(0x02, serial));
     const implicitAttrs = signedAttrs.slice();
     implicitAttrs[0] = 0xa0;
     signerInfos.push(
-      seq(integerDer(Uint8Array.of(version)), sid, algId(DIGEST_INFO[scheme.digest].oid), implicitAttrs, scheme.algorithm, encodeTlv(0x04, signature)),
+      seq(integerDer(Uint8Array.of(version)), sid, algorithmId(DIGEST_INFO[scheme.digest].oid), implicitAttrs, scheme.algorithm, tlv(0x04, signature)),
     );
   }
 
   const certs = certificateSet(options.signers, options.certificates ?? []);
   const sdVersion = anyV3 || contentType !== CONTENT_TYPE.data ? 3 : 1;
-  const encap = options.detached ? seq(encodeOid(contentType)) : seq(encodeOid(contentType), encodeTlv(0xa0, encodeTlv(0x04, data)));
+  const encap = options.detached ? seq(encodeOid(contentType)) : seq(encodeOid(contentType), tlv(0xa0, tlv(0x04, data)));
   const signedData = seq(
     integerDer(Uint8Array.of(sdVersion)),
-    encodeSetOf([...digestAlgs].map((d) => algId(DIGEST_INFO[d].oid))),
+    encodeSetOf([...digestAlgs].map((d) => algorithmId(DIGEST_INFO[d].oid))),
     encap,
-    ...(certs.length ? [encodeTlv(0xa0, concatBytes(...certs))] : []),
+    ...(certs.length ? [tlv(0xa0, concatBytes(...certs))] : []),
     encodeSetOf(signerInfos),
   );
   return encodeContentInfo(CONTENT_TYPE.signedData, signedData);

@@ -4,15 +4,13 @@
  * subjectKeyIdentifier), message digest, signed-attribute rules and the
  * signature value. No trust decisions are made here: certificate path
  * validation is the trust layer's job (see `verifyMessage` in src/smime).
+ * Finding the signer certificate is in signer-lookup.ts.
  */
-import { fromHex, toHex, bytesEqual, type BytesLike, toBytes } from '../util/bytes.js';
-import { TAG, childrenOf, decodeInteger, isUniversal, readRoot } from '../util/der.js';
-import { sha1 } from '../util/hash/sha1.js';
-import { sha256 } from '../util/hash/sha256.js';
-import { parseCertificateInfo, parseName, type CertificateInfo } from '../util/x509-lite.js';
-import { OID, algorithmName, digestAlgorithm, signatureAlgorithm, type DigestName } from '../crypto/algorithms.js';
+import { bytesEqual, type BytesLike, toBytes } from '../util/bytes.js';
+import { OID, algorithmName, digestAlgorithm, signatureAlgorithm, type DigestAlgorithmInfo, type DigestName } from '../crypto/algorithms.js';
 import { signatureAlgorithmWeakness } from '../crypto/policy.js';
-import { digest as digestBytes, parseRsaPssParameters, verifySignature, type AlgorithmIdentifier, type RsaPssParameters } from '../crypto/verify-signature.js';
+import { digest as digestBytes, parseRsaPssParameters, verifySignature, type RsaPssParameters } from '../crypto/verify-signature.js';
+import type { AlgorithmIdentifier } from '../x509/algorithm.js';
 import { AlgorithmError, FormatError, SmimeError } from '../errors.js';
 import {
   ATTRIBUTE,
@@ -28,6 +26,17 @@ import {
 } from './attributes.js';
 import { CONTENT_TYPE } from './content-info.js';
 import { parseSignerInfoDer, type SignedData, type SignerIdentifier, type SignerInfo } from './signed-data.js';
+import {
+  describeSid,
+  findSignerCertificates,
+  inheritedDsaParameters,
+  keyIdentifierOf,
+  namesMatch,
+  parseCandidates,
+  serialsEqual,
+  type CandidateCert,
+} from './signer-lookup.js';
+import { derParse, derChildren } from '../asn1/index.js';
 
 /** Why a signer did not verify. Codes are stable. */
 export interface SignerProblem {
@@ -81,11 +90,6 @@ export interface VerifySignedDataOptions {
   allowWeak?: boolean;
 }
 
-interface CandidateCert {
-  der: Uint8Array;
-  info: CertificateInfo;
-}
-
 function problem(code: string, message: string): SignerProblem {
   return { code, message };
 }
@@ -124,106 +128,7 @@ export function effectiveSignatureAlgorithm(signatureAlg: AlgorithmIdentifier, d
   return oid ? { oid } : signatureAlg;
 }
 
-function namesMatch(a: Uint8Array, b: Uint8Array): boolean {
-  if (bytesEqual(a, b)) return true;
-  // Different string types / case for the same name (RFC 5280 §7.1, simplified).
-  try {
-    const norm = (der: Uint8Array) =>
-      JSON.stringify(parseName(der, readRoot(der)).map((rdn) => rdn.map((x) => [x.oid, x.value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()]).sort()));
-    return norm(a) === norm(b);
-  } catch {
-    return false;
-  }
-}
-
-/** RFC 5280 §4.2.1.2 method 1 (SHA-1 of the subjectPublicKey), used when a certificate has no SKI extension. */
-function keyIdentifierOf(info: CertificateInfo): Uint8Array {
-  return info.subjectKeyIdentifier ?? sha1(info.publicKey);
-}
-
-/** Serial numbers compared as (signed) INTEGER values: `00ff` is 255, `ff` is -1 (RFC 5280 §4.1.2.2). */
-function serialsEqual(a: string, b: string): boolean {
-  if (a.length === 0 || b.length === 0) return false;
-  try {
-    return decodeInteger(fromHex(a)) === decodeInteger(fromHex(b));
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Every certificate among `candidates` that a SignerIdentifier names, best match first (issuer DER bytes equal
- * before names equal only after normalization; the SKI extension before computed key identifiers). Several
- * certificates can carry the same identifier with different keys: the caller picks the one whose key verifies.
- */
-export function findSignerCertificates<T extends { info: CertificateInfo }>(sid: SignerIdentifier, candidates: readonly T[]): T[] {
-  const out: T[] = [];
-  const add = (c: T) => {
-    if (!out.includes(c)) out.push(c);
-  };
-  if (sid.type === 'issuerAndSerialNumber') {
-    const serial = candidates.filter((c) => serialsEqual(c.info.serialNumber, sid.serialHex));
-    serial.filter((c) => bytesEqual(c.info.issuerDer, sid.issuer)).forEach(add);
-    serial.filter((c) => namesMatch(c.info.issuerDer, sid.issuer)).forEach(add);
-    return out;
-  }
-  candidates.filter((c) => c.info.subjectKeyIdentifier && bytesEqual(c.info.subjectKeyIdentifier, sid.keyIdentifier)).forEach(add);
-  candidates.filter((c) => bytesEqual(keyIdentifierOf(c.info), sid.keyIdentifier)).forEach(add);
-  // Some Microsoft clients identify keys by SHA-1 of the whole SPKI.
-  candidates.filter((c) => bytesEqual(sha1(c.info.spkiDer), sid.keyIdentifier)).forEach(add);
-  return out;
-}
-
-/** Finds the certificate a SignerIdentifier names among `candidates` (the best match; see `findSignerCertificates`). */
-export function findSignerCertificate<T extends { info: CertificateInfo }>(sid: SignerIdentifier, candidates: readonly T[]): T | undefined {
-  return findSignerCertificates(sid, candidates)[0];
-}
-
-function parseCandidates(certs: readonly Uint8Array[]): CandidateCert[] {
-  const out: CandidateCert[] = [];
-  const seen = new Set<string>();
-  for (const der of certs) {
-    try {
-      const fp = toHex(sha256(der));
-      if (seen.has(fp)) continue;
-      seen.add(fp);
-      out.push({ der, info: parseCertificateInfo(der) });
-    } catch {
-      // An unreadable certificate in the message must not prevent verification by the others.
-    }
-  }
-  return out;
-}
-
-/**
- * DSA keys may inherit domain parameters from their issuer (RFC 3279 §2.3.2), which may inherit them in turn:
- * walk up the certificates the message carries until a DSA key with parameters (bounded, cycle-safe).
- */
-function inheritedDsaParameters(signer: CandidateCert, candidates: readonly CandidateCert[]): Uint8Array | undefined {
-  if (signer.info.publicKeyAlgorithm !== OID.dsa) return undefined;
-  let current = signer;
-  const seen = new Set<CandidateCert>([signer]);
-  for (let depth = 0; depth < 8; depth++) {
-    const issuer = candidates.find((c) => !seen.has(c) && namesMatch(c.info.subjectDer, current.info.issuerDer) && c.info.publicKeyAlgorithm === OID.dsa);
-    if (!issuer) return undefined;
-    const params = dsaParametersOf(issuer.info.spkiDer);
-    if (params) return params;
-    seen.add(issuer);
-    current = issuer;
-  }
-  return undefined;
-}
-
-function dsaParametersOf(spki: Uint8Array): Uint8Array | undefined {
-  try {
-    const algNode = childrenOf(spki, readRoot(spki))[0]!;
-    const params = childrenOf(spki, algNode)[1];
-    return params && isUniversal(params, TAG.SEQUENCE) ? spki.subarray(params.start, params.end) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/** Checks one SignerInfo (or countersignature): attribute facts, algorithms, digest, then the signature. */
 async function checkSignerInfo(
   si: SignerInfo,
   index: number,
@@ -233,11 +138,7 @@ async function checkSignerInfo(
   options: VerifySignedDataOptions,
   isCountersignature: boolean,
 ): Promise<SignerCheck> {
-  const digestInfo = digestAlgorithm(si.digestAlgorithm.oid) ?? (() => {
-    // A few producers put a signature OID in digestAlgorithm; use its hash.
-    const h = signatureAlgorithm(si.digestAlgorithm.oid)?.hash;
-    return h ? { name: h, oid: si.digestAlgorithm.oid, length: 0 } : undefined;
-  })();
+  const digestInfo = signerDigestAlgorithm(si);
   const sigAlg = effectiveSignatureAlgorithm(si.signatureAlgorithm, digestInfo?.name);
   const algorithms: SignerAlgorithms = { digest: digestInfo?.name ?? algorithmName(si.digestAlgorithm.oid), signature: algorithmName(sigAlg.oid) };
   const check: SignerCheck = { index, sid: si.sid, signatureValid: false, problems: [], algorithms };
@@ -259,23 +160,7 @@ async function checkSignerInfo(
   };
   try {
     // Attribute facts first: they are reported even when the signature fails.
-    const attrs = si.signedAttributes;
-    if (attrs) {
-      const time = singleValue(attrs, ATTRIBUTE.signingTime);
-      if (time) check.signingTime = decodeTimeValue(time);
-      const caps = singleValue(attrs, ATTRIBUTE.smimeCapabilities);
-      if (caps) check.capabilities = decodeCapabilities(caps);
-      const pref = singleValue(attrs, ATTRIBUTE.smimeEncryptionKeyPreference);
-      if (pref) {
-        const p = decodeEncryptionKeyPreference(pref);
-        const found = p.serialHex
-          ? candidates.find((c) => serialsEqual(c.info.serialNumber, p.serialHex!) && namesMatch(c.info.issuerDer, p.issuerDer!))
-          : p.keyId
-            ? candidates.find((c) => bytesEqual(keyIdentifierOf(c.info), p.keyId!))
-            : undefined;
-        if (found) check.encryptionCertificate = found.der;
-      }
-    }
+    if (si.signedAttributes) readAttributeFacts(check, si.signedAttributes, candidates);
   } catch (e) {
     if (!(e instanceof FormatError)) throw e;
     return fail(problem('malformed-cms', `signer ${index}: ${e.message}`));
@@ -287,51 +172,103 @@ async function checkSignerInfo(
   if (weakness) return fail(problem('weak-algorithm', `${weakness}; verify with allowWeak to read old mail`));
   if (content === undefined) return fail(problem('no-content', 'the signature is detached and no content was supplied'));
 
-  let data: Uint8Array;
-  try {
-    if (si.signedAttributes) {
-      const attrs = si.signedAttributes;
-      const ct = singleValue(attrs, ATTRIBUTE.contentType);
-      const md = singleValue(attrs, ATTRIBUTE.messageDigest);
-      if (!md || (!ct && !isCountersignature)) return fail(problem('missing-attributes', 'signed attributes lack contentType or messageDigest (RFC 5652 §5.3)'));
-      if (isCountersignature && ct) return fail(problem('malformed-cms', 'a countersignature must not carry contentType (RFC 5652 §11.4)'));
-      if (ct && decodeOidValue(ct) !== contentType) {
-        return fail(problem('content-type-mismatch', `the signed contentType ${decodeOidValue(ct)} differs from the encapsulated type ${contentType}`));
-      }
-      const actual = await digestBytes(digestInfo.name, content);
-      if (!bytesEqual(actual, decodeOctetsValue(md))) {
-        return fail(problem('digest-mismatch', 'the content does not match the signed message digest: it was changed after signing'));
-      }
-      data = si.signedAttributesDer!;
-    } else {
-      if (contentType !== CONTENT_TYPE.data && !isCountersignature) {
-        return fail(problem('missing-attributes', 'signed attributes are required when the content type is not id-data (RFC 5652 §5.3)'));
-      }
-      data = content;
-    }
-  } catch (e) {
-    if (!(e instanceof SmimeError)) throw e;
-    return fail(problem(e.code === 'malformed-der' ? 'malformed-cms' : e.code, e.message));
-  }
-
+  const signed = await signedBytes(si, contentType, content, digestInfo.name, isCountersignature);
+  if ('problem' in signed) return fail(signed.problem);
   if (!signer) {
     return fail(problem('sender-certificate-missing', `the signer's certificate (${describeSid(si.sid)}) is not in the message; supply it with certificates`));
   }
-  // Several certificates may carry the identifier (the sid is not signed: anyone can add a certificate with the
-  // same issuer and serial, or the same key identifier, and another key). The signer is the one whose key
-  // verifies and that the ESS attribute names; that one is reported and validated.
+  const verified = await findVerifyingSigner(si, sigAlg, signed.data, signers, candidates);
+  if ('problem' in verified) return fail(verified.problem);
+  check.certificate = verified.signer.der;
+  check.signatureValid = true;
+  return check;
+}
+
+/** The digest algorithm of a SignerInfo; undefined when not supported. */
+function signerDigestAlgorithm(si: SignerInfo): DigestAlgorithmInfo | undefined {
+  const known = digestAlgorithm(si.digestAlgorithm.oid);
+  if (known) return known;
+  // A few producers put a signature OID in digestAlgorithm; use its hash.
+  const h = signatureAlgorithm(si.digestAlgorithm.oid)?.hash;
+  return h ? { name: h, oid: si.digestAlgorithm.oid, length: 0 } : undefined;
+}
+
+/** signingTime, SMIMECapabilities and the SMIMEEncryptionKeyPreference certificate; throws FormatError when malformed. */
+function readAttributeFacts(check: SignerCheck, attrs: CmsAttribute[], candidates: readonly CandidateCert[]): void {
+  const time = singleValue(attrs, ATTRIBUTE.signingTime);
+  if (time) check.signingTime = decodeTimeValue(time);
+  const caps = singleValue(attrs, ATTRIBUTE.smimeCapabilities);
+  if (caps) check.capabilities = decodeCapabilities(caps);
+  const pref = singleValue(attrs, ATTRIBUTE.smimeEncryptionKeyPreference);
+  if (pref) {
+    const p = decodeEncryptionKeyPreference(pref);
+    const found = p.serialHex
+      ? candidates.find((c) => serialsEqual(c.info.serialHex, p.serialHex!) && namesMatch(c.info.issuer.der, p.issuerDer!))
+      : p.keyId
+        ? candidates.find((c) => bytesEqual(keyIdentifierOf(c.info), p.keyId!))
+        : undefined;
+    if (found) check.encryptionCertificate = found.der;
+  }
+}
+
+/**
+ * The bytes the signature covers (RFC 5652 §5.4): the signed attributes, once their contentType and
+ * messageDigest match the content, or else the content itself.
+ */
+async function signedBytes(
+  si: SignerInfo,
+  contentType: string,
+  content: Uint8Array,
+  digestName: DigestName,
+  isCountersignature: boolean,
+): Promise<{ data: Uint8Array } | { problem: SignerProblem }> {
+  try {
+    const attrs = si.signedAttributes;
+    if (!attrs) {
+      if (contentType !== CONTENT_TYPE.data && !isCountersignature) {
+        return { problem: problem('missing-attributes', 'signed attributes are required when the content type is not id-data (RFC 5652 §5.3)') };
+      }
+      return { data: content };
+    }
+    const ct = singleValue(attrs, ATTRIBUTE.contentType);
+    const md = singleValue(attrs, ATTRIBUTE.messageDigest);
+    if (!md || (!ct && !isCountersignature)) return { problem: problem('missing-attributes', 'signed attributes lack contentType or messageDigest (RFC 5652 §5.3)') };
+    if (isCountersignature && ct) return { problem: problem('malformed-cms', 'a countersignature must not carry contentType (RFC 5652 §11.4)') };
+    if (ct && decodeOidValue(ct) !== contentType) {
+      return { problem: problem('content-type-mismatch', `the signed contentType ${decodeOidValue(ct)} differs from the encapsulated type ${contentType}`) };
+    }
+    const actual = await digestBytes(digestName, content);
+    if (!bytesEqual(actual, decodeOctetsValue(md))) {
+      return { problem: problem('digest-mismatch', 'the content does not match the signed message digest: it was changed after signing') };
+    }
+    return { data: si.signedAttributesDer! };
+  } catch (e) {
+    if (!(e instanceof SmimeError)) throw e;
+    return { problem: problem(e.code === 'malformed-der' ? 'malformed-cms' : e.code, e.message) };
+  }
+}
+
+/**
+ * Several certificates may carry the identifier (the sid is not signed: anyone can add a certificate with the
+ * same issuer and serial, or the same key identifier, and another key). The signer is the one whose key
+ * verifies and that the ESS attribute names; that one is reported and validated. Otherwise the problem
+ * with the best match is reported.
+ */
+async function findVerifyingSigner(
+  si: SignerInfo,
+  sigAlg: AlgorithmIdentifier,
+  data: Uint8Array,
+  signers: readonly CandidateCert[],
+  candidates: readonly CandidateCert[],
+): Promise<{ signer: CandidateCert } | { problem: SignerProblem }> {
   // Bounded: a message stuffed with look-alike certificates must not cost a signature check each.
   let firstProblem: SignerProblem | undefined;
   for (const candidate of signers.slice(0, MAX_SIGNER_CANDIDATES)) {
     const p = await checkSignatureWith(si, sigAlg, data, candidate, candidates);
-    if (!p) {
-      check.certificate = candidate.der;
-      check.signatureValid = true;
-      return check;
-    }
+    if (!p) return { signer: candidate };
     firstProblem ??= p;
   }
-  return fail(firstProblem!);
+  return { problem: firstProblem! };
 }
 
 const MAX_SIGNER_CANDIDATES = 8;
@@ -341,7 +278,7 @@ async function checkSignatureWith(si: SignerInfo, sigAlg: AlgorithmIdentifier, d
   let ok: boolean;
   try {
     const dsaParams = inheritedDsaParameters(signer, candidates);
-    const input = { algorithm: sigAlg, signature: si.signature, publicKey: signer.info.spkiDer, ...(dsaParams ? { inheritedDsaParameters: dsaParams } : {}) };
+    const input = { algorithm: sigAlg, signature: si.signature, publicKey: signer.info.spki, ...(dsaParams ? { inheritedDsaParameters: dsaParams } : {}) };
     ok = await verifySignature({ ...input, data });
     // A sender that did not sort the SET OF signed attributes (non-DER) may have signed the sorted form.
     if (!ok && si.signedAttributesDer && data === si.signedAttributesDer) {
@@ -385,8 +322,8 @@ async function checkSigningCertificate(si: SignerInfo, signer: CandidateCert): P
 
 function sortedSet(der: Uint8Array): Uint8Array | undefined {
   try {
-    const root = readRoot(der);
-    const kids = childrenOf(der, root).map((k) => der.subarray(k.start, k.end));
+    const root = derParse(der);
+    const kids = derChildren(root).map((k) => der.subarray(k.start, k.end));
     const sorted = [...kids].sort((a, b) => {
       const n = Math.min(a.length, b.length);
       for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
@@ -406,19 +343,6 @@ function sortedSet(der: Uint8Array): Uint8Array | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Short text naming a SignerIdentifier. */
-export function describeSid(sid: SignerIdentifier): string {
-  if (sid.type === 'subjectKeyIdentifier') return `subjectKeyIdentifier ${toHex(sid.keyIdentifier)}`;
-  let issuer = '?';
-  try {
-    const rdns = parseName(sid.issuer, readRoot(sid.issuer));
-    issuer = [...rdns].reverse().map((r) => r.map((a) => `${a.name ?? a.oid}=${a.value}`).join('+')).join(',');
-  } catch {
-    // keep '?'
-  }
-  return `issuer ${issuer}, serial ${sid.serialHex}`;
 }
 
 /**

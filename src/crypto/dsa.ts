@@ -4,8 +4,8 @@
  * signatures (RFC 3279 certificates, old CMS messages), never to create them.
  */
 import { FormatError } from '../errors.js';
-import { TAG, childrenOf, contentOf, decodeInteger, expectUniversal, readRoot } from '../util/der.js';
 import { bigintBitLength, modInverse, modPow } from './bigint.js';
+import { TAG, derParse, derChildren, derContent, derExpect, decodeInteger } from '../asn1/index.js';
 
 /** DSA domain parameters (Dss-Parms). */
 export interface DsaParameters {
@@ -15,10 +15,10 @@ export interface DsaParameters {
 }
 
 function integersOf(der: Uint8Array, count: number, what: string): bigint[] {
-  const root = expectUniversal(readRoot(der), TAG.SEQUENCE, what);
-  const kids = childrenOf(der, root);
+  const root = derExpect(derParse(der), TAG.SEQUENCE, what);
+  const kids = derChildren(root);
   if (kids.length !== count) throw new FormatError('malformed-der', `${what}: expected ${count} integers`);
-  return kids.map((k) => decodeInteger(contentOf(der, expectUniversal(k, TAG.INTEGER, what))));
+  return kids.map((k) => decodeInteger(derContent(derExpect(k, TAG.INTEGER, what))));
 }
 
 /** Parses DER `Dss-Parms ::= SEQUENCE { p, q, g }`. */
@@ -30,8 +30,8 @@ export function parseDsaParameters(der: Uint8Array): DsaParameters {
 
 /** Parses the DSA public key `y` (an INTEGER inside the SPKI BIT STRING). */
 export function parseDsaPublicKey(der: Uint8Array): bigint {
-  const node = expectUniversal(readRoot(der), TAG.INTEGER, 'DSA public key');
-  return decodeInteger(contentOf(der, node));
+  const node = derExpect(derParse(der), TAG.INTEGER, 'DSA public key');
+  return decodeInteger(derContent(node));
 }
 
 /** Parses `Dss-Sig-Value ::= SEQUENCE { r, s }`. */

@@ -4,8 +4,9 @@
 import { CertificateMissingError, CryptoError, FormatError, asSmimeError } from '../errors.js';
 import type { BytesLike } from '../util/bytes.js';
 import { bytesEqual } from '../util/bytes.js';
-import { keyMatchesCertificate, normalizePkcs8 } from './keys.js';
-import type { LoadedPrivateKey, NamedCurve, PrivateKeyType } from './keys.js';
+import { keyMatchesCertificate } from './key-match.js';
+import { normalizePkcs8 } from './private-key.js';
+import type { LoadedPrivateKey, NamedCurve, PrivateKeyType } from './private-key.js';
 import { parsePkcs12 } from './pkcs12.js';
 
 /** A signing/decryption identity. */

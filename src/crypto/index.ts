@@ -34,28 +34,16 @@ export {
 export type { AesGcmOptions, BlockCipher } from './ciphers/index.js';
 
 // RSA key transport
-export {
-  encodeOaepParams,
-  parseOaepParams,
-  rsaOaepDecrypt,
-  rsaOaepEncrypt,
-  rsaPkcs1v15DecryptImplicit,
-  rsaPkcs1v15Encrypt,
-  rsaPublicKeyBits,
-} from './rsa.js';
-export type { ImplicitRejectionOptions, OaepHash, OaepOptions } from './rsa.js';
+export { encodeOaepParams, parseOaepParams, rsaOaepDecrypt, rsaOaepEncrypt } from './rsa-oaep.js';
+export { rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt, rsaPublicKeyBits } from './rsa.js';
+export type { OaepHash, OaepOptions } from './rsa-oaep.js';
+export type { ImplicitRejectionOptions } from './rsa.js';
 
 // Private keys
-export {
-  assertKeyMatchesCertificate,
-  certificateSpki,
-  keyMatchesCertificate,
-  loadPrivateKey,
-  normalizePkcs8,
-  privateKeyFingerprint,
-  spkiFingerprint,
-} from './keys.js';
-export type { LoadedPrivateKey, NamedCurve, PrivateKeyType, PublicKeyFingerprint } from './keys.js';
+export { loadPrivateKey, normalizePkcs8 } from './private-key.js';
+export type { LoadedPrivateKey, NamedCurve, PrivateKeyType } from './private-key.js';
+export { assertKeyMatchesCertificate, certificateSpki, keyMatchesCertificate, privateKeyFingerprint, spkiFingerprint } from './key-match.js';
+export type { PublicKeyFingerprint } from './key-match.js';
 
 // PKCS#12 and identities
 export { parsePkcs12 } from './pkcs12.js';

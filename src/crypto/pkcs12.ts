@@ -9,11 +9,11 @@ import { constantTimeEqual, toBytes } from '../util/bytes.js';
 import type { BytesLike } from '../util/bytes.js';
 import { hashLength, hmac, pbkdf2, pbkdf2Cost, pkcs12Kdf, pkcs12KdfCost, pkcs12KdfMaxIterations } from './kdf.js';
 import type { KdfHash } from './kdf.js';
-import { DIGEST_OIDS, OID, chargePbeWork, pbeDecrypt, pbePassword } from './keys.js';
-import { derAlgorithm, derBytes, derChildren, derIsContext, derOctets, derOid, derParse, derSequence, derSet, derSmallInt } from '../util/der-element.js';
-import type { PbePassword } from './keys.js';
-import type { DerNode } from '../util/der-element.js';
+import { DIGEST_OIDS, OID } from './oids.js';
+import { chargePbeWork, pbeDecrypt, pbePassword } from './password-based.js';
+import type { PbePassword } from './password-based.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
+import { type DerNode, derParse, derChildren, derBytes, derIsContext, derSequence, derSet, derOid, derSmallInt, derOctets, derAlgorithm } from '../asn1/index.js';
 
 const P12 = {
   data: '1.2.840.113549.1.7.1',
@@ -75,7 +75,7 @@ const MAX_NESTING = 8;
 const PKCS12_WORK_BUDGET = 20_000_000;
 
 function bmpString(node: DerNode): string {
-  const c = node.buf.subarray(node.cs, node.ce);
+  const c = node.buf.subarray(node.contentStart, node.contentEnd);
   let s = '';
   for (let i = 0; i + 1 < c.length; i += 2) s += String.fromCharCode((c[i]! << 8) | c[i + 1]!);
   return s;
@@ -162,7 +162,7 @@ async function readAuthenticatedSafe(bytes: Uint8Array, password: PbePassword): 
       // EncryptedData { version, EncryptedContentInfo { contentType, algorithm, [0] IMPLICIT encryptedContent } }
       const ed = derSequence(content, 'EncryptedData', 2);
       const eci = derSequence(ed[1], 'EncryptedContentInfo', 3);
-      const encrypted = derOctets(eci[2], 'encryptedContent', 0);
+      const encrypted = derOctets(eci[2], 'encryptedContent', { implicitTag: 0 });
       let plain: Uint8Array;
       try {
         plain = await pbeDecrypt(eci[1]!, encrypted, password);

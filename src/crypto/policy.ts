@@ -4,7 +4,8 @@
  * are refused unless the caller opts in with `allowWeak` (to read old mail).
  */
 import { publicKeyAlgorithm, signatureAlgorithm } from './algorithms.js';
-import type { AlgorithmIdentifier, PublicKeySummary } from './verify-signature.js';
+import type { PublicKeySummary } from './public-key-summary.js';
+import type { AlgorithmIdentifier } from '../x509/algorithm.js';
 import { parseRsaPssParameters } from './verify-signature.js';
 
 export interface AlgorithmPolicy {

@@ -5,7 +5,7 @@
  * prefixes such as `X500:` or `SIP:` are not mail addresses).
  */
 import { ArgumentError } from '../errors.js';
-import { asciiLower } from '../trust/name.js';
+import { asciiLower } from '../x509/index.js';
 
 /** An address in the form lookups compare: local part as given, domain lower-cased (ASCII). */
 export function normalizeAddress(address: string): string {

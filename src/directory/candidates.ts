@@ -6,7 +6,7 @@
  */
 import { SmimeError } from '../errors.js';
 import { bytesEqual } from '../util/bytes.js';
-import { isCa, parseCertificate } from '../trust/certificate.js';
+import { isCa, parseCertificate } from '../x509/index.js';
 import type { CertificateAttribute, CertificateCandidate, DirectoryEntry } from './types.js';
 import { parseUserSmimeCertificate } from './user-smime-certificate.js';
 

@@ -7,8 +7,7 @@ import { FormatError } from '../errors.js';
 import { fromBase64, latin1, type BytesLike } from '../util/bytes.js';
 import { parseSignedData } from '../cms/signed-data.js';
 import { loadCertificates, type LoadedCertificates } from '../sst/load.js';
-import { describeCertificate, isCa, parseCertificate, type Certificate } from '../trust/certificate.js';
-import { certificateEmails } from '../trust/smime-rules.js';
+import { describeCertificate, isCa, parseCertificate, type Certificate } from '../x509/index.js';
 import { assertAddress, parseProxyAddress } from './address.js';
 import { ldifBytes, ldifText, parseLdif, type LdifOptions, type LdifRecord } from './ldif.js';
 import { parseUserSmimeCertificate } from './user-smime-certificate.js';
@@ -164,7 +163,7 @@ function certificatePlan(loaded: LoadedCertificates, options: MemoryLoadOptions)
     return plan;
   }
   for (const { der, cert } of leaves) {
-    const mail = certificateEmails(cert).filter(isAddress);
+    const mail = cert.emailAddresses.filter(isAddress);
     if (mail.length > 0) plan.entries.push(person(mail, [der]));
     else plan.skipped.push({ item: describeCertificate(cert), code: 'no-address', reason: 'the certificate names no e-mail address and no address was given' });
   }
@@ -180,7 +179,7 @@ function userSmimePlan(value: Uint8Array, options: MemoryLoadOptions): LoadPlan 
     return cert !== undefined && !isCa(cert);
   });
   const ownerCert = owner ? tryParse(owner) : undefined;
-  const mail = options.address !== undefined ? [options.address] : ownerCert ? certificateEmails(ownerCert).filter(isAddress) : [];
+  const mail = options.address !== undefined ? [options.address] : ownerCert ? ownerCert.emailAddresses.filter(isAddress) : [];
   if (mail.length === 0) {
     plan.skipped.push({ item: 'userSMIMECertificate value', code: 'no-address', reason: 'no address was given and its certificate names none' });
     return plan;

@@ -13,11 +13,10 @@
 import { ArgumentError, asSmimeError } from '../errors.js';
 import { toHex, type BytesLike } from '../util/bytes.js';
 import { sha256 } from '../util/hash/sha256.js';
-import { parseCertificate, type Certificate } from '../trust/certificate.js';
-import { certificateEmails } from '../trust/smime-rules.js';
+import { parseCertificate, type Certificate } from '../x509/index.js';
 import { TrustList } from '../trust/trust-list.js';
 import { validateCertificate } from '../trust/validate.js';
-import type { Crl } from '../trust/crl.js';
+import type { Crl } from '../x509/index.js';
 import type { RevocationMode } from '../trust/options.js';
 import type { ValidationReport } from '../trust/report.js';
 import { abortError } from './abort.js';
@@ -188,7 +187,7 @@ async function check(ctx: Context, p: Published, address: string): Promise<Check
   if (report.valid) return { published: p, valid: true, problems };
   // A certificate naming another address of the same entry (e.g. a secondary proxy address).
   if (p.cert && ctx.options.secondaryAddresses !== false && problems.every((x) => x.code === 'email-mismatch')) {
-    for (const other of certificateEmails(p.cert)) {
+    for (const other of p.cert.emailAddresses) {
       if (sameAddress(other, address) || !p.addresses.some((a) => sameAddress(a, other))) continue;
       const again = await validateFor(ctx, p, other);
       if (again.valid) return { published: p, valid: true, problems: [], via: other };

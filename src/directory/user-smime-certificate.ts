@@ -5,17 +5,18 @@
  */
 import { ArgumentError, FormatError, SmimeError, asSmimeError } from '../errors.js';
 import { bytesEqual, concatBytes, fromHex, latin1, toBytes, toHex, type BytesLike } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, encodedOf, isUniversal, readRoot } from '../util/der.js';
 import { sha1 } from '../util/hash/sha1.js';
 import { looksLikePem } from '../util/pem.js';
-import { parseCertificateInfo, type CertificateInfo } from '../util/x509-lite.js';
+import { readCertificate, type Certificate } from '../x509/index.js';
 import { OID } from '../crypto/algorithms.js';
-import { assertKeyMatchesCertificate } from '../crypto/keys.js';
+import { assertKeyMatchesCertificate } from '../crypto/key-match.js';
 import { ATTRIBUTE, DEFAULT_CAPABILITIES, decodeCapabilities, decodeEncryptionKeyPreference, decodeTimeValue, singleValue } from '../cms/attributes.js';
 import { encodeAttribute, encodeCapabilities, encodeIssuerAndSerial, type CapabilityEntry, type CmsAttribute } from '../cms/attributes.js';
 import { parseSignedData, type SignerIdentifier } from '../cms/signed-data.js';
 import { createSignedData, type CmsSigner, type SigningDigest } from '../cms/signer.js';
-import { findSignerCertificate, verifySignedData } from '../cms/verify-signed-data.js';
+import { verifySignedData } from '../cms/verify-signed-data.js';
+import { findSignerCertificate } from '../cms/signer-lookup.js';
+import { TAG, derParse, derChildren, derContent, derBytes, derIsUniversal } from '../asn1/index.js';
 
 /** Microsoft's encryption-key preference attribute (szOID_MICROSOFT_Encryption_Key_Preference), value IssuerAndSerialNumber. */
 export const MS_ENCRYPTION_KEY_PREFERENCE = '1.3.6.1.4.1.311.16.4';
@@ -68,7 +69,7 @@ export interface UserSmimeCertificate {
 const CODE = 'malformed-user-smime-certificate';
 const fail = (message: string, offset?: number, cause?: unknown) => new FormatError(CODE, message, { ...(offset === undefined ? {} : { offset }), cause });
 
-type ParsedCertificate = { der: Uint8Array; info: CertificateInfo };
+type ParsedCertificate = { der: Uint8Array; info: Certificate };
 
 /** Runs `step`, turning any other SmimeError into ours (keeping its offset); non-SmimeErrors are bugs: `internal`. */
 function guarded<R>(what: string, step: () => R): R {
@@ -84,16 +85,16 @@ function guarded<R>(what: string, step: () => R): R {
 const distinct = (certs: ParsedCertificate[]): ParsedCertificate[] => certs.filter((c, i) => certs.findIndex((d) => bytesEqual(d.der, c.der)) === i);
 
 /** The certificate's fields, or why it is not a certificate. */
-function readCertificate(der: Uint8Array): CertificateInfo | Error {
+function tryReadCertificate(der: Uint8Array): Certificate | Error {
   try {
-    return parseCertificateInfo(der);
+    return readCertificate(der);
   } catch (e) {
     return e as Error;
   }
 }
 
 function certificateAt(der: Uint8Array, offset: number, what: string): ParsedCertificate {
-  const info = readCertificate(der);
+  const info = tryReadCertificate(der);
   if (info instanceof Error) throw fail(`${what} is not a DER X.509 certificate: ${info.message}`, offset, info);
   return { der, info };
 }
@@ -109,10 +110,10 @@ export function parseUserSmimeCertificate(value: BytesLike): UserSmimeCertificat
 }
 
 function parseSignedDataForm(bytes: Uint8Array): UserSmimeCertificate {
-  guarded('SignedData', () => readRoot(bytes)); // nothing may follow the ContentInfo
+  guarded('SignedData', () => derParse(bytes)); // nothing may follow the ContentInfo
   // parseSignedData reads anything with PEM armour text in it as PEM, not as the DER it is.
   if (looksLikePem(bytes)) throw fail('the DER value contains PEM armour text', 0);
-  if (!(readCertificate(bytes) instanceof Error)) throw fail('the value is a bare certificate, not a SignedData (it belongs in userCertificate)', 0);
+  if (!(tryReadCertificate(bytes) instanceof Error)) throw fail('the value is a bare certificate, not a SignedData (it belongs in userCertificate)', 0);
   const sd = guarded('SignedData', () => parseSignedData(bytes));
   const certs = distinct(sd.certificates.map((der, i) => certificateAt(der, der.byteOffset - bytes.byteOffset, `certificate ${i}`)));
   const out: UserSmimeCertificate = { format: 'signed-data', certificates: certs.map((c) => c.der) };
@@ -145,11 +146,11 @@ function preferenceIdentifiers(attrs: CmsAttribute[]): SignerIdentifier[] {
   }
   const ms = singleValue(attrs, MS_ENCRYPTION_KEY_PREFERENCE);
   if (ms) {
-    const [issuer, serial] = childrenOf(ms, readRoot(ms));
-    const valid = issuer && serial && isUniversal(issuer, TAG.SEQUENCE) && isUniversal(serial, TAG.INTEGER);
+    const [issuer, serial] = derChildren(derParse(ms));
+    const valid = issuer && serial && derIsUniversal(issuer, TAG.SEQUENCE) && derIsUniversal(serial, TAG.INTEGER);
     if (!valid) throw new FormatError('malformed-cms', 'the Microsoft encryption-key preference is not an IssuerAndSerialNumber');
-    const serialNumber = contentOf(ms, serial);
-    out.push({ type: 'issuerAndSerialNumber', issuer: encodedOf(ms, issuer), serialNumber, serialHex: toHex(serialNumber) });
+    const serialNumber = derContent(serial);
+    out.push({ type: 'issuerAndSerialNumber', issuer: derBytes(issuer), serialNumber, serialHex: toHex(serialNumber) });
   }
   return out;
 }
@@ -296,13 +297,13 @@ export interface BuildUserSmimeCertificateOptions {
   digest?: SigningDigest;
 }
 
-function certificateArgument(der: Uint8Array, name: string): CertificateInfo {
-  const info = readCertificate(der);
+function certificateArgument(der: Uint8Array, name: string): Certificate {
+  const info = tryReadCertificate(der);
   if (info instanceof Error) throw new ArgumentError('bad-argument', `${name} is not a DER X.509 certificate: ${info.message}`, { cause: info });
   return info;
 }
 
-const canEncrypt = (info: CertificateInfo): boolean => info.publicKeyAlgorithm === OID.rsaEncryption || info.publicKeyAlgorithm === OID.ecPublicKey;
+const canEncrypt = (info: Certificate): boolean => info.publicKeyAlgorithm === OID.rsaEncryption || info.publicKeyAlgorithm === OID.ecPublicKey;
 
 /**
  * What Outlook's "Publish to GAL" writes: a DER ContentInfo/SignedData signed by `identity`, holding its certificate,
@@ -317,7 +318,7 @@ export async function buildUserSmimeCertificate(identity: UserSmimeIdentity, opt
   const encryptionInfo = encryption === identity.certificate ? signingInfo : certificateArgument(encryption, 'encryptionCertificate');
   if (!canEncrypt(encryptionInfo)) throw new ArgumentError('bad-argument', 'the encryption certificate has no RSA or EC key');
   await assertKeyMatchesCertificate(identity.privateKey, identity.certificate);
-  const msPreference = encodeAttribute(MS_ENCRYPTION_KEY_PREFERENCE, encodeIssuerAndSerial(encryptionInfo.issuerDer, fromHex(encryptionInfo.serialNumber)));
+  const msPreference = encodeAttribute(MS_ENCRYPTION_KEY_PREFERENCE, encodeIssuerAndSerial(encryptionInfo.issuer.der, fromHex(encryptionInfo.serialHex)));
   // eContent is present and empty rather than absent: RFC 2798 consumers ignore the content either way,
   // while `openssl cms -verify` (and other CMS tools) refuse an absent eContent without -content.
   const signer: CmsSigner = {

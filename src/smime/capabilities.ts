@@ -5,11 +5,10 @@
  */
 import { FormatError } from '../errors.js';
 import { toBytes, type BytesLike } from '../util/bytes.js';
-import { derBytes, derOid, derParse, derSequence } from '../util/der-element.js';
-import { encodeOaepParams } from '../crypto/rsa.js';
+import { encodeOaepParams } from '../crypto/rsa-oaep.js';
 import { CONTENT_CIPHERS, type ContentCipherName } from '../cms/content-cipher.js';
 import { RSAES_OAEP, type KeyTransport } from '../cms/recipient.js';
-import { algorithmId, seq } from '../cms/enveloped-der.js';
+import { derParse, derBytes, derSequence, derOid, seq, algorithmId } from '../asn1/index.js';
 
 /** Capability OIDs smimekit looks at. */
 export const CAPABILITY = {

@@ -2,24 +2,26 @@
  * `decryptMessage`: opens an S/MIME enveloped (or authEnveloped) message with
  * the recipient's identity.
  */
+import type { CertificateInput } from '../util/certificate-input.js';
 import { ArgumentError, FormatError } from '../errors.js';
-import { concatBytes, type BytesLike } from '../util/bytes.js';
-import type { LoadedPrivateKey } from '../crypto/keys.js';
+import { concatBytes, toBytes, utf8, type BytesLike } from '../util/bytes.js';
+import type { LoadedPrivateKey } from '../crypto/private-key.js';
 import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped.js';
 import { CONTENT_TYPE } from '../cms/content-info.js';
 import { joinMessage } from '../mime/canonical.js';
-import { readSmimeCms } from './read-cms.js';
+import { LAYER_SELECTION, walkLayers, type LayerTarget, type SmimeLayerOptions } from './layers.js';
+import { notSmime, smimeCmsOfEntity, type SmimeCms } from './read-cms.js';
 
 /** A decryption identity: the certificate and its private key (e.g. from `loadIdentity`). */
 export interface DecryptionIdentity {
-  /** The recipient certificate (DER or PEM). */
-  certificate: BytesLike;
+  /** The recipient certificate (DER, PEM or a certificate object). */
+  certificate: CertificateInput;
   /** PKCS#8 DER/PEM (PKCS#1 and SEC1 also accepted) or a loaded key. */
   privateKey: BytesLike | LoadedPrivateKey;
 }
 
-/** Options of `decryptMessage`. */
-export interface DecryptMessageOptions {
+/** Options of `decryptMessage` (`limits`, `onLayer`: the vocabulary of `SmimeLayerOptions`). */
+export interface DecryptMessageOptions extends Pick<SmimeLayerOptions, 'limits' | 'onLayer'> {
   identity: DecryptionIdentity;
   /** Try the key on every RecipientInfo, not only the ones naming the certificate (default false). */
   tryAllRecipients?: boolean;
@@ -51,13 +53,32 @@ export interface DecryptMessageResult {
  * @throws FormatError `not-enveloped` (the CMS is not EnvelopedData),
  *   `not-smime`, `malformed-cms`; CryptoError `not-recipient`,
  *   `decryption-failed` (one code for every cryptographic failure, no partial
- *   content); AlgorithmError `unsupported-algorithm`.
+ *   content); AlgorithmError `unsupported-algorithm`; LimitError
+ *   `mime-limit-exceeded` (the message exceeds `limits`).
  */
 export async function decryptMessage(mime: BytesLike | string, options: DecryptMessageOptions): Promise<DecryptMessageResult> {
   if (!options?.identity?.privateKey || !options.identity.certificate) {
     throw new ArgumentError('bad-argument', 'decryptMessage needs options.identity with certificate and privateKey');
   }
-  const found = readSmimeCms(mime);
+  const bytes = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
+  let out: DecryptMessageResult | undefined;
+  // The shared walker, one layer deep: the message itself must be the enveloped layer.
+  const walked = await walkLayers(bytes, {
+    scope: 'top',
+    rawCms: true,
+    select: LAYER_SELECTION.decrypt,
+    tooDeep: () => undefined,
+    async visit(target) {
+      out = await decryptLayer(target, options);
+      return { kind: out.envelopeType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data', content: out.content, descend: false };
+    },
+  }, { ...options, maxLayers: 1 });
+  if (!out) throw notSmime(walked.root?.contentType.mediaType ?? 'not S/MIME');
+  return out;
+}
+
+async function decryptLayer(target: LayerTarget, options: DecryptMessageOptions): Promise<DecryptMessageResult> {
+  const found: SmimeCms = target.cms ? { cms: target.cms, outerHeaders: [] } : smimeCmsOfEntity(target.entity!);
   const { cms } = found;
   if (cms.contentType !== CONTENT_TYPE.envelopedData && cms.contentType !== CONTENT_TYPE.authEnvelopedData) {
     throw new FormatError('not-enveloped', `the message is ${cms.name ?? cms.contentType}, not enveloped data`, {

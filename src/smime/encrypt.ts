@@ -8,7 +8,7 @@
 import { ArgumentError, CertificateMissingError, ValidationError } from '../errors.js';
 import { base64Bytes, bytesEqual, concatBytes, fromLatin1, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
-import type { OaepHash } from '../crypto/rsa.js';
+import type { OaepHash } from '../crypto/rsa-oaep.js';
 import { createEnvelope } from '../cms/enveloped.js';
 import { CONTENT_CIPHERS, isContentCipherName, type ContentCipherName } from '../cms/content-cipher.js';
 import { recipientKeyInfo, type EnvelopeRecipient, type KeyTransport, type RecipientIdentifierType, type RecipientSummary } from '../cms/recipient.js';
@@ -36,9 +36,9 @@ export interface EncryptionParty {
 /** Options of `encryptMessage`. */
 export interface EncryptMessageOptions {
   /** The recipients: parties, or bare certificates. */
-  recipients: ReadonlyArray<EncryptionParty | BytesLike | string>;
+  recipients: ReadonlyArray<EncryptionParty | CertificateInput>;
   /** The sender; its certificate is added as a recipient unless `includeSender: false`. */
-  sender?: EncryptionParty | BytesLike | string;
+  sender?: EncryptionParty | CertificateInput;
   /** Default true. `false` is the only way to send a message the sender cannot read back. */
   includeSender?: boolean;
   /** Content cipher override. Default: AES-256-GCM when every party advertises it, else AES-256-CBC. */
@@ -100,10 +100,12 @@ function certificateBytes(input: CertificateInput, what: string): Uint8Array {
 }
 
 function isParty(x: unknown): x is EncryptionParty {
-  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && !(x instanceof ArrayBuffer) && !ArrayBuffer.isView(x);
+  if (typeof x !== 'object' || x === null || x instanceof ArrayBuffer || ArrayBuffer.isView(x)) return false;
+  // A Certificate, an @peculiar/x509 certificate or a { der } object is a certificate, not a party.
+  return !('der' in x) && !('rawData' in x) && !('raw' in x);
 }
 
-function toParty(input: EncryptionParty | BytesLike | string, sender: boolean): Party {
+function toParty(input: EncryptionParty | CertificateInput, sender: boolean): Party {
   if (!isParty(input)) return { certificate: certificateBytes(input, sender ? 'sender certificate' : 'recipient certificate'), sender };
   const p: Party = { sender };
   if (input.address !== undefined) p.address = input.address;
@@ -128,6 +130,29 @@ function describe(p: Party): string {
  *   ArgumentError `bad-argument`.
  */
 export async function encryptMessage(mime: BytesLike | string, options: EncryptMessageOptions): Promise<EncryptMessageResult> {
+  checkOptions(options);
+  const parties = collectParties(options);
+  assertUsableCertificates(parties);
+  if (options.validate !== false) await validateParties(parties, options);
+
+  const cipher = options.cipher ?? chooseContentCipher(parties.map((p) => p.capabilities));
+  // The inner entity: Content-* headers move inside, the rest stays outside.
+  // Strings are text (UTF-8), as for signMessage; bytes are taken as they are.
+  const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
+  const { outerHeaders, inner } = splitForEncryption(toCrlf(input));
+  const envelope = await createEnvelope(inner, envelopeRecipients(parties, options), { cipher });
+  const entity = pkcs7MimeEntity(envelope.der, envelope.contentType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data');
+  const message = outerHeaders ? joinMessage(outerHeaders, entity) : entity;
+
+  const written: EncryptedRecipient[] = envelope.recipients.map((s, i) => ({
+    ...s,
+    ...(parties[i]!.address !== undefined ? { address: parties[i]!.address } : {}),
+    sender: parties[i]!.sender,
+  }));
+  return { message, cms: envelope.der, contentType: envelope.contentType, cipher, recipients: written, warnings: warningsFor(written, cipher) };
+}
+
+function checkOptions(options: EncryptMessageOptions): void {
   if (!options || !Array.isArray(options.recipients)) throw new ArgumentError('bad-argument', 'options.recipients must be an array');
   if (options.cipher !== undefined && !isContentCipherName(options.cipher)) {
     throw new ArgumentError('bad-argument', `unknown cipher "${String(options.cipher)}" (aes-128/192/256-cbc or -gcm)`);
@@ -135,23 +160,29 @@ export async function encryptMessage(mime: BytesLike | string, options: EncryptM
   if (options.keyTransport !== undefined && options.keyTransport !== 'rsa-pkcs1' && options.keyTransport !== 'rsa-oaep') {
     throw new ArgumentError('bad-argument', `unknown key transport "${String(options.keyTransport)}"`);
   }
+}
+
+/** The recipients and, unless `includeSender: false`, the sender (who must have a certificate). */
+function collectParties(options: EncryptMessageOptions): Party[] {
   const includeSender = options.includeSender !== false;
   const parties: Party[] = options.recipients.map((r) => toParty(r, false));
   if (parties.length === 0 && !includeSender) throw new ArgumentError('bad-argument', 'no recipients');
-  if (includeSender) {
-    const sender = options.sender === undefined ? undefined : toParty(options.sender, true);
-    if (!sender?.certificate) {
-      throw new CertificateMissingError('sender-certificate-missing', `the sender${sender?.address ? ` ${sender.address}` : ''} does not have a certificate`, {
-        details: sender?.address ? { address: sender.address } : {},
-      });
-    }
-    // The sender may also be a recipient (mail to oneself): one RecipientInfo is enough.
-    const same = parties.find((p) => p.certificate && bytesEqual(p.certificate, sender.certificate!));
-    if (same) same.sender = true;
-    else parties.push(sender);
+  if (!includeSender) return parties;
+  const sender = options.sender === undefined ? undefined : toParty(options.sender, true);
+  if (!sender?.certificate) {
+    throw new CertificateMissingError('sender-certificate-missing', `the sender${sender?.address ? ` ${sender.address}` : ''} does not have a certificate`, {
+      details: sender?.address ? { address: sender.address } : {},
+    });
   }
+  // The sender may also be a recipient (mail to oneself): one RecipientInfo is enough.
+  const same = parties.find((p) => p.certificate && bytesEqual(p.certificate, sender.certificate!));
+  if (same) same.sender = true;
+  else parties.push(sender);
+  return parties;
+}
 
-  // Every recipient without a usable certificate, reported together.
+/** Every recipient without a usable certificate, reported together. */
+function assertUsableCertificates(parties: Party[]): void {
   const problems: { who: string; reason?: string }[] = [];
   parties.forEach((p, i) => {
     const who = p.address ?? `recipient #${i + 1}`;
@@ -175,31 +206,32 @@ export async function encryptMessage(mime: BytesLike | string, options: EncryptM
       { details: { addresses: problems.map((p) => p.who) } },
     );
   }
+}
 
-  if (options.validate !== false) {
-    if (!options.trust) throw new ArgumentError('bad-argument', 'certificate validation needs options.trust (or pass validate: false explicitly)');
-    for (const p of parties) {
-      const report = await validateCertificate(p.certificate!, {
-        trust: options.trust,
-        intermediates: options.intermediates ?? [],
-        crls: options.crls ?? [],
-        purpose: 'encrypt',
-        ...(p.address !== undefined ? { email: p.address } : {}),
-        ...(options.at ? { at: options.at } : {}),
-        ...(options.revocation ? { revocation: options.revocation } : {}),
-        ...(options.allowWeak !== undefined ? { allowWeak: options.allowWeak } : {}),
+async function validateParties(parties: Party[], options: EncryptMessageOptions): Promise<void> {
+  if (!options.trust) throw new ArgumentError('bad-argument', 'certificate validation needs options.trust (or pass validate: false explicitly)');
+  for (const p of parties) {
+    const report = await validateCertificate(p.certificate!, {
+      trust: options.trust,
+      intermediates: options.intermediates ?? [],
+      crls: options.crls ?? [],
+      purpose: 'encrypt',
+      ...(p.address !== undefined ? { email: p.address } : {}),
+      ...(options.at ? { at: options.at } : {}),
+      ...(options.revocation ? { revocation: options.revocation } : {}),
+      ...(options.allowWeak !== undefined ? { allowWeak: options.allowWeak } : {}),
+    });
+    if (!report.valid) {
+      const first: TrustProblem = report.problems[0] ?? { code: 'untrusted-root', message: 'not valid' };
+      throw new ValidationError(first.code, `the certificate of ${describe(p)} cannot be used for encryption: ${first.message}`, {
+        details: { ...(p.address ? { address: p.address } : {}), sender: p.sender, problems: report.problems },
       });
-      if (!report.valid) {
-        const first: TrustProblem = report.problems[0] ?? { code: 'untrusted-root', message: 'not valid' };
-        throw new ValidationError(first.code, `the certificate of ${describe(p)} cannot be used for encryption: ${first.message}`, {
-          details: { ...(p.address ? { address: p.address } : {}), sender: p.sender, problems: report.problems },
-        });
-      }
     }
   }
+}
 
-  const cipher = options.cipher ?? chooseContentCipher(parties.map((p) => p.capabilities));
-  const recipients: EnvelopeRecipient[] = parties.map((p) => {
+function envelopeRecipients(parties: Party[], options: EncryptMessageOptions): EnvelopeRecipient[] {
+  return parties.map((p) => {
     const r: EnvelopeRecipient = {
       certificate: p.certificate!,
       keyTransport: p.keyTransport ?? options.keyTransport ?? chooseKeyTransport(p.capabilities),
@@ -209,30 +241,17 @@ export async function encryptMessage(mime: BytesLike | string, options: EncryptM
     if (options.recipientIdentifier) r.identifier = options.recipientIdentifier;
     return r;
   });
+}
 
-  // The inner entity: Content-* headers move inside, the rest stays outside.
-  // Strings are text (UTF-8), as for signMessage; bytes are taken as they are.
-  const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const { outerHeaders, inner } = splitForEncryption(toCrlf(input));
-  const envelope = await createEnvelope(inner, recipients, { cipher });
-
-  const smimeType = envelope.contentType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data';
-  const entity = concatBytes(
+function pkcs7MimeEntity(der: Uint8Array, smimeType: string): Uint8Array {
+  return concatBytes(
     fromLatin1(
       `Content-Type: application/pkcs7-mime; smime-type=${smimeType}; name="smime.p7m"\r\n` +
         'Content-Transfer-Encoding: base64\r\n' +
         'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n',
     ),
-    base64Bytes(envelope.der, 76),
+    base64Bytes(der, 76),
   );
-  const message = outerHeaders ? joinMessage(outerHeaders, entity) : entity;
-
-  const written: EncryptedRecipient[] = envelope.recipients.map((s, i) => ({
-    ...s,
-    ...(parties[i]!.address !== undefined ? { address: parties[i]!.address } : {}),
-    sender: parties[i]!.sender,
-  }));
-  return { message, cms: envelope.der, contentType: envelope.contentType, cipher, recipients: written, warnings: warningsFor(written, cipher) };
 }
 
 function warningsFor(recipients: EncryptedRecipient[], cipher: ContentCipherName): EncryptionWarning[] {

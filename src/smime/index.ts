@@ -30,6 +30,7 @@ export {
   type SignedLayerVerification,
 } from './read.js';
 export { readSmimeCms, isPkcs7MimeEntity, type SmimeCms } from './read-cms.js';
+export { classifyEntity, type SmimeLayerOptions, type SmimeEntityType, type SmimeLayerKind, type WalkedLayer } from './layers.js';
 export {
   CAPABILITY,
   parseSmimeCapabilities,

@@ -1,14 +1,18 @@
 /**
  * Finding the CMS object of an `application/pkcs7-mime` entity. The CMS
  * content type decides what the layer is, never the `smime-type` parameter
- * (.NET's EnvelopedCms labels enveloped data `signed-data`).
+ * (.NET's EnvelopedCms labels enveloped data `signed-data`). Which entities
+ * are S/MIME is decided by `classifyEntity` (layers.ts), the one classifier.
  */
 import { FormatError } from '../errors.js';
 import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { parseContentInfo, type ContentInfo } from '../cms/content-info.js';
-import { decodedBody, parseMime, type MimeEntity } from '../mime/entity.js';
+import { decodedBody, type MimeEntity, type MimeParseOptions } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
-import { looksLikeMessage, toCrlf } from '../mime/canonical.js';
+import { looksLikeMessage } from '../mime/canonical.js';
+import { classifyEntity, LAYER_SELECTION, parseLayerMime, rawCms } from './layers.js';
+
+export { rawCms };
 
 /** The CMS object carried by a message, with what the MIME layer said about it. */
 export interface SmimeCms {
@@ -21,31 +25,18 @@ export interface SmimeCms {
   outerHeaders: MimeHeader[];
 }
 
-const PKCS7_MIME = new Set(['application/pkcs7-mime', 'application/x-pkcs7-mime']);
-const PKCS7_SIGNATURE = new Set(['application/pkcs7-signature', 'application/x-pkcs7-signature']);
-
-/** True when the entity is an S/MIME CMS body (pkcs7-mime, or octet-stream named *.p7m/*.p7z/*.p7c). */
+/**
+ * True when the entity is an S/MIME CMS body (pkcs7-mime, or octet-stream named *.p7m/*.p7z/*.p7c).
+ *
+ * @deprecated Use `classifyEntity(e)?.form === 'pkcs7-mime'`: one classifier for every S/MIME entity.
+ */
 export function isPkcs7MimeEntity(e: MimeEntity): boolean {
-  if (PKCS7_MIME.has(e.contentType.mediaType)) return true;
-  if (e.contentType.mediaType !== 'application/octet-stream') return false;
-  const name = e.contentType.params.name ?? /filename\s*=\s*"?([^";]+)/i.exec(e.headers.find((h) => h.name.toLowerCase() === 'content-disposition')?.value ?? '')?.[1] ?? '';
-  return /\.p7[mzc]$/i.test(name.trim());
+  return classifyEntity(e)?.form === 'pkcs7-mime';
 }
 
 /** Raw CMS (DER/BER or PEM) rather than MIME? A MIME entity never starts with a SEQUENCE tag and a parsable ContentInfo. */
 export function looksLikeRawCms(bytes: Uint8Array): boolean {
   return rawCms(bytes) !== undefined;
-}
-
-/** The ContentInfo when `bytes` are raw CMS (DER/BER or PEM), else `undefined` (text that merely starts with "0" is MIME). */
-export function rawCms(bytes: Uint8Array): ContentInfo | undefined {
-  const pem = bytes[0] === 0x2d && /^-----BEGIN (PKCS7|CMS)-----/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
-  if (!pem && (bytes[0] !== 0x30 || (bytes[1] ?? 0) > 0x84)) return undefined;
-  try {
-    return parseContentInfo(bytes);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The CMS object of an already parsed pkcs7-mime entity. */
@@ -54,28 +45,35 @@ export function cmsOfEntity(e: MimeEntity): ContentInfo {
   return parseContentInfo(body);
 }
 
-/**
- * Reads the CMS object of a message, an entity, or raw CMS bytes.
- *
- * @throws FormatError `not-smime` when the input carries no pkcs7-mime body, `malformed-cms`.
- */
-export function readSmimeCms(input: BytesLike | string): SmimeCms {
-  const bytes = typeof input === 'string' ? utf8(input) : toBytes(input, 'message');
-  const raw = rawCms(bytes);
-  if (raw) return { cms: raw, outerHeaders: [] };
-  const entity = parseMime(toCrlf(bytes));
+/** `not-smime`: the input carries no CMS body. */
+export function notSmime(mediaType: string): FormatError {
+  return new FormatError('not-smime', `the message is ${mediaType}, not application/pkcs7-mime`, { details: { mediaType } });
+}
+
+/** Outer (non-Content-*) headers when `e` is a whole message, else none. */
+function outerHeadersOf(e: MimeEntity): MimeHeader[] {
+  return looksLikeMessage(e) ? e.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-')) : [];
+}
+
+/** The CMS object of an entity `decryptMessage` accepts (a CMS body, or a lone signature part). */
+export function smimeCmsOfEntity(entity: MimeEntity): SmimeCms {
+  const type = classifyEntity(entity);
   // A detached-signature part fed to a decryptor is reported by its CMS type (`not-enveloped`), not as "not S/MIME".
-  if (!isPkcs7MimeEntity(entity) && !PKCS7_SIGNATURE.has(entity.contentType.mediaType)) {
-    throw new FormatError('not-smime', `the message is ${entity.contentType.mediaType}, not application/pkcs7-mime`, {
-      details: { mediaType: entity.contentType.mediaType },
-    });
-  }
-  const out: SmimeCms = {
-    cms: cmsOfEntity(entity),
-    mediaType: entity.contentType.mediaType,
-    outerHeaders: looksLikeMessage(entity) ? entity.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-')) : [],
-  };
+  if (!type || !LAYER_SELECTION.decrypt(type)) throw notSmime(entity.contentType.mediaType);
+  const out: SmimeCms = { cms: cmsOfEntity(entity), mediaType: entity.contentType.mediaType, outerHeaders: outerHeadersOf(entity) };
   const declared = entity.contentType.params['smime-type'];
   if (declared !== undefined) out.declaredSmimeType = declared;
   return out;
+}
+
+/**
+ * Reads the CMS object of a message, an entity, or raw CMS bytes.
+ *
+ * @throws FormatError `not-smime` when the input carries no pkcs7-mime body, `malformed-cms`; LimitError `mime-limit-exceeded`.
+ */
+export function readSmimeCms(input: BytesLike | string, options: { limits?: MimeParseOptions } = {}): SmimeCms {
+  const bytes = typeof input === 'string' ? utf8(input) : toBytes(input, 'message');
+  const raw = rawCms(bytes);
+  if (raw) return { cms: raw, outerHeaders: [] };
+  return smimeCmsOfEntity(parseLayerMime(bytes, options.limits));
 }

@@ -9,12 +9,12 @@ import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { CONTENT_TYPE, type ContentInfo } from '../cms/content-info.js';
 import { decryptEnvelope, parseEnvelope, type DecryptedEnvelope } from '../cms/enveloped.js';
 import { decompressCompressed } from '../cms/compressed.js';
-import { parseMime } from '../mime/entity.js';
-import { toCrlf } from '../mime/canonical.js';
 import { TrustList } from '../trust/trust-list.js';
-import { verifyMessage, verifySignedContent } from './verify.js';
+import { verifySignedContent, verifyTree, type VerifyMessageOptions } from './verify.js';
+import type { VerifyReport } from './report.js';
 import type { DecryptionIdentity, DecryptMessageResult } from './decrypt.js';
-import { cmsOfEntity, isPkcs7MimeEntity, looksLikeRawCms, rawCms } from './read-cms.js';
+import { cmsOfEntity } from './read-cms.js';
+import { DEFAULT_MAX_LAYERS, LAYER_SELECTION, joinPath, layerKindOf, rebasePath, walkLayers, type LayerStep, type LayerTarget, type SmimeLayerOptions, type WalkedLayer } from './layers.js';
 
 /** What a signed-layer verifier reports (see `verifyMessage`). */
 export interface SignedLayerVerification {
@@ -29,7 +29,7 @@ export interface SignedLayerVerification {
   /** Nested signed layers this verification consumed, outermost first (default: one, described by the fields above). */
   layers?: { form: 'detached' | 'opaque'; ok: boolean; signers: SignedLayerVerification['signers']; problems: SignedLayerVerification['problems'] }[];
   /** The verifier's full report. */
-  report?: unknown;
+  report?: VerifyReport;
 }
 
 /** Verifies the signed entity (or raw signed CMS) at the top of `entity`. */
@@ -38,23 +38,21 @@ export type SignedLayerVerifier = (
   options: { trust?: TrustList; at?: Date; intermediates?: readonly BytesLike[]; crls?: readonly BytesLike[]; allowWeak?: boolean; from?: string },
 ) => Promise<SignedLayerVerification>;
 
-/** Options of `readMessage`. */
-export interface ReadMessageOptions {
+/** Options of `readMessage`: the shared vocabulary of `SmimeLayerOptions` and read's own. */
+export interface ReadMessageOptions extends SmimeLayerOptions {
   /** Identities to decrypt with, tried in order. */
   identities?: readonly DecryptionIdentity[];
-  /** Trust anchors for the signer certificates. */
-  trust?: TrustList;
-  /** Validation time (default now). */
-  at?: Date;
+  /** Extra certificates (DER or PEM bytes) to find signers and build chains. */
   intermediates?: readonly BytesLike[];
+  /** CRLs for revocation checking of the signer chains. */
   crls?: readonly BytesLike[];
-  /** Accept SHA-1/MD5/DSA signatures and weak certificates (old mail). Default false. */
-  allowWeak?: boolean;
-  /** The message's From address: signer certificates must be for it (passed to `verifyMessage`). */
-  from?: string;
   /** Try each key on every RecipientInfo (default false). */
   tryAllRecipients?: boolean;
-  /** Most layers unwrapped (default 8). */
+  /**
+   * Most layers unwrapped.
+   *
+   * @deprecated Use `maxLayers` (the name `verifyMessage` uses too); `maxLayers` wins when both are given.
+   */
   maxDepth?: number;
   /** Largest decompressed size (default 256 MiB). */
   maxDecompressedSize?: number;
@@ -69,7 +67,7 @@ export type MessageLayer =
       /** Which of `identities` decrypted it. */
       identity: number;
     } & Pick<DecryptMessageResult, 'envelopeType' | 'cipher' | 'authenticated' | 'legacyGcmInEnvelopedData' | 'legacyCipher' | 'recipient' | 'declaredSmimeType'>)
-  | { type: 'signed'; form: 'detached' | 'opaque'; ok: boolean; signers: SignedLayerVerification['signers']; problems: SignedLayerVerification['problems']; report?: unknown }
+  | { type: 'signed'; form: 'detached' | 'opaque'; ok: boolean; signers: SignedLayerVerification['signers']; problems: SignedLayerVerification['problems']; report?: VerifyReport }
   | { type: 'compressed' };
 
 /** Result of `readMessage`. */
@@ -98,72 +96,82 @@ export interface ReadMessageResult {
 /**
  * Reads an S/MIME message of any layering. Decryption failures throw (no
  * content can be produced); signature problems are reported with `ok: false`.
+ * The layers are found by the walker shared with `verifyMessage` and `decryptMessage` (layers.ts).
  *
  * @throws CryptoError `not-recipient` (no identity is a recipient) /
- *   `decryption-failed`; LimitError `limit-exceeded` (too many layers or a
- *   decompression bomb); FormatError `malformed-cms`.
+ *   `decryption-failed`; LimitError `limit-exceeded` (more than `maxLayers` layers or a
+ *   decompression bomb), `mime-limit-exceeded` (a level exceeds `limits`); FormatError `malformed-cms`.
  */
 export async function readMessage(mime: BytesLike | string, options: ReadMessageOptions = {}): Promise<ReadMessageResult> {
-  const maxDepth = options.maxDepth ?? 8;
-  const verifier = options.verifier ?? defaultVerifier;
-  let current = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const layers: MessageLayer[] = [];
-  const problems: ReadMessageResult['problems'] = [];
-  for (;;) {
-    if (layers.length >= maxDepth) throw new LimitError('limit-exceeded', `more than ${maxDepth} S/MIME layers`, { details: { maxDepth } });
-    let cms: ContentInfo | undefined;
-    let declared: string | undefined;
-    const raw = rawCms(current);
-    if (raw) {
-      cms = raw;
-    } else {
-      const entity = parseMime(toCrlf(current));
-      if (entity.contentType.mediaType === 'multipart/signed') {
-        const v = await verifier(current, verifierOptions(options));
-        pushSigned(layers, problems, 'detached', v);
-        current = v.content;
-        continue;
-      }
-      if (!isPkcs7MimeEntity(entity)) break;
-      cms = cmsOfEntity(entity);
-      declared = entity.contentType.params['smime-type'];
+  const maxLayers = options.maxLayers ?? options.maxDepth ?? DEFAULT_MAX_LAYERS;
+  const bytes = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
+  const state: ReadState = { layers: [], problems: [] };
+  const walked = await walkLayers(
+    bytes,
+    {
+      scope: 'top',
+      rawCms: true,
+      select: LAYER_SELECTION.read,
+      tooDeep(max) {
+        throw new LimitError('limit-exceeded', `more than ${max} S/MIME layers`, { details: { maxDepth: max, maxLayers: max } });
+      },
+      visit: (target) => readLayer(target, options, state, maxLayers),
+    },
+    { ...options, maxLayers },
+  );
+  return finish(state.layers, state.problems, walked.end);
+}
+
+interface ReadState {
+  layers: MessageLayer[];
+  problems: ReadMessageResult['problems'];
+}
+
+/** Opens one layer: decrypts, decompresses, or verifies (the CMS content type decides, never `smime-type`). */
+async function readLayer(target: LayerTarget, options: ReadMessageOptions, state: ReadState, maxLayers: number): Promise<LayerStep> {
+  if (target.type.form === 'multipart-signed') return readSigned(target, 'detached', options, state, maxLayers);
+  const cms = target.cms ?? cmsOfEntity(target.entity!);
+  const declared = target.entity?.contentType.params['smime-type'];
+  switch (cms.contentType) {
+    case CONTENT_TYPE.envelopedData:
+    case CONTENT_TYPE.authEnvelopedData: {
+      const { result, identity } = await decryptWithAny(cms, options);
+      state.layers.push({
+        type: 'enveloped',
+        envelopeType: result.envelopeType,
+        cipher: result.cipher,
+        authenticated: result.authenticated,
+        legacyGcmInEnvelopedData: result.legacyGcmInEnvelopedData,
+        legacyCipher: result.legacyCipher,
+        recipient: result.recipient,
+        identity,
+        ...(declared !== undefined ? { declaredSmimeType: declared } : {}),
+      });
+      return { kind: layerKindOf(cms.contentType), content: result.content, next: 'enveloped' };
     }
-    switch (cms.contentType) {
-      case CONTENT_TYPE.envelopedData:
-      case CONTENT_TYPE.authEnvelopedData: {
-        const { result, identity } = await decryptWithAny(cms, options);
-        layers.push({
-          type: 'enveloped',
-          envelopeType: result.envelopeType,
-          cipher: result.cipher,
-          authenticated: result.authenticated,
-          legacyGcmInEnvelopedData: result.legacyGcmInEnvelopedData,
-          legacyCipher: result.legacyCipher,
-          recipient: result.recipient,
-          identity,
-          ...(declared !== undefined ? { declaredSmimeType: declared } : {}),
-        });
-        current = result.content;
-        break;
-      }
-      case CONTENT_TYPE.signedData: {
-        const v = await verifier(current, verifierOptions(options));
-        pushSigned(layers, problems, 'opaque', v);
-        current = v.content;
-        break;
-      }
-      case CONTENT_TYPE.compressedData: {
-        const out = await decompressCompressed(cms, options.maxDecompressedSize !== undefined ? { maxSize: options.maxDecompressedSize } : {});
-        layers.push({ type: 'compressed' });
-        current = out.content;
-        break;
-      }
-      default:
-        // Not a layer smimekit unwraps (e.g. certs-only): it is the content.
-        return finish(layers, problems, current);
+    case CONTENT_TYPE.signedData:
+      return readSigned(target, 'opaque', options, state, maxLayers);
+    case CONTENT_TYPE.compressedData: {
+      const out = await decompressCompressed(cms, options.maxDecompressedSize !== undefined ? { maxSize: options.maxDecompressedSize } : {});
+      state.layers.push({ type: 'compressed' });
+      return { kind: 'compressed-data', content: out.content, next: 'compressed' };
     }
+    default:
+      // Not a layer smimekit unwraps: it is the content.
+      return { kind: 'other' };
   }
-  return finish(layers, problems, current);
+}
+
+/** A signed layer (and the signed layers right inside it the verifier consumed). */
+async function readSigned(target: LayerTarget, form: 'detached' | 'opaque', options: ReadMessageOptions, state: ReadState, maxLayers: number): Promise<LayerStep> {
+  const kind = form === 'detached' ? 'multipart-signed' : 'signed-data';
+  let v: SignedLayerVerification;
+  let path = joinPath(target.path, form === 'detached' ? 'signed' : 'opaque');
+  if (options.verifier) v = await options.verifier(target.bytes, verifierOptions(options));
+  else ({ v, path } = await defaultVerify(target, options, maxLayers));
+  pushSigned(state.layers, state.problems, form, v);
+  // The default verifier reported its layers through onLayer itself (it walks them).
+  return { kind, content: v.content, signed: true, consumed: v.layers?.length ? v.layers.length : 1, path, traced: !options.verifier };
 }
 
 function finish(layers: MessageLayer[], problems: ReadMessageResult['problems'], content: Uint8Array): ReadMessageResult {
@@ -224,17 +232,33 @@ async function decryptWithAny(cms: ContentInfo, options: ReadMessageOptions): Pr
   throw firstError ?? new CryptoError('not-recipient', 'no identity is a recipient of the message');
 }
 
-/** `verifyMessage` / `verifySignedContent` as a signed-layer verifier (stops at enveloped layers: readMessage decrypts those). */
-const defaultVerifier: SignedLayerVerifier = async (entity, options) => {
-  const common = {
+/**
+ * `verifyMessage` / `verifySignedContent` as the signed-layer verifier (stops at enveloped layers: readMessage
+ * decrypts those), on the level the walker already parsed, with the remaining layer budget.
+ */
+async function defaultVerify(target: LayerTarget, options: ReadMessageOptions, maxLayers: number): Promise<{ v: SignedLayerVerification; path: string }> {
+  const onLayer = options.onLayer;
+  const trace = (depth: number) => (onLayer ? { onLayer: (l: WalkedLayer) => onLayer({ ...l, path: rebasePath(target.path, l.path), depth: depth + l.depth }) } : {});
+  const common: VerifyMessageOptions = {
     trust: options.trust ?? new TrustList(),
     ...(options.at ? { at: options.at } : {}),
-    ...(options.intermediates ? { certificates: options.intermediates } : {}),
+    ...(options.intermediates ? { intermediates: options.intermediates } : {}),
     ...(options.crls ? { crls: options.crls } : {}),
     ...(options.allowWeak ? { allowWeak: true } : {}),
     ...(options.from !== undefined ? { from: options.from } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    maxLayers,
   };
-  const report = looksLikeRawCms(entity) ? await verifySignedContent(entity, common) : await verifyMessage(entity, common);
+  if (target.cms) {
+    const report = await verifySignedContent(target.bytes, { ...common, ...trace(target.depth) });
+    return { v: toVerification(report), path: joinPath(target.path, 'opaque') };
+  }
+  const tree = await verifyTree(target.bytes, { ...common, ...trace(0) }, { depth: target.depth, ...(target.root ? { root: target.root } : {}) });
+  return { v: toVerification(tree.report), path: rebasePath(target.path, tree.contentPath) };
+}
+
+/** A verify report as what a signed-layer verifier reports. */
+function toVerification(report: VerifyReport): SignedLayerVerification {
   const signer = (i: number): SignedLayerVerification['signers'][number] => {
     const sr = report.signers[i]!;
     return {
@@ -255,4 +279,4 @@ const defaultVerifier: SignedLayerVerifier = async (entity, options) => {
     };
   });
   return { ok: report.ok, content: report.content, signers: report.signers.map((_, i) => signer(i)), problems, layers, report };
-};
+}

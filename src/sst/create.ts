@@ -2,7 +2,7 @@
 import { ArgumentError, FormatError } from '../errors.js';
 import { md5 } from '../util/hash/md5.js';
 import { sha1 } from '../util/hash/sha1.js';
-import { parseCertificateInfo, parseCrlInfo, windowsKeyIdentifier } from '../util/x509-lite.js';
+import { parseCrl, readCertificate, type Certificate } from '../x509/index.js';
 import { loadCertificates, type CertificateSource } from './load.js';
 import { encodeFiletime, encodeOidList, encodeUtf16String } from './properties.js';
 import { SstPropertyId, type SstEntry, type SstProperty, type SstStore } from './types.js';
@@ -37,12 +37,12 @@ export interface CreateSstOptions {
  * disallowed date, extras, then SHA-1 last.
  */
 function certificateProperties(der: Uint8Array, input: Omit<SstCertificateInput, 'certificate'>, options: CreateSstOptions): SstProperty[] {
-  const info = parseCertificateInfo(der);
+  const info = readCertificate(der);
   const props: SstProperty[] = [];
   if (input.friendlyName !== undefined) props.push({ id: SstPropertyId.FRIENDLY_NAME, value: encodeUtf16String(input.friendlyName) });
   if (input.enhancedKeyUsage) props.push({ id: SstPropertyId.ENHKEY_USAGE, value: encodeOidList(input.enhancedKeyUsage) });
   props.push({ id: SstPropertyId.KEY_IDENTIFIER, value: windowsKeyIdentifier(info) });
-  props.push({ id: SstPropertyId.SUBJECT_NAME_MD5_HASH, value: md5(info.subjectDer) });
+  props.push({ id: SstPropertyId.SUBJECT_NAME_MD5_HASH, value: md5(info.subject.der) });
   if (input.disallowedAfter) props.push({ id: SstPropertyId.DISALLOWED_FILETIME, value: encodeFiletime(input.disallowedAfter) });
   if (input.extraProperties) props.push(...input.extraProperties.map((p) => ({ id: p.id, value: p.value.slice() })));
   if (options.md5Hash) props.push({ id: SstPropertyId.MD5_HASH, value: md5(der) });
@@ -96,7 +96,7 @@ export function createSst(certificates: ReadonlyArray<CertificateSource | SstCer
     try {
       ders = loadCertificates(source).crls;
       if (ders.length === 0) throw new FormatError('malformed-crl', 'no CRL found');
-      ders.forEach((d) => parseCrlInfo(d));
+      ders.forEach((d) => parseCrl(d));
     } catch (e) {
       throw relabel(e, `CRL ${index + 1}`);
     }
@@ -112,4 +112,9 @@ function relabel(e: unknown, where: string): Error {
   if (e instanceof FormatError) return new FormatError(e.code, `${where}: ${e.message}`, { details: e.details, cause: e });
   if (e instanceof ArgumentError) return new ArgumentError(e.code, `${where}: ${e.message}`, { cause: e });
   return e as Error;
+}
+
+/** Key identifier the way Windows computes CERT_KEY_IDENTIFIER_PROP_ID: the SKI, else SHA-1 of the whole SPKI DER. */
+function windowsKeyIdentifier(cert: Certificate): Uint8Array {
+  return cert.subjectKeyIdentifier ?? sha1(cert.spki);
 }

@@ -3,7 +3,7 @@ import { toHex } from '../util/bytes.js';
 import { md5 } from '../util/hash/md5.js';
 import { sha1 } from '../util/hash/sha1.js';
 import { sha256 } from '../util/hash/sha256.js';
-import { derViolations, parseCertificateInfo, parseCrlInfo } from '../util/x509-lite.js';
+import { derViolations, parseCrl, readCertificate } from '../x509/index.js';
 import { decodeSstProperty, getSstProperty, sstFriendlyName, type DecodedSstProperty } from './properties.js';
 import { SstPropertyId, type SstEntry, type SstStore } from './types.js';
 
@@ -61,20 +61,20 @@ export function describeSstEntry(entry: SstEntry, index: number): SstEntryDescri
   }
   try {
     if (entry.kind === 'certificate') {
-      const info = parseCertificateInfo(entry.der);
+      const info = readCertificate(entry.der);
       Object.assign(out, {
-        subject: info.subject,
-        issuer: info.issuer,
-        serialNumber: info.serialNumber,
+        subject: info.subject.text,
+        issuer: info.issuer.text,
+        serialNumber: info.serialHex,
         notBefore: info.notBefore.toISOString(),
         notAfter: info.notAfter.toISOString(),
       });
     } else if (entry.kind === 'crl') {
-      const info = parseCrlInfo(entry.der);
-      out.issuer = info.issuer;
+      const info = parseCrl(entry.der);
+      out.issuer = info.issuer.text;
       out.thisUpdate = info.thisUpdate.toISOString();
       if (info.nextUpdate) out.nextUpdate = info.nextUpdate.toISOString();
-      out.revokedCount = info.revokedSerials.length;
+      out.revokedCount = info.entries.length;
     }
     if (entry.kind !== 'ctl') {
       const issues = derViolations(entry.der);

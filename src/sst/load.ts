@@ -4,10 +4,10 @@
  */
 import { FormatError } from '../errors.js';
 import { fromBase64, latin1, toBytes, type BytesLike } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, decodeOid, encodedOf, isContext, isUniversal, readNode, readRoot, type DerNode } from '../util/der.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 import { parseSst, isSst } from './parse.js';
 import type { SstLimits, SstStore } from './types.js';
+import { type DerNode, TAG, derRead, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, decodeOid } from '../asn1/index.js';
 
 /** DER bytes, or PEM / base64 text (string or bytes). */
 export type CertificateSource = BytesLike | string;
@@ -33,43 +33,43 @@ const P7_LABELS = new Set(['PKCS7', 'PKCS #7 SIGNED DATA', 'CMS']);
 
 /** Certificates and CRLs of a PKCS#7 / CMS SignedData (certs-only or signed). */
 export function extractPkcs7(bytes: Uint8Array): { certificates: Uint8Array[]; crls: Uint8Array[] } {
-  const root = readRoot(bytes);
-  const [typeNode, explicit] = childrenOf(bytes, root);
-  if (!typeNode || !isUniversal(typeNode, TAG.OID)) throw new FormatError('malformed-pkcs7', 'not a PKCS#7 ContentInfo');
-  const type = decodeOid(contentOf(bytes, typeNode), typeNode.start);
+  const root = derParse(bytes);
+  const [typeNode, explicit] = derChildren(root);
+  if (!typeNode || !derIsUniversal(typeNode, TAG.OID)) throw new FormatError('malformed-pkcs7', 'not a PKCS#7 ContentInfo');
+  const type = decodeOid(derContent(typeNode), typeNode.start);
   if (type !== OID_SIGNED_DATA) throw new FormatError('malformed-pkcs7', `PKCS#7 content type ${type} is not signedData`);
-  if (!explicit || !isContext(explicit, 0)) throw new FormatError('malformed-pkcs7', 'PKCS#7 SignedData content is missing');
-  const [signedData] = childrenOf(bytes, explicit);
-  if (!signedData || !isUniversal(signedData, TAG.SEQUENCE)) throw new FormatError('malformed-pkcs7', 'PKCS#7 SignedData is not a SEQUENCE');
+  if (!explicit || !derIsContext(explicit, 0)) throw new FormatError('malformed-pkcs7', 'PKCS#7 SignedData content is missing');
+  const [signedData] = derChildren(explicit);
+  if (!signedData || !derIsUniversal(signedData, TAG.SEQUENCE)) throw new FormatError('malformed-pkcs7', 'PKCS#7 SignedData is not a SEQUENCE');
   const certificates: Uint8Array[] = [];
   const crls: Uint8Array[] = [];
   const take = (set: DerNode, into: Uint8Array[]) => {
     // Only plain Certificate / CertificateList SEQUENCEs; other CHOICE arms (attribute certs, other formats) are skipped.
-    for (const item of childrenOf(bytes, set)) if (isUniversal(item, TAG.SEQUENCE)) into.push(encodedOf(bytes, item));
+    for (const item of derChildren(set)) if (derIsUniversal(item, TAG.SEQUENCE)) into.push(derBytes(item));
   };
-  for (const field of childrenOf(bytes, signedData)) {
-    if (isContext(field, 0) && field.constructed) take(field, certificates);
-    else if (isContext(field, 1) && field.constructed) take(field, crls);
+  for (const field of derChildren(signedData)) {
+    if (derIsContext(field, 0) && field.constructed) take(field, certificates);
+    else if (derIsContext(field, 1) && field.constructed) take(field, crls);
   }
   return { certificates, crls };
 }
 
 /** Tells certificate, CRL and ContentInfo apart by their first fields. */
 function classifyDer(bytes: Uint8Array): 'certificate' | 'crl' | 'pkcs7' {
-  const root = readRoot(bytes);
-  if (!isUniversal(root, TAG.SEQUENCE)) throw new FormatError('unsupported-format', 'DER input is not a SEQUENCE');
-  const [first] = childrenOf(bytes, root);
+  const root = derParse(bytes);
+  if (!derIsUniversal(root, TAG.SEQUENCE)) throw new FormatError('unsupported-format', 'DER input is not a SEQUENCE');
+  const [first] = derChildren(root);
   if (!first) throw new FormatError('unsupported-format', 'DER input is an empty SEQUENCE');
-  if (isUniversal(first, TAG.OID)) return 'pkcs7';
-  if (!isUniversal(first, TAG.SEQUENCE)) throw new FormatError('unsupported-format', 'DER input is neither a certificate, a CRL nor PKCS#7');
-  const tbs = childrenOf(bytes, first);
+  if (derIsUniversal(first, TAG.OID)) return 'pkcs7';
+  if (!derIsUniversal(first, TAG.SEQUENCE)) throw new FormatError('unsupported-format', 'DER input is neither a certificate, a CRL nor PKCS#7');
+  const tbs = derChildren(first);
   // TBSCertificate starts with [0] version or the serial INTEGER followed by an AlgorithmIdentifier;
   // TBSCertList starts with an optional version INTEGER then AlgorithmIdentifier then issuer Name.
-  if (tbs[0] && isContext(tbs[0], 0)) return 'certificate';
-  const afterVersion = tbs[0] && isUniversal(tbs[0], TAG.INTEGER) && tbs[1] && isUniversal(tbs[1], TAG.SEQUENCE) ? 1 : 0;
+  if (tbs[0] && derIsContext(tbs[0], 0)) return 'certificate';
+  const afterVersion = tbs[0] && derIsUniversal(tbs[0], TAG.INTEGER) && tbs[1] && derIsUniversal(tbs[1], TAG.SEQUENCE) ? 1 : 0;
   // Certificate v1: serial, sigAlg, issuer, validity(SEQUENCE of 2 times), ...; CRL: [version], sigAlg, issuer, thisUpdate(time)
   const candidate = tbs[afterVersion + 2];
-  if (candidate && (isUniversal(candidate, TAG.UTCTime) || isUniversal(candidate, TAG.GeneralizedTime))) return 'crl';
+  if (candidate && (derIsUniversal(candidate, TAG.UTCTime) || derIsUniversal(candidate, TAG.GeneralizedTime))) return 'crl';
   return 'certificate';
 }
 
@@ -85,10 +85,10 @@ function loadPem(bytes: Uint8Array | string): LoadedCertificates {
   for (const block of decodePem(bytes)) {
     if (CERT_LABELS.has(block.label)) {
       // OpenSSL's TRUSTED CERTIFICATE appends trust settings after the certificate: keep only the certificate TLV.
-      const node = block.label === 'TRUSTED CERTIFICATE' ? readNode(block.der, 0) : readRoot(block.der);
+      const node = block.label === 'TRUSTED CERTIFICATE' ? derRead(block.der, 0) : derParse(block.der);
       out.certificates.push(block.der.subarray(node.start, node.end));
     } else if (CRL_LABELS.has(block.label)) {
-      readRoot(block.der);
+      derParse(block.der);
       out.crls.push(block.der);
     } else if (P7_LABELS.has(block.label)) {
       const p7 = extractPkcs7(block.der);

@@ -1,8 +1,8 @@
 /** Decoding and encoding of SST property values (CERT_*_PROP_ID). */
 import { FormatError } from '../errors.js';
 import { toHex } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, decodeOid, encodeOid, encodeTlv, expectUniversal, readRoot } from '../util/der.js';
 import { SstPropertyId, type SstEntry, type SstProperty } from './types.js';
+import { TAG, derParse, derChildren, derContent, derExpect, decodeOid, tlv, encodeOid } from '../asn1/index.js';
 
 /** The value of a property, decoded according to its id. */
 export type DecodedSstValue =
@@ -94,8 +94,8 @@ export function encodeUtf16String(text: string): Uint8Array {
 
 /** DER `SEQUENCE OF OBJECT IDENTIFIER` (the EKU property encoding). */
 export function decodeOidList(value: Uint8Array): string[] {
-  const root = expectUniversal(readRoot(value), TAG.SEQUENCE, 'OID list');
-  return childrenOf(value, root).map((n) => decodeOid(contentOf(value, expectUniversal(n, TAG.OID, 'OID')), n.start));
+  const root = derExpect(derParse(value), TAG.SEQUENCE, 'OID list');
+  return derChildren(root).map((n) => decodeOid(derContent(derExpect(n, TAG.OID, 'OID')), n.start));
 }
 
 export function encodeOidList(oids: readonly string[]): Uint8Array {
@@ -106,7 +106,7 @@ export function encodeOidList(oids: readonly string[]): Uint8Array {
     body.set(p, at);
     at += p.length;
   }
-  return encodeTlv(0x30, body);
+  return tlv(0x30, body);
 }
 
 function decodeKeyProvInfo(value: Uint8Array): DecodedSstValue {

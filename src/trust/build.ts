@@ -8,9 +8,10 @@
  * a subject+key pair) never appears twice in a path, so cycles terminate.
  */
 import { bytesEqual } from '../util/bytes.js';
-import { hasDsaParameters, parseSubjectPublicKeyInfo } from '../crypto/verify-signature.js';
+import { hasDsaParameters } from '../crypto/public-key-summary.js';
+import { parseSubjectPublicKeyInfo } from '../x509/index.js';
 import { publicKeyAlgorithm } from '../crypto/algorithms.js';
-import { parseCertificate, type Certificate } from './certificate.js';
+import { parseCertificate, type Certificate } from '../x509/index.js';
 import { addToPool, certificatesNamed, checkSignature, isSignatureChecked, type ValidationContext } from './context.js';
 import type { TrustAnchor } from './trust-list.js';
 

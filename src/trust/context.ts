@@ -6,9 +6,10 @@
 import { AlgorithmError, SmimeError } from '../errors.js';
 import { toHex } from '../util/bytes.js';
 import { sha256 } from '../util/hash/sha256.js';
-import { signatureParametersValid, verifySignature, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
-import type { Certificate } from './certificate.js';
-import type { Crl } from './crl.js';
+import { signatureParametersValid, verifySignature } from '../crypto/verify-signature.js';
+import type { AlgorithmIdentifier } from '../x509/index.js';
+import type { Certificate } from '../x509/index.js';
+import type { Crl } from '../x509/index.js';
 import type { TrustAnchor, TrustList } from './trust-list.js';
 import type { ResolvedOptions } from './options.js';
 

@@ -15,9 +15,9 @@ export {
   type DistributionPoint,
   type PolicyInformation,
   type NameConstraints,
-} from './certificate.js';
-export { parseCrl, CrlReason, reasonName, type Crl, type CrlEntry, type IssuingDistributionPoint } from './crl.js';
-export { namesEqual, type DistinguishedName, type GeneralName } from './name.js';
+} from '../x509/index.js';
+export { parseCrl, CrlReason, reasonName, type Crl, type CrlEntry, type IssuingDistributionPoint } from '../x509/index.js';
+export { namesEqual, type DistinguishedName, type GeneralName } from '../x509/index.js';
 export { certificateEmails, emailsMatch } from './smime-rules.js';
 export {
   TRUST_PROBLEM_CODES,

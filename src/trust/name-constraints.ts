@@ -6,9 +6,9 @@
  * every excluded subtree.
  */
 import { bytesEqual } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, decodeOid, isUniversal, readRoot } from '../util/der.js';
-import type { Certificate, GeneralSubtree, NameConstraints } from './certificate.js';
-import { asciiLower, emailAddressesInName, generalNameText, nameWithin, type GeneralName } from './name.js';
+import type { Certificate, GeneralSubtree, NameConstraints } from '../x509/index.js';
+import { asciiLower, emailAddressesInName, generalNameText, nameWithin, type GeneralName } from '../x509/index.js';
+import { TAG, derParse, derChildren, derContent, derIsUniversal, decodeOid } from '../asn1/index.js';
 
 export class NameConstraintState {
   private readonly permitted: GeneralSubtree[][] = [];
@@ -63,13 +63,13 @@ const OID_SMTP_UTF8_MAILBOX = '1.3.6.1.5.5.7.8.9';
  */
 function smtpUtf8Mailbox(der: Uint8Array): string | undefined {
   try {
-    const root = readRoot(der);
-    const [typeId, value] = childrenOf(der, root);
-    if (!typeId || !isUniversal(typeId, TAG.OID) || decodeOid(contentOf(der, typeId)) !== OID_SMTP_UTF8_MAILBOX) return undefined;
+    const root = derParse(der);
+    const [typeId, value] = derChildren(root);
+    if (!typeId || !derIsUniversal(typeId, TAG.OID) || decodeOid(derContent(typeId)) !== OID_SMTP_UTF8_MAILBOX) return undefined;
     try {
-      const inner = value ? childrenOf(der, value)[0] : undefined;
-      if (!inner || !isUniversal(inner, TAG.UTF8String)) return '';
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(contentOf(der, inner));
+      const inner = value ? derChildren(value)[0] : undefined;
+      if (!inner || !derIsUniversal(inner, TAG.UTF8String)) return '';
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(derContent(inner));
       const at = text.lastIndexOf('@');
       if (at < 1) return '';
       const domain = text.slice(at + 1);

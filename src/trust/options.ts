@@ -1,9 +1,9 @@
 /** Options of `validateCertificate` and their defaults. */
 import { ArgumentError } from '../errors.js';
 import type { BytesLike } from '../util/bytes.js';
-import type { Certificate } from './certificate.js';
-import { ANY_POLICY } from './certificate.js';
-import type { Crl } from './crl.js';
+import type { Certificate } from '../x509/index.js';
+import { ANY_POLICY } from '../x509/index.js';
+import type { Crl } from '../x509/index.js';
 import { TrustList } from './trust-list.js';
 
 /** What the certificate will be used for. `any` applies RFC 5280 only (no S/MIME rules). */

@@ -5,7 +5,7 @@
  * nodes is capped so that hostile mapping chains cannot blow up (cf.
  * CVE-2023-0464).
  */
-import { ANY_POLICY, type Certificate } from './certificate.js';
+import { ANY_POLICY, type Certificate } from '../x509/index.js';
 
 export interface PolicyNode {
   validPolicy: string;

@@ -3,7 +3,7 @@
  * crypto/x509 `CertificateInvalidError` reasons) so callers and users can see
  * *why* a certificate is not trusted. See docs/trust.md for every code.
  */
-import type { Certificate } from './certificate.js';
+import type { Certificate } from '../x509/index.js';
 
 /** Stable problem codes. Never renamed once published. */
 export type TrustProblemCode =

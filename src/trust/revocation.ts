@@ -7,10 +7,10 @@
  * `RevocationChecker` for anything CRLs cannot answer.
  */
 import { signatureAlgorithmWeakness } from '../crypto/policy.js';
-import { KeyUsage, isCa, type Certificate, type DistributionPoint, type DistributionPointName } from './certificate.js';
+import { KeyUsage, isCa, type Certificate, type DistributionPoint, type DistributionPointName } from '../x509/index.js';
 import { checkSignature, certificatesNamed, isSignatureChecked, type ValidationContext } from './context.js';
-import { CrlReason, reasonName, type Crl } from './crl.js';
-import { appendRdn, generalNamesEqual, namesEqual, type DistinguishedName, type GeneralName } from './name.js';
+import { CrlReason, reasonName, type Crl } from '../x509/index.js';
+import { appendRdn, generalNamesEqual, namesEqual, type DistinguishedName, type GeneralName } from '../x509/index.js';
 import type { RevocationStatus } from './options.js';
 
 /** All ReasonFlags bits (unused .. aACompromise). */

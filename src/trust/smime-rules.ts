@@ -3,8 +3,8 @@
  * fits signing or encryption, and the e-mail address binding.
  */
 import { publicKeyAlgorithm } from '../crypto/algorithms.js';
-import { EKU_ANY, EKU_EMAIL_PROTECTION, KeyUsage, type Certificate } from './certificate.js';
-import { asciiLower, emailAddressesInName } from './name.js';
+import { EKU_ANY, EKU_EMAIL_PROTECTION, KeyUsage, type Certificate } from '../x509/index.js';
+import { asciiLower } from '../x509/index.js';
 import type { ResolvedOptions } from './options.js';
 import type { TrustProblemCode } from './report.js';
 
@@ -15,10 +15,7 @@ export interface RuleViolation {
 
 /** Every e-mail address a certificate is bound to (SAN rfc822Name, then subject emailAddress). */
 export function certificateEmails(cert: Certificate): string[] {
-  const out: string[] = [];
-  for (const n of cert.subjectAltNames ?? []) if (n.type === 'rfc822') out.push(n.value);
-  for (const e of emailAddressesInName(cert.subject)) out.push(e);
-  return [...new Set(out)];
+  return [...cert.emailAddresses];
 }
 
 /** RFC 8550 §3: exact local part, case-insensitive domain. */

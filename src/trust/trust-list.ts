@@ -12,8 +12,8 @@ import { loadCertificates, type CertificateSource } from '../sst/load.js';
 import { decodeFiletime, decodeOidList, getSstProperty, sstDisallowedAfter, sstEnhancedKeyUsage } from '../sst/properties.js';
 import { SstPropertyId } from '../sst/types.js';
 import type { SstEntry, SstStore } from '../sst/types.js';
-import { EKU_ANY, EKU_EMAIL_PROTECTION, parseCertificate, type Certificate } from './certificate.js';
-import { parseCrl, type Crl } from './crl.js';
+import { EKU_ANY, EKU_EMAIL_PROTECTION, parseCertificate, type Certificate } from '../x509/index.js';
+import { parseCrl, type Crl } from '../x509/index.js';
 
 /** One anchor and the restrictions the trust list puts on it. */
 export interface TrustAnchor {

@@ -6,7 +6,7 @@
  * arguments (garbage certificate bytes, bad options) throw.
  */
 import type { BytesLike } from '../util/bytes.js';
-import { ANY_POLICY, type Certificate } from './certificate.js';
+import { ANY_POLICY, type Certificate } from '../x509/index.js';
 import { addToPool, type ValidationContext } from './context.js';
 import { buildPaths, type BuildState, type CandidatePath } from './build.js';
 import { validatePath } from './path-validation.js';
@@ -15,7 +15,7 @@ import { checkSmimeRules, intermediatesWithoutEmailEku } from './smime-rules.js'
 import { parseCertificates, parseCrls } from './trust-list.js';
 import { problemFor, type PathElement, type TrustProblem, type ValidationReport } from './report.js';
 import { resolveOptions, type ResolvedOptions, type ValidationOptions } from './options.js';
-import { reasonName } from './crl.js';
+import { reasonName } from '../x509/index.js';
 import { FormatError, asSmimeError } from '../errors.js';
 
 /** How deep CRL-issuer validations may nest (a CRL signer whose CRL signer ...). */

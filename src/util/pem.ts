@@ -1,7 +1,7 @@
 /** PEM armour (RFC 7468): finding, decoding and writing labelled base64 blocks. */
 import { FormatError } from '../errors.js';
 import { fromBase64, latin1, toBase64Lines } from './bytes.js';
-import { readNode } from './der.js';
+import { derRead } from '../asn1/index.js';
 
 export interface PemBlock {
   /** The label, e.g. `CERTIFICATE`, `X509 CRL`, `PKCS7`. */
@@ -28,7 +28,7 @@ export function looksLikePem(bytes: Uint8Array): boolean {
 function isWholeDerSequence(bytes: Uint8Array): boolean {
   if (bytes[0] !== 0x30) return false;
   try {
-    return readNode(bytes, 0).end === bytes.length;
+    return derRead(bytes, 0).end === bytes.length;
   } catch {
     return false;
   }

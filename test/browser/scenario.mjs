@@ -1,5 +1,6 @@
 // Runs inside the browser page: the whole S/MIME flow on the browser's own WebCrypto.
 import * as m from './index.js';
+import * as mime from './mime.js';
 
 globalThis.smimekitScenario = async (i) => {
   const u8 = (a) => new Uint8Array(a);
@@ -23,7 +24,7 @@ globalThis.smimekitScenario = async (i) => {
     intermediates,
     at,
   });
-  const text = (r) => new TextDecoder().decode(m.decodedBody(m.parseMime(r.content)));
+  const text = (r) => new TextDecoder().decode(mime.decodedBody(mime.parseMime(r.content)));
   const byBob = await m.readMessage(sealed.message, { identities: [bob], trust, at });
   const byAlice = await m.readMessage(sealed.message, { identities: [alice], trust, at });
   let noSender = '';

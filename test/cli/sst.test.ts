@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseSst, sstEnhancedKeyUsage, sstFriendlyName } from '../../src/index.js';
+import { parseSst, sstEnhancedKeyUsage, sstFriendlyName } from '../../src/sst.js';
 import { cli, errorCode, tempDir } from '../helpers/cli.js';
 import { describeVectors, projectVectorPath, repoRoot, sharedPath } from '../helpers/vectors.js';
 

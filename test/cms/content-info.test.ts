@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo } from '../../src/cms/content-info.js';
 import { SmimeError } from '../../src/errors.js';
-import { encodeTlv } from '../../src/util/der.js';
 import { projectVectorPath } from '../helpers/vectors.js';
+import { tlv } from '../../src/asn1/index.js';
 
 const code = (fn: () => unknown) => {
   try {
@@ -29,7 +29,7 @@ describe('ContentInfo', () => {
   });
   it('typed errors for garbage', () => {
     expect(code(() => parseContentInfo(Uint8Array.of(1, 2, 3)))).toBe('malformed-cms');
-    expect(code(() => parseContentInfo(encodeTlv(0x30, new Uint8Array())))).toBe('malformed-cms');
+    expect(code(() => parseContentInfo(tlv(0x30, new Uint8Array())))).toBe('malformed-cms');
     expect(code(() => parseContentInfo('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'))).toBe('malformed-cms');
     expect(code(() => parseContentInfo(encodeContentInfo(CONTENT_TYPE.data, Uint8Array.of(4, 1, 0)).subarray(0, 10)))).toBe('malformed-cms');
   });

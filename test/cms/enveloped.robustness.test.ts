@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SmimeError } from '../../src/errors.js';
-import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/private-key.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
 import { createCompressed, decompressCompressed } from '../../src/cms/compressed.js';
 import { createEnvelope, decryptEnvelope, type DecryptEnvelopeOptions } from '../../src/cms/enveloped.js';

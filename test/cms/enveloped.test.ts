@@ -8,16 +8,16 @@ import { SmimeError } from '../../src/errors.js';
 import { setCryptoBackend } from '../../src/crypto/engine.js';
 import { aesKeyWrap } from '../../src/crypto/ciphers/aes.js';
 import { hkdf } from '../../src/crypto/kdf.js';
-import { loadPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo } from '../../src/cms/content-info.js';
 import { encryptContent, generateCek } from '../../src/cms/content-cipher.js';
 import { createEnvelope, decryptEnvelope, MAX_NAMED_RECIPIENTS, parseEnvelope } from '../../src/cms/enveloped.js';
-import { algorithmId, int, octets, oid, seq, set, tlv } from '../../src/cms/enveloped-der.js';
 import { encodeRecipientInfo, keyEncryptionName } from '../../src/cms/recipient.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { decodePem } from '../../src/util/pem.js';
-import { parseCertificateInfo } from '../../src/util/x509-lite.js';
+import { readCertificate } from '../../src/x509/index.js';
 import { projectVectorPath } from '../helpers/vectors.js';
+import { tlv, seq, set, octets, encodeOid, encodeInt, algorithmId } from '../../src/asn1/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-cms-env-'));
 const chain = (name: string): string => projectVectorPath('chains', name);
@@ -150,7 +150,7 @@ describe('key agreement hardening', () => {
   it('an all-zero X25519 shared secret is refused even when the WebCrypto backend does not check it (RFC 7748 §6.1)', async () => {
     const { cert, keyPath } = x25519Cert('x25519-ok');
     const key = await loadPrivateKey(readFileSync(keyPath!));
-    const info = parseCertificateInfo(cert);
+    const info = readCertificate(cert);
     // What a sender using the low-order point u = 0 as its "ephemeral" key writes: the KEK comes from Z = 0...0.
     const cek = generateCek('aes-128-gcm');
     const wrapAlg = algorithmId('2.16.840.1.101.3.4.1.5');
@@ -158,13 +158,13 @@ describe('key agreement hardening', () => {
     const kek = await hkdf('SHA-256', new Uint8Array(32), new Uint8Array(0), sharedInfo, 16);
     const kari = tlv(
       0xa1,
-      int(3),
+      encodeInt(3),
       tlv(0xa0, tlv(0xa1, algorithmId('1.3.101.110'), tlv(0x03, new Uint8Array(33)))),
       algorithmId('1.2.840.113549.1.9.16.3.19', wrapAlg),
-      seq(seq(seq(info.issuerDer, tlv(0x02, fromHex(info.serialNumber))), octets(await aesKeyWrap(kek, cek)))),
+      seq(seq(seq(info.issuer.der, tlv(0x02, fromHex(info.serialHex))), octets(await aesKeyWrap(kek, cek)))),
     );
     const parts = await encryptContent('aes-128-gcm', cek, content);
-    const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(int(0), set(kari), seq(oid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)), octets(parts.tag!)));
+    const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(encodeInt(0), set(kari), seq(encodeOid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)), octets(parts.tag!)));
     // Node refuses the low-order point itself.
     await expect(decryptEnvelope(der, { certificate: cert, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
     // A backend that returns the all-zero secret (as X25519 implementations without the RFC 7748 check do).
@@ -180,7 +180,7 @@ describe('key agreement hardening', () => {
     const ris: Uint8Array[] = [];
     for (let i = 0; i < 100; i++) ris.push((await encodeRecipientInfo({ certificate }, generateCek('aes-256-gcm'))).der);
     const parts = await encryptContent('aes-256-gcm', cek, content);
-    const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(int(0), set(...ris), seq(oid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)), octets(parts.tag!)));
+    const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(encodeInt(0), set(...ris), seq(encodeOid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)), octets(parts.tag!)));
     let calls = 0;
     setCryptoBackend(wrappedBackend((real, ...args) => {
       calls++;
@@ -198,7 +198,7 @@ describe('content-encryption key length', () => {
     const ri = await encodeRecipientInfo({ certificate, allowWeak: true }, generateCek('aes-128-cbc'));
     // RC2-CBC with rc2ParameterVersion 1024 (effective key bits): a 128-byte CEK cannot be PKCS#1-wrapped by a 1024-bit key.
     const rc2 = algorithmId('1.2.840.113549.3.2', seq(tlv(0x02, Uint8Array.of(4, 0)), octets(new Uint8Array(8))));
-    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(int(0), set(ri.der), seq(oid(CONTENT_TYPE.data), rc2, tlv(0x80, new Uint8Array(16)))));
+    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(encodeInt(0), set(ri.der), seq(encodeOid(CONTENT_TYPE.data), rc2, tlv(0x80, new Uint8Array(16)))));
     await expect(decryptEnvelope(der, { certificate, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
   });
 });

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/private-key.js';
 import { decodePem } from '../../src/util/pem.js';
 import { ATTRIBUTE, singleValue } from '../../src/cms/attributes.js';
 import type { SignedData } from '../../src/cms/signed-data.js';

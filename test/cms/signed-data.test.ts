@@ -6,7 +6,7 @@ import { parseSignedData } from '../../src/cms/signed-data.js';
 import { verifySignedData } from '../../src/cms/verify-signed-data.js';
 import { ATTRIBUTE, CAPABILITY_OID, decodeCapabilities, singleValue } from '../../src/cms/attributes.js';
 import { utf8 } from '../../src/util/bytes.js';
-import { loadPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import { tempDir } from '../helpers/cli.js';
 import { chainFile, identity, makeP521Identity, openssl, opensslEd25519Check, type TestIdentity } from './fixtures.js';
 

@@ -12,14 +12,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contentKeyLength, decryptContent } from '../../src/crypto/ciphers/index.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
-import {
-  loadPrivateKey,
-} from '../../src/crypto/keys.js';
-import { derAlgorithm, derBytes, derChildren, derContent, derIsContext, derOctets, derOid, derParse, derSequence, derSet } from '../../src/util/der-element.js';
-import { parseOaepParams, rsaOaepDecrypt, rsaPkcs1v15DecryptImplicit } from '../../src/crypto/rsa.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
+import { parseOaepParams, rsaOaepDecrypt } from '../../src/crypto/rsa-oaep.js';
+import { rsaPkcs1v15DecryptImplicit } from '../../src/crypto/rsa.js';
 import { SmimeError } from '../../src/errors.js';
 import { fromBase64, latin1, toHex } from '../../src/util/bytes.js';
 import { describeVectors, readShared, sharedPath } from '../helpers/vectors.js';
+import { derParse, derChildren, derContent, derBytes, derIsContext, derSequence, derSet, derOid, derOctets, derAlgorithm } from '../../src/asn1/index.js';
 
 interface Ktri {
   keyEncryptionOid: string;
@@ -41,7 +40,7 @@ function readEnveloped(der: Uint8Array): { ktris: Ktri[]; contentAlg: Uint8Array
     ktris.push({ keyEncryptionOid: alg.oid, keyEncryptionParams: alg.params ? derBytes(alg.params) : undefined, encryptedKey: derOctets(k[3]) });
   }
   const eci = derSequence(ed[i + 1], 'EncryptedContentInfo', 3);
-  return { ktris, contentAlg: derBytes(eci[1]!), encryptedContent: derOctets(eci[2], 'encryptedContent', 0) };
+  return { ktris, contentAlg: derBytes(eci[1]!), encryptedContent: derOctets(eci[2], 'encryptedContent', { implicitTag: 0 }) };
 }
 
 async function decryptWith(der: Uint8Array, privateKey: Uint8Array): Promise<Uint8Array> {

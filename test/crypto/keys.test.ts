@@ -3,12 +3,9 @@ import { decodePem } from '../../src/util/pem.js';
 import { generateKeyPairSync, randomBytes as nodeRandom } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertKeyMatchesCertificate,
-  keyMatchesCertificate,
-  loadPrivateKey,
-} from '../../src/crypto/keys.js';
-import { derParse } from '../../src/util/der-element.js';
+import { assertKeyMatchesCertificate, keyMatchesCertificate } from '../../src/crypto/key-match.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
+import { derParse } from '../../src/asn1/index.js';
 import { AlgorithmError, PasswordError, SmimeError } from '../../src/errors.js';
 import { bytesEqual, toHex } from '../../src/util/bytes.js';
 import { describeVectors, readShared } from '../helpers/vectors.js';
@@ -72,14 +69,14 @@ describe('loadPrivateKey: encodings', () => {
     const { privateKey, publicKey } = generateKeyPairSync('x25519');
     const k = await loadPrivateKey(u8(privateKey.export({ type: 'pkcs8', format: 'der' })));
     expect(k.type).toBe('x25519');
-    const { privateKeyFingerprint } = await import('../../src/crypto/keys.js');
+    const { privateKeyFingerprint } = await import('../../src/crypto/key-match.js');
     const fp = await privateKeyFingerprint(k);
     const spki = u8(publicKey.export({ type: 'spki', format: 'der' }));
     expect(toHex(fp.key)).toBe(toHex(spki.subarray(spki.length - 32)));
   });
 
   it('OneAsymmetricKey v2 with a stored public key (Ed25519)', async () => {
-    const { derEncode, derParse: parse, derSequence: seq, derBytes: bytes, derSeq: mkSeq, derEncodeInt } = await import('../../src/util/der-element.js');
+    const { tlv: derEncode, derParse: parse, derSequence: seq, derBytes: bytes, seq: mkSeq, encodeInt: derEncodeInt } = await import('../../src/asn1/index.js');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const v1 = u8(privateKey.export({ type: 'pkcs8', format: 'der' }));
     const spki = u8(publicKey.export({ type: 'spki', format: 'der' }));
@@ -88,7 +85,7 @@ describe('loadPrivateKey: encodings', () => {
     const v2 = mkSeq(derEncodeInt(1), bytes(kids[1]!), bytes(kids[2]!), derEncode(0x81, Uint8Array.from([0, ...raw])));
     const k = await loadPrivateKey(v2);
     expect(k.type).toBe('ed25519');
-    const { privateKeyFingerprint } = await import('../../src/crypto/keys.js');
+    const { privateKeyFingerprint } = await import('../../src/crypto/key-match.js');
     expect(toHex((await privateKeyFingerprint(k)).key)).toBe(toHex(raw));
   });
 
@@ -100,7 +97,7 @@ describe('loadPrivateKey: encodings', () => {
   });
 
   it('PKCS#8 attributes are dropped in the normalized key', async () => {
-    const { derEncode, derParse: parse, derSequence: seq, derBytes: bytes, derSeq: mkSeq } = await import('../../src/util/der-element.js');
+    const { tlv: derEncode, derParse: parse, derSequence: seq, derBytes: bytes, seq: mkSeq } = await import('../../src/asn1/index.js');
     const ref = await loadPrivateKey(readFixture('rsa.key'));
     const kids = seq(parse(ref.pkcs8), 'PrivateKeyInfo');
     // [0] { Attribute { 2.5.29.15 (keyUsage), SET { BIT STRING } } }

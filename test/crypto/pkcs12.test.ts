@@ -2,16 +2,14 @@ import { decodePem } from '../../src/util/pem.js';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../src/crypto/identity.js';
-import {
-  keyMatchesCertificate,
-  loadPrivateKey,
-} from '../../src/crypto/keys.js';
-import { derChildren, derEncode, derEncodeInt, derEncodeOid, derNull, derOctetString, derParse, derSeq } from '../../src/util/der-element.js';
+import { keyMatchesCertificate } from '../../src/crypto/key-match.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import { parsePkcs12 } from '../../src/crypto/pkcs12.js';
 import { PasswordError, SmimeError } from '../../src/errors.js';
 import { bytesEqual, toHex } from '../../src/util/bytes.js';
 import { describeVectors, readShared } from '../helpers/vectors.js';
 import { certDer, makeChain, makeSelfSigned, openssl, readFixture } from './openssl-fixtures.js';
+import { derParse, derChildren, tlv, seq, octets, NULL, encodeOid, encodeInt } from '../../src/asn1/index.js';
 
 let leafCert: Uint8Array;
 let caCert: Uint8Array;
@@ -72,13 +70,13 @@ describe('loadIdentity: PKCS#12 files made by openssl pkcs12 -export', () => {
 
   it('certificate picked by public key when there are no localKeyId attributes (hand-built PFX, CA first)', async () => {
     const key = await loadPrivateKey(readFixture('leaf.key'));
-    const ctx0 = (content: Uint8Array): Uint8Array => derEncode(0xa0, content);
+    const ctx0 = (content: Uint8Array): Uint8Array => tlv(0xa0, content);
     const certBag = (der: Uint8Array): Uint8Array =>
-      derSeq(derEncodeOid('1.2.840.113549.1.12.10.1.3'), ctx0(derSeq(derEncodeOid('1.2.840.113549.1.9.22.1'), ctx0(derOctetString(der)))));
-    const keyBag = derSeq(derEncodeOid('1.2.840.113549.1.12.10.1.1'), ctx0(key.pkcs8));
-    const safeContents = derSeq(certBag(caCert), certBag(leafCert), keyBag);
-    const data = (content: Uint8Array): Uint8Array => derSeq(derEncodeOid('1.2.840.113549.1.7.1'), ctx0(derOctetString(content)));
-    const pfx = derSeq(derEncodeInt(3), data(derSeq(data(safeContents))));
+      seq(encodeOid('1.2.840.113549.1.12.10.1.3'), ctx0(seq(encodeOid('1.2.840.113549.1.9.22.1'), ctx0(octets(der)))));
+    const keyBag = seq(encodeOid('1.2.840.113549.1.12.10.1.1'), ctx0(key.pkcs8));
+    const safeContents = seq(certBag(caCert), certBag(leafCert), keyBag);
+    const data = (content: Uint8Array): Uint8Array => seq(encodeOid('1.2.840.113549.1.7.1'), ctx0(octets(content)));
+    const pfx = seq(encodeInt(3), data(seq(data(safeContents))));
     const id = await loadIdentity(pfx, 'anything');
     expect(toHex(id.certificate)).toBe(toHex(leafCert));
     expect(id.chain.map(toHex)).toEqual([toHex(caCert)]);
@@ -95,10 +93,10 @@ describe('loadIdentity: PKCS#12 files made by openssl pkcs12 -export', () => {
         const kids = derChildren(node).map((k) => toBer(bytes, k));
         return Uint8Array.from([id, 0x80, ...kids.flatMap((k) => [...k]), 0, 0]);
       }
-      if (node.cls === 0 && node.tag === 4 && node.ce - node.cs > 7) {
-        const c = bytes.subarray(node.cs, node.ce);
+      if (node.cls === 0 && node.tag === 4 && node.contentEnd - node.contentStart > 7) {
+        const c = bytes.subarray(node.contentStart, node.contentEnd);
         const chunks: number[] = [];
-        for (let i = 0; i < c.length; i += 7) chunks.push(...derOctetString(c.subarray(i, i + 7)));
+        for (let i = 0; i < c.length; i += 7) chunks.push(...octets(c.subarray(i, i + 7)));
         return Uint8Array.from([0x24, 0x80, ...chunks, 0, 0]);
       }
       return bytes.subarray(node.start, node.end);
@@ -113,24 +111,24 @@ describe('loadIdentity: PKCS#12 files made by openssl pkcs12 -export', () => {
   it('PBMAC1 (RFC 9579) integrity, checked against node:crypto', async () => {
     const { pbkdf2Sync, createHmac } = await import('node:crypto');
     const key = await loadPrivateKey(readFixture('leaf.key'));
-    const ctx0 = (content: Uint8Array): Uint8Array => derEncode(0xa0, content);
-    const keyBag = derSeq(derEncodeOid('1.2.840.113549.1.12.10.1.1'), ctx0(key.pkcs8));
-    const certBag = derSeq(derEncodeOid('1.2.840.113549.1.12.10.1.3'), ctx0(derSeq(derEncodeOid('1.2.840.113549.1.9.22.1'), ctx0(derOctetString(leafCert)))));
-    const data = (content: Uint8Array): Uint8Array => derSeq(derEncodeOid('1.2.840.113549.1.7.1'), ctx0(derOctetString(content)));
-    const authSafe = derSeq(data(derSeq(certBag, keyBag)));
+    const ctx0 = (content: Uint8Array): Uint8Array => tlv(0xa0, content);
+    const keyBag = seq(encodeOid('1.2.840.113549.1.12.10.1.1'), ctx0(key.pkcs8));
+    const certBag = seq(encodeOid('1.2.840.113549.1.12.10.1.3'), ctx0(seq(encodeOid('1.2.840.113549.1.9.22.1'), ctx0(octets(leafCert)))));
+    const data = (content: Uint8Array): Uint8Array => seq(encodeOid('1.2.840.113549.1.7.1'), ctx0(octets(content)));
+    const authSafe = seq(data(seq(certBag, keyBag)));
     const salt = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
     const macKey = pbkdf2Sync('pässword', salt, 1000, 32, 'sha256');
     const mac = createHmac('sha512', macKey).update(authSafe).digest();
-    const hmacAlg = (oid: string): Uint8Array => derSeq(derEncodeOid(oid), derNull());
-    const pbmac1 = derSeq(
-      derEncodeOid('1.2.840.113549.1.5.14'),
-      derSeq(
-        derSeq(derEncodeOid('1.2.840.113549.1.5.12'), derSeq(derOctetString(salt), derEncodeInt(1000), derEncodeInt(32), hmacAlg('1.2.840.113549.2.9'))),
+    const hmacAlg = (oid: string): Uint8Array => seq(encodeOid(oid), NULL);
+    const pbmac1 = seq(
+      encodeOid('1.2.840.113549.1.5.14'),
+      seq(
+        seq(encodeOid('1.2.840.113549.1.5.12'), seq(octets(salt), encodeInt(1000), encodeInt(32), hmacAlg('1.2.840.113549.2.9'))),
         hmacAlg('1.2.840.113549.2.11'),
       ),
     );
-    const macData = derSeq(derSeq(pbmac1, derOctetString(new Uint8Array(mac))), derOctetString(Uint8Array.of(0)), derEncodeInt(1));
-    const pfx = derSeq(derEncodeInt(3), data(authSafe), macData);
+    const macData = seq(seq(pbmac1, octets(new Uint8Array(mac))), octets(Uint8Array.of(0)), encodeInt(1));
+    const pfx = seq(encodeInt(3), data(authSafe), macData);
     const id = await loadIdentity(pfx, 'pässword');
     expect(toHex(id.certificate)).toBe(toHex(leafCert));
     expect((await parsePkcs12(pfx, 'pässword')).macVerified).toBe(true);

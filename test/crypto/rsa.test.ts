@@ -5,21 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getCrypto, setCryptoBackend } from '../../src/crypto/engine.js';
-import {
-  _internal,
-  encodeOaepParams,
-  parseOaepParams,
-  rsaOaepDecrypt,
-  rsaOaepEncrypt,
-  rsaPkcs1v15DecryptImplicit,
-  rsaPkcs1v15Encrypt,
-  rsaPublicKeyBits,
-} from '../../src/crypto/rsa.js';
-import type { OaepHash } from '../../src/crypto/rsa.js';
+import { _internal, rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt, rsaPublicKeyBits } from '../../src/crypto/rsa.js';
+import { encodeOaepParams, parseOaepParams, rsaOaepDecrypt, rsaOaepEncrypt } from '../../src/crypto/rsa-oaep.js';
+import type { OaepHash } from '../../src/crypto/rsa-oaep.js';
 import { ArgumentError, SmimeError } from '../../src/errors.js';
 import { bytesEqual, toHex } from '../../src/util/bytes.js';
 import { describeVectors, readShared } from '../helpers/vectors.js';
-import { loadPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-rsa-'));

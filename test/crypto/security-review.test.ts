@@ -7,25 +7,21 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pkcs12Kdf } from '../../src/crypto/kdf.js';
 import { desCbcEncrypt } from '../../src/crypto/ciphers/index.js';
-import {
-  OID,
-  decryptCbcByOid,
-  ecCurveOid,
-  keyMatchesCertificate,
-  loadPrivateKey,
-  parseRsaPrivateKeyPkcs1,
-  pbeDecrypt,
-  pbePassword,
-} from '../../src/crypto/keys.js';
+import { OID } from '../../src/crypto/oids.js';
+import { decryptCbcByOid } from '../../src/crypto/ciphers/by-oid.js';
+import { ecCurveOid, loadPrivateKey, parseRsaPrivateKeyPkcs1 } from '../../src/crypto/private-key.js';
+import { keyMatchesCertificate } from '../../src/crypto/key-match.js';
+import { pbeDecrypt, pbePassword } from '../../src/crypto/password-based.js';
 import { parsePkcs12 } from '../../src/crypto/pkcs12.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
-import { rsaOaepDecrypt, rsaOaepEncrypt, rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt } from '../../src/crypto/rsa.js';
+import { rsaOaepDecrypt, rsaOaepEncrypt } from '../../src/crypto/rsa-oaep.js';
+import { rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt } from '../../src/crypto/rsa.js';
 import { LimitError, SmimeError } from '../../src/errors.js';
-import { derEncode, derEncodeInt, derEncodeOid, derNull, derOctetString, derParse, derSeq } from '../../src/util/der-element.js';
 import { certDer, makeSelfSigned, openssl, readFixture } from './openssl-fixtures.js';
+import { derParse, tlv, seq, octets, NULL, encodeOid, encodeInt } from '../../src/asn1/index.js';
 
 const u8 = (b: Buffer | string): Uint8Array => new Uint8Array(typeof b === 'string' ? Buffer.from(b) : b);
-const ctx = (n: number, ...content: Uint8Array[]): Uint8Array => derEncode(0xa0 | n, ...content);
+const ctx = (n: number, ...content: Uint8Array[]): Uint8Array => tlv(0xa0 | n, ...content);
 
 /** A DER INTEGER with raw two's-complement content (for negative values). */
 const rawInt = (...content: number[]): Uint8Array => Uint8Array.of(2, content.length, ...content);
@@ -36,9 +32,9 @@ const rsaPkcs1 = u8(rsa.privateKey.export({ type: 'pkcs1', format: 'der' }));
 /** RSAPrivateKey with one field replaced by raw INTEGER bytes. */
 function rsaWithField(index: number, intTlv: Uint8Array): Uint8Array {
   const n = parseRsaPrivateKeyPkcs1(rsaPkcs1);
-  const fields = [0n, n.n, n.e, n.d, n.p, n.q, n.dp, n.dq, n.qi].map((v) => derEncodeInt(v));
+  const fields = [0n, n.n, n.e, n.d, n.p, n.q, n.dp, n.dq, n.qi].map((v) => encodeInt(v));
   fields[index] = intTlv;
-  return derSeq(...fields);
+  return seq(...fields);
 }
 
 describe('RSA PKCS#1 v1.5 implicit rejection: hostile inputs', () => {
@@ -66,16 +62,16 @@ describe('RSA key size and exponent bounds', () => {
     const n = parseRsaPrivateKeyPkcs1(rsaPkcs1).n;
     const hugeE = (1n << 80_000n) + 1n;
     const started = Date.now();
-    await expect(rsaPkcs1v15Encrypt(derSeq(derEncodeInt(n), derEncodeInt(hugeE)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
+    await expect(rsaPkcs1v15Encrypt(seq(encodeInt(n), encodeInt(hugeE)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
     const hugeN = (1n << 40_000n) + 1n;
-    await expect(rsaPkcs1v15Encrypt(derSeq(derEncodeInt(hugeN), derEncodeInt(65537n)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
-    await expect(rsaOaepEncrypt(derSeq(derEncodeInt(hugeN), derEncodeInt(65537n)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
+    await expect(rsaPkcs1v15Encrypt(seq(encodeInt(hugeN), encodeInt(65537n)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
+    await expect(rsaOaepEncrypt(seq(encodeInt(hugeN), encodeInt(65537n)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('a private key with d >= n is bad-key', () => {
     const n = parseRsaPrivateKeyPkcs1(rsaPkcs1).n;
-    expect(() => parseRsaPrivateKeyPkcs1(rsaWithField(3, derEncodeInt(n + 2n)))).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    expect(() => parseRsaPrivateKeyPkcs1(rsaWithField(3, encodeInt(n + 2n)))).toThrow(expect.objectContaining({ code: 'bad-key' }));
   });
 });
 
@@ -90,7 +86,7 @@ describe('password-based key derivation: iteration bounds and work budget', () =
 
   it('PBES1 and PKCS#12 PBE refuse more than 1M iterations without deriving', async () => {
     for (const oid of [OID.pbeSha1Des, OID.pkcs12Pbe3Des]) {
-      const alg = derParse(derSeq(derEncodeOid(oid), derSeq(derOctetString(new Uint8Array(8)), derEncodeInt(2_000_000))));
+      const alg = derParse(seq(encodeOid(oid), seq(octets(new Uint8Array(8)), encodeInt(2_000_000))));
       const started = Date.now();
       await expect(pbeDecrypt(alg, new Uint8Array(16), pbePassword('pw'))).rejects.toMatchObject({ code: 'unsupported-algorithm' });
       expect(Date.now() - started).toBeLessThan(1_000);
@@ -98,7 +94,7 @@ describe('password-based key derivation: iteration bounds and work budget', () =
   });
 
   it('a shared work budget stops a run of derivations before it does the work', async () => {
-    const alg = derParse(derSeq(derEncodeOid(OID.pkcs12Pbe3Des), derSeq(derOctetString(new Uint8Array(8)), derEncodeInt(50))));
+    const alg = derParse(seq(encodeOid(OID.pkcs12Pbe3Des), seq(octets(new Uint8Array(8)), encodeInt(50))));
     const pw = { ...pbePassword('pw'), budget: { remaining: 1_000 } };
     // Each derivation is 2 key blocks + 1 IV block of 50 SHA-1 steps (cost 450): the third exceeds 1,000.
     for (let i = 0; i < 2; i++) await expect(pbeDecrypt(alg, new Uint8Array(16), pw)).rejects.toMatchObject({ code: 'decryption-failed' });
@@ -109,18 +105,18 @@ describe('password-based key derivation: iteration bounds and work budget', () =
 
   it('a PKCS#12 bag whose PBKDF2 work exceeds the per-file budget fails at once with limit-exceeded (not bad-password)', async () => {
     // PBES2: PBKDF2-HMAC-SHA-1 at 10M iterations with a 128-byte RC2 key = 7 PBKDF2 blocks = 70M HMACs.
-    const pbes2 = derSeq(
-      derEncodeOid(OID.pbes2),
-      derSeq(
-        derSeq(derEncodeOid(OID.pbkdf2), derSeq(derOctetString(new Uint8Array(8)), derEncodeInt(10_000_000), derEncodeInt(128), derSeq(derEncodeOid(OID.hmacSha1), derNull()))),
-        derSeq(derEncodeOid(OID.rc2Cbc), derSeq(derEncodeInt(58), derOctetString(new Uint8Array(8)))),
+    const pbes2 = seq(
+      encodeOid(OID.pbes2),
+      seq(
+        seq(encodeOid(OID.pbkdf2), seq(octets(new Uint8Array(8)), encodeInt(10_000_000), encodeInt(128), seq(encodeOid(OID.hmacSha1), NULL))),
+        seq(encodeOid(OID.rc2Cbc), seq(encodeInt(58), octets(new Uint8Array(8)))),
       ),
     );
-    const shrouded = derSeq(pbes2, derOctetString(new Uint8Array(16)));
-    const bag = derSeq(derEncodeOid('1.2.840.113549.1.12.10.1.2'), ctx(0, shrouded));
-    const safeContents = derSeq(bag);
-    const authSafe = derSeq(derSeq(derEncodeOid('1.2.840.113549.1.7.1'), ctx(0, derOctetString(safeContents))));
-    const pfx = derSeq(derEncodeInt(3), derSeq(derEncodeOid('1.2.840.113549.1.7.1'), ctx(0, derOctetString(authSafe))));
+    const shrouded = seq(pbes2, octets(new Uint8Array(16)));
+    const bag = seq(encodeOid('1.2.840.113549.1.12.10.1.2'), ctx(0, shrouded));
+    const safeContents = seq(bag);
+    const authSafe = seq(seq(encodeOid('1.2.840.113549.1.7.1'), ctx(0, octets(safeContents))));
+    const pfx = seq(encodeInt(3), seq(encodeOid('1.2.840.113549.1.7.1'), ctx(0, octets(authSafe))));
     const started = Date.now();
     await expect(parsePkcs12(pfx, 'pw')).rejects.toMatchObject({ code: 'limit-exceeded', details: { limit: 'pbe-work' } });
     await expect(loadIdentity(pfx, 'pw')).rejects.toBeInstanceOf(LimitError);
@@ -143,8 +139,8 @@ describe('key/certificate matching computes the public key from the private key'
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
     const certPoint = Uint8Array.from([4, ...Buffer.from(jwk.x!, 'base64url'), ...Buffer.from(jwk.y!, 'base64url')]);
     // ECPrivateKey { 1, other's scalar, [1] the certificate's public key }.
-    const sec1 = derSeq(derEncodeInt(1), derOctetString(u8(Buffer.from(other.d!, 'base64url'))), ctx(1, derEncode(0x03, Uint8Array.of(0), certPoint)));
-    const pkcs8 = derSeq(derEncodeInt(0), derSeq(derEncodeOid(OID.ecPublicKey), derEncodeOid(OID.p256)), derOctetString(sec1));
+    const sec1 = seq(encodeInt(1), octets(u8(Buffer.from(other.d!, 'base64url'))), ctx(1, tlv(0x03, Uint8Array.of(0), certPoint)));
+    const pkcs8 = seq(encodeInt(0), seq(encodeOid(OID.ecPublicKey), encodeOid(OID.p256)), octets(sec1));
     const cert = certDer('review-ec.crt');
     const key = await loadPrivateKey(pkcs8);
     expect(await keyMatchesCertificate(key, cert)).toBe(false);
@@ -156,7 +152,7 @@ describe('key/certificate matching computes the public key from the private key'
     const certKey = createPrivateKey(Buffer.from(readFixture('review-ed.key')));
     const pub = Buffer.from(certKey.export({ format: 'jwk' }).x!, 'base64url');
     const seed = nodeRandom(32);
-    const pkcs8 = derSeq(derEncodeInt(1), derSeq(derEncodeOid(OID.ed25519)), derOctetString(derOctetString(u8(seed))), derEncode(0x81, Uint8Array.of(0), u8(pub)));
+    const pkcs8 = seq(encodeInt(1), seq(encodeOid(OID.ed25519)), octets(octets(u8(seed))), tlv(0x81, Uint8Array.of(0), u8(pub)));
     const cert = certDer('review-ed.crt');
     expect(await keyMatchesCertificate(await loadPrivateKey(pkcs8), cert)).toBe(false);
     expect(await keyMatchesCertificate(await loadPrivateKey(readFixture('review-ed.key')), cert)).toBe(true);
@@ -164,7 +160,7 @@ describe('key/certificate matching computes the public key from the private key'
 
   it('an RSA key whose p * q is not its modulus is bad-key', async () => {
     const n = parseRsaPrivateKeyPkcs1(rsaPkcs1);
-    const bad = rsaWithField(4, derEncodeInt(n.p + 2n));
+    const bad = rsaWithField(4, encodeInt(n.p + 2n));
     await expect(keyMatchesCertificate(await loadPrivateKey(bad), certDer('review-rsa.crt'))).rejects.toMatchObject({ code: 'bad-key' });
   });
 });
@@ -203,13 +199,13 @@ describe('loadIdentity: certificate selection', () => {
     makeSelfSigned('review-id', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
     const keyDer = u8(openssl('pkcs8', '-topk8', '-nocrypt', '-in', 'review-id.key', '-outform', 'DER'));
     const certBag = (der: Uint8Array): Uint8Array =>
-      derSeq(derEncodeOid('1.2.840.113549.1.12.10.1.3'), ctx(0, derSeq(derEncodeOid('1.2.840.113549.1.9.22.1'), ctx(0, derOctetString(der)))));
+      seq(encodeOid('1.2.840.113549.1.12.10.1.3'), ctx(0, seq(encodeOid('1.2.840.113549.1.9.22.1'), ctx(0, octets(der)))));
     // A SEQUENCE of three elements passes the bag check but has no usable TBSCertificate.
-    const junk = derSeq(derSeq(derEncodeInt(1)), derSeq(derEncodeOid('1.2.840.10045.4.3.2')), derEncode(0x03, Uint8Array.of(0, 1)));
-    const keyBag = derSeq(derEncodeOid('1.2.840.113549.1.12.10.1.1'), ctx(0, keyDer));
-    const safeContents = derSeq(certBag(junk), certBag(certDer('review-id.crt')), keyBag);
-    const authSafe = derSeq(derSeq(derEncodeOid('1.2.840.113549.1.7.1'), ctx(0, derOctetString(safeContents))));
-    const pfx = derSeq(derEncodeInt(3), derSeq(derEncodeOid('1.2.840.113549.1.7.1'), ctx(0, derOctetString(authSafe))));
+    const junk = seq(seq(encodeInt(1)), seq(encodeOid('1.2.840.10045.4.3.2')), tlv(0x03, Uint8Array.of(0, 1)));
+    const keyBag = seq(encodeOid('1.2.840.113549.1.12.10.1.1'), ctx(0, keyDer));
+    const safeContents = seq(certBag(junk), certBag(certDer('review-id.crt')), keyBag);
+    const authSafe = seq(seq(encodeOid('1.2.840.113549.1.7.1'), ctx(0, octets(safeContents))));
+    const pfx = seq(encodeInt(3), seq(encodeOid('1.2.840.113549.1.7.1'), ctx(0, octets(authSafe))));
     const id = await loadIdentity(pfx, '');
     expect(id.certificate).toEqual(certDer('review-id.crt'));
     expect(id.chain).toEqual([junk]);
@@ -218,7 +214,7 @@ describe('loadIdentity: certificate selection', () => {
 
 describe('CBC decryption by OID', () => {
   it('des-ede3-cbc refuses an 8-byte key instead of silently running single DES; des-cbc refuses 24 bytes', async () => {
-    const iv = derParse(derOctetString(new Uint8Array(8)));
+    const iv = derParse(octets(new Uint8Array(8)));
     const single = desCbcEncrypt(new Uint8Array(8).fill(0x13), new Uint8Array(8), u8('secret'));
     await expect(decryptCbcByOid(OID.desEde3Cbc, iv, new Uint8Array(8).fill(0x13), single)).rejects.toMatchObject({ code: 'bad-key-length' });
     await expect(decryptCbcByOid(OID.desCbc, iv, new Uint8Array(24), single)).rejects.toMatchObject({ code: 'bad-key-length' });
@@ -229,11 +225,11 @@ describe('CBC decryption by OID', () => {
 describe('EC private keys naming two curves', () => {
   it('PKCS#8 with P-256 in the AlgorithmIdentifier but P-384 inside the ECPrivateKey is bad-key', async () => {
     const d = new Uint8Array(32).fill(1);
-    const sec1 = derSeq(derEncodeInt(1), derOctetString(d), ctx(0, derEncodeOid(OID.p384)));
-    const pkcs8 = derSeq(derEncodeInt(0), derSeq(derEncodeOid(OID.ecPublicKey), derEncodeOid(OID.p256)), derOctetString(sec1));
+    const sec1 = seq(encodeInt(1), octets(d), ctx(0, encodeOid(OID.p384)));
+    const pkcs8 = seq(encodeInt(0), seq(encodeOid(OID.ecPublicKey), encodeOid(OID.p256)), octets(sec1));
     await expect(loadPrivateKey(pkcs8)).rejects.toMatchObject({ code: 'bad-key' });
     // The same curve in both places is fine.
-    const same = derSeq(derEncodeInt(0), derSeq(derEncodeOid(OID.ecPublicKey), derEncodeOid(OID.p256)), derOctetString(derSeq(derEncodeInt(1), derOctetString(d), ctx(0, derEncodeOid(OID.p256)))));
+    const same = seq(encodeInt(0), seq(encodeOid(OID.ecPublicKey), encodeOid(OID.p256)), octets(seq(encodeInt(1), octets(d), ctx(0, encodeOid(OID.p256)))));
     expect((await loadPrivateKey(same)).curve).toBe('P-256');
   });
 });
@@ -312,15 +308,15 @@ describe('malformed keys and PKCS#12 files: only SmimeError, bounded time (prope
     const edKey = createPrivateKey(Buffer.from(readFixture('fuzz-ed.key')));
     const edPub = Buffer.from(edKey.export({ format: 'jwk' }).x!, 'base64url');
     const edSeed = Buffer.from(edKey.export({ format: 'jwk' }).d!, 'base64url');
-    const edV2 = derSeq(derEncodeInt(1), derSeq(derEncodeOid(OID.ed25519)), derOctetString(derOctetString(u8(edSeed))), derEncode(0x81, Uint8Array.of(0), u8(edPub)));
+    const edV2 = seq(encodeInt(1), seq(encodeOid(OID.ed25519)), octets(octets(u8(edSeed))), tlv(0x81, Uint8Array.of(0), u8(edPub)));
     const encrypted = u8(
       openssl('pkcs8', '-topk8', '-in', 'fuzz-rsa.key', '-v2', 'aes-128-cbc', '-iter', '1', '-passout', 'pass:pw', '-outform', 'DER'),
     );
     const withAttributes = (() => {
       const n = derParse(rsaP8);
-      const c = n.buf.subarray(n.cs, n.ce);
-      const attrs = ctx(0, derSeq(derEncodeOid('2.5.29.15'), derEncode(0x31, derEncode(0x03, Uint8Array.of(7, 0x80)))));
-      return derSeq(c, attrs);
+      const c = n.buf.subarray(n.contentStart, n.contentEnd);
+      const attrs = ctx(0, seq(encodeOid('2.5.29.15'), tlv(0x31, tlv(0x03, Uint8Array.of(7, 0x80)))));
+      return seq(c, attrs);
     })();
     const targets: [string, Uint8Array, string | undefined, Uint8Array][] = [
       ['rsa pkcs8', rsaP8, undefined, rsaCert],

@@ -13,10 +13,9 @@ import { ATTRIBUTE, CAPABILITY_OID, DEFAULT_CAPABILITIES, encodeAttribute, encod
 import { parseSignedData } from '../../src/cms/signed-data.js';
 import { createSignedData } from '../../src/cms/signer.js';
 import { concatBytes, fromHex, utf8 } from '../../src/util/bytes.js';
-import { encodeTlv } from '../../src/util/der.js';
 import { decodePem } from '../../src/util/pem.js';
 import { sha1 } from '../../src/util/hash/sha1.js';
-import { parseCertificateInfo } from '../../src/util/x509-lite.js';
+import { readCertificate } from '../../src/x509/index.js';
 import { candidatesFromAttributes } from '../../src/directory/candidates.js';
 import {
   MS_ENCRYPTION_KEY_PREFERENCE,
@@ -27,6 +26,7 @@ import {
   verifyUserSmimeCertificate,
 } from '../../src/directory/user-smime-certificate.js';
 import { AT, certDer, chainFile, identity, openssl, type TestIdentity } from '../cms/fixtures.js';
+import { tlv } from '../../src/asn1/index.js';
 
 const CODE = 'malformed-user-smime-certificate';
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-'));
@@ -109,9 +109,9 @@ describe('buildUserSmimeCertificate → parseUserSmimeCertificate', () => {
     expect(parsed.encryptionCertificate).toEqual(p256.certificate);
     expect(parsed.certificates).toEqual([rsa.certificate, intermediate, p256.certificate]);
     const attrs = parseSignedData(value).signerInfos[0]!.signedAttributes!;
-    const info = parseCertificateInfo(p256.certificate);
+    const info = readCertificate(p256.certificate);
     const ms = attrs.find((a) => a.oid === MS_ENCRYPTION_KEY_PREFERENCE)!;
-    expect(ms.values).toEqual([encodeIssuerAndSerial(info.issuerDer, fromHex(info.serialNumber))]);
+    expect(ms.values).toEqual([encodeIssuerAndSerial(info.issuer.der, fromHex(info.serialHex))]);
     expect(attrs.filter((a) => a.oid === ATTRIBUTE.smimeEncryptionKeyPreference)).toHaveLength(1);
     expect((await verifyUserSmimeCertificate(value)).signatureValid).toBe(true);
     // What the address book makes of it: the preferred certificate first and flagged.
@@ -225,9 +225,9 @@ describe('SignedData written by others', () => {
   });
 
   it('resolves the Microsoft preference alone, and an RFC 8551 preference by subjectKeyIdentifier', async () => {
-    const info = parseCertificateInfo(p256.certificate);
-    const msOnly = encodeAttribute(MS_ENCRYPTION_KEY_PREFERENCE, encodeIssuerAndSerial(info.issuerDer, fromHex(info.serialNumber)));
-    const bySki = encodeAttribute(ATTRIBUTE.smimeEncryptionKeyPreference, encodeTlv(0x82, info.subjectKeyIdentifier!));
+    const info = readCertificate(p256.certificate);
+    const msOnly = encodeAttribute(MS_ENCRYPTION_KEY_PREFERENCE, encodeIssuerAndSerial(info.issuer.der, fromHex(info.serialHex)));
+    const bySki = encodeAttribute(ATTRIBUTE.smimeEncryptionKeyPreference, tlv(0x82, info.subjectKeyIdentifier!));
     for (const attribute of [msOnly, bySki]) {
       const value = await createSignedData(new Uint8Array(), {
         signers: [{ certificate: rsa.certificate, privateKey: rsa.privateKey, encryptionCertificate: false, extraSignedAttributes: [attribute] }],

@@ -14,10 +14,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/private-key.js';
 import { createSst } from '../../src/sst/create.js';
 import { serializeSst } from '../../src/sst/serialize.js';
-import { EKU_EMAIL_PROTECTION } from '../../src/trust/certificate.js';
+import { EKU_EMAIL_PROTECTION } from '../../src/x509/index.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { decodePem } from '../../src/util/pem.js';
 import { projectVectorPath } from './vectors.js';

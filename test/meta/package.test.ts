@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/vectors.js';
 
+// The runtime-agnostic entries (everything but smimekit/ldap and the CLI).
+const BROWSER_ENTRIES = ['index', 'cms', 'x509', 'asn1', 'mime', 'sst', 'directory'];
+
 describe('package', () => {
   beforeAll(() => {
     if (!existsSync(join(repoRoot, 'dist', 'index.js'))) execFileSync('npx', ['tsup'], { cwd: repoRoot, stdio: 'ignore' });
@@ -32,8 +35,27 @@ describe('package', () => {
       expect(code, file).not.toMatch(/from ['"](node:|ldapts)|require\(['"]/);
       for (const m of code.matchAll(/(?:from|import) ?['"]\.\/([^'"]+)['"]/g)) visit(m[1]!);
     };
-    visit('index.js');
-    expect(seen.size).toBeGreaterThan(0);
+    for (const entry of BROWSER_ENTRIES) visit(`${entry}.js`);
+    expect(seen.size).toBeGreaterThan(BROWSER_ENTRIES.length);
+  });
+
+  it('every sub-path export resolves by name, with its types, and the building blocks are not in the root', () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    for (const entry of [...BROWSER_ENTRIES.filter((e) => e !== 'index'), 'ldap']) {
+      expect(existsSync(join(repoRoot, pkg.exports[`./${entry}`].types)), entry).toBe(true);
+    }
+    const probe = [
+      "import * as root from 'smimekit'; import * as cms from 'smimekit/cms'; import * as x509 from 'smimekit/x509';",
+      "import * as asn1 from 'smimekit/asn1'; import * as mime from 'smimekit/mime'; import * as sst from 'smimekit/sst';",
+      "import * as directory from 'smimekit/directory';",
+      'console.log(JSON.stringify({ root: Object.keys(root).length, cms: typeof cms.parseSignedData, x509: typeof x509.parseGeneralNames,',
+      ' asn1: typeof asn1.derParse, mime: typeof mime.parseMime, sst: typeof sst.sstFriendlyName, directory: typeof directory.parseLdif,',
+      ' sameClass: root.Certificate === x509.Certificate, lowLevelInRoot: ["parseSignedData", "derParse", "parseMime", "verifySignature"].filter((n) => n in root) }));',
+    ].join('\n');
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: repoRoot, encoding: 'utf8' }));
+    expect(out).toMatchObject({ cms: 'function', x509: 'function', asn1: 'function', mime: 'function', sst: 'function', directory: 'function', sameClass: true, lowLevelInRoot: [] });
+    // A small front door: what an application needs (see docs/architecture.md).
+    expect(out.root).toBeLessThan(80);
   });
 
   it('smimekit/ldap resolves by name to the Node-only LDAP address book', () => {

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { decryptEncryptedData, decryptEnvelope, parseEnvelope } from '../../src/cms/enveloped.js';
 import { recipientMatches } from '../../src/cms/recipient.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
-import { loadPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import { decryptMessage, type DecryptionIdentity } from '../../src/smime/decrypt.js';
 import { readMessage } from '../../src/smime/read.js';
 import { readSmimeCms } from '../../src/smime/read-cms.js';
@@ -16,7 +16,7 @@ import { entityBytes, parseMime } from '../../src/mime/entity.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { decodePem } from '../../src/util/pem.js';
-import { parseCertificateInfo } from '../../src/util/x509-lite.js';
+import { readCertificate } from '../../src/x509/index.js';
 import { type ExpectedCase } from '../helpers/expected-cases.js';
 import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
 
@@ -63,7 +63,7 @@ describeVectors('shared vectors: encrypted messages', () => {
         expect(ri.kind).toBe('ktri');
         if (ri.kind !== 'ktri') return;
         expect(ri.rid.subjectKeyIdentifier).toEqual(fromHex(c.expect.recipientIdentifier!.subjectKeyIdentifier));
-        const info = parseCertificateInfo(certDer(readShared(c.identity!.cert!)));
+        const info = readCertificate(certDer(readShared(c.identity!.cert!)));
         expect(recipientMatches(ri.rid, info)).toBe('subjectKeyIdentifier');
         return;
       }

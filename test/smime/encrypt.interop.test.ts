@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import type { ContentCipherName } from '../../src/cms/content-cipher.js';
 import { decryptMessage, type DecryptionIdentity } from '../../src/smime/decrypt.js';
 import { encryptMessage } from '../../src/smime/encrypt.js';

@@ -7,14 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CertificateMissingError, CryptoError, ValidationError } from '../../src/errors.js';
-import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/private-key.js';
 import { rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt } from '../../src/crypto/rsa.js';
 import { aesGcmEncrypt } from '../../src/crypto/ciphers/aes.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo } from '../../src/cms/content-info.js';
 import { createEnvelope, decryptEnvelope, parseEnvelope } from '../../src/cms/enveloped.js';
 import { encodeRecipientInfo } from '../../src/cms/recipient.js';
 import { encryptContent, generateCek } from '../../src/cms/content-cipher.js';
-import { int, oid, seq, set, tlv } from '../../src/cms/enveloped-der.js';
 import { createCompressed, decompressCompressed, zlibCompress } from '../../src/cms/compressed.js';
 import { CAPABILITY, encodeSmimeCapabilities, parseSmimeCapabilities } from '../../src/smime/capabilities.js';
 import { decryptMessage, type DecryptionIdentity } from '../../src/smime/decrypt.js';
@@ -24,8 +23,9 @@ import { signMessage } from '../../src/smime/sign.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { concatBytes, toBase64Lines } from '../../src/util/bytes.js';
 import { decodePem } from '../../src/util/pem.js';
-import { parseCertificateInfo } from '../../src/util/x509-lite.js';
+import { readCertificate } from '../../src/x509/index.js';
 import { projectVectorPath } from '../helpers/vectors.js';
+import { tlv, seq, set, encodeOid, encodeInt } from '../../src/asn1/index.js';
 
 const chain = (name: string): string => projectVectorPath('chains', name);
 const cert = (name: string): Uint8Array => decodePem(readFileSync(chain(name))).find((b) => b.label === 'CERTIFICATE')!.der;
@@ -236,8 +236,8 @@ describe('AES-GCM integrity', () => {
     const cek = generateCek('aes-128-gcm');
     const ri = await encodeRecipientInfo({ certificate: cert('ee-rsa.pem') }, cek);
     const parts = await encryptContent('aes-128-gcm', cek, new TextEncoder().encode('legacy gcm'));
-    const eci = seq(oid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, concatBytes(parts.ciphertext, parts.tag!)));
-    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(int(0), set(ri.der), eci));
+    const eci = seq(encodeOid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, concatBytes(parts.ciphertext, parts.tag!)));
+    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(encodeInt(0), set(ri.der), eci));
     const d = await decryptEnvelope(der, { certificate: cert('ee-rsa.pem'), privateKey: keys.rsa! });
     expect(text(d.content)).toBe('legacy gcm');
     expect(d.legacyGcmInEnvelopedData).toBe(true);
@@ -252,10 +252,10 @@ describe('AES-GCM integrity', () => {
       const ri = await encodeRecipientInfo({ certificate: cert('ee-rsa.pem') }, cek);
       const nonce = crypto.getRandomValues(new Uint8Array(12));
       const sealed = await aesGcmEncrypt(cek, nonce, new TextEncoder().encode('gcm params'), { tagLength, ...(aad ? { aad } : {}) });
-      const params = icv === undefined ? seq(tlv(0x04, nonce)) : seq(tlv(0x04, nonce), int(icv));
-      const eci = seq(oid(CONTENT_TYPE.data), seq(oid('2.16.840.1.101.3.4.1.6'), params), tlv(0x80, sealed.ciphertext));
+      const params = icv === undefined ? seq(tlv(0x04, nonce)) : seq(tlv(0x04, nonce), encodeInt(icv));
+      const eci = seq(encodeOid(CONTENT_TYPE.data), seq(encodeOid('2.16.840.1.101.3.4.1.6'), params), tlv(0x80, sealed.ciphertext));
       const authAttrs = aad ? [tlv(0xa1, aad.subarray(2))] : [];
-      return encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(int(0), set(ri.der), eci, ...authAttrs, tlv(0x04, macOverride ?? sealed.tag)));
+      return encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(encodeInt(0), set(ri.der), eci, ...authAttrs, tlv(0x04, macOverride ?? sealed.tag)));
     };
     const open = (der: Uint8Array) => decryptEnvelope(der, { certificate: cert('ee-rsa.pem'), privateKey: keys.rsa! });
     expect(text((await open(await build(undefined, 12))).content)).toBe('gcm params'); // aes-ICVlen absent: 12
@@ -265,7 +265,7 @@ describe('AES-GCM integrity', () => {
     await expect(open(await build(8, 8))).rejects.toMatchObject({ code: 'bad-gcm-parameters' });
     await expect(open(await build(4, 4))).rejects.toMatchObject({ code: 'bad-gcm-parameters' });
     // authAttrs (re-tagged as a DER SET) are the additional data: changing one byte of them fails the tag.
-    const attrs = set(seq(oid('1.2.840.113549.1.9.3'), set(oid(CONTENT_TYPE.data))));
+    const attrs = set(seq(encodeOid('1.2.840.113549.1.9.3'), set(encodeOid(CONTENT_TYPE.data))));
     const withAttrs = await build(16, 16, attrs);
     expect(text((await open(withAttrs)).content)).toBe('gcm params');
     const tampered = withAttrs.slice();
@@ -326,7 +326,7 @@ describe('readMessage: any nesting', () => {
 });
 
 it('certificate info helper sees the SKI used for matching', () => {
-  expect(parseCertificateInfo(cert('ee-rsa.pem')).subjectKeyIdentifier).toBeDefined();
+  expect(readCertificate(cert('ee-rsa.pem')).subjectKeyIdentifier).toBeDefined();
 });
 
 describe('encryption policy', () => {

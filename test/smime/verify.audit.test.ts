@@ -10,8 +10,7 @@ import { parseSignedData } from '../../src/cms/signed-data.js';
 import { verifySignedData } from '../../src/cms/verify-signed-data.js';
 import { CONTENT_TYPE, encodeContentInfo } from '../../src/cms/content-info.js';
 import { ATTRIBUTE, encodeAttribute } from '../../src/cms/attributes.js';
-import { encodeOid, encodeTlv } from '../../src/util/der.js';
-import { loadPrivateKey } from '../../src/crypto/keys.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import { signMessage } from '../../src/smime/sign.js';
 import { verifyMessage, verifySignedContent } from '../../src/smime/verify.js';
 import { TrustList } from '../../src/trust/trust-list.js';
@@ -19,6 +18,7 @@ import { concatBytes, fromLatin1, latin1, toBase64Lines, toHex } from '../../src
 import { decodePem } from '../../src/util/pem.js';
 import { tempDir } from '../helpers/cli.js';
 import { chainFile, identity, openssl, type TestIdentity } from '../cms/fixtures.js';
+import { tlv, encodeOid } from '../../src/asn1/index.js';
 
 const content = fromLatin1('Content-Type: text/plain\r\n\r\nsigned text\r\n');
 
@@ -96,7 +96,7 @@ describe('signature verification audit', () => {
       createSignedData(content, { signingTime, signers: [{ certificate: p256.certificate, privateKey: p256.privateKey, extraSignedAttributes: extra }] });
 
     it('a huge signingTime value is malformed-cms, not a RangeError (it is read before the signature is checked)', async () => {
-      const der = await signWith([encodeAttribute(ATTRIBUTE.signingTime, encodeTlv(0x17, new Uint8Array(300_000).fill(0x30)))]);
+      const der = await signWith([encodeAttribute(ATTRIBUTE.signingTime, tlv(0x17, new Uint8Array(300_000).fill(0x30)))]);
       const [r] = await verifySignedData(parseSignedData(der));
       expect(r!.signatureValid).toBe(false);
       expect(r!.problems[0]!.code).toBe('malformed-cms');
@@ -107,9 +107,9 @@ describe('signature verification audit', () => {
     // Regression guards (these held before the audit).
     it('a second messageDigest or contentType attribute, or a second signingTime, is malformed-cms', async () => {
       for (const extra of [
-        encodeAttribute(ATTRIBUTE.messageDigest, encodeTlv(0x04, new Uint8Array(32))),
+        encodeAttribute(ATTRIBUTE.messageDigest, tlv(0x04, new Uint8Array(32))),
         encodeAttribute(ATTRIBUTE.contentType, encodeOid(CONTENT_TYPE.data)),
-        encodeAttribute(ATTRIBUTE.signingTime, encodeTlv(0x17, fromLatin1('300101000000Z'))),
+        encodeAttribute(ATTRIBUTE.signingTime, tlv(0x17, fromLatin1('300101000000Z'))),
       ]) {
         const [r] = await verifySignedData(parseSignedData(await signWith([extra], new Date('2030-01-01T00:00:00Z'))));
         expect(r!.signatureValid).toBe(false);
@@ -130,10 +130,10 @@ describe('signature verification audit', () => {
   describe('algorithms', () => {
     it('an RSA-PSS saltLength too long for the key is bad-signature, not a DOMException (RFC 8017 §9.1.2 "inconsistent")', async () => {
       const rsa = await identity('ee-rsa');
-      const hash = encodeTlv(0x30, encodeOid('2.16.840.1.101.3.4.2.1'));
-      const params = encodeTlv(
+      const hash = tlv(0x30, encodeOid('2.16.840.1.101.3.4.2.1'));
+      const params = tlv(
         0x30,
-        concatBytes(encodeTlv(0xa0, hash), encodeTlv(0xa1, encodeTlv(0x30, concatBytes(encodeOid('1.2.840.113549.1.1.8'), hash))), encodeTlv(0xa2, encodeTlv(0x02, Uint8Array.of(0x01, 0x2c)))),
+        concatBytes(tlv(0xa0, hash), tlv(0xa1, tlv(0x30, concatBytes(encodeOid('1.2.840.113549.1.1.8'), hash))), tlv(0xa2, tlv(0x02, Uint8Array.of(0x01, 0x2c)))),
       );
       const sd = parseSignedData(await createSignedData(content, { signers: [{ certificate: rsa.certificate, privateKey: rsa.privateKey, pss: true }] }));
       sd.signerInfos[0] = { ...sd.signerInfos[0]!, signatureAlgorithm: { oid: '1.2.840.113549.1.1.10', parameters: params } };

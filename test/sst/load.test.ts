@@ -7,14 +7,13 @@ import {
   decodeFiletime,
   decodeSstProperty,
   encodeFiletime,
-  FormatError,
   loadCertificates,
   parseSst,
   serializeSst,
-  SmimeError,
   sstDisallowedAfter,
   SstPropertyId,
-} from '../../src/index.js';
+} from '../../src/sst.js';
+import { FormatError, SmimeError } from '../../src/errors.js';
 import { toBase64 } from '../../src/util/bytes.js';
 import { decodePem } from '../../src/util/pem.js';
 import { tempDir } from '../helpers/cli.js';

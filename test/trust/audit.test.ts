@@ -8,17 +8,18 @@ import { webcrypto } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { ArgumentError, FormatError } from '../../src/errors.js';
 import { md5 } from '../../src/util/hash/md5.js';
-import { childrenOf, encodeOid, encodeTlv, encodedOf, readRoot } from '../../src/util/der.js';
-import { parseSubjectPublicKeyInfo, signatureParametersValid, verifySignature } from '../../src/crypto/verify-signature.js';
+import { signatureParametersValid, verifySignature } from '../../src/crypto/verify-signature.js';
+import { parseSubjectPublicKeyInfo } from '../../src/x509/index.js';
 import { modPow } from '../../src/crypto/bigint.js';
 import { SstPropertyId, type SstEntry } from '../../src/sst/types.js';
 import { TrustList, anchorOptionsFromSst, parseCertificate, validateCertificate } from '../../src/trust/index.js';
 import { NOW, issue, keyPair, makeCrl, serialOf, x509, type Issued } from './helpers/pki.js';
+import { derParse, derChildren, derBytes, tlv, encodeOid } from '../../src/asn1/index.js';
 
 const subtle = webcrypto.subtle as unknown as SubtleCrypto;
 const codes = (r: { problems: { code: string }[] }) => [...new Set(r.problems.map((p) => p.code))].sort();
 const cat = (...parts: (Uint8Array | number[])[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
-const seq = (...parts: (Uint8Array | number[])[]) => encodeTlv(0x30, cat(...parts));
+const seq = (...parts: (Uint8Array | number[])[]) => tlv(0x30, cat(...parts));
 const b64u = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
 const toBig = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
 const derInt = (v: bigint) => {
@@ -26,7 +27,7 @@ const derInt = (v: bigint) => {
   if (hex.length % 2) hex = `0${hex}`;
   const bytes = [...Buffer.from(hex, 'hex')];
   if (bytes[0]! & 0x80) bytes.unshift(0);
-  return encodeTlv(0x02, Uint8Array.from(bytes));
+  return tlv(0x02, Uint8Array.from(bytes));
 };
 
 async function spkiOf(keys: CryptoKeyPair): Promise<Uint8Array> {
@@ -35,12 +36,12 @@ async function spkiOf(keys: CryptoKeyPair): Promise<Uint8Array> {
 
 /** Rebuilds a certificate with a new TBS (fields edited by `edit`) and outer AlgorithmIdentifier, signed by `signer`. */
 async function resign(cert: Uint8Array, edit: (fields: Uint8Array[]) => Uint8Array[], outerAlg: Uint8Array, sign: (tbs: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array> {
-  const root = readRoot(cert);
-  const [tbsNode] = childrenOf(cert, root);
-  const fields = childrenOf(cert, tbsNode!).map((n) => encodedOf(cert, n));
+  const root = derParse(cert);
+  const [tbsNode] = derChildren(root);
+  const fields = derChildren(tbsNode!).map((n) => derBytes(n));
   const tbs = seq(...edit(fields));
   const sig = await sign(tbs);
-  return seq(tbs, outerAlg, encodeTlv(0x03, cat([0], sig)));
+  return seq(tbs, outerAlg, tlv(0x03, cat([0], sig)));
 }
 
 describe('signature encoding strictness (verify-signature.ts)', () => {
@@ -63,13 +64,13 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
     };
     const publicKey = await spkiOf(keys);
     const check = (digestInfo: Uint8Array) => verifySignature({ algorithm: { oid: '1.2.840.113549.1.1.4' }, signature: sign(digestInfo), data, publicKey });
-    const hash = encodeTlv(0x04, md5(data));
+    const hash = tlv(0x04, md5(data));
     expect(await check(seq(seq(md5Oid, [0x05, 0x00]), hash))).toBe(true);
     expect(await check(seq(seq(md5Oid), hash))).toBe(true);
     // Parameters that are not NULL: room for a forger to absorb the difference of a cube root.
-    expect(await check(seq(seq(md5Oid, encodeTlv(0x04, new Uint8Array(40).fill(0x41))), hash))).toBe(false);
+    expect(await check(seq(seq(md5Oid, tlv(0x04, new Uint8Array(40).fill(0x41))), hash))).toBe(false);
     // A third element in the DigestInfo.
-    expect(await check(seq(seq(md5Oid, [0x05, 0x00]), hash, encodeTlv(0x04, new Uint8Array(8))))).toBe(false);
+    expect(await check(seq(seq(md5Oid, [0x05, 0x00]), hash, tlv(0x04, new Uint8Array(8))))).toBe(false);
   });
 
   it('ECDSA: only minimal DER is accepted (no leading zero bytes, no long-form lengths)', async () => {
@@ -81,7 +82,7 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
       while (i < v.length - 1 && v[i] === 0) i++;
       let c = [...v.subarray(i)];
       if (c[0]! & 0x80) c = [0, ...c];
-      return encodeTlv(0x02, Uint8Array.from([...new Array<number>(pad).fill(0), ...c]));
+      return tlv(0x02, Uint8Array.from([...new Array<number>(pad).fill(0), ...c]));
     };
     const r = raw.subarray(0, 32);
     const s = raw.subarray(32);
@@ -121,7 +122,7 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
     const root = await issue({ name: 'CN=Alg Root', key: 'rsa', keySlot: 904, ca: true });
     const ee = await issue({ name: 'CN=Alg EE', key: 'p256', keySlot: 905, issuer: root });
     // Swap the (unsigned) outer sha256WithRSAEncryption-with-NULL for the form without parameters.
-    const [tbs, , sig] = childrenOf(ee.der, readRoot(ee.der)).map((n) => encodedOf(ee.der, n));
+    const [tbs, , sig] = derChildren(derParse(ee.der)).map((n) => derBytes(n));
     const edited = seq(tbs!, seq(encodeOid('1.2.840.113549.1.1.11')), sig!);
     expect(() => parseCertificate(edited)).toThrow(FormatError);
   });
@@ -133,8 +134,8 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
     const rsaPublicKey = parseSubjectPublicKeyInfo(await spkiOf(keys)).publicKey;
     const hashAlg = (oid: string) => seq(encodeOid(oid), [0x05, 0x00]);
     const pssParams = (hashOid: string, salt: number) =>
-      seq(encodeTlv(0xa0, hashAlg(hashOid)), encodeTlv(0xa1, seq(encodeOid('1.2.840.113549.1.1.8'), hashAlg(hashOid))), encodeTlv(0xa2, derInt(BigInt(salt))));
-    const pssKey = (params: Uint8Array) => seq(seq(encodeOid('1.2.840.113549.1.1.10'), params), encodeTlv(0x03, cat([0], rsaPublicKey)));
+      seq(tlv(0xa0, hashAlg(hashOid)), tlv(0xa1, seq(encodeOid('1.2.840.113549.1.1.8'), hashAlg(hashOid))), tlv(0xa2, derInt(BigInt(salt))));
+    const pssKey = (params: Uint8Array) => seq(seq(encodeOid('1.2.840.113549.1.1.10'), params), tlv(0x03, cat([0], rsaPublicKey)));
     const sha256 = '2.16.840.1.101.3.4.2.1';
     const sha384 = '2.16.840.1.101.3.4.2.2';
     const algorithm = { oid: '1.2.840.113549.1.1.10', parameters: pssParams(sha256, 32) };
@@ -147,7 +148,7 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
   it('DSA domain parameters beyond FIPS 186-4 sizes are refused before any bigint work', async () => {
     const p = (1n << 8191n) | 1n; // 8192 bits: modPow on this would be a denial-of-service lever
     const q = (1n << 159n) | 7n;
-    const spki = seq(seq(encodeOid('1.2.840.10040.4.1'), seq(derInt(p), derInt(q), derInt(2n))), encodeTlv(0x03, cat([0], derInt(5n))));
+    const spki = seq(seq(encodeOid('1.2.840.10040.4.1'), seq(derInt(p), derInt(q), derInt(2n))), tlv(0x03, cat([0], derInt(5n))));
     const started = Date.now();
     await expect(
       verifySignature({ algorithm: { oid: '2.16.840.1.101.3.4.3.2' }, signature: seq(derInt(3n), derInt(5n)), data: new Uint8Array(4), publicKey: spki }),
@@ -220,17 +221,17 @@ describe('S/MIME e-mail matching and name constraints: ASCII-only case folding',
 });
 
 describe('name constraints on SmtpUTF8Mailbox (RFC 9598 §6)', () => {
-  const utf8 = (t: string) => encodeTlv(0x0c, new TextEncoder().encode(t));
-  const ia5 = (tag: number, t: string) => encodeTlv(tag, new TextEncoder().encode(t));
-  const smtpUtf8 = (address: string) => encodeTlv(0xa0, cat(encodeOid('1.3.6.1.5.5.7.8.9'), encodeTlv(0xa0, utf8(address))));
+  const utf8 = (t: string) => tlv(0x0c, new TextEncoder().encode(t));
+  const ia5 = (tag: number, t: string) => tlv(tag, new TextEncoder().encode(t));
+  const smtpUtf8 = (address: string) => tlv(0xa0, cat(encodeOid('1.3.6.1.5.5.7.8.9'), tlv(0xa0, utf8(address))));
   const san = (...names: Uint8Array[]) => new x509.Extension('2.5.29.17', false, seq(...names).slice().buffer);
   const nc = (permitted: string[], excluded: string[]) =>
     new x509.Extension(
       '2.5.29.30',
       true,
       seq(
-        ...(permitted.length ? [encodeTlv(0xa0, cat(...permitted.map((p) => seq(ia5(0x81, p)))))] : []),
-        ...(excluded.length ? [encodeTlv(0xa1, cat(...excluded.map((p) => seq(ia5(0x81, p)))))] : []),
+        ...(permitted.length ? [tlv(0xa0, cat(...permitted.map((p) => seq(ia5(0x81, p)))))] : []),
+        ...(excluded.length ? [tlv(0xa1, cat(...excluded.map((p) => seq(ia5(0x81, p)))))] : []),
       ).slice().buffer,
     );
 
@@ -323,9 +324,9 @@ describe('robustness: mutated CRLs and intermediates', () => {
     const ca = await issue({ name: 'CN=Spki CA', key: 'p256', keySlot: 961, issuer: root, ca: true });
     const ee = await issue({ name: 'CN=Spki EE', key: 'p256', keySlot: 962, issuer: ca });
     const der = ca.der.slice();
-    const [tbs] = childrenOf(der, readRoot(der));
-    const spki = childrenOf(der, tbs!)[6]!; // version, serial, signature, issuer, validity, subject, spki
-    const bits = childrenOf(der, spki)[1]!;
+    const [tbs] = derChildren(derParse(der));
+    const spki = derChildren(tbs!)[6]!; // version, serial, signature, issuer, validity, subject, spki
+    const bits = derChildren(spki)[1]!;
     der[bits.start] = 0x04; // BIT STRING -> OCTET STRING
     expect(() => parseCertificate(der)).toThrow(FormatError);
     const r = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([root.der]), intermediates: [der], at: NOW });

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { TrustList, parseCertificate, parseCrl, validateCertificate } from '../../src/trust/index.js';
-import { encodeOid, encodeTlv } from '../../src/util/der.js';
 import { NOW, issue, x509, type Issued } from './helpers/pki.js';
+import { tlv, encodeOid } from '../../src/asn1/index.js';
 
 const codes = (r: { problems: { code: string }[] }) => [...new Set(r.problems.map((p) => p.code))].sort();
 
@@ -64,7 +64,7 @@ describe('path building', () => {
 });
 
 describe('policy processing under hostile mappings', () => {
-  const seq = (...parts: Uint8Array[]) => encodeTlv(0x30, Uint8Array.from(parts.flatMap((p) => [...p])));
+  const seq = (...parts: Uint8Array[]) => tlv(0x30, Uint8Array.from(parts.flatMap((p) => [...p])));
   const oids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}.${i + 1}`);
   const policies = (list: string[]) => new x509.Extension('2.5.29.32', false, seq(...list.map((o) => seq(encodeOid(o)))).slice().buffer);
   const mappings = (from: string[], to: string[]) =>

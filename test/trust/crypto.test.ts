@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { algorithmName, digestAlgorithm, signatureAlgorithm } from '../../src/crypto/algorithms.js';
 import { modInverse, modPow } from '../../src/crypto/bigint.js';
 import { publicKeyWeakness, signatureAlgorithmWeakness } from '../../src/crypto/policy.js';
-import { parseRsaPssParameters, summarizePublicKey, verifySignature } from '../../src/crypto/verify-signature.js';
+import { parseRsaPssParameters, verifySignature } from '../../src/crypto/verify-signature.js';
+import { summarizePublicKey } from '../../src/crypto/public-key-summary.js';
 import { AlgorithmError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-trust-'));

@@ -14,7 +14,7 @@ import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
 import { DIRECTORY_FLAGS, DIRECTORY_USAGE, RESOLVE_FLAGS, checkDirectoryFlags, policyFromFlags, printDirectoryWarnings, withDirectory } from '../directory-flags.js';
 import { IDENTITY_FLAGS, IDENTITY_USAGE, PASSWORD_USAGE, hasIdentityFlags, loadIdentityFromFlags } from '../identity-flags.js';
 import { fileError, readInput, writeOutput, type CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 const USAGE = [
   'smimekit compose --from ADDRESS (--to|--rcpt ADDRESS... | --cc ADDRESS... | --bcc ADDRESS...) [--subject TEXT] [--in FILE]',

@@ -3,7 +3,7 @@ import { decryptMessage } from '../../smime/decrypt.js';
 import { flagBool, flagString, UsageError } from '../args.js';
 import { IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 export const decryptCommand: Command = {
   summary: 'decrypt an S/MIME message (writes the decrypted MIME entity)',

@@ -2,8 +2,7 @@
 import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
 import { isContentCipherName } from '../../cms/content-cipher.js';
 import { assertAddress, sameAddress } from '../../directory/address.js';
-import { parseCertificate } from '../../trust/certificate.js';
-import { certificateEmails } from '../../trust/smime-rules.js';
+import { parseCertificate } from '../../x509/index.js';
 import { encryptMessage, type EncryptionParty, type EncryptMessageOptions } from '../../smime/encrypt.js';
 import { assertAllResolved, resolveRecipients } from '../../smime/resolve.js';
 import type { ResolvedCertificate } from '../../directory/select.js';
@@ -12,7 +11,7 @@ import { bytesEqual } from '../../util/bytes.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
 import { BIND_PASSWORD_ALIAS, DIRECTORY_FLAGS, DIRECTORY_USAGE, checkDirectoryFlags, hasDirectoryFlags, printDirectoryWarnings, withDirectory } from '../directory-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 const USAGE = [
   'smimekit encrypt (--to CERT... | --rcpt ADDRESS...) --from CERT (--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] | --no-validate)',
@@ -97,7 +96,7 @@ function checkRcptFlags(args: ParsedArgs, rcpt: readonly string[], noValidate: b
 
 /** The address the party is validated for: the one asked, or the other address of the same entry its certificate names. */
 function partyAddress(r: ResolvedCertificate): string {
-  const emails = certificateEmails(parseCertificate(r.certificate!));
+  const emails = parseCertificate(r.certificate!).emailAddresses;
   return emails.some((e) => sameAddress(e, r.address)) ? r.address : (emails[0] ?? r.address);
 }
 

@@ -13,7 +13,7 @@ import { toBase64 } from '../../util/bytes.js';
 import { flagBool, UsageError } from '../args.js';
 import { BIND_PASSWORD_ALIAS, DIRECTORY_FLAGS, DIRECTORY_USAGE, RESOLVE_FLAGS, RESOLVE_USAGE, checkDirectoryFlags, printDirectoryWarnings, resolveSettingsFromFlags, withDirectory, type DirectorySetup } from '../directory-flags.js';
 import type { CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 const USAGE = `smimekit lookup ADDRESS... ${RESOLVE_USAGE} [--json]\n                 ${DIRECTORY_USAGE}`;
 

@@ -11,7 +11,7 @@ import { bytesEqual } from '../../util/bytes.js';
 import { flagBool, flagList, flagString, UsageError } from '../args.js';
 import { IDENTITY_FLAGS, PASSWORD_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 const USAGE = `smimekit publish (--p12 FILE | --cert FILE --key FILE) ${PASSWORD_USAGE} [--chain FILE...] [--ldif DN [--add]] [--out FILE]`;
 

@@ -5,7 +5,7 @@ import { readMessage, type MessageLayer, type ReadMessageResult } from '../../sm
 import { flagBool, flagString, UsageError } from '../args.js';
 import { IDENTITY_FLAGS, IDENTITY_USAGE, hasIdentityFlags, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 const USAGE = `smimekit read --trust FILE... [--certs FILE...] [--crl FILE...] ${IDENTITY_USAGE} [--at ISO-8601] [--json] [--in FILE] [--out FILE]`;
 

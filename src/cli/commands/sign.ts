@@ -5,7 +5,7 @@ import { decodePem, looksLikePem } from '../../util/pem.js';
 import { flagBool, flagString, UsageError } from '../args.js';
 import { IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 const USAGE = `smimekit sign ${IDENTITY_USAGE} [--opaque] [--digest sha256|sha384|sha512] [--pss] [--in FILE] [--out FILE]`;
 

@@ -10,7 +10,7 @@ import { fromHex } from '../../util/bytes.js';
 import { encodePem } from '../../util/pem.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 async function loadFile(io: CliIo, path: string): Promise<LoadedCertificates> {
   return loadCertificates(await readInput(io, path));

@@ -6,7 +6,7 @@ import { validationReportToJson, type TrustProblem, type ValidationReport } from
 import type { RevocationMode, TrustPurpose } from '../../trust/options.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError } from '../args.js';
 import { readInput, type CliIo } from '../io.js';
-import type { Command } from '../run.js';
+import type { Command } from '../command.js';
 
 const USAGE = [
   'smimekit validate --trust FILE... --cert EE [--untrusted FILE...] [--crl FILE...] [--at ISO-8601]',

@@ -6,7 +6,7 @@ import { looksLikePem } from '../../util/pem.js';
 import { latin1 } from '../../util/bytes.js';
 import { flagBool, flagString, UsageError } from '../args.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
-import { CheckFailed, type Command } from '../run.js';
+import { CheckFailed, type Command } from '../command.js';
 
 const USAGE = [
   'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak] [--json]',
@@ -41,7 +41,7 @@ export const verifyCommand: Command = {
     if (contentFile !== undefined && (contentFile === '-' || flagString(args, 'in') === undefined)) throw new UsageError('--content FILE needs the signature in --in FILE (standard input can carry only one of them)');
     const input = await readInput(io, flagString(args, 'in'));
 
-    const options = { trust, at, certificates, crls, allowWeak: flagBool(args, 'allow-weak'), ...(from !== undefined ? { from } : {}) };
+    const options = { trust, at, intermediates: certificates, crls, allowWeak: flagBool(args, 'allow-weak'), ...(from !== undefined ? { from } : {}) };
     let report: VerifyReport;
     if (contentFile !== undefined) {
       if (!isBareCms(input)) throw new UsageError('--content goes with a bare detached signature (.p7s, DER or PEM), not a MIME message');

@@ -4,23 +4,15 @@
  * rejection) and decryption of legacy and current CBC ciphers.
  */
 import { AlgorithmError, FormatError, SmimeError } from '../../errors.js';
-import { OID, decryptCbcByOid, parseRc2CbcParameters } from '../keys.js';
-import { derAlgorithm, derOctets, derParse, derSequence, derSmallInt } from '../../util/der-element.js';
-import type { DerNode } from '../../util/der-element.js';
+import { OID } from '../oids.js';
+import { CBC_KEY_LENGTHS, decryptCbcByOid, parseRc2CbcParameters } from './by-oid.js';
+import { type DerNode, derParse, derSequence, derSmallInt, derOctets, derAlgorithm } from '../../asn1/index.js';
 
 /** AES-GCM OIDs (RFC 5084). */
 export const AES_GCM_OIDS: Readonly<Record<string, number>> = {
   '2.16.840.1.101.3.4.1.6': 16,
   '2.16.840.1.101.3.4.1.26': 24,
   '2.16.840.1.101.3.4.1.46': 32,
-};
-
-const CBC_KEY_LENGTHS: Readonly<Record<string, number>> = {
-  [OID.aes128Cbc]: 16,
-  [OID.aes192Cbc]: 24,
-  [OID.aes256Cbc]: 32,
-  [OID.desEde3Cbc]: 24,
-  [OID.desCbc]: 8,
 };
 
 function algorithm(alg: Uint8Array | DerNode): { oid: string; params: DerNode | undefined } {

@@ -1,14 +1,102 @@
 /**
- * Distinguished names and GeneralNames for path validation. Names are compared
- * per RFC 5280 §7.1 (simplified RFC 4518): attribute values of the directory
+ * X.501 names and GeneralNames: decoding, RFC 4514 text, and comparison per
+ * RFC 5280 §7.1 (simplified RFC 4518): attribute values of the directory
  * string types are compared after Unicode normalisation, case folding and
  * whitespace collapsing, regardless of the ASN.1 string type, so a
  * PrintableString and a UTF8String with the same text match.
  */
 import { FormatError } from '../errors.js';
 import { latin1, toHex } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, encodedOf, expectUniversal, readRoot, type DerNode } from '../util/der.js';
-import { formatName, parseName, type NameAttribute } from '../util/x509-lite.js';
+import { type DerNode, TAG, derParse, derChildren, derContent, derBytes, derExpect, decodeOid } from '../asn1/index.js';
+
+function fail(message: string, offset?: number): FormatError {
+  return new FormatError('malformed-certificate', message, offset === undefined ? undefined : { offset });
+}
+
+/** One attribute of a distinguished name. */
+export interface NameAttribute {
+  oid: string;
+  /** Short name (CN, O, ...) when known. */
+  name?: string;
+  value: string;
+}
+
+const NAMES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.6': 'C',
+  '2.5.4.9': 'STREET',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '0.9.2342.19200300.100.1.1': 'UID',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.4': 'SN',
+  '2.5.4.42': 'GN',
+  '2.5.4.12': 'title',
+  '2.5.4.97': 'organizationIdentifier',
+};
+
+function decodeString(node: DerNode): string | undefined {
+  const c = derContent(node);
+  if (node.cls !== 0) return undefined;
+  switch (node.tag) {
+    case TAG.UTF8String:
+      return new TextDecoder('utf-8').decode(c);
+    case TAG.PrintableString:
+    case TAG.IA5String:
+    case TAG.VisibleString:
+    case 18 /* NumericString */:
+    case TAG.T61String: // T.61 is treated as Latin-1, as most software does
+      return latin1(c);
+    case TAG.BMPString: {
+      let s = '';
+      for (let i = 0; i + 1 < c.length; i += 2) s += String.fromCharCode((c[i]! << 8) | c[i + 1]!);
+      return s;
+    }
+    case TAG.UniversalString: {
+      let s = '';
+      for (let i = 0; i + 3 < c.length; i += 4) s += String.fromCodePoint(((c[i]! << 24) | (c[i + 1]! << 16) | (c[i + 2]! << 8) | c[i + 3]!) >>> 0);
+      return s;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Parses a Name (SEQUENCE OF RDN) into attributes, outermost RDN first. */
+export function parseName(node: DerNode): NameAttribute[][] {
+  derExpect(node, TAG.SEQUENCE, 'Name');
+  return derChildren(node).map((rdn) => {
+    derExpect(rdn, TAG.SET, 'RelativeDistinguishedName');
+    return derChildren(rdn).map((atv) => {
+      const [type, value] = derChildren(derExpect(atv, TAG.SEQUENCE, 'AttributeTypeAndValue'));
+      if (!type || !value) throw fail('AttributeTypeAndValue is incomplete', atv.start);
+      const oid = decodeOid(derContent(derExpect(type, TAG.OID, 'attribute type')), type.start);
+      const text = decodeString(value) ?? `#${toHex(derBytes(value))}`;
+      const name = NAMES[oid];
+      return name ? { oid, name, value: text } : { oid, value: text };
+    });
+  });
+}
+
+function escapeValue(value: string): string {
+  if (value.startsWith('#') && /^#[0-9a-f]+$/.test(value)) return value;
+  let s = value.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`).replace(/\0/g, '\\00');
+  if (s.startsWith('#') || s.startsWith(' ')) s = `\\${s}`;
+  if (s.endsWith(' ') && s.length > 1) s = `${s.slice(0, -1)}\\ `;
+  return s;
+}
+
+/** RFC 4514 string: most specific RDN first, `+` inside multi-valued RDNs. */
+export function formatName(rdns: NameAttribute[][]): string {
+  return [...rdns]
+    .reverse()
+    .map((rdn) => rdn.map((a) => `${a.name ?? a.oid}=${escapeValue(a.value)}`).join('+'))
+    .join(',');
+}
 
 /** A parsed distinguished name. */
 export interface DistinguishedName {
@@ -39,16 +127,16 @@ function rdnKey(rdn: NameAttribute[]): string {
     .join('+');
 }
 
-/** Parses a Name node inside `bytes`. */
-export function parseDistinguishedName(bytes: Uint8Array, node: DerNode): DistinguishedName {
-  const rdns = parseName(bytes, node);
+/** Parses a Name node. */
+export function parseDistinguishedName(node: DerNode): DistinguishedName {
+  const rdns = parseName(node);
   const rdnKeys = rdns.map(rdnKey);
-  return { der: encodedOf(bytes, node), rdns, rdnKeys, key: rdnKeys.join(','), text: formatName(rdns) || '(empty name)' };
+  return { der: derBytes(node), rdns, rdnKeys, key: rdnKeys.join(','), text: formatName(rdns) || '(empty name)' };
 }
 
 /** Parses a DER Name. */
 export function parseDistinguishedNameDer(der: Uint8Array): DistinguishedName {
-  return parseDistinguishedName(der, readRoot(der));
+  return parseDistinguishedName(derParse(der));
 }
 
 /** RFC 5280 §7.1 name equality. */
@@ -75,9 +163,9 @@ export function appendRdn(name: DistinguishedName, rdn: NameAttribute[]): Distin
 }
 
 /** Parses a RelativeDistinguishedName (SET OF AttributeTypeAndValue) whose tag may be implicit. */
-export function parseRdn(bytes: Uint8Array, node: DerNode): NameAttribute[] {
+export function parseRdn(node: DerNode): NameAttribute[] {
   // parseName wants a SEQUENCE OF SET; wrap the single SET's children.
-  const wrapped = new Uint8Array(encodedOf(bytes, node));
+  const wrapped = new Uint8Array(derBytes(node));
   wrapped[0] = 0x31;
   const seq = new Uint8Array(wrapped.length + 6);
   const len = wrapped.length;
@@ -88,7 +176,7 @@ export function parseRdn(bytes: Uint8Array, node: DerNode): NameAttribute[] {
   seq.set(header);
   seq.set(wrapped, header.length);
   const der = seq.subarray(0, header.length + len);
-  return parseName(der, readRoot(der))[0] ?? [];
+  return parseName(derParse(der))[0] ?? [];
 }
 
 /**
@@ -108,35 +196,35 @@ export type GeneralName =
   | { type: 'ip'; bytes: Uint8Array }
   | { type: 'other'; tag: number; der: Uint8Array };
 
-function ia5(bytes: Uint8Array, node: DerNode): string {
-  return latin1(contentOf(bytes, node));
+function ia5(node: DerNode): string {
+  return latin1(derContent(node));
 }
 
 /** Parses one GeneralName node. */
-export function parseGeneralName(bytes: Uint8Array, node: DerNode): GeneralName {
+export function parseGeneralName(node: DerNode): GeneralName {
   if (node.cls !== 2) throw new FormatError('malformed-certificate', 'GeneralName must be context-tagged', { offset: node.start });
   switch (node.tag) {
     case 1:
-      return { type: 'rfc822', value: ia5(bytes, node) };
+      return { type: 'rfc822', value: ia5(node) };
     case 2:
-      return { type: 'dns', value: ia5(bytes, node) };
+      return { type: 'dns', value: ia5(node) };
     case 6:
-      return { type: 'uri', value: ia5(bytes, node) };
+      return { type: 'uri', value: ia5(node) };
     case 4: {
-      const inner = childrenOf(bytes, node);
+      const inner = derChildren(node);
       if (inner.length !== 1) throw new FormatError('malformed-certificate', 'directoryName must hold one Name', { offset: node.start });
-      return { type: 'directory', name: parseDistinguishedName(bytes, expectUniversal(inner[0]!, TAG.SEQUENCE, 'directoryName')) };
+      return { type: 'directory', name: parseDistinguishedName(derExpect(inner[0]!, TAG.SEQUENCE, 'directoryName')) };
     }
     case 7:
-      return { type: 'ip', bytes: contentOf(bytes, node) };
+      return { type: 'ip', bytes: derContent(node) };
     default:
-      return { type: 'other', tag: node.tag, der: encodedOf(bytes, node) };
+      return { type: 'other', tag: node.tag, der: derBytes(node) };
   }
 }
 
 /** Parses GeneralNames (a SEQUENCE, or an implicitly tagged one). */
-export function parseGeneralNames(bytes: Uint8Array, node: DerNode): GeneralName[] {
-  return childrenOf(bytes, node).map((n) => parseGeneralName(bytes, n));
+export function parseGeneralNames(node: DerNode): GeneralName[] {
+  return derChildren(node).map((n) => parseGeneralName(n));
 }
 
 /** Short text of a GeneralName for messages. */

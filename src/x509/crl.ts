@@ -1,11 +1,11 @@
 /** Decoding of X.509 CRLs (RFC 5280 §5) for revocation checking. */
 import { FormatError, SmimeError } from '../errors.js';
 import { toBytes, toHex, type BytesLike } from '../util/bytes.js';
-import { TAG, childrenOf, contentOf, decodeInteger, decodeTime, encodedOf, expectUniversal, isContext, isUniversal, readRoot } from '../util/der.js';
 import { sha256 } from '../util/hash/sha256.js';
-import { parseAlgorithmIdentifier, type AlgorithmIdentifier } from '../crypto/verify-signature.js';
-import { EXT, bitStringMask, sameParameters, parseDistributionPointName, parseExtensions, type DistributionPointName, type Extension } from './certificate.js';
+import { parseAlgorithmIdentifier, sameParameters, type AlgorithmIdentifier } from './algorithm.js';
+import { EXT, bitStringMask, parseDistributionPointName, parseExtensions, type DistributionPointName, type Extension } from './extensions.js';
 import { parseDistinguishedName, parseGeneralNames, type DistinguishedName, type GeneralName } from './name.js';
+import { TAG, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, derExpect, decodeInteger, derTime, type DerNode } from '../asn1/index.js';
 
 /** CRL extensions this layer processes; a CRL with any other critical extension is not used. */
 const PROCESSED_CRL_EXTENSIONS = new Set<string>([
@@ -94,14 +94,14 @@ export function parseCrl(input: BytesLike): Crl {
 }
 
 function parseInner(der: Uint8Array): Crl {
-  const root = expectUniversal(readRoot(der), TAG.SEQUENCE, 'CertificateList');
-  const [tbsNode, algNode, sigNode, extra] = childrenOf(der, root);
+  const root = derExpect(derParse(der), TAG.SEQUENCE, 'CertificateList');
+  const [tbsNode, algNode, sigNode, extra] = derChildren(root);
   if (!tbsNode || !algNode || !sigNode || extra) throw fail('CertificateList must have three fields');
-  const sigBits = contentOf(der, expectUniversal(sigNode, TAG.BIT_STRING, 'signatureValue'));
+  const sigBits = derContent(derExpect(sigNode, TAG.BIT_STRING, 'signatureValue'));
   if (sigBits.length < 1) throw fail('empty signatureValue');
-  const fields = childrenOf(der, expectUniversal(tbsNode, TAG.SEQUENCE, 'TBSCertList'));
+  const fields = derChildren(derExpect(tbsNode, TAG.SEQUENCE, 'TBSCertList'));
   let i = 0;
-  if (fields[0] && isUniversal(fields[0], TAG.INTEGER)) i++;
+  if (fields[0] && derIsUniversal(fields[0], TAG.INTEGER)) i++;
   const innerAlg = fields[i++];
   const issuerNode = fields[i++];
   const thisNode = fields[i++];
@@ -109,87 +109,104 @@ function parseInner(der: Uint8Array): Crl {
   const crl: Crl = {
     der,
     fingerprint: toHex(sha256(der)),
-    tbs: encodedOf(der, tbsNode),
-    signatureAlgorithm: parseAlgorithmIdentifier(encodedOf(der, algNode)),
+    tbs: derBytes(tbsNode),
+    signatureAlgorithm: parseAlgorithmIdentifier(derBytes(algNode)),
     signature: sigBits.subarray(1),
     signatureUnusedBits: sigBits[0]!,
-    issuer: parseDistinguishedName(der, issuerNode),
-    thisUpdate: decodeTime(thisNode, contentOf(der, thisNode)),
+    issuer: parseDistinguishedName(issuerNode),
+    thisUpdate: derTime(thisNode),
     entries: [],
     extensions: [],
   };
-  const innerSig = parseAlgorithmIdentifier(encodedOf(der, innerAlg));
+  const innerSig = parseAlgorithmIdentifier(derBytes(innerAlg));
   if (innerSig.oid !== crl.signatureAlgorithm.oid || !sameParameters(innerSig, crl.signatureAlgorithm)) throw fail('inner and outer signature algorithms differ');
   let next = fields[i];
-  if (next && (isUniversal(next, TAG.UTCTime) || isUniversal(next, TAG.GeneralizedTime))) {
-    crl.nextUpdate = decodeTime(next, contentOf(der, next));
+  if (next && (derIsUniversal(next, TAG.UTCTime) || derIsUniversal(next, TAG.GeneralizedTime))) {
+    crl.nextUpdate = derTime(next);
     next = fields[++i];
   }
-  const entryNodes = next && isUniversal(next, TAG.SEQUENCE) ? childrenOf(der, next) : [];
-  if (next && isUniversal(next, TAG.SEQUENCE)) next = fields[++i];
-  if (next && isContext(next, 0)) {
-    const inner = childrenOf(der, next)[0];
-    if (inner) crl.extensions = parseExtensions(der, inner);
+  const entryNodes = next && derIsUniversal(next, TAG.SEQUENCE) ? derChildren(next) : [];
+  if (next && derIsUniversal(next, TAG.SEQUENCE)) next = fields[i + 1];
+  if (next && derIsContext(next, 0)) {
+    const inner = derChildren(next)[0];
+    if (inner) crl.extensions = parseExtensions(inner);
   }
+  applyCrlExtensions(crl);
+  crl.entries = parseEntries(crl, entryNodes);
+  return crl;
+}
+
+/** Reads the CRL extensions this layer processes (RFC 5280 §5.2) into `crl`, noting an unprocessed critical one. */
+function applyCrlExtensions(crl: Crl): void {
   for (const ext of crl.extensions) {
-    const v = ext.value;
-    const r = readRoot(v);
+    const r = derParse(ext.value);
     switch (ext.oid) {
       case EXT.cRLNumber:
-        crl.crlNumber = decodeInteger(contentOf(v, expectUniversal(r, TAG.INTEGER, 'cRLNumber')));
+        crl.crlNumber = decodeInteger(derContent(derExpect(r, TAG.INTEGER, 'cRLNumber')));
         break;
       case EXT.deltaCRLIndicator:
-        crl.deltaBase = decodeInteger(contentOf(v, expectUniversal(r, TAG.INTEGER, 'BaseCRLNumber')));
+        crl.deltaBase = decodeInteger(derContent(derExpect(r, TAG.INTEGER, 'BaseCRLNumber')));
         break;
       case EXT.authorityKeyIdentifier:
-        for (const k of childrenOf(v, expectUniversal(r, TAG.SEQUENCE, 'authorityKeyIdentifier'))) {
-          if (isContext(k, 0)) crl.authorityKeyIdentifier = contentOf(v, k);
+        for (const k of derChildren(derExpect(r, TAG.SEQUENCE, 'authorityKeyIdentifier'))) {
+          if (derIsContext(k, 0)) crl.authorityKeyIdentifier = derContent(k);
         }
         break;
-      case EXT.issuingDistributionPoint: {
-        const idp: IssuingDistributionPoint = {
-          onlyContainsUserCerts: false,
-          onlyContainsCACerts: false,
-          indirectCRL: false,
-          onlyContainsAttributeCerts: false,
-        };
-        for (const k of childrenOf(v, expectUniversal(r, TAG.SEQUENCE, 'issuingDistributionPoint'))) {
-          const flag = () => contentOf(v, k)[0] !== 0;
-          if (isContext(k, 0)) {
-            const inner = childrenOf(v, k)[0];
-            if (inner) idp.distributionPoint = parseDistributionPointName(v, inner);
-          } else if (isContext(k, 1)) idp.onlyContainsUserCerts = flag();
-          else if (isContext(k, 2)) idp.onlyContainsCACerts = flag();
-          else if (isContext(k, 3)) idp.onlySomeReasons = bitStringMask(contentOf(v, k));
-          else if (isContext(k, 4)) idp.indirectCRL = flag();
-          else if (isContext(k, 5)) idp.onlyContainsAttributeCerts = flag();
-        }
-        crl.issuingDistributionPoint = idp;
+      case EXT.issuingDistributionPoint:
+        crl.issuingDistributionPoint = parseIssuingDistributionPoint(r);
         break;
-      }
       default:
         if (ext.critical && !PROCESSED_CRL_EXTENSIONS.has(ext.oid)) crl.unsupportedCriticalExtension ??= ext.oid;
     }
   }
+}
+
+/** IssuingDistributionPoint (RFC 5280 §5.2.5); absent flags are false. */
+function parseIssuingDistributionPoint(r: DerNode): IssuingDistributionPoint {
+  const idp: IssuingDistributionPoint = {
+    onlyContainsUserCerts: false,
+    onlyContainsCACerts: false,
+    indirectCRL: false,
+    onlyContainsAttributeCerts: false,
+  };
+  for (const k of derChildren(derExpect(r, TAG.SEQUENCE, 'issuingDistributionPoint'))) {
+    const flag = () => derContent(k)[0] !== 0;
+    if (derIsContext(k, 0)) {
+      const inner = derChildren(k)[0];
+      if (inner) idp.distributionPoint = parseDistributionPointName(inner);
+    } else if (derIsContext(k, 1)) idp.onlyContainsUserCerts = flag();
+    else if (derIsContext(k, 2)) idp.onlyContainsCACerts = flag();
+    else if (derIsContext(k, 3)) idp.onlySomeReasons = bitStringMask(derContent(k));
+    else if (derIsContext(k, 4)) idp.indirectCRL = flag();
+    else if (derIsContext(k, 5)) idp.onlyContainsAttributeCerts = flag();
+  }
+  return idp;
+}
+
+/**
+ * The revokedCertificates entries (RFC 5280 §5.3). A certificateIssuer entry extension applies to the
+ * entries after it too (indirect CRLs); an unprocessed critical entry extension is noted on `crl`.
+ */
+function parseEntries(crl: Crl, entryNodes: readonly DerNode[]): CrlEntry[] {
+  const entries: CrlEntry[] = [];
   let currentIssuer: GeneralName[] | undefined;
   for (const e of entryNodes) {
-    const [serialNode, dateNode, extsNode] = childrenOf(der, expectUniversal(e, TAG.SEQUENCE, 'revokedCertificate'));
+    const [serialNode, dateNode, extsNode] = derChildren(derExpect(e, TAG.SEQUENCE, 'revokedCertificate'));
     if (!serialNode || !dateNode) throw fail('revoked certificate entry is incomplete');
     const entry: CrlEntry = {
-      serialNumber: decodeInteger(contentOf(der, expectUniversal(serialNode, TAG.INTEGER, 'userCertificate'))),
-      revocationDate: decodeTime(dateNode, contentOf(der, dateNode)),
+      serialNumber: decodeInteger(derContent(derExpect(serialNode, TAG.INTEGER, 'userCertificate'))),
+      revocationDate: derTime(dateNode),
     };
     if (extsNode) {
-      for (const ext of parseExtensions(der, extsNode)) {
-        const v = ext.value;
-        const r = readRoot(v);
-        if (ext.oid === EXT.reasonCode) entry.reason = Number(decodeInteger(contentOf(v, expectUniversal(r, 10, 'reasonCode'))));
-        else if (ext.oid === EXT.certificateIssuer) currentIssuer = parseGeneralNames(v, expectUniversal(r, TAG.SEQUENCE, 'certificateIssuer'));
+      for (const ext of parseExtensions(extsNode)) {
+        const r = derParse(ext.value);
+        if (ext.oid === EXT.reasonCode) entry.reason = Number(decodeInteger(derContent(derExpect(r, 10, 'reasonCode'))));
+        else if (ext.oid === EXT.certificateIssuer) currentIssuer = parseGeneralNames(derExpect(r, TAG.SEQUENCE, 'certificateIssuer'));
         else if (ext.critical && !PROCESSED_ENTRY_EXTENSIONS.has(ext.oid)) crl.unsupportedCriticalExtension ??= ext.oid;
       }
     }
     if (currentIssuer) entry.certificateIssuer = currentIssuer;
-    crl.entries.push(entry);
+    entries.push(entry);
   }
-  return crl;
+  return entries;
 }

@@ -1,0 +1,2 @@
+/** `smimekit/mime`: see docs/architecture.md for what this layer does. */
+export * from './mime/index.js';

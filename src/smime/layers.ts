@@ -1,0 +1,369 @@
+/**
+ * The one walker over the S/MIME layers of a message, shared by `verifyMessage`,
+ * `readMessage` and `decryptMessage` so the three cannot drift: each level is
+ * parsed as MIME once (with the configured limits), every entity is classified
+ * by `classifyEntity`, and the layers a caller opens are unwrapped and walked
+ * into with one depth limit (`maxLayers`). What a layer means (verify it,
+ * decrypt it, decompress it) is the caller's `LayerVisitor`.
+ */
+import { FormatError, LimitError } from '../errors.js';
+import type { BytesLike } from '../util/bytes.js';
+import { CONTENT_TYPE, parseContentInfo, type ContentInfo } from '../cms/content-info.js';
+import type { CmsLimits } from '../cms/limits.js';
+import { decodedBody, parseMime, type MimeEntity, type MimeParseOptions } from '../mime/entity.js';
+import { getHeader } from '../mime/headers.js';
+import type { Crl } from '../x509/index.js';
+import type { TrustList } from '../trust/trust-list.js';
+import type { Coverage } from './report.js';
+
+/** Default of `maxLayers`: the most S/MIME layers walked into. */
+export const DEFAULT_MAX_LAYERS = 8;
+
+/** What kind of S/MIME layer was opened (the `smime-type` vocabulary of RFC 8551, plus `multipart-signed`). */
+export type SmimeLayerKind = 'multipart-signed' | 'signed-data' | 'enveloped-data' | 'authEnveloped-data' | 'compressed-data' | 'other';
+
+/** One layer the walker opened, reported through `onLayer`, outermost first. */
+export interface WalkedLayer {
+  kind: SmimeLayerKind;
+  /**
+   * Route to the layer's entity in the message: `/` the whole message, `/2` its 2nd part; `/signed`,
+   * `/opaque`, `/enveloped` step into a signed part, opaque signed content or unwrapped content.
+   */
+  path: string;
+  /** Layers above this one (0 = outermost). */
+  depth: number;
+}
+
+/**
+ * The option vocabulary of `verifyMessage`, `readMessage` and `decryptMessage` (each takes the ones that
+ * apply to it; the same object may be passed to all three).
+ */
+export interface SmimeLayerOptions {
+  /** Trust anchors for the signer certificates. */
+  trust?: TrustList;
+  /** Validation time (default now). Use the time the message was received for old mail, never its own Date. */
+  at?: Date;
+  /** Extra certificates (DER or PEM bytes) to find signers and build chains when the message lacks them. */
+  intermediates?: readonly (BytesLike | string)[];
+  /** CRLs for revocation checking of the signer chains. */
+  crls?: readonly (BytesLike | string | Crl)[];
+  /** Accept SHA-1/MD5/DSA signatures and weak certificates (to read old mail). Default false. */
+  allowWeak?: boolean;
+  /** The From address: each signer certificate must be for it (RFC 8550 §3). */
+  from?: string;
+  /** Most nested S/MIME layers walked into (default 8). */
+  maxLayers?: number;
+  /** Limits for CMS parsing (default 256 MiB, 1 000 000 nodes) and MIME parsing (default depth 32, 10 000 parts), in every pass. */
+  limits?: CmsLimits & MimeParseOptions;
+  /** Called for every layer opened, outermost first (logging, tests). */
+  onLayer?: (layer: WalkedLayer) => void;
+}
+
+/** What an entity is as an S/MIME layer (see `classifyEntity`). */
+export interface SmimeEntityType {
+  /**
+   * `multipart-signed` (RFC 1847 detached signature), `pkcs7-mime` (a CMS body: application/pkcs7-mime,
+   * application/x-pkcs7-mime, application/octet-stream named *.p7m/*.p7z/*.p7c, or raw CMS input) or
+   * `pkcs7-signature` (a detached signature part on its own).
+   */
+  form: 'multipart-signed' | 'pkcs7-mime' | 'pkcs7-signature';
+  /** The `smime-type` parameter, lower-cased; `''` when absent. Informational: the CMS content type decides. */
+  smimeType: string;
+  /** False for a multipart/signed of another protocol (e.g. PGP). */
+  smime: boolean;
+  /** For application/octet-stream recognised by its file name: the extension. */
+  fileExtension?: 'p7m' | 'p7z' | 'p7c';
+}
+
+const PKCS7_MIME = new Set(['application/pkcs7-mime', 'application/x-pkcs7-mime']);
+const PKCS7_SIGNATURE = new Set(['application/pkcs7-signature', 'application/x-pkcs7-signature']);
+
+/** The file name of an entity: the Content-Type `name` parameter, else the Content-Disposition `filename`. */
+function fileName(e: MimeEntity): string {
+  const disposition = getHeader(e.headers, 'content-disposition') ?? '';
+  return (e.contentType.params.name ?? /filename\s*=\s*"?([^";]+)/i.exec(disposition)?.[1] ?? '').trim();
+}
+
+/** The one S/MIME classifier: what `e` is as a layer, or `undefined` when it is no S/MIME entity. */
+export function classifyEntity(e: MimeEntity): SmimeEntityType | undefined {
+  const ct = e.contentType;
+  const smimeType = (ct.params['smime-type'] ?? '').toLowerCase();
+  if (ct.mediaType === 'multipart/signed') {
+    const protocol = (ct.params.protocol ?? '').toLowerCase();
+    return { form: 'multipart-signed', smimeType, smime: protocol === '' || PKCS7_SIGNATURE.has(protocol) };
+  }
+  if (PKCS7_MIME.has(ct.mediaType)) return { form: 'pkcs7-mime', smimeType, smime: true };
+  if (PKCS7_SIGNATURE.has(ct.mediaType)) return { form: 'pkcs7-signature', smimeType, smime: true };
+  // Some clients send application/octet-stream with a .p7m name.
+  if (ct.mediaType !== 'application/octet-stream') return undefined;
+  const ext = /\.(p7[mzc])$/i.exec(fileName(e))?.[1]?.toLowerCase() as SmimeEntityType['fileExtension'] | undefined;
+  return ext ? { form: 'pkcs7-mime', smimeType, smime: true, fileExtension: ext } : undefined;
+}
+
+/** The ContentInfo when `bytes` are raw CMS (DER/BER or PEM), else `undefined` (text that merely starts with "0" is MIME). */
+export function rawCms(bytes: Uint8Array): ContentInfo | undefined {
+  const pem = bytes[0] === 0x2d && /^-----BEGIN (PKCS7|CMS)-----/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+  if (!pem && (bytes[0] !== 0x30 || (bytes[1] ?? 0) > 0x84)) return undefined;
+  try {
+    return parseContentInfo(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The classification of raw CMS input (DER/BER or PEM, no MIME around it). */
+const RAW_CMS: SmimeEntityType = { form: 'pkcs7-mime', smimeType: '', smime: true };
+
+/** Which classified entities each public function treats as layers. Kept side by side on purpose. */
+export const LAYER_SELECTION = {
+  /** Signed layers, and pkcs7-mime layers that may hold signatures (not certs-only; octet-stream only as .p7m signed-data). */
+  verify: (t: SmimeEntityType): boolean => {
+    if (t.form === 'multipart-signed') return t.smime;
+    if (t.form !== 'pkcs7-mime' || t.smimeType === 'certs-only') return false;
+    return !t.fileExtension || (t.fileExtension === 'p7m' && (t.smimeType === '' || t.smimeType === 'signed-data'));
+  },
+  /** Every multipart/signed (handed to the signed-layer verifier) and every CMS body. */
+  read: (t: SmimeEntityType): boolean => t.form !== 'pkcs7-signature',
+  /** CMS bodies, and a lone signature part (reported by its CMS type, `not-enveloped`). */
+  decrypt: (t: SmimeEntityType): boolean => t.form !== 'multipart-signed',
+} as const;
+
+/** The walker's `kind` for a CMS content type. */
+export function layerKindOf(contentType: string): SmimeLayerKind {
+  switch (contentType) {
+    case CONTENT_TYPE.signedData:
+      return 'signed-data';
+    case CONTENT_TYPE.envelopedData:
+      return 'enveloped-data';
+    case CONTENT_TYPE.authEnvelopedData:
+      return 'authEnveloped-data';
+    case CONTENT_TYPE.compressedData:
+      return 'compressed-data';
+    default:
+      return 'other';
+  }
+}
+
+/** The one MIME parse of a layer, always with the configured limits. */
+export function parseLayerMime(bytes: Uint8Array, limits?: MimeParseOptions): MimeEntity {
+  return parseMime(bytes, limits ? { ...(limits.maxDepth !== undefined ? { maxDepth: limits.maxDepth } : {}), ...(limits.maxParts !== undefined ? { maxParts: limits.maxParts } : {}) } : {});
+}
+
+/** `path` extended by one step: `/` + 2 → `/2`, `/1` + `signed` → `/1/signed`. */
+export function joinPath(path: string, step: string | number): string {
+  return path === '/' ? `/${step}` : `${path}/${step}`;
+}
+
+/** A path of a walk that started at `base` (`/` + `/opaque` → `/opaque`, `/opaque` + `/` → `/opaque`). */
+export function rebasePath(base: string, path: string): string {
+  if (base === '/') return path;
+  return path === '/' ? base : `${base}${path}`;
+}
+
+/** A layer the walker found. */
+export interface LayerTarget {
+  /** The entity; `undefined` for raw CMS input. */
+  entity?: MimeEntity;
+  /** The ContentInfo of raw CMS input. */
+  cms?: ContentInfo;
+  type: SmimeEntityType;
+  path: string;
+  depth: number;
+  /** All bytes of this level (the whole message at depth 0). */
+  bytes: Uint8Array;
+  /** This level's parsed tree (`undefined` for raw CMS). */
+  root?: MimeEntity;
+}
+
+/** What a visitor did with a layer. */
+export interface LayerStep {
+  kind: SmimeLayerKind;
+  /** The inner bytes (an entity, or raw content); `undefined` when the layer was left closed. */
+  content?: Uint8Array;
+  /** The layer is a signature over `content` (for coverage). */
+  signed?: boolean;
+  /** Walk into `content` (default true). */
+  descend?: boolean;
+  /** Path step into the content (`signed`, `opaque`, `enveloped`); `path` overrides it. */
+  next?: string;
+  path?: string;
+  /** Layers this step accounted for (default 1; a signed-layer verifier may consume several). */
+  consumed?: number;
+  /** The visitor already reported the layers through `onLayer`. */
+  traced?: boolean;
+}
+
+/** A user of the walker: which entities are layers and what opening one means. */
+export interface LayerVisitor {
+  /** `tree`: every outermost layer anywhere in the MIME tree (and in attached messages); `top`: the level's top entity only. */
+  scope: 'tree' | 'top';
+  /** Raw CMS bytes (not MIME) count as a layer at every level. */
+  rawCms?: boolean;
+  select(type: SmimeEntityType): boolean;
+  visit(target: LayerTarget): Promise<LayerStep>;
+  /** `maxLayers` reached: throw, or note it and the walk stops there. */
+  tooDeep(max: number): void;
+  /** This level is not MIME (never a limit error): true to stop quietly, false to throw. */
+  notMime?(error: FormatError, depth: number): boolean;
+  /** Opening a layer failed: true when the visitor recorded it and the walk goes on with the next layer. */
+  failed?(error: unknown, target: LayerTarget): boolean;
+}
+
+/** What a walk (of one level and everything below it) found. */
+export interface WalkResult {
+  /** This level's parsed tree (`undefined` for raw CMS or when the walk stopped before parsing). */
+  root?: MimeEntity;
+  /** Layers found at this level. */
+  found: number;
+  /** The content of the innermost signed layer, and its path. */
+  innermost?: Uint8Array;
+  innermostPath?: string;
+  /** The bytes where the walk stopped (the innermost level reached through the last layer), and their path. */
+  end: Uint8Array;
+  endPath: string;
+  /** What the signatures at this level cover. */
+  coverage: Coverage;
+}
+
+/** Where a walk starts. */
+export interface WalkStart {
+  depth: number;
+  path: string;
+  /** The level's tree, when the caller parsed it already (with the same limits). */
+  root?: MimeEntity;
+}
+
+interface Level {
+  root?: MimeEntity;
+  targets: LayerTarget[];
+  unsigned: string[];
+}
+
+/**
+ * The outermost layers below `e` (also inside attached messages), and the paths of the leaf parts no layer
+ * covers. Every attached message is parsed with the same limits and restarts the parser's depth count
+ * (bounded to 8 attached levels).
+ */
+function findLayers(e: MimeEntity, at: { path: string; depth: number; bytes: Uint8Array; root: MimeEntity }, visitor: LayerVisitor, limits: MimeParseOptions | undefined, out: Level, attached = 0): void {
+  const type = classifyEntity(e);
+  if (type && visitor.select(type)) {
+    out.targets.push({ entity: e, type, path: at.path, depth: at.depth, bytes: at.bytes, root: at.root });
+    return;
+  }
+  if (visitor.scope === 'top') return;
+  if (e.children.length > 0) {
+    e.children.forEach((c, i) => findLayers(c, { ...at, path: joinPath(at.path, i + 1) }, visitor, limits, out, attached));
+    return;
+  }
+  // A forwarded or list-wrapped message (message/rfc822) may itself be a layer: reported as nested.
+  if (e.contentType.mediaType === 'message/rfc822' && attached < 8) {
+    let inner: MimeEntity | undefined;
+    try {
+      inner = parseLayerMime(decodedBody(e), limits);
+    } catch (err) {
+      if (err instanceof LimitError || !(err instanceof FormatError)) throw err;
+      inner = undefined;
+    }
+    if (inner) {
+      const sub: Level = { targets: out.targets, unsigned: [] };
+      const before = out.targets.length;
+      findLayers(inner, { ...at, path: joinPath(at.path, 'rfc822') }, visitor, limits, sub, attached + 1);
+      if (out.targets.length > before) {
+        out.unsigned.push(...sub.unsigned);
+        return;
+      }
+    }
+  }
+  out.unsigned.push(at.path);
+}
+
+/** Parses one level (raw CMS first when the visitor takes it) and finds its layers; `undefined` when it is not MIME. */
+function readLevel(bytes: Uint8Array, visitor: LayerVisitor, options: SmimeLayerOptions, start: WalkStart): Level | undefined {
+  if (visitor.rawCms && !start.root) {
+    const cms = rawCms(bytes);
+    if (cms) return { targets: [{ cms, type: RAW_CMS, path: start.path, depth: start.depth, bytes }], unsigned: [] };
+  }
+  let root: MimeEntity;
+  try {
+    root = start.root ?? parseLayerMime(bytes, options.limits);
+  } catch (e) {
+    if (e instanceof FormatError && !(e instanceof LimitError) && visitor.notMime?.(e, start.depth)) return undefined;
+    throw e;
+  }
+  const level: Level = { root, targets: [], unsigned: [] };
+  findLayers(root, { path: start.path, depth: start.depth, bytes, root }, visitor, options.limits, level);
+  return level;
+}
+
+const emptyCoverage = (): Coverage => ({ complete: false, signedParts: [], unsignedParts: [] });
+
+/**
+ * Walks the S/MIME layers of `bytes`: finds the layers of this level, lets `visitor` open each one and walks
+ * into what it opened, down to `options.maxLayers` (default 8) layers.
+ */
+export async function walkLayers(bytes: Uint8Array, visitor: LayerVisitor, options: SmimeLayerOptions, start: WalkStart = { depth: 0, path: '/' }): Promise<WalkResult> {
+  const result: WalkResult = { found: 0, end: bytes, endPath: start.path, coverage: emptyCoverage() };
+  const max = options.maxLayers ?? DEFAULT_MAX_LAYERS;
+  if (start.depth >= max) {
+    visitor.tooDeep(max);
+    return result;
+  }
+  const level = readLevel(bytes, visitor, options, start);
+  if (!level) return result;
+  if (level.root) result.root = level.root;
+  result.found = level.targets.length;
+  const signedParts: string[] = [];
+  const unsigned = level.unsigned;
+  let wholeCovered = false;
+  for (const target of level.targets) {
+    let step: LayerStep;
+    try {
+      step = await visitor.visit(target);
+    } catch (e) {
+      // A broken inner layer must not hide the result of the layers around it (when the visitor says so).
+      if (!visitor.failed?.(e, target)) throw e;
+      signedParts.push(target.path);
+      continue;
+    }
+    const whole = target.path === start.path;
+    if (step.content !== undefined && !step.traced) options.onLayer?.({ kind: step.kind, path: target.path, depth: target.depth });
+    if (step.content === undefined || step.descend === false) {
+      if (step.signed) {
+        signedParts.push(target.path);
+        wholeCovered = whole;
+      } else unsigned.push(target.path);
+      if (step.content !== undefined) {
+        result.end = step.content;
+        result.endPath = step.path ?? joinPath(target.path, step.next ?? 'content');
+      }
+      continue;
+    }
+    const innerPath = step.path ?? joinPath(target.path, step.next ?? 'content');
+    if (step.signed) {
+      signedParts.push(target.path);
+      wholeCovered = whole;
+      result.innermost = step.content;
+      result.innermostPath = innerPath;
+    }
+    const inner = await walkLayers(step.content, visitor, options, { depth: target.depth + (step.consumed ?? 1), path: innerPath });
+    if (inner.innermost !== undefined) {
+      result.innermost = inner.innermost;
+      result.innermostPath = inner.innermostPath ?? innerPath;
+    }
+    result.end = inner.end;
+    result.endPath = inner.endPath;
+    if (step.signed) continue;
+    // An unwrapped layer (enveloped, compressed) is not a signed part: what is signed inside it counts.
+    if (inner.coverage.signedParts.length > 0) {
+      signedParts.push(...inner.coverage.signedParts);
+      unsigned.push(...inner.coverage.unsignedParts);
+      wholeCovered = whole && inner.coverage.complete;
+    } else unsigned.push(target.path);
+  }
+  result.coverage = {
+    complete: level.targets.length === 1 && signedParts.length > 0 && wholeCovered && unsigned.length === 0,
+    signedParts,
+    unsignedParts: signedParts.length ? unsigned : [],
+  };
+  return result;
+}
