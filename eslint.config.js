@@ -43,6 +43,8 @@ export default defineConfig(
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: typed,
     rules: {
+      // Binary formats (LDIF SAFE-STRING, MIME, DER text) name control characters in regular expressions on purpose.
+      'no-control-regex': 'off',
       ...promiseRules,
       '@typescript-eslint/no-unused-vars': unusedVars,
       eqeqeq: ['error', 'always', { null: 'ignore' }],
@@ -51,6 +53,8 @@ export default defineConfig(
       '@typescript-eslint/require-await': 'off',
       // Forwarding a caught `unknown` (abort wrappers) is not a "non-Error rejection".
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      // Rethrowing what a catch or an allSettled produced (typed unknown) is fine; throwing a literal is not.
+      '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true, allowRethrowing: true }],
     },
   },
 

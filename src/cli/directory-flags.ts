@@ -11,7 +11,8 @@ import { CompositeDirectory, type CompositeMember } from '../directory/composite
 import { MemoryDirectory, type MemoryLoadFormat, type MemoryLoadSkip } from '../directory/memory.js';
 import type { LdapDirectoryOptions } from '../directory/ldap.js';
 import type { CertificateDirectory } from '../directory/types.js';
-import { policyFromJson, resolvePolicy, type ResolvedSmimePolicy, type SmimePolicy } from '../smime/policy.js';
+import { resolvePolicy, type ResolvedSmimePolicy, type SmimePolicy } from '../smime/policy.js';
+import { policyFromJson } from '../smime/policy-json.js';
 import type { TrustList } from '../trust/trust-list.js';
 import { flagBool, flagList, flagString, UsageError, type FlagKind, type ParsedArgs } from './args.js';
 import { atFromFlags, readAll, trustFromFlags } from './common-flags.js';
@@ -177,7 +178,7 @@ async function ldapFromFlags(args: ParsedArgs, io: CliIo, timeoutMs: number | un
  *
  * @throws UsageError; the loaders' format errors (exit 2)
  */
-export async function openDirectory(args: ParsedArgs, io: CliIo): Promise<CliDirectory> {
+async function openDirectory(args: ParsedArgs, io: CliIo): Promise<CliDirectory> {
   checkDirectoryFlags(args, true);
   const timeoutMs = timeoutFromFlags(args);
   const members: CompositeMember[] = [];
@@ -244,7 +245,7 @@ export async function policyFromFlags(args: ParsedArgs, io: CliIo): Promise<Smim
   } catch {
     json = text; // policyFromJson reports the syntax error as bad-policy
   }
-  const object = Array.isArray(json) && json.length === 1 ? json[0] : json;
+  const object: unknown = Array.isArray(json) && json.length === 1 ? json[0] : json;
   if (typeof object === 'object' && object !== null && !Array.isArray(object)) {
     const fields = object as Record<string, unknown>;
     for (const [key, value] of Object.entries(fields)) {

@@ -50,7 +50,7 @@ export function readSecretEnv(name: string, flag: string): string {
  *
  * @throws UsageError when more than one is given
  */
-export async function passwordFromFlags(args: ParsedArgs, io: CliIo): Promise<string | undefined> {
+async function passwordFromFlags(args: ParsedArgs, io: CliIo): Promise<string | undefined> {
   const given = ['password', 'password-file', 'password-env'].filter((f) => args.flags.has(f));
   if (given.length > 1) throw new UsageError(`use only one of ${given.map((f) => `--${f}`).join(', ')}`);
   const file = flagString(args, 'password-file');
@@ -83,7 +83,7 @@ export async function loadIdentityFromFlags(args: ParsedArgs, io: CliIo): Promis
     const id = await loadIdentity(await readInput(io, p12), password ?? '');
     return { certificate: id.certificate, privateKey: id.privateKey, chain: id.chain };
   }
-  const certBytes = await readInput(io, cert!);
+  const certBytes = await readInput(io, cert);
   let certificate = certBytes;
   let chain: Uint8Array[] = [];
   if (looksLikePem(certBytes)) {
@@ -93,7 +93,7 @@ export async function loadIdentityFromFlags(args: ParsedArgs, io: CliIo): Promis
     // A PEM bundle: the certificates after the first are its chain.
     chain = blocks.slice(1).map((b) => b.der);
   }
-  const loaded = await loadPrivateKey(await readInput(io, key!), password);
+  const loaded = await loadPrivateKey(await readInput(io, key), password);
   await assertKeyMatchesCertificate(loaded, certificate);
   return { certificate, privateKey: loaded.pkcs8, chain };
 }

@@ -74,7 +74,7 @@ export interface DecompressedContent {
  *   AlgorithmError `unsupported-algorithm`, LimitError `limit-exceeded`.
  */
 export async function decompressCompressed(input: BytesLike | string | ContentInfo, options: { maxSize?: number } = {}): Promise<DecompressedContent> {
-  const ci = typeof input === 'object' && 'contentType' in input && 'content' in input ? (input as ContentInfo) : parseContentInfo(input as BytesLike | string);
+  const ci = typeof input === 'object' && 'contentType' in input && 'content' in input ? (input) : parseContentInfo(input);
   if (ci.contentType !== CONTENT_TYPE.compressedData) {
     throw new FormatError('not-compressed', `the CMS content is ${ci.name ?? ci.contentType}, not CompressedData`);
   }

@@ -129,7 +129,7 @@ export async function ecdhWrap(recipientSpki: Uint8Array, curve: EcdhCurve, cek:
   const ephemeral = (await subtle.generateKey(params, true, ['deriveBits'])) as CryptoKeyPair;
   let z: Uint8Array;
   try {
-    z = new Uint8Array(await subtle.deriveBits({ name: params.name, public: recipientKey } as EcdhKeyDeriveParams, ephemeral.privateKey, FIELD_BYTES[curve] * 8));
+    z = new Uint8Array(await subtle.deriveBits({ name: params.name, public: recipientKey }, ephemeral.privateKey, FIELD_BYTES[curve] * 8));
   } catch (e) {
     // e.g. a low-order X25519/X448 key: WebCrypto refuses the all-zero shared secret (RFC 7748 §6.1).
     throw new AlgorithmError('unsupported-algorithm', `cannot use the recipient's ${curve} public key for key agreement`, { cause: e });
@@ -187,7 +187,7 @@ export async function ecdhUnwrap(input: EcdhUnwrapInput): Promise<Uint8Array> {
   try {
     const priv = await subtle.importKey('pkcs8', toArrayBuffer(input.privateKey), params, false, ['deriveBits']);
     const pub = await subtle.importKey('raw', toArrayBuffer(input.originatorPublicKey), params, false, []);
-    z = new Uint8Array(await subtle.deriveBits({ name: params.name, public: pub } as EcdhKeyDeriveParams, priv, FIELD_BYTES[input.curve] * 8));
+    z = new Uint8Array(await subtle.deriveBits({ name: params.name, public: pub }, priv, FIELD_BYTES[input.curve] * 8));
   } catch (e) {
     throw new CryptoError('decryption-failed', 'decryption failed: ECDH key agreement failed (originator key not on the recipient curve?)', { cause: e });
   }

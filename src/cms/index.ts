@@ -12,7 +12,8 @@ export {
   type CapabilityEntry,
 } from './attributes.js';
 export { parseSignedData, parseSignerInfoDer, type SignedData, type SignerInfo, type SignerIdentifier } from './signed-data.js';
-export { createSignedData, micalgName, encodePssParameters, SIGNING_DIGESTS, type CmsSigner, type CreateSignedDataOptions, type SigningDigest } from './signer.js';
+export { createSignedData, micalgName, SIGNING_DIGESTS, type CmsSigner, type CreateSignedDataOptions, type SigningDigest } from './signer.js';
+export { encodePssParameters } from './signing-schemes.js';
 export { findSignerCertificate, describeSid } from './signer-lookup.js';
 export {
   verifySignedData,
@@ -24,18 +25,10 @@ export {
 } from './verify-signed-data.js';
 
 // Encryption (issue 5): EnvelopedData, AuthEnvelopedData, RecipientInfos, ECDH, CompressedData.
-export {
-  createEnvelope,
-  parseEnvelope,
-  decryptEnvelope,
-  decryptEncryptedData,
-  type CreateEnvelopeOptions,
-  type CreatedEnvelope,
-  type ParsedEnvelope,
-  type DecryptEnvelopeOptions,
-  type DecryptedEnvelope,
-  type DecryptionKey,
-} from './enveloped.js';
+export { createEnvelope, type CreateEnvelopeOptions, type CreatedEnvelope } from './enveloped-create.js';
+export { parseEnvelope, type ParsedEnvelope } from './enveloped-parse.js';
+export { decryptEnvelope, type DecryptEnvelopeOptions, type DecryptedEnvelope, type DecryptionKey } from './enveloped-decrypt.js';
+export { decryptEncryptedData } from './encrypted-data.js';
 export { encodeAuthEnvelopedData } from './auth-enveloped.js';
 export {
   CONTENT_CIPHERS,
@@ -51,28 +44,26 @@ export {
 export {
   RSA_ENCRYPTION,
   RSAES_OAEP,
-  encodeRecipientInfo,
   parseRecipientInfos,
-  recipientMatches,
-  recipientKeyInfo,
-  findRecipients,
-  recoverCek,
-  recoverCekWithKek,
   keyEncryptionName,
-  type KeyTransport,
-  type KeyManagement,
-  type RecipientIdentifierType,
-  type EnvelopeRecipient,
-  type RecipientSummary,
-  type RecipientKeyInfo,
   type RecipientIdentifier,
   type ParsedRecipientInfo,
   type ParsedKeyTransRecipient,
   type ParsedKeyAgreeRecipient,
   type ParsedKekRecipient,
   type ParsedOtherRecipient,
-  type RecipientCandidate,
-} from './recipient.js';
+} from './recipient-parse.js';
+export {
+  encodeRecipientInfo,
+  recipientKeyInfo,
+  type KeyTransport,
+  type KeyManagement,
+  type RecipientIdentifierType,
+  type EnvelopeRecipient,
+  type RecipientSummary,
+  type RecipientKeyInfo,
+} from './recipient-encode.js';
+export { recipientMatches, findRecipients, recoverCek, recoverCekWithKek, type RecipientCandidate } from './recipient-recover.js';
 export {
   ECDH_SCHEMES,
   AES_WRAP,

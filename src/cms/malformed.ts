@@ -2,7 +2,7 @@
 import { FormatError, SmimeError } from '../errors.js';
 
 /** A `malformed-cms` error. */
-export function malformed(message: string, cause?: unknown): FormatError {
+function malformed(message: string, cause?: unknown): FormatError {
   return new FormatError('malformed-cms', message, cause === undefined ? undefined : { cause });
 }
 

@@ -110,7 +110,7 @@ function parseSignerInfo(bytes: Uint8Array, node: DerNode): SignerInfo {
   const sigNode = kids[++i];
   if (!sigNode || !derIsUniversal(sigNode, TAG.OCTET_STRING)) throw fail('SignerInfo: missing signature', node.start);
   info.signature = octetStringValue(sigNode, { nodes: 64 });
-  const unsigned = kids[++i];
+  const unsigned = kids[i + 1];
   if (unsigned && derIsContext(unsigned, 1)) info.unsignedAttributes = parseAttributes(derBytes(unsigned));
   return info as SignerInfo;
 }
@@ -200,7 +200,7 @@ function parseSignedDataNode(bytes: Uint8Array, root: DerNode, budget: { nodes: 
   }
   if (next && derIsContext(next, 1)) {
     for (const c of derChildren(next)) if (derIsUniversal(c, TAG.SEQUENCE)) out.crls.push(derBytes(c));
-    next = kids[++i];
+    next = kids[i + 1];
   }
   if (!next || !derIsUniversal(next, TAG.SET)) throw fail('SignedData: missing signerInfos', root.start);
   const signerNodes = derChildren(next);

@@ -87,6 +87,6 @@ async function pickIdentity(input: BytesLike, password: string): Promise<Identit
       }
     }
   }
-  if (firstError) throw firstError;
+  if (firstError) throw asSmimeError(firstError);
   throw new CryptoError('key-mismatch', 'no certificate in the PKCS#12 file matches its private key');
 }

@@ -4,6 +4,7 @@
  * a private key belongs to a certificate.
  */
 import { readCertificate } from '../x509/index.js';
+import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import { CryptoError, FormatError, SmimeError } from '../errors.js';
 import { bytesEqual, concatBytes, fromBase64 } from '../util/bytes.js';
 import { getSubtle } from './engine.js';
@@ -120,13 +121,13 @@ function fingerprintsEqual(a: PublicKeyFingerprint, b: PublicKeyFingerprint): bo
 
 /**
  * True when the private key belongs to the certificate's public key.
- * `privateKey` may be PKCS#8 DER or a `LoadedPrivateKey`.
+ * `privateKey` may be PKCS#8 DER or a `LoadedPrivateKey`; `certificate` DER, PEM or a certificate object.
  */
-export async function keyMatchesCertificate(privateKey: Uint8Array | LoadedPrivateKey, certificate: Uint8Array): Promise<boolean> {
+export async function keyMatchesCertificate(privateKey: Uint8Array | LoadedPrivateKey, certificate: CertificateInput): Promise<boolean> {
   const key = privateKey instanceof Uint8Array ? normalizePkcs8(privateKey) : privateKey;
   let certKey: PublicKeyFingerprint;
   try {
-    certKey = spkiFingerprint(certificateSpki(certificate));
+    certKey = spkiFingerprint(certificateSpki(certificateDer(certificate)));
   } catch (e) {
     if (e instanceof SmimeError) throw e;
     throw new FormatError('bad-certificate', 'cannot parse the certificate', { cause: e });
@@ -135,7 +136,7 @@ export async function keyMatchesCertificate(privateKey: Uint8Array | LoadedPriva
 }
 
 /** Throws CryptoError `key-mismatch` unless the key belongs to the certificate. */
-export async function assertKeyMatchesCertificate(privateKey: Uint8Array | LoadedPrivateKey, certificate: Uint8Array): Promise<void> {
+export async function assertKeyMatchesCertificate(privateKey: Uint8Array | LoadedPrivateKey, certificate: CertificateInput): Promise<void> {
   if (!(await keyMatchesCertificate(privateKey, certificate))) {
     throw new CryptoError('key-mismatch', 'the private key does not match the certificate');
   }

@@ -3,7 +3,7 @@
  * by default. SHA-1 / MD5 / MD2 signatures, DSA and RSA keys under 2048 bits
  * are refused unless the caller opts in with `allowWeak` (to read old mail).
  */
-import { publicKeyAlgorithm, signatureAlgorithm } from './algorithms.js';
+import { signatureAlgorithm } from './algorithms.js';
 import type { PublicKeySummary } from './public-key-summary.js';
 import type { AlgorithmIdentifier } from '../x509/algorithm.js';
 import { parseRsaPssParameters } from './verify-signature.js';
@@ -51,7 +51,3 @@ export function publicKeyWeakness(key: PublicKeySummary, policy: AlgorithmPolicy
   return undefined;
 }
 
-/** True when a public key algorithm OID is one smimekit treats as legacy (DSA). */
-export function isLegacyKeyAlgorithm(oid: string): boolean {
-  return publicKeyAlgorithm(oid)?.kind === 'dsa';
-}

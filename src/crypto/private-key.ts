@@ -159,7 +159,7 @@ export function rsaPkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array {
 }
 
 /** Wraps a SEC1 ECPrivateKey into PKCS#8 with a named curve. */
-export function ecSec1ToPkcs8(sec1: Uint8Array, curveParams?: DerNode): Uint8Array {
+function ecSec1ToPkcs8(sec1: Uint8Array, curveParams?: DerNode): Uint8Array {
   const { ecPrivateKey, params } = normalizeSec1(sec1);
   const oid = ecCurveOid(params ?? curveParams);
   return encodePkcs8(0, seq(encodeOid(OID.ecPublicKey), encodeOid(oid)), ecPrivateKey);
@@ -222,7 +222,7 @@ export function normalizePkcs8(der: Uint8Array): LoadedPrivateKey {
  * Decrypts an EncryptedPrivateKeyInfo and normalizes the result. A wrong
  * password (bad padding, or garbage that is no PrivateKeyInfo) is `bad-password`.
  */
-export async function decryptPrivateKeyInfo(der: Uint8Array, password: PbePassword): Promise<LoadedPrivateKey> {
+async function decryptPrivateKeyInfo(der: Uint8Array, password: PbePassword): Promise<LoadedPrivateKey> {
   const kids = derSequence(derParse(der), 'EncryptedPrivateKeyInfo', 2);
   const encrypted = derOctets(kids[1], 'encryptedData');
   let plain: Uint8Array;

@@ -28,7 +28,7 @@ export function sameAddress(a: string, b: string): boolean {
 export function assertAddress(address: unknown): string {
   if (typeof address !== 'string') throw new ArgumentError('bad-address', 'an e-mail address must be a string');
   const at = address.lastIndexOf('@');
-  // eslint-disable-next-line no-control-regex
+   
   if (at < 1 || at === address.length - 1 || /[\s\x00-\x1f\x7f]/.test(address) || address.length > 1024) {
     throw new ArgumentError('bad-address', `"${address.slice(0, 80)}" is not an e-mail address (local@domain)`, { details: { address: address.slice(0, 256) } });
   }

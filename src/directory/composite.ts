@@ -79,7 +79,8 @@ export class CompositeDirectory implements CertificateDirectory {
     const fallback = options.timeoutMs === undefined ? DEFAULT_DIRECTORY_TIMEOUT_MS : checkTimeout(options.timeoutMs, 'timeoutMs');
     this.name = options.name ?? 'composite';
     this.members_ = directories.map((d, i) => {
-      const member = 'directory' in d && typeof d.directory === 'object' && d.directory !== null ? (d as CompositeMember) : { directory: d as CertificateDirectory };
+      const carried = 'directory' in d ? (d as { directory?: unknown }).directory : undefined;
+      const member = typeof carried === 'object' && carried !== null ? (d as CompositeMember) : { directory: d as CertificateDirectory };
       if (typeof member.directory?.lookup !== 'function') throw new ArgumentError('bad-argument', `directories[${i}] is not a CertificateDirectory`);
       const timeoutMs = member.timeoutMs === undefined ? fallback : checkTimeout(member.timeoutMs, `directories[${i}].timeoutMs`);
       return { directory: member.directory, timeoutMs };
@@ -152,7 +153,7 @@ export class CompositeDirectory implements CertificateDirectory {
 
   /** Closes every directory; rejects afterwards with the first failure, if any. */
   async close(): Promise<void> {
-    const results = await Promise.allSettled(this.members_.map((m) => m.directory.close?.()));
+    const results = await Promise.allSettled(this.members_.map(async (m) => m.directory.close?.()));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw directoryFailure(failed.reason, 'close');
   }

@@ -34,18 +34,19 @@ export {
 export {
   parseUserSmimeCertificate,
   verifyUserSmimeCertificate,
-  buildUserSmimeCertificate,
-  buildOutlookSecuritySettings,
-  OUTLOOK_SETTING,
-  MS_ENCRYPTION_KEY_PREFERENCE,
   type UserSmimeCertificate,
-  type OutlookSecuritySettings,
-  type OutlookSecuritySettingsInit,
   type UserSmimeCertificateVerification,
   type VerifyUserSmimeCertificateOptions,
+} from './user-smime-certificate.js';
+export { MS_ENCRYPTION_KEY_PREFERENCE } from './user-smime-signed-data.js';
+export { OUTLOOK_SETTING, type OutlookSecuritySettings } from './outlook-security-settings.js';
+export {
+  buildUserSmimeCertificate,
+  buildOutlookSecuritySettings,
+  type OutlookSecuritySettingsInit,
   type UserSmimeIdentity,
   type BuildUserSmimeCertificateOptions,
-} from './user-smime-certificate.js';
+} from './user-smime-certificate-build.js';
 export {
   MemoryDirectory,
   type MemoryPerson,
@@ -59,9 +60,6 @@ export {
 } from './memory.js';
 export {
   parseLdif,
-  formatLdifEntry,
-  formatLdifModify,
-  userSmimeCertificateLdif,
   ldifText,
   ldifBytes,
   DEFAULT_LDIF_LIMITS,
@@ -70,9 +68,14 @@ export {
   type LdifModification,
   type LdifRecord,
   type LdifOptions,
+} from './ldif.js';
+export {
+  formatLdifEntry,
+  formatLdifModify,
+  userSmimeCertificateLdif,
   type LdifFormatOptions,
   type LdifAttributes,
   type LdifEntryFormatOptions,
   type LdifChange,
   type CertificateLdifOptions,
-} from './ldif.js';
+} from './ldif-write.js';

@@ -1,18 +1,16 @@
 /**
  * `LdapDirectory`: an LDAP address book (Active Directory's GAL, OpenLDAP,
  * any inetOrgPerson directory) on `ldapts`, a maintained LDAP client: this
- * file maps entries and errors, it does not speak the protocol. Node only
- * (sockets); published as `smimekit/ldap`, never from the root entry.
+ * file builds the searches and maps entries, ldap-connection.ts holds the
+ * session and maps errors; neither speaks the protocol. Node only (sockets);
+ * published as `smimekit/ldap`, never from the root entry.
  */
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { Client, FilterParser, ResultCodeError, type Entry } from 'ldapts';
-import { ArgumentError, DirectoryError, SmimeError } from '../errors.js';
-import { toBase64Lines, toBytes } from '../util/bytes.js';
-import { looksLikePem } from '../util/pem.js';
+import { FilterParser, type Entry } from 'ldapts';
+import { ArgumentError, DirectoryError } from '../errors.js';
 import { assertAddress, entryAddresses, normalizeAddress } from './address.js';
-import { abortError, withAbort } from './abort.js';
+import { abortError } from './abort.js';
 import { candidatesFromAttributes } from './candidates.js';
+import { LdapConnection, RESULT } from './ldap-connection.js';
 import { AD_FILTER, INET_ORG_PERSON_FILTER, buildFilter } from './ldap-filter.js';
 import type { CertificateDirectory, DirectoryEntry, LookupOptions } from './types.js';
 
@@ -69,29 +67,6 @@ const GROUP_CLASSES = new Set(['group', 'groupofnames', 'groupofuniquenames']);
 // four bytes): non-ASCII characters are handed to it as they are, and it writes them as UTF-8.
 const FILTER_ESCAPING = { nonAscii: 'keep' } as const;
 
-/** LDAP result codes (RFC 4511 §4.1.9) that get their own error code. */
-const RESULT = { timeLimitExceeded: 3, strongerAuthRequired: 8, confidentialityRequired: 13, noSuchObject: 32, inappropriateAuthentication: 48, invalidCredentials: 49, busy: 51, unavailable: 52 };
-
-/** Node socket failures that mean "the server cannot be reached". */
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Socket|Connection closed|socket hang up|TLS|SSL/i;
-/** Node's codes and messages for a server certificate that does not verify. */
-const UNTRUSTED = /certificate|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/i;
-
-/** ldapts tried to open a second socket for a session (a silent reconnect without StartTLS and bind): refused. */
-class SessionLost extends Error {
-  override message = 'Connection closed: the server ended the session';
-}
-
-/** One connection: set up (StartTLS, bind) once, used until its socket closes. */
-interface Session {
-  client: Client;
-  ready: Promise<Client>;
-  /** A socket of this session closed: never use it again. */
-  closed: boolean;
-  /** Dropped by the directory: stop setting it up. */
-  discarded: boolean;
-}
-
 type Values = (string | Uint8Array)[];
 
 /** Attribute values by lower-case name without options (`userCertificate;binary` → `usercertificate`). */
@@ -110,13 +85,6 @@ function attributesOf(entry: Entry): Map<string, Values> {
 const texts = (values: Values | undefined): string[] => (values ?? []).map((v) => (typeof v === 'string' ? v : new TextDecoder().decode(v)));
 const binaries = (values: Values | undefined): Uint8Array[] => (values ?? []).map((v) => (typeof v === 'string' ? new TextEncoder().encode(v) : v));
 const withoutCredentials = (url: string): string => url.replace(/\/\/[^@/]*@/, '//');
-
-/** Node's TLS `ca` takes PEM only: DER bytes are wrapped. */
-function caPem(ca: string | Uint8Array): string {
-  if (typeof ca === 'string') return ca;
-  const bytes = toBytes(ca, 'ca');
-  return looksLikePem(bytes) ? new TextDecoder().decode(bytes) : `-----BEGIN CERTIFICATE-----\n${toBase64Lines(bytes, 64, '\n')}\n-----END CERTIFICATE-----\n`;
-}
 
 function checkOptions(options: LdapDirectoryOptions, template: string): void {
   if (!options || typeof options.url !== 'string' || !/^ldaps?:\/\/[^/]/i.test(options.url)) throw new ArgumentError('bad-argument', 'LdapDirectory needs an ldap:// or ldaps:// url');
@@ -158,9 +126,8 @@ export class LdapDirectory implements CertificateDirectory {
   readonly stats: LdapDirectoryStats = { connections: 0, lookups: 0, memberReads: 0 };
   private readonly options: LdapDirectoryOptions;
   private readonly filterTemplate: string;
-  private readonly timeoutMs: number;
   private readonly details: { directory: string; url: string };
-  private current: Session | undefined;
+  private readonly connection: LdapConnection;
 
   /** @throws ArgumentError `bad-argument` for a missing or malformed url, baseDn, credentials or filter template */
   constructor(options: LdapDirectoryOptions) {
@@ -168,119 +135,9 @@ export class LdapDirectory implements CertificateDirectory {
     checkOptions(options, template);
     this.options = options;
     this.filterTemplate = template;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
     this.name = options.name ?? `${withoutCredentials(options.url)} ${options.baseDn}`;
     this.details = { directory: this.name, url: withoutCredentials(options.url) };
-  }
-
-  private tlsOptions(): ConnectionOptions {
-    return this.options.ca ? { ca: this.options.ca.map(caPem) } : {};
-  }
-
-  /** A client whose sockets we create: we see them close, and a second one (ldapts reconnecting on its own) is refused. */
-  private newClient(session: { closed: boolean }): Client {
-    let opened = false;
-    const track = <S extends Socket>(socket: S): S => {
-      socket.once('close', () => (session.closed = true));
-      return socket;
-    };
-    const open = () => {
-      if (opened) throw new SessionLost();
-      opened = true;
-    };
-    return new Client({
-      url: this.options.url,
-      timeout: this.timeoutMs,
-      connectTimeout: this.options.connectTimeoutMs ?? this.timeoutMs,
-      // For ldap:// the TLS options go to startTLS only: given here too, ldapts would speak TLS from the first byte.
-      ...(/^ldaps:/i.test(this.options.url) ? { tlsOptions: this.tlsOptions() } : {}),
-      strictDN: false,
-      createConnection: ((port: number, host: string) => (open(), track(netConnect(port, host)))) as typeof netConnect,
-      // Called with (port, host, options) for ldaps://, and with ({ socket, ... }) to upgrade for StartTLS.
-      createSecureConnection: ((first: number | ConnectionOptions, host?: string, tls?: ConnectionOptions) =>
-        typeof first === 'number' ? (open(), track(tlsConnect(first, host!, tls))) : track(tlsConnect(first))) as typeof tlsConnect,
-    });
-  }
-
-  /** The shared session, set up (connect, StartTLS, bind) when there is none. */
-  private session(): Session {
-    if (this.current && !this.current.closed) return this.current;
-    if (this.current) this.discard(this.current);
-    const session = { closed: false, discarded: false } as Session;
-    session.client = this.newClient(session);
-    session.ready = this.setUp(session);
-    session.ready.catch(() => this.discard(session));
-    this.current = session;
-    return session;
-  }
-
-  private async setUp(session: Session): Promise<Client> {
-    const { client } = session;
-    const step = async (work: Promise<unknown>) => {
-      await work;
-      if (session.discarded) throw new SessionLost();
-    };
-    if (this.options.startTls) await step(client.startTLS(this.tlsOptions()));
-    if (this.options.bindDn !== undefined) await step(client.bind(this.options.bindDn, this.options.password ?? ''));
-    // Anonymous: read the root DSE, so the socket is open before concurrent lookups share it and a
-    // server that accepts connections without answering is found out here.
-    else await step(client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }));
-    this.stats.connections++;
-    return client;
-  }
-
-  /** Drops a session (only that one: a newer session stays) and closes its socket. */
-  private discard(session: Session): void {
-    if (this.current === session) this.current = undefined;
-    if (session.discarded) return;
-    session.discarded = true;
-    session.client.unbind().catch(() => undefined);
-  }
-
-  /** Runs one operation under the time limit and the caller's signal, with errors mapped to DirectoryError. */
-  private async run<T>(what: string, signal: AbortSignal | undefined, operation: (client: Client) => Promise<T>): Promise<T> {
-    const timer = AbortSignal.timeout(this.timeoutMs + 250); // backstop if the client's own timers do not fire
-    const combined = signal ? AbortSignal.any([signal, timer]) : timer;
-    let session: Session | undefined;
-    const attempt = async () => {
-      session = this.session();
-      const client = await session.ready;
-      // Closed while we waited: a new session now. This check and ldapts' own run in the same tick.
-      if (session.closed) return operation(await (session = this.session()).ready);
-      return operation(client);
-    };
-    try {
-      return await withAbort(attempt(), combined, this.name);
-    } catch (e) {
-      const callerAborted = signal?.aborted === true && !timer.aborted;
-      // A caller's abort leaves the session to the other lookups; an error the server answered with leaves it usable.
-      if (session && !callerAborted && !(e instanceof ResultCodeError)) this.discard(session);
-      throw this.mapError(e, what, callerAborted ? signal : undefined, timer.aborted);
-    }
-  }
-
-  private mapError(e: unknown, what: string, callerSignal: AbortSignal | undefined, timedOut: boolean): SmimeError {
-    const details = this.details;
-    if (callerSignal) return abortError(callerSignal, this.name);
-    if (e instanceof SmimeError && e.code !== 'directory-timeout') return e;
-    const noAnswer = () => new DirectoryError('directory-timeout', `${this.name}: no answer to the ${what} within ${this.timeoutMs} ms`, { details: { ...details, timeoutMs: this.timeoutMs }, cause: e });
-    const result = e instanceof ResultCodeError ? e.code : undefined;
-    if (timedOut || e instanceof SmimeError || result === RESULT.timeLimitExceeded) return noAnswer();
-    if (result === RESULT.invalidCredentials || result === RESULT.inappropriateAuthentication) {
-      return new DirectoryError('directory-auth-failed', `${this.name}: the bind as ${this.options.bindDn ?? '(anonymous)'} was refused (wrong DN or password)`, { details, cause: e });
-    }
-    if (result === RESULT.strongerAuthRequired || result === RESULT.confidentialityRequired) {
-      return new DirectoryError('directory-auth-failed', `${this.name}: the server refuses this bind without TLS (use ldaps:// or startTls): ${(e as Error).message}`, { details, cause: e });
-    }
-    if (result === RESULT.busy || result === RESULT.unavailable) return new DirectoryError('directory-unreachable', `${this.name}: the server is unavailable: ${(e as Error).message}`, { details, cause: e });
-    if (result !== undefined) {
-      return new DirectoryError('directory-bad-response', `${this.name}: the server answered the ${what} with result ${result}: ${(e as Error).message}`, { details: { ...details, resultCode: result }, cause: e });
-    }
-    const text = e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`.trim() : String(e);
-    if (/timed? ?out|timeout/i.test(text)) return noAnswer();
-    if (UNTRUSTED.test(text)) return new DirectoryError('directory-unreachable', `${this.name}: the server certificate is not trusted (check the ca option): ${text}`, { details, cause: e });
-    if (e instanceof SessionLost || UNREACHABLE.test(text)) return new DirectoryError('directory-unreachable', `${this.name}: cannot reach the server: ${text}`, { details, cause: e });
-    return new DirectoryError('directory-bad-response', `${this.name}: unusable answer to the ${what}: ${text}`, { details, cause: e });
+    this.connection = new LdapConnection(options, { name: this.name, timeoutMs: options.timeoutMs ?? 10_000, details: this.details, stats: this.stats });
   }
 
   /**
@@ -299,7 +156,7 @@ export class LdapDirectory implements CertificateDirectory {
     if (options.signal?.aborted) throw abortError(options.signal, this.name);
     const filter = buildFilter(this.filterTemplate, address, FILTER_ESCAPING);
     const sizeLimit = this.options.sizeLimit ?? 50;
-    const entries = await this.run('search', options.signal, async (client) => {
+    const entries = await this.connection.run('search', options.signal, async (client) => {
       const { searchEntries } = await client.search(this.options.baseDn, {
         scope: this.options.scope ?? 'sub',
         filter,
@@ -351,7 +208,7 @@ export class LdapDirectory implements CertificateDirectory {
    */
   async members(group: DirectoryEntry, options: LookupOptions = {}): Promise<DirectoryEntry[]> {
     const refs = (group.members ?? []).map((m) => m.ref);
-    const out: (DirectoryEntry | undefined)[] = new Array(refs.length);
+    const out = new Array<DirectoryEntry | undefined>(refs.length);
     let next = 0;
     let failed = false;
     const worker = async () => {
@@ -372,7 +229,7 @@ export class LdapDirectory implements CertificateDirectory {
 
   private async readEntry(dn: string, signal: AbortSignal | undefined): Promise<DirectoryEntry | undefined> {
     try {
-      const entries = await this.run('member read', signal, async (client) => {
+      const entries = await this.connection.run('member read', signal, async (client) => {
         const { searchEntries } = await client.search(dn, {
           scope: 'base',
           filter: '(objectClass=*)',
@@ -390,10 +247,6 @@ export class LdapDirectory implements CertificateDirectory {
 
   /** Unbinds; a later lookup connects again. */
   async close(): Promise<void> {
-    const session = this.current;
-    if (!session) return;
-    this.current = undefined;
-    session.discarded = true;
-    await session.client.unbind().catch(() => undefined); // closing a connection that already failed is not an error
+    await this.connection.close();
   }
 }

@@ -65,7 +65,7 @@ export interface MemoryLoadSkip {
 }
 
 /** One entry to add: a person with the CA certificates published beside its certificates, or a group. */
-export type PlannedEntry = { kind: 'person'; person: MemoryPerson; chain: Uint8Array[] } | { kind: 'group'; group: MemoryGroup };
+type PlannedEntry = { kind: 'person'; person: MemoryPerson; chain: Uint8Array[] } | { kind: 'group'; group: MemoryGroup };
 
 /** What a file holds. */
 export interface LoadPlan {

@@ -8,21 +8,20 @@
  * candidate marked as the default for encryption; else the first valid
  * `userSMIMECertificate` candidate (value order); only then `userCertificate`
  * candidates, subject to `fallback`. Within a rank the newest (latest
- * notBefore) wins.
+ * notBefore) wins. Collecting and validating the candidates is in
+ * candidate-validation.ts; the ranking and the reasons in words are here.
  */
-import { ArgumentError, asSmimeError } from '../errors.js';
-import { toHex, type BytesLike } from '../util/bytes.js';
-import { sha256 } from '../util/hash/sha256.js';
-import { parseCertificate, type Certificate } from '../x509/index.js';
+import { ArgumentError } from '../errors.js';
+import type { BytesLike } from '../util/bytes.js';
+import type { Certificate, Crl } from '../x509/index.js';
 import { TrustList } from '../trust/trust-list.js';
-import { validateCertificate } from '../trust/validate.js';
-import type { Crl } from '../x509/index.js';
 import type { RevocationMode } from '../trust/options.js';
 import type { ValidationReport } from '../trust/report.js';
 import { abortError } from './abort.js';
-import { assertAddress, normalizeAddress, sameAddress } from './address.js';
+import { assertAddress } from './address.js';
+import { check, collect, type Checked, type Context } from './candidate-validation.js';
 import { CompositeDirectory } from './composite.js';
-import type { CandidateVerdict, CertificateCandidate, CertificateDirectory, DirectoryEntry, DirectorySourceResult, RecipientCertificate } from './types.js';
+import type { CandidateVerdict, CertificateDirectory, DirectoryEntry, DirectorySourceResult, RecipientCertificate } from './types.js';
 
 /**
  * When `userCertificate` values may be used.
@@ -76,124 +75,11 @@ export interface ResolvedCertificate extends RecipientCertificate {
   unreadable: (DirectoryEntry['unreadable'][number] & { directory: string; entry: string })[];
 }
 
-/** One published certificate, every place it was published, and how it ranks. */
-interface Published {
-  der: Uint8Array;
-  cert?: Certificate;
-  fingerprint: string;
-  candidate: CertificateCandidate;
-  sources: CandidateVerdict['sources'];
-  chain: Uint8Array[];
-  preferred: boolean;
-  smime: boolean;
-  /** Lowest userSMIMECertificate value index (Outlook reads values in order). */
-  valueIndex: number;
-  /** First position over all entries (directory order, then attribute order). */
-  order: number;
-  /** Published in userCertificate of an entry whose userSMIMECertificate is empty. */
-  fallbackOk: boolean;
-  /** Addresses of the entries that published it and have the address asked for. */
-  addresses: string[];
-}
-
 /** The composite to search `directory` through (a composite is used as it is). */
 export function asComposite(directory: DirectoryInput, timeoutMs?: number): CompositeDirectory {
   if (directory instanceof CompositeDirectory) return directory;
   const list = Array.isArray(directory) ? (directory as readonly CertificateDirectory[]) : [directory as CertificateDirectory];
   return new CompositeDirectory(list, timeoutMs === undefined ? {} : { timeoutMs });
-}
-
-/** The certificates of the person entries, one per fingerprint, each with every place it was published. */
-function collect(entries: readonly DirectoryEntry[], address: string): Published[] {
-  const byFingerprint = new Map<string, Published>();
-  let order = 0;
-  for (const entry of entries) {
-    // Only an entry that really has the address vouches for its other addresses (a directory may answer loosely).
-    const vouches = entry.addresses.some((a) => sameAddress(a, address));
-    const smimeEmpty = !entry.candidates.some((c) => c.attribute === 'userSMIMECertificate') && !entry.unreadable.some((u) => u.attribute === 'userSMIMECertificate');
-    for (const c of entry.candidates) {
-      let cert: Certificate | undefined;
-      try {
-        cert = parseCertificate(c.certificate);
-      } catch {
-        cert = undefined; // validation reports it as malformed-certificate
-      }
-      const fingerprint = cert?.fingerprint ?? toHex(sha256(c.certificate));
-      let p = byFingerprint.get(fingerprint);
-      if (!p) {
-        p = { der: c.certificate, fingerprint, candidate: c, sources: [], chain: [], preferred: false, smime: false, valueIndex: Infinity, order: order++, fallbackOk: false, addresses: [] };
-        if (cert) p.cert = cert;
-        byFingerprint.set(fingerprint, p);
-      }
-      p.sources.push({ directory: c.directory, entry: c.entry, attribute: c.attribute });
-      p.chain.push(...c.chain);
-      if (vouches) p.addresses.push(...entry.addresses);
-      if (c.attribute === 'userSMIMECertificate') {
-        p.smime = true;
-        p.preferred ||= c.preferred;
-        p.valueIndex = Math.min(p.valueIndex, c.valueIndex);
-      } else if (smimeEmpty) p.fallbackOk = true;
-    }
-  }
-  return [...byFingerprint.values()];
-}
-
-interface Checked {
-  published: Published;
-  valid: boolean;
-  problems: { code: string; message: string }[];
-  /** The entry address the certificate was accepted for, when not the one asked. */
-  via?: string;
-}
-
-interface Context {
-  options: SelectCertificateOptions;
-  at: Date;
-  intermediates: (BytesLike | string)[];
-  crls: (BytesLike | string | Crl)[];
-  cache: ValidationCache;
-}
-
-function validateFor(ctx: Context, p: Published, email: string): Promise<ValidationReport> {
-  const key = `${p.fingerprint}|${normalizeAddress(email)}|${ctx.at.getTime()}`;
-  let pending = ctx.cache.get(key);
-  if (!pending) {
-    const o = ctx.options;
-    pending = validateCertificate(p.der, {
-      trust: o.trust,
-      intermediates: [...p.chain, ...ctx.intermediates],
-      crls: ctx.crls,
-      purpose: 'encrypt',
-      email,
-      at: ctx.at,
-      ...(o.revocation ? { revocation: o.revocation } : {}),
-      ...(o.allowWeak !== undefined ? { allowWeak: o.allowWeak } : {}),
-    });
-    ctx.cache.set(key, pending);
-  }
-  return pending;
-}
-
-async function check(ctx: Context, p: Published, address: string): Promise<Checked> {
-  let report: ValidationReport;
-  try {
-    report = await validateFor(ctx, p, address);
-  } catch (e) {
-    const error = asSmimeError(e, 'internal', 'certificate validation');
-    if (error instanceof ArgumentError) throw error; // the caller's options, not the candidate
-    return { published: p, valid: false, problems: [{ code: error.code, message: error.message }] };
-  }
-  const problems = report.problems.map((x) => ({ code: x.code, message: x.message }));
-  if (report.valid) return { published: p, valid: true, problems };
-  // A certificate naming another address of the same entry (e.g. a secondary proxy address).
-  if (p.cert && ctx.options.secondaryAddresses !== false && problems.every((x) => x.code === 'email-mismatch')) {
-    for (const other of p.cert.emailAddresses) {
-      if (sameAddress(other, address) || !p.addresses.some((a) => sameAddress(a, other))) continue;
-      const again = await validateFor(ctx, p, other);
-      if (again.valid) return { published: p, valid: true, problems: [], via: other };
-    }
-  }
-  return { published: p, valid: false, problems };
 }
 
 function rankOf(c: Checked, fallback: CertificateFallback): Rank | undefined {
@@ -247,7 +133,7 @@ export async function selectCertificate(
   if (!options || !(options.trust instanceof TrustList)) throw new ArgumentError('bad-argument', 'selecting a certificate needs options.trust (a TrustList)');
   const fallback = options.fallback ?? 'when-none-valid';
   if (fallback !== 'when-none-valid' && fallback !== 'when-empty') throw new ArgumentError('bad-argument', `unknown fallback "${String(fallback)}" (when-none-valid or when-empty)`);
-  const ctx: Context = { options, at: options.at ?? new Date(), intermediates: [...(options.intermediates ?? [])], crls: [...(options.crls ?? [])], cache: options.validationCache ?? new Map() };
+  const ctx: Context = { options, at: options.at ?? new Date(), intermediates: [...(options.intermediates ?? [])], crls: [...(options.crls ?? [])], cache: options.validationCache ?? new Map<string, Promise<ValidationReport>>() };
   const persons = entries.filter((e) => e.kind === 'person');
   const checked = await Promise.all(collect(persons, address).map((p) => check(ctx, p, address)));
   if (options.signal?.aborted) throw abortError(options.signal, 'certificate selection');

@@ -164,7 +164,7 @@ function decodeRfc2231(raw: Array<[string, string]>): Record<string, string> {
 }
 
 /** Decodes bytes in a named charset; unknown charsets fall back to Latin-1 rather than failing. */
-export function decodeCharset(bytes: Uint8Array, charset: string): string {
+function decodeCharset(bytes: Uint8Array, charset: string): string {
   try {
     return new TextDecoder(charset.trim().toLowerCase() || 'us-ascii').decode(bytes);
   } catch {

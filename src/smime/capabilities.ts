@@ -7,7 +7,8 @@ import { FormatError } from '../errors.js';
 import { toBytes, type BytesLike } from '../util/bytes.js';
 import { encodeOaepParams } from '../crypto/rsa-oaep.js';
 import { CONTENT_CIPHERS, type ContentCipherName } from '../cms/content-cipher.js';
-import { RSAES_OAEP, type KeyTransport } from '../cms/recipient.js';
+import { RSAES_OAEP } from '../cms/recipient-parse.js';
+import type { KeyTransport } from '../cms/recipient-encode.js';
 import { derParse, derBytes, derSequence, derOid, seq, algorithmId } from '../asn1/index.js';
 
 /** Capability OIDs smimekit looks at. */

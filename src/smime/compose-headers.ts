@@ -51,7 +51,7 @@ interface Mailbox {
   address: string;
 }
 
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 const ADDRESS = /^[^\s<>()[\]\\,;:"@]+@[^\s<>()[\]\\,;:"@]+$/;
 
@@ -130,7 +130,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** RFC 5322 §3.3 date-time in UTC. */
-export function rfc5322Date(d: Date): string {
+function rfc5322Date(d: Date): string {
   if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new ArgumentError('bad-argument', 'date must be a valid Date');
   return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }

@@ -6,10 +6,11 @@ import type { CertificateInput } from '../util/certificate-input.js';
 import { ArgumentError, FormatError } from '../errors.js';
 import { concatBytes, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import type { LoadedPrivateKey } from '../crypto/private-key.js';
-import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped.js';
+import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped-decrypt.js';
 import { CONTENT_TYPE } from '../cms/content-info.js';
 import { joinMessage } from '../mime/canonical.js';
-import { LAYER_SELECTION, walkLayers, type LayerTarget, type SmimeLayerOptions } from './layers.js';
+import { LAYER_SELECTION } from './classify.js';
+import { walkLayers, type LayerTarget, type SmimeLayerOptions } from './layers.js';
 import { notSmime, smimeCmsOfEntity, type SmimeCms } from './read-cms.js';
 
 /** A decryption identity: the certificate and its private key (e.g. from `loadIdentity`). */

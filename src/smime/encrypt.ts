@@ -9,9 +9,9 @@ import { ArgumentError, CertificateMissingError, ValidationError } from '../erro
 import { base64Bytes, bytesEqual, concatBytes, fromLatin1, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import type { OaepHash } from '../crypto/rsa-oaep.js';
-import { createEnvelope } from '../cms/enveloped.js';
+import { createEnvelope } from '../cms/enveloped-create.js';
 import { CONTENT_CIPHERS, isContentCipherName, type ContentCipherName } from '../cms/content-cipher.js';
-import { recipientKeyInfo, type EnvelopeRecipient, type KeyTransport, type RecipientIdentifierType, type RecipientSummary } from '../cms/recipient.js';
+import { recipientKeyInfo, type EnvelopeRecipient, type KeyTransport, type RecipientIdentifierType, type RecipientSummary } from '../cms/recipient-encode.js';
 import { joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
 import { parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';

@@ -1,17 +1,18 @@
 /**
  * `SmimePolicy`: a tenant's S/MIME policy in the shape of Exchange's
  * `Set-SmimeConfig` (what `Get-SmimeConfig | ConvertTo-Json` prints), with
- * friendly field names. `policyFromJson` reads either spelling and rejects
- * anything it cannot honour (`bad-policy`); `resolvePolicy` fills defaults.
- * Exchange defaults are kept except where smimekit is stricter or more
- * interoperable; each such case says so on its field.
+ * friendly field names. `policyFromJson` (policy-json.ts) reads either spelling
+ * and rejects anything it cannot honour (`bad-policy`); `resolvePolicy` fills
+ * defaults. Exchange defaults are kept except where smimekit is stricter or
+ * more interoperable; each such case says so on its field. The parameter
+ * table is in smime-config-parameters.ts.
  */
-import { ArgumentError } from '../errors.js';
-import { fromBase64 } from '../util/bytes.js';
-import { SIGNING_DIGESTS, type SigningDigest } from '../cms/signer.js';
-import { CONTENT_CIPHERS, isContentCipherName, type ContentCipherName } from '../cms/content-cipher.js';
-import { TrustList } from '../trust/trust-list.js';
+import type { SigningDigest } from '../cms/signer.js';
+import type { ContentCipherName } from '../cms/content-cipher.js';
+import type { TrustList } from '../trust/trust-list.js';
 import type { RevocationMode } from '../trust/options.js';
+import { badPolicy, policyFromJson } from './policy-json.js';
+import { SMIME_CONFIG_PARAMETERS, type SmimeConfigParameter } from './smime-config-parameters.js';
 
 /** How encrypted mail with Bcc recipients is split (OWABCCEncryptedEmailForking 0 / 1 / 2). */
 export type BccForking = 'per-recipient' | 'all-bcc' | 'none';
@@ -90,290 +91,19 @@ export const DEFAULT_SMIME_POLICY: Readonly<Required<Omit<SmimePolicy, 'trust'>>
   crlRetrievalTimeoutMs: 10_000,
 });
 
-/** One `Set-SmimeConfig` parameter (or `Get-SmimeConfig` property) and what smimekit does with it. */
-export interface SmimeConfigParameter {
-  parameter: string;
-  /** The `SmimePolicy` field it sets; absent when it does not apply to a library (accepted in JSON, ignored). */
-  field?: keyof SmimePolicy;
-  /** Exchange's value format and default. */
-  exchange: string;
-  note: string;
-}
-
-const P = (parameter: string, field: keyof SmimePolicy | undefined, exchange: string, note: string): SmimeConfigParameter =>
-  field ? { parameter, field, exchange, note } : { parameter, exchange, note };
-
-/** Every `Set-SmimeConfig` parameter, and the computed `Get-SmimeConfig` properties, in the documented order. */
-export const SMIME_CONFIG_PARAMETERS: readonly SmimeConfigParameter[] = Object.freeze([
-  P('OWAAllowUserChoiceOfSigningCertificate', undefined, 'Boolean, $false', 'OWA user interface: the application passes the signing `identity` it chose.'),
-  P('OWAAlwaysEncrypt', 'alwaysEncrypt', 'Boolean, $false', 'Default of `composeMessage`\'s `encrypt`.'),
-  P('OWAAlwaysSign', 'alwaysSign', 'Boolean, $false', 'Default of `composeMessage`\'s `sign`.'),
-  P('OWABCCEncryptedEmailForking', 'bccForking', 'UInt32, 0', '0 `per-recipient`, 1 `all-bcc`, 2 `none`.'),
-  P('OWACheckCRLOnSend', 'checkCrlOnSend', 'Boolean, $false', '$true → revocation `require` when resolving recipients.'),
-  P('OWAClearSign', 'clearSign', 'Boolean, $true', 'multipart/signed ($true) or opaque signed-data ($false).'),
-  P('OWACopyRecipientHeaders', undefined, 'Boolean (reserved for internal Microsoft use)', 'No documented behaviour. smimekit always copies the visible To/Cc headers into every Bcc copy and never writes Bcc.'),
-  P('OWACRLConnectionTimeout', 'crlConnectionTimeoutMs', 'UInt32 ms, 60000', 'Kept for the application\'s CRL fetcher; smimekit downloads nothing.'),
-  P('OWACRLRetrievalTimeout', 'crlRetrievalTimeoutMs', 'UInt32 ms, 10000', 'Kept for the application\'s CRL fetcher; smimekit downloads nothing.'),
-  P('OWADisableCRLCheck', 'disableCrlCheck', 'Boolean, $false', '$true → revocation `off` (with OWACheckCRLOnSend $true: `bad-policy`).'),
-  P('OWADLExpansionTimeout', 'groupExpansionTimeoutMs', 'UInt32 ms, 60000', 'Time limit of list expansion, counted from the first list (Exchange: per list); lists not expanded in time → `recipient-certificate-missing`.'),
-  P('OWAEncryptionAlgorithms', 'encryptionAlgorithm', 'String of ALG_IDs, 6610', 'First usable entry: 660E/660F/6610 → AES-CBC; `<ALG_ID>,<AES-GCM OID>` → AES-GCM. DES 6601, RC2 6602, 3DES 6603 refused.'),
-  P('OWAEncryptTemporaryBuffers', undefined, 'Boolean, $true', 'OWA client buffers; smimekit keeps message data in memory only.'),
-  P('OWAForceSMIMEClientUpgrade', undefined, 'Boolean, $true', 'The OWA S/MIME control\'s version; no such control here.'),
-  P('OWAIncludeCertificateChainAndRootCertificate', 'includeCertificates', 'Boolean, $false', '$true → `chain-with-root`.'),
-  P('OWAIncludeCertificateChainWithoutRootCertificate', 'includeCertificates', 'Boolean, $false', '$true → `chain`; both chain parameters $false → `signer`.'),
-  P('OWAIncludeSMIMECapabilitiesInMessage', 'includeCapabilities', 'Boolean, $false', 'SMIMECapabilities signed attribute on or off.'),
-  P('OWAOnlyUseSmartCard', undefined, 'Boolean, $false', 'Where keys live is the application\'s choice (a smart card through `setCryptoBackend`).'),
-  P('OWASenderCertificateAttributesToDisplay', undefined, 'String of OIDs, empty', 'Display of a From/certificate mismatch; `verifyMessage` reports `from-mismatch`.'),
-  P('OWASignedEmailCertificateInclusion', 'includeCertificates', 'Boolean, $true', '$false → `none` (no certificates in signed mail).'),
-  P('OWASigningAlgorithms', 'signingAlgorithm', 'String of ALG_IDs, 8004', 'First usable entry: 800C/800D/800E → SHA-256/384/512. SHA-1 8004 and MD5 8003 refused.'),
-  P('OWATripleWrapSignedEncryptedMail', 'tripleWrap', 'Boolean, $false', 'sign(encrypt(sign(content))).'),
-  P('OWAUseKeyIdentifier', 'useKeyIdentifier', 'Boolean, $false', 'subjectKeyIdentifier RecipientInfos.'),
-  P('OWAUseSecondaryProxiesWhenFindingCertificates', 'useSecondaryProxies', 'Boolean, $true', 'Directory lookups match `smtp:` secondary proxy addresses.'),
-  P('NoSignOnReply', undefined, 'Boolean, $true (Exchange Online, new Outlook)', 'Reply behaviour of a mail client; `composeMessage` has no notion of a reply.'),
-  P('SMIMECertificateIssuingCA', 'trust', 'Byte[] (SST), none', 'The tenant trust list (JSON: byte array or base64).'),
-  P('SMIMECertificatesExpiryDate', undefined, 'Get-SmimeConfig output', 'Computed by Exchange from the SST; validation reports expired anchors itself.'),
-  P('SMIMEExpiredCertificateThumbprint', undefined, 'Get-SmimeConfig output', 'Computed by Exchange from the SST; validation reports expired anchors itself.'),
-]);
-
-/** The `SMIME_CONFIG_PARAMETERS` table as Markdown (for the documentation). */
+/**
+ * The `SMIME_CONFIG_PARAMETERS` table as Markdown, with smimekit's defaults (for the documentation).
+ * It lives beside the defaults it prints so that the table's module never imports this one.
+ */
 export function smimeConfigMarkdown(): string {
   const ours = (p: SmimeConfigParameter): string => (p.field && p.field !== 'trust' ? `\`${String(DEFAULT_SMIME_POLICY[p.field])}\`` : '—');
   const rows = SMIME_CONFIG_PARAMETERS.map((p) => `| \`${p.parameter}\` | ${p.field ? `\`${p.field}\`` : '—'} | ${p.exchange} | ${ours(p)} | ${p.note} |`);
   return ['| Set-SmimeConfig parameter | `SmimePolicy` field | Exchange type, default | smimekit default | notes |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** Options of `policyFromJson`. */
-export interface PolicyJsonOptions {
-  /** Loads the trust list a friendly `trust` string names (a file, a URL); bytes default to `TrustList.fromBytes`. */
-  loadTrust?: (ref: string | Uint8Array) => TrustList;
-  /** Accept weak algorithm lists (SHA-1, MD5, DES, 3DES, RC2): their weak entries are skipped, never used. Default false. */
-  allowWeak?: boolean;
-  /** Told about anything accepted but not applied (skipped weak entries). */
-  onWarning?: (message: string) => void;
-}
-
-function bad(field: string, message: string, extra: Record<string, unknown> = {}): ArgumentError {
-  return new ArgumentError('bad-policy', `policy field "${field}": ${message}`, { details: { field, ...extra } });
-}
-
-const bool = (key: string, v: unknown): boolean => {
-  if (typeof v !== 'boolean') throw bad(key, `must be true or false, not ${JSON.stringify(v)}`);
-  return v;
-};
-
-const uint32 = (key: string, v: unknown): number => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw bad(key, `must be an integer from 0 to 4294967295 (milliseconds), not ${JSON.stringify(v)}`);
-  return v;
-};
-
-const BCC: readonly BccForking[] = ['per-recipient', 'all-bcc', 'none'];
-const INCLUSION: readonly CertificateInclusion[] = ['none', 'signer', 'chain', 'chain-with-root'];
-
-function oneOf<T extends string>(key: string, v: unknown, values: readonly T[]): T {
-  if (typeof v !== 'string' || !values.includes(v as T)) throw bad(key, `must be one of ${values.join(', ')}, not ${JSON.stringify(v)}`);
-  return v as T;
-}
-
-function bccForking(key: string, v: unknown, exchange: boolean): BccForking {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2) return BCC[v]!;
-  if (exchange) throw bad(key, `must be 0 (one message per Bcc recipient), 1 (one for all Bcc recipients) or 2 (no forking), not ${JSON.stringify(v)}`);
-  return oneOf(key, v, BCC);
-}
-
-type Weak = (key: string, what: string) => void;
-
-/** `<ALG_ID>[:<bits>][,<OID>]` entries, `;`-separated (Set-SmimeConfig syntax). */
-function algorithmEntries(key: string, v: unknown): { id: number; bits?: number; oid?: string; text: string }[] {
-  const text = typeof v === 'number' ? String(v) : v;
-  if (typeof text !== 'string') throw bad(key, `must be a string of CAPI ALG_IDs such as "6610", not ${JSON.stringify(v)}`);
-  return text.split(';').map((e) => e.trim()).filter((e) => e !== '').map((entry) => {
-    const m = /^([0-9A-Fa-f]{4})(?::(\d{1,4}))?(?:,\s*([0-2](?:\.\d+)+))?$/.exec(entry);
-    if (!m) throw bad(key, `"${entry}" is not <ALG_ID>, <ALG_ID>:<key length> or <ALG_ID>,<OID>`);
-    return { id: parseInt(m[1]!, 16), text: entry, ...(m[2] ? { bits: Number(m[2]) } : {}), ...(m[3] ? { oid: m[3] } : {}) };
-  });
-}
-
-const AES_ALG_IDS: Readonly<Record<number, 128 | 192 | 256>> = { 0x660e: 128, 0x660f: 192, 0x6610: 256 };
-const WEAK_CIPHERS: Readonly<Record<number, string>> = { 0x6601: 'DES (6601)', 0x6602: 'RC2 (6602)', 0x6603: '3DES (6603)' };
-
-/** OWAEncryptionAlgorithms → the first entry smimekit writes; weak entries before it refused (or skipped with allowWeak). */
-function encryptionFromExchange(key: string, v: unknown, weak: Weak): ContentCipherName | undefined {
-  for (const e of algorithmEntries(key, v)) {
-    if (WEAK_CIPHERS[e.id]) {
-      weak(key, WEAK_CIPHERS[e.id]!);
-      continue;
-    }
-    const bits = AES_ALG_IDS[e.id];
-    if (!bits) throw bad(key, `unknown encryption ALG_ID ${e.text} (DES 6601, RC2 6602, 3DES 6603, AES 660E/660F/6610)`);
-    if (e.bits !== undefined) throw bad(key, `"${e.text}": a key length only applies to RC2 (6602)`);
-    if (e.oid === undefined) return `aes-${bits}-cbc` as ContentCipherName;
-    const named = (Object.keys(CONTENT_CIPHERS) as ContentCipherName[]).find((n) => CONTENT_CIPHERS[n].oid === e.oid && CONTENT_CIPHERS[n].keyLength * 8 === bits);
-    if (!named) throw bad(key, `"${e.text}": smimekit has no AES-${bits} algorithm with OID ${e.oid}`);
-    return named;
-  }
-  return undefined;
-}
-
-const DIGEST_ALG_IDS: Readonly<Record<number, SigningDigest>> = { 0x800c: 'sha256', 0x800d: 'sha384', 0x800e: 'sha512' };
-const DIGEST_OIDS: Readonly<Record<string, SigningDigest>> = { '2.16.840.1.101.3.4.2.1': 'sha256', '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512' };
-const WEAK_DIGESTS: Readonly<Record<number, string>> = { 0x8003: 'MD5 (8003)', 0x8004: 'SHA-1 (8004)' };
-
-/** OWASigningAlgorithms → the first SHA-2 entry; SHA-1 / MD5 before it refused (or skipped with allowWeak). */
-function signingFromExchange(key: string, v: unknown, weak: Weak): SigningDigest | undefined {
-  for (const e of algorithmEntries(key, v)) {
-    if (e.bits !== undefined) throw bad(key, `"${e.text}": a digest has no key length`);
-    if (WEAK_DIGESTS[e.id]) {
-      weak(key, WEAK_DIGESTS[e.id]!);
-      continue;
-    }
-    const digest = DIGEST_ALG_IDS[e.id];
-    if (!digest) throw bad(key, `unknown signing ALG_ID ${e.text} (MD5 8003, SHA-1 8004, SHA-256 800C, SHA-384 800D, SHA-512 800E)`);
-    if (e.oid !== undefined && DIGEST_OIDS[e.oid] !== digest) throw bad(key, `"${e.text}": smimekit cannot sign with the custom algorithm ${e.oid}`);
-    return digest;
-  }
-  return undefined;
-}
-
-function trustFrom(key: string, v: unknown, options: PolicyJsonOptions, exchange: boolean): TrustList | undefined {
-  if (v instanceof TrustList) return v;
-  let ref: string | Uint8Array;
-  if (Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) ref = Uint8Array.from(v as number[]);
-  else if (v instanceof Uint8Array) ref = v;
-  else if (typeof v === 'string' && v.trim() !== '') ref = v;
-  else throw bad(key, exchange ? 'must be the SST as a byte array or base64' : 'must be a TrustList, SST bytes, or a reference loadTrust understands');
-  try {
-    if (typeof ref === 'string' && exchange) ref = fromBase64(ref);
-    if (typeof ref === 'string' && !options.loadTrust) throw new Error('a trust list named by a string needs options.loadTrust');
-    const trust = options.loadTrust ? options.loadTrust(ref) : TrustList.fromBytes(ref as Uint8Array);
-    if (!(trust instanceof TrustList) || trust.size === 0) throw new Error('the trust list holds no certificate');
-    return trust;
-  } catch (e) {
-    throw new ArgumentError('bad-policy', `policy field "${key}": ${(e as Error).message}`, { details: { field: key }, cause: e });
-  }
-}
-
-/** Reads one field: returns the policy fields it sets (undefined values: nothing set). */
-type FieldReader = (key: string, v: unknown, ctx: { options: PolicyJsonOptions; weak: Weak; inclusion: Record<string, boolean> }) => Partial<SmimePolicy>;
-
-const BOOLEAN_FIELDS: readonly (keyof SmimePolicy)[] = ['alwaysSign', 'alwaysEncrypt', 'clearSign', 'includeCapabilities', 'tripleWrap', 'useKeyIdentifier', 'useSecondaryProxies', 'checkCrlOnSend', 'disableCrlCheck'];
-const MS_FIELDS: readonly (keyof SmimePolicy)[] = ['groupExpansionTimeoutMs', 'crlConnectionTimeoutMs', 'crlRetrievalTimeoutMs'];
-const flag = (field: keyof SmimePolicy): FieldReader => (k, v) => ({ [field]: bool(k, v) });
-const ms = (field: keyof SmimePolicy): FieldReader => (k, v) => ({ [field]: uint32(k, v) });
-const inclusionFlag: FieldReader = (k, v, ctx) => {
-  ctx.inclusion[k.toLowerCase()] = bool(k, v);
-  return {};
-};
-const ignored: FieldReader = () => ({});
-
-const FRIENDLY: Record<string, FieldReader> = {
-  trust: (k, v, c) => ({ trust: trustFrom(k, v, c.options, false) }),
-  signingAlgorithm: (k, v, c) => {
-    if (v === 'sha1' || v === 'md5') return (c.weak(k, v.toUpperCase()), {});
-    return { signingAlgorithm: oneOf(k, v, SIGNING_DIGESTS) };
-  },
-  encryptionAlgorithm: (k, v) => {
-    if (v !== 'auto' && (typeof v !== 'string' || !isContentCipherName(v))) throw bad(k, `must be "auto" or one of ${Object.keys(CONTENT_CIPHERS).join(', ')}, not ${JSON.stringify(v)}`);
-    return { encryptionAlgorithm: v };
-  },
-  includeCertificates: (k, v) => ({ includeCertificates: oneOf(k, v, INCLUSION) }),
-  bccForking: (k, v) => ({ bccForking: bccForking(k, v, false) }),
-  ...Object.fromEntries(BOOLEAN_FIELDS.map((f) => [f, flag(f)])),
-  ...Object.fromEntries(MS_FIELDS.map((f) => [f, ms(f)])),
-};
-
-const EXCHANGE: Record<string, FieldReader> = {
-  ...Object.fromEntries(SMIME_CONFIG_PARAMETERS.filter((p) => !p.field).map((p) => [p.parameter, ignored])),
-  // Booleans and timeouts mean the same under both names.
-  ...Object.fromEntries(SMIME_CONFIG_PARAMETERS.filter((p) => p.field && [...BOOLEAN_FIELDS, ...MS_FIELDS].includes(p.field)).map((p) => [p.parameter, FRIENDLY[p.field!]!])),
-  OWABCCEncryptedEmailForking: (k, v) => ({ bccForking: bccForking(k, v, true) }),
-  OWAEncryptionAlgorithms: (k, v, c) => ({ encryptionAlgorithm: encryptionFromExchange(k, v, c.weak) }),
-  OWASigningAlgorithms: (k, v, c) => ({ signingAlgorithm: signingFromExchange(k, v, c.weak) }),
-  OWAIncludeCertificateChainAndRootCertificate: inclusionFlag,
-  OWAIncludeCertificateChainWithoutRootCertificate: inclusionFlag,
-  OWASignedEmailCertificateInclusion: inclusionFlag,
-  SMIMECertificateIssuingCA: (k, v, c) => ({ trust: trustFrom(k, v, c.options, true) }),
-};
-
-/** Object metadata `Get-SmimeConfig | ConvertTo-Json` prints besides the parameters; ignored. */
-const METADATA = ['AdminDisplayName', 'ExchangeVersion', 'Name', 'DistinguishedName', 'Identity', 'Guid', 'ObjectCategory', 'ObjectClass', 'WhenChanged', 'WhenCreated', 'WhenChangedUTC', 'WhenCreatedUTC', 'OrganizationId', 'Id', 'OriginatingServer', 'IsValid', 'ObjectState', 'RunspaceId', 'PSComputerName', 'PSShowComputerName', 'PSSourceJobInstanceId'];
-
-const EMPTY_IS_UNSET = new Set(['owaencryptionalgorithms', 'owasigningalgorithms', 'smimecertificateissuingca']);
-
-const READERS = new Map<string, FieldReader>([...Object.entries(FRIENDLY), ...Object.entries(EXCHANGE), ...METADATA.map((m): [string, FieldReader] => [m, ignored])].map(([k, r]) => [k.toLowerCase(), r]));
-
-function toObject(json: unknown): Record<string, unknown> {
-  let value = json;
-  if (typeof json === 'string') {
-    try {
-      value = JSON.parse(json.replace(/^\uFEFF/, ''));
-    } catch (e) {
-      throw new ArgumentError('bad-policy', `the policy is not JSON: ${(e as Error).message}`, { details: { field: '' }, cause: e });
-    }
-  }
-  if (Array.isArray(value) && value.length === 1) value = value[0];
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ArgumentError('bad-policy', 'the policy must be one JSON object', { details: { field: '' } });
-  return value as Record<string, unknown>;
-}
-
-/** Exchange's three certificate-inclusion booleans → one `includeCertificates`. */
-function inclusionFrom(flags: Record<string, boolean>): CertificateInclusion | undefined {
-  const signed = flags['owasignedemailcertificateinclusion'];
-  const withRoot = flags['owaincludecertificatechainandrootcertificate'];
-  const chain = flags['owaincludecertificatechainwithoutrootcertificate'];
-  if (signed === undefined && withRoot === undefined && chain === undefined) return undefined;
-  if (signed === false) {
-    if (withRoot || chain) throw bad('OWASignedEmailCertificateInclusion', '$false (no certificates) contradicts including the certificate chain');
-    return 'none';
-  }
-  return withRoot ? 'chain-with-root' : chain ? 'chain' : 'signer';
-}
-
-/**
- * Reads a policy from JSON (text or parsed): Exchange parameter names as
- * `Get-SmimeConfig | ConvertTo-Json` prints them (case-insensitive; its object
- * metadata such as `Identity` or `WhenChanged` is ignored) and/or the friendly
- * `SmimePolicy` names. `null` means "not set". Returns only the fields set.
- *
- * @throws ArgumentError `bad-policy` (`details.field`): unknown field, unusable
- *   value, the same setting given twice, or a weak algorithm without `allowWeak`.
- * @example
- * ```ts
- * const policy = policyFromJson(await readFile('smimeconfig.json', 'utf8'));
- * await composeMessage(envelope, { identity, directory, policy });
- * ```
- */
-export function policyFromJson(json: unknown, options: PolicyJsonOptions = {}): SmimePolicy {
-  const object = toObject(json);
-  const out: Record<string, unknown> = {};
-  const setBy = new Map<string, string>();
-  const weak: Weak = (key, what) => {
-    if (!options.allowWeak) throw bad(key, `${what} is no longer acceptable; list a SHA-2 digest (800C) or AES (6610) first, or pass allowWeak`, { weak: true });
-    options.onWarning?.(`policy field "${key}": ${what} skipped; smimekit never uses it`);
-  };
-  const inclusion: Record<string, boolean> = {};
-  const assign = (key: string, fields: Partial<SmimePolicy>) => {
-    for (const [field, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      const previous = setBy.get(field);
-      if (previous !== undefined) throw bad(key, `sets ${field}, which "${previous}" already set`);
-      setBy.set(field, key);
-      out[field] = value;
-    }
-  };
-  for (const [key, value] of Object.entries(object)) {
-    const reader = READERS.get(key.toLowerCase());
-    if (!reader) throw bad(key, 'unknown field (see SMIME_CONFIG_PARAMETERS for the Set-SmimeConfig names and SmimePolicy for the friendly ones)');
-    // null is "not set"; so is an empty value of Exchange's string-valued parameters.
-    if (value === null || value === undefined || (EMPTY_IS_UNSET.has(key.toLowerCase()) && (value === '' || (Array.isArray(value) && value.length === 0)))) continue;
-    assign(key, reader(key, value, { options, weak, inclusion }));
-  }
-  assign(Object.keys(inclusion).join(', ') || 'includeCertificates', { includeCertificates: inclusionFrom(inclusion) });
-  return out as SmimePolicy;
-}
-
 /** The trust layer's revocation mode for a policy (OWADisableCRLCheck → `off`, OWACheckCRLOnSend → `require`, else `prefer`). */
 export function revocationMode(policy: Pick<SmimePolicy, 'checkCrlOnSend' | 'disableCrlCheck'>): RevocationMode {
-  if (policy.disableCrlCheck && policy.checkCrlOnSend) throw bad('disableCrlCheck', 'disabling CRL checks contradicts checkCrlOnSend (OWACheckCRLOnSend)');
+  if (policy.disableCrlCheck && policy.checkCrlOnSend) throw badPolicy('disableCrlCheck', 'disabling CRL checks contradicts checkCrlOnSend (OWACheckCRLOnSend)');
   return policy.disableCrlCheck ? 'off' : policy.checkCrlOnSend ? 'require' : 'prefer';
 }
 
@@ -388,6 +118,6 @@ export function resolvePolicy(policy: SmimePolicy = {}): ResolvedSmimePolicy {
   const { revocation, ...fields } = policy as SmimePolicy & { revocation?: unknown };
   const merged = { ...DEFAULT_SMIME_POLICY, ...policyFromJson(fields) };
   const derived = revocationMode(merged);
-  if (revocation !== undefined && revocation !== derived) throw bad('revocation', `is derived from disableCrlCheck / checkCrlOnSend (here "${derived}"), not set`);
+  if (revocation !== undefined && revocation !== derived) throw badPolicy('revocation', `is derived from disableCrlCheck / checkCrlOnSend (here "${derived}"), not set`);
   return { ...merged, revocation: derived };
 }

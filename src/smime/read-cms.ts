@@ -10,9 +10,9 @@ import { parseContentInfo, type ContentInfo } from '../cms/content-info.js';
 import { decodedBody, type MimeEntity, type MimeParseOptions } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { looksLikeMessage } from '../mime/canonical.js';
-import { classifyEntity, LAYER_SELECTION, parseLayerMime, rawCms } from './layers.js';
+import { classifyEntity, LAYER_SELECTION, rawCms } from './classify.js';
+import { parseLayerMime } from './layers.js';
 
-export { rawCms };
 
 /** The CMS object carried by a message, with what the MIME layer said about it. */
 export interface SmimeCms {
@@ -32,11 +32,6 @@ export interface SmimeCms {
  */
 export function isPkcs7MimeEntity(e: MimeEntity): boolean {
   return classifyEntity(e)?.form === 'pkcs7-mime';
-}
-
-/** Raw CMS (DER/BER or PEM) rather than MIME? A MIME entity never starts with a SEQUENCE tag and a parsable ContentInfo. */
-export function looksLikeRawCms(bytes: Uint8Array): boolean {
-  return rawCms(bytes) !== undefined;
 }
 
 /** The CMS object of an already parsed pkcs7-mime entity. */

@@ -7,14 +7,16 @@
 import { ArgumentError, CryptoError, LimitError, SmimeError } from '../errors.js';
 import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { CONTENT_TYPE, type ContentInfo } from '../cms/content-info.js';
-import { decryptEnvelope, parseEnvelope, type DecryptedEnvelope } from '../cms/enveloped.js';
+import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped-decrypt.js';
+import { parseEnvelope } from '../cms/enveloped-parse.js';
 import { decompressCompressed } from '../cms/compressed.js';
 import { TrustList } from '../trust/trust-list.js';
 import { verifySignedContent, verifyTree, type VerifyMessageOptions } from './verify.js';
 import type { VerifyReport } from './report.js';
 import type { DecryptionIdentity, DecryptMessageResult } from './decrypt.js';
 import { cmsOfEntity } from './read-cms.js';
-import { DEFAULT_MAX_LAYERS, LAYER_SELECTION, joinPath, layerKindOf, rebasePath, walkLayers, type LayerStep, type LayerTarget, type SmimeLayerOptions, type WalkedLayer } from './layers.js';
+import { LAYER_SELECTION, layerKindOf } from './classify.js';
+import { DEFAULT_MAX_LAYERS, joinPath, rebasePath, walkLayers, type LayerStep, type LayerTarget, type SmimeLayerOptions, type WalkedLayer } from './layers.js';
 
 /** What a signed-layer verifier reports (see `verifyMessage`). */
 export interface SignedLayerVerification {

@@ -137,6 +137,7 @@ class Resolution {
   async settle(): Promise<void> {
     try {
       while (this.pending.size) await Promise.all([...this.pending]);
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- an abort signal's reason is rethrown as the caller gave it
       if (this.failure !== undefined) throw this.failure;
     } finally {
       if (this.deadline) {
@@ -263,7 +264,8 @@ class Resolution {
  *   DirectoryError `directory-timeout` (or the signal's reason) when `signal` aborts
  */
 export async function resolveRecipients(addresses: readonly string[], options: ResolveRecipientsOptions): Promise<ResolveRecipientsResult> {
-  if (!Array.isArray(addresses)) throw new ArgumentError('bad-argument', 'addresses must be an array of e-mail addresses');
+  const given: unknown = addresses; // checked without narrowing `addresses` to any[]
+  if (!Array.isArray(given)) throw new ArgumentError('bad-argument', 'addresses must be an array of e-mail addresses');
   if (!options || !options.directory) throw new ArgumentError('bad-argument', 'resolveRecipients needs options.directory');
   for (const a of addresses) assertAddress(a);
   if (options.signal?.aborted) throw abortError(options.signal, 'resolveRecipients');

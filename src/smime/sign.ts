@@ -66,7 +66,7 @@ function containsBoundary(data: Uint8Array, boundary: string): boolean {
 }
 
 /** Prepares the entity to sign: outer headers (if a whole message) and the canonical inner entity. */
-export function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; entity: Uint8Array } {
+function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; entity: Uint8Array } {
   if (input.length === 0) throw new ArgumentError('bad-argument', 'nothing to sign: the message is empty');
   let outerHeaders: MimeHeader[] | undefined;
   let inner: Uint8Array;

@@ -16,7 +16,8 @@ import { parseCertificate } from '../x509/certificate.js';
 import { certificateEmails } from '../trust/smime-rules.js';
 import { parseCertificates as trustParseCertificates } from '../trust/trust-list.js';
 import type { ValidationOptions } from '../trust/options.js';
-import { layerKindOf, type LayerStep, type LayerTarget } from './layers.js';
+import { layerKindOf } from './classify.js';
+import type { LayerStep, LayerTarget } from './layers.js';
 import type { ReportProblem, SignedLayer, SignerReport } from './report.js';
 import type { VerifyMessageOptions } from './verify.js';
 

@@ -11,14 +11,15 @@
 import { ArgumentError, FormatError } from '../errors.js';
 import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { parseSignedData } from '../cms/signed-data.js';
-import { verifySignedData, type SignerProblem } from '../cms/verify-signed-data.js';
+import { verifySignedData } from '../cms/verify-signed-data.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { getHeader, parseAddresses } from '../mime/headers.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { certificateEmails, emailsMatch } from '../trust/smime-rules.js';
 import type { TrustList } from '../trust/trust-list.js';
 import type { RevocationMode, ValidationOptions } from '../trust/options.js';
-import { DEFAULT_MAX_LAYERS, LAYER_SELECTION, parseLayerMime, walkLayers, type LayerVisitor, type SmimeLayerOptions, type WalkStart } from './layers.js';
+import { LAYER_SELECTION } from './classify.js';
+import { DEFAULT_MAX_LAYERS, parseLayerMime, walkLayers, type LayerVisitor, type SmimeLayerOptions, type WalkStart } from './layers.js';
 import { describePath, loadExtraCerts, reportSigners, verifyMultipartSigned, verifyOpaque, type VerifyContext } from './verify-layer.js';
 import type { Coverage, ReportProblem, SignedLayer, VerifyReport } from './report.js';
 
@@ -194,7 +195,6 @@ export async function verifySignedContent(cms: BytesLike | string, options: Veri
   return finish(ctx, content, { complete: true, signedParts: ['/'], unsignedParts: [] });
 }
 
-export type { SignerProblem };
 
 /**
  * Verifies a detached signature (a `.p7s` saved on its own, or made by another tool) over content given

@@ -67,7 +67,8 @@ function isInput(x: unknown): x is SstCertificateInput {
  * ```
  */
 export function createSst(certificates: ReadonlyArray<CertificateSource | SstCertificateInput>, options: CreateSstOptions = {}): SstStore {
-  if (!Array.isArray(certificates)) throw new ArgumentError('bad-argument', 'createSst expects an array of certificates');
+  const given: unknown = certificates; // checked without narrowing `certificates` to any[]
+  if (!Array.isArray(given)) throw new ArgumentError('bad-argument', 'createSst expects an array of certificates');
   const store: SstStore = { certificates: [], crls: [], ctls: [] };
   certificates.forEach((item, index) => {
     const { certificate, ...props } = isInput(item) ? item : { certificate: item };

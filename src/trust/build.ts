@@ -47,7 +47,7 @@ async function fetchIssuers(ctx: ValidationContext, cert: Certificate): Promise<
     try {
       for (const item of await fetcher.fetchIssuers(cert)) {
         try {
-          addToPool(ctx, item instanceof Uint8Array || item instanceof ArrayBuffer || ArrayBuffer.isView(item) ? parseCertificate(item) : (item as Certificate));
+          addToPool(ctx, item instanceof Uint8Array || item instanceof ArrayBuffer || ArrayBuffer.isView(item) ? parseCertificate(item) : (item));
         } catch {
           // An unreadable fetched certificate is simply not a candidate.
         }

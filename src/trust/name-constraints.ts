@@ -74,7 +74,7 @@ function smtpUtf8Mailbox(der: Uint8Array): string | undefined {
       if (at < 1) return '';
       const domain = text.slice(at + 1);
       if (domain === '' || /[\s/?#@:\\[\]%]/.test(domain)) return ''; // the URL parser would check only part of it
-      // eslint-disable-next-line no-control-regex
+       
       const ascii = /^[\x00-\x7f]*$/.test(domain) ? domain : new URL(`http://${domain}`).hostname;
       return `${text.slice(0, at)}@${ascii}`;
     } catch {

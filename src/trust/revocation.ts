@@ -160,7 +160,7 @@ async function crlSigner(
 }
 
 /** Revocation status of one certificate from the available CRLs (RFC 5280 §6.3.3). */
-export async function crlStatus(ctx: ValidationContext, input: CertificateRevocationInput, validateSigner: SignerValidator): Promise<RevocationStatus> {
+async function crlStatus(ctx: ValidationContext, input: CertificateRevocationInput, validateSigner: SignerValidator): Promise<RevocationStatus> {
   const { cert } = input;
   const at = ctx.options.at;
   const points: DistributionPoint[] = cert.crlDistributionPoints?.length ? cert.crlDistributionPoints : [{}];

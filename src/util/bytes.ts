@@ -166,10 +166,6 @@ export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }
 
-export function fromUtf8(bytes: Uint8Array, fatal = false): string {
-  return new TextDecoder('utf-8', { fatal }).decode(bytes);
-}
-
 /** Latin-1 view of bytes: one char per byte, reversible (used for raw-byte-preserving text handling). */
 export function latin1(bytes: Uint8Array): string {
   let s = '';

@@ -56,7 +56,7 @@ export function decodePem(input: string | Uint8Array): PemBlock[] {
     } catch (e) {
       throw new FormatError('malformed-pem', `PEM block "${begin}" does not contain valid base64`, { offset: m.index, cause: e });
     }
-    out.push({ label: begin!, der, headers, offset: m.index! });
+    out.push({ label: begin!, der, headers, offset: m.index });
   }
   if (out.length === 0 && text.includes('-----BEGIN ')) {
     throw new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');

@@ -35,7 +35,7 @@ export function parseSubjectPublicKeyInfo(der: Uint8Array): PublicKeyInfo {
   const kids = derChildren(root);
   if (kids.length !== 2) throw new FormatError('malformed-der', 'SubjectPublicKeyInfo: bad structure', { offset: root.start });
   const algorithm = parseAlgorithmIdentifier(derBytes(kids[0]!));
-  const bits = derContent(derExpect(kids[1]!, TAG.BIT_STRING, 'subjectPublicKey'));
+  const bits = derContent(derExpect(kids[1], TAG.BIT_STRING, 'subjectPublicKey'));
   if (bits.length < 1 || bits[0] !== 0) throw new FormatError('malformed-der', 'subjectPublicKey must be a whole number of bytes');
   return { algorithm, publicKey: bits.subarray(1), der };
 }

@@ -213,7 +213,7 @@ export function parseGeneralName(node: DerNode): GeneralName {
     case 4: {
       const inner = derChildren(node);
       if (inner.length !== 1) throw new FormatError('malformed-certificate', 'directoryName must hold one Name', { offset: node.start });
-      return { type: 'directory', name: parseDistinguishedName(derExpect(inner[0]!, TAG.SEQUENCE, 'directoryName')) };
+      return { type: 'directory', name: parseDistinguishedName(derExpect(inner[0], TAG.SEQUENCE, 'directoryName')) };
     }
     case 7:
       return { type: 'ip', bytes: derContent(node) };

@@ -34,7 +34,7 @@ const hex = (b: Uint8Array | ArrayBuffer): string => {
 const LIMITS = { maxNodes: 50_000_000, maxContentLength: 1 << 30, maxDepth: 200 } as const;
 
 /** asn1js.fromBER with raised limits; throws on error. `parseEmbedded` false for trees, true (asn1js default) for PKI.js. */
-export function asn1jsParse(bytes: Uint8Array, parseEmbedded = false): { result: asn1js.AsnType; consumed: number } {
+function asn1jsParse(bytes: Uint8Array, parseEmbedded = false): { result: asn1js.AsnType; consumed: number } {
   const opts = { ...LIMITS, copyInput: false, parseEmbedded } as Parameters<typeof asn1js.fromBER>[1];
   const r = asn1js.fromBER(bytes, opts);
   if (r.offset === -1) throw new Error(`asn1js: ${r.result.error || 'parse error'}`);

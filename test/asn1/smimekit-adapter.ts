@@ -113,7 +113,7 @@ export interface NormalizedCms {
   contentEncryptionAlgorithm?: string;
 }
 
-export type StructureKind = 'certificate' | 'crl' | 'cms' | 'pkcs12' | 'other';
+type StructureKind = 'certificate' | 'crl' | 'cms' | 'pkcs12' | 'other';
 
 export interface ExtractedStructure {
   kind: StructureKind;
@@ -126,7 +126,7 @@ export interface ExtractedStructure {
 // ---------------------------------------------------------------------------
 // Helpers (no src/ imports below this line other than the ones above)
 
-export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 function isoDate(d: Date): string {
   return Number.isNaN(d.getTime()) ? 'invalid' : d.toISOString();
@@ -262,7 +262,7 @@ const CRL_LABELS = new Set(['X509 CRL']);
 const CMS_LABELS = new Set(['PKCS7', 'CMS', 'PKCS #7 SIGNED DATA']);
 
 /** Classifies one DER/BER TLV by its shape. */
-export function classifyDer(der: Uint8Array): StructureKind {
+function classifyDer(der: Uint8Array): StructureKind {
   let root: DerNode;
   try {
     root = derParse(der, { allowTrailing: true });

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatLdifEntry } from '../../src/directory/ldif.js';
+import { formatLdifEntry } from '../../src/directory/ldif-write.js';
 import { fromBase64 } from '../../src/util/bytes.js';
 import { cli, errorCode, tempDir, type CliResult } from '../helpers/cli.js';
 import { chainsSst, issueUser, makeCa, type IssuedUser } from '../helpers/pki.js';

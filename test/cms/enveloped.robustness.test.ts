@@ -15,7 +15,8 @@ import { SmimeError } from '../../src/errors.js';
 import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/private-key.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
 import { createCompressed, decompressCompressed } from '../../src/cms/compressed.js';
-import { createEnvelope, decryptEnvelope, type DecryptEnvelopeOptions } from '../../src/cms/enveloped.js';
+import { createEnvelope } from '../../src/cms/enveloped-create.js';
+import { decryptEnvelope, type DecryptEnvelopeOptions } from '../../src/cms/enveloped-decrypt.js';
 import { decryptMessage } from '../../src/smime/decrypt.js';
 import { encryptMessage } from '../../src/smime/encrypt.js';
 import { readMessage } from '../../src/smime/read.js';
@@ -75,7 +76,7 @@ async function fuzz(original: Uint8Array, open: (bytes: Uint8Array) => Promise<U
       try {
         content = await open(bytes);
       } catch (e) {
-        if (!(e instanceof SmimeError)) throw new Error(`non-SmimeError escaped: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+        if (!(e instanceof SmimeError)) throw new Error(`non-SmimeError escaped: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`, { cause: e });
       }
       expect(Date.now() - started).toBeLessThan(5000);
       if (authenticated && content && !sameBytes(content, expected)) throw new Error(`mutant opened to different content: ${JSON.stringify(new TextDecoder().decode(content.subarray(0, 200)))}`);

@@ -11,8 +11,11 @@ import { hkdf } from '../../src/crypto/kdf.js';
 import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo } from '../../src/cms/content-info.js';
 import { encryptContent, generateCek } from '../../src/cms/content-cipher.js';
-import { createEnvelope, decryptEnvelope, MAX_NAMED_RECIPIENTS, parseEnvelope } from '../../src/cms/enveloped.js';
-import { encodeRecipientInfo, keyEncryptionName } from '../../src/cms/recipient.js';
+import { createEnvelope } from '../../src/cms/enveloped-create.js';
+import { decryptEnvelope, MAX_NAMED_RECIPIENTS } from '../../src/cms/enveloped-decrypt.js';
+import { parseEnvelope } from '../../src/cms/enveloped-parse.js';
+import { encodeRecipientInfo } from '../../src/cms/recipient-encode.js';
+import { keyEncryptionName } from '../../src/cms/recipient-parse.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { decodePem } from '../../src/util/pem.js';
 import { readCertificate } from '../../src/x509/index.js';
@@ -59,7 +62,7 @@ describe('EnvelopedData as written', () => {
     writeFileSync(join(dir, 'gcm.der'), gcm.der);
     const printed = openssl('cms', '-cmsout', '-print', '-inform', 'DER', '-in', 'gcm.der').toString();
     expect(printed).toMatch(/aes-128-gcm/);
-    expect(printed).toMatch(/l=  12 prim:  OCTET STRING[\s\S]*INTEGER +:10/);
+    expect(printed).toMatch(/l= {2}12 prim: {2}OCTET STRING[\s\S]*INTEGER +:10/);
   });
 
   it('P-521 ECDH both ways with OpenSSL', async () => {

@@ -8,7 +8,7 @@ import { ATTRIBUTE, singleValue } from '../../src/cms/attributes.js';
 import type { SignedData } from '../../src/cms/signed-data.js';
 import { projectVectorPath } from '../helpers/vectors.js';
 
-export const CHAINS = projectVectorPath('chains');
+const CHAINS = projectVectorPath('chains');
 /** The chains' validation time (certificates are valid 2025–2045; the CRLs are dated for it). */
 export const AT = new Date('2026-06-01T00:00:00Z');
 

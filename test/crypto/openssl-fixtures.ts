@@ -1,10 +1,10 @@
 /** Test fixtures made with the OpenSSL CLI in a temporary directory. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const fixtureDir = mkdtempSync(join(tmpdir(), 'smimekit-crypto-'));
+const fixtureDir = mkdtempSync(join(tmpdir(), 'smimekit-crypto-'));
 
 export function openssl(...args: string[]): Buffer {
   return execFileSync('openssl', args, { cwd: fixtureDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -16,11 +16,6 @@ export function fixturePath(name: string): string {
 
 export function readFixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(join(fixtureDir, name)));
-}
-
-export function writeFixture(name: string, data: Uint8Array | string): string {
-  writeFileSync(join(fixtureDir, name), data);
-  return join(fixtureDir, name);
 }
 
 /** Creates `<name>.key` (PKCS#8 PEM) and a self-signed `<name>.crt` (PEM) for a key algorithm. */

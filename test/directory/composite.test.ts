@@ -13,7 +13,7 @@ import { CompositeDirectory } from '../../src/directory/composite.js';
 import { MemoryDirectory } from '../../src/directory/memory.js';
 import { resolveCertificate, type ValidationCache } from '../../src/directory/select.js';
 import type { CertificateDirectory, DirectoryEntry, LookupOptions } from '../../src/directory/types.js';
-import { buildOutlookSecuritySettings, buildUserSmimeCertificate } from '../../src/directory/user-smime-certificate.js';
+import { buildOutlookSecuritySettings, buildUserSmimeCertificate } from '../../src/directory/user-smime-certificate-build.js';
 import type { TrustList } from '../../src/trust/trust-list.js';
 import { PKI_AT, chainsIntermediate, issueUser, makeCa, trustListFromChains, type IssuedUser } from '../helpers/pki.js';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryError, SmimeError } from '../../src/errors.js';
 import { buildFilter, escapeFilterValue } from '../../src/directory/ldap-filter.js';
 import { LdapDirectory, type LdapDirectoryOptions } from '../../src/directory/ldap.js';
-import { formatLdifEntry } from '../../src/directory/ldif.js';
+import { formatLdifEntry } from '../../src/directory/ldif-write.js';
 import { decodePem } from '../../src/util/pem.js';
 import { certDer, chainFile } from '../cms/fixtures.js';
 import { describeWithSlapd, startSlapd, type Slapd } from '../helpers/slapd.js';
@@ -23,7 +23,7 @@ async function failure(promise: Promise<unknown>): Promise<SmimeError | undefine
   try {
     await promise;
   } catch (e) {
-    if (!(e instanceof SmimeError)) throw new Error(`not a SmimeError: ${String(e)}`);
+    if (!(e instanceof SmimeError)) throw new Error(`not a SmimeError: ${String(e)}`, { cause: e });
     return e;
   }
   return undefined;

@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError, LimitError, SmimeError } from '../../src/errors.js';
 import { toBase64, utf8 } from '../../src/util/bytes.js';
-import { formatLdifEntry, formatLdifModify, ldifBytes, ldifText, parseLdif, userSmimeCertificateLdif, type LdifRecord } from '../../src/directory/ldif.js';
+import { ldifBytes, ldifText, parseLdif, type LdifRecord } from '../../src/directory/ldif.js';
+import { formatLdifEntry, formatLdifModify, userSmimeCertificateLdif } from '../../src/directory/ldif-write.js';
 import { certDer } from '../cms/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-'));
@@ -26,7 +27,7 @@ function errorOf(fn: () => unknown): SmimeError {
     fn();
   } catch (e) {
     if (e instanceof SmimeError) return e;
-    throw new Error(`not a SmimeError: ${String(e)}`);
+    throw new Error(`not a SmimeError: ${String(e)}`, { cause: e });
   }
   throw new Error('did not throw');
 }

@@ -11,9 +11,9 @@ import { DirectoryError, SmimeError } from '../../src/errors.js';
 import { toBase64, utf8 } from '../../src/util/bytes.js';
 import { createSst } from '../../src/sst/create.js';
 import { serializeSst } from '../../src/sst/serialize.js';
-import { formatLdifEntry, userSmimeCertificateLdif } from '../../src/directory/ldif.js';
+import { formatLdifEntry, userSmimeCertificateLdif } from '../../src/directory/ldif-write.js';
 import { MemoryDirectory } from '../../src/directory/memory.js';
-import { buildOutlookSecuritySettings, buildUserSmimeCertificate } from '../../src/directory/user-smime-certificate.js';
+import { buildOutlookSecuritySettings, buildUserSmimeCertificate } from '../../src/directory/user-smime-certificate-build.js';
 import { certDer, chainFile, identity, openssl, type TestIdentity } from '../cms/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-'));
@@ -34,7 +34,7 @@ async function errorOf(fn: () => unknown): Promise<SmimeError> {
     await fn();
   } catch (e) {
     if (e instanceof SmimeError) return e;
-    throw new Error(`not a SmimeError: ${String(e)}`);
+    throw new Error(`not a SmimeError: ${String(e)}`, { cause: e });
   }
   throw new Error('did not throw');
 }

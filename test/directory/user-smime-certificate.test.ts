@@ -17,14 +17,10 @@ import { decodePem } from '../../src/util/pem.js';
 import { sha1 } from '../../src/util/hash/sha1.js';
 import { readCertificate } from '../../src/x509/index.js';
 import { candidatesFromAttributes } from '../../src/directory/candidates.js';
-import {
-  MS_ENCRYPTION_KEY_PREFERENCE,
-  OUTLOOK_SETTING,
-  buildOutlookSecuritySettings,
-  buildUserSmimeCertificate,
-  parseUserSmimeCertificate,
-  verifyUserSmimeCertificate,
-} from '../../src/directory/user-smime-certificate.js';
+import { parseUserSmimeCertificate, verifyUserSmimeCertificate } from '../../src/directory/user-smime-certificate.js';
+import { MS_ENCRYPTION_KEY_PREFERENCE } from '../../src/directory/user-smime-signed-data.js';
+import { OUTLOOK_SETTING } from '../../src/directory/outlook-security-settings.js';
+import { buildOutlookSecuritySettings, buildUserSmimeCertificate } from '../../src/directory/user-smime-certificate-build.js';
 import { AT, certDer, chainFile, identity, openssl, type TestIdentity } from '../cms/fixtures.js';
 import { tlv } from '../../src/asn1/index.js';
 

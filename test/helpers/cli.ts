@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeIo } from '../../src/cli/node-io.js';
 import { runCli } from '../../src/cli/run.js';
-import { fromLatin1, latin1 } from '../../src/util/bytes.js';
+import { fromLatin1 } from '../../src/util/bytes.js';
 
 export interface CliResult {
   code: number;
@@ -44,4 +44,3 @@ export function errorCode(result: CliResult): string | undefined {
   return /^error ([a-z0-9-]+): \S/.exec(lines[0]!)?.[1];
 }
 
-export { latin1 };

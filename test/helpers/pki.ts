@@ -25,9 +25,9 @@ import { projectVectorPath } from './vectors.js';
 /** The validation time every vectors/chains certificate (and every default-dated user here) is valid at. */
 export const PKI_AT = new Date('2026-06-01T00:00:00Z');
 /** Default validity start of issued users: the same as vectors/chains, so `PKI_AT` lies inside it. */
-export const DEFAULT_NOT_BEFORE = new Date('2025-01-01T00:00:00Z');
+const DEFAULT_NOT_BEFORE = new Date('2025-01-01T00:00:00Z');
 /** Default validity end of issued users. */
-export const DEFAULT_NOT_AFTER = new Date('2045-01-01T00:00:00Z');
+const DEFAULT_NOT_AFTER = new Date('2045-01-01T00:00:00Z');
 
 /** A CA that can issue users: the chains' intermediate, or one made by `makeCa`. */
 export interface TestCa {

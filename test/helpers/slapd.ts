@@ -16,7 +16,7 @@ const SLAPADD = '/usr/sbin/slapadd';
 const START_TIMEOUT_MS = 15_000;
 
 /** True when slapd, slapadd, the mdb backend and ldap-utils are installed. */
-export function hasSlapd(): boolean {
+function hasSlapd(): boolean {
   return existsSync(SLAPD) && existsSync(SLAPADD) && existsSync('/usr/lib/ldap') && spawnSync('ldapsearch', ['-VV']).status !== null;
 }
 

@@ -10,7 +10,7 @@ import { describe, it } from 'vitest';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const sharedVectorsDir = process.env.SMIMEKIT_SHARED_VECTORS ?? resolve(repoRoot, '..', 'shared', 'vectors');
-export const hasSharedVectors = existsSync(join(sharedVectorsDir, 'SOURCES.md'));
+const hasSharedVectors = existsSync(join(sharedVectorsDir, 'SOURCES.md'));
 
 /** Absolute path of a shared vector file. */
 export function sharedPath(...parts: string[]): string {

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { smimeConfigMarkdown, SMIME_CONFIG_PARAMETERS } from '../../src/smime/policy.js';
+import { smimeConfigMarkdown } from '../../src/smime/policy.js';
+import { SMIME_CONFIG_PARAMETERS } from '../../src/smime/smime-config-parameters.js';
 import { repoRoot } from '../helpers/vectors.js';
 
 it('the Set-SmimeConfig table in docs/address-books.md matches the code', () => {

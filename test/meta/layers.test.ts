@@ -39,7 +39,7 @@ describe('layering', () => {
   });
 
   // Node-only adapters, published behind sub-path exports (smimekit/ldap), never from the root entry.
-  const NODE_ONLY = new Set(['ldap.ts', 'directory/ldap.ts']);
+  const NODE_ONLY = new Set(['ldap.ts', 'directory/ldap.ts', 'directory/ldap-connection.ts']);
 
   it('library code outside src/cli and the Node-only adapters uses no Node built-ins, no ldapts and no Buffer', () => {
     const offenders = all

@@ -15,12 +15,13 @@ import { parseSignedData, type SignedData } from '../../src/cms/signed-data.js';
 import { DEFAULT_CAPABILITIES } from '../../src/cms/attributes.js';
 import { decodedBody, parseMime } from '../../src/mime/entity.js';
 import { MemoryDirectory } from '../../src/directory/memory.js';
-import { buildUserSmimeCertificate } from '../../src/directory/user-smime-certificate.js';
+import { buildUserSmimeCertificate } from '../../src/directory/user-smime-certificate-build.js';
 import type { CertificateDirectory, DirectoryEntry } from '../../src/directory/types.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { readMessage } from '../../src/smime/read.js';
 import { composeMessage, type ComposeOptions, type MailEnvelope } from '../../src/smime/compose.js';
-import { policyFromJson, type SmimePolicy } from '../../src/smime/policy.js';
+import { policyFromJson } from '../../src/smime/policy-json.js';
+import type { SmimePolicy } from '../../src/smime/policy.js';
 import { certDer, chainFile, openssl } from '../cms/fixtures.js';
 import { chainsIntermediate, chainsSst, issueUser, PKI_AT as AT, type IssuedUser } from '../helpers/pki.js';
 

@@ -5,8 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { decryptEncryptedData, decryptEnvelope, parseEnvelope } from '../../src/cms/enveloped.js';
-import { recipientMatches } from '../../src/cms/recipient.js';
+import { decryptEncryptedData } from '../../src/cms/encrypted-data.js';
+import { decryptEnvelope } from '../../src/cms/enveloped-decrypt.js';
+import { parseEnvelope } from '../../src/cms/enveloped-parse.js';
+import { recipientMatches } from '../../src/cms/recipient-recover.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
 import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import { decryptMessage, type DecryptionIdentity } from '../../src/smime/decrypt.js';

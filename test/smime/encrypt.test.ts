@@ -11,8 +11,10 @@ import { loadPrivateKey, type LoadedPrivateKey } from '../../src/crypto/private-
 import { rsaPkcs1v15DecryptImplicit, rsaPkcs1v15Encrypt } from '../../src/crypto/rsa.js';
 import { aesGcmEncrypt } from '../../src/crypto/ciphers/aes.js';
 import { CONTENT_TYPE, encodeContentInfo, parseContentInfo } from '../../src/cms/content-info.js';
-import { createEnvelope, decryptEnvelope, parseEnvelope } from '../../src/cms/enveloped.js';
-import { encodeRecipientInfo } from '../../src/cms/recipient.js';
+import { createEnvelope } from '../../src/cms/enveloped-create.js';
+import { decryptEnvelope } from '../../src/cms/enveloped-decrypt.js';
+import { parseEnvelope } from '../../src/cms/enveloped-parse.js';
+import { encodeRecipientInfo } from '../../src/cms/recipient-encode.js';
 import { encryptContent, generateCek } from '../../src/cms/content-cipher.js';
 import { createCompressed, decompressCompressed, zlibCompress } from '../../src/cms/compressed.js';
 import { CAPABILITY, encodeSmimeCapabilities, parseSmimeCapabilities } from '../../src/smime/capabilities.js';

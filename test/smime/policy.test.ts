@@ -9,13 +9,13 @@ import { toBase64 } from '../../src/util/bytes.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import {
   DEFAULT_SMIME_POLICY,
-  SMIME_CONFIG_PARAMETERS,
-  policyFromJson,
   resolvePolicy,
   revocationMode,
   smimeConfigMarkdown,
   type SmimePolicy,
 } from '../../src/smime/policy.js';
+import { policyFromJson } from '../../src/smime/policy-json.js';
+import { SMIME_CONFIG_PARAMETERS } from '../../src/smime/smime-config-parameters.js';
 import { chainsRoot, chainsSst } from '../helpers/pki.js';
 
 /** What `Get-SmimeConfig | ConvertTo-Json` prints for a tenant that changed a few settings. */

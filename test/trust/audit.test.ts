@@ -12,7 +12,8 @@ import { signatureParametersValid, verifySignature } from '../../src/crypto/veri
 import { parseSubjectPublicKeyInfo } from '../../src/x509/index.js';
 import { modPow } from '../../src/crypto/bigint.js';
 import { SstPropertyId, type SstEntry } from '../../src/sst/types.js';
-import { TrustList, anchorOptionsFromSst, parseCertificate, validateCertificate } from '../../src/trust/index.js';
+import { TrustList, parseCertificate, validateCertificate } from '../../src/index.js';
+import { anchorOptionsFromSst } from '../../src/trust/trust-list.js';
 import { NOW, issue, keyPair, makeCrl, serialOf, x509, type Issued } from './helpers/pki.js';
 import { derParse, derChildren, derBytes, tlv, encodeOid } from '../../src/asn1/index.js';
 

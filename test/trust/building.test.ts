@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
-import { TrustList, parseCertificate, parseCrl, validateCertificate } from '../../src/trust/index.js';
+import { TrustList, parseCertificate, parseCrl, validateCertificate } from '../../src/index.js';
 import { NOW, issue, x509, type Issued } from './helpers/pki.js';
 import { tlv, encodeOid } from '../../src/asn1/index.js';
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createSst } from '../../src/sst/create.js';
 import { serializeSst } from '../../src/sst/serialize.js';
-import { TrustList, validateCertificate, type RevocationMode, type TrustPurpose } from '../../src/trust/index.js';
+import { TrustList, validateCertificate, type RevocationMode, type TrustPurpose } from '../../src/index.js';
 import { projectVectorPath } from '../helpers/vectors.js';
 
 interface ChainCase {

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
-import { TrustList, validateCertificate, type ValidationOptions, type ValidationReport } from '../../src/trust/index.js';
+import { TrustList, validateCertificate, type ValidationOptions, type ValidationReport } from '../../src/index.js';
 import { EKU, NOW, issue, makeCrl, serialOf, x509, type Issued } from './helpers/pki.js';
 
 const KU = x509.KeyUsageFlags;

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
-import { TrustList, parseCertificate, parseCrl, validateCertificate, type ValidationReport } from '../../src/trust/index.js';
+import { TrustList, parseCertificate, parseCrl, validateCertificate, type ValidationReport } from '../../src/index.js';
 import { describeVectors, readShared, readSharedJson, sharedPath } from '../helpers/vectors.js';
 
 interface Settings {

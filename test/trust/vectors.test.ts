@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCertificates } from '../../src/sst/load.js';
 import { parseSst } from '../../src/sst/parse.js';
 import { sstDisallowedAfter, sstEnhancedKeyUsage } from '../../src/sst/properties.js';
-import { TrustList, parseCertificate, validateCertificate, type ValidationReport } from '../../src/trust/index.js';
+import { TrustList, parseCertificate, validateCertificate, type ValidationReport } from '../../src/index.js';
 import { fromBase64, latin1 } from '../../src/util/bytes.js';
 import { readFileSync } from 'node:fs';
 import { describeVectors, projectVectorPath, readShared } from '../helpers/vectors.js';

@@ -66,7 +66,7 @@ function groupJson(g: GroupResolution): Record<string, unknown> {
 }
 
 /** The `--json` document (documented in docs/cli.md). */
-export function lookupJson(result: ResolveRecipientsResult, at: Date, setup: readonly DirectorySetup[]): string {
+function lookupJson(result: ResolveRecipientsResult, at: Date, setup: readonly DirectorySetup[]): string {
   const doc = {
     at: at.toISOString(),
     resolved: result.missing.length === 0 && result.groups.every((g) => !g.error && g.unaddressable.length === 0),
@@ -107,7 +107,7 @@ function recipientText(r: ResolvedCertificate): string[] {
 }
 
 /** The human report: one block per address, then the distribution lists. */
-export function lookupText(result: ResolveRecipientsResult, at: Date): string {
+function lookupText(result: ResolveRecipientsResult, at: Date): string {
   const blocks = result.recipients.map((r) => recipientText(r).join('\n'));
   for (const g of result.groups) {
     const lines = [`${g.address} (distribution list${g.via.length ? `, member of ${g.via.join(' > ')}` : ''}): ${g.members.length} member(s): ${g.members.join(', ') || '-'}`];

@@ -4,8 +4,8 @@
  * SMIMECapabilities), as DER, or as the LDIF change record that puts it on a
  * directory entry with `ldapmodify`.
  */
-import { buildUserSmimeCertificate } from '../../directory/user-smime-certificate.js';
-import { userSmimeCertificateLdif } from '../../directory/ldif.js';
+import { buildUserSmimeCertificate } from '../../directory/user-smime-certificate-build.js';
+import { userSmimeCertificateLdif } from '../../directory/ldif-write.js';
 import { loadCertificates } from '../../sst/load.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { flagBool, flagList, flagString, UsageError } from '../args.js';

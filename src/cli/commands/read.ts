@@ -15,12 +15,12 @@ function layerJson(l: MessageLayer): unknown {
 }
 
 /** The read report as plain JSON. */
-export function readResultToJson(r: ReadMessageResult): unknown {
+function readResultToJson(r: ReadMessageResult): unknown {
   return { ok: r.ok, signed: r.signed, encrypted: r.encrypted, layers: r.layers.map(layerJson), problems: r.problems, contentLength: r.content.length };
 }
 
 /** Human-readable summary, one line per layer. */
-export function readResultToText(r: ReadMessageResult): string {
+function readResultToText(r: ReadMessageResult): string {
   const lines = [`${r.ok ? 'OK' : 'NOT OK'}: ${r.layers.length} layer(s)`];
   r.layers.forEach((l, i) => {
     if (l.type === 'enveloped') lines.push(`  [${i}] ${l.envelopeType} ${l.cipher} (${l.recipient.keyManagement}, recipient ${l.recipient.index + 1})`);

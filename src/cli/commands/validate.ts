@@ -20,7 +20,7 @@ function problemLine(p: TrustProblem): string {
 }
 
 /** Human-readable report. */
-export function reportToText(report: ValidationReport): string {
+function reportToText(report: ValidationReport): string {
   const lines = [`${report.valid ? 'VALID' : 'INVALID'}: ${report.path[0]?.subject ?? '(no certificate)'} (at ${report.at.toISOString()})`, 'path:'];
   report.path.forEach((p, i) => {
     lines.push(`  [${i}] ${p.subject}${p.anchor ? ' (trust anchor)' : ''}`);

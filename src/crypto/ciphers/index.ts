@@ -4,12 +4,10 @@ import { createDes } from './des.js';
 import { createRc2 } from './rc2.js';
 import { cbcDecrypt, cbcEncrypt } from './modes.js';
 
-export type { BlockCipher } from './modes.js';
-export { cbcDecrypt, cbcEncrypt, pkcs7Pad, pkcs7Unpad } from './modes.js';
+export { pkcs7Unpad } from './modes.js';
 export { createDes } from './des.js';
 export { createRc2, rc2EffectiveBitsToVersion, rc2VersionToEffectiveBits } from './rc2.js';
 export { aesCbcDecrypt, aesCbcEncrypt, aesGcmDecrypt, aesGcmEncrypt, aesKeyUnwrap, aesKeyWrap } from './aes.js';
-export type { AesGcmOptions } from './aes.js';
 
 /** DES-EDE3-CBC (24-byte key; 16-byte two-key 3DES accepted) with PKCS#7 padding. */
 export function desEde3CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
@@ -45,4 +43,4 @@ function checkLen(key: Uint8Array, lengths: number[], name: string): Uint8Array 
   if (!lengths.includes(key.length)) throw new ArgumentError('bad-key-length', `${name} key must be ${lengths.join(' or ')} bytes, not ${key.length}`);
   return key;
 }
-export { AES_GCM_OIDS, contentKeyLength, decryptContent, parseGcmParameters } from './content.js';
+export { contentKeyLength, decryptContent } from './content.js';

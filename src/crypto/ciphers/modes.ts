@@ -9,7 +9,7 @@ export interface BlockCipher {
 }
 
 /** Appends PKCS#7 padding (always at least one byte). */
-export function pkcs7Pad(data: Uint8Array, blockSize: number): Uint8Array {
+function pkcs7Pad(data: Uint8Array, blockSize: number): Uint8Array {
   const n = blockSize - (data.length % blockSize);
   const out = new Uint8Array(data.length + n);
   out.set(data);

@@ -47,7 +47,7 @@ export function keyPair(kind: KeyKind = 'rsa', slot = 0): Promise<CryptoKeyPair>
 }
 
 /** Default signature algorithm for an issuer key. */
-export function signingAlgorithmFor(kind: KeyKind): Algorithm | EcdsaParams | RsaPssParams {
+function signingAlgorithmFor(kind: KeyKind): Algorithm | EcdsaParams | RsaPssParams {
   switch (kind) {
     case 'rsa':
     case 'rsa1024':

@@ -1,0 +1,133 @@
+/**
+ * The signature schemes smimekit signs with, one per key type: RSA PKCS#1
+ * v1.5, RSA-PSS (MGF1 with the message digest, salt = digest length), ECDSA
+ * P-256/384/521 and Ed25519 (RFC 8419: SHA-512 message digest). The signature
+ * itself is made with WebCrypto.
+ */
+import { DEFAULT_MIN_RSA_BITS } from '../crypto/policy.js';
+import { AlgorithmError, FormatError } from '../errors.js';
+import { concatBytes, toArrayBuffer } from '../util/bytes.js';
+import { OID } from '../crypto/algorithms.js';
+import { getSubtle } from '../crypto/engine.js';
+import { rsaPkcs1ToPkcs8, type LoadedPrivateKey } from '../crypto/private-key.js';
+import { TAG, derParse, derChildren, derContent, derIsUniversal, tlv, seq, NULL, algorithmId } from '../asn1/index.js';
+
+/** Digests smimekit signs with. */
+export type SigningDigest = 'sha256' | 'sha384' | 'sha512';
+
+export const DIGEST_INFO: Record<SigningDigest, { webcrypto: 'SHA-256' | 'SHA-384' | 'SHA-512'; oid: string; length: number; micalg: string }> = {
+  sha256: { webcrypto: 'SHA-256', oid: OID.sha256, length: 32, micalg: 'sha-256' },
+  sha384: { webcrypto: 'SHA-384', oid: OID.sha384, length: 48, micalg: 'sha-384' },
+  sha512: { webcrypto: 'SHA-512', oid: OID.sha512, length: 64, micalg: 'sha-512' },
+};
+
+/** How one key signs. */
+interface Scheme {
+  /** SignerInfo.signatureAlgorithm DER. */
+  algorithm: Uint8Array;
+  digest: SigningDigest;
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A DER INTEGER from unsigned big-endian bytes (minimal, with a leading zero when the top bit is set). */
+export function integerDer(value: Uint8Array): Uint8Array {
+  let v = value;
+  while (v.length > 1 && v[0] === 0 && (v[1]! & 0x80) === 0) v = v.subarray(1);
+  if (v.length === 0 || (v[0]! & 0x80) !== 0) v = concatBytes(Uint8Array.of(0), v);
+  return tlv(0x02, v);
+}
+
+/** WebCrypto's r||s ECDSA output → DER ECDSA-Sig-Value. */
+function p1363ToDer(sig: Uint8Array): Uint8Array {
+  const half = sig.length / 2;
+  return seq(integerDer(sig.subarray(0, half)), integerDer(sig.subarray(half)));
+}
+
+/** An id-RSASSA-PSS PKCS#8 rewritten as rsaEncryption: WebCrypto implementations refuse the former. */
+function pssKeyAsRsa(pkcs8: Uint8Array): Uint8Array {
+  const root = derParse(pkcs8);
+  const kids = derChildren(root);
+  const inner = kids[2];
+  if (!inner || !derIsUniversal(inner, TAG.OCTET_STRING)) throw new FormatError('bad-key', 'malformed PKCS#8 key');
+  return rsaPkcs1ToPkcs8(derContent(inner));
+}
+
+const ECDSA_OID: Record<SigningDigest, string> = {
+  sha256: '1.2.840.10045.4.3.2',
+  sha384: '1.2.840.10045.4.3.3',
+  sha512: '1.2.840.10045.4.3.4',
+};
+
+/** RSASSA-PSS-params: hash, MGF1 with the same hash, salt = digest length (RFC 4055 §3.1; trailer field default). */
+export function encodePssParameters(digest: SigningDigest): Uint8Array {
+  const d = DIGEST_INFO[digest];
+  const hash = algorithmId(d.oid);
+  return seq(tlv(0xa0, hash), tlv(0xa1, algorithmId(OID.mgf1, hash)), tlv(0xa2, integerDer(Uint8Array.of(d.length))));
+}
+
+/**
+ * The scheme for a key and the requested digest (Ed25519 always uses SHA-512).
+ *
+ * @throws AlgorithmError `weak-algorithm` (short RSA key without `allowWeak`) / `unsupported-algorithm`,
+ *   FormatError `bad-key` (a key WebCrypto refuses).
+ */
+export async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: boolean, allowWeak: boolean): Promise<Scheme> {
+  const subtle = getSubtle();
+  switch (key.type) {
+    case 'rsa':
+    case 'rsa-pss':
+      return rsaScheme(subtle, key, requested, pss, allowWeak);
+    case 'ec':
+      return ecdsaScheme(subtle, key, requested);
+    case 'ed25519':
+      return ed25519Scheme(subtle, key);
+    default:
+      throw new AlgorithmError('unsupported-algorithm', `${key.type} keys cannot sign S/MIME messages with smimekit`);
+  }
+}
+
+/** Imports a PKCS#8 key for signing; WebCrypto's refusal is `bad-key`. */
+async function importSigningKey(subtle: SubtleCrypto, pkcs8: Uint8Array, algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm): Promise<CryptoKey> {
+  try {
+    return await subtle.importKey('pkcs8', toArrayBuffer(pkcs8), algorithm, false, ['sign']);
+  } catch (e) {
+    throw new FormatError('bad-key', `the private key cannot be used for signing: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function rsaScheme(subtle: SubtleCrypto, key: LoadedPrivateKey, requested: SigningDigest, pss: boolean, allowWeak: boolean): Promise<Scheme> {
+  // New signatures follow the same policy verifiers apply: short RSA keys only on explicit request.
+  if (!allowWeak && key.bits < DEFAULT_MIN_RSA_BITS) {
+    throw new AlgorithmError('weak-algorithm', `refusing to sign with a ${key.bits}-bit RSA key (at least ${DEFAULT_MIN_RSA_BITS} bits; allowWeak to override)`);
+  }
+  const d = DIGEST_INFO[requested];
+  const usePss = pss || key.type === 'rsa-pss';
+  const pkcs8 = key.type === 'rsa-pss' ? pssKeyAsRsa(key.pkcs8) : key.pkcs8;
+  const ck = await importSigningKey(subtle, pkcs8, { name: usePss ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: d.webcrypto });
+  return {
+    // rsaEncryption (with NULL) is what OpenSSL, Outlook and Thunderbird write for PKCS#1 v1.5 in CMS.
+    algorithm: usePss ? algorithmId(OID.rsassaPss, encodePssParameters(requested)) : algorithmId(OID.rsaEncryption, NULL),
+    digest: requested,
+    sign: async (data) =>
+      new Uint8Array(await subtle.sign(usePss ? { name: 'RSA-PSS', saltLength: d.length } : { name: 'RSASSA-PKCS1-v1_5' }, ck, toArrayBuffer(data))),
+  };
+}
+
+async function ecdsaScheme(subtle: SubtleCrypto, key: LoadedPrivateKey, requested: SigningDigest): Promise<Scheme> {
+  const ck = await importSigningKey(subtle, key.pkcs8, { name: 'ECDSA', namedCurve: key.curve! });
+  const hash = DIGEST_INFO[requested].webcrypto;
+  return {
+    algorithm: algorithmId(ECDSA_OID[requested]),
+    digest: requested,
+    sign: async (data) => p1363ToDer(new Uint8Array(await subtle.sign({ name: 'ECDSA', hash }, ck, toArrayBuffer(data)))),
+  };
+}
+
+async function ed25519Scheme(subtle: SubtleCrypto, key: LoadedPrivateKey): Promise<Scheme> {
+  const ck = await importSigningKey(subtle, key.pkcs8, { name: 'Ed25519' });
+  return {
+    algorithm: algorithmId(OID.ed25519),
+    digest: 'sha512', // RFC 8419 §3: SHA-512 when signed attributes are present
+    sign: async (data) => new Uint8Array(await subtle.sign({ name: 'Ed25519' }, ck, toArrayBuffer(data))),
+  };
+}
