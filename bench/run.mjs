@@ -62,7 +62,8 @@ function timeCommand(cmd, args, runs = 10) {
 
 function storeBytes() {
   const shared = resolve(root, '..', 'shared', 'vectors', 'sst', 'certutil-generateSSTFromWU-root.sst');
-  if (existsSync(shared)) return { name: 'AuthRoot SST (507 certs, 764 KB)', bytes: new Uint8Array(readFileSync(shared)) };
+  if (existsSync(shared))
+    return { name: 'AuthRoot SST (507 certs, 764 KB)', bytes: new Uint8Array(readFileSync(shared)) };
   // Without ../shared: a store of the project's own chain certificates, repeated.
   const certs = loadCertificates(readFileSync(join(root, 'vectors/chains/root.pem'))).certificates;
   const many = Array.from({ length: 500 }, () => certs[0]);
@@ -91,7 +92,11 @@ const ours = time(() => {
 const ourDescribe = time(() => store.certificates.forEach((e, i) => describeSstEntry(e, i)));
 const openssl = timeCommand('openssl', ['pkcs7', '-inform', 'DER', '-in', p7Path, '-print_certs', '-noout']);
 rows.push([`read ${store.certificates.length} certs from PKCS#7 (subjects)`, ours, openssl]);
-rows.push([`describe ${store.certificates.length} SST entries (subjects, SHA-1, SHA-256, DER check)`, ourDescribe, undefined]);
+rows.push([
+  `describe ${store.certificates.length} SST entries (subjects, SHA-1, SHA-256, DER check)`,
+  ourDescribe,
+  undefined,
+]);
 opensslStart = timeCommand('openssl', ['version']);
 
 // Path validation root → intermediate → user (RSA), with CRL checking: validateCertificate vs `openssl verify`.
@@ -101,9 +106,30 @@ const ee = readFileSync(join(chains, 'ee-rsa.pem'));
 const inter = readFileSync(join(chains, 'intermediate.pem'));
 const crls = [readFileSync(join(chains, 'root.crl.pem')), readFileSync(join(chains, 'intermediate.crl.pem'))];
 const at = new Date('2026-06-01T00:00:00Z');
-for (const [label, withCrl] of [['validate RSA chain (3 certs)', false], ['validate RSA chain (3 certs) + CRLs', true]]) {
-  const ms = await timeAsync(() => validateCertificate(ee, { trust, intermediates: [inter], at, purpose: 'sign', ...(withCrl ? { crls, revocation: 'require' } : {}) }));
-  const args = ['verify', '-attime', String(at.getTime() / 1000), '-CAfile', join(chains, 'root.pem'), '-untrusted', join(chains, 'intermediate.pem'), '-purpose', 'smimesign'];
+for (const [label, withCrl] of [
+  ['validate RSA chain (3 certs)', false],
+  ['validate RSA chain (3 certs) + CRLs', true],
+]) {
+  const ms = await timeAsync(() =>
+    validateCertificate(ee, {
+      trust,
+      intermediates: [inter],
+      at,
+      purpose: 'sign',
+      ...(withCrl ? { crls, revocation: 'require' } : {}),
+    }),
+  );
+  const args = [
+    'verify',
+    '-attime',
+    String(at.getTime() / 1000),
+    '-CAfile',
+    join(chains, 'root.pem'),
+    '-untrusted',
+    join(chains, 'intermediate.pem'),
+    '-purpose',
+    'smimesign',
+  ];
   if (withCrl) {
     const crlFile = join(work, 'crls.pem');
     writeFileSync(crlFile, Buffer.concat(crls));
@@ -116,8 +142,12 @@ for (const [label, withCrl] of [['validate RSA chain (3 certs)', false], ['valid
 const alice = await loadIdentity(readFileSync(join(chains, 'ee-rsa.p12')), 'test');
 const signer = { ...alice, chain: [...alice.chain, ...loadCertificates(inter).certificates] };
 for (const mb of [1, 30]) {
-  const body = Buffer.alloc(mb * 1024 * 1024, 'S/MIME line of text for the benchmark, 7-bit safe.\r\n').toString('latin1');
-  const message = new TextEncoder().encode(`From: rsa.user@example.test\r\nSubject: bench\r\nContent-Type: text/plain\r\n\r\n${body}`);
+  const body = Buffer.alloc(mb * 1024 * 1024, 'S/MIME line of text for the benchmark, 7-bit safe.\r\n').toString(
+    'latin1',
+  );
+  const message = new TextEncoder().encode(
+    `From: rsa.user@example.test\r\nSubject: bench\r\nContent-Type: text/plain\r\n\r\n${body}`,
+  );
   const msgFile = join(work, `msg-${mb}.eml`);
   writeFileSync(msgFile, message);
   const runs = mb === 1 ? 5 : 2;
@@ -127,28 +157,84 @@ for (const mb of [1, 30]) {
   const signed = await signMessage(message, { signer });
   const signedFile = join(work, `signed-${mb}.eml`);
   writeFileSync(signedFile, signed);
-  rows.push([`sign detached, ${mb} MB`, await timeAsync(() => signMessage(message, { signer }), ms), timeCommand('openssl', ['cms', '-sign', '-in', msgFile, ...keyArgs, '-md', 'sha256', '-out', join(work, 'o.eml')], runs)]);
+  rows.push([
+    `sign detached, ${mb} MB`,
+    await timeAsync(() => signMessage(message, { signer }), ms),
+    timeCommand(
+      'openssl',
+      ['cms', '-sign', '-in', msgFile, ...keyArgs, '-md', 'sha256', '-out', join(work, 'o.eml')],
+      runs,
+    ),
+  ]);
   rows.push([
     `verify detached + validate signer, ${mb} MB`,
     await timeAsync(() => verifyMessage(signed, { trust, at }), ms),
-    timeCommand('openssl', ['cms', '-verify', '-in', signedFile, '-CAfile', join(chains, 'root.pem'), '-attime', String(at.getTime() / 1000), '-purpose', 'any', '-out', '/dev/null'], runs),
+    timeCommand(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-in',
+        signedFile,
+        '-CAfile',
+        join(chains, 'root.pem'),
+        '-attime',
+        String(at.getTime() / 1000),
+        '-purpose',
+        'any',
+        '-out',
+        '/dev/null',
+      ],
+      runs,
+    ),
   ]);
   for (const cipher of ['aes-256-cbc', 'aes-256-gcm']) {
     const options = { recipients: [alice.certificate], sender: alice.certificate, validate: false, cipher };
     const sealed = (await encryptMessage(message, options)).message;
     const sealedFile = join(work, `sealed-${mb}-${cipher}.eml`);
     writeFileSync(sealedFile, sealed);
-    rows.push([`encrypt ${cipher}, RSA v1.5, ${mb} MB`, await timeAsync(() => encryptMessage(message, options), ms), timeCommand('openssl', ['cms', '-encrypt', `-${cipher}`, '-in', msgFile, '-out', join(work, 'o.eml'), join(chains, 'ee-rsa.pem')], runs)]);
+    rows.push([
+      `encrypt ${cipher}, RSA v1.5, ${mb} MB`,
+      await timeAsync(() => encryptMessage(message, options), ms),
+      timeCommand(
+        'openssl',
+        ['cms', '-encrypt', `-${cipher}`, '-in', msgFile, '-out', join(work, 'o.eml'), join(chains, 'ee-rsa.pem')],
+        runs,
+      ),
+    ]);
     rows.push([
       `decrypt ${cipher}, RSA v1.5 (implicit rejection), ${mb} MB`,
       await timeAsync(() => decryptMessage(sealed, { identity: alice }), ms),
-      timeCommand('openssl', ['cms', '-decrypt', '-in', sealedFile, '-recip', join(chains, 'ee-rsa.pem'), '-inkey', join(chains, 'ee-rsa.key'), '-out', '/dev/null'], runs),
+      timeCommand(
+        'openssl',
+        [
+          'cms',
+          '-decrypt',
+          '-in',
+          sealedFile,
+          '-recip',
+          join(chains, 'ee-rsa.pem'),
+          '-inkey',
+          join(chains, 'ee-rsa.key'),
+          '-out',
+          '/dev/null',
+        ],
+        runs,
+      ),
     ]);
   }
 }
 
-console.log(`smimekit bench — node ${process.version}, ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}`);
-console.log('operation'.padEnd(70), 'smimekit ms'.padStart(12), 'openssl ms'.padStart(11), 'ratio'.padStart(7), 'net ratio'.padStart(10));
+console.log(
+  `smimekit bench — node ${process.version}, ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}`,
+);
+console.log(
+  'operation'.padEnd(70),
+  'smimekit ms'.padStart(12),
+  'openssl ms'.padStart(11),
+  'ratio'.padStart(7),
+  'net ratio'.padStart(10),
+);
 for (const [label, a, b] of rows) {
   const net = b === undefined ? undefined : Math.max(b - opensslStart, 0.001);
   console.log(
@@ -160,5 +246,7 @@ for (const [label, a, b] of rows) {
   );
 }
 console.log(`\nOpenSSL figures are whole-process wall times; ratio = smimekit / openssl (< 1: smimekit faster).`);
-console.log(`net ratio subtracts OpenSSL's bare process start (\`openssl version\`: ${opensslStart.toFixed(1)} ms) — closer to work-for-work.`);
+console.log(
+  `net ratio subtracts OpenSSL's bare process start (\`openssl version\`: ${opensslStart.toFixed(1)} ms) — closer to work-for-work.`,
+);
 console.log('There is no OpenSSL counterpart for SST parsing (OpenSSL cannot read serialized stores).');

@@ -28,10 +28,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const chains = join(root, 'vectors', 'chains');
 const work = mkdtempSync(join(tmpdir(), 'smimekit-demo-'));
 
-console.log('1. An administrator builds the tenant trust list (what Set-SmimeConfig -SMIMECertificateIssuingCA takes):');
+console.log(
+  '1. An administrator builds the tenant trust list (what Set-SmimeConfig -SMIMECertificateIssuingCA takes):',
+);
 const store = createSst(
   [
-    { certificate: readFileSync(join(chains, 'root.pem'), 'utf8'), friendlyName: 'smimekit Test Root CA', enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'] },
+    {
+      certificate: readFileSync(join(chains, 'root.pem'), 'utf8'),
+      friendlyName: 'smimekit Test Root CA',
+      enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'],
+    },
     { certificate: readFileSync(join(chains, 'intermediate.pem'), 'utf8'), friendlyName: 'smimekit Test Intermediate' },
   ],
   { crls: [readFileSync(join(chains, 'intermediate.crl.pem'), 'utf8')] },
@@ -39,7 +45,9 @@ const store = createSst(
 const file = join(work, 'tenant-trust.sst');
 const bytes = serializeSst(store);
 writeFileSync(file, bytes);
-console.log(`   wrote ${file} (${bytes.length} bytes): ${store.certificates.length} CA certificates, ${store.crls.length} CRL`);
+console.log(
+  `   wrote ${file} (${bytes.length} bytes): ${store.certificates.length} CA certificates, ${store.crls.length} CRL`,
+);
 
 console.log('\n2. A mail client loads it and shows what it trusts:');
 const loaded = parseSst(new Uint8Array(readFileSync(file)));
@@ -48,7 +56,9 @@ loaded.certificates.forEach((entry, i) => {
   const eku = sstEnhancedKeyUsage(entry);
   console.log(`   [${i}] ${d.subject}`);
   console.log(`       friendly name ${JSON.stringify(d.friendlyName)}, SHA-1 ${d.sha1}`);
-  console.log(`       trusted for: ${eku ? eku.map((o) => (o === '1.3.6.1.5.5.7.3.4' ? 'emailProtection' : o)).join(', ') : 'all purposes (no EKU property)'}`);
+  console.log(
+    `       trusted for: ${eku ? eku.map((o) => (o === '1.3.6.1.5.5.7.3.4' ? 'emailProtection' : o)).join(', ') : 'all purposes (no EKU property)'}`,
+  );
 });
 const same = Buffer.from(serializeSst(loaded)).equals(Buffer.from(bytes));
 console.log(`\n3. Byte-exact round trip: ${same ? 'yes' : 'NO'}`);
@@ -72,14 +82,19 @@ for (const [name, email, what] of cases) {
     ...(email ? { email } : {}),
   });
   const verdict = report.valid ? 'VALID  ' : 'INVALID';
-  const why = report.valid ? `path of ${report.path.length}` : report.problems.map((p) => `${p.code}: ${p.message}`).join('; ');
+  const why = report.valid
+    ? `path of ${report.path.length}`
+    : report.problems.map((p) => `${p.code}: ${p.message}`).join('; ');
   console.log(`   ${verdict} ${what} — ${why}`);
 }
 
 console.log('\n5. Alice signs a message, then encrypts it to Bob — and to herself, for Sent Items:');
 const withChain = async (name) => {
   const id = await loadIdentity(readFileSync(join(chains, `${name}.p12`)), 'test');
-  return { ...id, chain: [...id.chain, ...loadCertificates(readFileSync(join(chains, 'intermediate.pem'))).certificates] };
+  return {
+    ...id,
+    chain: [...id.chain, ...loadCertificates(readFileSync(join(chains, 'intermediate.pem'))).certificates],
+  };
 };
 const alice = await withChain('ee-rsa');
 const bob = await withChain('ee-p256');
@@ -99,7 +114,10 @@ const sealed = await encryptMessage(signed, {
 });
 console.log(`   encrypted with ${sealed.cipher} to ${sealed.recipients.length} recipients (Bob and Alice herself)`);
 for (const w of sealed.warnings) console.log(`   note ${w.code}: ${w.message}`);
-for (const [who, id] of [['Bob', bob], ['Alice (Sent Items)', alice]]) {
+for (const [who, id] of [
+  ['Bob', bob],
+  ['Alice (Sent Items)', alice],
+]) {
   const read = await readMessage(sealed.message, { identities: [id], trust, at });
   const text = new TextDecoder().decode(decodedBody(parseMime(read.content))).trim();
   console.log(`   ${who} reads it: ok=${read.ok}, layers ${read.layers.map((l) => l.type).join(' > ')}: "${text}"`);
@@ -111,5 +129,7 @@ try {
 }
 
 console.log(`\nTry the CLI on it:  npx smimekit sst list ${file}`);
-console.log(`                    npx smimekit validate --trust ${file} --cert vectors/chains/ee-rsa.pem --email rsa.user@example.test`);
+console.log(
+  `                    npx smimekit validate --trust ${file} --cert vectors/chains/ee-rsa.pem --email rsa.user@example.test`,
+);
 if (!same) process.exitCode = 1;

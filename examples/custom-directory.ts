@@ -49,7 +49,8 @@ export class HttpAddressBook implements CertificateDirectory {
     url.searchParams.set('secondary', String(options.secondaryAddresses !== false));
     const response = await this.get(url, options.signal);
     const body = (await response.json().catch(() => undefined)) as { value?: ApiPerson[] } | undefined;
-    if (!Array.isArray(body?.value)) throw new DirectoryError('directory-bad-response', `${this.name}: the answer has no "value" array`);
+    if (!Array.isArray(body?.value))
+      throw new DirectoryError('directory-bad-response', `${this.name}: the answer has no "value" array`);
     return body.value.map((person) => this.toEntry(person));
   }
 
@@ -60,10 +61,12 @@ export class HttpAddressBook implements CertificateDirectory {
     try {
       response = await (this.options.fetch ?? fetch)(url, { headers, ...(signal ? { signal } : {}) });
     } catch (e) {
-      if (signal?.aborted) throw new DirectoryError('directory-timeout', `${this.name}: the lookup was aborted`, { cause: e });
+      if (signal?.aborted)
+        throw new DirectoryError('directory-timeout', `${this.name}: the lookup was aborted`, { cause: e });
       throw new DirectoryError('directory-unreachable', `${this.name}: ${(e as Error).message}`, { cause: e });
     }
-    if (response.status === 401 || response.status === 403) throw new DirectoryError('directory-auth-failed', `${this.name}: HTTP ${response.status}`);
+    if (response.status === 401 || response.status === 403)
+      throw new DirectoryError('directory-auth-failed', `${this.name}: HTTP ${response.status}`);
     if (!response.ok) throw new DirectoryError('directory-bad-response', `${this.name}: HTTP ${response.status}`);
     return response;
   }
@@ -78,7 +81,14 @@ export class HttpAddressBook implements CertificateDirectory {
         userCertificate: (person.userCertificate ?? []).map((v) => base64(v, this.name)),
       },
     );
-    const entry: DirectoryEntry = { directory: this.name, id: person.id, kind: 'person', addresses, candidates, unreadable };
+    const entry: DirectoryEntry = {
+      directory: this.name,
+      id: person.id,
+      kind: 'person',
+      addresses,
+      candidates,
+      unreadable,
+    };
     if (primary) entry.address = primary;
     if (person.displayName) entry.displayName = person.displayName;
     return entry;
@@ -93,8 +103,12 @@ export async function findEncryptionCertificate(
   trust: TrustList,
   at?: Date,
 ): Promise<ResolvedCertificate> {
-  const books = new CompositeDirectory([{ directory: new HttpAddressBook(apiUrl, { name: 'People API' }), timeoutMs: 3000 }, ...others]);
+  const books = new CompositeDirectory([
+    { directory: new HttpAddressBook(apiUrl, { name: 'People API' }), timeoutMs: 3000 },
+    ...others,
+  ]);
   const result = await resolveCertificate(address, { directory: books, trust, ...(at ? { at } : {}) });
-  for (const s of result.sources) if (s.status !== 'ok') console.warn(`${s.directory}: ${s.status} (${s.error?.message})`);
+  for (const s of result.sources)
+    if (s.status !== 'ok') console.warn(`${s.directory}: ${s.status} (${s.error?.message})`);
   return result;
 }

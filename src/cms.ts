@@ -18,6 +18,11 @@ export {
   type SignatureAlgorithmInfo,
   type PublicKeyAlgorithmInfo,
 } from './crypto/algorithms.js';
-export { signatureAlgorithmWeakness, publicKeyWeakness, DEFAULT_MIN_RSA_BITS, type AlgorithmPolicy } from './crypto/policy.js';
+export {
+  signatureAlgorithmWeakness,
+  publicKeyWeakness,
+  DEFAULT_MIN_RSA_BITS,
+  type AlgorithmPolicy,
+} from './crypto/policy.js';
 export { verifySignature, type VerifySignatureInput } from './crypto/verify-signature.js';
 export { summarizePublicKey, type PublicKeySummary } from './crypto/public-key-summary.js';

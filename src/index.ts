@@ -13,39 +13,99 @@ export type { CertificateInput } from './util/certificate-input.js';
 
 // Trust lists (SST) and certificates.
 export { parseSst, serializeSst, isSst } from './sst/index.js';
-export { createSst, loadCertificates, type SstCertificateInput, type CreateSstOptions, type CertificateSource } from './sst/index.js';
+export {
+  createSst,
+  loadCertificates,
+  type SstCertificateInput,
+  type CreateSstOptions,
+  type CertificateSource,
+} from './sst/index.js';
 export type { SstStore, SstEntry, SstProperty } from './sst/index.js';
-export { Certificate, parseCertificate, readCertificate, type DistinguishedName, type GeneralName } from './x509/index.js';
+export {
+  Certificate,
+  parseCertificate,
+  readCertificate,
+  type DistinguishedName,
+  type GeneralName,
+} from './x509/index.js';
 export { parseCrl, type Crl } from './x509/index.js';
 export { TrustList, type TrustAnchor, type TrustAnchorOptions } from './trust/trust-list.js';
 export { validateCertificate } from './trust/validate.js';
-export { validationReportToJson, TRUST_PROBLEM_CODES, type ValidationReport, type TrustProblem, type TrustProblemCode, type ProblemCertificate } from './trust/report.js';
-export type { ValidationOptions, TrustPurpose, RevocationMode, RevocationChecker, CertificateFetcher, PathBuildingLimits } from './trust/options.js';
+export {
+  validationReportToJson,
+  TRUST_PROBLEM_CODES,
+  type ValidationReport,
+  type TrustProblem,
+  type TrustProblemCode,
+  type ProblemCertificate,
+} from './trust/report.js';
+export type {
+  ValidationOptions,
+  TrustPurpose,
+  RevocationMode,
+  RevocationChecker,
+  CertificateFetcher,
+  PathBuildingLimits,
+} from './trust/options.js';
 
 // Identities.
 export { loadIdentity, type Identity } from './crypto/identity.js';
 export { loadPrivateKey, type LoadedPrivateKey, type PrivateKeyType } from './crypto/private-key.js';
-export { parsePkcs12, type Pkcs12Contents, type Pkcs12Certificate, type Pkcs12Key, type Pkcs12BagAttributes } from './crypto/pkcs12.js';
+export {
+  parsePkcs12,
+  type Pkcs12Contents,
+  type Pkcs12Certificate,
+  type Pkcs12Key,
+  type Pkcs12BagAttributes,
+} from './crypto/pkcs12.js';
 export { keyMatchesCertificate, assertKeyMatchesCertificate } from './crypto/key-match.js';
 
 // Messages.
 export { signMessage, type SignMessageOptions, type SmimeSigner } from './smime/sign.js';
-export { verifyMessage, verifySignedContent, verifyDetached, type VerifyMessageOptions, type VerifyCmsOptions } from './smime/verify.js';
+export {
+  verifyMessage,
+  verifySignedContent,
+  verifyDetached,
+  type VerifyMessageOptions,
+  type VerifyCmsOptions,
+} from './smime/verify.js';
 export { verifyReportToJson, verifyReportToText } from './smime/report.js';
 export type { VerifyReport, SignerReport, SignedLayer, ReportProblem, Coverage } from './smime/report.js';
-export { encryptMessage, type EncryptMessageOptions, type EncryptMessageResult, type EncryptionParty } from './smime/encrypt.js';
+export {
+  encryptMessage,
+  type EncryptMessageOptions,
+  type EncryptMessageResult,
+  type EncryptionParty,
+} from './smime/encrypt.js';
 export type { EncryptedRecipient, EncryptionWarning } from './smime/encrypt.js';
-export { decryptMessage, type DecryptMessageOptions, type DecryptMessageResult, type DecryptionIdentity } from './smime/decrypt.js';
+export {
+  decryptMessage,
+  type DecryptMessageOptions,
+  type DecryptMessageResult,
+  type DecryptionIdentity,
+} from './smime/decrypt.js';
 export { readMessage, type ReadMessageOptions, type ReadMessageResult, type MessageLayer } from './smime/read.js';
 export type { SignedLayerVerifier, SignedLayerVerification } from './smime/read.js';
 export type { SmimeLayerOptions } from './smime/layers.js';
 export type { SmimeCapability, CapabilitiesInput } from './smime/capabilities.js';
-export { composeMessage, type MailEnvelope, type ComposeOptions, type ComposeResult, type ComposedMessage } from './smime/compose.js';
+export {
+  composeMessage,
+  type MailEnvelope,
+  type ComposeOptions,
+  type ComposeResult,
+  type ComposedMessage,
+} from './smime/compose.js';
 export type { MessageCopyPlan } from './smime/compose.js';
 export type { MailAddress, EnvelopeAddresses } from './smime/compose-headers.js';
 export { resolveRecipients, assertAllResolved, DEFAULT_GROUP_EXPANSION_TIMEOUT_MS } from './smime/resolve.js';
 export type { ResolveRecipientsOptions, ResolveRecipientsResult, GroupResolution } from './smime/resolve.js';
-export { DEFAULT_SMIME_POLICY, type SmimePolicy, type ResolvedSmimePolicy, type BccForking, type CertificateInclusion } from './smime/policy.js';
+export {
+  DEFAULT_SMIME_POLICY,
+  type SmimePolicy,
+  type ResolvedSmimePolicy,
+  type BccForking,
+  type CertificateInclusion,
+} from './smime/policy.js';
 export { policyFromJson, type PolicyJsonOptions } from './smime/policy-json.js';
 export type { SignerProblem } from './cms/verify-signed-data.js';
 

@@ -3,4 +3,10 @@
  * Node's sockets). Kept out of the root entry so browser builds never pull it in.
  */
 export * from './directory/ldap.js';
-export { escapeFilterValue, buildFilter, AD_FILTER, INET_ORG_PERSON_FILTER, type FilterEscapeOptions } from './directory/ldap-filter.js';
+export {
+  escapeFilterValue,
+  buildFilter,
+  AD_FILTER,
+  INET_ORG_PERSON_FILTER,
+  type FilterEscapeOptions,
+} from './directory/ldap-filter.js';

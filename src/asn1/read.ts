@@ -97,7 +97,18 @@ export function derRead(bytes: Uint8Array, offset: number, limit = bytes.length,
     throw derError(`ASN.1 value length ${length} exceeds the ${limit - pos} bytes available`, offset);
   }
   const end = pos + length;
-  return { buf: bytes, cls, constructed, tag, start: offset, contentStart: pos, contentEnd: end, end, indefinite: false, nonMinimalLength };
+  return {
+    buf: bytes,
+    cls,
+    constructed,
+    tag,
+    start: offset,
+    contentStart: pos,
+    contentEnd: end,
+    end,
+    indefinite: false,
+    nonMinimalLength,
+  };
 }
 
 // Indefinite length: the content runs until the end-of-contents octets that follow the last child.
@@ -116,7 +127,18 @@ function readIndefinite(
   for (;;) {
     if (cursor + 2 <= limit && bytes[cursor] === 0 && bytes[cursor + 1] === 0) {
       const end = cursor + 2;
-      return { buf: bytes, cls, constructed, tag, start: offset, contentStart, contentEnd: cursor, end, indefinite: true, nonMinimalLength: false };
+      return {
+        buf: bytes,
+        cls,
+        constructed,
+        tag,
+        start: offset,
+        contentStart,
+        contentEnd: cursor,
+        end,
+        indefinite: true,
+        nonMinimalLength: false,
+      };
     }
     if (cursor >= limit) throw derError('indefinite-length ASN.1 value without end-of-contents', offset);
     cursor = derRead(bytes, cursor, limit, depth + 1).end;

@@ -5,7 +5,17 @@
  */
 import { LimitError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
-import { TAG, derChildren, derContent, derBytes, derError, derIsContext, derIsUniversal, derRead, type DerNode } from './read.js';
+import {
+  TAG,
+  derChildren,
+  derContent,
+  derBytes,
+  derError,
+  derIsContext,
+  derIsUniversal,
+  derRead,
+  type DerNode,
+} from './read.js';
 
 /** Children of a SEQUENCE, checking the tag; `min` is the number of children required. */
 export function derSequence(node: DerNode | undefined, what: string, min = 0): DerNode[] {
@@ -19,7 +29,8 @@ export function derSequence(node: DerNode | undefined, what: string, min = 0): D
 
 /** Children of a SET. */
 export function derSet(node: DerNode | undefined, what: string): DerNode[] {
-  if (!node || !derIsUniversal(node, TAG.SET) || !node.constructed) throw derError(`${what}: expected a SET`, node?.start ?? 0);
+  if (!node || !derIsUniversal(node, TAG.SET) || !node.constructed)
+    throw derError(`${what}: expected a SET`, node?.start ?? 0);
   return derChildren(node);
 }
 
@@ -60,7 +71,8 @@ export interface OctetsOptions {
  */
 export function derOctets(node: DerNode | undefined, what = 'OCTET STRING', options: OctetsOptions = {}): Uint8Array {
   const { implicitTag } = options;
-  const ok = node && (implicitTag === undefined ? derIsUniversal(node, TAG.OCTET_STRING) : derIsContext(node, implicitTag));
+  const ok =
+    node && (implicitTag === undefined ? derIsUniversal(node, TAG.OCTET_STRING) : derIsContext(node, implicitTag));
   if (!node || !ok) throw derError(`${what}: expected an OCTET STRING`, node?.start ?? 0);
   if (!node.constructed) return derContent(node);
   const budget = options.budget ?? { nodes: Number.MAX_SAFE_INTEGER };
@@ -70,7 +82,8 @@ export function derOctets(node: DerNode | undefined, what = 'OCTET STRING', opti
     let pos = n.contentStart;
     while (pos < n.contentEnd) {
       const child = derRead(n.buf, pos, n.contentEnd);
-      if (--budget.nodes < 0) throw new LimitError('limit-exceeded', `${what}: more pieces than allowed`, { offset: child.start });
+      if (--budget.nodes < 0)
+        throw new LimitError('limit-exceeded', `${what}: more pieces than allowed`, { offset: child.start });
       if (!derIsUniversal(child, TAG.OCTET_STRING)) {
         throw derError(`${what}: constructed OCTET STRING contains a non-OCTET STRING`, child.start);
       }
@@ -104,7 +117,11 @@ export interface ParsedAlgorithm {
 export function derAlgorithm(node: DerNode | undefined, what = 'AlgorithmIdentifier'): ParsedAlgorithm {
   const kids = derSequence(node, what, 1);
   const params = kids[1];
-  return { oid: derOid(kids[0], what), params: params && derIsUniversal(params, TAG.NULL) ? undefined : params, der: derBytes(node!) };
+  return {
+    oid: derOid(kids[0], what),
+    params: params && derIsUniversal(params, TAG.NULL) ? undefined : params,
+    der: derBytes(node!),
+  };
 }
 
 /** Decodes OBJECT IDENTIFIER content to dotted form; `offset` goes into errors. */
@@ -158,7 +175,13 @@ export function derTime(node: DerNode): Date {
 }
 
 function makeDate(year: number, m: RegExpMatchArray, text: string, node: DerNode): Date {
-  const [month, day, hour, minute, second] = [Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0')];
+  const [month, day, hour, minute, second] = [
+    Number(m[2]),
+    Number(m[3]),
+    Number(m[4]),
+    Number(m[5]),
+    Number(m[6] ?? '0'),
+  ];
   const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() + (month === 2 && !isLeap(year) ? -1 : 0);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) {
     throw derError(`invalid time value "${text}"`, node.start);

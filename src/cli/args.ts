@@ -50,7 +50,8 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
     if (eq >= 0) value = arg.slice(eq + 1);
     else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`option --${name} needs a value`);
+      if (next === undefined || (next.startsWith('--') && next.length > 2))
+        throw new UsageError(`option --${name} needs a value`);
       value = next;
       i++;
     }

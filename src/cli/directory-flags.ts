@@ -40,12 +40,27 @@ export const DIRECTORY_USAGE =
   '                 [--ldap-schema ad|inetorgperson | --ldap-filter TEMPLATE]] [--timeout MS]';
 
 /** Trust flags of the commands that resolve recipients (`--policy` may supply the trust list). */
-export const RESOLVE_FLAGS: Record<string, FlagKind> = { trust: 'repeat', certs: 'repeat', crl: 'repeat', at: 'string', policy: 'string' };
+export const RESOLVE_FLAGS: Record<string, FlagKind> = {
+  trust: 'repeat',
+  certs: 'repeat',
+  crl: 'repeat',
+  at: 'string',
+  policy: 'string',
+};
 
 /** Usage fragment for `RESOLVE_FLAGS`. */
 export const RESOLVE_USAGE = '--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--policy FILE]';
 
-const LDAP_ONLY = ['base', 'bind', 'bind-password-file', 'bind-password-env', 'ca', 'starttls', 'ldap-schema', 'ldap-filter'];
+const LDAP_ONLY = [
+  'base',
+  'bind',
+  'bind-password-file',
+  'bind-password-env',
+  'ca',
+  'starttls',
+  'ldap-schema',
+  'ldap-filter',
+];
 
 /**
  * `--password-file FILE` as the issue's contract names it for `lookup` and `encrypt` (`--bind DN --password-file
@@ -88,7 +103,8 @@ export function hasDirectoryFlags(args: ParsedArgs): boolean {
 function timeoutFromFlags(args: ParsedArgs): number | undefined {
   const text = flagString(args, 'timeout');
   if (text === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(text) || Number(text) === 0) throw new UsageError(`--timeout must be a positive number of milliseconds, not "${text}"`);
+  if (!/^\d{1,9}$/.test(text) || Number(text) === 0)
+    throw new UsageError(`--timeout must be a positive number of milliseconds, not "${text}"`);
   return Number(text);
 }
 
@@ -101,7 +117,8 @@ function timeoutFromFlags(args: ParsedArgs): number | undefined {
 export function checkDirectoryFlags(args: ParsedArgs, required: boolean): void {
   const ldap = flagString(args, 'ldap');
   const dirs = flagList(args, 'dir');
-  if (required && ldap === undefined && dirs.length === 0) throw new UsageError('an address book is required: --dir FILE or --ldap URL --base DN');
+  if (required && ldap === undefined && dirs.length === 0)
+    throw new UsageError('an address book is required: --dir FILE or --ldap URL --base DN');
   const duplicate = dirs.find((d, i) => dirs.indexOf(d) !== i);
   if (duplicate !== undefined) throw new UsageError(`--dir ${duplicate} is given twice`);
   timeoutFromFlags(args);
@@ -110,44 +127,66 @@ export function checkDirectoryFlags(args: ParsedArgs, required: boolean): void {
     if (stray) throw new UsageError(`--${stray} needs --ldap URL`);
     return;
   }
-  if (!/^ldaps?:\/\/[^/\s]/i.test(ldap)) throw new UsageError(`--ldap must be an ldap:// or ldaps:// URL, not "${ldap}"`);
+  if (!/^ldaps?:\/\/[^/\s]/i.test(ldap))
+    throw new UsageError(`--ldap must be an ldap:// or ldaps:// URL, not "${ldap}"`);
   if (flagString(args, 'base') === undefined) throw new UsageError('--ldap needs --base DN (the search base)');
   const secrets = ['bind-password-file', 'bind-password-env'].filter((f) => args.flags.has(f));
   if (!secrets.includes('bind-password-file') && bindPasswordFile(args) !== undefined) secrets.push('password-file');
   if (secrets.length > 1) throw new UsageError('use either --bind-password-file or --bind-password-env, not both');
-  if (args.flags.has('bind') && secrets.length === 0) throw new UsageError('--bind needs --bind-password-file FILE or --bind-password-env NAME (passwords are never given on the command line)');
+  if (args.flags.has('bind') && secrets.length === 0)
+    throw new UsageError(
+      '--bind needs --bind-password-file FILE or --bind-password-env NAME (passwords are never given on the command line)',
+    );
   if (!args.flags.has('bind') && secrets.length > 0) throw new UsageError(`--${secrets[0]} needs --bind DN`);
   const ldaps = /^ldaps:/i.test(ldap);
-  if (ldaps && flagBool(args, 'starttls')) throw new UsageError('--starttls is for ldap:// URLs; ldaps:// is TLS already');
-  if (!ldaps && !flagBool(args, 'starttls') && args.flags.has('ca')) throw new UsageError('--ca is used only with ldaps:// or --starttls');
+  if (ldaps && flagBool(args, 'starttls'))
+    throw new UsageError('--starttls is for ldap:// URLs; ldaps:// is TLS already');
+  if (!ldaps && !flagBool(args, 'starttls') && args.flags.has('ca'))
+    throw new UsageError('--ca is used only with ldaps:// or --starttls');
   const schema = flagString(args, 'ldap-schema');
-  if (schema !== undefined && !['ad', 'inetorgperson'].includes(schema.toLowerCase())) throw new UsageError(`--ldap-schema must be ad or inetorgperson, not "${schema}"`);
-  if (schema !== undefined && args.flags.has('ldap-filter')) throw new UsageError('use either --ldap-schema or --ldap-filter, not both');
+  if (schema !== undefined && !['ad', 'inetorgperson'].includes(schema.toLowerCase()))
+    throw new UsageError(`--ldap-schema must be ad or inetorgperson, not "${schema}"`);
+  if (schema !== undefined && args.flags.has('ldap-filter'))
+    throw new UsageError('use either --ldap-schema or --ldap-filter, not both');
 }
 
 /** One `--dir` file as its own MemoryDirectory, named after the file. */
-async function loadDirectoryFile(io: CliIo, path: string): Promise<{ directory: MemoryDirectory; setup: DirectorySetup }> {
+async function loadDirectoryFile(
+  io: CliIo,
+  path: string,
+): Promise<{ directory: MemoryDirectory; setup: DirectorySetup }> {
   const name = path === '-' ? 'stdin' : path;
   const bytes = await readInput(io, path);
   const directory = new MemoryDirectory({ name });
   try {
     const result = directory.load(bytes);
-    return { directory, setup: { name, kind: 'file', format: result.format, entries: result.added.length, skipped: result.skipped } };
+    return {
+      directory,
+      setup: { name, kind: 'file', format: result.format, entries: result.added.length, skipped: result.skipped },
+    };
   } catch (e) {
     // Keep the code (exit 2 either way: unreadable or malformed input) and name the file.
-    if (e instanceof SmimeError) throw new SmimeError(e.code, `--dir ${name}: ${e.message}`, { details: e.details, cause: e });
+    if (e instanceof SmimeError)
+      throw new SmimeError(e.code, `--dir ${name}: ${e.message}`, { details: e.details, cause: e });
     throw e;
   }
 }
 
 /** The `--ldap` directory; connects on its first lookup. */
-async function ldapFromFlags(args: ParsedArgs, io: CliIo, timeoutMs: number | undefined): Promise<CertificateDirectory> {
+async function ldapFromFlags(
+  args: ParsedArgs,
+  io: CliIo,
+  timeoutMs: number | undefined,
+): Promise<CertificateDirectory> {
   const options: LdapDirectoryOptions = { url: flagString(args, 'ldap')!, baseDn: flagString(args, 'base')! };
   const bind = flagString(args, 'bind');
   if (bind !== undefined) {
     const file = bindPasswordFile(args);
     options.bindDn = bind;
-    options.password = file !== undefined ? await readSecretFile(io, file) : readSecretEnv(flagString(args, 'bind-password-env')!, 'bind-password-env');
+    options.password =
+      file !== undefined
+        ? await readSecretFile(io, file)
+        : readSecretEnv(flagString(args, 'bind-password-env')!, 'bind-password-env');
     // An empty password would turn the bind into an unauthenticated (anonymous) one.
     if (options.password === '') throw new UsageError(`the bind password for ${bind} is empty`);
   }
@@ -199,7 +238,11 @@ async function openDirectory(args: ParsedArgs, io: CliIo): Promise<CliDirectory>
 }
 
 /** Runs `work` with the flags' address books and closes them afterwards (LDAP connections included), also on failure. */
-export async function withDirectory<T>(args: ParsedArgs, io: CliIo, work: (books: CliDirectory) => Promise<T>): Promise<T> {
+export async function withDirectory<T>(
+  args: ParsedArgs,
+  io: CliIo,
+  work: (books: CliDirectory) => Promise<T>,
+): Promise<T> {
   const books = await openDirectory(args, io);
   try {
     return await work(books);
@@ -212,7 +255,9 @@ export async function withDirectory<T>(args: ParsedArgs, io: CliIo, work: (books
 /** Skipped items of the `--dir` files as `warning CODE:` lines (CA certificates kept as chains are not worth one). */
 export function printDirectoryWarnings(io: CliIo, setup: readonly DirectorySetup[]): void {
   for (const s of setup) {
-    for (const k of s.skipped) if (k.code !== 'ca-certificate') io.stderr(`warning ${k.code}: --dir ${s.name}: ${oneLine(`${k.item}: ${k.reason}`)}\n`);
+    for (const k of s.skipped)
+      if (k.code !== 'ca-certificate')
+        io.stderr(`warning ${k.code}: --dir ${s.name}: ${oneLine(`${k.item}: ${k.reason}`)}\n`);
   }
 }
 
@@ -259,7 +304,8 @@ export async function policyFromFlags(args: ParsedArgs, io: CliIo): Promise<Smim
   try {
     return policyFromJson(object);
   } catch (e) {
-    if (e instanceof ArgumentError) throw new ArgumentError(e.code, `--policy ${path}: ${e.message}`, { details: e.details, cause: e });
+    if (e instanceof ArgumentError)
+      throw new ArgumentError(e.code, `--policy ${path}: ${e.message}`, { details: e.details, cause: e });
     throw e;
   }
 }
@@ -286,7 +332,17 @@ export async function resolveSettingsFromFlags(args: ParsedArgs, io: CliIo): Pro
   const at = atFromFlags(args, io);
   const given = await policyFromFlags(args, io);
   const trust = (await trustFromFlags(args, io, false)) ?? given?.trust;
-  if (!trust) throw new UsageError('option --trust is required (an SST, PEM, DER or PKCS#7 file), unless --policy names the trust list');
+  if (!trust)
+    throw new UsageError(
+      'option --trust is required (an SST, PEM, DER or PKCS#7 file), unless --policy names the trust list',
+    );
   const policy = resolvePolicy(given);
-  return { trust, at, intermediates: await readAll(args, io, 'certs'), crls: await readAll(args, io, 'crl'), policy, ...(given ? { given } : {}) };
+  return {
+    trust,
+    at,
+    intermediates: await readAll(args, io, 'certs'),
+    crls: await readAll(args, io, 'crl'),
+    policy,
+    ...(given ? { given } : {}),
+  };
 }

@@ -13,7 +13,14 @@ import { flagString, UsageError, type FlagKind, type ParsedArgs } from './args.j
 import { readInput, type CliIo } from './io.js';
 
 /** Flags to merge into a command spec. */
-export const IDENTITY_FLAGS: Record<string, FlagKind> = { p12: 'string', password: 'string', 'password-file': 'string', 'password-env': 'string', cert: 'string', key: 'string' };
+export const IDENTITY_FLAGS: Record<string, FlagKind> = {
+  p12: 'string',
+  password: 'string',
+  'password-file': 'string',
+  'password-env': 'string',
+  cert: 'string',
+  key: 'string',
+};
 
 /** Usage fragment for the identity flags. */
 export const IDENTITY_USAGE = '(--p12 FILE --password PW | --cert FILE --key FILE)';
@@ -75,8 +82,10 @@ export async function loadIdentityFromFlags(args: ParsedArgs, io: CliIo): Promis
   const p12 = flagString(args, 'p12');
   const cert = flagString(args, 'cert');
   const key = flagString(args, 'key');
-  if (p12 !== undefined && (cert !== undefined || key !== undefined)) throw new UsageError('use either --p12 or --cert/--key, not both');
-  if (p12 === undefined && (cert === undefined || key === undefined)) throw new UsageError(`an identity is required: ${IDENTITY_USAGE}`);
+  if (p12 !== undefined && (cert !== undefined || key !== undefined))
+    throw new UsageError('use either --p12 or --cert/--key, not both');
+  if (p12 === undefined && (cert === undefined || key === undefined))
+    throw new UsageError(`an identity is required: ${IDENTITY_USAGE}`);
   // Usage is checked before any file (the password file included) is read.
   const password = await passwordFromFlags(args, io);
   if (p12 !== undefined) {

@@ -25,6 +25,16 @@ export async function writeOutput(io: CliIo, path: string | undefined, data: Uin
 /** Error for files that cannot be read or written (exit 2). */
 export function fileError(path: string, e: unknown, writing = false): SmimeError {
   const code = (e as { code?: string }).code;
-  const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-  return new SmimeError(writing ? 'unwritable-output' : 'unreadable-input', `cannot ${writing ? 'write' : 'read'} ${path}: ${reason}`);
+  const reason =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : (e as Error).message;
+  return new SmimeError(
+    writing ? 'unwritable-output' : 'unreadable-input',
+    `cannot ${writing ? 'write' : 'read'} ${path}: ${reason}`,
+  );
 }

@@ -73,7 +73,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const command = commands.get(name);
     if (!command) {
       const group = [...commands.keys()].filter((k) => k.startsWith(`${argv[0]} `));
-      throw new UsageError(group.length > 0 ? `unknown command "${two || name}"; try: ${group.join(', ')}` : `unknown command "${name}"; run smimekit --help`);
+      throw new UsageError(
+        group.length > 0
+          ? `unknown command "${two || name}"; try: ${group.join(', ')}`
+          : `unknown command "${name}"; run smimekit --help`,
+      );
     }
     const rest = argv.slice(useTwo ? 2 : 1);
     if (rest.includes('--help')) {
@@ -83,7 +87,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await command.run(parseArgs(rest, command.spec), io);
     return 0;
   } catch (e) {
-    const error = e instanceof SmimeError ? e : new SmimeError('internal', `unexpected failure: ${(e as Error)?.message ?? String(e)}`);
+    const error =
+      e instanceof SmimeError
+        ? e
+        : new SmimeError('internal', `unexpected failure: ${(e as Error)?.message ?? String(e)}`);
     io.stderr(`error ${error.code}: ${oneLine(error.message)}\n`);
     return exitCodeFor(error);
   }

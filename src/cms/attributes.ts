@@ -5,7 +5,20 @@
  */
 import { FormatError } from '../errors.js';
 import { concatBytes, toHex } from '../util/bytes.js';
-import { TAG, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, decodeOid, tlv, seq, encodeOid, derTime } from '../asn1/index.js';
+import {
+  TAG,
+  derParse,
+  derChildren,
+  derContent,
+  derBytes,
+  derIsUniversal,
+  derIsContext,
+  decodeOid,
+  tlv,
+  seq,
+  encodeOid,
+  derTime,
+} from '../asn1/index.js';
 
 /** Attribute type OIDs smimekit writes or understands. */
 export const ATTRIBUTE = {
@@ -61,7 +74,6 @@ export interface CmsAttribute {
   values: Uint8Array[];
 }
 
-
 /** DER SET OF: elements sorted by their encodings (X.690 §11.6). */
 export function encodeSetOf(elements: Uint8Array[], tag = 0x31): Uint8Array {
   const sorted = [...elements].sort(compareBytes);
@@ -84,8 +96,15 @@ export function encodeTime(date: Date): Uint8Array {
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const y = date.getUTCFullYear();
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
-  if (y >= 1950 && y < 2050) return tlv(0x17, Uint8Array.from(`${digits.slice(2)}Z`, (c) => c.charCodeAt(0)));
-  return tlv(0x18, Uint8Array.from(`${digits}Z`, (c) => c.charCodeAt(0)));
+  if (y >= 1950 && y < 2050)
+    return tlv(
+      0x17,
+      Uint8Array.from(`${digits.slice(2)}Z`, (c) => c.charCodeAt(0)),
+    );
+  return tlv(
+    0x18,
+    Uint8Array.from(`${digits}Z`, (c) => c.charCodeAt(0)),
+  );
 }
 
 /** SMIMECapabilities value: SEQUENCE OF SEQUENCE { OID, parameters OPTIONAL }, order kept. */
@@ -107,7 +126,11 @@ export function encodeEncryptionKeyPreference(issuerDer: Uint8Array, serialConte
  * SigningCertificateV2 (RFC 5035) with one ESSCertIDv2: SHA-256 (the DEFAULT,
  * so the hash algorithm is omitted) of the certificate and its IssuerSerial.
  */
-export function encodeSigningCertificateV2(certHash: Uint8Array, issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
+export function encodeSigningCertificateV2(
+  certHash: Uint8Array,
+  issuerDer: Uint8Array,
+  serialContent: Uint8Array,
+): Uint8Array {
   const generalNames = seq(tlv(0xa4, issuerDer)); // directoryName [4] EXPLICIT Name
   const issuerSerial = seq(generalNames, tlv(0x02, serialContent));
   const essCertId = seq(tlv(0x04, certHash), issuerSerial);
@@ -139,14 +162,16 @@ export function singleValue(attributes: readonly CmsAttribute[], oid: string): U
 /** Decodes an OBJECT IDENTIFIER value. */
 export function decodeOidValue(der: Uint8Array): string {
   const node = derParse(der);
-  if (!derIsUniversal(node, TAG.OID)) throw new FormatError('malformed-cms', 'expected an OBJECT IDENTIFIER attribute value');
+  if (!derIsUniversal(node, TAG.OID))
+    throw new FormatError('malformed-cms', 'expected an OBJECT IDENTIFIER attribute value');
   return decodeOid(derContent(node));
 }
 
 /** Decodes an OCTET STRING value. */
 export function decodeOctetsValue(der: Uint8Array): Uint8Array {
   const node = derParse(der);
-  if (!derIsUniversal(node, TAG.OCTET_STRING) || node.constructed) throw new FormatError('malformed-cms', 'expected an OCTET STRING attribute value');
+  if (!derIsUniversal(node, TAG.OCTET_STRING) || node.constructed)
+    throw new FormatError('malformed-cms', 'expected an OCTET STRING attribute value');
   return derContent(node);
 }
 
@@ -172,7 +197,10 @@ export function decodeCapabilities(der: Uint8Array): CapabilityEntry[] {
 }
 
 /** The certificate hashes of a SigningCertificate (v1: SHA-1) or SigningCertificateV2 value, first ESSCertID only. */
-export function decodeSigningCertificate(der: Uint8Array, v2: boolean): { hashOid?: string; hash: Uint8Array; serialHex?: string } {
+export function decodeSigningCertificate(
+  der: Uint8Array,
+  v2: boolean,
+): { hashOid?: string; hash: Uint8Array; serialHex?: string } {
   const root = derParse(der);
   const [certs] = derChildren(root);
   if (!certs) throw new FormatError('malformed-cms', 'empty SigningCertificate');
@@ -187,7 +215,8 @@ export function decodeSigningCertificate(der: Uint8Array, v2: boolean): { hashOi
     i = 1;
   }
   const hashNode = kids[i];
-  if (!hashNode || !derIsUniversal(hashNode, TAG.OCTET_STRING)) throw new FormatError('malformed-cms', 'ESSCertID without certHash');
+  if (!hashNode || !derIsUniversal(hashNode, TAG.OCTET_STRING))
+    throw new FormatError('malformed-cms', 'ESSCertID without certHash');
   const out: { hashOid?: string; hash: Uint8Array; serialHex?: string } = { hash: derContent(hashNode) };
   if (hashOid) out.hashOid = hashOid;
   const issuerSerial = kids[i + 1];
@@ -199,7 +228,11 @@ export function decodeSigningCertificate(der: Uint8Array, v2: boolean): { hashOi
 }
 
 /** Decodes SMIMEEncryptionKeyPreference: issuerAndSerialNumber ([0]) or a key identifier ([1]/[2]). */
-export function decodeEncryptionKeyPreference(der: Uint8Array): { issuerDer?: Uint8Array; serialHex?: string; keyId?: Uint8Array } {
+export function decodeEncryptionKeyPreference(der: Uint8Array): {
+  issuerDer?: Uint8Array;
+  serialHex?: string;
+  keyId?: Uint8Array;
+} {
   const root = derParse(der);
   if (derIsContext(root, 0)) {
     const [issuer, serial] = derChildren(root);

@@ -10,6 +10,10 @@ import { seq, octets, encodeInt } from '../asn1/index.js';
  * no authAttrs (the content is id-data, for which RFC 5083 does not require
  * them), the GCM tag as `mac`.
  */
-export function encodeAuthEnvelopedData(recipientInfos: Uint8Array, authEncryptedContentInfo: Uint8Array, mac: Uint8Array): Uint8Array {
+export function encodeAuthEnvelopedData(
+  recipientInfos: Uint8Array,
+  authEncryptedContentInfo: Uint8Array,
+  mac: Uint8Array,
+): Uint8Array {
   return seq(encodeInt(0), recipientInfos, authEncryptedContentInfo, octets(mac));
 }

@@ -11,7 +11,8 @@ import { parseRc2CbcParameters } from '../crypto/ciphers/by-oid.js';
 import { type ParsedAlgorithm, seq, octets, encodeInt, algorithmId } from '../asn1/index.js';
 
 /** Content ciphers smimekit can write. */
-export type ContentCipherName = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm';
+export type ContentCipherName =
+  'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm';
 
 export interface ContentCipherInfo {
   oid: string;
@@ -83,16 +84,27 @@ export interface EncryptedContentParts {
  * Encrypts content with a fresh IV/nonce. For GCM, `aad` is the DER of the
  * authAttrs (absent: none) and the 16-byte tag is returned separately.
  */
-export async function encryptContent(cipher: ContentCipherName, key: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Promise<EncryptedContentParts> {
+export async function encryptContent(
+  cipher: ContentCipherName,
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+): Promise<EncryptedContentParts> {
   const info = CONTENT_CIPHERS[cipher];
-  if (key.length !== info.keyLength) throw new ArgumentError('bad-key-length', `${cipher} needs a ${info.keyLength}-byte key`);
+  if (key.length !== info.keyLength)
+    throw new ArgumentError('bad-key-length', `${cipher} needs a ${info.keyLength}-byte key`);
   if (info.mode === 'cbc') {
     const iv = randomBytes(16);
     return { algorithm: algorithmId(info.oid, octets(iv)), ciphertext: await aesCbcEncrypt(key, iv, plaintext) };
   }
   // RFC 5084: 12-byte nonce; the ICV length is written explicitly (16) since the DEFAULT is 12.
   const nonce = randomBytes(12);
-  const { ciphertext, tag } = await aesGcmEncrypt(key, nonce, plaintext, aad ? { aad, tagLength: 16 } : { tagLength: 16 });
+  const { ciphertext, tag } = await aesGcmEncrypt(
+    key,
+    nonce,
+    plaintext,
+    aad ? { aad, tagLength: 16 } : { tagLength: 16 },
+  );
   return { algorithm: algorithmId(info.oid, seq(octets(nonce), encodeInt(16))), ciphertext, tag };
 }
 
@@ -102,19 +114,27 @@ export async function encryptContent(cipher: ContentCipherName, key: Uint8Array,
  * is taken from the end of the ciphertext. Every failure of a well-formed
  * message is `decryption-failed`; nothing partial is returned.
  */
-export async function decryptContentWith(alg: ParsedAlgorithm, key: Uint8Array, ciphertext: Uint8Array, gcm?: { tag?: Uint8Array; aad?: Uint8Array }): Promise<Uint8Array> {
+export async function decryptContentWith(
+  alg: ParsedAlgorithm,
+  key: Uint8Array,
+  ciphertext: Uint8Array,
+  gcm?: { tag?: Uint8Array; aad?: Uint8Array },
+): Promise<Uint8Array> {
   const expected = cekLength(alg);
-  if (key.length !== expected) throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key has the wrong length');
+  if (key.length !== expected)
+    throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key has the wrong length');
   if (isGcm(alg)) {
     const { nonce, tagLength } = parseGcmParameters(alg.der);
     let data = ciphertext;
     let tag = gcm?.tag;
     if (!tag) {
-      if (ciphertext.length < tagLength) throw new CryptoError('decryption-failed', 'decryption failed: AES-GCM content shorter than its tag');
+      if (ciphertext.length < tagLength)
+        throw new CryptoError('decryption-failed', 'decryption failed: AES-GCM content shorter than its tag');
       data = ciphertext.subarray(0, ciphertext.length - tagLength);
       tag = ciphertext.subarray(ciphertext.length - tagLength);
     }
-    if (tag.length !== tagLength) throw new CryptoError('decryption-failed', 'decryption failed: AES-GCM tag length differs from the parameters');
+    if (tag.length !== tagLength)
+      throw new CryptoError('decryption-failed', 'decryption failed: AES-GCM tag length differs from the parameters');
     return aesGcmDecrypt(key, nonce, data, tag, gcm?.aad ? { aad: gcm.aad } : undefined);
   }
   return decryptContent(alg.der, key, ciphertext);

@@ -2,7 +2,18 @@
 import { FormatError } from '../errors.js';
 import { toBytes, type BytesLike } from '../util/bytes.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
-import { TAG, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, decodeOid, tlv, encodeOid } from '../asn1/index.js';
+import {
+  TAG,
+  derParse,
+  derChildren,
+  derContent,
+  derBytes,
+  derIsUniversal,
+  derIsContext,
+  decodeOid,
+  tlv,
+  encodeOid,
+} from '../asn1/index.js';
 
 export const CONTENT_TYPE = {
   data: '1.2.840.113549.1.7.1',
@@ -17,7 +28,9 @@ export const CONTENT_TYPE = {
 
 export type ContentTypeName = keyof typeof CONTENT_TYPE;
 
-const NAME_BY_OID = new Map<string, ContentTypeName>(Object.entries(CONTENT_TYPE).map(([k, v]) => [v, k as ContentTypeName]));
+const NAME_BY_OID = new Map<string, ContentTypeName>(
+  Object.entries(CONTENT_TYPE).map(([k, v]) => [v, k as ContentTypeName]),
+);
 
 export interface ContentInfo {
   /** The contentType OID. */
@@ -39,14 +52,17 @@ export interface ContentInfo {
 export function parseContentInfo(input: BytesLike | string): ContentInfo {
   let bytes = typeof input === 'string' ? undefined : toBytes(input, 'CMS data');
   if (typeof input === 'string' || looksLikePem(bytes!)) {
-    const block = decodePem(input as string | Uint8Array).find((b) => /^(PKCS7|CMS|PKCS #7 SIGNED DATA)$/.test(b.label));
+    const block = decodePem(input as string | Uint8Array).find((b) =>
+      /^(PKCS7|CMS|PKCS #7 SIGNED DATA)$/.test(b.label),
+    );
     if (!block) throw new FormatError('malformed-cms', 'PEM input has no PKCS7 or CMS block');
     bytes = block.der;
   }
   try {
     const root = derParse(bytes!);
     const [typeNode, explicit] = derChildren(root);
-    if (!derIsUniversal(root, TAG.SEQUENCE) || !typeNode || !derIsUniversal(typeNode, TAG.OID)) throw new Error('not a ContentInfo SEQUENCE');
+    if (!derIsUniversal(root, TAG.SEQUENCE) || !typeNode || !derIsUniversal(typeNode, TAG.OID))
+      throw new Error('not a ContentInfo SEQUENCE');
     const contentType = decodeOid(derContent(typeNode), typeNode.start);
     if (!explicit || !derIsContext(explicit, 0)) throw new Error('ContentInfo has no content');
     const [inner] = derChildren(explicit);

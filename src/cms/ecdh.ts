@@ -63,12 +63,22 @@ export const AES_WRAP: Readonly<Record<string, number>> = {
   '2.16.840.1.101.3.4.1.45': 32,
 };
 
-const WRAP_BY_LENGTH: Readonly<Record<number, string>> = { 16: '2.16.840.1.101.3.4.1.5', 24: '2.16.840.1.101.3.4.1.25', 32: '2.16.840.1.101.3.4.1.45' };
+const WRAP_BY_LENGTH: Readonly<Record<number, string>> = {
+  16: '2.16.840.1.101.3.4.1.5',
+  24: '2.16.840.1.101.3.4.1.25',
+  32: '2.16.840.1.101.3.4.1.45',
+};
 
 export const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 
 /** Shared secret length in bytes per curve. */
-const FIELD_BYTES: Readonly<Record<EcdhCurve, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, X25519: 32, X448: 56 };
+const FIELD_BYTES: Readonly<Record<EcdhCurve, number>> = {
+  'P-256': 32,
+  'P-384': 48,
+  'P-521': 66,
+  X25519: 32,
+  X448: 56,
+};
 
 /** The KDF hash smimekit uses for a curve (matching security strengths, as RFC 5008/6318 suites and RFC 8418 do). */
 export function defaultKdfHash(curve: EcdhCurve): KdfHash {
@@ -87,7 +97,13 @@ function isAllZero(bytes: Uint8Array): boolean {
 }
 
 /** KEK derivation: X9.63 (RFC 5753) or HKDF with the UKM as salt and the SharedInfo as info (RFC 8418 §2.2). */
-async function deriveKek(scheme: { hash: KdfHash; kdf?: 'hkdf' }, z: Uint8Array, info: Uint8Array, length: number, ukm?: Uint8Array): Promise<Uint8Array> {
+async function deriveKek(
+  scheme: { hash: KdfHash; kdf?: 'hkdf' },
+  z: Uint8Array,
+  info: Uint8Array,
+  length: number,
+  ukm?: Uint8Array,
+): Promise<Uint8Array> {
   if (scheme.kdf === 'hkdf') return hkdf(scheme.hash, z, ukm ?? new Uint8Array(0), info, length);
   return x963Kdf(scheme.hash, z, info, length);
 }
@@ -117,24 +133,47 @@ export interface EcdhWrapResult {
  * wrap of `cek`. The wrap key size follows the CEK (AES-128 wrap for 16-byte
  * CEKs, AES-256 wrap otherwise).
  */
-export async function ecdhWrap(recipientSpki: Uint8Array, curve: EcdhCurve, cek: Uint8Array, kdfHash: KdfHash = defaultKdfHash(curve)): Promise<EcdhWrapResult> {
+export async function ecdhWrap(
+  recipientSpki: Uint8Array,
+  curve: EcdhCurve,
+  cek: Uint8Array,
+  kdfHash: KdfHash = defaultKdfHash(curve),
+): Promise<EcdhWrapResult> {
   const subtle = getSubtle();
   const params = algorithmParams(curve);
   let recipientKey: CryptoKey;
   try {
     recipientKey = await subtle.importKey('spki', toArrayBuffer(recipientSpki), params, false, []);
   } catch (e) {
-    throw new AlgorithmError('unsupported-algorithm', `cannot use the recipient's ${curve} public key for key agreement`, { cause: e });
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `cannot use the recipient's ${curve} public key for key agreement`,
+      { cause: e },
+    );
   }
   const ephemeral = (await subtle.generateKey(params, true, ['deriveBits'])) as CryptoKeyPair;
   let z: Uint8Array;
   try {
-    z = new Uint8Array(await subtle.deriveBits({ name: params.name, public: recipientKey }, ephemeral.privateKey, FIELD_BYTES[curve] * 8));
+    z = new Uint8Array(
+      await subtle.deriveBits(
+        { name: params.name, public: recipientKey },
+        ephemeral.privateKey,
+        FIELD_BYTES[curve] * 8,
+      ),
+    );
   } catch (e) {
     // e.g. a low-order X25519/X448 key: WebCrypto refuses the all-zero shared secret (RFC 7748 §6.1).
-    throw new AlgorithmError('unsupported-algorithm', `cannot use the recipient's ${curve} public key for key agreement`, { cause: e });
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `cannot use the recipient's ${curve} public key for key agreement`,
+      { cause: e },
+    );
   }
-  if (isAllZero(z)) throw new AlgorithmError('unsupported-algorithm', `cannot use the recipient's ${curve} public key for key agreement (all-zero shared secret)`);
+  if (isAllZero(z))
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `cannot use the recipient's ${curve} public key for key agreement (all-zero shared secret)`,
+    );
   const kekLength = cek.length <= 16 ? 16 : 32;
   const wrapAlgorithm = algorithmId(WRAP_BY_LENGTH[kekLength]!);
   const schemeOid = isXdh(curve) ? HKDF_SCHEME_BY_HASH[kdfHash] : STD_SCHEME_BY_HASH[kdfHash];
@@ -171,16 +210,23 @@ export interface EcdhUnwrapInput {
 export async function ecdhUnwrap(input: EcdhUnwrapInput): Promise<Uint8Array> {
   const scheme = ECDH_SCHEMES[input.keyEncryptionAlgorithm.oid];
   if (!scheme) {
-    throw new AlgorithmError('unsupported-algorithm', `unsupported key agreement algorithm ${input.keyEncryptionAlgorithm.oid}`, {
-      details: { algorithm: input.keyEncryptionAlgorithm.oid },
-    });
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `unsupported key agreement algorithm ${input.keyEncryptionAlgorithm.oid}`,
+      {
+        details: { algorithm: input.keyEncryptionAlgorithm.oid },
+      },
+    );
   }
   const wrap = input.keyEncryptionAlgorithm.params;
   if (!wrap) throw new AlgorithmError('unsupported-algorithm', 'key agreement without a key wrap algorithm');
   const wrapDer = wrap.buf.subarray(wrap.start, wrap.end);
   const wrapOid = derAlgorithm(wrap, 'KeyWrapAlgorithm').oid;
   const kekLength = AES_WRAP[wrapOid] ?? (wrapOid === CMS_3DES_WRAP ? 24 : undefined);
-  if (!kekLength) throw new AlgorithmError('unsupported-algorithm', `unsupported key wrap algorithm ${wrapOid}`, { details: { algorithm: wrapOid } });
+  if (!kekLength)
+    throw new AlgorithmError('unsupported-algorithm', `unsupported key wrap algorithm ${wrapOid}`, {
+      details: { algorithm: wrapOid },
+    });
   const subtle = getSubtle();
   const params = algorithmParams(input.curve);
   let z: Uint8Array;
@@ -189,14 +235,21 @@ export async function ecdhUnwrap(input: EcdhUnwrapInput): Promise<Uint8Array> {
     const pub = await subtle.importKey('raw', toArrayBuffer(input.originatorPublicKey), params, false, []);
     z = new Uint8Array(await subtle.deriveBits({ name: params.name, public: pub }, priv, FIELD_BYTES[input.curve] * 8));
   } catch (e) {
-    throw new CryptoError('decryption-failed', 'decryption failed: ECDH key agreement failed (originator key not on the recipient curve?)', { cause: e });
+    throw new CryptoError(
+      'decryption-failed',
+      'decryption failed: ECDH key agreement failed (originator key not on the recipient curve?)',
+      { cause: e },
+    );
   }
   // RFC 7748 §6.1 / RFC 8418 §2: an all-zero X25519/X448 result (low-order originator key) MUST be refused.
   // Node's WebCrypto already refuses it; other backends (setCryptoBackend) may not.
-  if (isAllZero(z)) throw new CryptoError('decryption-failed', 'decryption failed: ECDH key agreement gave an all-zero shared secret');
+  if (isAllZero(z))
+    throw new CryptoError('decryption-failed', 'decryption failed: ECDH key agreement gave an all-zero shared secret');
   const kek = await deriveKek(scheme, z, sharedInfo(wrapDer, kekLength, input.ukm), kekLength, input.ukm);
   z.fill(0);
-  return wrapOid === CMS_3DES_WRAP ? tripleDesKeyUnwrap(kek, input.encryptedKey) : aesKeyUnwrap(kek, input.encryptedKey);
+  return wrapOid === CMS_3DES_WRAP
+    ? tripleDesKeyUnwrap(kek, input.encryptedKey)
+    : aesKeyUnwrap(kek, input.encryptedKey);
 }
 
 /** id-alg-CMS3DESwrap (RFC 3217), what OpenSSL pairs with ECDH when the content cipher is 3DES. Read only. */
@@ -206,7 +259,8 @@ const WRAP_IV_3DES = Uint8Array.of(0x4a, 0xdd, 0xa2, 0x2c, 0x79, 0xe8, 0x21, 0x0
 
 /** RFC 3217 §3.2 Triple-DES key unwrap; every failure is `decryption-failed`. */
 export function tripleDesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Uint8Array {
-  const fail = (): CryptoError => new CryptoError('decryption-failed', 'decryption failed: 3DES key unwrap integrity check failed');
+  const fail = (): CryptoError =>
+    new CryptoError('decryption-failed', 'decryption failed: 3DES key unwrap integrity check failed');
   if (wrapped.length !== 40) throw fail();
   const des = createDes(kek);
   const temp2 = cbcDecrypt(des, WRAP_IV_3DES, wrapped, false).reverse();

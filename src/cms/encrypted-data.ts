@@ -14,13 +14,21 @@ import { decryptionFailed } from './enveloped-decrypt.js';
  *
  * @throws FormatError `not-encrypted-data` / `malformed-cms`, CryptoError `decryption-failed`.
  */
-export async function decryptEncryptedData(input: BytesLike | string | ContentInfo, key: Uint8Array): Promise<{ content: Uint8Array; contentType: string; cipher: string }> {
+export async function decryptEncryptedData(
+  input: BytesLike | string | ContentInfo,
+  key: Uint8Array,
+): Promise<{ content: Uint8Array; contentType: string; cipher: string }> {
   const ci = asContentInfo(input);
-  if (ci.contentType !== CONTENT_TYPE.encryptedData) throw new FormatError('not-encrypted-data', `the CMS content is ${ci.name ?? ci.contentType}, not EncryptedData`);
+  if (ci.contentType !== CONTENT_TYPE.encryptedData)
+    throw new FormatError('not-encrypted-data', `the CMS content is ${ci.name ?? ci.contentType}, not EncryptedData`);
   const { alg, contentType, ciphertext } = parsing('EncryptedData', () => {
     const kids = derSequence(derParse(ci.content), 'EncryptedData', 2);
     const eci = derSequence(kids[1], 'EncryptedContentInfo', 3);
-    return { alg: derAlgorithm(eci[1]), contentType: derOid(eci[0]), ciphertext: derOctets(eci[2], 'encryptedContent', { implicitTag: 0 }) };
+    return {
+      alg: derAlgorithm(eci[1]),
+      contentType: derOid(eci[0]),
+      ciphertext: derOctets(eci[2], 'encryptedContent', { implicitTag: 0 }),
+    };
   });
   if (isGcm(alg)) throw new AlgorithmError('unsupported-algorithm', 'AES-GCM EncryptedData is not supported');
   try {

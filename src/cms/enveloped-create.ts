@@ -37,7 +37,11 @@ export interface CreatedEnvelope {
  * @throws ArgumentError `bad-argument` (no recipients, unknown cipher),
  *   AlgorithmError `unsupported-algorithm` (a key that cannot encrypt).
  */
-export async function createEnvelope(content: BytesLike, recipients: readonly EnvelopeRecipient[], options: CreateEnvelopeOptions = {}): Promise<CreatedEnvelope> {
+export async function createEnvelope(
+  content: BytesLike,
+  recipients: readonly EnvelopeRecipient[],
+  options: CreateEnvelopeOptions = {},
+): Promise<CreatedEnvelope> {
   const data = toBytes(content, 'content');
   if (!recipients.length) throw new ArgumentError('bad-argument', 'at least one recipient is needed');
   const cipher = options.cipher ?? 'aes-256-cbc';
@@ -49,7 +53,10 @@ export async function createEnvelope(content: BytesLike, recipients: readonly En
     const summaries: RecipientSummary[] = [];
     let maxVersion = 0;
     for (const r of recipients) {
-      const ri = await encodeRecipientInfo({ ...r, certificate: certificateDer(r.certificate, 'recipient certificate') }, cek);
+      const ri = await encodeRecipientInfo(
+        { ...r, certificate: certificateDer(r.certificate, 'recipient certificate') },
+        cek,
+      );
       ris.push(ri.der);
       summaries.push(ri.summary);
       maxVersion = Math.max(maxVersion, ri.version);
@@ -60,7 +67,10 @@ export async function createEnvelope(content: BytesLike, recipients: readonly En
     // Recipient order is kept (SET OF need not be sorted in BER; OpenSSL keeps insertion order too).
     const recipientInfos = set(...ris);
     if (info.mode === 'gcm') {
-      const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, encodeAuthEnvelopedData(recipientInfos, eci, parts.tag!));
+      const der = encodeContentInfo(
+        CONTENT_TYPE.authEnvelopedData,
+        encodeAuthEnvelopedData(recipientInfos, eci, parts.tag!),
+      );
       return { der, contentType: 'authEnvelopedData', cipher, recipients: summaries };
     }
     // RFC 5652 §6.1: version 2 when any RecipientInfo is not v0 (SKI KTRI, KARI).

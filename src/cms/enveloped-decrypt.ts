@@ -12,7 +12,13 @@ import { readCertificate, type Certificate } from '../x509/index.js';
 import type { ContentInfo } from './content-info.js';
 import { cekLength, decryptContentWith, isGcm } from './content-cipher.js';
 import type { KeyManagement } from './recipient-encode.js';
-import { findRecipients, keyManagementOf, recoverCek, recoverCekWithKek, type RecipientCandidate } from './recipient-recover.js';
+import {
+  findRecipients,
+  keyManagementOf,
+  recoverCek,
+  recoverCekWithKek,
+  type RecipientCandidate,
+} from './recipient-recover.js';
 import { parseEnvelope, type ParsedEnvelope } from './enveloped-parse.js';
 
 /** A private key for decryption: PKCS#8 DER / PEM bytes, or an already loaded key. */
@@ -54,7 +60,11 @@ export interface DecryptedEnvelope {
   legacyGcmInEnvelopedData: boolean;
   /** A legacy content cipher (3DES, DES, RC2): readable, never written; worth telling the user. */
   legacyCipher: boolean;
-  recipient: { index: number; keyManagement: KeyManagement; matchedBy: 'issuerAndSerialNumber' | 'subjectKeyIdentifier' | 'trial' | 'kek' };
+  recipient: {
+    index: number;
+    keyManagement: KeyManagement;
+    matchedBy: 'issuerAndSerialNumber' | 'subjectKeyIdentifier' | 'trial' | 'kek';
+  };
   recipientCount: number;
 }
 
@@ -80,7 +90,11 @@ export const MAX_NAMED_RECIPIENTS = 16;
 
 /** The single error for every cryptographic failure (no padding oracle). */
 export const decryptionFailed = (cause?: unknown): CryptoError =>
-  new CryptoError('decryption-failed', 'decryption failed (wrong key, or corrupted or tampered message)', cause === undefined ? undefined : { cause });
+  new CryptoError(
+    'decryption-failed',
+    'decryption failed (wrong key, or corrupted or tampered message)',
+    cause === undefined ? undefined : { cause },
+  );
 
 /**
  * Decrypts an EnvelopedData / AuthEnvelopedData with the recipient's
@@ -93,8 +107,11 @@ export const decryptionFailed = (cause?: unknown): CryptoError =>
  * @throws CryptoError `not-recipient` / `decryption-failed`, FormatError
  *   `malformed-cms` / `not-enveloped`, AlgorithmError `unsupported-algorithm`.
  */
-export async function decryptEnvelope(input: BytesLike | string | ContentInfo | ParsedEnvelope, options: DecryptEnvelopeOptions): Promise<DecryptedEnvelope> {
-  const env = typeof input === 'object' && 'recipientInfos' in input ? (input) : parseEnvelope(input);
+export async function decryptEnvelope(
+  input: BytesLike | string | ContentInfo | ParsedEnvelope,
+  options: DecryptEnvelopeOptions,
+): Promise<DecryptedEnvelope> {
+  const env = typeof input === 'object' && 'recipientInfos' in input ? input : parseEnvelope(input);
   const opener = contentOpener(env);
   if (options.kek) return decryptWithKek(env, options.kek, opener);
   return decryptWithPrivateKey(env, options, opener);
@@ -120,7 +137,14 @@ function contentOpener(env: ParsedEnvelope): ContentOpener {
   }
   const decryptWith = async (cek: Uint8Array): Promise<Uint8Array> => {
     try {
-      return await decryptContentWith(alg, cek, env.encryptedContent, env.contentType === 'authEnvelopedData' ? { tag: env.mac!, ...(env.authAttrs ? { aad: env.authAttrs } : {}) } : undefined);
+      return await decryptContentWith(
+        alg,
+        cek,
+        env.encryptedContent,
+        env.contentType === 'authEnvelopedData'
+          ? { tag: env.mac!, ...(env.authAttrs ? { aad: env.authAttrs } : {}) }
+          : undefined,
+      );
     } finally {
       cek.fill(0);
     }
@@ -140,8 +164,14 @@ function contentOpener(env: ParsedEnvelope): ContentOpener {
 }
 
 /** KEKRecipientInfo: the first one whose kekid matches (any, without a key identifier). */
-async function decryptWithKek(env: ParsedEnvelope, kek: NonNullable<DecryptEnvelopeOptions['kek']>, opener: ContentOpener): Promise<DecryptedEnvelope> {
-  const index = env.recipientInfos.findIndex((ri) => ri.kind === 'kekri' && (!kek.keyIdentifier || bytesEqual(ri.keyIdentifier, kek.keyIdentifier)));
+async function decryptWithKek(
+  env: ParsedEnvelope,
+  kek: NonNullable<DecryptEnvelopeOptions['kek']>,
+  opener: ContentOpener,
+): Promise<DecryptedEnvelope> {
+  const index = env.recipientInfos.findIndex(
+    (ri) => ri.kind === 'kekri' && (!kek.keyIdentifier || bytesEqual(ri.keyIdentifier, kek.keyIdentifier)),
+  );
   if (index < 0) throw new CryptoError('not-recipient', 'no KEKRecipientInfo matches the key identifier');
   const ri = env.recipientInfos[index]!;
   if (ri.kind !== 'kekri') throw new CryptoError('not-recipient', 'no KEKRecipientInfo');
@@ -151,16 +181,29 @@ async function decryptWithKek(env: ParsedEnvelope, kek: NonNullable<DecryptEnvel
 }
 
 /** Key transport / key agreement: tries each candidate RecipientInfo in turn; the first that decrypts wins. */
-async function decryptWithPrivateKey(env: ParsedEnvelope, options: DecryptEnvelopeOptions, opener: ContentOpener): Promise<DecryptedEnvelope> {
+async function decryptWithPrivateKey(
+  env: ParsedEnvelope,
+  options: DecryptEnvelopeOptions,
+  opener: ContentOpener,
+): Promise<DecryptedEnvelope> {
   if (!options.privateKey) throw new ArgumentError('bad-argument', 'decryptEnvelope needs a private key (or a KEK)');
   const key = await toLoadedKey(options.privateKey);
   const certDer = options.certificate ? certificateDer(options.certificate) : undefined;
   const certInfo = certDer ? readCertificate(certDer) : undefined;
   // With tryAllRecipients the caller has accepted trial decryption (and its garbage risk) anyway.
-  if (certDer && options.checkKeyMatch !== false && !options.tryAllRecipients && !(await keyMatchesCertificate(key, certDer))) {
+  if (
+    certDer &&
+    options.checkKeyMatch !== false &&
+    !options.tryAllRecipients &&
+    !(await keyMatchesCertificate(key, certDer))
+  ) {
     throw new CryptoError('key-mismatch', 'the private key does not belong to the recipient certificate');
   }
-  if (!certInfo && !options.tryAllRecipients) throw new ArgumentError('bad-argument', 'decryptEnvelope needs the recipient certificate unless tryAllRecipients is set');
+  if (!certInfo && !options.tryAllRecipients)
+    throw new ArgumentError(
+      'bad-argument',
+      'decryptEnvelope needs the recipient certificate unless tryAllRecipients is set',
+    );
   const candidates = boundedCandidates(env, certInfo, key, options.tryAllRecipients ?? false);
   let lastError: unknown;
   for (const c of candidates) {
@@ -181,18 +224,28 @@ async function decryptWithPrivateKey(env: ParsedEnvelope, options: DecryptEnvelo
  * thousands of RecipientInfos (all naming the certificate, or tried with tryAllRecipients) must not be a DoS.
  * Trial candidates are limited to those the key type can open. None at all is `not-recipient`.
  */
-function boundedCandidates(env: ParsedEnvelope, certInfo: Certificate | undefined, key: LoadedPrivateKey, tryAll: boolean): RecipientCandidate[] {
+function boundedCandidates(
+  env: ParsedEnvelope,
+  certInfo: Certificate | undefined,
+  key: LoadedPrivateKey,
+  tryAll: boolean,
+): RecipientCandidate[] {
   let trials = 0;
   let named = 0;
   const candidates = findRecipients(env.recipientInfos, certInfo, tryAll).filter((c) => {
     if (c.matchedBy !== 'trial') return ++named <= MAX_NAMED_RECIPIENTS;
-    const fits = c.info.kind === 'ktri' ? key.type === 'rsa' : key.type === 'ec' || key.type === 'x25519' || key.type === 'x448';
+    const fits =
+      c.info.kind === 'ktri' ? key.type === 'rsa' : key.type === 'ec' || key.type === 'x25519' || key.type === 'x448';
     return fits && ++trials <= MAX_TRIAL_RECIPIENTS;
   });
   if (candidates.length === 0) {
-    throw new CryptoError('not-recipient', `the message is not encrypted to ${certInfo ? certInfo.subject.text : 'this key'} (no RecipientInfo matches)`, {
-      details: { recipientInfos: env.recipientInfos.length },
-    });
+    throw new CryptoError(
+      'not-recipient',
+      `the message is not encrypted to ${certInfo ? certInfo.subject.text : 'this key'} (no RecipientInfo matches)`,
+      {
+        details: { recipientInfos: env.recipientInfos.length },
+      },
+    );
   }
   return candidates;
 }

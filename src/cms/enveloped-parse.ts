@@ -8,7 +8,17 @@ import type { BytesLike } from '../util/bytes.js';
 import { CONTENT_TYPE, parseContentInfo, type ContentInfo } from './content-info.js';
 import { contentCipherName } from './content-cipher.js';
 import { parseRecipientInfos, type ParsedRecipientInfo } from './recipient-parse.js';
-import { type DerNode, derParse, derIsContext, derSequence, derOid, derSmallInt, derOctets, type ParsedAlgorithm, derAlgorithm } from '../asn1/index.js';
+import {
+  type DerNode,
+  derParse,
+  derIsContext,
+  derSequence,
+  derOid,
+  derSmallInt,
+  derOctets,
+  type ParsedAlgorithm,
+  derAlgorithm,
+} from '../asn1/index.js';
 import { parsing } from './malformed.js';
 
 /** A parsed EnvelopedData or AuthEnvelopedData. */
@@ -42,7 +52,9 @@ export function asContentInfo(input: BytesLike | string | ContentInfo): ContentI
 export function parseEnvelope(input: BytesLike | string | ContentInfo): ParsedEnvelope {
   const ci = asContentInfo(input);
   if (ci.contentType !== CONTENT_TYPE.envelopedData && ci.contentType !== CONTENT_TYPE.authEnvelopedData) {
-    throw new FormatError('not-enveloped', `the CMS content is ${ci.name ?? ci.contentType}, not EnvelopedData`, { details: { contentType: ci.name ?? ci.contentType } });
+    throw new FormatError('not-enveloped', `the CMS content is ${ci.name ?? ci.contentType}, not EnvelopedData`, {
+      details: { contentType: ci.name ?? ci.contentType },
+    });
   }
   const auth = ci.contentType === CONTENT_TYPE.authEnvelopedData;
   return parsing(auth ? 'AuthEnvelopedData' : 'EnvelopedData', () => {
@@ -54,7 +66,11 @@ export function parseEnvelope(input: BytesLike | string | ContentInfo): ParsedEn
     const eci = derSequence(kids[i++], 'EncryptedContentInfo', 2);
     const contentEncryptionAlgorithm = derAlgorithm(eci[1], 'contentEncryptionAlgorithm');
     const encNode = eci[2];
-    if (!encNode || !derIsContext(encNode, 0)) throw new FormatError('malformed-cms', 'the EnvelopedData carries no encrypted content (detached content is not supported)');
+    if (!encNode || !derIsContext(encNode, 0))
+      throw new FormatError(
+        'malformed-cms',
+        'the EnvelopedData carries no encrypted content (detached content is not supported)',
+      );
     const out: ParsedEnvelope = {
       contentType: auth ? 'authEnvelopedData' : 'envelopedData',
       version,
@@ -73,7 +89,8 @@ export function parseEnvelope(input: BytesLike | string | ContentInfo): ParsedEn
         out.authAttrs = bytes;
         node = kids[i + 1];
       }
-      if (!node || node.cls !== 0 || node.tag !== 4) throw new FormatError('malformed-cms', 'AuthEnvelopedData has no mac');
+      if (!node || node.cls !== 0 || node.tag !== 4)
+        throw new FormatError('malformed-cms', 'AuthEnvelopedData has no mac');
       out.mac = derOctets(node, 'mac');
     }
     return out;

@@ -1,6 +1,12 @@
 /** CMS layer: ContentInfo, SignedData creation and verification (no trust decisions), BER parsing with limits. */
 export { DEFAULT_CMS_LIMITS, type CmsLimits } from './limits.js';
-export { parseContentInfo, encodeContentInfo, CONTENT_TYPE, type ContentInfo, type ContentTypeName } from './content-info.js';
+export {
+  parseContentInfo,
+  encodeContentInfo,
+  CONTENT_TYPE,
+  type ContentInfo,
+  type ContentTypeName,
+} from './content-info.js';
 export {
   ATTRIBUTE,
   CAPABILITY_OID,
@@ -11,8 +17,21 @@ export {
   type CmsAttribute,
   type CapabilityEntry,
 } from './attributes.js';
-export { parseSignedData, parseSignerInfoDer, type SignedData, type SignerInfo, type SignerIdentifier } from './signed-data.js';
-export { createSignedData, micalgName, SIGNING_DIGESTS, type CmsSigner, type CreateSignedDataOptions, type SigningDigest } from './signer.js';
+export {
+  parseSignedData,
+  parseSignerInfoDer,
+  type SignedData,
+  type SignerInfo,
+  type SignerIdentifier,
+} from './signed-data.js';
+export {
+  createSignedData,
+  micalgName,
+  SIGNING_DIGESTS,
+  type CmsSigner,
+  type CreateSignedDataOptions,
+  type SigningDigest,
+} from './signer.js';
 export { encodePssParameters } from './signing-schemes.js';
 export { findSignerCertificate, describeSid } from './signer-lookup.js';
 export {
@@ -27,7 +46,12 @@ export {
 // Encryption (issue 5): EnvelopedData, AuthEnvelopedData, RecipientInfos, ECDH, CompressedData.
 export { createEnvelope, type CreateEnvelopeOptions, type CreatedEnvelope } from './enveloped-create.js';
 export { parseEnvelope, type ParsedEnvelope } from './enveloped-parse.js';
-export { decryptEnvelope, type DecryptEnvelopeOptions, type DecryptedEnvelope, type DecryptionKey } from './enveloped-decrypt.js';
+export {
+  decryptEnvelope,
+  type DecryptEnvelopeOptions,
+  type DecryptedEnvelope,
+  type DecryptionKey,
+} from './enveloped-decrypt.js';
 export { decryptEncryptedData } from './encrypted-data.js';
 export { encodeAuthEnvelopedData } from './auth-enveloped.js';
 export {
@@ -63,7 +87,13 @@ export {
   type RecipientSummary,
   type RecipientKeyInfo,
 } from './recipient-encode.js';
-export { recipientMatches, findRecipients, recoverCek, recoverCekWithKek, type RecipientCandidate } from './recipient-recover.js';
+export {
+  recipientMatches,
+  findRecipients,
+  recoverCek,
+  recoverCekWithKek,
+  type RecipientCandidate,
+} from './recipient-recover.js';
 export {
   ECDH_SCHEMES,
   AES_WRAP,

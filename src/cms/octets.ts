@@ -8,7 +8,10 @@ import { derOctets, type DerNode } from '../asn1/index.js';
  *
  * @throws {FormatError} `malformed-cms`; {LimitError} `cms-limit-exceeded`
  */
-export function octetStringValue(node: DerNode, budget: { nodes: number } = { nodes: Number.MAX_SAFE_INTEGER }): Uint8Array {
+export function octetStringValue(
+  node: DerNode,
+  budget: { nodes: number } = { nodes: Number.MAX_SAFE_INTEGER },
+): Uint8Array {
   try {
     return derOctets(node, 'OCTET STRING', { budget });
   } catch (e) {

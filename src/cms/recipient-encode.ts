@@ -82,7 +82,10 @@ function issuerAndSerial(info: Certificate): Uint8Array {
  * Encodes the RecipientInfo for one recipient, encrypting `cek` to its key.
  * Returns the DER (a CHOICE element: SEQUENCE for KTRI, `[1]` for KARI) and its version.
  */
-export async function encodeRecipientInfo(recipient: EnvelopeRecipient, cek: Uint8Array): Promise<{ der: Uint8Array; version: number; summary: RecipientSummary }> {
+export async function encodeRecipientInfo(
+  recipient: EnvelopeRecipient,
+  cek: Uint8Array,
+): Promise<{ der: Uint8Array; version: number; summary: RecipientSummary }> {
   const key = recipientKeyInfo(certificateDer(recipient.certificate, 'recipient certificate'));
   const { info } = key;
   let identifier = recipient.identifier ?? 'issuerAndSerialNumber';
@@ -92,9 +95,13 @@ export async function encodeRecipientInfo(recipient: EnvelopeRecipient, cek: Uin
   if (key.kind === 'rsa') {
     const bits = rsaPublicKeyBits(info.spki);
     if (!recipient.allowWeak && bits < DEFAULT_MIN_RSA_BITS) {
-      throw new AlgorithmError('weak-algorithm', `refusing to encrypt to ${info.subject.text}: its RSA key has ${bits} bits (at least ${DEFAULT_MIN_RSA_BITS}; allowWeak to override)`, {
-        details: { subject: info.subject.text },
-      });
+      throw new AlgorithmError(
+        'weak-algorithm',
+        `refusing to encrypt to ${info.subject.text}: its RSA key has ${bits} bits (at least ${DEFAULT_MIN_RSA_BITS}; allowWeak to override)`,
+        {
+          details: { subject: info.subject.text },
+        },
+      );
     }
     const transport = recipient.keyTransport ?? 'rsa-pkcs1';
     const rid = identifier === 'subjectKeyIdentifier' ? tlv(0x80, info.subjectKeyIdentifier!) : issuerAndSerial(info);
@@ -114,14 +121,28 @@ export async function encodeRecipientInfo(recipient: EnvelopeRecipient, cek: Uin
     } else {
       throw new ArgumentError('bad-argument', `unknown key transport "${String(transport)}"`);
     }
-    return { der: seq(encodeInt(version), rid, alg, octets(encryptedKey)), version, summary: { ...base, keyManagement: transport, algorithm } };
+    return {
+      der: seq(encodeInt(version), rid, alg, octets(encryptedKey)),
+      version,
+      summary: { ...base, keyManagement: transport, algorithm },
+    };
   }
   if (key.kind === 'ec') {
     const wrapped = await ecdhWrap(info.spki, key.curve!, cek, recipient.kdfHash);
-    const originator = tlv(0xa0, tlv(0xa1, wrapped.originatorAlgorithm, tlv(0x03, Uint8Array.of(0), wrapped.ephemeralPublicKey)));
-    const rid = identifier === 'subjectKeyIdentifier' ? tlv(0xa0, octets(info.subjectKeyIdentifier!)) : issuerAndSerial(info);
+    const originator = tlv(
+      0xa0,
+      tlv(0xa1, wrapped.originatorAlgorithm, tlv(0x03, Uint8Array.of(0), wrapped.ephemeralPublicKey)),
+    );
+    const rid =
+      identifier === 'subjectKeyIdentifier' ? tlv(0xa0, octets(info.subjectKeyIdentifier!)) : issuerAndSerial(info);
     const rek = seq(seq(rid, octets(wrapped.encryptedKey)));
-    return { der: tlv(0xa1, encodeInt(3), originator, wrapped.keyEncryptionAlgorithm, rek), version: 3, summary: { ...base, keyManagement: 'ecdh', algorithm: wrapped.scheme } };
+    return {
+      der: tlv(0xa1, encodeInt(3), originator, wrapped.keyEncryptionAlgorithm, rek),
+      version: 3,
+      summary: { ...base, keyManagement: 'ecdh', algorithm: wrapped.scheme },
+    };
   }
-  throw new AlgorithmError('unsupported-algorithm', `cannot encrypt to ${info.subject.text}: ${key.reason}`, { details: { subject: info.subject.text } });
+  throw new AlgorithmError('unsupported-algorithm', `cannot encrypt to ${info.subject.text}: ${key.reason}`, {
+    details: { subject: info.subject.text },
+  });
 }

@@ -5,7 +5,18 @@
  */
 import { parseOaepParams } from '../crypto/rsa-oaep.js';
 import { ECDH_SCHEMES } from './ecdh.js';
-import { type DerNode, derChildren, derBytes, derIsContext, derSequence, derSet, derSmallInt, derOctets, type ParsedAlgorithm, derAlgorithm } from '../asn1/index.js';
+import {
+  type DerNode,
+  derChildren,
+  derBytes,
+  derIsContext,
+  derSequence,
+  derSet,
+  derSmallInt,
+  derOctets,
+  type ParsedAlgorithm,
+  derAlgorithm,
+} from '../asn1/index.js';
 import { parsing } from './malformed.js';
 
 export const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
@@ -49,7 +60,8 @@ export interface ParsedOtherRecipient {
   kind: 'pwri' | 'ori' | 'unknown';
 }
 
-export type ParsedRecipientInfo = ParsedKeyTransRecipient | ParsedKeyAgreeRecipient | ParsedKekRecipient | ParsedOtherRecipient;
+export type ParsedRecipientInfo =
+  ParsedKeyTransRecipient | ParsedKeyAgreeRecipient | ParsedKekRecipient | ParsedOtherRecipient;
 
 function parseIssuerAndSerial(node: DerNode): RecipientIdentifier {
   const kids = derSequence(node, 'IssuerAndSerialNumber', 2);
@@ -61,8 +73,16 @@ function parseIssuerAndSerial(node: DerNode): RecipientIdentifier {
 function parseKtri(node: DerNode): ParsedKeyTransRecipient {
   const kids = derSequence(node, 'KeyTransRecipientInfo', 4);
   const ridNode = kids[1]!;
-  const rid = derIsContext(ridNode, 0) ? { subjectKeyIdentifier: derOctets(ridNode, 'subjectKeyIdentifier', { implicitTag: 0 }) } : parseIssuerAndSerial(ridNode);
-  return { kind: 'ktri', version: derSmallInt(kids[0]), rid, keyEncryptionAlgorithm: derAlgorithm(kids[2]), encryptedKey: derOctets(kids[3], 'encryptedKey') };
+  const rid = derIsContext(ridNode, 0)
+    ? { subjectKeyIdentifier: derOctets(ridNode, 'subjectKeyIdentifier', { implicitTag: 0 }) }
+    : parseIssuerAndSerial(ridNode);
+  return {
+    kind: 'ktri',
+    version: derSmallInt(kids[0]),
+    rid,
+    keyEncryptionAlgorithm: derAlgorithm(kids[2]),
+    encryptedKey: derOctets(kids[3], 'encryptedKey'),
+  };
 }
 
 function parseKari(node: DerNode): ParsedKeyAgreeRecipient {
@@ -72,11 +92,19 @@ function parseKari(node: DerNode): ParsedKeyAgreeRecipient {
   const originatorWrap = kids[i++];
   if (!originatorWrap || !derIsContext(originatorWrap, 0)) throw new Error('KeyAgreeRecipientInfo: originator missing');
   const orig = derChildren(originatorWrap)[0];
-  const out: ParsedKeyAgreeRecipient = { kind: 'kari', version, keyEncryptionAlgorithm: undefined as never, recipientEncryptedKeys: [] };
+  const out: ParsedKeyAgreeRecipient = {
+    kind: 'kari',
+    version,
+    keyEncryptionAlgorithm: undefined as never,
+    recipientEncryptedKeys: [],
+  };
   if (orig && derIsContext(orig, 1)) {
     const [alg, key] = derChildren(orig);
     if (!key || key.cls !== 0 || key.tag !== 3) throw new Error('OriginatorPublicKey: publicKey is not a BIT STRING');
-    out.originatorKey = { algorithm: derAlgorithm(alg), publicKey: key.buf.subarray(key.contentStart + 1, key.contentEnd) };
+    out.originatorKey = {
+      algorithm: derAlgorithm(alg),
+      publicKey: key.buf.subarray(key.contentStart + 1, key.contentEnd),
+    };
   }
   if (kids[i] && derIsContext(kids[i]!, 1)) out.ukm = derOctets(derChildren(kids[i++]!)[0], 'ukm');
   out.keyEncryptionAlgorithm = derAlgorithm(kids[i++]);

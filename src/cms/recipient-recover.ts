@@ -40,14 +40,20 @@ function serialEqual(a: Uint8Array, b: Uint8Array): boolean {
  * subjectPublicKey BIT STRING value) and the whole SubjectPublicKeyInfo DER
  * (CryptoAPI / Outlook 2010 for certificates without the extension).
  */
-export function recipientMatches(rid: RecipientIdentifier, info: Certificate): 'issuerAndSerialNumber' | 'subjectKeyIdentifier' | undefined {
+export function recipientMatches(
+  rid: RecipientIdentifier,
+  info: Certificate,
+): 'issuerAndSerialNumber' | 'subjectKeyIdentifier' | undefined {
   if (rid.issuer && rid.serialNumber) {
-    return bytesEqual(rid.issuer, info.issuer.der) && serialEqual(rid.serialNumber, fromHex(info.serialHex)) ? 'issuerAndSerialNumber' : undefined;
+    return bytesEqual(rid.issuer, info.issuer.der) && serialEqual(rid.serialNumber, fromHex(info.serialHex))
+      ? 'issuerAndSerialNumber'
+      : undefined;
   }
   const ski = rid.subjectKeyIdentifier;
   if (!ski) return undefined;
   if (info.subjectKeyIdentifier && bytesEqual(ski, info.subjectKeyIdentifier)) return 'subjectKeyIdentifier';
-  if (ski.length === 20 && (bytesEqual(ski, sha1(info.publicKey)) || bytesEqual(ski, sha1(info.spki)))) return 'subjectKeyIdentifier';
+  if (ski.length === 20 && (bytesEqual(ski, sha1(info.publicKey)) || bytesEqual(ski, sha1(info.spki))))
+    return 'subjectKeyIdentifier';
   return undefined;
 }
 
@@ -64,7 +70,11 @@ export interface RecipientCandidate {
  * The RecipientInfos addressed to `certificate`, in message order. With
  * `tryAll`, every other KTRI/KARI key follows (trial decryption).
  */
-export function findRecipients(infos: ParsedRecipientInfo[], certificate: Certificate | undefined, tryAll: boolean): RecipientCandidate[] {
+export function findRecipients(
+  infos: ParsedRecipientInfo[],
+  certificate: Certificate | undefined,
+  tryAll: boolean,
+): RecipientCandidate[] {
   const matched: RecipientCandidate[] = [];
   const others: RecipientCandidate[] = [];
   infos.forEach((ri, index) => {
@@ -93,28 +103,49 @@ export function keyManagementOf(candidate: RecipientCandidate): KeyManagement {
  * wrong key and a wrong-length key all yield a pseudo-random key of the right
  * length, so the caller only ever sees the content decryption fail.
  */
-export async function recoverCek(candidate: RecipientCandidate, key: LoadedPrivateKey, cekLength: number): Promise<Uint8Array> {
+export async function recoverCek(
+  candidate: RecipientCandidate,
+  key: LoadedPrivateKey,
+  cekLength: number,
+): Promise<Uint8Array> {
   const ri = candidate.info;
   if (ri.kind === 'ktri') {
-    if (key.type !== 'rsa') throw new CryptoError('decryption-failed', 'decryption failed: the RecipientInfo needs an RSA key');
+    if (key.type !== 'rsa')
+      throw new CryptoError('decryption-failed', 'decryption failed: the RecipientInfo needs an RSA key');
     const alg = ri.keyEncryptionAlgorithm;
     if (alg.oid === RSA_ENCRYPTION) {
       // A content cipher whose key cannot fit in this RSA modulus (e.g. RC2 with 1024 effective bits for a
       // 1024-bit key) is a message this key cannot open: decryption-failed, not the helper's bad-argument.
-      if (cekLength > Math.ceil(key.bits / 8) - 11) throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key cannot fit this RSA key');
+      if (cekLength > Math.ceil(key.bits / 8) - 11)
+        throw new CryptoError(
+          'decryption-failed',
+          'decryption failed: the content-encryption key cannot fit this RSA key',
+        );
       return rsaPkcs1v15DecryptImplicit(key.pkcs8, ri.encryptedKey, { expectedLength: cekLength });
     }
     if (alg.oid === RSAES_OAEP) {
       const params = parseOaepParams(alg.params ? derBytes(alg.params) : undefined);
       const cek = await rsaOaepDecrypt(key.pkcs8, ri.encryptedKey, params);
-      if (cek.length !== cekLength) throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key has the wrong length');
+      if (cek.length !== cekLength)
+        throw new CryptoError(
+          'decryption-failed',
+          'decryption failed: the content-encryption key has the wrong length',
+        );
       return cek;
     }
-    throw new AlgorithmError('unsupported-algorithm', `unsupported key transport algorithm ${alg.oid}`, { details: { algorithm: alg.oid } });
+    throw new AlgorithmError('unsupported-algorithm', `unsupported key transport algorithm ${alg.oid}`, {
+      details: { algorithm: alg.oid },
+    });
   }
-  const curve: EcdhCurve | undefined = key.type === 'ec' ? key.curve : key.type === 'x25519' ? 'X25519' : key.type === 'x448' ? 'X448' : undefined;
-  if (!curve) throw new CryptoError('decryption-failed', 'decryption failed: the RecipientInfo needs an EC, X25519 or X448 key');
-  if (!ri.originatorKey) throw new AlgorithmError('unsupported-algorithm', 'key agreement with a static originator certificate is not supported');
+  const curve: EcdhCurve | undefined =
+    key.type === 'ec' ? key.curve : key.type === 'x25519' ? 'X25519' : key.type === 'x448' ? 'X448' : undefined;
+  if (!curve)
+    throw new CryptoError('decryption-failed', 'decryption failed: the RecipientInfo needs an EC, X25519 or X448 key');
+  if (!ri.originatorKey)
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      'key agreement with a static originator certificate is not supported',
+    );
   const cek = await ecdhUnwrap({
     privateKey: key.pkcs8,
     curve,
@@ -123,14 +154,17 @@ export async function recoverCek(candidate: RecipientCandidate, key: LoadedPriva
     keyEncryptionAlgorithm: ri.keyEncryptionAlgorithm,
     encryptedKey: ri.recipientEncryptedKeys[candidate.keyIndex]!.encryptedKey,
   });
-  if (cek.length !== cekLength) throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key has the wrong length');
+  if (cek.length !== cekLength)
+    throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key has the wrong length');
   return cek;
 }
 
 /** Unwraps the CEK of a KEKRecipientInfo (AES key wrap) with a shared key-encryption key. */
 export async function recoverCekWithKek(ri: ParsedKekRecipient, kek: Uint8Array): Promise<Uint8Array> {
   const expected = AES_WRAP[ri.keyEncryptionAlgorithm.oid];
-  if (!expected) throw new AlgorithmError('unsupported-algorithm', `unsupported KEK algorithm ${ri.keyEncryptionAlgorithm.oid}`);
-  if (kek.length !== expected) throw new ArgumentError('bad-key-length', `the KEK must be ${expected} bytes for ${ri.keyEncryptionAlgorithm.oid}`);
+  if (!expected)
+    throw new AlgorithmError('unsupported-algorithm', `unsupported KEK algorithm ${ri.keyEncryptionAlgorithm.oid}`);
+  if (kek.length !== expected)
+    throw new ArgumentError('bad-key-length', `the KEK must be ${expected} bytes for ${ri.keyEncryptionAlgorithm.oid}`);
   return aesKeyUnwrap(kek, ri.encryptedKey);
 }

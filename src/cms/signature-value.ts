@@ -37,11 +37,22 @@ export async function findVerifyingSigner(
 const MAX_SIGNER_CANDIDATES = 8;
 
 /** Checks the signature value and the ESS binding with one candidate certificate; undefined when both hold. */
-async function checkSignatureWith(si: SignerInfo, sigAlg: AlgorithmIdentifier, data: Uint8Array, signer: CandidateCert, candidates: readonly CandidateCert[]): Promise<SignerProblem | undefined> {
+async function checkSignatureWith(
+  si: SignerInfo,
+  sigAlg: AlgorithmIdentifier,
+  data: Uint8Array,
+  signer: CandidateCert,
+  candidates: readonly CandidateCert[],
+): Promise<SignerProblem | undefined> {
   let ok: boolean;
   try {
     const dsaParams = inheritedDsaParameters(signer, candidates);
-    const input = { algorithm: sigAlg, signature: si.signature, publicKey: signer.info.spki, ...(dsaParams ? { inheritedDsaParameters: dsaParams } : {}) };
+    const input = {
+      algorithm: sigAlg,
+      signature: si.signature,
+      publicKey: signer.info.spki,
+      ...(dsaParams ? { inheritedDsaParameters: dsaParams } : {}),
+    };
     ok = await verifySignature({ ...input, data });
     // A sender that did not sort the SET OF signed attributes (non-DER) may have signed the sorted form.
     if (!ok && si.signedAttributesDer && data === si.signedAttributesDer) {
@@ -49,11 +60,13 @@ async function checkSignatureWith(si: SignerInfo, sigAlg: AlgorithmIdentifier, d
       if (sorted) ok = await verifySignature({ ...input, data: sorted });
     }
   } catch (e) {
-    if (e instanceof AlgorithmError) return problem(e.code === 'key-algorithm-mismatch' ? 'bad-signature' : 'unsupported-algorithm', e.message);
+    if (e instanceof AlgorithmError)
+      return problem(e.code === 'key-algorithm-mismatch' ? 'bad-signature' : 'unsupported-algorithm', e.message);
     if (e instanceof SmimeError) return problem('bad-signature', `the signer's key cannot be used: ${e.message}`);
     // WebCrypto rejects (OperationError) what it cannot check, e.g. an RSA-PSS salt longer than the key allows:
     // RFC 8017 §9.1.2 calls that "inconsistent", an invalid signature, and hostile input must not escape as a DOMException.
-    if ((e as { name?: unknown } | null)?.name === 'OperationError') return problem('bad-signature', `the signature cannot be checked: ${(e as Error).message}`);
+    if ((e as { name?: unknown } | null)?.name === 'OperationError')
+      return problem('bad-signature', `the signature cannot be checked: ${(e as Error).message}`);
     throw e;
   }
   if (!ok) return problem('bad-signature', 'the signature value does not verify with the signer certificate');

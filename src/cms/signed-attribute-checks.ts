@@ -24,7 +24,11 @@ import { keyIdentifierOf, namesMatch, serialsEqual, type CandidateCert } from '.
 import { problem, type SignerCheck, type SignerProblem } from './signer-check.js';
 
 /** signingTime, SMIMECapabilities and the SMIMEEncryptionKeyPreference certificate; throws FormatError when malformed. */
-export function readAttributeFacts(check: SignerCheck, attrs: CmsAttribute[], candidates: readonly CandidateCert[]): void {
+export function readAttributeFacts(
+  check: SignerCheck,
+  attrs: CmsAttribute[],
+  candidates: readonly CandidateCert[],
+): void {
   const time = singleValue(attrs, ATTRIBUTE.signingTime);
   if (time) check.signingTime = decodeTimeValue(time);
   const caps = singleValue(attrs, ATTRIBUTE.smimeCapabilities);
@@ -33,7 +37,9 @@ export function readAttributeFacts(check: SignerCheck, attrs: CmsAttribute[], ca
   if (pref) {
     const p = decodeEncryptionKeyPreference(pref);
     const found = p.serialHex
-      ? candidates.find((c) => serialsEqual(c.info.serialHex, p.serialHex!) && namesMatch(c.info.issuer.der, p.issuerDer!))
+      ? candidates.find(
+          (c) => serialsEqual(c.info.serialHex, p.serialHex!) && namesMatch(c.info.issuer.der, p.issuerDer!),
+        )
       : p.keyId
         ? candidates.find((c) => bytesEqual(keyIdentifierOf(c.info), p.keyId!))
         : undefined;
@@ -56,20 +62,39 @@ export async function signedBytes(
     const attrs = si.signedAttributes;
     if (!attrs) {
       if (contentType !== CONTENT_TYPE.data && !isCountersignature) {
-        return { problem: problem('missing-attributes', 'signed attributes are required when the content type is not id-data (RFC 5652 §5.3)') };
+        return {
+          problem: problem(
+            'missing-attributes',
+            'signed attributes are required when the content type is not id-data (RFC 5652 §5.3)',
+          ),
+        };
       }
       return { data: content };
     }
     const ct = singleValue(attrs, ATTRIBUTE.contentType);
     const md = singleValue(attrs, ATTRIBUTE.messageDigest);
-    if (!md || (!ct && !isCountersignature)) return { problem: problem('missing-attributes', 'signed attributes lack contentType or messageDigest (RFC 5652 §5.3)') };
-    if (isCountersignature && ct) return { problem: problem('malformed-cms', 'a countersignature must not carry contentType (RFC 5652 §11.4)') };
+    if (!md || (!ct && !isCountersignature))
+      return {
+        problem: problem('missing-attributes', 'signed attributes lack contentType or messageDigest (RFC 5652 §5.3)'),
+      };
+    if (isCountersignature && ct)
+      return { problem: problem('malformed-cms', 'a countersignature must not carry contentType (RFC 5652 §11.4)') };
     if (ct && decodeOidValue(ct) !== contentType) {
-      return { problem: problem('content-type-mismatch', `the signed contentType ${decodeOidValue(ct)} differs from the encapsulated type ${contentType}`) };
+      return {
+        problem: problem(
+          'content-type-mismatch',
+          `the signed contentType ${decodeOidValue(ct)} differs from the encapsulated type ${contentType}`,
+        ),
+      };
     }
     const actual = await digestBytes(digestName, content);
     if (!bytesEqual(actual, decodeOctetsValue(md))) {
-      return { problem: problem('digest-mismatch', 'the content does not match the signed message digest: it was changed after signing') };
+      return {
+        problem: problem(
+          'digest-mismatch',
+          'the content does not match the signed message digest: it was changed after signing',
+        ),
+      };
     }
     return { data: si.signedAttributesDer! };
   } catch (e) {
@@ -79,7 +104,10 @@ export async function signedBytes(
 }
 
 /** The ESS signingCertificate(V2) attribute, when present, must name `signer` (an unreadable one is ignored). */
-export async function checkSigningCertificate(si: SignerInfo, signer: CandidateCert): Promise<SignerProblem | undefined> {
+export async function checkSigningCertificate(
+  si: SignerInfo,
+  signer: CandidateCert,
+): Promise<SignerProblem | undefined> {
   const attrs = si.signedAttributes;
   if (!attrs) return undefined;
   try {
@@ -92,7 +120,10 @@ export async function checkSigningCertificate(si: SignerInfo, signer: CandidateC
     if (!d) return undefined; // unknown hash: cannot check, not a failure of the signature
     const hash = await digestBytes(d.name, signer.der);
     if (!bytesEqual(hash, ess.hash)) {
-      return problem('signing-certificate-mismatch', 'the signed ESS signingCertificate attribute names a different certificate than the one found');
+      return problem(
+        'signing-certificate-mismatch',
+        'the signed ESS signingCertificate attribute names a different certificate than the one found',
+      );
     }
   } catch (e) {
     if (e instanceof SmimeError) return undefined;

@@ -12,7 +12,19 @@ import { DEFAULT_CMS_LIMITS, type CmsLimits } from './limits.js';
 import { parseAttributes, type CmsAttribute } from './attributes.js';
 import { CONTENT_TYPE, parseContentInfo } from './content-info.js';
 import { looksLikePem } from '../util/pem.js';
-import { type DerNode, TAG, derRead, derChildren, derContent, derBytes, derIsUniversal, derIsContext, decodeOid, decodeInteger, tlv } from '../asn1/index.js';
+import {
+  type DerNode,
+  TAG,
+  derRead,
+  derChildren,
+  derContent,
+  derBytes,
+  derIsUniversal,
+  derIsContext,
+  decodeOid,
+  decodeInteger,
+  tlv,
+} from '../asn1/index.js';
 import { octetStringValue } from './octets.js';
 
 /** How a SignerInfo names its certificate. */
@@ -89,7 +101,8 @@ function parseSignerInfo(bytes: Uint8Array, node: DerNode): SignerInfo {
   let sid: SignerIdentifier;
   if (derIsUniversal(sidNode, TAG.SEQUENCE)) {
     const [issuer, serial] = derChildren(sidNode);
-    if (!issuer || !serial || !derIsUniversal(issuer, TAG.SEQUENCE) || !derIsUniversal(serial, TAG.INTEGER)) throw fail('IssuerAndSerialNumber: bad structure', sidNode.start);
+    if (!issuer || !serial || !derIsUniversal(issuer, TAG.SEQUENCE) || !derIsUniversal(serial, TAG.INTEGER))
+      throw fail('IssuerAndSerialNumber: bad structure', sidNode.start);
     const serialNumber = derContent(serial);
     sid = { type: 'issuerAndSerialNumber', issuer: derBytes(issuer), serialNumber, serialHex: toHex(serialNumber) };
   } else if (derIsContext(sidNode, 0)) {
@@ -135,7 +148,10 @@ export function parseSignerInfoDer(der: Uint8Array): SignerInfo {
 export function parseSignedData(input: Uint8Array, limits: CmsLimits = {}): SignedData {
   const lim = { ...DEFAULT_CMS_LIMITS, ...limits };
   if (input.length > lim.maxContentLength) {
-    throw new LimitError('cms-limit-exceeded', `CMS structure of ${input.length} bytes exceeds the limit of ${lim.maxContentLength} bytes`);
+    throw new LimitError(
+      'cms-limit-exceeded',
+      `CMS structure of ${input.length} bytes exceeds the limit of ${lim.maxContentLength} bytes`,
+    );
   }
   let bytes = input;
   let root: DerNode;
@@ -174,7 +190,8 @@ function parseSignedDataNode(bytes: Uint8Array, root: DerNode, budget: { nodes: 
   const encap = kids[i++];
   if (!encap || !derIsUniversal(encap, TAG.SEQUENCE)) throw fail('SignedData: missing encapContentInfo', root.start);
   const [typeNode, explicit] = derChildren(encap);
-  if (!typeNode || !derIsUniversal(typeNode, TAG.OID)) throw fail('encapContentInfo: missing eContentType', encap.start);
+  if (!typeNode || !derIsUniversal(typeNode, TAG.OID))
+    throw fail('encapContentInfo: missing eContentType', encap.start);
   const out: SignedData = {
     version,
     digestAlgorithms,

@@ -48,7 +48,10 @@ export function serialsEqual(a: string, b: string): boolean {
  * before names equal only after normalization; the SKI extension before computed key identifiers). Several
  * certificates can carry the same identifier with different keys: the caller picks the one whose key verifies.
  */
-export function findSignerCertificates<T extends { info: Certificate }>(sid: SignerIdentifier, candidates: readonly T[]): T[] {
+export function findSignerCertificates<T extends { info: Certificate }>(
+  sid: SignerIdentifier,
+  candidates: readonly T[],
+): T[] {
   const out: T[] = [];
   const add = (c: T) => {
     if (!out.includes(c)) out.push(c);
@@ -59,7 +62,9 @@ export function findSignerCertificates<T extends { info: Certificate }>(sid: Sig
     serial.filter((c) => namesMatch(c.info.issuer.der, sid.issuer)).forEach(add);
     return out;
   }
-  candidates.filter((c) => c.info.subjectKeyIdentifier && bytesEqual(c.info.subjectKeyIdentifier, sid.keyIdentifier)).forEach(add);
+  candidates
+    .filter((c) => c.info.subjectKeyIdentifier && bytesEqual(c.info.subjectKeyIdentifier, sid.keyIdentifier))
+    .forEach(add);
   candidates.filter((c) => bytesEqual(keyIdentifierOf(c.info), sid.keyIdentifier)).forEach(add);
   // Some Microsoft clients identify keys by SHA-1 of the whole SPKI.
   candidates.filter((c) => bytesEqual(sha1(c.info.spki), sid.keyIdentifier)).forEach(add);
@@ -67,7 +72,10 @@ export function findSignerCertificates<T extends { info: Certificate }>(sid: Sig
 }
 
 /** Finds the certificate a SignerIdentifier names among `candidates` (the best match; see `findSignerCertificates`). */
-export function findSignerCertificate<T extends { info: Certificate }>(sid: SignerIdentifier, candidates: readonly T[]): T | undefined {
+export function findSignerCertificate<T extends { info: Certificate }>(
+  sid: SignerIdentifier,
+  candidates: readonly T[],
+): T | undefined {
   return findSignerCertificates(sid, candidates)[0];
 }
 
@@ -92,12 +100,20 @@ export function parseCandidates(certs: readonly Uint8Array[]): CandidateCert[] {
  * DSA keys may inherit domain parameters from their issuer (RFC 3279 §2.3.2), which may inherit them in turn:
  * walk up the certificates the message carries until a DSA key with parameters (bounded, cycle-safe).
  */
-export function inheritedDsaParameters(signer: CandidateCert, candidates: readonly CandidateCert[]): Uint8Array | undefined {
+export function inheritedDsaParameters(
+  signer: CandidateCert,
+  candidates: readonly CandidateCert[],
+): Uint8Array | undefined {
   if (signer.info.publicKeyAlgorithm !== OID.dsa) return undefined;
   let current = signer;
   const seen = new Set<CandidateCert>([signer]);
   for (let depth = 0; depth < 8; depth++) {
-    const issuer = candidates.find((c) => !seen.has(c) && namesMatch(c.info.subject.der, current.info.issuer.der) && c.info.publicKeyAlgorithm === OID.dsa);
+    const issuer = candidates.find(
+      (c) =>
+        !seen.has(c) &&
+        namesMatch(c.info.subject.der, current.info.issuer.der) &&
+        c.info.publicKeyAlgorithm === OID.dsa,
+    );
     if (!issuer) return undefined;
     const params = dsaParametersOf(issuer.info.spki);
     if (params) return params;

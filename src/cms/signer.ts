@@ -128,7 +128,13 @@ export async function createSignedData(content: BytesLike, options: CreateSigned
   if (!options?.signers?.length) throw new ArgumentError('bad-argument', 'createSignedData needs at least one signer');
   const contentType = options.contentType ?? CONTENT_TYPE.data;
   const signingTime = options.signingTime === undefined ? new Date() : options.signingTime;
-  const context: SigningContext = { data, contentType, signingTime, allowWeak: options.allowWeak ?? false, digestCache: new Map() };
+  const context: SigningContext = {
+    data,
+    contentType,
+    signingTime,
+    allowWeak: options.allowWeak ?? false,
+    digestCache: new Map(),
+  };
   const signerInfos: Uint8Array[] = [];
   const digestAlgs = new Set<SigningDigest>();
   let anyV3 = false;
@@ -142,7 +148,9 @@ export async function createSignedData(content: BytesLike, options: CreateSigned
 
   const certs = certificateSet(options.signers, options.certificates ?? []);
   const sdVersion = anyV3 || contentType !== CONTENT_TYPE.data ? 3 : 1;
-  const encap = options.detached ? seq(encodeOid(contentType)) : seq(encodeOid(contentType), tlv(0xa0, tlv(0x04, data)));
+  const encap = options.detached
+    ? seq(encodeOid(contentType))
+    : seq(encodeOid(contentType), tlv(0xa0, tlv(0x04, data)));
   const signedData = seq(
     integerDer(Uint8Array.of(sdVersion)),
     encodeSetOf([...digestAlgs].map((d) => algorithmId(DIGEST_INFO[d].oid))),
@@ -164,9 +172,16 @@ interface SigningContext {
 }
 
 /** One SignerInfo (version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier) and the digest it used. */
-async function encodeSignerInfo(signer: CmsSigner, context: SigningContext): Promise<{ der: Uint8Array; version: number; digest: SigningDigest }> {
+async function encodeSignerInfo(
+  signer: CmsSigner,
+  context: SigningContext,
+): Promise<{ der: Uint8Array; version: number; digest: SigningDigest }> {
   const requested = signer.digest ?? 'sha256';
-  if (!SIGNING_DIGESTS.includes(requested)) throw new ArgumentError('bad-argument', `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(requested)}"`);
+  if (!SIGNING_DIGESTS.includes(requested))
+    throw new ArgumentError(
+      'bad-argument',
+      `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(requested)}"`,
+    );
   const key = signer.privateKey instanceof Uint8Array ? normalizePkcs8(signer.privateKey) : signer.privateKey;
   const info = readCertificate(signer.certificate);
   const scheme = await schemeFor(key, requested, signer.pss ?? false, context.allowWeak);
@@ -182,30 +197,62 @@ async function encodeSignerInfo(signer: CmsSigner, context: SigningContext): Pro
   let version = 1;
   let sid: Uint8Array;
   if (signer.identifier === 'subjectKeyIdentifier') {
-    if (!info.subjectKeyIdentifier) throw new ArgumentError('bad-argument', 'the signer certificate has no subjectKeyIdentifier');
+    if (!info.subjectKeyIdentifier)
+      throw new ArgumentError('bad-argument', 'the signer certificate has no subjectKeyIdentifier');
     sid = tlv(0x80, info.subjectKeyIdentifier);
     version = 3;
   } else sid = seq(info.issuer.der, tlv(0x02, serial));
   const implicitAttrs = signedAttrs.slice();
   implicitAttrs[0] = 0xa0;
-  const der = seq(integerDer(Uint8Array.of(version)), sid, algorithmId(DIGEST_INFO[scheme.digest].oid), implicitAttrs, scheme.algorithm, tlv(0x04, signature));
+  const der = seq(
+    integerDer(Uint8Array.of(version)),
+    sid,
+    algorithmId(DIGEST_INFO[scheme.digest].oid),
+    implicitAttrs,
+    scheme.algorithm,
+    tlv(0x04, signature),
+  );
   return { der, version, digest: scheme.digest };
 }
 
 /** The signed attributes, in the order written: contentType, messageDigest, signingTime, S/MIME and ESS attributes, then the caller's. */
-function signedAttributes(signer: CmsSigner, info: Certificate, serial: Uint8Array, md: Uint8Array, context: SigningContext): Uint8Array[] {
+function signedAttributes(
+  signer: CmsSigner,
+  info: Certificate,
+  serial: Uint8Array,
+  md: Uint8Array,
+  context: SigningContext,
+): Uint8Array[] {
   const { contentType, signingTime } = context;
-  const attrs: Uint8Array[] = [encodeAttribute(ATTRIBUTE.contentType, encodeOid(contentType)), encodeAttribute(ATTRIBUTE.messageDigest, tlv(0x04, md))];
+  const attrs: Uint8Array[] = [
+    encodeAttribute(ATTRIBUTE.contentType, encodeOid(contentType)),
+    encodeAttribute(ATTRIBUTE.messageDigest, tlv(0x04, md)),
+  ];
   if (signingTime) attrs.push(encodeAttribute(ATTRIBUTE.signingTime, encodeTime(signingTime)));
   const caps = signer.capabilities === undefined ? DEFAULT_CAPABILITIES : signer.capabilities;
   if (caps) attrs.push(encodeAttribute(ATTRIBUTE.smimeCapabilities, encodeCapabilities(caps)));
-  const encCert = signer.encryptionCertificate === undefined ? (canEncrypt(info) ? signer.certificate : undefined) : signer.encryptionCertificate || undefined;
+  const encCert =
+    signer.encryptionCertificate === undefined
+      ? canEncrypt(info)
+        ? signer.certificate
+        : undefined
+      : signer.encryptionCertificate || undefined;
   if (encCert) {
     const encInfo = encCert === signer.certificate ? info : readCertificate(encCert);
-    attrs.push(encodeAttribute(ATTRIBUTE.smimeEncryptionKeyPreference, encodeEncryptionKeyPreference(encInfo.issuer.der, fromHex(encInfo.serialHex))));
+    attrs.push(
+      encodeAttribute(
+        ATTRIBUTE.smimeEncryptionKeyPreference,
+        encodeEncryptionKeyPreference(encInfo.issuer.der, fromHex(encInfo.serialHex)),
+      ),
+    );
   }
   if (signer.signingCertificateV2 !== false) {
-    attrs.push(encodeAttribute(ATTRIBUTE.signingCertificateV2, encodeSigningCertificateV2(sha256(signer.certificate), info.issuer.der, serial)));
+    attrs.push(
+      encodeAttribute(
+        ATTRIBUTE.signingCertificateV2,
+        encodeSigningCertificateV2(sha256(signer.certificate), info.issuer.der, serial),
+      ),
+    );
   }
   for (const a of signer.extraSignedAttributes ?? []) attrs.push(a);
   return attrs;

@@ -15,7 +15,10 @@ import { TAG, derParse, derChildren, derContent, derIsUniversal, tlv, seq, NULL,
 /** Digests smimekit signs with. */
 export type SigningDigest = 'sha256' | 'sha384' | 'sha512';
 
-export const DIGEST_INFO: Record<SigningDigest, { webcrypto: 'SHA-256' | 'SHA-384' | 'SHA-512'; oid: string; length: number; micalg: string }> = {
+export const DIGEST_INFO: Record<
+  SigningDigest,
+  { webcrypto: 'SHA-256' | 'SHA-384' | 'SHA-512'; oid: string; length: number; micalg: string }
+> = {
   sha256: { webcrypto: 'SHA-256', oid: OID.sha256, length: 32, micalg: 'sha-256' },
   sha384: { webcrypto: 'SHA-384', oid: OID.sha384, length: 48, micalg: 'sha-384' },
   sha512: { webcrypto: 'SHA-512', oid: OID.sha512, length: 64, micalg: 'sha-512' },
@@ -71,7 +74,12 @@ export function encodePssParameters(digest: SigningDigest): Uint8Array {
  * @throws AlgorithmError `weak-algorithm` (short RSA key without `allowWeak`) / `unsupported-algorithm`,
  *   FormatError `bad-key` (a key WebCrypto refuses).
  */
-export async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest, pss: boolean, allowWeak: boolean): Promise<Scheme> {
+export async function schemeFor(
+  key: LoadedPrivateKey,
+  requested: SigningDigest,
+  pss: boolean,
+  allowWeak: boolean,
+): Promise<Scheme> {
   const subtle = getSubtle();
   switch (key.type) {
     case 'rsa':
@@ -87,29 +95,55 @@ export async function schemeFor(key: LoadedPrivateKey, requested: SigningDigest,
 }
 
 /** Imports a PKCS#8 key for signing; WebCrypto's refusal is `bad-key`. */
-async function importSigningKey(subtle: SubtleCrypto, pkcs8: Uint8Array, algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm): Promise<CryptoKey> {
+async function importSigningKey(
+  subtle: SubtleCrypto,
+  pkcs8: Uint8Array,
+  algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm,
+): Promise<CryptoKey> {
   try {
     return await subtle.importKey('pkcs8', toArrayBuffer(pkcs8), algorithm, false, ['sign']);
   } catch (e) {
-    throw new FormatError('bad-key', `the private key cannot be used for signing: ${(e as Error).message}`, { cause: e });
+    throw new FormatError('bad-key', `the private key cannot be used for signing: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
-async function rsaScheme(subtle: SubtleCrypto, key: LoadedPrivateKey, requested: SigningDigest, pss: boolean, allowWeak: boolean): Promise<Scheme> {
+async function rsaScheme(
+  subtle: SubtleCrypto,
+  key: LoadedPrivateKey,
+  requested: SigningDigest,
+  pss: boolean,
+  allowWeak: boolean,
+): Promise<Scheme> {
   // New signatures follow the same policy verifiers apply: short RSA keys only on explicit request.
   if (!allowWeak && key.bits < DEFAULT_MIN_RSA_BITS) {
-    throw new AlgorithmError('weak-algorithm', `refusing to sign with a ${key.bits}-bit RSA key (at least ${DEFAULT_MIN_RSA_BITS} bits; allowWeak to override)`);
+    throw new AlgorithmError(
+      'weak-algorithm',
+      `refusing to sign with a ${key.bits}-bit RSA key (at least ${DEFAULT_MIN_RSA_BITS} bits; allowWeak to override)`,
+    );
   }
   const d = DIGEST_INFO[requested];
   const usePss = pss || key.type === 'rsa-pss';
   const pkcs8 = key.type === 'rsa-pss' ? pssKeyAsRsa(key.pkcs8) : key.pkcs8;
-  const ck = await importSigningKey(subtle, pkcs8, { name: usePss ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: d.webcrypto });
+  const ck = await importSigningKey(subtle, pkcs8, {
+    name: usePss ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5',
+    hash: d.webcrypto,
+  });
   return {
     // rsaEncryption (with NULL) is what OpenSSL, Outlook and Thunderbird write for PKCS#1 v1.5 in CMS.
-    algorithm: usePss ? algorithmId(OID.rsassaPss, encodePssParameters(requested)) : algorithmId(OID.rsaEncryption, NULL),
+    algorithm: usePss
+      ? algorithmId(OID.rsassaPss, encodePssParameters(requested))
+      : algorithmId(OID.rsaEncryption, NULL),
     digest: requested,
     sign: async (data) =>
-      new Uint8Array(await subtle.sign(usePss ? { name: 'RSA-PSS', saltLength: d.length } : { name: 'RSASSA-PKCS1-v1_5' }, ck, toArrayBuffer(data))),
+      new Uint8Array(
+        await subtle.sign(
+          usePss ? { name: 'RSA-PSS', saltLength: d.length } : { name: 'RSASSA-PKCS1-v1_5' },
+          ck,
+          toArrayBuffer(data),
+        ),
+      ),
   };
 }
 
@@ -119,7 +153,8 @@ async function ecdsaScheme(subtle: SubtleCrypto, key: LoadedPrivateKey, requeste
   return {
     algorithm: algorithmId(ECDSA_OID[requested]),
     digest: requested,
-    sign: async (data) => p1363ToDer(new Uint8Array(await subtle.sign({ name: 'ECDSA', hash }, ck, toArrayBuffer(data)))),
+    sign: async (data) =>
+      p1363ToDer(new Uint8Array(await subtle.sign({ name: 'ECDSA', hash }, ck, toArrayBuffer(data)))),
   };
 }
 

@@ -8,7 +8,14 @@
  * rules in signed-attribute-checks.ts, the signature value in signature-value.ts.
  */
 import { type BytesLike, toBytes } from '../util/bytes.js';
-import { OID, algorithmName, digestAlgorithm, signatureAlgorithm, type DigestAlgorithmInfo, type DigestName } from '../crypto/algorithms.js';
+import {
+  OID,
+  algorithmName,
+  digestAlgorithm,
+  signatureAlgorithm,
+  type DigestAlgorithmInfo,
+  type DigestName,
+} from '../crypto/algorithms.js';
 import { signatureAlgorithmWeakness } from '../crypto/policy.js';
 import { parseRsaPssParameters } from '../crypto/verify-signature.js';
 import type { AlgorithmIdentifier } from '../x509/algorithm.js';
@@ -60,8 +67,18 @@ const DSA_BY_DIGEST: Partial<Record<DigestName, string>> = {
  * id-dsa) as its signatureAlgorithm, the hash coming from digestAlgorithm
  * (RFC 3370 §3). Maps that to the combined signature OID.
  */
-export function effectiveSignatureAlgorithm(signatureAlg: AlgorithmIdentifier, digest: DigestName | undefined): AlgorithmIdentifier {
-  const table = signatureAlg.oid === OID.rsaEncryption ? RSA_BY_DIGEST : signatureAlg.oid === OID.ecPublicKey ? ECDSA_BY_DIGEST : signatureAlg.oid === OID.dsa ? DSA_BY_DIGEST : undefined;
+export function effectiveSignatureAlgorithm(
+  signatureAlg: AlgorithmIdentifier,
+  digest: DigestName | undefined,
+): AlgorithmIdentifier {
+  const table =
+    signatureAlg.oid === OID.rsaEncryption
+      ? RSA_BY_DIGEST
+      : signatureAlg.oid === OID.ecPublicKey
+        ? ECDSA_BY_DIGEST
+        : signatureAlg.oid === OID.dsa
+          ? DSA_BY_DIGEST
+          : undefined;
   if (!table || !digest) return signatureAlg;
   const oid = table[digest];
   return oid ? { oid } : signatureAlg;
@@ -79,7 +96,10 @@ async function checkSignerInfo(
 ): Promise<SignerCheck> {
   const digestInfo = signerDigestAlgorithm(si);
   const sigAlg = effectiveSignatureAlgorithm(si.signatureAlgorithm, digestInfo?.name);
-  const algorithms: SignerAlgorithms = { digest: digestInfo?.name ?? algorithmName(si.digestAlgorithm.oid), signature: algorithmName(sigAlg.oid) };
+  const algorithms: SignerAlgorithms = {
+    digest: digestInfo?.name ?? algorithmName(si.digestAlgorithm.oid),
+    signature: algorithmName(sigAlg.oid),
+  };
   const check: SignerCheck = { index, sid: si.sid, signatureValid: false, problems: [], algorithms };
   if (sigAlg.oid === OID.rsassaPss) {
     try {
@@ -105,16 +125,27 @@ async function checkSignerInfo(
     return fail(problem('malformed-cms', `signer ${index}: ${e.message}`));
   }
 
-  if (!digestInfo) return fail(problem('unsupported-algorithm', `digest algorithm ${si.digestAlgorithm.oid} is not supported`));
+  if (!digestInfo)
+    return fail(problem('unsupported-algorithm', `digest algorithm ${si.digestAlgorithm.oid} is not supported`));
   const weakDigest = digestInfo.name === 'SHA-1' || digestInfo.name === 'MD5' || digestInfo.name === 'MD2';
-  const weakness = options.allowWeak ? undefined : weakDigest ? `the message digest ${digestInfo.name} is broken` : signatureAlgorithmWeakness(sigAlg, {});
+  const weakness = options.allowWeak
+    ? undefined
+    : weakDigest
+      ? `the message digest ${digestInfo.name} is broken`
+      : signatureAlgorithmWeakness(sigAlg, {});
   if (weakness) return fail(problem('weak-algorithm', `${weakness}; verify with allowWeak to read old mail`));
-  if (content === undefined) return fail(problem('no-content', 'the signature is detached and no content was supplied'));
+  if (content === undefined)
+    return fail(problem('no-content', 'the signature is detached and no content was supplied'));
 
   const signed = await signedBytes(si, contentType, content, digestInfo.name, isCountersignature);
   if ('problem' in signed) return fail(signed.problem);
   if (!signer) {
-    return fail(problem('sender-certificate-missing', `the signer's certificate (${describeSid(si.sid)}) is not in the message; supply it with certificates`));
+    return fail(
+      problem(
+        'sender-certificate-missing',
+        `the signer's certificate (${describeSid(si.sid)}) is not in the message; supply it with certificates`,
+      ),
+    );
   }
   const verified = await findVerifyingSigner(si, sigAlg, signed.data, signers, candidates);
   if ('problem' in verified) return fail(verified.problem);
@@ -150,23 +181,37 @@ export async function verifySignedData(sd: SignedData, options: VerifySignedData
   const out: SignerCheck[] = [];
   for (const [index, si] of sd.signerInfos.entries()) {
     const check = await checkSignerInfo(si, index, sd.contentType, content, candidates, options, false);
-    const counters = si.unsignedAttributes?.filter((a) => a.oid === ATTRIBUTE.countersignature).flatMap((a) => a.values) ?? [];
+    const counters =
+      si.unsignedAttributes?.filter((a) => a.oid === ATTRIBUTE.countersignature).flatMap((a) => a.values) ?? [];
     if (counters.length) {
       check.countersignatures = [];
-      for (const [i, der] of counters.entries()) check.countersignatures.push(await checkCountersignature(der, i, si.signature, candidates, options));
+      for (const [i, der] of counters.entries())
+        check.countersignatures.push(await checkCountersignature(der, i, si.signature, candidates, options));
     }
     out.push(check);
   }
   return out;
 }
 
-async function checkCountersignature(der: Uint8Array, index: number, signedValue: Uint8Array, candidates: readonly CandidateCert[], options: VerifySignedDataOptions): Promise<SignerCheck> {
+async function checkCountersignature(
+  der: Uint8Array,
+  index: number,
+  signedValue: Uint8Array,
+  candidates: readonly CandidateCert[],
+  options: VerifySignedDataOptions,
+): Promise<SignerCheck> {
   // A countersignature is a SignerInfo (RFC 5652 §11.4) whose content is the countersigned signature value.
   try {
     const si = parseSignerInfoDer(der);
     return await checkSignerInfo(si, index, CONTENT_TYPE.data, signedValue, candidates, options, true);
   } catch (e) {
     if (!(e instanceof SmimeError)) throw e;
-    return { index, sid: { type: 'subjectKeyIdentifier', keyIdentifier: new Uint8Array() }, signatureValid: false, problems: [problem('malformed-cms', e.message)], algorithms: { digest: '?', signature: '?' } };
+    return {
+      index,
+      sid: { type: 'subjectKeyIdentifier', keyIdentifier: new Uint8Array() },
+      signatureValid: false,
+      problems: [problem('malformed-cms', e.message)],
+      algorithms: { digest: '?', signature: '?' },
+    };
   }
 }

@@ -133,7 +133,13 @@ export function publicKeyAlgorithm(oid: string): PublicKeyAlgorithmInfo | undefi
 
 /** Human-readable name of any algorithm OID this registry knows; the OID itself otherwise. */
 export function algorithmName(oid: string): string {
-  return signatureByOid.get(oid)?.name ?? digestByOid.get(oid)?.name ?? keyByOid.get(oid)?.name ?? NAMED_CURVES[oid]?.name ?? oid;
+  return (
+    signatureByOid.get(oid)?.name ??
+    digestByOid.get(oid)?.name ??
+    keyByOid.get(oid)?.name ??
+    NAMED_CURVES[oid]?.name ??
+    oid
+  );
 }
 
 /** True for digests WebCrypto implements. */

@@ -24,7 +24,8 @@ function integersOf(der: Uint8Array, count: number, what: string): bigint[] {
 /** Parses DER `Dss-Parms ::= SEQUENCE { p, q, g }`. */
 export function parseDsaParameters(der: Uint8Array): DsaParameters {
   const [p, q, g] = integersOf(der, 3, 'DSA parameters') as [bigint, bigint, bigint];
-  if (p <= 3n || q <= 1n || g <= 1n || g >= p) throw new FormatError('malformed-der', 'DSA parameters are out of range');
+  if (p <= 3n || q <= 1n || g <= 1n || g >= p)
+    throw new FormatError('malformed-der', 'DSA parameters are out of range');
   return { p, q, g };
 }
 
@@ -40,12 +41,16 @@ export function parseDsaSignature(der: Uint8Array): { r: bigint; s: bigint } {
   return { r, s };
 }
 
-
 /**
  * Verifies a DSA signature over an already computed digest.
  * Returns false (never throws) for a signature that is out of range or wrong.
  */
-export function dsaVerifyDigest(params: DsaParameters, y: bigint, digest: Uint8Array, signature: { r: bigint; s: bigint }): boolean {
+export function dsaVerifyDigest(
+  params: DsaParameters,
+  y: bigint,
+  digest: Uint8Array,
+  signature: { r: bigint; s: bigint },
+): boolean {
   const { p, q, g } = params;
   const { r, s } = signature;
   if (r <= 0n || r >= q || s <= 0n || s >= q) return false;

@@ -39,7 +39,13 @@ export async function hmac(hash: KdfHash, key: Uint8Array, data: Uint8Array): Pr
   hashInfo(hash);
   const subtle = getSubtle();
   // WebCrypto rejects zero-length HMAC keys; HMAC pads keys with zeros, so one zero byte is equivalent.
-  const k = await subtle.importKey('raw', toArrayBuffer(key.length ? key : new Uint8Array(1)), { name: 'HMAC', hash }, false, ['sign']);
+  const k = await subtle.importKey(
+    'raw',
+    toArrayBuffer(key.length ? key : new Uint8Array(1)),
+    { name: 'HMAC', hash },
+    false,
+    ['sign'],
+  );
   return new Uint8Array(await subtle.sign('HMAC', k, toArrayBuffer(data)));
 }
 
@@ -47,12 +53,23 @@ export async function hmac(hash: KdfHash, key: Uint8Array, data: Uint8Array): Pr
  * PBKDF2 (RFC 8018 §5.2) with HMAC-`hash`. `password` is the raw password
  * bytes (PBES2 uses the UTF-8 encoding of the password).
  */
-export async function pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number, hash: KdfHash): Promise<Uint8Array> {
+export async function pbkdf2(
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+  keyLength: number,
+  hash: KdfHash,
+): Promise<Uint8Array> {
   hashInfo(hash);
-  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new AlgorithmError('unsupported-algorithm', 'PBKDF2 iteration count must be positive');
+  if (!Number.isSafeInteger(iterations) || iterations < 1)
+    throw new AlgorithmError('unsupported-algorithm', 'PBKDF2 iteration count must be positive');
   const subtle = getSubtle();
   const base = await subtle.importKey('raw', toArrayBuffer(password), 'PBKDF2', false, ['deriveBits']);
-  const bits = await subtle.deriveBits({ name: 'PBKDF2', salt: toArrayBuffer(salt), iterations, hash }, base, keyLength * 8);
+  const bits = await subtle.deriveBits(
+    { name: 'PBKDF2', salt: toArrayBuffer(salt), iterations, hash },
+    base,
+    keyLength * 8,
+  );
   return new Uint8Array(bits);
 }
 
@@ -173,9 +190,15 @@ export async function implicitRejectionPrf(key: Uint8Array, label: string, lengt
  * ANSI X9.63 KDF (SEC 1 §3.6.1), used by CMS ECDH key agreement (RFC 5753
  * `dhSinglePass-stdDH-sha*kdf-scheme`): Hash(Z || counter || SharedInfo), counter from 1.
  */
-export async function x963Kdf(hash: KdfHash, sharedSecret: Uint8Array, sharedInfo: Uint8Array, length: number): Promise<Uint8Array> {
+export async function x963Kdf(
+  hash: KdfHash,
+  sharedSecret: Uint8Array,
+  sharedInfo: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
   const { outLen } = hashInfo(hash);
-  if (!Number.isSafeInteger(length) || length < 0 || length > outLen * 0xffff) throw new AlgorithmError('unsupported-algorithm', 'invalid X9.63 KDF output length');
+  if (!Number.isSafeInteger(length) || length < 0 || length > outLen * 0xffff)
+    throw new AlgorithmError('unsupported-algorithm', 'invalid X9.63 KDF output length');
   const out = new Uint8Array(Math.ceil(length / outLen) * outLen);
   const counter = new Uint8Array(4);
   for (let i = 1, at = 0; at < length; i++, at += outLen) {
@@ -189,9 +212,21 @@ export async function x963Kdf(hash: KdfHash, sharedSecret: Uint8Array, sharedInf
 }
 
 /** HKDF (RFC 5869) through WebCrypto, used by X25519/X448 key agreement in CMS (RFC 8418). */
-export async function hkdf(hash: KdfHash, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
+export async function hkdf(
+  hash: KdfHash,
+  ikm: Uint8Array,
+  salt: Uint8Array,
+  info: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
   hashInfo(hash);
   const subtle = getSubtle();
   const base = await subtle.importKey('raw', toArrayBuffer(ikm), 'HKDF', false, ['deriveBits']);
-  return new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash, salt: toArrayBuffer(salt), info: toArrayBuffer(info) }, base, length * 8));
+  return new Uint8Array(
+    await subtle.deriveBits(
+      { name: 'HKDF', hash, salt: toArrayBuffer(salt), info: toArrayBuffer(info) },
+      base,
+      length * 8,
+    ),
+  );
 }

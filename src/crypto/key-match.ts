@@ -11,7 +11,19 @@ import { getSubtle } from './engine.js';
 import { OID } from './oids.js';
 import { curveInfo, ecCurveOid, encodePkcs8, normalizePkcs8, parseRsaPrivateKeyPkcs1 } from './private-key.js';
 import type { LoadedPrivateKey, NamedCurve } from './private-key.js';
-import { type DerNode, derParse, derBytes, derIsContext, derSequence, derBigInt, derOctets, derBitString, derAlgorithm, seq, encodeInt } from '../asn1/index.js';
+import {
+  type DerNode,
+  derParse,
+  derBytes,
+  derIsContext,
+  derSequence,
+  derBigInt,
+  derOctets,
+  derBitString,
+  derAlgorithm,
+  seq,
+  encodeInt,
+} from '../asn1/index.js';
 
 /** A comparable public key: algorithm family, curve, and the key bytes. */
 export interface PublicKeyFingerprint {
@@ -110,7 +122,11 @@ export async function privateKeyFingerprint(key: LoadedPrivateKey): Promise<Publ
   }
   if (!jwk) throw new FormatError('bad-key', 'cannot derive the public key of the private key', { cause: failure });
   if (key.type === 'ec') {
-    return { family: 'ec', curve: key.curve!, key: concatBytes(Uint8Array.of(4), fromBase64Url(jwk.x!), fromBase64Url(jwk.y!)) };
+    return {
+      family: 'ec',
+      curve: key.curve!,
+      key: concatBytes(Uint8Array.of(4), fromBase64Url(jwk.x!), fromBase64Url(jwk.y!)),
+    };
   }
   return { family: key.type, key: fromBase64Url(jwk.x!) };
 }
@@ -123,7 +139,10 @@ function fingerprintsEqual(a: PublicKeyFingerprint, b: PublicKeyFingerprint): bo
  * True when the private key belongs to the certificate's public key.
  * `privateKey` may be PKCS#8 DER or a `LoadedPrivateKey`; `certificate` DER, PEM or a certificate object.
  */
-export async function keyMatchesCertificate(privateKey: Uint8Array | LoadedPrivateKey, certificate: CertificateInput): Promise<boolean> {
+export async function keyMatchesCertificate(
+  privateKey: Uint8Array | LoadedPrivateKey,
+  certificate: CertificateInput,
+): Promise<boolean> {
   const key = privateKey instanceof Uint8Array ? normalizePkcs8(privateKey) : privateKey;
   let certKey: PublicKeyFingerprint;
   try {
@@ -136,7 +155,10 @@ export async function keyMatchesCertificate(privateKey: Uint8Array | LoadedPriva
 }
 
 /** Throws CryptoError `key-mismatch` unless the key belongs to the certificate. */
-export async function assertKeyMatchesCertificate(privateKey: Uint8Array | LoadedPrivateKey, certificate: CertificateInput): Promise<void> {
+export async function assertKeyMatchesCertificate(
+  privateKey: Uint8Array | LoadedPrivateKey,
+  certificate: CertificateInput,
+): Promise<void> {
   if (!(await keyMatchesCertificate(privateKey, certificate))) {
     throw new CryptoError('key-mismatch', 'the private key does not match the certificate');
   }

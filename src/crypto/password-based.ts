@@ -15,7 +15,15 @@ import { CBC_KEY_LENGTHS, decryptCbcByOid } from './ciphers/by-oid.js';
 import { createDes } from './ciphers/des.js';
 import { cbcDecrypt } from './ciphers/modes.js';
 import { createRc2 } from './ciphers/rc2.js';
-import { type DerNode, derParse, derIsUniversal, derSequence, derSmallInt, derOctets, derAlgorithm } from '../asn1/index.js';
+import {
+  type DerNode,
+  derParse,
+  derIsUniversal,
+  derSequence,
+  derSmallInt,
+  derOctets,
+  derAlgorithm,
+} from '../asn1/index.js';
 
 function unsupported(what: string, details?: Record<string, unknown>): AlgorithmError {
   return new AlgorithmError('unsupported-algorithm', what, details ? { details } : undefined);
@@ -50,9 +58,13 @@ export function chargePbeWork(password: PbePassword, cost: number): void {
   if (!budget) return;
   budget.remaining -= cost;
   if (budget.remaining < 0) {
-    throw new LimitError('limit-exceeded', 'too much password-based key derivation work (iteration counts or number of encrypted items)', {
-      details: { limit: 'pbe-work' },
-    });
+    throw new LimitError(
+      'limit-exceeded',
+      'too much password-based key derivation work (iteration counts or number of encrypted items)',
+      {
+        details: { limit: 'pbe-work' },
+      },
+    );
   }
 }
 
@@ -69,7 +81,8 @@ export function pbePassword(password: string, absent = false): PbePassword {
 function pbeParams(params: DerNode | undefined, what: string): { salt: Uint8Array; iterations: number } {
   const kids = derSequence(params, what, 2);
   const iterations = derSmallInt(kids[1], `${what} iterations`);
-  if (iterations < 1 || iterations > MAX_HASH_CHAIN_ITERATIONS) throw unsupported(`${what}: unsupported iteration count ${iterations}`);
+  if (iterations < 1 || iterations > MAX_HASH_CHAIN_ITERATIONS)
+    throw unsupported(`${what}: unsupported iteration count ${iterations}`);
   return { salt: derOctets(kids[0], `${what} salt`), iterations };
 }
 
@@ -77,7 +90,8 @@ function pbeParams(params: DerNode | undefined, what: string): { salt: Uint8Arra
 function pbes2KeyLength(oid: string, explicit: number | undefined): number {
   const fixed = CBC_KEY_LENGTHS[oid];
   if (fixed !== undefined) {
-    if (explicit !== undefined && explicit !== fixed) throw new FormatError('bad-pbe-parameters', 'PBKDF2 key length does not match the cipher');
+    if (explicit !== undefined && explicit !== fixed)
+      throw new FormatError('bad-pbe-parameters', 'PBKDF2 key length does not match the cipher');
     return fixed;
   }
   if (oid === OID.rc2Cbc) return explicit ?? 16;
@@ -111,7 +125,8 @@ async function pbes2Decrypt(params: DerNode | undefined, data: Uint8Array, passw
   if (!derIsUniversal(kp[0]!, 4)) throw unsupported('PBKDF2 with a non-specified salt source');
   const salt = derOctets(kp[0]);
   const iterations = derSmallInt(kp[1], 'PBKDF2 iterations');
-  if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) throw unsupported(`unsupported PBKDF2 iteration count ${iterations}`);
+  if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS)
+    throw unsupported(`unsupported PBKDF2 iteration count ${iterations}`);
   let keyLength: number | undefined;
   let prf: KdfHash = 'SHA-1';
   for (const k of kp.slice(2)) {
@@ -131,7 +146,12 @@ async function pbes2Decrypt(params: DerNode | undefined, data: Uint8Array, passw
 }
 
 /** PBES1 (RFC 8018 §6.1) with SHA-1: DK = SHA-1^c(P || S); key = DK[0..8], IV = DK[8..16]. */
-function pbes1Sha1Decrypt(oid: string, params: DerNode | undefined, data: Uint8Array, password: PbePassword): Uint8Array {
+function pbes1Sha1Decrypt(
+  oid: string,
+  params: DerNode | undefined,
+  data: Uint8Array,
+  password: PbePassword,
+): Uint8Array {
   const { salt, iterations } = pbeParams(params, 'PBES1 parameters');
   if (salt.length !== 8) throw new FormatError('bad-pbe-parameters', 'PBES1 salt must be 8 bytes');
   chargePbeWork(password, pkcs12KdfCost('SHA-1', iterations, 20));
@@ -153,7 +173,10 @@ export async function pbeDecrypt(algorithm: DerNode, data: Uint8Array, password:
   const alg = derAlgorithm(algorithm, 'encryption algorithm');
   const p12 = async (keyLen: number, ivLen: number): Promise<{ key: Uint8Array; iv: Uint8Array }> => {
     const { salt, iterations } = pbeParams(alg.params, 'PKCS#12 PBE parameters');
-    chargePbeWork(password, pkcs12KdfCost('SHA-1', iterations, keyLen) + (ivLen ? pkcs12KdfCost('SHA-1', iterations, ivLen) : 0));
+    chargePbeWork(
+      password,
+      pkcs12KdfCost('SHA-1', iterations, keyLen) + (ivLen ? pkcs12KdfCost('SHA-1', iterations, ivLen) : 0),
+    );
     const key = await pkcs12Kdf('SHA-1', password.bmp, salt, iterations, 1, keyLen);
     const iv = ivLen ? await pkcs12Kdf('SHA-1', password.bmp, salt, iterations, 2, ivLen) : new Uint8Array(0);
     return { key, iv };
@@ -223,17 +246,21 @@ function evpBytesToKeyMd5(password: Uint8Array, salt: Uint8Array, length: number
  * @throws AlgorithmError `unsupported-algorithm` (unknown DEK-Info cipher); PasswordError
  *   `password-required`/`bad-password`; FormatError `bad-key` (IV of the wrong length).
  */
-export async function decryptLegacyPem(body: Uint8Array, dekInfo: string | undefined, password: string | undefined): Promise<Uint8Array> {
+export async function decryptLegacyPem(
+  body: Uint8Array,
+  dekInfo: string | undefined,
+  password: string | undefined,
+): Promise<Uint8Array> {
   const m = /^\s*([A-Z0-9-]+)\s*,\s*([0-9A-Fa-f]+)\s*$/.exec(dekInfo ?? '');
   const cipher = m ? LEGACY_PEM_CIPHERS[m[1]!.toUpperCase()] : undefined;
   if (!m || !cipher) throw unsupported(`legacy encrypted PEM with DEK-Info "${dekInfo ?? ''}" is not supported`);
-  if (password === undefined) throw new PasswordError('password-required', 'the private key is encrypted; a password is needed');
+  if (password === undefined)
+    throw new PasswordError('password-required', 'the private key is encrypted; a password is needed');
   const iv = Uint8Array.from(m[2]!.match(/../g)!.map((h) => parseInt(h, 16)));
   if (iv.length !== cipher.ivLength) throw new FormatError('bad-key', `DEK-Info IV must be ${cipher.ivLength} bytes`);
   const key = evpBytesToKeyMd5(utf8(password), iv.subarray(0, 8), CBC_KEY_LENGTHS[cipher.oid]!);
   try {
-    const plain =
-      cipher.ivLength === 16 ? await aesCbcDecrypt(key, iv, body) : cbcDecrypt(createDes(key), iv, body);
+    const plain = cipher.ivLength === 16 ? await aesCbcDecrypt(key, iv, body) : cbcDecrypt(createDes(key), iv, body);
     derParse(plain);
     return plain;
   } catch (e) {

@@ -13,7 +13,19 @@ import { DIGEST_OIDS, OID } from './oids.js';
 import { chargePbeWork, pbeDecrypt, pbePassword } from './password-based.js';
 import type { PbePassword } from './password-based.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
-import { type DerNode, derParse, derChildren, derBytes, derIsContext, derSequence, derSet, derOid, derSmallInt, derOctets, derAlgorithm } from '../asn1/index.js';
+import {
+  type DerNode,
+  derParse,
+  derChildren,
+  derBytes,
+  derIsContext,
+  derSequence,
+  derSet,
+  derOid,
+  derSmallInt,
+  derOctets,
+  derAlgorithm,
+} from '../asn1/index.js';
 
 const P12 = {
   data: '1.2.840.113549.1.7.1',
@@ -98,7 +110,13 @@ function bagAttributes(node: DerNode | undefined): Pkcs12BagAttributes {
 /** Wraps "wrong password" symptoms (bad padding, garbage plaintext) into `bad-password`. */
 function passwordFailure(e: unknown): SmimeError {
   if (e instanceof SmimeError && e.code === 'limit-exceeded' && e.details.limit === 'pbe-work') return e; // the work budget, not garbage
-  if (e instanceof SmimeError && e.code !== 'decryption-failed' && e.code !== 'malformed-der' && e.code !== 'limit-exceeded') return e;
+  if (
+    e instanceof SmimeError &&
+    e.code !== 'decryption-failed' &&
+    e.code !== 'malformed-der' &&
+    e.code !== 'limit-exceeded'
+  )
+    return e;
   return new PasswordError('bad-password', 'wrong password for the PKCS#12 file (decryption failed)', { cause: e });
 }
 
@@ -114,7 +132,12 @@ async function decryptShrouded(der: DerNode, password: PbePassword): Promise<Uin
   return plain;
 }
 
-async function readSafeContents(bytes: Uint8Array, password: PbePassword, out: Pkcs12Contents, depth: number): Promise<void> {
+async function readSafeContents(
+  bytes: Uint8Array,
+  password: PbePassword,
+  out: Pkcs12Contents,
+  depth: number,
+): Promise<void> {
   if (depth > MAX_NESTING) throw new FormatError('bad-pkcs12', 'PKCS#12 SafeContents nested too deeply');
   for (const bag of derSequence(derParse(bytes), 'SafeContents')) {
     const kids = derSequence(bag, 'SafeBag', 2);
@@ -172,7 +195,10 @@ async function readAuthenticatedSafe(bytes: Uint8Array, password: PbePassword): 
       }
       await readSafeContents(plain, password, out, 0);
     } else if (type === P12.envelopedData) {
-      throw new AlgorithmError('unsupported-algorithm', 'PKCS#12 public-key privacy mode (EnvelopedData) is not supported');
+      throw new AlgorithmError(
+        'unsupported-algorithm',
+        'PKCS#12 public-key privacy mode (EnvelopedData) is not supported',
+      );
     } else {
       throw new FormatError('bad-pkcs12', `unexpected PKCS#12 content type ${type}`);
     }
@@ -180,7 +206,11 @@ async function readAuthenticatedSafe(bytes: Uint8Array, password: PbePassword): 
   return out;
 }
 
-async function computeMac(macData: DerNode[], authSafe: Uint8Array, pw: PbePassword): Promise<{ expected: Uint8Array; actual: Uint8Array }> {
+async function computeMac(
+  macData: DerNode[],
+  authSafe: Uint8Array,
+  pw: PbePassword,
+): Promise<{ expected: Uint8Array; actual: Uint8Array }> {
   const digestInfo = derSequence(macData[0], 'DigestInfo', 2);
   const alg = derAlgorithm(digestInfo[0], 'MAC algorithm');
   const expected = derOctets(digestInfo[1], 'MAC digest');
@@ -191,23 +221,34 @@ async function computeMac(macData: DerNode[], authSafe: Uint8Array, pw: PbePassw
     const p = derSequence(alg.params, 'PBMAC1-params', 2);
     const kdf = derAlgorithm(p[0], 'PBMAC1 keyDerivationFunc');
     const mac = HMAC_OIDS[derAlgorithm(p[1], 'PBMAC1 messageAuthScheme').oid];
-    if (kdf.oid !== OID.pbkdf2 || !mac) throw new AlgorithmError('unsupported-algorithm', 'unsupported PBMAC1 parameters');
+    if (kdf.oid !== OID.pbkdf2 || !mac)
+      throw new AlgorithmError('unsupported-algorithm', 'unsupported PBMAC1 parameters');
     const kp = derSequence(kdf.params, 'PBKDF2-params', 3);
     let prf: KdfHash = 'SHA-1';
     let keyLength = 0;
     for (const k of kp.slice(2)) {
       if (k.cls === 0 && k.tag === 2) keyLength = derSmallInt(k, 'keyLength');
-      else prf = HMAC_OIDS[derAlgorithm(k).oid] ?? (() => { throw new AlgorithmError('unsupported-algorithm', 'unsupported PBKDF2 PRF'); })();
+      else
+        prf =
+          HMAC_OIDS[derAlgorithm(k).oid] ??
+          (() => {
+            throw new AlgorithmError('unsupported-algorithm', 'unsupported PBKDF2 PRF');
+          })();
     }
     const its = derSmallInt(kp[1], 'PBKDF2 iterations');
-    if (its < 1 || its > 10_000_000 || keyLength < 1 || keyLength > 256) throw new AlgorithmError('unsupported-algorithm', 'unsupported PBMAC1 parameters');
+    if (its < 1 || its > 10_000_000 || keyLength < 1 || keyLength > 256)
+      throw new AlgorithmError('unsupported-algorithm', 'unsupported PBMAC1 parameters');
     chargePbeWork(pw, pbkdf2Cost(prf, its, keyLength));
     const key = await pbkdf2(pw.utf8, derOctets(kp[0], 'PBKDF2 salt'), its, keyLength, prf);
     return { expected, actual: await hmac(mac, key, authSafe) };
   }
   const hash = DIGEST_OIDS[alg.oid];
-  if (!hash) throw new AlgorithmError('unsupported-algorithm', `unsupported PKCS#12 MAC digest ${alg.oid}`, { details: { algorithm: alg.oid } });
-  if (iterations < 1 || iterations > pkcs12KdfMaxIterations(hash)) throw new AlgorithmError('unsupported-algorithm', `unsupported MAC iteration count ${iterations}`);
+  if (!hash)
+    throw new AlgorithmError('unsupported-algorithm', `unsupported PKCS#12 MAC digest ${alg.oid}`, {
+      details: { algorithm: alg.oid },
+    });
+  if (iterations < 1 || iterations > pkcs12KdfMaxIterations(hash))
+    throw new AlgorithmError('unsupported-algorithm', `unsupported MAC iteration count ${iterations}`);
   chargePbeWork(pw, pkcs12KdfCost(hash, iterations, hashLength(hash)));
   const key = await pkcs12Kdf(hash, pw.bmp, salt, iterations, 3, hashLength(hash));
   return { expected, actual: await hmac(hash, key, authSafe) };
@@ -237,7 +278,11 @@ export async function parsePkcs12(input: BytesLike, password: string): Promise<P
     if (version !== 3) throw new FormatError('bad-pkcs12', `unsupported PFX version ${version}`);
     const authSafeInfo = derSequence(pfx[1], 'authSafe', 2);
     const type = derOid(authSafeInfo[0]);
-    if (type === P12.signedData) throw new AlgorithmError('unsupported-algorithm', 'PKCS#12 public-key integrity mode (SignedData) is not supported');
+    if (type === P12.signedData)
+      throw new AlgorithmError(
+        'unsupported-algorithm',
+        'PKCS#12 public-key integrity mode (SignedData) is not supported',
+      );
     if (type !== P12.data) throw new FormatError('bad-pkcs12', `unexpected authSafe content type ${type}`);
     if (!derIsContext(authSafeInfo[1]!, 0)) throw new FormatError('bad-pkcs12', 'authSafe content is not [0] EXPLICIT');
     const authSafe = derOctets(derChildren(authSafeInfo[1]!)[0], 'authSafe content');
@@ -245,7 +290,9 @@ export async function parsePkcs12(input: BytesLike, password: string): Promise<P
     // One key-derivation work budget for the whole file (MAC, every bag, both empty-password forms):
     // iteration counts are capped per derivation, but a hostile file could hold thousands of bags.
     const budget = { remaining: PKCS12_WORK_BUDGET };
-    const candidates = (password === '' ? [pbePassword(''), pbePassword('', true)] : [pbePassword(password)]).map((pw) => ({ ...pw, budget }));
+    const candidates = (password === '' ? [pbePassword(''), pbePassword('', true)] : [pbePassword(password)]).map(
+      (pw) => ({ ...pw, budget }),
+    );
     let chosen: PbePassword | undefined;
     let macVerified = false;
     if (pfx[2]) {
@@ -258,7 +305,8 @@ export async function parsePkcs12(input: BytesLike, password: string): Promise<P
           break;
         }
       }
-      if (!chosen) throw new PasswordError('bad-password', 'wrong password for the PKCS#12 file (MAC verification failed)');
+      if (!chosen)
+        throw new PasswordError('bad-password', 'wrong password for the PKCS#12 file (MAC verification failed)');
     }
     if (chosen) return { ...(await readAuthenticatedSafe(authSafe, chosen)), macVerified };
     // No MAC: the first password form that decrypts wins.
@@ -274,6 +322,10 @@ export async function parsePkcs12(input: BytesLike, password: string): Promise<P
     throw lastError;
   } catch (e) {
     if (e instanceof SmimeError) throw e;
-    throw new FormatError('bad-pkcs12', `cannot parse the PKCS#12 file: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new FormatError(
+      'bad-pkcs12',
+      `cannot parse the PKCS#12 file: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }

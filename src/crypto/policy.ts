@@ -23,7 +23,10 @@ const WEAK_DIGESTS = new Set(['SHA-1', 'MD5', 'MD2']);
  * Why a signature algorithm is refused by the policy, or `undefined` when it is
  * acceptable. Unknown algorithms are not judged here (verification reports them).
  */
-export function signatureAlgorithmWeakness(algorithm: AlgorithmIdentifier, policy: AlgorithmPolicy = {}): string | undefined {
+export function signatureAlgorithmWeakness(
+  algorithm: AlgorithmIdentifier,
+  policy: AlgorithmPolicy = {},
+): string | undefined {
   if (policy.allowWeak) return undefined;
   const info = signatureAlgorithm(algorithm.oid);
   if (!info) return undefined;
@@ -50,4 +53,3 @@ export function publicKeyWeakness(key: PublicKeySummary, policy: AlgorithmPolicy
   if (key.kind === 'dsa') return `DSA keys${key.bits ? ` (${key.bits} bits)` : ''} are a legacy algorithm`;
   return undefined;
 }
-

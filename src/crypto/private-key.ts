@@ -11,7 +11,25 @@ import { bigintBitLength, bytesToBigint } from './bigint.js';
 import { OID } from './oids.js';
 import { decryptLegacyPem, pbeDecrypt, pbePassword } from './password-based.js';
 import type { PbePassword } from './password-based.js';
-import { type DerNode, derParse, derChildren, derBytes, derIsUniversal, derIsContext, derSequence, derOid, derBigInt, derSmallInt, derOctets, derAlgorithm, seq, octets, NULL, encodeOid, encodeInt } from '../asn1/index.js';
+import {
+  type DerNode,
+  derParse,
+  derChildren,
+  derBytes,
+  derIsUniversal,
+  derIsContext,
+  derSequence,
+  derOid,
+  derBigInt,
+  derSmallInt,
+  derOctets,
+  derAlgorithm,
+  seq,
+  octets,
+  NULL,
+  encodeOid,
+  encodeInt,
+} from '../asn1/index.js';
 
 function unsupported(what: string, details?: Record<string, unknown>): AlgorithmError {
   return new AlgorithmError('unsupported-algorithm', what, details ? { details } : undefined);
@@ -37,7 +55,19 @@ export function parseRsaPrivateKeyPkcs1(der: Uint8Array): RsaPrivateNumbers {
   const k = derSequence(derParse(der), 'RSAPrivateKey', 9);
   const [n, e, d, p, q, dp, dq, qi] = k.slice(1, 9).map((x) => derBigInt(x, 'RSAPrivateKey'));
   if (derBigInt(k[0]) !== 0n) throw unsupported('multi-prime RSA keys are not supported');
-  if (n! <= 0n || e! <= 0n || d! <= 0n || p! <= 1n || q! <= 1n || dp! < 0n || dq! < 0n || qi! < 0n || d! >= n! || e! >= n!) throw new FormatError('bad-key', 'invalid RSA private key values');
+  if (
+    n! <= 0n ||
+    e! <= 0n ||
+    d! <= 0n ||
+    p! <= 1n ||
+    q! <= 1n ||
+    dp! < 0n ||
+    dq! < 0n ||
+    qi! < 0n ||
+    d! >= n! ||
+    e! >= n!
+  )
+    throw new FormatError('bad-key', 'invalid RSA private key values');
   return { n: n!, e: e!, d: d!, p: p!, q: q!, dp: dp!, dq: dq!, qi: qi! };
 }
 
@@ -61,7 +91,10 @@ export interface LoadedPrivateKey {
 }
 
 /** The NIST curves (FIPS 186-4 D.1.2): prime p, a = p - 3, b, base point (gx, gy), order n, cofactor 1. */
-const CURVES: Record<string, { curve: NamedCurve; bits: number; p: bigint; b: bigint; gx: bigint; gy: bigint; n: bigint }> = {
+const CURVES: Record<
+  string,
+  { curve: NamedCurve; bits: number; p: bigint; b: bigint; gx: bigint; gy: bigint; n: bigint }
+> = {
   [OID.p256]: {
     curve: 'P-256',
     bits: 256,
@@ -97,7 +130,8 @@ function ecPointIs(encoded: Uint8Array, x: bigint, y: bigint): boolean {
   if (encoded[0] === 4 && len > 0 && len % 2 === 0) {
     return bytesToBigint(encoded.subarray(1, 1 + len / 2)) === x && bytesToBigint(encoded.subarray(1 + len / 2)) === y;
   }
-  if ((encoded[0] === 2 || encoded[0] === 3) && len > 0) return bytesToBigint(encoded.subarray(1)) === x && (encoded[0] & 1) === Number(y & 1n);
+  if ((encoded[0] === 2 || encoded[0] === 3) && len > 0)
+    return bytesToBigint(encoded.subarray(1)) === x && (encoded[0] & 1) === Number(y & 1n);
   return false;
 }
 
@@ -123,7 +157,15 @@ export function ecCurveOid(params: DerNode | undefined): string {
   for (const [oid, info] of Object.entries(CURVES)) {
     // Every domain parameter must be the named curve's: same prime and a with
     // another b, generator or order is a different (possibly weak) curve.
-    if (info.p === p && a === p - 3n && b === info.b && order === info.n && cofactor === 1n && ecPointIs(base, info.gx, info.gy)) return oid;
+    if (
+      info.p === p &&
+      a === p - 3n &&
+      b === info.b &&
+      order === info.n &&
+      cofactor === 1n &&
+      ecPointIs(base, info.gx, info.gy)
+    )
+      return oid;
   }
   throw unsupported('EC key with explicit parameters of an unsupported curve');
 }
@@ -134,7 +176,12 @@ export function curveInfo(oid: string): { curve: NamedCurve; bits: number } {
 }
 
 /** A PrivateKeyInfo (RFC 5958 OneAsymmetricKey) from its parts. */
-export function encodePkcs8(version: number, algorithm: Uint8Array, privateKey: Uint8Array, rest: Uint8Array[] = []): Uint8Array {
+export function encodePkcs8(
+  version: number,
+  algorithm: Uint8Array,
+  privateKey: Uint8Array,
+  rest: Uint8Array[] = [],
+): Uint8Array {
   return seq(encodeInt(version), algorithm, octets(privateKey), ...rest);
 }
 
@@ -178,7 +225,9 @@ export function normalizePkcs8(der: Uint8Array): LoadedPrivateKey {
   // Drop [0] attributes (Windows/NSS add them; not every WebCrypto accepts them); keep a [1] public key.
   const publicKey = kids.slice(3).find((k) => derIsContext(k, 1));
   const clean = (): Uint8Array =>
-    kids.length === 3 ? der.slice() : encodePkcs8(publicKey ? 1 : 0, derBytes(kids[1]!), inner, publicKey ? [derBytes(publicKey)] : []);
+    kids.length === 3
+      ? der.slice()
+      : encodePkcs8(publicKey ? 1 : 0, derBytes(kids[1]!), inner, publicKey ? [derBytes(publicKey)] : []);
   switch (alg.oid) {
     case OID.rsaEncryption:
     case OID.rsassaPss: {
@@ -255,19 +304,26 @@ function isEncryptedPkcs8(node: DerNode): boolean {
   }
 }
 
-async function loadDer(der: Uint8Array, password: string | undefined, curveParams?: DerNode): Promise<LoadedPrivateKey> {
+async function loadDer(
+  der: Uint8Array,
+  password: string | undefined,
+  curveParams?: DerNode,
+): Promise<LoadedPrivateKey> {
   const top = derParse(der, { allowTrailing: true });
   const bytes = derBytes(top);
-  if (!derIsUniversal(top, 16) || !top.constructed) throw new FormatError('bad-key', 'not a private key (expected a DER SEQUENCE)');
+  if (!derIsUniversal(top, 16) || !top.constructed)
+    throw new FormatError('bad-key', 'not a private key (expected a DER SEQUENCE)');
   if (isEncryptedPkcs8(top)) {
-    if (password === undefined) throw new PasswordError('password-required', 'the private key is encrypted; a password is needed');
+    if (password === undefined)
+      throw new PasswordError('password-required', 'the private key is encrypted; a password is needed');
     // The same key-derivation work budget as a PKCS#12 file (≈ 20 s at worst): PBKDF2 at 10M iterations
     // with a 128-byte key would otherwise be 70M HMACs.
     return decryptPrivateKeyInfo(bytes, { ...pbePassword(password), budget: { remaining: 20_000_000 } });
   }
   const kids = derChildren(top);
   // PKCS#8: INTEGER, SEQUENCE, OCTET STRING ...
-  if (kids.length >= 3 && derIsUniversal(kids[0]!, 2) && derIsUniversal(kids[1]!, 16) && derIsUniversal(kids[2]!, 4)) return normalizePkcs8(bytes);
+  if (kids.length >= 3 && derIsUniversal(kids[0]!, 2) && derIsUniversal(kids[1]!, 16) && derIsUniversal(kids[2]!, 4))
+    return normalizePkcs8(bytes);
   // PKCS#1 RSAPrivateKey: 9 INTEGERs.
   if (kids.length >= 9 && kids.slice(0, 9).every((k) => derIsUniversal(k, 2))) {
     const pkcs8Der = rsaPkcs1ToPkcs8(bytes);
@@ -278,11 +334,17 @@ async function loadDer(der: Uint8Array, password: string | undefined, curveParam
     return normalizePkcs8(ecSec1ToPkcs8(bytes, curveParams));
   }
   // PFX { version 3, authSafe ContentInfo, ... }: a PKCS#12 file handed to the key loader.
-  if (kids.length >= 2 && derIsUniversal(kids[0]!, 2) && derIsUniversal(kids[1]!, 16) && !derIsUniversal(kids[2] ?? kids[0]!, 4)) {
+  if (
+    kids.length >= 2 &&
+    derIsUniversal(kids[0]!, 2) &&
+    derIsUniversal(kids[1]!, 16) &&
+    !derIsUniversal(kids[2] ?? kids[0]!, 4)
+  ) {
     throw new FormatError('bad-key', 'this looks like a PKCS#12 file, not a private key: use loadIdentity()');
   }
   // DSA "traditional" key: 6 INTEGERs.
-  if (kids.length === 6 && kids.every((k) => derIsUniversal(k, 2))) throw unsupported('DSA private keys are not supported');
+  if (kids.length === 6 && kids.every((k) => derIsUniversal(k, 2)))
+    throw unsupported('DSA private keys are not supported');
   throw new FormatError('bad-key', 'unrecognized private key structure');
 }
 
@@ -310,7 +372,9 @@ export async function loadPrivateKey(input: BytesLike, password?: string): Promi
         case 'ENCRYPTED PRIVATE KEY':
         case 'RSA PRIVATE KEY':
         case 'EC PRIVATE KEY': {
-          const der = block.headers['Proc-Type']?.includes('ENCRYPTED') ? await decryptLegacyPem(block.der, block.headers['DEK-Info'], password) : block.der;
+          const der = block.headers['Proc-Type']?.includes('ENCRYPTED')
+            ? await decryptLegacyPem(block.der, block.headers['DEK-Info'], password)
+            : block.der;
           return await loadDer(der, password, ecParams ? derParse(ecParams.der) : undefined);
         }
         case 'DSA PRIVATE KEY':
@@ -322,6 +386,8 @@ export async function loadPrivateKey(input: BytesLike, password?: string): Promi
     throw new FormatError('no-private-key', 'no private key found in the PEM input');
   } catch (e) {
     if (e instanceof SmimeError) throw e;
-    throw new FormatError('bad-key', `cannot parse the private key: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new FormatError('bad-key', `cannot parse the private key: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
 }

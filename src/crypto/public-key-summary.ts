@@ -8,7 +8,17 @@ import { FormatError } from '../errors.js';
 import { NAMED_CURVES, OID, publicKeyAlgorithm } from './algorithms.js';
 import { parseDsaParameters } from './dsa.js';
 import { parseSubjectPublicKeyInfo, type PublicKeyInfo } from '../x509/algorithm.js';
-import { TAG, derParse, derChildren, derContent, derIsUniversal, derExpect, decodeOid, tlv, encodeOid } from '../asn1/index.js';
+import {
+  TAG,
+  derParse,
+  derChildren,
+  derContent,
+  derIsUniversal,
+  derExpect,
+  decodeOid,
+  tlv,
+  encodeOid,
+} from '../asn1/index.js';
 
 /** Size facts about a public key, for algorithm policy and reports. */
 export interface PublicKeySummary {
@@ -40,7 +50,10 @@ export function rsaModulus(publicKey: Uint8Array): { n: Uint8Array; e: Uint8Arra
  * Key type and size of a SubjectPublicKeyInfo. `inheritedDsaParameters` is the
  * issuer's Dss-Parms for a DSA key without its own (RFC 3279 §2.3.2).
  */
-export function summarizePublicKey(spki: Uint8Array | PublicKeyInfo, inheritedDsaParameters?: Uint8Array): PublicKeySummary {
+export function summarizePublicKey(
+  spki: Uint8Array | PublicKeyInfo,
+  inheritedDsaParameters?: Uint8Array,
+): PublicKeySummary {
   const info = spki instanceof Uint8Array ? parseSubjectPublicKeyInfo(spki) : spki;
   const alg = publicKeyAlgorithm(info.algorithm.oid);
   const kind = alg?.kind ?? info.algorithm.oid;
@@ -73,7 +86,8 @@ export function summarizePublicKey(spki: Uint8Array | PublicKeyInfo, inheritedDs
 
 /** Field prime and group order (hex) of the named curves, to recognise explicitly encoded parameters. */
 const EXPLICIT_CURVES: Record<string, string> = {
-  'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff/ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551': OID.secp256r1,
+  'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff/ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551':
+    OID.secp256r1,
   'fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff/ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973':
     OID.secp384r1,
   [`01${'ff'.repeat(65)}/01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409`]:
@@ -100,7 +114,13 @@ export function curveOidOf(info: PublicKeyInfo): string | undefined {
   const [, fieldId, , , order] = derChildren(node);
   if (!fieldId || !order || !derIsUniversal(order, TAG.INTEGER)) return undefined;
   const [fieldType, prime] = derChildren(fieldId);
-  if (!fieldType || !prime || decodeOid(derContent(fieldType)) !== '1.2.840.10045.1.1' || !derIsUniversal(prime, TAG.INTEGER)) return undefined;
+  if (
+    !fieldType ||
+    !prime ||
+    decodeOid(derContent(fieldType)) !== '1.2.840.10045.1.1' ||
+    !derIsUniversal(prime, TAG.INTEGER)
+  )
+    return undefined;
   const named = EXPLICIT_CURVES[`${stripZeros(derContent(prime))}/${stripZeros(derContent(order))}`];
   if (named === OID.secp521r1 && derContent(prime).length < 66) return undefined;
   return named;

@@ -9,8 +9,27 @@ import { getSubtle, randomBytes } from './engine.js';
 import { digest, hashLength } from './kdf.js';
 import type { KdfHash } from './kdf.js';
 import { OID } from './oids.js';
-import { ctEq, ctIsZero, ctSelect, i2osp, lengthOf, parsePrivate, parsePublic, rsaPrivateRaw } from './rsa-primitives.js';
-import { derParse, derChildren, derSequence, derOctets, derAlgorithm, seq, octets, NULL, encodeOid } from '../asn1/index.js';
+import {
+  ctEq,
+  ctIsZero,
+  ctSelect,
+  i2osp,
+  lengthOf,
+  parsePrivate,
+  parsePublic,
+  rsaPrivateRaw,
+} from './rsa-primitives.js';
+import {
+  derParse,
+  derChildren,
+  derSequence,
+  derOctets,
+  derAlgorithm,
+  seq,
+  octets,
+  NULL,
+  encodeOid,
+} from '../asn1/index.js';
 
 /** Hashes allowed for RSA-OAEP (and its MGF1). */
 export type OaepHash = KdfHash;
@@ -28,7 +47,8 @@ function oaepParams(options: OaepOptions): { hash: OaepHash; mgfHash: OaepHash; 
   const hash = options.hash ?? 'SHA-1';
   const mgfHash = options.mgfHash ?? hash;
   for (const h of [hash, mgfHash]) {
-    if (!['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'].includes(h)) throw new AlgorithmError('unsupported-algorithm', `unsupported OAEP hash ${h}`);
+    if (!['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'].includes(h))
+      throw new AlgorithmError('unsupported-algorithm', `unsupported OAEP hash ${h}`);
   }
   return { hash, mgfHash, label: options.label ?? new Uint8Array(0) };
 }
@@ -58,15 +78,22 @@ function webCryptoOaep(hash: OaepHash, mgfHash: OaepHash): boolean {
  *
  * @param publicKey SubjectPublicKeyInfo, X.509 certificate or PKCS#1 RSAPublicKey DER.
  */
-export async function rsaOaepEncrypt(publicKey: Uint8Array, message: Uint8Array, options: OaepOptions = {}): Promise<Uint8Array> {
+export async function rsaOaepEncrypt(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  options: OaepOptions = {},
+): Promise<Uint8Array> {
   const pub = parsePublic(publicKey);
   const { hash, mgfHash, label } = oaepParams(options);
   const hLen = hashLength(hash);
   const k = pub.k;
-  if (message.length > k - 2 * hLen - 2) throw new ArgumentError('message-too-long', `message too long for RSA-OAEP (max ${k - 2 * hLen - 2} bytes)`);
+  if (message.length > k - 2 * hLen - 2)
+    throw new ArgumentError('message-too-long', `message too long for RSA-OAEP (max ${k - 2 * hLen - 2} bytes)`);
   if (webCryptoOaep(hash, mgfHash)) {
     const subtle = getSubtle();
-    const cryptoKey = await subtle.importKey('spki', toArrayBuffer(pub.spki), { name: 'RSA-OAEP', hash }, false, ['encrypt']);
+    const cryptoKey = await subtle.importKey('spki', toArrayBuffer(pub.spki), { name: 'RSA-OAEP', hash }, false, [
+      'encrypt',
+    ]);
     const params: RsaOaepParams = { name: 'RSA-OAEP' };
     if (label.length) params.label = toArrayBuffer(label);
     return new Uint8Array(await subtle.encrypt(params, cryptoKey, toArrayBuffer(message)));
@@ -93,12 +120,17 @@ export async function rsaOaepEncrypt(publicKey: Uint8Array, message: Uint8Array,
  *
  * @param privateKey PKCS#8 or PKCS#1 DER.
  */
-export async function rsaOaepDecrypt(privateKey: Uint8Array, ciphertext: Uint8Array, options: OaepOptions = {}): Promise<Uint8Array> {
+export async function rsaOaepDecrypt(
+  privateKey: Uint8Array,
+  ciphertext: Uint8Array,
+  options: OaepOptions = {},
+): Promise<Uint8Array> {
   const { key, pkcs8 } = parsePrivate(privateKey);
   const { hash, mgfHash, label } = oaepParams(options);
   const hLen = hashLength(hash);
   const k = key.k;
-  const fail = (cause?: unknown): CryptoError => new CryptoError('decryption-failed', 'RSA-OAEP decryption failed', cause === undefined ? undefined : { cause });
+  const fail = (cause?: unknown): CryptoError =>
+    new CryptoError('decryption-failed', 'RSA-OAEP decryption failed', cause === undefined ? undefined : { cause });
   if (ciphertext.length > k || k < 2 * hLen + 2) throw fail();
   // Some encoders drop leading zero bytes of the ciphertext integer; restore the k-byte form.
   if (ciphertext.length < k) ciphertext = concatBytes(new Uint8Array(k - ciphertext.length), ciphertext);
@@ -156,7 +188,12 @@ export async function rsaOaepDecrypt(privateKey: Uint8Array, ciphertext: Uint8Ar
 export function parseOaepParams(params: Uint8Array | undefined): Required<OaepOptions> {
   const out: Required<OaepOptions> = { hash: 'SHA-1', mgfHash: 'SHA-1', label: new Uint8Array(0) };
   if (!params || params.length === 0 || (params[0] === 5 && params.length === 2)) return out;
-  const hashes: Record<string, OaepHash> = { [OID.sha1]: 'SHA-1', [OID.sha256]: 'SHA-256', [OID.sha384]: 'SHA-384', [OID.sha512]: 'SHA-512' };
+  const hashes: Record<string, OaepHash> = {
+    [OID.sha1]: 'SHA-1',
+    [OID.sha256]: 'SHA-256',
+    [OID.sha384]: 'SHA-384',
+    [OID.sha512]: 'SHA-512',
+  };
   const lookup = (oid: string): OaepHash => {
     const h = hashes[oid];
     if (!h) throw new AlgorithmError('unsupported-algorithm', `unsupported OAEP hash ${oid}`);
@@ -168,11 +205,13 @@ export function parseOaepParams(params: Uint8Array | undefined): Required<OaepOp
     if (field.tag === 0) out.hash = lookup(derAlgorithm(inner).oid);
     else if (field.tag === 1) {
       const mgf = derAlgorithm(inner);
-      if (mgf.oid !== '1.2.840.113549.1.1.8') throw new AlgorithmError('unsupported-algorithm', `unsupported OAEP mask generation function ${mgf.oid}`);
+      if (mgf.oid !== '1.2.840.113549.1.1.8')
+        throw new AlgorithmError('unsupported-algorithm', `unsupported OAEP mask generation function ${mgf.oid}`);
       out.mgfHash = lookup(derAlgorithm(mgf.params).oid);
     } else if (field.tag === 2) {
       const src = derAlgorithm(inner);
-      if (src.oid !== '1.2.840.113549.1.1.9') throw new AlgorithmError('unsupported-algorithm', `unsupported OAEP label source ${src.oid}`);
+      if (src.oid !== '1.2.840.113549.1.1.9')
+        throw new AlgorithmError('unsupported-algorithm', `unsupported OAEP label source ${src.oid}`);
       out.label = src.params ? derOctets(src.params).slice() : new Uint8Array(0);
     }
   }
@@ -182,10 +221,16 @@ export function parseOaepParams(params: Uint8Array | undefined): Required<OaepOp
 /** DER `RSAES-OAEP-params` for the given options (defaults omitted, as DER requires). */
 export function encodeOaepParams(options: OaepOptions = {}): Uint8Array {
   const { hash, mgfHash, label } = oaepParams(options);
-  const oids: Record<OaepHash, string> = { 'SHA-1': OID.sha1, 'SHA-256': OID.sha256, 'SHA-384': OID.sha384, 'SHA-512': OID.sha512 };
+  const oids: Record<OaepHash, string> = {
+    'SHA-1': OID.sha1,
+    'SHA-256': OID.sha256,
+    'SHA-384': OID.sha384,
+    'SHA-512': OID.sha512,
+  };
   const alg = (h: OaepHash): Uint8Array => seq(encodeOid(oids[h]), NULL);
   const fields: Uint8Array[] = [];
-  const ctx = (n: number, content: Uint8Array): Uint8Array => concatBytes(Uint8Array.of(0xa0 | n), lengthOf(content.length), content);
+  const ctx = (n: number, content: Uint8Array): Uint8Array =>
+    concatBytes(Uint8Array.of(0xa0 | n), lengthOf(content.length), content);
   if (hash !== 'SHA-1') fields.push(ctx(0, alg(hash)));
   if (mgfHash !== 'SHA-1') fields.push(ctx(1, seq(encodeOid('1.2.840.113549.1.1.8'), alg(mgfHash))));
   if (label.length) fields.push(ctx(2, seq(encodeOid('1.2.840.113549.1.1.9'), octets(label))));

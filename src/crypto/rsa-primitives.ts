@@ -12,7 +12,19 @@ import { OID } from './oids.js';
 import { readCertificate } from '../x509/index.js';
 import { parseRsaPrivateKeyPkcs1 } from './private-key.js';
 import type { RsaPrivateNumbers } from './private-key.js';
-import { type DerNode, derParse, derSequence, derBigInt, derOctets, derBitString, derAlgorithm, seq, NULL, encodeOid, encodeInt } from '../asn1/index.js';
+import {
+  type DerNode,
+  derParse,
+  derSequence,
+  derBigInt,
+  derOctets,
+  derBitString,
+  derAlgorithm,
+  seq,
+  NULL,
+  encodeOid,
+  encodeInt,
+} from '../asn1/index.js';
 
 interface RsaPrivateKey extends RsaPrivateNumbers {
   /** Modulus length in bytes. */
@@ -55,7 +67,8 @@ export function parsePrivate(der: Uint8Array): { key: RsaPrivateKey; pkcs8: Uint
     pkcs1 = der;
   }
   const nums = parseRsaPrivateKeyPkcs1(pkcs1);
-  if (bigintBitLength(nums.n) > MAX_MODULUS_BITS) throw new FormatError('bad-key', `RSA keys above ${MAX_MODULUS_BITS} bits are not supported`);
+  if (bigintBitLength(nums.n) > MAX_MODULUS_BITS)
+    throw new FormatError('bad-key', `RSA keys above ${MAX_MODULUS_BITS} bits are not supported`);
   const k = byteLength(nums.n);
   if (k < 64) throw new ArgumentError('weak-key', 'RSA keys below 512 bits are not supported');
   return { key: { ...nums, k }, pkcs8 };
@@ -63,7 +76,10 @@ export function parsePrivate(der: Uint8Array): { key: RsaPrivateKey; pkcs8: Uint
 
 function spkiFor(n: bigint, e: bigint): Uint8Array {
   const rsaPublicKey = seq(encodeInt(n), encodeInt(e));
-  return seq(seq(encodeOid(OID.rsaEncryption), NULL), concatBytes(Uint8Array.of(3), lengthOf(rsaPublicKey.length + 1), Uint8Array.of(0), rsaPublicKey));
+  return seq(
+    seq(encodeOid(OID.rsaEncryption), NULL),
+    concatBytes(Uint8Array.of(3), lengthOf(rsaPublicKey.length + 1), Uint8Array.of(0), rsaPublicKey),
+  );
 }
 
 export function lengthOf(len: number): Uint8Array {
@@ -94,7 +110,8 @@ export function parsePublic(der: Uint8Array): RsaPublicKey {
       kids = derSequence(derParse(spki), 'SubjectPublicKeyInfo', 2);
     }
     const alg = derAlgorithm(kids[0]);
-    if (alg.oid !== OID.rsaEncryption && alg.oid !== OID.rsassaPss) throw new ArgumentError('not-rsa-key', `the public key is not an RSA key (${alg.oid})`);
+    if (alg.oid !== OID.rsaEncryption && alg.oid !== OID.rsassaPss)
+      throw new ArgumentError('not-rsa-key', `the public key is not an RSA key (${alg.oid})`);
     const rsa = derSequence(derParse(derBitString(kids[1])), 'RSAPublicKey', 2);
     return checkPublic(derBigInt(rsa[0]), derBigInt(rsa[1]));
   } catch (e) {
@@ -109,7 +126,8 @@ const MAX_MODULUS_BITS = 16384;
 function checkPublic(n: bigint, e: bigint): RsaPublicKey {
   // RFC 8017 §3.1: 3 <= e <= n - 1. A huge e (or n) in a hostile certificate would make modPow run for minutes.
   if (n <= 0n || e <= 1n || e >= n || (n & 1n) === 0n) throw new FormatError('bad-key', 'invalid RSA public key');
-  if (bigintBitLength(n) > MAX_MODULUS_BITS) throw new FormatError('bad-key', `RSA keys above ${MAX_MODULUS_BITS} bits are not supported`);
+  if (bigintBitLength(n) > MAX_MODULUS_BITS)
+    throw new FormatError('bad-key', `RSA keys above ${MAX_MODULUS_BITS} bits are not supported`);
   const k = byteLength(n);
   if (k < 64) throw new ArgumentError('weak-key', 'RSA keys below 512 bits are not supported');
   return { n, e, k, spki: spkiFor(n, e) };
@@ -162,4 +180,3 @@ export const ctIsZero = (x: number): number => ((~x & (x - 1)) >> 31) | 0; // x 
 export const ctEq = (a: number, b: number): number => ctIsZero(a ^ b);
 export const ctLt = (a: number, b: number): number => ((a - b) >> 31) | 0; // a, b in 0..2^30
 export const ctSelect = (mask: number, a: number, b: number): number => (a & mask) | (b & ~mask);
-

@@ -115,10 +115,11 @@ export async function rsaPkcs1v15DecryptImplicit(
 export async function rsaPkcs1v15Encrypt(publicKey: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
   const pub = parsePublic(publicKey);
   const k = pub.k;
-  if (message.length > k - 11) throw new ArgumentError('message-too-long', `message too long for RSA PKCS#1 v1.5 (max ${k - 11} bytes)`);
+  if (message.length > k - 11)
+    throw new ArgumentError('message-too-long', `message too long for RSA PKCS#1 v1.5 (max ${k - 11} bytes)`);
   const psLength = k - 3 - message.length;
   const ps = new Uint8Array(psLength);
-  for (let filled = 0; filled < psLength; ) {
+  for (let filled = 0; filled < psLength;) {
     for (const b of randomBytes(psLength)) if (b !== 0 && filled < psLength) ps[filled++] = b;
   }
   const em = concatBytes(Uint8Array.of(0, 2), ps, Uint8Array.of(0), message);

@@ -9,13 +9,38 @@
 import { AlgorithmError, FormatError } from '../errors.js';
 import { bytesEqual, toArrayBuffer } from '../util/bytes.js';
 import { md5 } from '../util/hash/md5.js';
-import { OID, digestAlgorithm, isWebCryptoDigest, publicKeyAlgorithm, signatureAlgorithm, type DigestName, type SignatureAlgorithmInfo } from './algorithms.js';
+import {
+  OID,
+  digestAlgorithm,
+  isWebCryptoDigest,
+  publicKeyAlgorithm,
+  signatureAlgorithm,
+  type DigestName,
+  type SignatureAlgorithmInfo,
+} from './algorithms.js';
 import { bigintBitLength, modPow } from './bigint.js';
 import { dsaVerifyDigest, parseDsaPublicKey, parseDsaSignature } from './dsa.js';
 import { getSubtle } from './engine.js';
 import { asNamedCurveSpki, bitLength, curveOf, curveOidOf, dsaParametersOf, rsaModulus } from './public-key-summary.js';
-import { parseAlgorithmIdentifier, parseSubjectPublicKeyInfo, type AlgorithmIdentifier, type PublicKeyInfo } from '../x509/algorithm.js';
-import { TAG, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, derExpect, decodeInteger, tlv, encodeOid } from '../asn1/index.js';
+import {
+  parseAlgorithmIdentifier,
+  parseSubjectPublicKeyInfo,
+  type AlgorithmIdentifier,
+  type PublicKeyInfo,
+} from '../x509/algorithm.js';
+import {
+  TAG,
+  derParse,
+  derChildren,
+  derContent,
+  derBytes,
+  derIsUniversal,
+  derIsContext,
+  derExpect,
+  decodeInteger,
+  tlv,
+  encodeOid,
+} from '../asn1/index.js';
 
 const MAX_DSA_P_BITS = 3072;
 const MAX_DSA_Q_BITS = 256;
@@ -51,7 +76,8 @@ export function parseRsaPssParameters(der: Uint8Array | undefined): RsaPssParame
       out.hash = d.name;
     } else if (derIsContext(field, 1)) {
       const mgf = parseAlgorithmIdentifier(derBytes(inner));
-      if (mgf.oid !== OID.mgf1 || !mgf.parameters) throw new AlgorithmError('unsupported-algorithm', `RSA-PSS mask generation ${mgf.oid} is not supported`);
+      if (mgf.oid !== OID.mgf1 || !mgf.parameters)
+        throw new AlgorithmError('unsupported-algorithm', `RSA-PSS mask generation ${mgf.oid} is not supported`);
       const d = digestAlgorithm(parseAlgorithmIdentifier(mgf.parameters).oid);
       if (!d) throw new AlgorithmError('unsupported-algorithm', 'RSA-PSS MGF1 hash is not supported');
       out.mgfHash = d.name;
@@ -116,7 +142,11 @@ function rsaPkcs1VerifyDigest(info: PublicKeyInfo, hashOid: string, hash: Uint8A
   const { n, e } = rsaModulus(info.publicKey);
   const nBits = bitLength(n);
   const eBits = bitLength(e);
-  if (nBits > MAX_RSA_BITS || eBits > MAX_RSA_EXPONENT_BITS) throw new AlgorithmError('unsupported-algorithm', `RSA keys over ${MAX_RSA_BITS} bits or with exponents over ${MAX_RSA_EXPONENT_BITS} bits are not supported`);
+  if (nBits > MAX_RSA_BITS || eBits > MAX_RSA_EXPONENT_BITS)
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `RSA keys over ${MAX_RSA_BITS} bits or with exponents over ${MAX_RSA_EXPONENT_BITS} bits are not supported`,
+    );
   const modulus = decodeInteger(Uint8Array.from([0, ...n]));
   const exponent = decodeInteger(Uint8Array.from([0, ...e]));
   if (modulus < 3n || exponent < 3n) return false;
@@ -129,7 +159,10 @@ function rsaPkcs1VerifyDigest(info: PublicKeyInfo, hashOid: string, hash: Uint8A
   for (let i = k - 1; i >= 0; i--, m >>= 8n) em[i] = Number(m & 0xffn);
   const oid = encodeOid(hashOid);
   const digestInfo = (withNull: boolean) =>
-    tlv(0x30, new Uint8Array([...tlv(0x30, new Uint8Array([...oid, ...(withNull ? [0x05, 0x00] : [])])), ...tlv(0x04, hash)]));
+    tlv(
+      0x30,
+      new Uint8Array([...tlv(0x30, new Uint8Array([...oid, ...(withNull ? [0x05, 0x00] : [])])), ...tlv(0x04, hash)]),
+    );
   for (const t of [digestInfo(true), digestInfo(false)]) {
     if (k < t.length + 11) continue;
     const expected = new Uint8Array(k).fill(0xff);
@@ -191,7 +224,8 @@ export interface VerifySignatureInput {
 export async function verifySignature(input: VerifySignatureInput): Promise<boolean> {
   const info = input.publicKey instanceof Uint8Array ? parseSubjectPublicKeyInfo(input.publicKey) : input.publicKey;
   const sigAlg = signatureAlgorithm(input.algorithm.oid);
-  if (!sigAlg) throw new AlgorithmError('unsupported-algorithm', `signature algorithm ${input.algorithm.oid} is not supported`);
+  if (!sigAlg)
+    throw new AlgorithmError('unsupported-algorithm', `signature algorithm ${input.algorithm.oid} is not supported`);
   const keyKind = publicKeyAlgorithm(info.algorithm.oid)?.kind;
   const check: SignatureCheck = {
     input,
@@ -200,7 +234,11 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
     keyKind,
     subtle: getSubtle(),
     data: toArrayBuffer(input.data),
-    mismatch: () => new AlgorithmError('key-algorithm-mismatch', `a ${keyKind ?? info.algorithm.oid} key cannot check a ${sigAlg.name} signature`),
+    mismatch: () =>
+      new AlgorithmError(
+        'key-algorithm-mismatch',
+        `a ${keyKind ?? info.algorithm.oid} key cannot check a ${sigAlg.name} signature`,
+      ),
   };
   switch (sigAlg.family) {
     case 'rsa-pkcs1':
@@ -232,11 +270,19 @@ interface SignatureCheck {
 }
 
 function keyUnusable(e: unknown): FormatError {
-  return new FormatError('malformed-key', `the public key cannot be used: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  return new FormatError(
+    'malformed-key',
+    `the public key cannot be used: ${e instanceof Error ? e.message : String(e)}`,
+    { cause: e },
+  );
 }
 
 /** Imports a public key for WebCrypto verification; a key it refuses (or `spki` cannot make) is a malformed key. */
-async function importVerifyKey(subtle: SubtleCrypto, spki: () => Uint8Array, algorithm: Algorithm | RsaHashedImportParams | EcKeyImportParams): Promise<CryptoKey> {
+async function importVerifyKey(
+  subtle: SubtleCrypto,
+  spki: () => Uint8Array,
+  algorithm: Algorithm | RsaHashedImportParams | EcKeyImportParams,
+): Promise<CryptoKey> {
   try {
     return await subtle.importKey('spki', toArrayBuffer(spki()), algorithm, false, ['verify']);
   } catch (e) {
@@ -244,7 +290,15 @@ async function importVerifyKey(subtle: SubtleCrypto, spki: () => Uint8Array, alg
   }
 }
 
-async function verifyRsaPkcs1({ input, info, sigAlg, keyKind, subtle, data, mismatch }: SignatureCheck): Promise<boolean> {
+async function verifyRsaPkcs1({
+  input,
+  info,
+  sigAlg,
+  keyKind,
+  subtle,
+  data,
+  mismatch,
+}: SignatureCheck): Promise<boolean> {
   if (keyKind !== 'rsa') throw mismatch();
   const hash = sigAlg.hash!;
   if (!isWebCryptoDigest(hash)) {
@@ -260,17 +314,24 @@ async function verifyRsaPss({ input, info, keyKind, subtle, data, mismatch }: Si
   const params = parseRsaPssParameters(input.algorithm.parameters);
   // An id-RSASSA-PSS key with parameters may only be used with those (RFC 4055 §3.1): same hash and
   // MGF, and a salt at least as long.
-  const keyParams = keyKind === 'rsa-pss' && info.algorithm.parameters && !derIsUniversal(derParse(info.algorithm.parameters), TAG.NULL)
-    ? parseRsaPssParameters(info.algorithm.parameters)
-    : undefined;
-  if (keyParams && (keyParams.hash !== params.hash || keyParams.mgfHash !== params.mgfHash || params.saltLength < keyParams.saltLength)) {
+  const keyParams =
+    keyKind === 'rsa-pss' && info.algorithm.parameters && !derIsUniversal(derParse(info.algorithm.parameters), TAG.NULL)
+      ? parseRsaPssParameters(info.algorithm.parameters)
+      : undefined;
+  if (
+    keyParams &&
+    (keyParams.hash !== params.hash || keyParams.mgfHash !== params.mgfHash || params.saltLength < keyParams.saltLength)
+  ) {
     throw new AlgorithmError(
       'key-algorithm-mismatch',
       `the RSA-PSS key is restricted to ${keyParams.hash} / MGF1-${keyParams.mgfHash} / salt >= ${keyParams.saltLength}, but the signature uses ${params.hash} / MGF1-${params.mgfHash} / salt ${params.saltLength}`,
     );
   }
   if (params.hash !== params.mgfHash || !isWebCryptoDigest(params.hash)) {
-    throw new AlgorithmError('unsupported-algorithm', `RSA-PSS with ${params.hash} / MGF1-${params.mgfHash} is not supported`);
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `RSA-PSS with ${params.hash} / MGF1-${params.mgfHash} is not supported`,
+    );
   }
   const key = await importVerifyKey(subtle, () => asRsaEncryptionSpki(info), { name: 'RSA-PSS', hash: params.hash });
   return subtle.verify({ name: 'RSA-PSS', saltLength: params.saltLength }, key, toArrayBuffer(input.signature), data);
@@ -284,7 +345,10 @@ async function verifyEcdsa({ input, info, sigAlg, keyKind, subtle, data, mismatc
   if (!curve) throw new AlgorithmError('unsupported-algorithm', 'EC key on an unsupported curve');
   const raw = ecdsaDerToP1363(input.signature, curve.size);
   if (!raw) return false;
-  const spki = () => (derIsUniversal(derParse(info.algorithm.parameters!), TAG.OID) ? info.der : asNamedCurveSpki(info, curveOidOf(info)!));
+  const spki = () =>
+    derIsUniversal(derParse(info.algorithm.parameters!), TAG.OID)
+      ? info.der
+      : asNamedCurveSpki(info, curveOidOf(info)!);
   const key = await importVerifyKey(subtle, spki, { name: 'ECDSA', namedCurve: curve.name });
   return subtle.verify({ name: 'ECDSA', hash }, key, toArrayBuffer(raw), data);
 }
@@ -299,11 +363,15 @@ async function verifyEd25519({ input, info, keyKind, subtle, data, mismatch }: S
 async function verifyDsa({ input, info, sigAlg, keyKind, mismatch }: SignatureCheck): Promise<boolean> {
   if (keyKind !== 'dsa') throw mismatch();
   const params = dsaParametersOf(info, input.inheritedDsaParameters);
-  if (!params) throw new AlgorithmError('dsa-parameters-missing', 'the DSA key has no domain parameters and none were inherited');
+  if (!params)
+    throw new AlgorithmError('dsa-parameters-missing', 'the DSA key has no domain parameters and none were inherited');
   // FIPS 186-4 sizes at most (L = 3072, N = 256): larger ones would only make the bigint arithmetic a
   // denial-of-service lever for hostile certificate pools.
   if (bigintBitLength(params.p) > MAX_DSA_P_BITS || bigintBitLength(params.q) > MAX_DSA_Q_BITS) {
-    throw new AlgorithmError('unsupported-algorithm', `DSA parameters over ${MAX_DSA_P_BITS}/${MAX_DSA_Q_BITS} bits are not supported`);
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `DSA parameters over ${MAX_DSA_P_BITS}/${MAX_DSA_Q_BITS} bits are not supported`,
+    );
   }
   let y: bigint;
   let sig: { r: bigint; s: bigint };

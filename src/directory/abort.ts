@@ -6,7 +6,9 @@ export function abortError(signal: AbortSignal, directory: string): SmimeError {
   const reason: unknown = signal.reason;
   if (reason instanceof SmimeError) return reason;
   const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
-  return new DirectoryError('directory-timeout', `${directory}: the lookup was ${timedOut ? 'timed out' : 'aborted'}`, { details: { directory } });
+  return new DirectoryError('directory-timeout', `${directory}: the lookup was ${timedOut ? 'timed out' : 'aborted'}`, {
+    details: { directory },
+  });
 }
 
 /** Rejects with `abortError` as soon as `signal` aborts; resolves or rejects with `work` otherwise. */

@@ -28,9 +28,11 @@ export function sameAddress(a: string, b: string): boolean {
 export function assertAddress(address: unknown): string {
   if (typeof address !== 'string') throw new ArgumentError('bad-address', 'an e-mail address must be a string');
   const at = address.lastIndexOf('@');
-   
+
   if (at < 1 || at === address.length - 1 || /[\s\x00-\x1f\x7f]/.test(address) || address.length > 1024) {
-    throw new ArgumentError('bad-address', `"${address.slice(0, 80)}" is not an e-mail address (local@domain)`, { details: { address: address.slice(0, 256) } });
+    throw new ArgumentError('bad-address', `"${address.slice(0, 80)}" is not an e-mail address (local@domain)`, {
+      details: { address: address.slice(0, 256) },
+    });
   }
   return address;
 }
@@ -46,9 +48,16 @@ export function parseProxyAddress(value: string): { address: string; primary: bo
  * The addresses of an entry in Exchange's order: `mail`, the primary proxy
  * address, then the secondary ones; duplicates (by `sameAddress`) dropped.
  */
-export function entryAddresses(mail: readonly string[], proxyAddresses: readonly string[] = []): { primary?: string; addresses: string[]; secondary: Set<string> } {
+export function entryAddresses(
+  mail: readonly string[],
+  proxyAddresses: readonly string[] = [],
+): { primary?: string; addresses: string[]; secondary: Set<string> } {
   const proxies = proxyAddresses.map(parseProxyAddress).filter((p) => p !== undefined);
-  const ordered = [...mail, ...proxies.filter((p) => p.primary).map((p) => p.address), ...proxies.filter((p) => !p.primary).map((p) => p.address)];
+  const ordered = [
+    ...mail,
+    ...proxies.filter((p) => p.primary).map((p) => p.address),
+    ...proxies.filter((p) => !p.primary).map((p) => p.address),
+  ];
   const seen = new Set<string>();
   const addresses: string[] = [];
   for (const a of ordered) {
@@ -59,8 +68,11 @@ export function entryAddresses(mail: readonly string[], proxyAddresses: readonly
     }
   }
   const secondary = new Set<string>();
-  const primaryish = new Set([...mail, ...proxies.filter((p) => p.primary).map((p) => p.address)].map(normalizeAddress));
-  for (const p of proxies) if (!p.primary && !primaryish.has(normalizeAddress(p.address))) secondary.add(normalizeAddress(p.address));
+  const primaryish = new Set(
+    [...mail, ...proxies.filter((p) => p.primary).map((p) => p.address)].map(normalizeAddress),
+  );
+  for (const p of proxies)
+    if (!p.primary && !primaryish.has(normalizeAddress(p.address))) secondary.add(normalizeAddress(p.address));
   const primary = addresses[0];
   return primary === undefined ? { addresses, secondary } : { primary, addresses, secondary };
 }

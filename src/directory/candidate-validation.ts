@@ -42,7 +42,9 @@ export function collect(entries: readonly DirectoryEntry[], address: string): Pu
   for (const entry of entries) {
     // Only an entry that really has the address vouches for its other addresses (a directory may answer loosely).
     const vouches = entry.addresses.some((a) => sameAddress(a, address));
-    const smimeEmpty = !entry.candidates.some((c) => c.attribute === 'userSMIMECertificate') && !entry.unreadable.some((u) => u.attribute === 'userSMIMECertificate');
+    const smimeEmpty =
+      !entry.candidates.some((c) => c.attribute === 'userSMIMECertificate') &&
+      !entry.unreadable.some((u) => u.attribute === 'userSMIMECertificate');
     for (const c of entry.candidates) {
       let cert: Certificate | undefined;
       try {
@@ -53,7 +55,19 @@ export function collect(entries: readonly DirectoryEntry[], address: string): Pu
       const fingerprint = cert?.fingerprint ?? toHex(sha256(c.certificate));
       let p = byFingerprint.get(fingerprint);
       if (!p) {
-        p = { der: c.certificate, fingerprint, candidate: c, sources: [], chain: [], preferred: false, smime: false, valueIndex: Infinity, order: order++, fallbackOk: false, addresses: [] };
+        p = {
+          der: c.certificate,
+          fingerprint,
+          candidate: c,
+          sources: [],
+          chain: [],
+          preferred: false,
+          smime: false,
+          valueIndex: Infinity,
+          order: order++,
+          fallbackOk: false,
+          addresses: [],
+        };
         if (cert) p.cert = cert;
         byFingerprint.set(fingerprint, p);
       }

@@ -50,7 +50,9 @@ export function candidatesFromAttributes(
       const leaves = value.certificates.filter((c) => !chain.includes(c));
       // The preferred certificate first: Outlook takes the default before any other.
       const preferred = value.encryptionCertificate;
-      const ordered = preferred ? [...leaves.filter((c) => bytesEqual(c, preferred)), ...leaves.filter((c) => !bytesEqual(c, preferred))] : leaves;
+      const ordered = preferred
+        ? [...leaves.filter((c) => bytesEqual(c, preferred)), ...leaves.filter((c) => !bytesEqual(c, preferred))]
+        : leaves;
       if (preferred && !ordered.some((c) => bytesEqual(c, preferred))) ordered.unshift(preferred);
       for (const certificate of ordered) {
         const candidate: CertificateCandidate = {

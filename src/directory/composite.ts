@@ -41,10 +41,13 @@ interface Member {
   timeoutMs: number;
 }
 
-type Outcome<T> = { ok: true; value: T; source: DirectorySourceResult } | { ok: false; error: SmimeError; source: DirectorySourceResult };
+type Outcome<T> =
+  | { ok: true; value: T; source: DirectorySourceResult }
+  | { ok: false; error: SmimeError; source: DirectorySourceResult };
 
 function checkTimeout(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ArgumentError('bad-argument', `${what} must be a positive number of milliseconds`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new ArgumentError('bad-argument', `${what} must be a positive number of milliseconds`);
   return value;
 }
 
@@ -74,20 +77,34 @@ export class CompositeDirectory implements CertificateDirectory {
   private readonly routes = new Map<string, Member>();
 
   /** @throws ArgumentError `bad-argument` (no directories, a duplicate name, a bad time limit) */
-  constructor(directories: readonly (CertificateDirectory | CompositeMember)[], options: CompositeDirectoryOptions = {}) {
-    if (!Array.isArray(directories) || directories.length === 0) throw new ArgumentError('bad-argument', 'CompositeDirectory needs at least one directory');
-    const fallback = options.timeoutMs === undefined ? DEFAULT_DIRECTORY_TIMEOUT_MS : checkTimeout(options.timeoutMs, 'timeoutMs');
+  constructor(
+    directories: readonly (CertificateDirectory | CompositeMember)[],
+    options: CompositeDirectoryOptions = {},
+  ) {
+    if (!Array.isArray(directories) || directories.length === 0)
+      throw new ArgumentError('bad-argument', 'CompositeDirectory needs at least one directory');
+    const fallback =
+      options.timeoutMs === undefined ? DEFAULT_DIRECTORY_TIMEOUT_MS : checkTimeout(options.timeoutMs, 'timeoutMs');
     this.name = options.name ?? 'composite';
     this.members_ = directories.map((d, i) => {
       const carried = 'directory' in d ? (d as { directory?: unknown }).directory : undefined;
-      const member = typeof carried === 'object' && carried !== null ? (d as CompositeMember) : { directory: d as CertificateDirectory };
-      if (typeof member.directory?.lookup !== 'function') throw new ArgumentError('bad-argument', `directories[${i}] is not a CertificateDirectory`);
-      const timeoutMs = member.timeoutMs === undefined ? fallback : checkTimeout(member.timeoutMs, `directories[${i}].timeoutMs`);
+      const member =
+        typeof carried === 'object' && carried !== null
+          ? (d as CompositeMember)
+          : { directory: d as CertificateDirectory };
+      if (typeof member.directory?.lookup !== 'function')
+        throw new ArgumentError('bad-argument', `directories[${i}] is not a CertificateDirectory`);
+      const timeoutMs =
+        member.timeoutMs === undefined ? fallback : checkTimeout(member.timeoutMs, `directories[${i}].timeoutMs`);
       return { directory: member.directory, timeoutMs };
     });
     for (const m of this.members_) {
       // Group members are routed back by entry.directory: two directories with one name would be ambiguous.
-      if (this.routes.has(m.directory.name)) throw new ArgumentError('bad-argument', `two directories are named "${m.directory.name}": directory names must be unique`);
+      if (this.routes.has(m.directory.name))
+        throw new ArgumentError(
+          'bad-argument',
+          `two directories are named "${m.directory.name}": directory names must be unique`,
+        );
       this.routes.set(m.directory.name, m);
     }
   }
@@ -126,9 +143,13 @@ export class CompositeDirectory implements CertificateDirectory {
     const { entries, sources } = await this.search(address, options);
     if (sources.some((s) => s.status === 'ok')) return entries;
     const first = sources[0]!;
-    throw new DirectoryError(first.error?.code ?? 'directory-unreachable', `no directory answered for ${address}: ${sources.map((s) => `${s.directory} ${s.status}`).join(', ')}`, {
-      details: { address, sources },
-    });
+    throw new DirectoryError(
+      first.error?.code ?? 'directory-unreachable',
+      `no directory answered for ${address}: ${sources.map((s) => `${s.directory} ${s.status}`).join(', ')}`,
+      {
+        details: { address, sources },
+      },
+    );
   }
 
   /**
@@ -141,12 +162,24 @@ export class CompositeDirectory implements CertificateDirectory {
    */
   async members(group: DirectoryEntry, options: LookupOptions = {}): Promise<DirectoryEntry[]> {
     const member = this.routes.get(group.directory);
-    if (!member) throw new ArgumentError('bad-argument', `the group ${group.address ?? group.id} comes from "${group.directory}", which is not part of this composite`);
+    if (!member)
+      throw new ArgumentError(
+        'bad-argument',
+        `the group ${group.address ?? group.id} comes from "${group.directory}", which is not part of this composite`,
+      );
     const d = member.directory;
     if (typeof d.members !== 'function') {
-      throw new DirectoryError('directory-bad-response', `${d.name} returned the group ${group.address ?? group.id} but cannot list its members`, { details: { directory: d.name } });
+      throw new DirectoryError(
+        'directory-bad-response',
+        `${d.name} returned the group ${group.address ?? group.id} but cannot list its members`,
+        { details: { directory: d.name } },
+      );
     }
-    const outcome = await this.run(member, (dir, signal) => dir.members!(group, { ...options, signal }), options.signal);
+    const outcome = await this.run(
+      member,
+      (dir, signal) => dir.members!(group, { ...options, signal }),
+      options.signal,
+    );
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
@@ -158,26 +191,39 @@ export class CompositeDirectory implements CertificateDirectory {
     if (failed) throw directoryFailure(failed.reason, 'close');
   }
 
-  private async all<T>(work: (d: CertificateDirectory, signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<Outcome<T>[]> {
+  private async all<T>(
+    work: (d: CertificateDirectory, signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<Outcome<T>[]> {
     if (signal?.aborted) throw abortError(signal, this.name);
     const outcomes = await Promise.all(this.members_.map((m) => this.run(m, work, signal)));
     if (signal?.aborted) {
       const reason: unknown = signal.reason;
       if (reason instanceof SmimeError) throw reason;
       const sources = outcomes.map((o) => o.source);
-      throw new DirectoryError('directory-timeout', `${this.name}: the lookup was aborted`, { details: { directory: this.name, sources } });
+      throw new DirectoryError('directory-timeout', `${this.name}: the lookup was aborted`, {
+        details: { directory: this.name, sources },
+      });
     }
     return outcomes;
   }
 
   /** One directory's call under its own signal: the time limit combined with the caller's signal. */
-  private async run<T>(member: Member, work: (d: CertificateDirectory, signal: AbortSignal) => Promise<T>, outer: AbortSignal | undefined): Promise<Outcome<T>> {
+  private async run<T>(
+    member: Member,
+    work: (d: CertificateDirectory, signal: AbortSignal) => Promise<T>,
+    outer: AbortSignal | undefined,
+  ): Promise<Outcome<T>> {
     const { directory, timeoutMs } = member;
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort(new DirectoryError('directory-timeout', `${directory.name} did not answer within ${timeoutMs} ms`, { details: { directory: directory.name, timeoutMs } }));
+      controller.abort(
+        new DirectoryError('directory-timeout', `${directory.name} did not answer within ${timeoutMs} ms`, {
+          details: { directory: directory.name, timeoutMs },
+        }),
+      );
     }, timeoutMs);
     const onAbort = () => controller.abort(outer!.reason);
     if (outer?.aborted) onAbort();
@@ -185,13 +231,40 @@ export class CompositeDirectory implements CertificateDirectory {
     const started = Date.now();
     try {
       // withAbort: a directory that ignores its signal is still cut off at the limit.
-      const value = await withAbort(Promise.resolve().then(() => work(directory, controller.signal)), controller.signal, directory.name);
+      const value = await withAbort(
+        Promise.resolve().then(() => work(directory, controller.signal)),
+        controller.signal,
+        directory.name,
+      );
       const entries = Array.isArray(value) ? value.length : 0;
-      return { ok: true, value, source: { directory: directory.name, status: 'ok', entries, ms: Date.now() - started } };
+      return {
+        ok: true,
+        value,
+        source: { directory: directory.name, status: 'ok', entries, ms: Date.now() - started },
+      };
     } catch (e) {
-      const error = timedOut || controller.signal.aborted ? abortError(controller.signal, directory.name) : directoryFailure(e, directory.name);
-      const status = timedOut ? 'timeout' : controller.signal.aborted ? 'aborted' : error.code === 'directory-timeout' ? 'timeout' : 'error';
-      return { ok: false, error, source: { directory: directory.name, status, entries: 0, error: { code: error.code, message: error.message }, ms: Date.now() - started } };
+      const error =
+        timedOut || controller.signal.aborted
+          ? abortError(controller.signal, directory.name)
+          : directoryFailure(e, directory.name);
+      const status = timedOut
+        ? 'timeout'
+        : controller.signal.aborted
+          ? 'aborted'
+          : error.code === 'directory-timeout'
+            ? 'timeout'
+            : 'error';
+      return {
+        ok: false,
+        error,
+        source: {
+          directory: directory.name,
+          status,
+          entries: 0,
+          error: { code: error.code, message: error.message },
+          ms: Date.now() - started,
+        },
+      };
     } finally {
       clearTimeout(timer);
       outer?.removeEventListener('abort', onAbort);

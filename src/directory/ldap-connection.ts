@@ -14,10 +14,20 @@ import { abortError, withAbort } from './abort.js';
 import type { LdapDirectoryOptions, LdapDirectoryStats } from './ldap.js';
 
 /** LDAP result codes (RFC 4511 §4.1.9) that get their own error code. */
-export const RESULT = { timeLimitExceeded: 3, strongerAuthRequired: 8, confidentialityRequired: 13, noSuchObject: 32, inappropriateAuthentication: 48, invalidCredentials: 49, busy: 51, unavailable: 52 };
+export const RESULT = {
+  timeLimitExceeded: 3,
+  strongerAuthRequired: 8,
+  confidentialityRequired: 13,
+  noSuchObject: 32,
+  inappropriateAuthentication: 48,
+  invalidCredentials: 49,
+  busy: 51,
+  unavailable: 52,
+};
 
 /** Node socket failures that mean "the server cannot be reached". */
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Socket|Connection closed|socket hang up|TLS|SSL/i;
+const UNREACHABLE =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Socket|Connection closed|socket hang up|TLS|SSL/i;
 /** Node's codes and messages for a server certificate that does not verify. */
 const UNTRUSTED = /certificate|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/i;
 
@@ -40,7 +50,9 @@ interface Session {
 function caPem(ca: string | Uint8Array): string {
   if (typeof ca === 'string') return ca;
   const bytes = toBytes(ca, 'ca');
-  return looksLikePem(bytes) ? new TextDecoder().decode(bytes) : `-----BEGIN CERTIFICATE-----\n${toBase64Lines(bytes, 64, '\n')}\n-----END CERTIFICATE-----\n`;
+  return looksLikePem(bytes)
+    ? new TextDecoder().decode(bytes)
+    : `-----BEGIN CERTIFICATE-----\n${toBase64Lines(bytes, 64, '\n')}\n-----END CERTIFICATE-----\n`;
 }
 
 /** What a connection reports under: the directory's name, error details and counters. */
@@ -85,7 +97,9 @@ export class LdapConnection {
       createConnection: ((port: number, host: string) => (open(), track(netConnect(port, host)))) as typeof netConnect,
       // Called with (port, host, options) for ldaps://, and with ({ socket, ... }) to upgrade for StartTLS.
       createSecureConnection: ((first: number | ConnectionOptions, host?: string, tls?: ConnectionOptions) =>
-        typeof first === 'number' ? (open(), track(tlsConnect(first, host, tls))) : track(tlsConnect(first))) as typeof tlsConnect,
+        typeof first === 'number'
+          ? (open(), track(tlsConnect(first, host, tls)))
+          : track(tlsConnect(first))) as typeof tlsConnect,
     });
   }
 
@@ -150,24 +164,57 @@ export class LdapConnection {
     const { name, timeoutMs, details } = this.context;
     if (callerSignal) return abortError(callerSignal, name);
     if (e instanceof SmimeError && e.code !== 'directory-timeout') return e;
-    const noAnswer = () => new DirectoryError('directory-timeout', `${name}: no answer to the ${what} within ${timeoutMs} ms`, { details: { ...details, timeoutMs }, cause: e });
+    const noAnswer = () =>
+      new DirectoryError('directory-timeout', `${name}: no answer to the ${what} within ${timeoutMs} ms`, {
+        details: { ...details, timeoutMs },
+        cause: e,
+      });
     const result = e instanceof ResultCodeError ? e.code : undefined;
     if (timedOut || e instanceof SmimeError || result === RESULT.timeLimitExceeded) return noAnswer();
     if (result === RESULT.invalidCredentials || result === RESULT.inappropriateAuthentication) {
-      return new DirectoryError('directory-auth-failed', `${name}: the bind as ${this.options.bindDn ?? '(anonymous)'} was refused (wrong DN or password)`, { details, cause: e });
+      return new DirectoryError(
+        'directory-auth-failed',
+        `${name}: the bind as ${this.options.bindDn ?? '(anonymous)'} was refused (wrong DN or password)`,
+        { details, cause: e },
+      );
     }
     if (result === RESULT.strongerAuthRequired || result === RESULT.confidentialityRequired) {
-      return new DirectoryError('directory-auth-failed', `${name}: the server refuses this bind without TLS (use ldaps:// or startTls): ${(e as Error).message}`, { details, cause: e });
+      return new DirectoryError(
+        'directory-auth-failed',
+        `${name}: the server refuses this bind without TLS (use ldaps:// or startTls): ${(e as Error).message}`,
+        { details, cause: e },
+      );
     }
-    if (result === RESULT.busy || result === RESULT.unavailable) return new DirectoryError('directory-unreachable', `${name}: the server is unavailable: ${(e as Error).message}`, { details, cause: e });
+    if (result === RESULT.busy || result === RESULT.unavailable)
+      return new DirectoryError(
+        'directory-unreachable',
+        `${name}: the server is unavailable: ${(e as Error).message}`,
+        { details, cause: e },
+      );
     if (result !== undefined) {
-      return new DirectoryError('directory-bad-response', `${name}: the server answered the ${what} with result ${result}: ${(e as Error).message}`, { details: { ...details, resultCode: result }, cause: e });
+      return new DirectoryError(
+        'directory-bad-response',
+        `${name}: the server answered the ${what} with result ${result}: ${(e as Error).message}`,
+        { details: { ...details, resultCode: result }, cause: e },
+      );
     }
     const text = e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`.trim() : String(e);
     if (/timed? ?out|timeout/i.test(text)) return noAnswer();
-    if (UNTRUSTED.test(text)) return new DirectoryError('directory-unreachable', `${name}: the server certificate is not trusted (check the ca option): ${text}`, { details, cause: e });
-    if (e instanceof SessionLost || UNREACHABLE.test(text)) return new DirectoryError('directory-unreachable', `${name}: cannot reach the server: ${text}`, { details, cause: e });
-    return new DirectoryError('directory-bad-response', `${name}: unusable answer to the ${what}: ${text}`, { details, cause: e });
+    if (UNTRUSTED.test(text))
+      return new DirectoryError(
+        'directory-unreachable',
+        `${name}: the server certificate is not trusted (check the ca option): ${text}`,
+        { details, cause: e },
+      );
+    if (e instanceof SessionLost || UNREACHABLE.test(text))
+      return new DirectoryError('directory-unreachable', `${name}: cannot reach the server: ${text}`, {
+        details,
+        cause: e,
+      });
+    return new DirectoryError('directory-bad-response', `${name}: unusable answer to the ${what}: ${text}`, {
+      details,
+      cause: e,
+    });
   }
 
   /** Unbinds; a later lookup connects again. */

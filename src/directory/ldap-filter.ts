@@ -42,7 +42,8 @@ export function escapeFilterValue(value: string, options: FilterEscapeOptions = 
  * matches the `SMTP:` primary; secondary-only matches are dropped client-side
  * when a lookup sets `secondaryAddresses: false`.
  */
-export const AD_FILTER = '(&(|(objectClass=user)(objectClass=contact)(objectClass=group))(|(mail={address})(proxyAddresses=smtp:{address})))';
+export const AD_FILTER =
+  '(&(|(objectClass=user)(objectClass=contact)(objectClass=group))(|(mail={address})(proxyAddresses=smtp:{address})))';
 /** inetOrgPerson / groupOfNames directories (OpenLDAP, 389-DS): by `mail`. */
 export const INET_ORG_PERSON_FILTER = '(mail={address})';
 
@@ -53,14 +54,20 @@ export const INET_ORG_PERSON_FILTER = '(mail={address})';
  * @throws ArgumentError `bad-argument` for a template without `{address}`, `{local}` or `{domain}`, or with unbalanced parentheses
  */
 export function buildFilter(template: string, address: string, options: FilterEscapeOptions = {}): string {
-  if (!/\{(address|local|domain)\}/.test(template)) throw new ArgumentError('bad-argument', `the LDAP filter template "${template}" has no {address} placeholder`);
+  if (!/\{(address|local|domain)\}/.test(template))
+    throw new ArgumentError('bad-argument', `the LDAP filter template "${template}" has no {address} placeholder`);
   let depth = 0;
   for (const c of template) {
     depth += c === '(' ? 1 : c === ')' ? -1 : 0;
     if (depth < 0) break;
   }
-  if (depth !== 0 || !template.startsWith('(')) throw new ArgumentError('bad-argument', `the LDAP filter template "${template}" is not a parenthesised filter`);
+  if (depth !== 0 || !template.startsWith('('))
+    throw new ArgumentError('bad-argument', `the LDAP filter template "${template}" is not a parenthesised filter`);
   const at = address.lastIndexOf('@');
-  const parts: Record<string, string> = { address, local: at < 0 ? address : address.slice(0, at), domain: at < 0 ? '' : address.slice(at + 1) };
+  const parts: Record<string, string> = {
+    address,
+    local: at < 0 ? address : address.slice(0, at),
+    domain: at < 0 ? '' : address.slice(at + 1),
+  };
   return template.replace(/\{(address|local|domain)\}/g, (_, name: string) => escapeFilterValue(parts[name]!, options));
 }

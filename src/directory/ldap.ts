@@ -60,8 +60,22 @@ export interface LdapDirectoryStats {
   memberReads: number;
 }
 
-const CERTIFICATE_ATTRIBUTES = ['userCertificate;binary', 'userSMIMECertificate;binary', 'userCertificate', 'userSMIMECertificate'];
-const BASE_ATTRIBUTES = ['mail', 'proxyAddresses', 'displayName', 'cn', 'objectClass', 'member', 'uniqueMember', ...CERTIFICATE_ATTRIBUTES];
+const CERTIFICATE_ATTRIBUTES = [
+  'userCertificate;binary',
+  'userSMIMECertificate;binary',
+  'userCertificate',
+  'userSMIMECertificate',
+];
+const BASE_ATTRIBUTES = [
+  'mail',
+  'proxyAddresses',
+  'displayName',
+  'cn',
+  'objectClass',
+  'member',
+  'uniqueMember',
+  ...CERTIFICATE_ATTRIBUTES,
+];
 const GROUP_CLASSES = new Set(['group', 'groupofnames', 'groupofuniquenames']);
 // ldapts 8 turns each `\xx` of a string filter into one character, not one byte (`\c3\bc` would be sent as
 // four bytes): non-ASCII characters are handed to it as they are, and it writes them as UTF-8.
@@ -82,26 +96,37 @@ function attributesOf(entry: Entry): Map<string, Values> {
   return out;
 }
 
-const texts = (values: Values | undefined): string[] => (values ?? []).map((v) => (typeof v === 'string' ? v : new TextDecoder().decode(v)));
-const binaries = (values: Values | undefined): Uint8Array[] => (values ?? []).map((v) => (typeof v === 'string' ? new TextEncoder().encode(v) : v));
+const texts = (values: Values | undefined): string[] =>
+  (values ?? []).map((v) => (typeof v === 'string' ? v : new TextDecoder().decode(v)));
+const binaries = (values: Values | undefined): Uint8Array[] =>
+  (values ?? []).map((v) => (typeof v === 'string' ? new TextEncoder().encode(v) : v));
 const withoutCredentials = (url: string): string => url.replace(/\/\/[^@/]*@/, '//');
 
 function checkOptions(options: LdapDirectoryOptions, template: string): void {
-  if (!options || typeof options.url !== 'string' || !/^ldaps?:\/\/[^/]/i.test(options.url)) throw new ArgumentError('bad-argument', 'LdapDirectory needs an ldap:// or ldaps:// url');
+  if (!options || typeof options.url !== 'string' || !/^ldaps?:\/\/[^/]/i.test(options.url))
+    throw new ArgumentError('bad-argument', 'LdapDirectory needs an ldap:// or ldaps:// url');
   try {
     new URL(options.url);
   } catch (e) {
-    throw new ArgumentError('bad-argument', `LdapDirectory: "${withoutCredentials(options.url)}" is not a valid URL`, { cause: e });
+    throw new ArgumentError('bad-argument', `LdapDirectory: "${withoutCredentials(options.url)}" is not a valid URL`, {
+      cause: e,
+    });
   }
   if (typeof options.baseDn !== 'string') throw new ArgumentError('bad-argument', 'LdapDirectory needs a baseDn');
-  if (options.bindDn !== undefined && options.password === undefined) throw new ArgumentError('bad-argument', 'a bindDn needs a password');
-  if (options.startTls && /^ldaps:/i.test(options.url)) throw new ArgumentError('bad-argument', 'startTls is for ldap:// urls (ldaps:// is TLS already)');
+  if (options.bindDn !== undefined && options.password === undefined)
+    throw new ArgumentError('bad-argument', 'a bindDn needs a password');
+  if (options.startTls && /^ldaps:/i.test(options.url))
+    throw new ArgumentError('bad-argument', 'startTls is for ldap:// urls (ldaps:// is TLS already)');
   // Refuse a broken template now, not on the first lookup: ldapts parses what we will send.
   const sample = buildFilter(template, 'check@example.com', FILTER_ESCAPING);
   try {
     FilterParser.parseString(sample);
   } catch (e) {
-    throw new ArgumentError('bad-argument', `the LDAP filter template "${template}" is not a valid filter: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new ArgumentError(
+      'bad-argument',
+      `the LDAP filter template "${template}" is not a valid filter: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }
 
@@ -137,7 +162,12 @@ export class LdapDirectory implements CertificateDirectory {
     this.filterTemplate = template;
     this.name = options.name ?? `${withoutCredentials(options.url)} ${options.baseDn}`;
     this.details = { directory: this.name, url: withoutCredentials(options.url) };
-    this.connection = new LdapConnection(options, { name: this.name, timeoutMs: options.timeoutMs ?? 10_000, details: this.details, stats: this.stats });
+    this.connection = new LdapConnection(options, {
+      name: this.name,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      details: this.details,
+      stats: this.stats,
+    });
   }
 
   /**
@@ -167,34 +197,60 @@ export class LdapDirectory implements CertificateDirectory {
       return searchEntries;
     });
     if (entries.length > sizeLimit) {
-      throw new DirectoryError('directory-bad-response', `${this.name}: more than ${sizeLimit} entries match ${address} (sizeLimit); the filter is too wide`, { details: { ...this.details, sizeLimit } });
+      throw new DirectoryError(
+        'directory-bad-response',
+        `${this.name}: more than ${sizeLimit} entries match ${address} (sizeLimit); the filter is too wide`,
+        { details: { ...this.details, sizeLimit } },
+      );
     }
     this.stats.lookups++;
     const wanted = normalizeAddress(address);
     return entries
       .map((e) => this.toEntry(e))
-      .filter(({ entry, secondary }) => entry.addresses.some((a) => normalizeAddress(a) === wanted) && (options.secondaryAddresses !== false || !secondary.has(wanted)))
+      .filter(
+        ({ entry, secondary }) =>
+          entry.addresses.some((a) => normalizeAddress(a) === wanted) &&
+          (options.secondaryAddresses !== false || !secondary.has(wanted)),
+      )
       .map(({ entry }) => entry);
   }
 
   /** What every search asks for: the mapped attributes (certificates as bytes) and the server-side time limit. */
   private entryAttributes() {
-    return { attributes: [...BASE_ATTRIBUTES, ...(this.options.attributes ?? [])], explicitBufferAttributes: CERTIFICATE_ATTRIBUTES, timeLimit: this.options.timeLimitSeconds ?? 10 };
+    return {
+      attributes: [...BASE_ATTRIBUTES, ...(this.options.attributes ?? [])],
+      explicitBufferAttributes: CERTIFICATE_ATTRIBUTES,
+      timeLimit: this.options.timeLimitSeconds ?? 10,
+    };
   }
 
   private toEntry(raw: Entry): { entry: DirectoryEntry; secondary: Set<string> } {
     const attrs = attributesOf(raw);
-    const { primary, addresses, secondary } = entryAddresses(texts(attrs.get('mail')), texts(attrs.get('proxyaddresses')));
+    const { primary, addresses, secondary } = entryAddresses(
+      texts(attrs.get('mail')),
+      texts(attrs.get('proxyaddresses')),
+    );
     const isGroup = texts(attrs.get('objectclass')).some((c) => GROUP_CLASSES.has(c.toLowerCase()));
     const { candidates, unreadable } = candidatesFromAttributes(
       { directory: this.name, entry: raw.dn },
-      { userSMIMECertificate: binaries(attrs.get('usersmimecertificate')), userCertificate: binaries(attrs.get('usercertificate')) },
+      {
+        userSMIMECertificate: binaries(attrs.get('usersmimecertificate')),
+        userCertificate: binaries(attrs.get('usercertificate')),
+      },
     );
-    const entry: DirectoryEntry = { directory: this.name, id: raw.dn, kind: isGroup ? 'group' : 'person', addresses, candidates, unreadable };
+    const entry: DirectoryEntry = {
+      directory: this.name,
+      id: raw.dn,
+      kind: isGroup ? 'group' : 'person',
+      addresses,
+      candidates,
+      unreadable,
+    };
     if (primary !== undefined) entry.address = primary;
     const displayName = texts(attrs.get('displayname'))[0] ?? texts(attrs.get('cn'))[0];
     if (displayName !== undefined) entry.displayName = displayName;
-    if (isGroup) entry.members = [...texts(attrs.get('member')), ...texts(attrs.get('uniquemember'))].map((ref) => ({ ref }));
+    if (isGroup)
+      entry.members = [...texts(attrs.get('member')), ...texts(attrs.get('uniquemember'))].map((ref) => ({ ref }));
     return { entry, secondary };
   }
 

@@ -17,7 +17,8 @@ export interface LdifFormatOptions {
 }
 
 /** Attribute values to write, by attribute description as written (`userCertificate;binary`). */
-export type LdifAttributes = Readonly<Record<string, LdifValue | readonly LdifValue[]>> | ReadonlyMap<string, LdifValue | readonly LdifValue[]>;
+export type LdifAttributes =
+  Readonly<Record<string, LdifValue | readonly LdifValue[]>> | ReadonlyMap<string, LdifValue | readonly LdifValue[]>;
 
 // `instanceof Map` alone would narrow a ReadonlyMap to Map<any, any>.
 function isMap(a: LdifAttributes): a is ReadonlyMap<string, LdifValue | readonly LdifValue[]> {
@@ -33,13 +34,15 @@ function fold(line: string): string[] {
 }
 
 function assertDescription(description: string): void {
-  if (typeof description !== 'string' || !DESCRIPTION.test(description)) throw new ArgumentError('bad-argument', `"${preview(String(description))}" is not an LDAP attribute description`);
+  if (typeof description !== 'string' || !DESCRIPTION.test(description))
+    throw new ArgumentError('bad-argument', `"${preview(String(description))}" is not an LDAP attribute description`);
 }
 
 /** `name: value` when the value is a SAFE-STRING (and does not end in a space), else `name:: base64`. */
 function valueLines(description: string, value: LdifValue | BytesLike): string[] {
   assertDescription(description);
-  if (typeof value === 'string' && SAFE_STRING.test(value) && !value.endsWith(' ')) return fold(value === '' ? `${description}:` : `${description}: ${value}`);
+  if (typeof value === 'string' && SAFE_STRING.test(value) && !value.endsWith(' '))
+    return fold(value === '' ? `${description}:` : `${description}: ${value}`);
   const bytes = typeof value === 'string' ? utf8(value) : toBytes(value, `value of ${description}`);
   return fold(`${description}:: ${toBase64(bytes)}`);
 }
@@ -67,7 +70,8 @@ export function formatLdifEntry(dn: string, attributes: LdifAttributes, options:
   const lines = options.changetype ? ['changetype: add'] : [];
   const pairs = isMap(attributes) ? [...attributes.entries()] : Object.entries(attributes);
   for (const [name, values] of pairs) {
-    for (const v of Array.isArray(values) ? (values as readonly LdifValue[]) : [values as LdifValue]) lines.push(...valueLines(name, v));
+    for (const v of Array.isArray(values) ? (values as readonly LdifValue[]) : [values as LdifValue])
+      lines.push(...valueLines(name, v));
   }
   return record(dn, lines, options);
 }
@@ -87,7 +91,8 @@ export interface LdifChange {
 export function formatLdifModify(dn: string, changes: readonly LdifChange[], options: LdifFormatOptions = {}): string {
   const lines = ['changetype: modify'];
   for (const change of changes) {
-    if (!MOD_OPERATIONS.has(change.operation)) throw new ArgumentError('bad-argument', `"${String(change.operation)}" is not an LDIF modify operation`);
+    if (!MOD_OPERATIONS.has(change.operation))
+      throw new ArgumentError('bad-argument', `"${String(change.operation)}" is not an LDIF modify operation`);
     assertDescription(change.attribute);
     lines.push(`${change.operation}: ${change.attribute}`);
     for (const v of change.values ?? []) lines.push(...valueLines(change.attribute, v));
@@ -120,5 +125,9 @@ export interface CertificateLdifOptions extends LdifFormatOptions {
  */
 export function userSmimeCertificateLdif(dn: string, value: BytesLike, options: CertificateLdifOptions = {}): string {
   const attribute = `${options.attribute ?? 'userSMIMECertificate'}${options.binaryOption === false ? '' : ';binary'}`;
-  return formatLdifModify(dn, [{ operation: options.mode ?? 'replace', attribute, values: [toBytes(value, 'value')] }], options);
+  return formatLdifModify(
+    dn,
+    [{ operation: options.mode ?? 'replace', attribute, values: [toBytes(value, 'value')] }],
+    options,
+  );
 }

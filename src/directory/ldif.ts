@@ -48,12 +48,34 @@ export interface LdifOptions {
 }
 
 /** The limits `parseLdif` applies when none are given. */
-export const DEFAULT_LDIF_LIMITS: Readonly<Required<LdifOptions>> = Object.freeze({ maxBytes: 128 << 20, maxRecords: 500_000, maxValuesPerRecord: 100_000, maxLineLength: 4 << 20 });
+export const DEFAULT_LDIF_LIMITS: Readonly<Required<LdifOptions>> = Object.freeze({
+  maxBytes: 128 << 20,
+  maxRecords: 500_000,
+  maxValuesPerRecord: 100_000,
+  maxLineLength: 4 << 20,
+});
 
 // Attributes whose base64 values stay bytes even when they happen to decode as UTF-8 text.
 const BINARY_ATTRIBUTES: ReadonlySet<string> = new Set(
-  ['userCertificate', 'userSMIMECertificate', 'cACertificate', 'certificateRevocationList', 'authorityRevocationList', 'deltaRevocationList', 'crossCertificatePair',
-    'userPKCS12', 'jpegPhoto', 'thumbnailPhoto', 'photo', 'audio', 'objectGUID', 'objectSid', 'sIDHistory', 'msExchMailboxGuid', 'msExchMasterAccountSid'].map((a) => a.toLowerCase()),
+  [
+    'userCertificate',
+    'userSMIMECertificate',
+    'cACertificate',
+    'certificateRevocationList',
+    'authorityRevocationList',
+    'deltaRevocationList',
+    'crossCertificatePair',
+    'userPKCS12',
+    'jpegPhoto',
+    'thumbnailPhoto',
+    'photo',
+    'audio',
+    'objectGUID',
+    'objectSid',
+    'sIDHistory',
+    'msExchMailboxGuid',
+    'msExchMasterAccountSid',
+  ].map((a) => a.toLowerCase()),
 );
 const CHANGE_TYPES: ReadonlySet<string> = new Set(['add', 'delete', 'modify', 'modrdn', 'moddn']);
 /** Shared with the writers, as are `DESCRIPTION` and `preview`. */
@@ -64,7 +86,8 @@ const LDAPSEARCH_BLOCKS: ReadonlySet<string> = new Set(['search', 'result', 'ref
 export const DESCRIPTION = /^([A-Za-z][A-Za-z0-9_-]*|\d+(?:\.\d+)*)((?:;[A-Za-z0-9_-]+)*)$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export const preview = (text: string, max = 40): string => (text.length > max ? `${text.slice(0, max)}…` : text).replace(/[\x00-\x1f\x7f]/g, '?');
+export const preview = (text: string, max = 40): string =>
+  (text.length > max ? `${text.slice(0, max)}…` : text).replace(/[\x00-\x1f\x7f]/g, '?');
 
 function malformed(message: string, line: number): FormatError {
   return new FormatError('malformed-ldif', `LDIF line ${line}: ${message}`, { details: { line } });
@@ -72,7 +95,11 @@ function malformed(message: string, line: number): FormatError {
 
 function limitExceeded(limit: keyof LdifOptions, value: number, line?: number): LimitError {
   const details = line === undefined ? { limit, value } : { limit, value, line };
-  return new LimitError('limit-exceeded', `LDIF ${line === undefined ? '' : `line ${line}: `}${limit} of ${value} exceeded`, { details });
+  return new LimitError(
+    'limit-exceeded',
+    `LDIF ${line === undefined ? '' : `line ${line}: `}${limit} of ${value} exceeded`,
+    { details },
+  );
 }
 
 /** The input as text: UTF-8, or UTF-16 with a BOM (`ldifde -u` writes UTF-16LE). */
@@ -83,7 +110,8 @@ function decodeInput(input: string | BytesLike, maxBytes: number): string {
   }
   const bytes = toBytes(input, 'LDIF input');
   if (bytes.length > maxBytes) throw limitExceeded('maxBytes', maxBytes);
-  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
+  const encoding =
+    bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
   try {
     return new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
@@ -107,11 +135,13 @@ function* logicalLines(text: string, maxLineLength: number): Generator<LogicalLi
     if (raw.length > maxLineLength) throw limitExceeded('maxLineLength', maxLineLength, n);
     if (raw.startsWith(' ')) {
       if (pending && pending.text !== '') {
-        if (pending.text.length + raw.length - 1 > maxLineLength) throw limitExceeded('maxLineLength', maxLineLength, pending.line);
+        if (pending.text.length + raw.length - 1 > maxLineLength)
+          throw limitExceeded('maxLineLength', maxLineLength, pending.line);
         pending.text += raw.slice(1);
         continue;
       }
-      if (raw.trim() !== '') throw malformed('a continuation line (starting with a space) with no line before it to continue', n);
+      if (raw.trim() !== '')
+        throw malformed('a continuation line (starting with a space) with no line before it to continue', n);
       raw = ''; // whitespace-only lines between records count as blank
     }
     if (pending) yield pending;
@@ -152,9 +182,13 @@ function asText(bytes: Uint8Array): string | undefined {
 
 function decodeValue(p: ParsedLine, line: number): LdifValue {
   if (p.kind === 'url') {
-    throw new FormatError('unsupported-ldif-url', `LDIF line ${line}: "${p.name}:< ${preview(p.rest)}" takes its value from a URL; smimekit reads no files or URLs, so write the value inline ("${p.name}:: BASE64")`, {
-      details: { line, url: preview(p.rest, 200) },
-    });
+    throw new FormatError(
+      'unsupported-ldif-url',
+      `LDIF line ${line}: "${p.name}:< ${preview(p.rest)}" takes its value from a URL; smimekit reads no files or URLs, so write the value inline ("${p.name}:: BASE64")`,
+      {
+        details: { line, url: preview(p.rest, 200) },
+      },
+    );
   }
   if (p.kind === 'text') return p.rest;
   let bytes: Uint8Array;
@@ -200,7 +234,8 @@ class LdifReader {
   private startRecord(p: ParsedLine, n: number): void {
     if (p.name === 'version' && p.kind === 'text') {
       if (this.versionSeen || this.records.length > 0) throw malformed('"version:" may only be the first line', n);
-      if (p.rest.trim() !== '1') throw malformed(`LDIF version "${preview(p.rest)}" is not supported (only version 1)`, n);
+      if (p.rest.trim() !== '1')
+        throw malformed(`LDIF version "${preview(p.rest)}" is not supported (only version 1)`, n);
       this.versionSeen = true;
       return;
     }
@@ -233,7 +268,8 @@ class LdifReader {
       if (type === 'modify') r.changes = [];
       return;
     }
-    if (++this.values > this.limits.maxValuesPerRecord) throw limitExceeded('maxValuesPerRecord', this.limits.maxValuesPerRecord, n);
+    if (++this.values > this.limits.maxValuesPerRecord)
+      throw limitExceeded('maxValuesPerRecord', this.limits.maxValuesPerRecord, n);
     if (r.changetype === 'delete') throw malformed('a delete record has no further lines', n);
     if (r.changes) return this.modifyLine(r.changes, p, n);
     const value = decodeValue(p, n);
@@ -245,12 +281,20 @@ class LdifReader {
   private modifyLine(changes: LdifModification[], p: ParsedLine, n: number): void {
     if (!this.spec) {
       const m = p.kind === 'text' ? DESCRIPTION.exec(p.rest.trim()) : null;
-      if (!MOD_OPERATIONS.has(p.name) || !m) throw malformed(`expected "add: ATTR", "delete: ATTR", "replace: ATTR" or "increment: ATTR" in a modify record, found "${p.name}:"`, n);
+      if (!MOD_OPERATIONS.has(p.name) || !m)
+        throw malformed(
+          `expected "add: ATTR", "delete: ATTR", "replace: ATTR" or "increment: ATTR" in a modify record, found "${p.name}:"`,
+          n,
+        );
       this.spec = { operation: p.name as LdifModification['operation'], attribute: m[1]!.toLowerCase(), values: [] };
       changes.push(this.spec);
       return;
     }
-    if (p.name !== this.spec.attribute) throw malformed(`"${p.name}:" inside the "${this.spec.operation}: ${this.spec.attribute}" block (missing "-"?)`, n);
+    if (p.name !== this.spec.attribute)
+      throw malformed(
+        `"${p.name}:" inside the "${this.spec.operation}: ${this.spec.attribute}" block (missing "-"?)`,
+        n,
+      );
     this.spec.values.push(decodeValue(p, n));
   }
 }

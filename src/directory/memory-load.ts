@@ -54,7 +54,16 @@ export interface MemoryLoadOptions {
 }
 
 /** Why something in a loaded file did not become (part of) an entry. */
-export type MemoryLoadSkipCode = 'ca-certificate' | 'crl' | 'ignored-pem-block' | 'unreadable-certificate' | 'no-address' | 'bad-address' | 'not-an-entry' | 'change-record' | 'duplicate-entry';
+export type MemoryLoadSkipCode =
+  | 'ca-certificate'
+  | 'crl'
+  | 'ignored-pem-block'
+  | 'unreadable-certificate'
+  | 'no-address'
+  | 'bad-address'
+  | 'not-an-entry'
+  | 'change-record'
+  | 'duplicate-entry';
 
 /** One thing `load` left out (for `ca-certificate` and `bad-address`: used only in part). */
 export interface MemoryLoadSkip {
@@ -65,7 +74,8 @@ export interface MemoryLoadSkip {
 }
 
 /** One entry to add: a person with the CA certificates published beside its certificates, or a group. */
-type PlannedEntry = { kind: 'person'; person: MemoryPerson; chain: Uint8Array[] } | { kind: 'group'; group: MemoryGroup };
+type PlannedEntry =
+  { kind: 'person'; person: MemoryPerson; chain: Uint8Array[] } | { kind: 'group'; group: MemoryGroup };
 
 /** What a file holds. */
 export interface LoadPlan {
@@ -89,7 +99,8 @@ export function attempt<T>(fn: () => T): T | undefined {
 }
 
 /** True for a usable mailbox address (and not a DN that happens to contain an `@`). */
-export const isAddress = (ref: string): boolean => !DN_LIKE.test(ref) && attempt(() => assertAddress(ref)) !== undefined;
+export const isAddress = (ref: string): boolean =>
+  !DN_LIKE.test(ref) && attempt(() => assertAddress(ref)) !== undefined;
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const tryParse = (der: Uint8Array): Certificate | undefined => attempt(() => parseCertificate(der));
@@ -115,14 +126,20 @@ export function planLoad(bytes: Uint8Array, options: MemoryLoadOptions): LoadPla
     failure = e;
   }
   // A SignedData with signers is a published userSMIMECertificate value, not a certificate bundle.
-  if (loaded ? hasSignerInfos(binary) : attempt(() => parseUserSmimeCertificate(binary))) return userSmimePlan(binary, options);
+  if (loaded ? hasSignerInfos(binary) : attempt(() => parseUserSmimeCertificate(binary)))
+    return userSmimePlan(binary, options);
   if (loaded) return certificatePlan(loaded, options);
-  throw new FormatError('unsupported-format', `the input is neither LDIF, certificates (SST, PEM, DER, PKCS#7) nor a userSMIMECertificate value (${messageOf(failure)})`, { cause: failure });
+  throw new FormatError(
+    'unsupported-format',
+    `the input is neither LDIF, certificates (SST, PEM, DER, PKCS#7) nor a userSMIMECertificate value (${messageOf(failure)})`,
+    { cause: failure },
+  );
 }
 
 /** LDIF when the first line that is neither blank nor a comment starts with `dn:` or `version:`. */
 function looksLikeLdif(bytes: Uint8Array): boolean {
-  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
+  const encoding =
+    bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
   const head = new TextDecoder(encoding).decode(bytes.subarray(0, 8192));
   const first = head.split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#'));
   return first !== undefined && /^(dn|version)::?/i.test(first);
@@ -134,7 +151,8 @@ function binaryForm(bytes: Uint8Array): Uint8Array {
   return (BASE64_TEXT.test(text) ? attempt(() => fromBase64(text)) : undefined) ?? bytes;
 }
 
-const hasSignerInfos = (der: Uint8Array): boolean => der[0] === 0x30 && (attempt(() => parseSignedData(der).signerInfos.length) ?? 0) > 0;
+const hasSignerInfos = (der: Uint8Array): boolean =>
+  der[0] === 0x30 && (attempt(() => parseSignedData(der).signerInfos.length) ?? 0) > 0;
 
 /** End-entity certificates become people; CA certificates their chain; the rest is reported. */
 function certificatePlan(loaded: LoadedCertificates, options: MemoryLoadOptions): LoadPlan {
@@ -152,20 +170,42 @@ function certificatePlan(loaded: LoadedCertificates, options: MemoryLoadOptions)
     if (!isCa(cert)) leaves.push({ der, cert });
     else {
       chain.push(der);
-      plan.skipped.push({ item: describeCertificate(cert), code: 'ca-certificate', reason: 'a CA certificate: kept as the chain of the end-entity certificates of the file, never an entry' });
+      plan.skipped.push({
+        item: describeCertificate(cert),
+        code: 'ca-certificate',
+        reason: 'a CA certificate: kept as the chain of the end-entity certificates of the file, never an entry',
+      });
     }
   });
-  loaded.crls.forEach((_, i) => plan.skipped.push({ item: `CRL ${i + 1}`, code: 'crl', reason: 'CRLs are not published on address-book entries' }));
-  for (const label of loaded.ignored) plan.skipped.push({ item: `PEM block ${label}`, code: 'ignored-pem-block', reason: 'not a certificate' });
-  const person = (mail: string[], certificates: Uint8Array[]): PlannedEntry => ({ kind: 'person', person: { mail, certificates, ...named(options.displayName) }, chain });
+  loaded.crls.forEach((_, i) =>
+    plan.skipped.push({ item: `CRL ${i + 1}`, code: 'crl', reason: 'CRLs are not published on address-book entries' }),
+  );
+  for (const label of loaded.ignored)
+    plan.skipped.push({ item: `PEM block ${label}`, code: 'ignored-pem-block', reason: 'not a certificate' });
+  const person = (mail: string[], certificates: Uint8Array[]): PlannedEntry => ({
+    kind: 'person',
+    person: { mail, certificates, ...named(options.displayName) },
+    chain,
+  });
   if (options.address !== undefined) {
-    if (leaves.length > 0) plan.entries.push(person([options.address], leaves.map((l) => l.der)));
+    if (leaves.length > 0)
+      plan.entries.push(
+        person(
+          [options.address],
+          leaves.map((l) => l.der),
+        ),
+      );
     return plan;
   }
   for (const { der, cert } of leaves) {
     const mail = cert.emailAddresses.filter(isAddress);
     if (mail.length > 0) plan.entries.push(person(mail, [der]));
-    else plan.skipped.push({ item: describeCertificate(cert), code: 'no-address', reason: 'the certificate names no e-mail address and no address was given' });
+    else
+      plan.skipped.push({
+        item: describeCertificate(cert),
+        code: 'no-address',
+        reason: 'the certificate names no e-mail address and no address was given',
+      });
   }
   return plan;
 }
@@ -174,17 +214,29 @@ function certificatePlan(loaded: LoadedCertificates, options: MemoryLoadOptions)
 function userSmimePlan(value: Uint8Array, options: MemoryLoadOptions): LoadPlan {
   const parsed = parseUserSmimeCertificate(value);
   const plan: LoadPlan = { format: 'user-smime-certificate', entries: [], skipped: [] };
-  const owner = parsed.encryptionCertificate ?? parsed.signingCertificate ?? parsed.certificates.find((c) => {
-    const cert = tryParse(c);
-    return cert !== undefined && !isCa(cert);
-  });
+  const owner =
+    parsed.encryptionCertificate ??
+    parsed.signingCertificate ??
+    parsed.certificates.find((c) => {
+      const cert = tryParse(c);
+      return cert !== undefined && !isCa(cert);
+    });
   const ownerCert = owner ? tryParse(owner) : undefined;
-  const mail = options.address !== undefined ? [options.address] : ownerCert ? ownerCert.emailAddresses.filter(isAddress) : [];
+  const mail =
+    options.address !== undefined ? [options.address] : ownerCert ? ownerCert.emailAddresses.filter(isAddress) : [];
   if (mail.length === 0) {
-    plan.skipped.push({ item: 'userSMIMECertificate value', code: 'no-address', reason: 'no address was given and its certificate names none' });
+    plan.skipped.push({
+      item: 'userSMIMECertificate value',
+      code: 'no-address',
+      reason: 'no address was given and its certificate names none',
+    });
     return plan;
   }
-  plan.entries.push({ kind: 'person', person: { mail, userSMIMECertificate: [value], ...named(options.displayName ?? parsed.displayName) }, chain: [] });
+  plan.entries.push({
+    kind: 'person',
+    person: { mail, userSMIMECertificate: [value], ...named(options.displayName ?? parsed.displayName) },
+    chain: [],
+  });
   return plan;
 }
 
@@ -203,12 +255,23 @@ function ldifPlan(records: LdifRecord[]): LoadPlan {
  */
 function fromLdifRecord(r: LdifRecord, skipped: MemoryLoadSkip[]): PlannedEntry | undefined {
   if (r.changetype && r.changetype !== 'add') {
-    skipped.push({ item: r.dn, code: 'change-record', reason: `a "changetype: ${r.changetype}" record changes an entry; it is not one` });
+    skipped.push({
+      item: r.dn,
+      code: 'change-record',
+      reason: `a "changetype: ${r.changetype}" record changes an entry; it is not one`,
+    });
     return undefined;
   }
   const text = (name: string) => (r.attributes.get(name) ?? []).map(ldifText);
   const binary = (name: string) => (r.attributes.get(name) ?? []).map(ldifBytes);
-  const usable = (a: string) => isAddress(a) || (skipped.push({ item: r.dn, code: 'bad-address', reason: `"${a.slice(0, 80)}" is not an e-mail address; left out` }), false);
+  const usable = (a: string) =>
+    isAddress(a) ||
+    (skipped.push({
+      item: r.dn,
+      code: 'bad-address',
+      reason: `"${a.slice(0, 80)}" is not an e-mail address; left out`,
+    }),
+    false);
   const mail = text('mail').filter(usable);
   const proxyAddresses = text('proxyaddresses').filter((p) => {
     const smtp = parseProxyAddress(p);

@@ -9,10 +9,27 @@ import { assertAddress, entryAddresses, normalizeAddress, parseProxyAddress } fr
 import { abortError } from './abort.js';
 import { candidatesFromAttributes } from './candidates.js';
 import type { LdifOptions } from './ldif.js';
-import { DN_LIKE, attempt, isAddress, planLoad, type MemoryGroup, type MemoryLoadFormat, type MemoryLoadOptions, type MemoryLoadSkip, type MemoryPerson } from './memory-load.js';
+import {
+  DN_LIKE,
+  attempt,
+  isAddress,
+  planLoad,
+  type MemoryGroup,
+  type MemoryLoadFormat,
+  type MemoryLoadOptions,
+  type MemoryLoadSkip,
+  type MemoryPerson,
+} from './memory-load.js';
 import type { CertificateDirectory, DirectoryEntry, LookupOptions } from './types.js';
 
-export type { MemoryGroup, MemoryLoadFormat, MemoryLoadOptions, MemoryLoadSkip, MemoryLoadSkipCode, MemoryPerson } from './memory-load.js';
+export type {
+  MemoryGroup,
+  MemoryLoadFormat,
+  MemoryLoadOptions,
+  MemoryLoadSkip,
+  MemoryLoadSkipCode,
+  MemoryPerson,
+} from './memory-load.js';
 
 /** What `load` added and what it skipped. */
 export interface MemoryLoadResult {
@@ -39,13 +56,25 @@ interface Stored {
 function dnKey(dn: string): string | undefined {
   if (!DN_LIKE.test(dn)) return undefined;
   const ava = (a: string) => a.replace(/^\s*([^=]*?)\s*=\s*/, '$1=').replace(/(?<!\\)\s+$/, '');
-  return dn.split(/(?<!\\)[,;]/).map((rdn) => rdn.split(/(?<!\\)\+/).map(ava).sort().join('+')).join(',').toLowerCase();
+  return dn
+    .split(/(?<!\\)[,;]/)
+    .map((rdn) =>
+      rdn
+        .split(/(?<!\\)\+/)
+        .map(ava)
+        .sort()
+        .join('+'),
+    )
+    .join(',')
+    .toLowerCase();
 }
 
 /** DER values of one certificate input: every CERTIFICATE block of PEM; anything else as given. */
 function certificateValues(input: BytesLike | string): Uint8Array[] {
   const bytes = typeof input === 'string' ? utf8(input) : toBytes(input, 'certificate');
-  const blocks = looksLikePem(bytes) ? attempt(() => decodePem(bytes).filter((b) => b.label === 'CERTIFICATE' || b.label === 'X509 CERTIFICATE')) : undefined;
+  const blocks = looksLikePem(bytes)
+    ? attempt(() => decodePem(bytes).filter((b) => b.label === 'CERTIFICATE' || b.label === 'X509 CERTIFICATE'))
+    : undefined;
   // Broken armour or no certificate block: candidatesFromAttributes reports the value as unreadable.
   return blocks?.length ? blocks.map((b) => b.der) : [bytes.slice()];
 }
@@ -57,7 +86,13 @@ function copyEntry(e: DirectoryEntry): DirectoryEntry {
     certificate: c.certificate.slice(),
     chain: c.chain.map((b) => b.slice()),
     raw: c.raw.slice(),
-    ...(c.capabilities ? { capabilities: c.capabilities.map((x) => (x.parameters ? { ...x, parameters: x.parameters.slice() } : { ...x })) } : {}),
+    ...(c.capabilities
+      ? {
+          capabilities: c.capabilities.map((x) =>
+            x.parameters ? { ...x, parameters: x.parameters.slice() } : { ...x },
+          ),
+        }
+      : {}),
   }));
   const members = e.members ? { members: e.members.map((m) => ({ ...m })) } : {};
   return { ...e, addresses: [...e.addresses], candidates, unreadable: e.unreadable.map((u) => ({ ...u })), ...members };
@@ -154,10 +189,16 @@ export class MemoryDirectory implements CertificateDirectory {
     for (const planned of plan.entries) {
       const id = planned.kind === 'person' ? planned.person.id : planned.group.id;
       if (id !== undefined && this.resolveId(id)) {
-        plan.skipped.push({ item: id, code: 'duplicate-entry', reason: 'an entry with this id or DN is already in the directory' });
+        plan.skipped.push({
+          item: id,
+          code: 'duplicate-entry',
+          reason: 'an entry with this id or DN is already in the directory',
+        });
         continue;
       }
-      added.push(planned.kind === 'person' ? this.insertPerson(planned.person, planned.chain) : this.insertGroup(planned.group));
+      added.push(
+        planned.kind === 'person' ? this.insertPerson(planned.person, planned.chain) : this.insertGroup(planned.group),
+      );
     }
     // Copied once the whole file is in: group members may come later in it.
     return { format: plan.format, added: added.map((s) => this.copyOut(s)), skipped: plan.skipped };
@@ -168,7 +209,9 @@ export class MemoryDirectory implements CertificateDirectory {
     if (options.signal?.aborted) throw abortError(options.signal, this.name);
     assertAddress(address);
     const key = normalizeAddress(address);
-    const hits = (this.byAddress.get(key) ?? []).filter((s) => options.secondaryAddresses !== false || !s.secondary.has(key));
+    const hits = (this.byAddress.get(key) ?? []).filter(
+      (s) => options.secondaryAddresses !== false || !s.secondary.has(key),
+    );
     return hits.map((s) => this.copyOut(s));
   }
 
@@ -196,7 +239,8 @@ export class MemoryDirectory implements CertificateDirectory {
   private newEntry(kind: DirectoryEntry['kind'], init: MemoryPerson | MemoryGroup): Stored {
     const mail = init.mail === undefined ? [] : typeof init.mail === 'string' ? [init.mail] : [...init.mail];
     const proxies = [...(init.proxyAddresses ?? [])];
-    for (const a of [...mail, ...proxies.map(parseProxyAddress).flatMap((p) => (p ? [p.address] : []))]) assertAddress(a);
+    for (const a of [...mail, ...proxies.map(parseProxyAddress).flatMap((p) => (p ? [p.address] : []))])
+      assertAddress(a);
     const id = this.claimId(init.id);
     const { primary, addresses, secondary } = entryAddresses(mail, proxies);
     const entry: DirectoryEntry = { directory: this.name, id, kind, addresses, candidates: [], unreadable: [] };
@@ -207,26 +251,37 @@ export class MemoryDirectory implements CertificateDirectory {
 
   private insertPerson(person: MemoryPerson, chain: readonly Uint8Array[]): Stored {
     const stored = this.newEntry('person', person);
-    const userCertificate = [...(person.userCertificate ?? []), ...(person.certificates ?? [])].flatMap(certificateValues);
-    const userSMIMECertificate = (person.userSMIMECertificate ?? []).map((v) => toBytes(v, 'userSMIMECertificate value').slice());
-    const { candidates, unreadable } = candidatesFromAttributes({ directory: this.name, entry: stored.entry.id }, { userSMIMECertificate, userCertificate });
+    const userCertificate = [...(person.userCertificate ?? []), ...(person.certificates ?? [])].flatMap(
+      certificateValues,
+    );
+    const userSMIMECertificate = (person.userSMIMECertificate ?? []).map((v) =>
+      toBytes(v, 'userSMIMECertificate value').slice(),
+    );
+    const { candidates, unreadable } = candidatesFromAttributes(
+      { directory: this.name, entry: stored.entry.id },
+      { userSMIMECertificate, userCertificate },
+    );
     // CA certificates loaded beside bare certificates are their published chain.
-    for (const c of candidates) if (c.attribute === 'userCertificate' && chain.length > 0) c.chain = chain.map((b) => b.slice());
+    for (const c of candidates)
+      if (c.attribute === 'userCertificate' && chain.length > 0) c.chain = chain.map((b) => b.slice());
     stored.entry.candidates = candidates;
     stored.entry.unreadable = unreadable;
     return this.store(stored);
   }
 
   private insertGroup(group: MemoryGroup): Stored {
-    if (!Array.isArray(group.members)) throw new ArgumentError('bad-argument', 'group.members must be an array of ids, DNs or addresses');
+    if (!Array.isArray(group.members))
+      throw new ArgumentError('bad-argument', 'group.members must be an array of ids, DNs or addresses');
     const stored = this.newEntry('group', group);
     stored.entry.members = group.members.map((ref) => ({ ref: String(ref) }));
     return this.store(stored);
   }
 
   private claimId(id: string | undefined): string {
-    if (id !== undefined && (typeof id !== 'string' || id === '')) throw new ArgumentError('bad-argument', 'an entry id must be a non-empty string');
-    if (id !== undefined && this.byId.has(id)) throw new ArgumentError('bad-argument', `the directory already has an entry "${id}"`);
+    if (id !== undefined && (typeof id !== 'string' || id === ''))
+      throw new ArgumentError('bad-argument', 'an entry id must be a non-empty string');
+    if (id !== undefined && this.byId.has(id))
+      throw new ArgumentError('bad-argument', `the directory already has an entry "${id}"`);
     if (id !== undefined) return id;
     while (this.byId.has(`entry-${this.nextId}`)) this.nextId++;
     return `entry-${this.nextId++}`;

@@ -21,7 +21,13 @@ import { abortError } from './abort.js';
 import { assertAddress } from './address.js';
 import { check, collect, type Checked, type Context } from './candidate-validation.js';
 import { CompositeDirectory } from './composite.js';
-import type { CandidateVerdict, CertificateDirectory, DirectoryEntry, DirectorySourceResult, RecipientCertificate } from './types.js';
+import type {
+  CandidateVerdict,
+  CertificateDirectory,
+  DirectoryEntry,
+  DirectorySourceResult,
+  RecipientCertificate,
+} from './types.js';
 
 /**
  * When `userCertificate` values may be used.
@@ -78,7 +84,9 @@ export interface ResolvedCertificate extends RecipientCertificate {
 /** The composite to search `directory` through (a composite is used as it is). */
 export function asComposite(directory: DirectoryInput, timeoutMs?: number): CompositeDirectory {
   if (directory instanceof CompositeDirectory) return directory;
-  const list = Array.isArray(directory) ? (directory as readonly CertificateDirectory[]) : [directory as CertificateDirectory];
+  const list = Array.isArray(directory)
+    ? (directory as readonly CertificateDirectory[])
+    : [directory as CertificateDirectory];
   return new CompositeDirectory(list, timeoutMs === undefined ? {} : { timeoutMs });
 }
 
@@ -96,7 +104,8 @@ const notBefore = (c: Checked): number => c.published.cert?.notBefore.getTime() 
 /** Negative when `a` should be chosen before `b` (both eligible). */
 function compare(a: Checked, b: Checked, ra: Rank, rb: Rank): number {
   if (ra !== rb) return RANK_ORDER[ra] - RANK_ORDER[rb];
-  if (ra === 'smime' && a.published.valueIndex !== b.published.valueIndex) return a.published.valueIndex - b.published.valueIndex;
+  if (ra === 'smime' && a.published.valueIndex !== b.published.valueIndex)
+    return a.published.valueIndex - b.published.valueIndex;
   return notBefore(b) - notBefore(a) || a.published.order - b.published.order;
 }
 
@@ -130,10 +139,18 @@ export async function selectCertificate(
   options: SelectCertificateOptions,
 ): Promise<ResolvedCertificate> {
   assertAddress(address);
-  if (!options || !(options.trust instanceof TrustList)) throw new ArgumentError('bad-argument', 'selecting a certificate needs options.trust (a TrustList)');
+  if (!options || !(options.trust instanceof TrustList))
+    throw new ArgumentError('bad-argument', 'selecting a certificate needs options.trust (a TrustList)');
   const fallback = options.fallback ?? 'when-none-valid';
-  if (fallback !== 'when-none-valid' && fallback !== 'when-empty') throw new ArgumentError('bad-argument', `unknown fallback "${String(fallback)}" (when-none-valid or when-empty)`);
-  const ctx: Context = { options, at: options.at ?? new Date(), intermediates: [...(options.intermediates ?? [])], crls: [...(options.crls ?? [])], cache: options.validationCache ?? new Map<string, Promise<ValidationReport>>() };
+  if (fallback !== 'when-none-valid' && fallback !== 'when-empty')
+    throw new ArgumentError('bad-argument', `unknown fallback "${String(fallback)}" (when-none-valid or when-empty)`);
+  const ctx: Context = {
+    options,
+    at: options.at ?? new Date(),
+    intermediates: [...(options.intermediates ?? [])],
+    crls: [...(options.crls ?? [])],
+    cache: options.validationCache ?? new Map<string, Promise<ValidationReport>>(),
+  };
   const persons = entries.filter((e) => e.kind === 'person');
   const checked = await Promise.all(collect(persons, address).map((p) => check(ctx, p, address)));
   if (options.signal?.aborted) throw abortError(options.signal, 'certificate selection');
@@ -148,7 +165,16 @@ export async function selectCertificate(
     if (winner && c === winner.c) return verdict(c, true, chosenReason(winner.rank, hasSmime, c.via));
     if (!c.valid) return verdict(c, false, rejectedReason(c.problems, c.published.cert, ctx.at));
     const rank = rankOf(c, fallback);
-    return verdict(c, false, loserReason(rank, winner && { rank: winner.rank, valueIndex: winner.c.published.valueIndex, notBefore: notBefore(winner.c) }, c.published.valueIndex, notBefore(c)));
+    return verdict(
+      c,
+      false,
+      loserReason(
+        rank,
+        winner && { rank: winner.rank, valueIndex: winner.c.published.valueIndex, notBefore: notBefore(winner.c) },
+        c.published.valueIndex,
+        notBefore(c),
+      ),
+    );
   });
   const unreadable = persons.flatMap((e) => e.unreadable.map((u) => ({ ...u, directory: e.directory, entry: e.id })));
   const result: ResolvedCertificate = { address, candidates, sources: [...sources], via: [], reason: '', unreadable };
@@ -157,7 +183,13 @@ export async function selectCertificate(
     result.certificate = winner.c.published.der;
     result.reason = result.chosen.reason;
   } else {
-    result.missing = checked.length ? 'no-valid-certificate' : sources.some((s) => s.status !== 'ok') ? 'directory-error' : persons.length ? 'no-certificate' : 'not-found';
+    result.missing = checked.length
+      ? 'no-valid-certificate'
+      : sources.some((s) => s.status !== 'ok')
+        ? 'directory-error'
+        : persons.length
+          ? 'no-certificate'
+          : 'not-found';
     result.reason = missingReason(result);
   }
   return result;
@@ -177,11 +209,18 @@ export async function selectCertificate(
  * ```
  * @throws ArgumentError `bad-address`, `bad-argument`; DirectoryError `directory-timeout` when `signal` aborts
  */
-export async function resolveCertificate(address: string, options: ResolveCertificateOptions): Promise<ResolvedCertificate> {
+export async function resolveCertificate(
+  address: string,
+  options: ResolveCertificateOptions,
+): Promise<ResolvedCertificate> {
   assertAddress(address);
-  if (!options || !options.directory) throw new ArgumentError('bad-argument', 'resolveCertificate needs options.directory');
+  if (!options || !options.directory)
+    throw new ArgumentError('bad-argument', 'resolveCertificate needs options.directory');
   const composite = asComposite(options.directory, options.timeoutMs);
-  const lookup = { ...(options.signal ? { signal: options.signal } : {}), ...(options.secondaryAddresses !== undefined ? { secondaryAddresses: options.secondaryAddresses } : {}) };
+  const lookup = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.secondaryAddresses !== undefined ? { secondaryAddresses: options.secondaryAddresses } : {}),
+  };
   const { entries, sources } = await composite.search(address, lookup);
   return selectCertificate(address, entries, sources, options);
 }
@@ -212,12 +251,22 @@ const PROBLEM_WORDS: Record<string, string> = {
 
 const day = (d: Date): string => d.toISOString().slice(0, 10);
 
-function rejectedReason(problems: readonly { code: string; message: string }[], cert: Certificate | undefined, at: Date): string {
+function rejectedReason(
+  problems: readonly { code: string; message: string }[],
+  cert: Certificate | undefined,
+  at: Date,
+): string {
   const words = [...new Map(problems.map((p) => [p.code, p])).values()].map((p) => {
     let text = PROBLEM_WORDS[p.code] ?? p.message;
     // The dates help people most when it is the certificate itself; otherwise it is a CA of its chain.
-    if (p.code === 'expired') text = cert && cert.notAfter < at ? `expired on ${day(cert.notAfter)}` : 'a CA certificate of its chain has expired';
-    if (p.code === 'not-yet-valid') text = cert && cert.notBefore > at ? `not valid before ${day(cert.notBefore)}` : 'a CA certificate of its chain is not valid yet';
+    if (p.code === 'expired')
+      text =
+        cert && cert.notAfter < at ? `expired on ${day(cert.notAfter)}` : 'a CA certificate of its chain has expired';
+    if (p.code === 'not-yet-valid')
+      text =
+        cert && cert.notBefore > at
+          ? `not valid before ${day(cert.notBefore)}`
+          : 'a CA certificate of its chain is not valid yet';
     return `${text} (${p.code})`;
   });
   return `rejected: ${words.join('; ') || 'not valid'}`;
@@ -233,20 +282,35 @@ function chosenReason(rank: Rank, hasSmime: boolean, via: string | undefined): s
   return via ? `${base}; it names ${via}, another address of the same entry` : base;
 }
 
-function loserReason(rank: Rank | undefined, winner: { rank: Rank; valueIndex: number; notBefore: number } | undefined, valueIndex: number, nb: number): string {
-  if (!rank) return "valid, but not used: the entry's userSMIMECertificate is not empty (fallback 'when-empty', as Outlook)";
+function loserReason(
+  rank: Rank | undefined,
+  winner: { rank: Rank; valueIndex: number; notBefore: number } | undefined,
+  valueIndex: number,
+  nb: number,
+): string {
+  if (!rank)
+    return "valid, but not used: the entry's userSMIMECertificate is not empty (fallback 'when-empty', as Outlook)";
   if (!winner) return 'valid';
   if (winner.rank !== rank) {
-    return winner.rank === 'preferred' ? 'not chosen: default certificate in userSMIMECertificate preferred' : 'not chosen: userSMIMECertificate certificates come before userCertificate';
+    return winner.rank === 'preferred'
+      ? 'not chosen: default certificate in userSMIMECertificate preferred'
+      : 'not chosen: userSMIMECertificate certificates come before userCertificate';
   }
-  if (rank === 'smime' && winner.valueIndex < valueIndex) return 'not chosen: earlier userSMIMECertificate value preferred';
+  if (rank === 'smime' && winner.valueIndex < valueIndex)
+    return 'not chosen: earlier userSMIMECertificate value preferred';
   if (winner.notBefore > nb) return 'not chosen: newer certificate preferred';
   return 'not chosen: an equally new certificate was found first';
 }
 
 /** Why a resolved recipient has no certificate, in words (what error messages and reports show). */
-export function missingReason(r: Pick<ResolvedCertificate, 'missing' | 'candidates' | 'sources'> & { unreadable?: ResolvedCertificate['unreadable'] }): string {
-  const failed = r.sources.filter((s) => s.status !== 'ok').map((s) => `${s.directory}: ${s.status}${s.error ? ` (${s.error.code})` : ''}`);
+export function missingReason(
+  r: Pick<ResolvedCertificate, 'missing' | 'candidates' | 'sources'> & {
+    unreadable?: ResolvedCertificate['unreadable'];
+  },
+): string {
+  const failed = r.sources
+    .filter((s) => s.status !== 'ok')
+    .map((s) => `${s.directory}: ${s.status}${s.error ? ` (${s.error.code})` : ''}`);
   const failedNote = failed.length ? `; address books that did not answer: ${failed.join(', ')}` : '';
   switch (r.missing) {
     case undefined:
@@ -254,7 +318,9 @@ export function missingReason(r: Pick<ResolvedCertificate, 'missing' | 'candidat
     case 'not-found':
       return `no address book has an entry for this address${failedNote}`;
     case 'no-certificate': {
-      const bad = r.unreadable?.length ? `; ${r.unreadable.length} published value(s) could not be read (${[...new Set(r.unreadable.map((u) => u.code))].join(', ')})` : '';
+      const bad = r.unreadable?.length
+        ? `; ${r.unreadable.length} published value(s) could not be read (${[...new Set(r.unreadable.map((u) => u.code))].join(', ')})`
+        : '';
       return `the address book entry has no certificate${bad}${failedNote}`;
     }
     case 'no-valid-certificate':

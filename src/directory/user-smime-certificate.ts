@@ -39,7 +39,9 @@ export interface UserSmimeCertificate {
 export function parseUserSmimeCertificate(value: BytesLike): UserSmimeCertificate {
   const bytes = toBytes(value, 'userSMIMECertificate value');
   if (bytes.length === 0) throw fail('the userSMIMECertificate value is empty', 0);
-  return guarded('userSMIMECertificate', () => (bytes[0] === 0x30 ? parseSignedDataForm(bytes) : parseSettingsForm(bytes)));
+  return guarded('userSMIMECertificate', () =>
+    bytes[0] === 0x30 ? parseSignedDataForm(bytes) : parseSettingsForm(bytes),
+  );
 }
 
 /** What `verifyUserSmimeCertificate` found. */
@@ -68,20 +70,38 @@ export interface VerifyUserSmimeCertificateOptions {
  * content). No trust-chain validation: the directory validates certificates separately.
  * @throws FormatError `malformed-user-smime-certificate` when the value cannot be decoded
  */
-export async function verifyUserSmimeCertificate(value: BytesLike, options: VerifyUserSmimeCertificateOptions = {}): Promise<UserSmimeCertificateVerification> {
+export async function verifyUserSmimeCertificate(
+  value: BytesLike,
+  options: VerifyUserSmimeCertificateOptions = {},
+): Promise<UserSmimeCertificateVerification> {
   const bytes = toBytes(value, 'userSMIMECertificate value');
   const parsed = parseUserSmimeCertificate(bytes);
-  const unsigned = (message: string): UserSmimeCertificateVerification => ({ format: parsed.format, signed: false, signatureValid: false, problem: { code: 'unsigned', message } });
+  const unsigned = (message: string): UserSmimeCertificateVerification => ({
+    format: parsed.format,
+    signed: false,
+    signatureValid: false,
+    problem: { code: 'unsigned', message },
+  });
   if (parsed.format === 'outlook-tlv') return unsigned('Outlook security settings carry no signature');
   const sd = guarded('SignedData', () => parseSignedData(bytes));
   if (sd.signerInfos.length === 0) return unsigned('a certs-only SignedData carries no signature');
   // Detached (no eContent): RFC 2798 values sign empty content. `content` is ignored when eContent is present.
-  const verifyOptions = { content: new Uint8Array(0), certificates: options.certificates ?? [], allowWeak: options.allowWeak ?? false };
-  const checks = await verifySignedData({ ...sd, signerInfos: sd.signerInfos.slice(0, 1) }, verifyOptions).catch((e: unknown) => {
-    throw asSmimeError(e, 'internal', 'verifying the userSMIMECertificate signature');
-  });
+  const verifyOptions = {
+    content: new Uint8Array(0),
+    certificates: options.certificates ?? [],
+    allowWeak: options.allowWeak ?? false,
+  };
+  const checks = await verifySignedData({ ...sd, signerInfos: sd.signerInfos.slice(0, 1) }, verifyOptions).catch(
+    (e: unknown) => {
+      throw asSmimeError(e, 'internal', 'verifying the userSMIMECertificate signature');
+    },
+  );
   const check = checks[0]!;
-  const out: UserSmimeCertificateVerification = { format: 'signed-data', signed: true, signatureValid: check.signatureValid };
+  const out: UserSmimeCertificateVerification = {
+    format: 'signed-data',
+    signed: true,
+    signatureValid: check.signatureValid,
+  };
   if (check.certificate) out.signer = check.certificate;
   if (check.problems[0]) out.problem = check.problems[0];
   return out;

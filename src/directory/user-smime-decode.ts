@@ -7,7 +7,8 @@ import { bytesEqual } from '../util/bytes.js';
 import { readCertificate, type Certificate } from '../x509/index.js';
 
 const CODE = 'malformed-user-smime-certificate';
-export const fail = (message: string, offset?: number, cause?: unknown) => new FormatError(CODE, message, { ...(offset === undefined ? {} : { offset }), cause });
+export const fail = (message: string, offset?: number, cause?: unknown) =>
+  new FormatError(CODE, message, { ...(offset === undefined ? {} : { offset }), cause });
 
 export type ParsedCertificate = { der: Uint8Array; info: Certificate };
 
@@ -17,12 +18,14 @@ export function guarded<R>(what: string, step: () => R): R {
     return step();
   } catch (e) {
     if (e instanceof SmimeError && e.code === CODE) throw e;
-    if (e instanceof SmimeError) throw fail(`${what}: ${e.message}`, e instanceof FormatError ? e.offset : undefined, e);
+    if (e instanceof SmimeError)
+      throw fail(`${what}: ${e.message}`, e instanceof FormatError ? e.offset : undefined, e);
     throw asSmimeError(e, 'internal', what);
   }
 }
 
-export const distinct = (certs: ParsedCertificate[]): ParsedCertificate[] => certs.filter((c, i) => certs.findIndex((d) => bytesEqual(d.der, c.der)) === i);
+export const distinct = (certs: ParsedCertificate[]): ParsedCertificate[] =>
+  certs.filter((c, i) => certs.findIndex((d) => bytesEqual(d.der, c.der)) === i);
 
 /** The certificate's fields, or why it is not a certificate. */
 export function tryReadCertificate(der: Uint8Array): Certificate | Error {

@@ -90,8 +90,14 @@ function rebuild(e: MimeEntity): Uint8Array {
   const decoded = decodedBody(e);
   const useQp = textual && !decoded.includes(0);
   const encoded = useQp ? fromLatin1(encodeQuotedPrintable(toCrlf(decoded))) : base64Bytes(decoded, 76);
-  const headers = e.headers.filter((h) => h.name.toLowerCase() !== 'content-transfer-encoding').map(rawHeaderText).join('');
-  return concatBytes(fromLatin1(`${headers}Content-Transfer-Encoding: ${useQp ? 'quoted-printable' : 'base64'}\r\n\r\n`), encoded);
+  const headers = e.headers
+    .filter((h) => h.name.toLowerCase() !== 'content-transfer-encoding')
+    .map(rawHeaderText)
+    .join('');
+  return concatBytes(
+    fromLatin1(`${headers}Content-Transfer-Encoding: ${useQp ? 'quoted-printable' : 'base64'}\r\n\r\n`),
+    encoded,
+  );
 }
 
 /** An RFC 5322 message split into the outer (transport) headers and the body entity (Content-* headers + body). */
@@ -112,7 +118,10 @@ export function splitMessage(input: Uint8Array): SplitMessage {
   const e = parseMime(crlf);
   const outerHeaders = e.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-'));
   const contentHeaders = e.headers.filter((h) => h.name.toLowerCase().startsWith('content-'));
-  const head = contentHeaders.length > 0 ? contentHeaders.map(rawHeaderText).join('') : 'Content-Type: text/plain; charset=us-ascii\r\n';
+  const head =
+    contentHeaders.length > 0
+      ? contentHeaders.map(rawHeaderText).join('')
+      : 'Content-Type: text/plain; charset=us-ascii\r\n';
   return { outerHeaders, inner: concatBytes(fromLatin1(`${head}\r\n`), crlf.subarray(e.bodyStart)) };
 }
 

@@ -107,9 +107,18 @@ function findDelimiters(src: Uint8Array, boundary: string, from: number, end: nu
   return out;
 }
 
-function parseEntity(src: Uint8Array, start: number, end: number, depth: number, opts: Required<MimeParseOptions>, count: { parts: number }): MimeEntity {
-  if (depth > opts.maxDepth) throw new LimitError('mime-limit-exceeded', `MIME nesting deeper than ${opts.maxDepth} levels`, { offset: start });
-  if (++count.parts > opts.maxParts) throw new LimitError('mime-limit-exceeded', `more than ${opts.maxParts} MIME parts`, { offset: start });
+function parseEntity(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  depth: number,
+  opts: Required<MimeParseOptions>,
+  count: { parts: number },
+): MimeEntity {
+  if (depth > opts.maxDepth)
+    throw new LimitError('mime-limit-exceeded', `MIME nesting deeper than ${opts.maxDepth} levels`, { offset: start });
+  if (++count.parts > opts.maxParts)
+    throw new LimitError('mime-limit-exceeded', `more than ${opts.maxParts} MIME parts`, { offset: start });
   const split = splitHeaders(src, start, end);
   const [headerEnd, bodyStart] = split ?? [end, end];
   const headers = parseHeaderBlock(src.subarray(start, headerEnd));

@@ -181,7 +181,9 @@ export function decodeEncodedWords(value: string): string {
         let bytes: Uint8Array;
         if (enc.toUpperCase() === 'B') bytes = fromBase64(text);
         else {
-          const s = text.replace(/_/g, ' ').replace(/=([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+          const s = text
+            .replace(/_/g, ' ')
+            .replace(/=([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
           bytes = Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
         }
         return decodeCharset(bytes, charset);

@@ -1,4 +1,13 @@
-export { parseMime, entityBytes, bodyBytes, decodedBody, header, walkEntities, type MimeEntity, type MimeParseOptions } from './entity.js';
+export {
+  parseMime,
+  entityBytes,
+  bodyBytes,
+  decodedBody,
+  header,
+  walkEntities,
+  type MimeEntity,
+  type MimeParseOptions,
+} from './entity.js';
 export {
   parseHeaderBlock,
   getHeader,
@@ -9,5 +18,20 @@ export {
   type MimeHeader,
   type ContentType,
 } from './headers.js';
-export { decodeTransferEncoding, decodeBase64Body, decodeQuotedPrintable, encodeBase64Body, encodeQuotedPrintable } from './transfer-encoding.js';
-export { toCrlf, isSevenBitSafe, canonicalizeEntity, splitMessage, joinMessage, looksLikeMessage, formatHeaders, type SplitMessage } from './canonical.js';
+export {
+  decodeTransferEncoding,
+  decodeBase64Body,
+  decodeQuotedPrintable,
+  encodeBase64Body,
+  encodeQuotedPrintable,
+} from './transfer-encoding.js';
+export {
+  toCrlf,
+  isSevenBitSafe,
+  canonicalizeEntity,
+  splitMessage,
+  joinMessage,
+  looksLikeMessage,
+  formatHeaders,
+  type SplitMessage,
+} from './canonical.js';

@@ -35,7 +35,8 @@ export function decodeBase64Body(bytes: Uint8Array): Uint8Array {
   return out.slice(0, n);
 }
 
-const hexValue = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 55 : c >= 0x61 && c <= 0x66 ? c - 87 : -1);
+const hexValue = (c: number) =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 55 : c >= 0x61 && c <= 0x66 ? c - 87 : -1;
 
 /** Quoted-printable decoding; soft line breaks removed, hard breaks kept as they are. Lenient on bad escapes (kept literally). */
 export function decodeQuotedPrintable(bytes: Uint8Array): Uint8Array {

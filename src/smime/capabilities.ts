@@ -52,13 +52,16 @@ export function parseSmimeCapabilities(der: BytesLike): SmimeCapability[] {
       return out;
     });
   } catch (e) {
-    throw new FormatError('malformed-capabilities', `not an SMIMECapabilities value: ${(e as Error).message}`, { cause: e });
+    throw new FormatError('malformed-capabilities', `not an SMIMECapabilities value: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
 /** The capability OIDs of any accepted input form. */
 export function capabilityOids(input: CapabilitiesInput): Set<string> {
-  if (Array.isArray(input)) return new Set(input.map((c: SmimeCapability | string) => (typeof c === 'string' ? c : c.capability)));
+  if (Array.isArray(input))
+    return new Set(input.map((c: SmimeCapability | string) => (typeof c === 'string' ? c : c.capability)));
   return new Set(parseSmimeCapabilities(input as BytesLike).map((c) => c.capability));
 }
 

@@ -8,7 +8,8 @@ import type { MimeEntity } from '../mime/entity.js';
 import { getHeader } from '../mime/headers.js';
 
 /** What kind of S/MIME layer was opened (the `smime-type` vocabulary of RFC 8551, plus `multipart-signed`). */
-export type SmimeLayerKind = 'multipart-signed' | 'signed-data' | 'enveloped-data' | 'authEnveloped-data' | 'compressed-data' | 'other';
+export type SmimeLayerKind =
+  'multipart-signed' | 'signed-data' | 'enveloped-data' | 'authEnveloped-data' | 'compressed-data' | 'other';
 
 /** What an entity is as an S/MIME layer (see `classifyEntity`). */
 export interface SmimeEntityType {

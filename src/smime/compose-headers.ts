@@ -51,7 +51,6 @@ interface Mailbox {
   address: string;
 }
 
- 
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 const ADDRESS = /^[^\s<>()[\]\\,;:"@]+@[^\s<>()[\]\\,;:"@]+$/;
 
@@ -70,14 +69,20 @@ function mailbox(input: MailAddress, field: string): Mailbox {
   } else throw new ArgumentError('bad-argument', `${field}: not an address`);
   assertAddress(address);
   // Only addresses that can be written into a header unquoted, in ASCII (no RFC 6532 headers here).
-  if (!ADDRESS.test(address) || !/^[\x21-\x7e]+$/.test(address)) throw new ArgumentError('bad-address', `${field}: "${address.slice(0, 80)}" cannot be written in a header`, { details: { address: address.slice(0, 256) } });
-  if (name !== undefined && (typeof name !== 'string' || CONTROL.test(name))) throw new ArgumentError('bad-argument', `${field}: the display name has control characters`);
+  if (!ADDRESS.test(address) || !/^[\x21-\x7e]+$/.test(address))
+    throw new ArgumentError('bad-address', `${field}: "${address.slice(0, 80)}" cannot be written in a header`, {
+      details: { address: address.slice(0, 256) },
+    });
+  if (name !== undefined && (typeof name !== 'string' || CONTROL.test(name)))
+    throw new ArgumentError('bad-argument', `${field}: the display name has control characters`);
   const trimmed = name?.trim();
   return trimmed ? { name: trimmed, address } : { address };
 }
 
 const list = (v: MailAddress | readonly MailAddress[] | undefined, field: string): Mailbox[] =>
-  (v === undefined ? [] : Array.isArray(v) ? (v as readonly MailAddress[]) : [v as MailAddress]).map((a) => mailbox(a, field));
+  (v === undefined ? [] : Array.isArray(v) ? (v as readonly MailAddress[]) : [v as MailAddress]).map((a) =>
+    mailbox(a, field),
+  );
 
 /** RFC 2047 B encoded-words, split on character boundaries; each word at most 72 characters. */
 function encodedWords(text: string): string {
@@ -98,7 +103,8 @@ const needsEncoding = (text: string): boolean => !/^[\x20-\x7e\t]*$/.test(text) 
 
 /** An unstructured field value (Subject). */
 function unstructured(text: string, field: string): string {
-  if (typeof text !== 'string' || CONTROL.test(text)) throw new ArgumentError('bad-argument', `${field} must be text without line breaks or control characters`);
+  if (typeof text !== 'string' || CONTROL.test(text))
+    throw new ArgumentError('bad-argument', `${field} must be text without line breaks or control characters`);
   return needsEncoding(text) || text.length > 900 ? encodedWords(text) : text;
 }
 
@@ -131,14 +137,16 @@ const two = (n: number): string => String(n).padStart(2, '0');
 
 /** RFC 5322 §3.3 date-time in UTC. */
 function rfc5322Date(d: Date): string {
-  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new ArgumentError('bad-argument', 'date must be a valid Date');
+  if (!(d instanceof Date) || Number.isNaN(d.getTime()))
+    throw new ArgumentError('bad-argument', 'date must be a valid Date');
   return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
 function messageId(given: string | undefined, from: string): string {
   if (given === undefined) return `<${toHex(randomBytes(16))}.smimekit@${from.slice(from.lastIndexOf('@') + 1)}>`;
   const bare = typeof given === 'string' ? given.trim().replace(/^<(.*)>$/, '$1') : '';
-  if (!/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(bare) || /[<>\s]/.test(bare)) throw new ArgumentError('bad-argument', `messageId "${String(given).slice(0, 80)}" is not id-left@id-right`);
+  if (!/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(bare) || /[<>\s]/.test(bare))
+    throw new ArgumentError('bad-argument', `messageId "${String(given).slice(0, 80)}" is not id-left@id-right`);
   return `<${bare}>`;
 }
 
@@ -147,9 +155,15 @@ const OWN_FIELDS = /^(from|to|cc|bcc|subject|date|message-id|mime-version|conten
 function extraFields(headers: Readonly<Record<string, string>> | undefined): string {
   return Object.entries(headers ?? {})
     .map(([name, value]) => {
-      if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new ArgumentError('bad-argument', `"${name.slice(0, 80)}" is not a header field name`);
-      if (OWN_FIELDS.test(name)) throw new ArgumentError('bad-argument', `header ${name} is written by composeMessage (use the envelope fields)`);
-      if (typeof value !== 'string' || CONTROL.test(value) || !/^[\x20-\x7e\t]*$/.test(value)) throw new ArgumentError('bad-argument', `header ${name} must be ASCII text without line breaks`);
+      if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name))
+        throw new ArgumentError('bad-argument', `"${name.slice(0, 80)}" is not a header field name`);
+      if (OWN_FIELDS.test(name))
+        throw new ArgumentError(
+          'bad-argument',
+          `header ${name} is written by composeMessage (use the envelope fields)`,
+        );
+      if (typeof value !== 'string' || CONTROL.test(value) || !/^[\x20-\x7e\t]*$/.test(value))
+        throw new ArgumentError('bad-argument', `header ${name} must be ASCII text without line breaks`);
       return `${name}: ${value}\r\n`;
     })
     .join('');
@@ -176,7 +190,8 @@ function unique(boxes: readonly Mailbox[], except: Set<string> = new Set()): Mai
  *   characters anywhere, a reserved extra header, a bad date or Message-ID)
  */
 export function buildHeaders(envelope: EnvelopeAddresses): MessageHeaders {
-  if (!envelope || envelope.from === undefined) throw new ArgumentError('bad-argument', 'the envelope needs a from address');
+  if (!envelope || envelope.from === undefined)
+    throw new ArgumentError('bad-argument', 'the envelope needs a from address');
   const from = mailbox(envelope.from, 'from');
   const to = unique(list(envelope.to, 'to'));
   const cc = unique(list(envelope.cc, 'cc'), new Set(to.map((b) => normalizeAddress(b.address))));
@@ -188,7 +203,13 @@ export function buildHeaders(envelope: EnvelopeAddresses): MessageHeaders {
   if (cc.length) text += addressField('Cc', cc);
   if (envelope.subject !== undefined) text += `Subject: ${unstructured(envelope.subject, 'subject')}\r\n`;
   text += `Date: ${rfc5322Date(envelope.date ?? new Date())}\r\nMessage-ID: ${id}\r\nMIME-Version: 1.0\r\n${extraFields(envelope.headers)}`;
-  return { text, from: from.address, visible: visible.map((b) => b.address), bcc: bcc.map((b) => b.address), messageId: id };
+  return {
+    text,
+    from: from.address,
+    visible: visible.map((b) => b.address),
+    bcc: bcc.map((b) => b.address),
+    messageId: id,
+  };
 }
 
 /**
@@ -203,10 +224,17 @@ export function contentEntity(content: string | BytesLike): Uint8Array {
   if (content === undefined || content === null) throw new ArgumentError('bad-argument', 'the envelope needs content');
   const bytes = toCrlf(typeof content === 'string' ? utf8(content) : toBytes(content, 'content'));
   const parsed = parseMime(bytes);
-  const isEntity = parsed.headers.length > 0 && parsed.headers.every((h) => h.name !== '') && getHeader(parsed.headers, 'content-type') !== undefined;
+  const isEntity =
+    parsed.headers.length > 0 &&
+    parsed.headers.every((h) => h.name !== '') &&
+    getHeader(parsed.headers, 'content-type') !== undefined;
   if (isEntity) {
     const foreign = parsed.headers.filter((h) => !/^(content-.*|mime-version)$/i.test(h.name));
-    if (foreign.length) throw new ArgumentError('bad-argument', `content must be a body entity: ${foreign.map((h) => h.name).join(', ')} belong in the envelope`);
+    if (foreign.length)
+      throw new ArgumentError(
+        'bad-argument',
+        `content must be a body entity: ${foreign.map((h) => h.name).join(', ')} belong in the envelope`,
+      );
     const head = parsed.headers.filter((h) => !/^mime-version$/i.test(h.name)).map((h) => h.raw);
     return canonicalizeEntity(concatBytes(...head, fromLatin1('\r\n'), bytes.subarray(parsed.bodyStart)));
   }

@@ -15,7 +15,12 @@ import { validateCertificate } from '../trust/validate.js';
 import { signMessage, type SmimeSigner } from './sign.js';
 import { encryptMessage, type EncryptionParty, type EncryptionWarning } from './encrypt.js';
 import type { CapabilitiesInput } from './capabilities.js';
-import { assertAllResolved, resolveRecipients, type ResolveRecipientsOptions, type ResolveRecipientsResult } from './resolve.js';
+import {
+  assertAllResolved,
+  resolveRecipients,
+  type ResolveRecipientsOptions,
+  type ResolveRecipientsResult,
+} from './resolve.js';
 import { resolvePolicy, type BccForking, type ResolvedSmimePolicy, type SmimePolicy } from './policy.js';
 import { buildHeaders, contentEntity, type EnvelopeAddresses } from './compose-headers.js';
 
@@ -97,19 +102,27 @@ export interface MessageCopyPlan {
  * message is left out when there is no To/Cc recipient. Addresses must already
  * be deduplicated, with Bcc addresses that are also To/Cc removed.
  */
-export function planMessageCopies(visible: readonly string[], bcc: readonly string[], mode: BccForking | null): MessageCopyPlan[] {
+export function planMessageCopies(
+  visible: readonly string[],
+  bcc: readonly string[],
+  mode: BccForking | null,
+): MessageCopyPlan[] {
   const everyone = [...visible, ...bcc];
   if (everyone.length === 0) throw new ArgumentError('bad-argument', 'the message has no recipient (to, cc or bcc)');
   if (mode === null) return [{ kind: 'main', rcptTo: everyone, encryptTo: [] }];
   if (mode === 'none' || bcc.length === 0) return [{ kind: 'main', rcptTo: everyone, encryptTo: everyone }];
-  const plans: MessageCopyPlan[] = visible.length ? [{ kind: 'main', rcptTo: [...visible], encryptTo: [...visible] }] : [];
+  const plans: MessageCopyPlan[] = visible.length
+    ? [{ kind: 'main', rcptTo: [...visible], encryptTo: [...visible] }]
+    : [];
   if (mode === 'all-bcc') plans.push({ kind: 'bcc', rcptTo: [...bcc], encryptTo: [...bcc] });
   else for (const b of bcc) plans.push({ kind: 'bcc', rcptTo: [b], encryptTo: [b] });
   return plans;
 }
 
 function senderMissing(address: string, why: string, extra: Record<string, unknown> = {}): CertificateMissingError {
-  return new CertificateMissingError('sender-certificate-missing', `the sender ${address} ${why}`, { details: { address, ...extra } });
+  return new CertificateMissingError('sender-certificate-missing', `the sender ${address} ${why}`, {
+    details: { address, ...extra },
+  });
 }
 
 interface Context {
@@ -123,13 +136,17 @@ interface Context {
 async function senderCertificate(ctx: Context): Promise<Uint8Array> {
   const { options, policy, from } = ctx;
   const input = options.encryptionCertificate ?? options.identity?.certificate;
-  if (!input) throw senderMissing(from, 'has no certificate to encrypt to (the sender must be able to read the message)');
+  if (!input)
+    throw senderMissing(from, 'has no certificate to encrypt to (the sender must be able to read the message)');
   const certificate = certificateDer(input, 'sender encryption certificate');
   const report = await validateCertificate(certificate, {
     trust: ctx.trust!,
     purpose: 'encrypt',
     email: from,
-    intermediates: [...(options.intermediates ?? []), ...(options.identity?.chain ?? []).map((c, i) => certificateDer(c, `identity chain certificate #${i + 1}`))],
+    intermediates: [
+      ...(options.intermediates ?? []),
+      ...(options.identity?.chain ?? []).map((c, i) => certificateDer(c, `identity chain certificate #${i + 1}`)),
+    ],
     crls: options.crls ?? [],
     revocation: policy.revocation,
     ...(options.at ? { at: options.at } : {}),
@@ -137,7 +154,11 @@ async function senderCertificate(ctx: Context): Promise<Uint8Array> {
   });
   if (!report.valid) {
     const first = report.problems[0];
-    throw senderMissing(from, `has no usable encryption certificate: ${first ? `${first.message} (${first.code})` : 'not valid'}`, { problems: report.problems });
+    throw senderMissing(
+      from,
+      `has no usable encryption certificate: ${first ? `${first.message} (${first.code})` : 'not valid'}`,
+      { problems: report.problems },
+    );
   }
   return certificate;
 }
@@ -145,7 +166,8 @@ async function senderCertificate(ctx: Context): Promise<Uint8Array> {
 /** Resolves each copy's recipients separately (no copy can depend on another's), then refuses if anyone is missing. */
 async function resolveCopies(ctx: Context, plans: readonly MessageCopyPlan[]): Promise<ResolveRecipientsResult[]> {
   const { options, policy } = ctx;
-  if (!options.directory) throw new ArgumentError('bad-argument', 'encrypting needs options.directory to find the recipients\' certificates');
+  if (!options.directory)
+    throw new ArgumentError('bad-argument', "encrypting needs options.directory to find the recipients' certificates");
   const resolveOptions: ResolveRecipientsOptions = {
     directory: options.directory,
     trust: ctx.trust!,
@@ -182,7 +204,9 @@ function sign(ctx: Context, message: Uint8Array): Promise<Uint8Array> {
     digest: policy.signingAlgorithm,
     includeCertificates: policy.includeCertificates,
     ...(policy.includeCapabilities ? {} : { capabilities: false as const }),
-    ...(options.encryptionCertificate ? { encryptionCertificate: toBytes(options.encryptionCertificate, 'encryptionCertificate') } : {}),
+    ...(options.encryptionCertificate
+      ? { encryptionCertificate: toBytes(options.encryptionCertificate, 'encryptionCertificate') }
+      : {}),
     allowWeak: options.allowWeak ?? false,
   });
 }
@@ -198,7 +222,11 @@ async function encryptCopy(ctx: Context, content: Uint8Array, resolved: ResolveR
   }
   const result = await encryptMessage(content, {
     recipients: parties,
-    sender: { address: ctx.from, certificate: sender, ...(options.senderCapabilities ? { capabilities: options.senderCapabilities } : {}) },
+    sender: {
+      address: ctx.from,
+      certificate: sender,
+      ...(options.senderCapabilities ? { capabilities: options.senderCapabilities } : {}),
+    },
     // resolveRecipients validated every recipient (with their published chains), senderCertificate the sender.
     validate: false,
     ...(policy.encryptionAlgorithm !== 'auto' ? { cipher: policy.encryptionAlgorithm } : {}),
@@ -241,9 +269,16 @@ export async function composeMessage(envelope: MailEnvelope, options: ComposeOpt
   const encrypting = options.encrypt ?? policy.alwaysEncrypt;
   const headers = buildHeaders(envelope);
   const { from, visible, bcc } = headers;
-  const ctx: Context = { options, policy, from, ...(options.trust ?? policy.trust ? { trust: options.trust ?? policy.trust! } : {}) };
-  if (signing && (!options.identity?.certificate || !options.identity.privateKey)) throw senderMissing(from, 'has no signing identity (certificate and private key)');
-  if (encrypting && !ctx.trust) throw new ArgumentError('bad-argument', 'encrypting needs a trust list (options.trust or policy.trust)');
+  const ctx: Context = {
+    options,
+    policy,
+    from,
+    ...((options.trust ?? policy.trust) ? { trust: options.trust ?? policy.trust! } : {}),
+  };
+  if (signing && (!options.identity?.certificate || !options.identity.privateKey))
+    throw senderMissing(from, 'has no signing identity (certificate and private key)');
+  if (encrypting && !ctx.trust)
+    throw new ArgumentError('bad-argument', 'encrypting needs a trust list (options.trust or policy.trust)');
   const plans = planMessageCopies(visible, bcc, encrypting ? policy.bccForking : null);
   const senderCert = encrypting ? await senderCertificate(ctx) : undefined;
   const resolved = encrypting ? await resolveCopies(ctx, plans) : [];
@@ -253,7 +288,12 @@ export async function composeMessage(envelope: MailEnvelope, options: ComposeOpt
   const messages: ComposedMessage[] = [];
   const warnings = new Map<string, EncryptionWarning>();
   for (const [i, plan] of plans.entries()) {
-    const copy: ComposedMessage = { message: content, envelope: { from, to: plan.rcptTo }, kind: plan.kind, encryptedTo: [] };
+    const copy: ComposedMessage = {
+      message: content,
+      envelope: { from, to: plan.rcptTo },
+      kind: plan.kind,
+      encryptedTo: [],
+    };
     if (encrypting) {
       const encrypted = await encryptCopy(ctx, content, resolved[i]!, senderCert!);
       copy.message = signing && policy.tripleWrap ? await sign(ctx, encrypted.message) : encrypted.message;
@@ -262,5 +302,11 @@ export async function composeMessage(envelope: MailEnvelope, options: ComposeOpt
     }
     messages.push(copy);
   }
-  return { messages, recipients: merge(resolved), warnings: [...warnings.values()], signed: signing, encrypted: encrypting };
+  return {
+    messages,
+    recipients: merge(resolved),
+    warnings: [...warnings.values()],
+    signed: signing,
+    encrypted: encrypting,
+  };
 }

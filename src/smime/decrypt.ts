@@ -57,23 +57,34 @@ export interface DecryptMessageResult {
  *   content); AlgorithmError `unsupported-algorithm`; LimitError
  *   `mime-limit-exceeded` (the message exceeds `limits`).
  */
-export async function decryptMessage(mime: BytesLike | string, options: DecryptMessageOptions): Promise<DecryptMessageResult> {
+export async function decryptMessage(
+  mime: BytesLike | string,
+  options: DecryptMessageOptions,
+): Promise<DecryptMessageResult> {
   if (!options?.identity?.privateKey || !options.identity.certificate) {
     throw new ArgumentError('bad-argument', 'decryptMessage needs options.identity with certificate and privateKey');
   }
   const bytes = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   let out: DecryptMessageResult | undefined;
   // The shared walker, one layer deep: the message itself must be the enveloped layer.
-  const walked = await walkLayers(bytes, {
-    scope: 'top',
-    rawCms: true,
-    select: LAYER_SELECTION.decrypt,
-    tooDeep: () => undefined,
-    async visit(target) {
-      out = await decryptLayer(target, options);
-      return { kind: out.envelopeType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data', content: out.content, descend: false };
+  const walked = await walkLayers(
+    bytes,
+    {
+      scope: 'top',
+      rawCms: true,
+      select: LAYER_SELECTION.decrypt,
+      tooDeep: () => undefined,
+      async visit(target) {
+        out = await decryptLayer(target, options);
+        return {
+          kind: out.envelopeType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data',
+          content: out.content,
+          descend: false,
+        };
+      },
     },
-  }, { ...options, maxLayers: 1 });
+    { ...options, maxLayers: 1 },
+  );
   if (!out) throw notSmime(walked.root?.contentType.mediaType ?? 'not S/MIME');
   return out;
 }

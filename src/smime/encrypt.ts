@@ -11,7 +11,13 @@ import { certificateDer, type CertificateInput } from '../util/certificate-input
 import type { OaepHash } from '../crypto/rsa-oaep.js';
 import { createEnvelope } from '../cms/enveloped-create.js';
 import { CONTENT_CIPHERS, isContentCipherName, type ContentCipherName } from '../cms/content-cipher.js';
-import { recipientKeyInfo, type EnvelopeRecipient, type KeyTransport, type RecipientIdentifierType, type RecipientSummary } from '../cms/recipient-encode.js';
+import {
+  recipientKeyInfo,
+  type EnvelopeRecipient,
+  type KeyTransport,
+  type RecipientIdentifierType,
+  type RecipientSummary,
+} from '../cms/recipient-encode.js';
 import { joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
 import { parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
@@ -106,10 +112,15 @@ function isParty(x: unknown): x is EncryptionParty {
 }
 
 function toParty(input: EncryptionParty | CertificateInput, sender: boolean): Party {
-  if (!isParty(input)) return { certificate: certificateBytes(input, sender ? 'sender certificate' : 'recipient certificate'), sender };
+  if (!isParty(input))
+    return { certificate: certificateBytes(input, sender ? 'sender certificate' : 'recipient certificate'), sender };
   const p: Party = { sender };
   if (input.address !== undefined) p.address = input.address;
-  if (input.certificate !== undefined && input.certificate !== null) p.certificate = certificateBytes(input.certificate, `certificate of ${input.address ?? (sender ? 'the sender' : 'a recipient')}`);
+  if (input.certificate !== undefined && input.certificate !== null)
+    p.certificate = certificateBytes(
+      input.certificate,
+      `certificate of ${input.address ?? (sender ? 'the sender' : 'a recipient')}`,
+    );
   if (input.capabilities !== undefined) p.capabilities = capabilityOids(input.capabilities);
   if (input.keyTransport !== undefined) p.keyTransport = input.keyTransport;
   return p;
@@ -129,7 +140,10 @@ function describe(p: Party): string {
  *   ValidationError with the trust code of the first failing certificate;
  *   ArgumentError `bad-argument`.
  */
-export async function encryptMessage(mime: BytesLike | string, options: EncryptMessageOptions): Promise<EncryptMessageResult> {
+export async function encryptMessage(
+  mime: BytesLike | string,
+  options: EncryptMessageOptions,
+): Promise<EncryptMessageResult> {
   checkOptions(options);
   const parties = collectParties(options);
   assertUsableCertificates(parties);
@@ -141,7 +155,10 @@ export async function encryptMessage(mime: BytesLike | string, options: EncryptM
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   const { outerHeaders, inner } = splitForEncryption(toCrlf(input));
   const envelope = await createEnvelope(inner, envelopeRecipients(parties, options), { cipher });
-  const entity = pkcs7MimeEntity(envelope.der, envelope.contentType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data');
+  const entity = pkcs7MimeEntity(
+    envelope.der,
+    envelope.contentType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data',
+  );
   const message = outerHeaders ? joinMessage(outerHeaders, entity) : entity;
 
   const written: EncryptedRecipient[] = envelope.recipients.map((s, i) => ({
@@ -149,15 +166,27 @@ export async function encryptMessage(mime: BytesLike | string, options: EncryptM
     ...(parties[i]!.address !== undefined ? { address: parties[i]!.address } : {}),
     sender: parties[i]!.sender,
   }));
-  return { message, cms: envelope.der, contentType: envelope.contentType, cipher, recipients: written, warnings: warningsFor(written, cipher) };
+  return {
+    message,
+    cms: envelope.der,
+    contentType: envelope.contentType,
+    cipher,
+    recipients: written,
+    warnings: warningsFor(written, cipher),
+  };
 }
 
 function checkOptions(options: EncryptMessageOptions): void {
-  if (!options || !Array.isArray(options.recipients)) throw new ArgumentError('bad-argument', 'options.recipients must be an array');
+  if (!options || !Array.isArray(options.recipients))
+    throw new ArgumentError('bad-argument', 'options.recipients must be an array');
   if (options.cipher !== undefined && !isContentCipherName(options.cipher)) {
     throw new ArgumentError('bad-argument', `unknown cipher "${String(options.cipher)}" (aes-128/192/256-cbc or -gcm)`);
   }
-  if (options.keyTransport !== undefined && options.keyTransport !== 'rsa-pkcs1' && options.keyTransport !== 'rsa-oaep') {
+  if (
+    options.keyTransport !== undefined &&
+    options.keyTransport !== 'rsa-pkcs1' &&
+    options.keyTransport !== 'rsa-oaep'
+  ) {
     throw new ArgumentError('bad-argument', `unknown key transport "${String(options.keyTransport)}"`);
   }
 }
@@ -170,9 +199,13 @@ function collectParties(options: EncryptMessageOptions): Party[] {
   if (!includeSender) return parties;
   const sender = options.sender === undefined ? undefined : toParty(options.sender, true);
   if (!sender?.certificate) {
-    throw new CertificateMissingError('sender-certificate-missing', `the sender${sender?.address ? ` ${sender.address}` : ''} does not have a certificate`, {
-      details: sender?.address ? { address: sender.address } : {},
-    });
+    throw new CertificateMissingError(
+      'sender-certificate-missing',
+      `the sender${sender?.address ? ` ${sender.address}` : ''} does not have a certificate`,
+      {
+        details: sender?.address ? { address: sender.address } : {},
+      },
+    );
   }
   // The sender may also be a recipient (mail to oneself): one RecipientInfo is enough.
   const same = parties.find((p) => p.certificate && bytesEqual(p.certificate, sender.certificate!));
@@ -193,9 +226,13 @@ function assertUsableCertificates(parties: Party[]): void {
     const key = recipientKeyInfo(p.certificate);
     if (key.kind !== 'unusable') return;
     if (p.sender) {
-      throw new CertificateMissingError('sender-certificate-missing', `the sender's certificate cannot be used for encryption: ${key.reason}`, {
-        details: p.address ? { address: p.address } : {},
-      });
+      throw new CertificateMissingError(
+        'sender-certificate-missing',
+        `the sender's certificate cannot be used for encryption: ${key.reason}`,
+        {
+          details: p.address ? { address: p.address } : {},
+        },
+      );
     }
     problems.push({ who, reason: key.reason! });
   });
@@ -209,7 +246,11 @@ function assertUsableCertificates(parties: Party[]): void {
 }
 
 async function validateParties(parties: Party[], options: EncryptMessageOptions): Promise<void> {
-  if (!options.trust) throw new ArgumentError('bad-argument', 'certificate validation needs options.trust (or pass validate: false explicitly)');
+  if (!options.trust)
+    throw new ArgumentError(
+      'bad-argument',
+      'certificate validation needs options.trust (or pass validate: false explicitly)',
+    );
   for (const p of parties) {
     const report = await validateCertificate(p.certificate!, {
       trust: options.trust,
@@ -223,9 +264,13 @@ async function validateParties(parties: Party[], options: EncryptMessageOptions)
     });
     if (!report.valid) {
       const first: TrustProblem = report.problems[0] ?? { code: 'untrusted-root', message: 'not valid' };
-      throw new ValidationError(first.code, `the certificate of ${describe(p)} cannot be used for encryption: ${first.message}`, {
-        details: { ...(p.address ? { address: p.address } : {}), sender: p.sender, problems: report.problems },
-      });
+      throw new ValidationError(
+        first.code,
+        `the certificate of ${describe(p)} cannot be used for encryption: ${first.message}`,
+        {
+          details: { ...(p.address ? { address: p.address } : {}), sender: p.sender, problems: report.problems },
+        },
+      );
     }
   }
 }
@@ -263,14 +308,23 @@ function warningsFor(recipients: EncryptedRecipient[], cipher: ContentCipherName
       message: `an ECDH (EC key) recipient is mixed with RSA recipients: NSS/Thunderbird cannot open envelopes containing any ECDH recipient, so its RSA recipients are locked out too (${ecdh.map((r) => r.address ?? r.subject).join(', ')})`,
     });
   } else if (ecdh.length > 0) {
-    warnings.push({ code: 'ecdh-not-readable-by-nss', message: 'every recipient uses ECDH: NSS/Thunderbird cannot open such envelopes' });
+    warnings.push({
+      code: 'ecdh-not-readable-by-nss',
+      message: 'every recipient uses ECDH: NSS/Thunderbird cannot open such envelopes',
+    });
   }
   const oaep = recipients.filter((r) => r.keyManagement === 'rsa-oaep');
   if (oaep.length > 0) {
-    warnings.push({ code: 'oaep-limited-interop', message: `RSA-OAEP is used for ${oaep.map((r) => r.address ?? r.subject).join(', ')}: gpgsm 2.2 and NSS 3.87 cannot read it` });
+    warnings.push({
+      code: 'oaep-limited-interop',
+      message: `RSA-OAEP is used for ${oaep.map((r) => r.address ?? r.subject).join(', ')}: gpgsm 2.2 and NSS 3.87 cannot read it`,
+    });
   }
   if (CONTENT_CIPHERS[cipher].mode === 'gcm') {
-    warnings.push({ code: 'auth-enveloped-limited-interop', message: 'AuthEnvelopedData (AES-GCM): gpgsm 2.2 and NSS 3.87 cannot read it' });
+    warnings.push({
+      code: 'auth-enveloped-limited-interop',
+      message: 'AuthEnvelopedData (AES-GCM): gpgsm 2.2 and NSS 3.87 cannot read it',
+    });
   }
   return warnings;
 }
@@ -303,4 +357,3 @@ function splitForEncryption(crlf: Uint8Array): { outerHeaders?: MimeHeader[]; in
   const split = splitMessage(head);
   return { outerHeaders: split.outerHeaders, inner: concatBytes(split.inner, crlf.subarray(bodyStart)) };
 }
-

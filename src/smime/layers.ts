@@ -58,7 +58,15 @@ export interface SmimeLayerOptions {
 
 /** The one MIME parse of a layer, always with the configured limits. */
 export function parseLayerMime(bytes: Uint8Array, limits?: MimeParseOptions): MimeEntity {
-  return parseMime(bytes, limits ? { ...(limits.maxDepth !== undefined ? { maxDepth: limits.maxDepth } : {}), ...(limits.maxParts !== undefined ? { maxParts: limits.maxParts } : {}) } : {});
+  return parseMime(
+    bytes,
+    limits
+      ? {
+          ...(limits.maxDepth !== undefined ? { maxDepth: limits.maxDepth } : {}),
+          ...(limits.maxParts !== undefined ? { maxParts: limits.maxParts } : {}),
+        }
+      : {},
+  );
 }
 
 /** `path` extended by one step: `/` + 2 → `/2`, `/1` + `signed` → `/1/signed`. */
@@ -156,7 +164,14 @@ interface Level {
  * covers. Every attached message is parsed with the same limits and restarts the parser's depth count
  * (bounded to 8 attached levels).
  */
-function findLayers(e: MimeEntity, at: { path: string; depth: number; bytes: Uint8Array; root: MimeEntity }, visitor: LayerVisitor, limits: MimeParseOptions | undefined, out: Level, attached = 0): void {
+function findLayers(
+  e: MimeEntity,
+  at: { path: string; depth: number; bytes: Uint8Array; root: MimeEntity },
+  visitor: LayerVisitor,
+  limits: MimeParseOptions | undefined,
+  out: Level,
+  attached = 0,
+): void {
   const type = classifyEntity(e);
   if (type && visitor.select(type)) {
     out.targets.push({ entity: e, type, path: at.path, depth: at.depth, bytes: at.bytes, root: at.root });
@@ -164,7 +179,9 @@ function findLayers(e: MimeEntity, at: { path: string; depth: number; bytes: Uin
   }
   if (visitor.scope === 'top') return;
   if (e.children.length > 0) {
-    e.children.forEach((c, i) => findLayers(c, { ...at, path: joinPath(at.path, i + 1) }, visitor, limits, out, attached));
+    e.children.forEach((c, i) =>
+      findLayers(c, { ...at, path: joinPath(at.path, i + 1) }, visitor, limits, out, attached),
+    );
     return;
   }
   // A forwarded or list-wrapped message (message/rfc822) may itself be a layer: reported as nested.
@@ -190,7 +207,12 @@ function findLayers(e: MimeEntity, at: { path: string; depth: number; bytes: Uin
 }
 
 /** Parses one level (raw CMS first when the visitor takes it) and finds its layers; `undefined` when it is not MIME. */
-function readLevel(bytes: Uint8Array, visitor: LayerVisitor, options: SmimeLayerOptions, start: WalkStart): Level | undefined {
+function readLevel(
+  bytes: Uint8Array,
+  visitor: LayerVisitor,
+  options: SmimeLayerOptions,
+  start: WalkStart,
+): Level | undefined {
   if (visitor.rawCms && !start.root) {
     const cms = rawCms(bytes);
     if (cms) return { targets: [{ cms, type: RAW_CMS, path: start.path, depth: start.depth, bytes }], unsigned: [] };
@@ -213,7 +235,12 @@ const emptyCoverage = (): Coverage => ({ complete: false, signedParts: [], unsig
  * Walks the S/MIME layers of `bytes`: finds the layers of this level, lets `visitor` open each one and walks
  * into what it opened, down to `options.maxLayers` (default 8) layers.
  */
-export async function walkLayers(bytes: Uint8Array, visitor: LayerVisitor, options: SmimeLayerOptions, start: WalkStart = { depth: 0, path: '/' }): Promise<WalkResult> {
+export async function walkLayers(
+  bytes: Uint8Array,
+  visitor: LayerVisitor,
+  options: SmimeLayerOptions,
+  start: WalkStart = { depth: 0, path: '/' },
+): Promise<WalkResult> {
   const result: WalkResult = { found: 0, end: bytes, endPath: start.path, coverage: emptyCoverage() };
   const max = options.maxLayers ?? DEFAULT_MAX_LAYERS;
   if (start.depth >= max) {
@@ -238,7 +265,8 @@ export async function walkLayers(bytes: Uint8Array, visitor: LayerVisitor, optio
       continue;
     }
     const whole = target.path === start.path;
-    if (step.content !== undefined && !step.traced) options.onLayer?.({ kind: step.kind, path: target.path, depth: target.depth });
+    if (step.content !== undefined && !step.traced)
+      options.onLayer?.({ kind: step.kind, path: target.path, depth: target.depth });
     if (step.content === undefined || step.descend === false) {
       if (step.signed) {
         signedParts.push(target.path);
@@ -257,7 +285,10 @@ export async function walkLayers(bytes: Uint8Array, visitor: LayerVisitor, optio
       result.innermost = step.content;
       result.innermostPath = innerPath;
     }
-    const inner = await walkLayers(step.content, visitor, options, { depth: target.depth + (step.consumed ?? 1), path: innerPath });
+    const inner = await walkLayers(step.content, visitor, options, {
+      depth: target.depth + (step.consumed ?? 1),
+      path: innerPath,
+    });
     if (inner.innermost !== undefined) {
       result.innermost = inner.innermost;
       result.innermostPath = inner.innermostPath ?? innerPath;

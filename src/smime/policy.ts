@@ -96,14 +96,22 @@ export const DEFAULT_SMIME_POLICY: Readonly<Required<Omit<SmimePolicy, 'trust'>>
  * It lives beside the defaults it prints so that the table's module never imports this one.
  */
 export function smimeConfigMarkdown(): string {
-  const ours = (p: SmimeConfigParameter): string => (p.field && p.field !== 'trust' ? `\`${String(DEFAULT_SMIME_POLICY[p.field])}\`` : '—');
-  const rows = SMIME_CONFIG_PARAMETERS.map((p) => `| \`${p.parameter}\` | ${p.field ? `\`${p.field}\`` : '—'} | ${p.exchange} | ${ours(p)} | ${p.note} |`);
-  return ['| Set-SmimeConfig parameter | `SmimePolicy` field | Exchange type, default | smimekit default | notes |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  const ours = (p: SmimeConfigParameter): string =>
+    p.field && p.field !== 'trust' ? `\`${String(DEFAULT_SMIME_POLICY[p.field])}\`` : '—';
+  const rows = SMIME_CONFIG_PARAMETERS.map(
+    (p) => `| \`${p.parameter}\` | ${p.field ? `\`${p.field}\`` : '—'} | ${p.exchange} | ${ours(p)} | ${p.note} |`,
+  );
+  return [
+    '| Set-SmimeConfig parameter | `SmimePolicy` field | Exchange type, default | smimekit default | notes |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 /** The trust layer's revocation mode for a policy (OWADisableCRLCheck → `off`, OWACheckCRLOnSend → `require`, else `prefer`). */
 export function revocationMode(policy: Pick<SmimePolicy, 'checkCrlOnSend' | 'disableCrlCheck'>): RevocationMode {
-  if (policy.disableCrlCheck && policy.checkCrlOnSend) throw badPolicy('disableCrlCheck', 'disabling CRL checks contradicts checkCrlOnSend (OWACheckCRLOnSend)');
+  if (policy.disableCrlCheck && policy.checkCrlOnSend)
+    throw badPolicy('disableCrlCheck', 'disabling CRL checks contradicts checkCrlOnSend (OWACheckCRLOnSend)');
   return policy.disableCrlCheck ? 'off' : policy.checkCrlOnSend ? 'require' : 'prefer';
 }
 
@@ -118,6 +126,7 @@ export function resolvePolicy(policy: SmimePolicy = {}): ResolvedSmimePolicy {
   const { revocation, ...fields } = policy as SmimePolicy & { revocation?: unknown };
   const merged = { ...DEFAULT_SMIME_POLICY, ...policyFromJson(fields) };
   const derived = revocationMode(merged);
-  if (revocation !== undefined && revocation !== derived) throw badPolicy('revocation', `is derived from disableCrlCheck / checkCrlOnSend (here "${derived}"), not set`);
+  if (revocation !== undefined && revocation !== derived)
+    throw badPolicy('revocation', `is derived from disableCrlCheck / checkCrlOnSend (here "${derived}"), not set`);
   return { ...merged, revocation: derived };
 }

@@ -13,7 +13,6 @@ import { looksLikeMessage } from '../mime/canonical.js';
 import { classifyEntity, LAYER_SELECTION, rawCms } from './classify.js';
 import { parseLayerMime } from './layers.js';
 
-
 /** The CMS object carried by a message, with what the MIME layer said about it. */
 export interface SmimeCms {
   cms: ContentInfo;
@@ -42,12 +41,16 @@ export function cmsOfEntity(e: MimeEntity): ContentInfo {
 
 /** `not-smime`: the input carries no CMS body. */
 export function notSmime(mediaType: string): FormatError {
-  return new FormatError('not-smime', `the message is ${mediaType}, not application/pkcs7-mime`, { details: { mediaType } });
+  return new FormatError('not-smime', `the message is ${mediaType}, not application/pkcs7-mime`, {
+    details: { mediaType },
+  });
 }
 
 /** Outer (non-Content-*) headers when `e` is a whole message, else none. */
 function outerHeadersOf(e: MimeEntity): MimeHeader[] {
-  return looksLikeMessage(e) ? e.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-')) : [];
+  return looksLikeMessage(e)
+    ? e.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-'))
+    : [];
 }
 
 /** The CMS object of an entity `decryptMessage` accepts (a CMS body, or a lone signature part). */
@@ -55,7 +58,11 @@ export function smimeCmsOfEntity(entity: MimeEntity): SmimeCms {
   const type = classifyEntity(entity);
   // A detached-signature part fed to a decryptor is reported by its CMS type (`not-enveloped`), not as "not S/MIME".
   if (!type || !LAYER_SELECTION.decrypt(type)) throw notSmime(entity.contentType.mediaType);
-  const out: SmimeCms = { cms: cmsOfEntity(entity), mediaType: entity.contentType.mediaType, outerHeaders: outerHeadersOf(entity) };
+  const out: SmimeCms = {
+    cms: cmsOfEntity(entity),
+    mediaType: entity.contentType.mediaType,
+    outerHeaders: outerHeadersOf(entity),
+  };
   const declared = entity.contentType.params['smime-type'];
   if (declared !== undefined) out.declaredSmimeType = declared;
   return out;

@@ -16,7 +16,16 @@ import type { VerifyReport } from './report.js';
 import type { DecryptionIdentity, DecryptMessageResult } from './decrypt.js';
 import { cmsOfEntity } from './read-cms.js';
 import { LAYER_SELECTION, layerKindOf } from './classify.js';
-import { DEFAULT_MAX_LAYERS, joinPath, rebasePath, walkLayers, type LayerStep, type LayerTarget, type SmimeLayerOptions, type WalkedLayer } from './layers.js';
+import {
+  DEFAULT_MAX_LAYERS,
+  joinPath,
+  rebasePath,
+  walkLayers,
+  type LayerStep,
+  type LayerTarget,
+  type SmimeLayerOptions,
+  type WalkedLayer,
+} from './layers.js';
 
 /** What a signed-layer verifier reports (see `verifyMessage`). */
 export interface SignedLayerVerification {
@@ -29,7 +38,12 @@ export interface SignedLayerVerification {
   /** Why `ok` is false (stable codes). */
   problems: { code: string; message: string }[];
   /** Nested signed layers this verification consumed, outermost first (default: one, described by the fields above). */
-  layers?: { form: 'detached' | 'opaque'; ok: boolean; signers: SignedLayerVerification['signers']; problems: SignedLayerVerification['problems'] }[];
+  layers?: {
+    form: 'detached' | 'opaque';
+    ok: boolean;
+    signers: SignedLayerVerification['signers'];
+    problems: SignedLayerVerification['problems'];
+  }[];
   /** The verifier's full report. */
   report?: VerifyReport;
 }
@@ -37,7 +51,14 @@ export interface SignedLayerVerification {
 /** Verifies the signed entity (or raw signed CMS) at the top of `entity`. */
 export type SignedLayerVerifier = (
   entity: Uint8Array,
-  options: { trust?: TrustList; at?: Date; intermediates?: readonly BytesLike[]; crls?: readonly BytesLike[]; allowWeak?: boolean; from?: string },
+  options: {
+    trust?: TrustList;
+    at?: Date;
+    intermediates?: readonly BytesLike[];
+    crls?: readonly BytesLike[];
+    allowWeak?: boolean;
+    from?: string;
+  },
 ) => Promise<SignedLayerVerification>;
 
 /** Options of `readMessage`: the shared vocabulary of `SmimeLayerOptions` and read's own. */
@@ -68,8 +89,24 @@ export type MessageLayer =
       type: 'enveloped';
       /** Which of `identities` decrypted it. */
       identity: number;
-    } & Pick<DecryptMessageResult, 'envelopeType' | 'cipher' | 'authenticated' | 'legacyGcmInEnvelopedData' | 'legacyCipher' | 'recipient' | 'declaredSmimeType'>)
-  | { type: 'signed'; form: 'detached' | 'opaque'; ok: boolean; signers: SignedLayerVerification['signers']; problems: SignedLayerVerification['problems']; report?: VerifyReport }
+    } & Pick<
+      DecryptMessageResult,
+      | 'envelopeType'
+      | 'cipher'
+      | 'authenticated'
+      | 'legacyGcmInEnvelopedData'
+      | 'legacyCipher'
+      | 'recipient'
+      | 'declaredSmimeType'
+    >)
+  | {
+      type: 'signed';
+      form: 'detached' | 'opaque';
+      ok: boolean;
+      signers: SignedLayerVerification['signers'];
+      problems: SignedLayerVerification['problems'];
+      report?: VerifyReport;
+    }
   | { type: 'compressed' };
 
 /** Result of `readMessage`. */
@@ -104,7 +141,10 @@ export interface ReadMessageResult {
  *   `decryption-failed`; LimitError `limit-exceeded` (more than `maxLayers` layers or a
  *   decompression bomb), `mime-limit-exceeded` (a level exceeds `limits`); FormatError `malformed-cms`.
  */
-export async function readMessage(mime: BytesLike | string, options: ReadMessageOptions = {}): Promise<ReadMessageResult> {
+export async function readMessage(
+  mime: BytesLike | string,
+  options: ReadMessageOptions = {},
+): Promise<ReadMessageResult> {
   const maxLayers = options.maxLayers ?? options.maxDepth ?? DEFAULT_MAX_LAYERS;
   const bytes = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   const state: ReadState = { layers: [], problems: [] };
@@ -115,7 +155,9 @@ export async function readMessage(mime: BytesLike | string, options: ReadMessage
       rawCms: true,
       select: LAYER_SELECTION.read,
       tooDeep(max) {
-        throw new LimitError('limit-exceeded', `more than ${max} S/MIME layers`, { details: { maxDepth: max, maxLayers: max } });
+        throw new LimitError('limit-exceeded', `more than ${max} S/MIME layers`, {
+          details: { maxDepth: max, maxLayers: max },
+        });
       },
       visit: (target) => readLayer(target, options, state, maxLayers),
     },
@@ -130,7 +172,12 @@ interface ReadState {
 }
 
 /** Opens one layer: decrypts, decompresses, or verifies (the CMS content type decides, never `smime-type`). */
-async function readLayer(target: LayerTarget, options: ReadMessageOptions, state: ReadState, maxLayers: number): Promise<LayerStep> {
+async function readLayer(
+  target: LayerTarget,
+  options: ReadMessageOptions,
+  state: ReadState,
+  maxLayers: number,
+): Promise<LayerStep> {
   if (target.type.form === 'multipart-signed') return readSigned(target, 'detached', options, state, maxLayers);
   const cms = target.cms ?? cmsOfEntity(target.entity!);
   const declared = target.entity?.contentType.params['smime-type'];
@@ -154,7 +201,10 @@ async function readLayer(target: LayerTarget, options: ReadMessageOptions, state
     case CONTENT_TYPE.signedData:
       return readSigned(target, 'opaque', options, state, maxLayers);
     case CONTENT_TYPE.compressedData: {
-      const out = await decompressCompressed(cms, options.maxDecompressedSize !== undefined ? { maxSize: options.maxDecompressedSize } : {});
+      const out = await decompressCompressed(
+        cms,
+        options.maxDecompressedSize !== undefined ? { maxSize: options.maxDecompressedSize } : {},
+      );
       state.layers.push({ type: 'compressed' });
       return { kind: 'compressed-data', content: out.content, next: 'compressed' };
     }
@@ -165,7 +215,13 @@ async function readLayer(target: LayerTarget, options: ReadMessageOptions, state
 }
 
 /** A signed layer (and the signed layers right inside it the verifier consumed). */
-async function readSigned(target: LayerTarget, form: 'detached' | 'opaque', options: ReadMessageOptions, state: ReadState, maxLayers: number): Promise<LayerStep> {
+async function readSigned(
+  target: LayerTarget,
+  form: 'detached' | 'opaque',
+  options: ReadMessageOptions,
+  state: ReadState,
+  maxLayers: number,
+): Promise<LayerStep> {
   const kind = form === 'detached' ? 'multipart-signed' : 'signed-data';
   let v: SignedLayerVerification;
   let path = joinPath(target.path, form === 'detached' ? 'signed' : 'opaque');
@@ -173,13 +229,29 @@ async function readSigned(target: LayerTarget, form: 'detached' | 'opaque', opti
   else ({ v, path } = await defaultVerify(target, options, maxLayers));
   pushSigned(state.layers, state.problems, form, v);
   // The default verifier reported its layers through onLayer itself (it walks them).
-  return { kind, content: v.content, signed: true, consumed: v.layers?.length ? v.layers.length : 1, path, traced: !options.verifier };
+  return {
+    kind,
+    content: v.content,
+    signed: true,
+    consumed: v.layers?.length ? v.layers.length : 1,
+    path,
+    traced: !options.verifier,
+  };
 }
 
-function finish(layers: MessageLayer[], problems: ReadMessageResult['problems'], content: Uint8Array): ReadMessageResult {
+function finish(
+  layers: MessageLayer[],
+  problems: ReadMessageResult['problems'],
+  content: Uint8Array,
+): ReadMessageResult {
   const unprotected = !layers.some((l) => l.type === 'signed' || l.type === 'enveloped');
   // Plain mail must never read as "ok": a client showing a secure badge on ok would mark it secure.
-  if (unprotected) problems.push({ layer: 0, code: 'not-smime', message: 'the message is neither signed nor encrypted: nothing was verified' });
+  if (unprotected)
+    problems.push({
+      layer: 0,
+      code: 'not-smime',
+      message: 'the message is neither signed nor encrypted: nothing was verified',
+    });
   return {
     ok: problems.length === 0,
     unprotected,
@@ -202,12 +274,24 @@ function verifierOptions(options: ReadMessageOptions): Parameters<SignedLayerVer
   return out;
 }
 
-function pushSigned(layers: MessageLayer[], problems: ReadMessageResult['problems'], form: 'detached' | 'opaque', v: SignedLayerVerification): void {
+function pushSigned(
+  layers: MessageLayer[],
+  problems: ReadMessageResult['problems'],
+  form: 'detached' | 'opaque',
+  v: SignedLayerVerification,
+): void {
   const consumed = v.layers?.length ? v.layers : [{ form, ok: v.ok, signers: v.signers, problems: v.problems }];
   consumed.forEach((l, i) => {
     const index = layers.length;
     // The full report goes with the first (outermost) layer it covers.
-    layers.push({ type: 'signed', form: l.form, ok: l.ok, signers: l.signers, problems: l.problems, ...(i === 0 && v.report !== undefined ? { report: v.report } : {}) });
+    layers.push({
+      type: 'signed',
+      form: l.form,
+      ok: l.ok,
+      signers: l.signers,
+      problems: l.problems,
+      ...(i === 0 && v.report !== undefined ? { report: v.report } : {}),
+    });
     for (const p of l.problems) problems.push({ layer: index, code: p.code, message: p.message });
   });
   // Report-level problems not tied to a layer's signers (e.g. partial coverage).
@@ -216,14 +300,22 @@ function pushSigned(layers: MessageLayer[], problems: ReadMessageResult['problem
   for (const p of v.problems) if (!listed.has(p)) problems.push({ layer: first, code: p.code, message: p.message });
 }
 
-async function decryptWithAny(cms: ContentInfo, options: ReadMessageOptions): Promise<{ result: DecryptedEnvelope; identity: number }> {
+async function decryptWithAny(
+  cms: ContentInfo,
+  options: ReadMessageOptions,
+): Promise<{ result: DecryptedEnvelope; identity: number }> {
   const identities = options.identities ?? [];
-  if (identities.length === 0) throw new ArgumentError('bad-argument', 'the message is encrypted: readMessage needs options.identities');
+  if (identities.length === 0)
+    throw new ArgumentError('bad-argument', 'the message is encrypted: readMessage needs options.identities');
   const env = parseEnvelope(cms);
   let firstError: SmimeError | undefined;
   for (const [i, id] of identities.entries()) {
     try {
-      const result = await decryptEnvelope(env, { certificate: id.certificate, privateKey: id.privateKey, tryAllRecipients: options.tryAllRecipients ?? false });
+      const result = await decryptEnvelope(env, {
+        certificate: id.certificate,
+        privateKey: id.privateKey,
+        tryAllRecipients: options.tryAllRecipients ?? false,
+      });
       return { result, identity: i };
     } catch (e) {
       if (!(e instanceof SmimeError)) throw e;
@@ -238,9 +330,18 @@ async function decryptWithAny(cms: ContentInfo, options: ReadMessageOptions): Pr
  * `verifyMessage` / `verifySignedContent` as the signed-layer verifier (stops at enveloped layers: readMessage
  * decrypts those), on the level the walker already parsed, with the remaining layer budget.
  */
-async function defaultVerify(target: LayerTarget, options: ReadMessageOptions, maxLayers: number): Promise<{ v: SignedLayerVerification; path: string }> {
+async function defaultVerify(
+  target: LayerTarget,
+  options: ReadMessageOptions,
+  maxLayers: number,
+): Promise<{ v: SignedLayerVerification; path: string }> {
   const onLayer = options.onLayer;
-  const trace = (depth: number) => (onLayer ? { onLayer: (l: WalkedLayer) => onLayer({ ...l, path: rebasePath(target.path, l.path), depth: depth + l.depth }) } : {});
+  const trace = (depth: number) =>
+    onLayer
+      ? {
+          onLayer: (l: WalkedLayer) => onLayer({ ...l, path: rebasePath(target.path, l.path), depth: depth + l.depth }),
+        }
+      : {};
   const common: VerifyMessageOptions = {
     trust: options.trust ?? new TrustList(),
     ...(options.at ? { at: options.at } : {}),
@@ -255,7 +356,11 @@ async function defaultVerify(target: LayerTarget, options: ReadMessageOptions, m
     const report = await verifySignedContent(target.bytes, { ...common, ...trace(target.depth) });
     return { v: toVerification(report), path: joinPath(target.path, 'opaque') };
   }
-  const tree = await verifyTree(target.bytes, { ...common, ...trace(0) }, { depth: target.depth, ...(target.root ? { root: target.root } : {}) });
+  const tree = await verifyTree(
+    target.bytes,
+    { ...common, ...trace(0) },
+    { depth: target.depth, ...(target.root ? { root: target.root } : {}) },
+  );
   return { v: toVerification(tree.report), path: rebasePath(target.path, tree.contentPath) };
 }
 
@@ -280,5 +385,12 @@ function toVerification(report: VerifyReport): SignedLayerVerification {
       problems: mine,
     };
   });
-  return { ok: report.ok, content: report.content, signers: report.signers.map((_, i) => signer(i)), problems, layers, report };
+  return {
+    ok: report.ok,
+    content: report.content,
+    signers: report.signers.map((_, i) => signer(i)),
+    problems,
+    layers,
+    report,
+  };
 }

@@ -35,7 +35,12 @@ export interface SignerReport {
   /** The certificate the signer prefers for encryption (SMIMEEncryptionKeyPreference), when in the message. */
   encryptionCertificate?: Uint8Array;
   /** Countersignatures over this signature (RFC 5652 §11.4): checked cryptographically, not chain-validated; informational. */
-  countersignatures?: { certificate?: Uint8Array; signatureValid: boolean; signingTime?: Date; problems: SignerProblem[] }[];
+  countersignatures?: {
+    certificate?: Uint8Array;
+    signatureValid: boolean;
+    signingTime?: Date;
+    problems: SignerProblem[];
+  }[];
 }
 
 /** One signed layer of the message. */
@@ -102,7 +107,14 @@ export function verifyReportToJson(report: VerifyReport): unknown {
     problems: report.problems,
     warnings: report.warnings,
     coverage: report.coverage,
-    layers: report.layers.map((l) => ({ kind: l.kind, path: l.path, micalg: l.micalg, contentLength: l.content.length, contentSha256: toHex(sha256(l.content)), signers: l.signers })),
+    layers: report.layers.map((l) => ({
+      kind: l.kind,
+      path: l.path,
+      micalg: l.micalg,
+      contentLength: l.content.length,
+      contentSha256: toHex(sha256(l.content)),
+      signers: l.signers,
+    })),
     signers: report.signers.map((s) => ({
       layer: s.layer,
       subject: s.subject,
@@ -115,7 +127,12 @@ export function verifyReportToJson(report: VerifyReport): unknown {
         ? {
             valid: s.chain.valid,
             at: s.chain.at.toISOString(),
-            path: s.chain.path.map((p) => ({ subject: p.subject, serialNumber: p.serialNumber, fingerprintSha256: p.fingerprint, anchor: p.anchor })),
+            path: s.chain.path.map((p) => ({
+              subject: p.subject,
+              serialNumber: p.serialNumber,
+              fingerprintSha256: p.fingerprint,
+              anchor: p.anchor,
+            })),
             problems: s.chain.problems,
             warnings: s.chain.warnings,
           }
@@ -124,7 +141,12 @@ export function verifyReportToJson(report: VerifyReport): unknown {
       algorithms: s.algorithms,
       problems: s.problems,
       encryptionCertificate: certJson(s.encryptionCertificate),
-      countersignatures: s.countersignatures?.map((c) => ({ certificate: certJson(c.certificate), signatureValid: c.signatureValid, signingTime: c.signingTime?.toISOString(), problems: c.problems })),
+      countersignatures: s.countersignatures?.map((c) => ({
+        certificate: certJson(c.certificate),
+        signatureValid: c.signatureValid,
+        signingTime: c.signingTime?.toISOString(),
+        problems: c.problems,
+      })),
     })),
     contentLength: report.content.length,
     contentSha256: toHex(sha256(report.content)),
@@ -133,22 +155,33 @@ export function verifyReportToJson(report: VerifyReport): unknown {
 
 /** Human-readable report. */
 export function verifyReportToText(report: VerifyReport): string {
-  const lines: string[] = [`${report.ok ? 'VERIFIED' : 'NOT VERIFIED'}: ${report.signers.length} signer(s) in ${report.layers.length} signed layer(s)`];
+  const lines: string[] = [
+    `${report.ok ? 'VERIFIED' : 'NOT VERIFIED'}: ${report.signers.length} signer(s) in ${report.layers.length} signed layer(s)`,
+  ];
   report.layers.forEach((layer, li) => {
-    lines.push(`layer ${li}: ${layer.kind} at ${layer.path === '/' ? 'the whole message' : layer.path}${layer.micalg ? ` (micalg=${layer.micalg})` : ''}`);
+    lines.push(
+      `layer ${li}: ${layer.kind} at ${layer.path === '/' ? 'the whole message' : layer.path}${layer.micalg ? ` (micalg=${layer.micalg})` : ''}`,
+    );
     for (const si of layer.signers) {
       const s = report.signers[si]!;
       const who = s.email ?? s.commonName ?? s.subject ?? '(certificate not found)';
       lines.push(`  signer ${si}: ${who}`);
       if (s.subject) lines.push(`    subject:   ${s.subject}`);
-      lines.push(`    signature: ${s.signatureValid ? 'valid' : 'INVALID'} (${s.algorithms.signature}, ${s.algorithms.digest})`);
-      if (s.chain) lines.push(`    chain:     ${s.chain.valid ? 'valid' : 'INVALID'}${s.chain.path.length ? ` (${s.chain.path.map((p) => p.subject).join(' <- ')})` : ''}`);
+      lines.push(
+        `    signature: ${s.signatureValid ? 'valid' : 'INVALID'} (${s.algorithms.signature}, ${s.algorithms.digest})`,
+      );
+      if (s.chain)
+        lines.push(
+          `    chain:     ${s.chain.valid ? 'valid' : 'INVALID'}${s.chain.path.length ? ` (${s.chain.path.map((p) => p.subject).join(' <- ')})` : ''}`,
+        );
       if (s.signingTime) lines.push(`    signed at: ${s.signingTime.toISOString()} (claimed)`);
       for (const p of s.problems) lines.push(`    problem ${p.code}: ${p.message}`);
     }
   });
   if (!report.coverage.complete) {
-    lines.push(`coverage: only ${report.coverage.signedParts.join(', ')} is signed; not covered: ${report.coverage.unsignedParts.join(', ') || '(other parts)'}`);
+    lines.push(
+      `coverage: only ${report.coverage.signedParts.join(', ')} is signed; not covered: ${report.coverage.unsignedParts.join(', ') || '(other parts)'}`,
+    );
   }
   for (const w of report.warnings) lines.push(`warning ${w.code}: ${w.message}`);
   return `${lines.join('\n')}\n`;

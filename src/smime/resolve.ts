@@ -11,7 +11,14 @@ import { ArgumentError, CertificateMissingError, DirectoryError, SmimeError, asS
 import { abortError } from '../directory/abort.js';
 import { assertAddress, normalizeAddress } from '../directory/address.js';
 import type { CompositeDirectory } from '../directory/composite.js';
-import { asComposite, missingReason, selectCertificate, type ResolveCertificateOptions, type ResolvedCertificate, type ValidationCache } from '../directory/select.js';
+import {
+  asComposite,
+  missingReason,
+  selectCertificate,
+  type ResolveCertificateOptions,
+  type ResolvedCertificate,
+  type ValidationCache,
+} from '../directory/select.js';
 import type { DirectoryEntry, LookupOptions, RecipientCertificate } from '../directory/types.js';
 
 /** Default overall time limit of distribution-list expansion (Exchange's OWADLExpansionTimeout). */
@@ -92,7 +99,8 @@ function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
 
 function positive(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ArgumentError('bad-argument', `${what} must be a positive number`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new ArgumentError('bad-argument', `${what} must be a positive number`);
   return value;
 }
 
@@ -118,7 +126,10 @@ class Resolution {
   }
 
   private lookupOptions(signal: AbortSignal | undefined): LookupOptions {
-    return { ...(signal ? { signal } : {}), ...(this.options.secondaryAddresses !== undefined ? { secondaryAddresses: this.options.secondaryAddresses } : {}) };
+    return {
+      ...(signal ? { signal } : {}),
+      ...(this.options.secondaryAddresses !== undefined ? { secondaryAddresses: this.options.secondaryAddresses } : {}),
+    };
   }
 
   /** Runs `work` in the background; the first unexpected failure fails the whole call. */
@@ -158,14 +169,20 @@ class Resolution {
   }
 
   private async resolve(slot: Slot): Promise<void> {
-    const { entries, sources } = await this.limit(() => this.composite.search(slot.address, this.lookupOptions(this.options.signal)));
+    const { entries, sources } = await this.limit(() =>
+      this.composite.search(slot.address, this.lookupOptions(this.options.signal)),
+    );
     const persons = entries.filter((e) => e.kind === 'person');
     if (slot.known && !persons.some((e) => groupKey(e) === groupKey(slot.known!))) persons.push(slot.known);
     const groups = entries.filter((e) => e.kind === 'group');
     for (const g of groups) this.expand(g, slot.via);
     // An address that is only a list is not a recipient itself: its members are.
     if (groups.length && !persons.length) return;
-    const result = await selectCertificate(slot.address, persons, sources, { ...this.options, at: this.at, validationCache: this.cache });
+    const result = await selectCertificate(slot.address, persons, sources, {
+      ...this.options,
+      at: this.at,
+      validationCache: this.cache,
+    });
     result.via = slot.via;
     if (result.missing && slot.via.length) result.reason += ` (member of ${slot.via.join(' > ')})`;
     slot.result = result;
@@ -212,13 +229,22 @@ class Resolution {
    * cannot find): one naming an address is resolved in every address book like any member,
    * any other is reported, never dropped silently.
    */
-  private unlisted(group: DirectoryEntry, members: readonly DirectoryEntry[], result: GroupResolution, path: string[]): void {
+  private unlisted(
+    group: DirectoryEntry,
+    members: readonly DirectoryEntry[],
+    result: GroupResolution,
+    path: string[],
+  ): void {
     const refs = group.members ?? [];
     if (members.length >= refs.length) return;
     const dn = (s: string) => s.toLowerCase().replace(/\s*([,=+])\s*/g, '$1');
     for (const ref of refs) {
       const address = ref.address ?? (isMailbox(ref.ref) ? ref.ref : undefined);
-      const found = members.some((m) => dn(m.id) === dn(ref.ref) || (address !== undefined && m.addresses.some((a) => normalizeAddress(a) === normalizeAddress(address))));
+      const found = members.some(
+        (m) =>
+          dn(m.id) === dn(ref.ref) ||
+          (address !== undefined && m.addresses.some((a) => normalizeAddress(a) === normalizeAddress(address))),
+      );
       if (found) continue;
       if (address && isMailbox(address)) {
         result.members.push(address);
@@ -233,7 +259,14 @@ class Resolution {
       const controller = new AbortController();
       const ms = this.expansionMs;
       const timer = setTimeout(
-        () => controller.abort(new DirectoryError('directory-timeout', `distribution list expansion stopped after ${ms} ms (groupExpansionTimeoutMs)`, { details: { timeoutMs: ms } })),
+        () =>
+          controller.abort(
+            new DirectoryError(
+              'directory-timeout',
+              `distribution list expansion stopped after ${ms} ms (groupExpansionTimeoutMs)`,
+              { details: { timeoutMs: ms } },
+            ),
+          ),
         ms,
       );
       const outer = this.options.signal;
@@ -263,13 +296,21 @@ class Resolution {
  * @throws ArgumentError `bad-address` (an address given), `bad-argument`;
  *   DirectoryError `directory-timeout` (or the signal's reason) when `signal` aborts
  */
-export async function resolveRecipients(addresses: readonly string[], options: ResolveRecipientsOptions): Promise<ResolveRecipientsResult> {
+export async function resolveRecipients(
+  addresses: readonly string[],
+  options: ResolveRecipientsOptions,
+): Promise<ResolveRecipientsResult> {
   const given: unknown = addresses; // checked without narrowing `addresses` to any[]
   if (!Array.isArray(given)) throw new ArgumentError('bad-argument', 'addresses must be an array of e-mail addresses');
-  if (!options || !options.directory) throw new ArgumentError('bad-argument', 'resolveRecipients needs options.directory');
+  if (!options || !options.directory)
+    throw new ArgumentError('bad-argument', 'resolveRecipients needs options.directory');
   for (const a of addresses) assertAddress(a);
   if (options.signal?.aborted) throw abortError(options.signal, 'resolveRecipients');
-  const expansionMs = positive(options.groupExpansionTimeoutMs, DEFAULT_GROUP_EXPANSION_TIMEOUT_MS, 'groupExpansionTimeoutMs');
+  const expansionMs = positive(
+    options.groupExpansionTimeoutMs,
+    DEFAULT_GROUP_EXPANSION_TIMEOUT_MS,
+    'groupExpansionTimeoutMs',
+  );
   const run = new Resolution(asComposite(options.directory, options.timeoutMs), options, expansionMs);
   for (const a of addresses) run.add(a, []);
   await run.settle();
@@ -285,9 +326,13 @@ export async function resolveRecipients(addresses: readonly string[], options: R
  *   `details.addresses` (recipients without a usable certificate, and lists
  *   that could not be fully expanded) and `details.reasons` (address → reason)
  */
-export function assertAllResolved(result: { recipients: readonly (RecipientCertificate & { reason?: string })[]; groups?: readonly GroupResolution[] }): void {
+export function assertAllResolved(result: {
+  recipients: readonly (RecipientCertificate & { reason?: string })[];
+  groups?: readonly GroupResolution[];
+}): void {
   const problems: { address: string; reason: string }[] = [];
-  for (const r of result.recipients) if (r.missing) problems.push({ address: r.address, reason: r.reason ?? missingReason(r) });
+  for (const r of result.recipients)
+    if (r.missing) problems.push({ address: r.address, reason: r.reason ?? missingReason(r) });
   for (const g of result.groups ?? []) {
     const why: string[] = [];
     if (g.error) why.push(`the distribution list could not be fully expanded: ${g.error.message} (${g.error.code})`);
@@ -297,8 +342,17 @@ export function assertAllResolved(result: { recipients: readonly (RecipientCerti
   if (!problems.length) return;
   // Results merged from several calls may name an address twice: once is enough.
   const seen = new Set<string>();
-  const unique = problems.filter((p) => !seen.has(normalizeAddress(p.address)) && seen.add(normalizeAddress(p.address)));
-  throw new CertificateMissingError('recipient-certificate-missing', `no usable encryption certificate for ${unique.map((p) => `${p.address} (${p.reason})`).join(', ')}`, {
-    details: { addresses: unique.map((p) => p.address), reasons: Object.fromEntries(unique.map((p) => [p.address, p.reason])) },
-  });
+  const unique = problems.filter(
+    (p) => !seen.has(normalizeAddress(p.address)) && seen.add(normalizeAddress(p.address)),
+  );
+  throw new CertificateMissingError(
+    'recipient-certificate-missing',
+    `no usable encryption certificate for ${unique.map((p) => `${p.address} (${p.reason})`).join(', ')}`,
+    {
+      details: {
+        addresses: unique.map((p) => p.address),
+        reasons: Object.fromEntries(unique.map((p) => [p.address, p.reason])),
+      },
+    },
+  );
 }

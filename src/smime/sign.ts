@@ -57,7 +57,11 @@ function hasHeaders(bytes: Uint8Array): boolean {
 
 function containsBoundary(data: Uint8Array, boundary: string): boolean {
   const needle = fromLatin1(`--${boundary}`);
-  for (let i = data.indexOf(needle[0]!); i >= 0 && i + needle.length <= data.length; i = data.indexOf(needle[0]!, i + 1)) {
+  for (
+    let i = data.indexOf(needle[0]!);
+    i >= 0 && i + needle.length <= data.length;
+    i = data.indexOf(needle[0]!, i + 1)
+  ) {
     let j = 1;
     while (j < needle.length && data[i + j] === needle[j]) j++;
     if (j === needle.length) return true;
@@ -73,7 +77,10 @@ function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefi
   if (!hasHeaders(input)) {
     // Bare text: give it the headers RFC 2045 would assume, with the right charset.
     const ascii = input.every((b) => b < 0x80);
-    inner = concatBytes(fromLatin1(`Content-Type: text/plain; charset=${ascii ? 'us-ascii' : 'utf-8'}\r\n\r\n`), toCrlf(input));
+    inner = concatBytes(
+      fromLatin1(`Content-Type: text/plain; charset=${ascii ? 'us-ascii' : 'utf-8'}\r\n\r\n`),
+      toCrlf(input),
+    );
   } else {
     const root = parseMime(input);
     if (looksLikeMessage(root)) {
@@ -101,11 +108,19 @@ function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefi
  * ```
  */
 export async function signMessage(mime: BytesLike | string, options: SignMessageOptions): Promise<Uint8Array> {
-  if (!options?.signer?.certificate || !options.signer.privateKey) throw new ArgumentError('bad-argument', 'signMessage needs options.signer with certificate and privateKey');
+  if (!options?.signer?.certificate || !options.signer.privateKey)
+    throw new ArgumentError('bad-argument', 'signMessage needs options.signer with certificate and privateKey');
   const digest = options.digest ?? 'sha256';
-  if (!SIGNING_DIGESTS.includes(digest)) throw new ArgumentError('bad-argument', `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(digest)}"`);
+  if (!SIGNING_DIGESTS.includes(digest))
+    throw new ArgumentError(
+      'bad-argument',
+      `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(digest)}"`,
+    );
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const key = options.signer.privateKey instanceof Uint8Array ? normalizePkcs8(options.signer.privateKey) : options.signer.privateKey;
+  const key =
+    options.signer.privateKey instanceof Uint8Array
+      ? normalizePkcs8(options.signer.privateKey)
+      : options.signer.privateKey;
   // PEM, DER or a certificate object, as every API that takes a certificate accepts.
   const certificate = certificateDer(options.signer.certificate, 'signer certificate');
   await assertKeyMatchesCertificate(key, certificate);
@@ -113,18 +128,29 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
   const detached = options.detached ?? true;
 
   const signer: CmsSigner = { certificate, privateKey: key, digest, pss: options.pss ?? false };
-  if (options.signer.chain) signer.chain = options.signer.chain.map((c, i) => certificateDer(c, `signer chain certificate #${i + 1}`));
+  if (options.signer.chain)
+    signer.chain = options.signer.chain.map((c, i) => certificateDer(c, `signer chain certificate #${i + 1}`));
   if (options.includeCertificates) signer.includeCertificates = options.includeCertificates;
   if (options.capabilities !== undefined) signer.capabilities = options.capabilities;
-  if (options.encryptionCertificate !== undefined) signer.encryptionCertificate = options.encryptionCertificate === false ? false : certificateDer(options.encryptionCertificate, 'encryption certificate');
-  const cms = await createSignedData(entity, { signers: [signer], detached, allowWeak: options.allowWeak ?? false, ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}) });
+  if (options.encryptionCertificate !== undefined)
+    signer.encryptionCertificate =
+      options.encryptionCertificate === false
+        ? false
+        : certificateDer(options.encryptionCertificate, 'encryption certificate');
+  const cms = await createSignedData(entity, {
+    signers: [signer],
+    detached,
+    allowWeak: options.allowWeak ?? false,
+    ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}),
+  });
   // Ed25519 always uses SHA-512; micalg must name the digest actually used.
   const usedDigest: SigningDigest = key.type === 'ed25519' ? 'sha512' : digest;
 
   let out: Uint8Array;
   if (detached) {
     let boundary = options.boundary ?? `----=_smimekit_${toHex(randomBytes(16))}`;
-    if (!/^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/.test(boundary)) throw new ArgumentError('bad-argument', `"${boundary}" is not a valid MIME boundary`);
+    if (!/^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/.test(boundary))
+      throw new ArgumentError('bad-argument', `"${boundary}" is not a valid MIME boundary`);
     while (containsBoundary(entity, boundary)) {
       if (options.boundary) throw new ArgumentError('bad-argument', 'the boundary occurs in the content');
       boundary = `----=_smimekit_${toHex(randomBytes(16))}`;
@@ -139,7 +165,13 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
       'Content-Disposition: attachment; filename="smime.p7s"\r\n' +
       'Content-Description: S/MIME Cryptographic Signature\r\n\r\n' +
       '';
-    out = concatBytes(fromLatin1(head), entity, fromLatin1(sigPart), base64Bytes(cms, 76), fromLatin1(`\r\n--${boundary}--\r\n`));
+    out = concatBytes(
+      fromLatin1(head),
+      entity,
+      fromLatin1(sigPart),
+      base64Bytes(cms, 76),
+      fromLatin1(`\r\n--${boundary}--\r\n`),
+    );
   } else {
     const head =
       'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"\r\n' +

@@ -49,13 +49,22 @@ function firstEmail(der: Uint8Array): { subject?: string; email?: string; common
     const cert = parseCertificate(der);
     const emails = certificateEmails(cert);
     const cn = cert.subject.rdns.flat().find((a) => a.oid === '2.5.4.3')?.value;
-    return { subject: cert.subject.text, ...(emails[0] ? { email: emails[0] } : {}), ...(cn ? { commonName: cn } : {}) };
+    return {
+      subject: cert.subject.text,
+      ...(emails[0] ? { email: emails[0] } : {}),
+      ...(cn ? { commonName: cn } : {}),
+    };
   } catch {
     return {};
   }
 }
 
-export async function reportSigners(ctx: VerifyContext, sd: SignedData, checks: SignerCheck[], layerIndex: number): Promise<number[]> {
+export async function reportSigners(
+  ctx: VerifyContext,
+  sd: SignedData,
+  checks: SignerCheck[],
+  layerIndex: number,
+): Promise<number[]> {
   const { options } = ctx;
   const indexes: number[] = [];
   for (const check of checks) {
@@ -92,7 +101,11 @@ export async function reportSigners(ctx: VerifyContext, sd: SignedData, checks: 
           ...(options.revocation ? { revocation: options.revocation } : {}),
         };
         report.chain = await validateCertificate(check.certificate, validation);
-        for (const p of report.chain.problems) report.problems.push({ code: p.code, message: p.certificate ? `${p.certificate.subject}: ${p.message}` : p.message });
+        for (const p of report.chain.problems)
+          report.problems.push({
+            code: p.code,
+            message: p.certificate ? `${p.certificate.subject}: ${p.message}` : p.message,
+          });
       } catch (e) {
         if (!(e instanceof SmimeError)) throw e;
         report.problems.push({ code: e.code, message: `the signer certificate cannot be validated: ${e.message}` });
@@ -101,20 +114,34 @@ export async function reportSigners(ctx: VerifyContext, sd: SignedData, checks: 
     indexes.push(ctx.signers.length);
     ctx.signers.push(report);
   }
-  if (checks.length === 0) ctx.problems.push({ code: 'no-signers', message: 'the signed-data has no SignerInfo (a certs-only message is not a signature)' });
+  if (checks.length === 0)
+    ctx.problems.push({
+      code: 'no-signers',
+      message: 'the signed-data has no SignerInfo (a certs-only message is not a signature)',
+    });
   return indexes;
 }
 
 export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEntity, path: string): Promise<Uint8Array> {
   const [part, sigPart] = entity.children;
-  if (!part || !sigPart) throw new FormatError('malformed-smime', `multipart/signed at ${describePath(path)} needs the signed part and the signature part`);
+  if (!part || !sigPart)
+    throw new FormatError(
+      'malformed-smime',
+      `multipart/signed at ${describePath(path)} needs the signed part and the signature part`,
+    );
   // RFC 1847 §2.1: exactly two parts. A third part would be shown by mail clients but is covered by no signature.
   if (entity.children.length !== 2) {
-    throw new FormatError('malformed-smime', `multipart/signed at ${describePath(path)} has ${entity.children.length} parts; it must have exactly two (the signed part and the signature)`);
+    throw new FormatError(
+      'malformed-smime',
+      `multipart/signed at ${describePath(path)} has ${entity.children.length} parts; it must have exactly two (the signed part and the signature)`,
+    );
   }
   const sigType = sigPart.contentType.mediaType;
   if (!SIGNATURE_TYPES.has(sigType) && sigType !== 'application/octet-stream') {
-    throw new FormatError('malformed-smime', `the signature part of the multipart/signed at ${describePath(path)} is ${sigType}, not application/pkcs7-signature`);
+    throw new FormatError(
+      'malformed-smime',
+      `the signature part of the multipart/signed at ${describePath(path)} is ${sigType}, not application/pkcs7-signature`,
+    );
   }
   const raw = entityBytes(part);
   const canonical = toCrlf(raw);
@@ -126,7 +153,8 @@ export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEnti
   let content = canonical;
   let checks = await verifySignedData(detachedSd, { ...certs, content });
   // RFC 8551 asks for canonical form, but a binary (AS2) part is signed as it is.
-  const binary = ctx.binaryTransport || /^\s*binary\s*$/i.test(getHeader(part.headers, 'content-transfer-encoding') ?? '');
+  const binary =
+    ctx.binaryTransport || /^\s*binary\s*$/i.test(getHeader(part.headers, 'content-transfer-encoding') ?? '');
   if (binary && canonical !== raw && checks.some((c) => c.problems.some((p) => p.code === 'digest-mismatch'))) {
     const rawChecks = await verifySignedData(detachedSd, { ...certs, content: raw });
     if (rawChecks.every((c) => c.signatureValid)) {
@@ -137,7 +165,11 @@ export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEnti
   if (embedded && !bytesEqual(embedded, content)) {
     for (const c of checks) {
       if (c.signatureValid) continue;
-      c.problems.unshift({ code: 'content-mismatch', message: 'the signature carries different content than the displayed signed part; the displayed part is not what was signed' });
+      c.problems.unshift({
+        code: 'content-mismatch',
+        message:
+          'the signature carries different content than the displayed signed part; the displayed part is not what was signed',
+      });
     }
   }
   const layer: SignedLayer = { kind: 'multipart-signed', path, content, signers: [], certificates: sd.certificates };
@@ -148,14 +180,27 @@ export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEnti
   return content;
 }
 
-const MICALG: Record<string, string> = { 'SHA-1': 'sha-1', 'SHA-224': 'sha-224', 'SHA-256': 'sha-256', 'SHA-384': 'sha-384', 'SHA-512': 'sha-512', MD5: 'md5' };
+const MICALG: Record<string, string> = {
+  'SHA-1': 'sha-1',
+  'SHA-224': 'sha-224',
+  'SHA-256': 'sha-256',
+  'SHA-384': 'sha-384',
+  'SHA-512': 'sha-512',
+  MD5: 'md5',
+};
 
 function checkMicalg(ctx: VerifyContext, layer: SignedLayer, checks: SignerCheck[]): void {
   if (!layer.micalg) return;
-  const stated = layer.micalg.toLowerCase().split(',').map((s) => s.trim().replace(/^sha(\d)/, 'sha-$1'));
+  const stated = layer.micalg
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim().replace(/^sha(\d)/, 'sha-$1'));
   const used = checks.map((c) => MICALG[c.algorithms.digest]).filter((x): x is string => !!x);
   if (used.some((u) => !stated.includes(u))) {
-    ctx.warnings.push({ code: 'micalg-mismatch', message: `micalg=${layer.micalg} does not name the digest used (${used.join(', ')}); the signature itself is unaffected` });
+    ctx.warnings.push({
+      code: 'micalg-mismatch',
+      message: `micalg=${layer.micalg} does not name the digest used (${used.join(', ')}); the signature itself is unaffected`,
+    });
   }
 }
 
@@ -174,13 +219,25 @@ export async function verifyOpaque(ctx: VerifyContext, target: LayerTarget): Pro
       // enveloped-data & co.: not ours to open; a caller may unwrap it.
       const inner = ctx.options.unwrap ? await ctx.options.unwrap(entity) : undefined;
       if (inner) return { kind: cmsKind(body), content: inner, next: 'enveloped' };
-      ctx.warnings.push({ code: 'not-verified-layer', message: `${describePath(target.path)} is ${target.type.smimeType || entity.contentType.mediaType} and was not opened` });
+      ctx.warnings.push({
+        code: 'not-verified-layer',
+        message: `${describePath(target.path)} is ${target.type.smimeType || entity.contentType.mediaType} and was not opened`,
+      });
       return { kind: 'other' };
     }
     throw e;
   }
-  const checks = await verifySignedData(sd, { certificates: ctx.extraCerts, allowWeak: ctx.options.allowWeak ?? false });
-  const layer: SignedLayer = { kind: 'opaque', path: target.path, content: sd.content ?? new Uint8Array(), signers: [], certificates: sd.certificates };
+  const checks = await verifySignedData(sd, {
+    certificates: ctx.extraCerts,
+    allowWeak: ctx.options.allowWeak ?? false,
+  });
+  const layer: SignedLayer = {
+    kind: 'opaque',
+    path: target.path,
+    content: sd.content ?? new Uint8Array(),
+    signers: [],
+    certificates: sd.certificates,
+  };
   ctx.layers.push(layer);
   layer.signers = await reportSigners(ctx, sd, checks, ctx.layers.length - 1);
   return { kind: 'signed-data', ...(sd.content ? { content: sd.content } : {}), signed: true, next: 'opaque' };
@@ -212,4 +269,3 @@ function parseCertificatesLenient(bytes: Uint8Array): Uint8Array[] {
     throw e;
   }
 }
-

@@ -19,8 +19,22 @@ import { certificateEmails, emailsMatch } from '../trust/smime-rules.js';
 import type { TrustList } from '../trust/trust-list.js';
 import type { RevocationMode, ValidationOptions } from '../trust/options.js';
 import { LAYER_SELECTION } from './classify.js';
-import { DEFAULT_MAX_LAYERS, parseLayerMime, walkLayers, type LayerVisitor, type SmimeLayerOptions, type WalkStart } from './layers.js';
-import { describePath, loadExtraCerts, reportSigners, verifyMultipartSigned, verifyOpaque, type VerifyContext } from './verify-layer.js';
+import {
+  DEFAULT_MAX_LAYERS,
+  parseLayerMime,
+  walkLayers,
+  type LayerVisitor,
+  type SmimeLayerOptions,
+  type WalkStart,
+} from './layers.js';
+import {
+  describePath,
+  loadExtraCerts,
+  reportSigners,
+  verifyMultipartSigned,
+  verifyOpaque,
+  type VerifyContext,
+} from './verify-layer.js';
 import type { Coverage, ReportProblem, SignedLayer, VerifyReport } from './report.js';
 
 /** Options of `verifyMessage`: the shared vocabulary of `SmimeLayerOptions` (with `trust` required) and verify's own. */
@@ -66,14 +80,20 @@ function verifyVisitor(ctx: VerifyContext, startDepth: number): LayerVisitor {
       return { kind: 'multipart-signed', content, signed: true, next: 'signed' };
     },
     tooDeep(max) {
-      ctx.warnings.push({ code: 'too-many-layers', message: `more than ${max} nested signed layers; the inner ones were not examined` });
+      ctx.warnings.push({
+        code: 'too-many-layers',
+        message: `more than ${max} nested signed layers; the inner ones were not examined`,
+      });
     },
     // Signed content that is not MIME.
     notMime: (_e, depth) => depth > startDepth,
     failed(e, target) {
       // A broken inner layer must not hide the result of the layers around it.
       if (target.depth === startDepth || !(e instanceof FormatError)) return false;
-      ctx.problems.push({ code: e.code, message: `the signed layer at ${describePath(target.path)} is unreadable: ${e.message}` });
+      ctx.problems.push({
+        code: e.code,
+        message: `the signed layer at ${describePath(target.path)} is unreadable: ${e.message}`,
+      });
       return true;
     },
   };
@@ -83,22 +103,29 @@ function finish(ctx: VerifyContext, content: Uint8Array, coverage: Coverage): Ve
   const problems: ReportProblem[] = [...ctx.problems];
   ctx.signers.forEach((s, i) => {
     for (const p of s.problems) problems.push({ ...p, signer: i });
-    if (s.problems.length === 0 && !s.signatureValid) problems.push({ code: 'bad-signature', message: 'the signature does not verify', signer: i });
+    if (s.problems.length === 0 && !s.signatureValid)
+      problems.push({ code: 'bad-signature', message: 'the signature does not verify', signer: i });
   });
-  if (ctx.signers.length === 0 && problems.length === 0) problems.push({ code: 'no-signers', message: 'no signer found' });
+  if (ctx.signers.length === 0 && problems.length === 0)
+    problems.push({ code: 'no-signers', message: 'no signer found' });
   if (!coverage.complete && coverage.unsignedParts.length > 0) {
     ctx.warnings.push({
       code: 'partially-signed',
       message: `the signature covers ${coverage.signedParts.map(describePath).join(', ')} only; part(s) ${coverage.unsignedParts.join(', ')} (e.g. a mailing-list footer) are not covered`,
     });
   }
-  const ok = problems.length === 0 && ctx.signers.length > 0 && ctx.signers.every((s) => s.signatureValid && s.chain?.valid === true);
+  const ok =
+    problems.length === 0 &&
+    ctx.signers.length > 0 &&
+    ctx.signers.every((s) => s.signatureValid && s.chain?.valid === true);
   return { ok, signers: ctx.signers, layers: ctx.layers, content, coverage, problems, warnings: ctx.warnings };
 }
 
 function newContext(options: VerifyMessageOptions): VerifyContext {
-  if (!options || typeof options !== 'object' || !options.trust) throw new ArgumentError('bad-argument', 'verifyMessage needs options.trust (a TrustList)');
-  if (options.at !== undefined && (!(options.at instanceof Date) || Number.isNaN(options.at.getTime()))) throw new ArgumentError('bad-argument', 'options.at must be a valid Date');
+  if (!options || typeof options !== 'object' || !options.trust)
+    throw new ArgumentError('bad-argument', 'verifyMessage needs options.trust (a TrustList)');
+  if (options.at !== undefined && (!(options.at instanceof Date) || Number.isNaN(options.at.getTime())))
+    throw new ArgumentError('bad-argument', 'options.at must be a valid Date');
   const extra = [...(options.intermediates ?? []), ...(options.certificates ?? [])];
   const extraCerts = [...loadExtraCerts(extra), ...options.trust.anchors.map((a) => a.certificate.der)];
   return { options, extraCerts, layers: [], signers: [], problems: [], warnings: [], binaryTransport: false };
@@ -115,25 +142,39 @@ export interface VerifiedTree {
  * `verifyMessage` on bytes whose top level may already be parsed (with the same limits): one MIME parse per
  * level. `start.depth` counts layers above (against `maxLayers`); report paths are relative to `bytes`.
  */
-export async function verifyTree(bytes: Uint8Array, options: VerifyMessageOptions, start: Omit<WalkStart, 'path'> = { depth: 0 }): Promise<VerifiedTree> {
+export async function verifyTree(
+  bytes: Uint8Array,
+  options: VerifyMessageOptions,
+  start: Omit<WalkStart, 'path'> = { depth: 0 },
+): Promise<VerifiedTree> {
   const ctx = newContext(options);
   let root = start.root;
   if (!root && start.depth < (options.maxLayers ?? DEFAULT_MAX_LAYERS)) root = parseLayerMime(bytes, options.limits);
   // AS2 (EDIINT over HTTP) messages carry AS2-Version / AS2-From headers; their content travels as binary.
   ctx.binaryTransport = root?.headers.some((h) => /^as2-(version|from|to)$/i.test(h.name)) ?? false;
-  const walked = await walkLayers(bytes, verifyVisitor(ctx, start.depth), options, { depth: start.depth, path: '/', ...(root ? { root } : {}) });
+  const walked = await walkLayers(bytes, verifyVisitor(ctx, start.depth), options, {
+    depth: start.depth,
+    path: '/',
+    ...(root ? { root } : {}),
+  });
   if (ctx.layers.length === 0) throw new FormatError('not-signed', 'the message has no S/MIME signature');
   const from = root ? fromAddress(root) : undefined;
   if (from && options.from === undefined) {
     for (const s of ctx.signers) {
       if (s.certificate && s.layer === 0 && s.email !== undefined && !certEmailsInclude(s.certificate, from)) {
-        ctx.warnings.push({ code: 'from-mismatch', message: `the From address ${from} is not in the signer certificate (${s.email}); pass from to enforce it` });
+        ctx.warnings.push({
+          code: 'from-mismatch',
+          message: `the From address ${from} is not in the signer certificate (${s.email}); pass from to enforce it`,
+        });
       }
     }
   }
   const last = ctx.layers[ctx.layers.length - 1]!;
   const content = walked.innermost ?? last.content;
-  return { report: finish(ctx, content, walked.coverage), contentPath: walked.innermost !== undefined ? walked.innermostPath! : last.path };
+  return {
+    report: finish(ctx, content, walked.coverage),
+    contentPath: walked.innermost !== undefined ? walked.innermostPath! : last.path,
+  };
 }
 
 /**
@@ -186,7 +227,11 @@ export async function verifySignedContent(cms: BytesLike | string, options: Veri
   const bytes = typeof cms === 'string' ? utf8(cms) : toBytes(cms, 'CMS data');
   const sd = parseSignedData(bytes, options.limits);
   const detached = options.content === undefined ? undefined : toBytes(options.content, 'content');
-  const checks = await verifySignedData(sd, { certificates: ctx.extraCerts, allowWeak: options.allowWeak ?? false, ...(detached ? { content: detached } : {}) });
+  const checks = await verifySignedData(sd, {
+    certificates: ctx.extraCerts,
+    allowWeak: options.allowWeak ?? false,
+    ...(detached ? { content: detached } : {}),
+  });
   const content = sd.content ?? detached ?? new Uint8Array();
   const layer: SignedLayer = { kind: 'cms', path: '/', content, signers: [], certificates: sd.certificates };
   ctx.layers.push(layer);
@@ -194,7 +239,6 @@ export async function verifySignedContent(cms: BytesLike | string, options: Veri
   options.onLayer?.({ kind: 'signed-data', path: '/', depth: 0 });
   return finish(ctx, content, { complete: true, signedParts: ['/'], unsignedParts: [] });
 }
-
 
 /**
  * Verifies a detached signature (a `.p7s` saved on its own, or made by another tool) over content given
@@ -206,6 +250,10 @@ export async function verifySignedContent(cms: BytesLike | string, options: Veri
  * const report = await verifyDetached(await readFile('contract.pdf'), await readFile('contract.pdf.p7s'), { trust });
  * ```
  */
-export async function verifyDetached(content: BytesLike, signature: BytesLike | string, options: Omit<VerifyCmsOptions, 'content'>): Promise<VerifyReport> {
+export async function verifyDetached(
+  content: BytesLike,
+  signature: BytesLike | string,
+  options: Omit<VerifyCmsOptions, 'content'>,
+): Promise<VerifyReport> {
   return verifySignedContent(signature, { ...options, content: toBytes(content, 'content') });
 }

@@ -36,14 +36,21 @@ export interface CreateSstOptions {
  * seen in real stores: friendly name, EKU, key identifier, subject-name MD5,
  * disallowed date, extras, then SHA-1 last.
  */
-function certificateProperties(der: Uint8Array, input: Omit<SstCertificateInput, 'certificate'>, options: CreateSstOptions): SstProperty[] {
+function certificateProperties(
+  der: Uint8Array,
+  input: Omit<SstCertificateInput, 'certificate'>,
+  options: CreateSstOptions,
+): SstProperty[] {
   const info = readCertificate(der);
   const props: SstProperty[] = [];
-  if (input.friendlyName !== undefined) props.push({ id: SstPropertyId.FRIENDLY_NAME, value: encodeUtf16String(input.friendlyName) });
-  if (input.enhancedKeyUsage) props.push({ id: SstPropertyId.ENHKEY_USAGE, value: encodeOidList(input.enhancedKeyUsage) });
+  if (input.friendlyName !== undefined)
+    props.push({ id: SstPropertyId.FRIENDLY_NAME, value: encodeUtf16String(input.friendlyName) });
+  if (input.enhancedKeyUsage)
+    props.push({ id: SstPropertyId.ENHKEY_USAGE, value: encodeOidList(input.enhancedKeyUsage) });
   props.push({ id: SstPropertyId.KEY_IDENTIFIER, value: windowsKeyIdentifier(info) });
   props.push({ id: SstPropertyId.SUBJECT_NAME_MD5_HASH, value: md5(info.subject.der) });
-  if (input.disallowedAfter) props.push({ id: SstPropertyId.DISALLOWED_FILETIME, value: encodeFiletime(input.disallowedAfter) });
+  if (input.disallowedAfter)
+    props.push({ id: SstPropertyId.DISALLOWED_FILETIME, value: encodeFiletime(input.disallowedAfter) });
   if (input.extraProperties) props.push(...input.extraProperties.map((p) => ({ id: p.id, value: p.value.slice() })));
   if (options.md5Hash) props.push({ id: SstPropertyId.MD5_HASH, value: md5(der) });
   props.push({ id: SstPropertyId.SHA1_HASH, value: sha1(der) });
@@ -66,7 +73,10 @@ function isInput(x: unknown): x is SstCertificateInput {
  * await writeFile('contoso.sst', serializeSst(store));
  * ```
  */
-export function createSst(certificates: ReadonlyArray<CertificateSource | SstCertificateInput>, options: CreateSstOptions = {}): SstStore {
+export function createSst(
+  certificates: ReadonlyArray<CertificateSource | SstCertificateInput>,
+  options: CreateSstOptions = {},
+): SstStore {
   const given: unknown = certificates; // checked without narrowing `certificates` to any[]
   if (!Array.isArray(given)) throw new ArgumentError('bad-argument', 'createSst expects an array of certificates');
   const store: SstStore = { certificates: [], crls: [], ctls: [] };
@@ -77,7 +87,8 @@ export function createSst(certificates: ReadonlyArray<CertificateSource | SstCer
       const loaded = loadCertificates(certificate);
       ders = loaded.certificates;
       if (ders.length === 0) throw new FormatError('malformed-certificate', 'no certificate found');
-      if (ders.length > 1 && isInput(item)) throw new ArgumentError('bad-argument', 'an entry with properties must hold exactly one certificate');
+      if (ders.length > 1 && isInput(item))
+        throw new ArgumentError('bad-argument', 'an entry with properties must hold exactly one certificate');
     } catch (e) {
       throw relabel(e, `certificate ${index + 1}`);
     }
@@ -102,7 +113,11 @@ export function createSst(certificates: ReadonlyArray<CertificateSource | SstCer
       throw relabel(e, `CRL ${index + 1}`);
     }
     for (const der of ders) {
-      const entry: SstEntry = { kind: 'crl', der: der.slice(), properties: [{ id: SstPropertyId.SHA1_HASH, value: sha1(der) }] };
+      const entry: SstEntry = {
+        kind: 'crl',
+        der: der.slice(),
+        properties: [{ id: SstPropertyId.SHA1_HASH, value: sha1(der) }],
+      };
       store.crls.push(entry);
     }
   });
@@ -110,7 +125,8 @@ export function createSst(certificates: ReadonlyArray<CertificateSource | SstCer
 }
 
 function relabel(e: unknown, where: string): Error {
-  if (e instanceof FormatError) return new FormatError(e.code, `${where}: ${e.message}`, { details: e.details, cause: e });
+  if (e instanceof FormatError)
+    return new FormatError(e.code, `${where}: ${e.message}`, { details: e.details, cause: e });
   if (e instanceof ArgumentError) return new ArgumentError(e.code, `${where}: ${e.message}`, { cause: e });
   return e as Error;
 }

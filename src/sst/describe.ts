@@ -52,11 +52,15 @@ export function describeSstEntry(entry: SstEntry, index: number): SstEntryDescri
   };
   const friendlyName = sstFriendlyName(entry);
   if (friendlyName !== undefined) out.friendlyName = friendlyName;
-  for (const p of out.properties) if (p.error) out.problems.push({ code: 'sst-bad-property-value', message: `property ${p.name}: ${p.error}` });
+  for (const p of out.properties)
+    if (p.error) out.problems.push({ code: 'sst-bad-property-value', message: `property ${p.name}: ${p.error}` });
   for (const [id, fn, name] of STORED_HASHES) {
     const stored = getSstProperty(entry, id);
     if (stored && stored.length > 0 && toHex(stored) !== toHex(fn(entry.der))) {
-      out.problems.push({ code: 'stored-hash-mismatch', message: `stored ${name} property does not match the ${entry.kind}` });
+      out.problems.push({
+        code: 'stored-hash-mismatch',
+        message: `stored ${name} property does not match the ${entry.kind}`,
+      });
     }
   }
   try {
@@ -78,10 +82,17 @@ export function describeSstEntry(entry: SstEntry, index: number): SstEntryDescri
     }
     if (entry.kind !== 'ctl') {
       const issues = derViolations(entry.der);
-      if (issues.length > 0) out.problems.push({ code: 'not-der', message: `not strict DER (${issues.join('; ')}); strict parsers may refuse it` });
+      if (issues.length > 0)
+        out.problems.push({
+          code: 'not-der',
+          message: `not strict DER (${issues.join('; ')}); strict parsers may refuse it`,
+        });
     }
   } catch (e) {
-    out.problems.push({ code: entry.kind === 'crl' ? 'malformed-crl' : 'malformed-certificate', message: (e as Error).message });
+    out.problems.push({
+      code: entry.kind === 'crl' ? 'malformed-crl' : 'malformed-certificate',
+      message: (e as Error).message,
+    });
   }
   return out;
 }
@@ -90,7 +101,9 @@ export function describeSstEntry(entry: SstEntry, index: number): SstEntryDescri
  * Every per-entry problem in a store (unparsable or non-DER certificates,
  * malformed property values, stale stored hashes). An empty list means clean.
  */
-export function checkSstEntries(store: SstStore): Array<SstEntryProblem & { kind: SstEntry['kind']; index: number; sha1: string }> {
+export function checkSstEntries(
+  store: SstStore,
+): Array<SstEntryProblem & { kind: SstEntry['kind']; index: number; sha1: string }> {
   const out: Array<SstEntryProblem & { kind: SstEntry['kind']; index: number; sha1: string }> = [];
   for (const list of [store.certificates, store.crls, store.ctls]) {
     list.forEach((entry, index) => {

@@ -7,7 +7,18 @@ import { fromBase64, latin1, toBytes, type BytesLike } from '../util/bytes.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 import { parseSst, isSst } from './parse.js';
 import type { SstLimits, SstStore } from './types.js';
-import { type DerNode, TAG, derRead, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, decodeOid } from '../asn1/index.js';
+import {
+  type DerNode,
+  TAG,
+  derRead,
+  derParse,
+  derChildren,
+  derContent,
+  derBytes,
+  derIsUniversal,
+  derIsContext,
+  decodeOid,
+} from '../asn1/index.js';
 
 /** DER bytes, or PEM / base64 text (string or bytes). */
 export type CertificateSource = BytesLike | string;
@@ -35,12 +46,16 @@ const P7_LABELS = new Set(['PKCS7', 'PKCS #7 SIGNED DATA', 'CMS']);
 export function extractPkcs7(bytes: Uint8Array): { certificates: Uint8Array[]; crls: Uint8Array[] } {
   const root = derParse(bytes);
   const [typeNode, explicit] = derChildren(root);
-  if (!typeNode || !derIsUniversal(typeNode, TAG.OID)) throw new FormatError('malformed-pkcs7', 'not a PKCS#7 ContentInfo');
+  if (!typeNode || !derIsUniversal(typeNode, TAG.OID))
+    throw new FormatError('malformed-pkcs7', 'not a PKCS#7 ContentInfo');
   const type = decodeOid(derContent(typeNode), typeNode.start);
-  if (type !== OID_SIGNED_DATA) throw new FormatError('malformed-pkcs7', `PKCS#7 content type ${type} is not signedData`);
-  if (!explicit || !derIsContext(explicit, 0)) throw new FormatError('malformed-pkcs7', 'PKCS#7 SignedData content is missing');
+  if (type !== OID_SIGNED_DATA)
+    throw new FormatError('malformed-pkcs7', `PKCS#7 content type ${type} is not signedData`);
+  if (!explicit || !derIsContext(explicit, 0))
+    throw new FormatError('malformed-pkcs7', 'PKCS#7 SignedData content is missing');
   const [signedData] = derChildren(explicit);
-  if (!signedData || !derIsUniversal(signedData, TAG.SEQUENCE)) throw new FormatError('malformed-pkcs7', 'PKCS#7 SignedData is not a SEQUENCE');
+  if (!signedData || !derIsUniversal(signedData, TAG.SEQUENCE))
+    throw new FormatError('malformed-pkcs7', 'PKCS#7 SignedData is not a SEQUENCE');
   const certificates: Uint8Array[] = [];
   const crls: Uint8Array[] = [];
   const take = (set: DerNode, into: Uint8Array[]) => {
@@ -61,15 +76,18 @@ function classifyDer(bytes: Uint8Array): 'certificate' | 'crl' | 'pkcs7' {
   const [first] = derChildren(root);
   if (!first) throw new FormatError('unsupported-format', 'DER input is an empty SEQUENCE');
   if (derIsUniversal(first, TAG.OID)) return 'pkcs7';
-  if (!derIsUniversal(first, TAG.SEQUENCE)) throw new FormatError('unsupported-format', 'DER input is neither a certificate, a CRL nor PKCS#7');
+  if (!derIsUniversal(first, TAG.SEQUENCE))
+    throw new FormatError('unsupported-format', 'DER input is neither a certificate, a CRL nor PKCS#7');
   const tbs = derChildren(first);
   // TBSCertificate starts with [0] version or the serial INTEGER followed by an AlgorithmIdentifier;
   // TBSCertList starts with an optional version INTEGER then AlgorithmIdentifier then issuer Name.
   if (tbs[0] && derIsContext(tbs[0], 0)) return 'certificate';
-  const afterVersion = tbs[0] && derIsUniversal(tbs[0], TAG.INTEGER) && tbs[1] && derIsUniversal(tbs[1], TAG.SEQUENCE) ? 1 : 0;
+  const afterVersion =
+    tbs[0] && derIsUniversal(tbs[0], TAG.INTEGER) && tbs[1] && derIsUniversal(tbs[1], TAG.SEQUENCE) ? 1 : 0;
   // Certificate v1: serial, sigAlg, issuer, validity(SEQUENCE of 2 times), ...; CRL: [version], sigAlg, issuer, thisUpdate(time)
   const candidate = tbs[afterVersion + 2];
-  if (candidate && (derIsUniversal(candidate, TAG.UTCTime) || derIsUniversal(candidate, TAG.GeneralizedTime))) return 'crl';
+  if (candidate && (derIsUniversal(candidate, TAG.UTCTime) || derIsUniversal(candidate, TAG.GeneralizedTime)))
+    return 'crl';
   return 'certificate';
 }
 
@@ -126,7 +144,13 @@ export function loadCertificates(source: CertificateSource, limits?: SstLimits):
   if (bytes.length === 0) throw new FormatError('unsupported-format', 'input is empty');
   if (isSst(bytes)) {
     const sst = parseSst(bytes, limits);
-    return { format: 'sst', certificates: sst.certificates.map((e) => e.der), crls: sst.crls.map((e) => e.der), sst, ignored: [] };
+    return {
+      format: 'sst',
+      certificates: sst.certificates.map((e) => e.der),
+      crls: sst.crls.map((e) => e.der),
+      sst,
+      ignored: [],
+    };
   }
   if (looksLikePem(bytes)) return loadPem(bytes);
   if (bytes[0] === 0x30) {
@@ -147,8 +171,15 @@ function loadBase64(text: string): LoadedCertificates {
   const decoded = fromBase64(text);
   if (isSst(decoded)) {
     const sst = parseSst(decoded);
-    return { format: 'base64-sst', certificates: sst.certificates.map((e) => e.der), crls: sst.crls.map((e) => e.der), sst, ignored: [] };
+    return {
+      format: 'base64-sst',
+      certificates: sst.certificates.map((e) => e.der),
+      crls: sst.crls.map((e) => e.der),
+      sst,
+      ignored: [],
+    };
   }
-  if (decoded[0] !== 0x30) throw new FormatError('unsupported-format', 'base64 text does not decode to an SST or DER structure');
+  if (decoded[0] !== 0x30)
+    throw new FormatError('unsupported-format', 'base64 text does not decode to an SST or DER structure');
   return loadDer(decoded, 'base64-der');
 }

@@ -4,7 +4,14 @@
  */
 import { FormatError, LimitError } from '../errors.js';
 import { toBytes, type BytesLike } from '../util/bytes.js';
-import { SST_CONTEXT_ID, type SstContextKind, type SstEntry, type SstLimits, type SstProperty, type SstStore } from './types.js';
+import {
+  SST_CONTEXT_ID,
+  type SstContextKind,
+  type SstEntry,
+  type SstLimits,
+  type SstProperty,
+  type SstStore,
+} from './types.js';
 
 export const SST_HEADER = Uint8Array.of(0, 0, 0, 0, 0x43, 0x45, 0x52, 0x54);
 const ELEMENT_HEADER = 12;
@@ -78,14 +85,19 @@ export function parseSst(input: BytesLike, limits: SstLimits = {}): SstStore {
     const { id, value } = element;
     const kind = KIND_BY_ID[id];
     if (kind) {
-      if (value.length === 0) throw new FormatError('sst-empty-context', `${kind} element with no bytes`, { offset: pos });
+      if (value.length === 0)
+        throw new FormatError('sst-empty-context', `${kind} element with no bytes`, { offset: pos });
       const entry: SstEntry = { kind, der: value, properties: pending, position: position++, offset: pos };
       if (kind === 'certificate') store.certificates.push(entry);
       else if (kind === 'crl') store.crls.push(entry);
       else store.ctls.push(entry);
       pending = [];
     } else if (id >= 35 && id <= 63) {
-      throw new FormatError('sst-unsupported-element', `element id ${id} is a reserved file element that smimekit does not support`, { offset: pos });
+      throw new FormatError(
+        'sst-unsupported-element',
+        `element id ${id} is a reserved file element that smimekit does not support`,
+        { offset: pos },
+      );
     } else {
       if (pending.length === 0) pendingOffset = pos;
       pending.push({ id, value });
@@ -93,9 +105,13 @@ export function parseSst(input: BytesLike, limits: SstLimits = {}): SstStore {
     pos += ELEMENT_HEADER + value.length;
   }
   if (pending.length > 0) {
-    throw new FormatError('sst-dangling-properties', `${pending.length} property element(s) are not followed by a certificate, CRL or CTL`, {
-      offset: pendingOffset,
-    });
+    throw new FormatError(
+      'sst-dangling-properties',
+      `${pending.length} property element(s) are not followed by a certificate, CRL or CTL`,
+      {
+        offset: pendingOffset,
+      },
+    );
   }
   if (pos < bytes.length) store.trailingBytes = bytes.subarray(pos);
   return store;
@@ -104,18 +120,28 @@ export function parseSst(input: BytesLike, limits: SstLimits = {}): SstStore {
 /** File size limit and the 8-byte store header. */
 function checkStoreHeader(bytes: Uint8Array, lim: Required<SstLimits>): void {
   if (bytes.length > lim.maxFileSize) {
-    throw new LimitError('sst-limit-exceeded', `SST file of ${bytes.length} bytes exceeds the limit of ${lim.maxFileSize} bytes`, {
-      offset: 0,
-      details: { limit: 'maxFileSize', value: lim.maxFileSize },
-    });
+    throw new LimitError(
+      'sst-limit-exceeded',
+      `SST file of ${bytes.length} bytes exceeds the limit of ${lim.maxFileSize} bytes`,
+      {
+        offset: 0,
+        details: { limit: 'maxFileSize', value: lim.maxFileSize },
+      },
+    );
   }
   if (bytes.length < 8) {
-    throw new FormatError('sst-truncated-header', `SST file is ${bytes.length} bytes, shorter than its 8-byte header`, { offset: 0 });
-  }
-  if (!isSst(bytes)) {
-    throw new FormatError('sst-bad-magic', `not a serialized certificate store: the first 8 bytes are not 00000000 "CERT"${describeNonSst(bytes)}`, {
+    throw new FormatError('sst-truncated-header', `SST file is ${bytes.length} bytes, shorter than its 8-byte header`, {
       offset: 0,
     });
+  }
+  if (!isSst(bytes)) {
+    throw new FormatError(
+      'sst-bad-magic',
+      `not a serialized certificate store: the first 8 bytes are not 00000000 "CERT"${describeNonSst(bytes)}`,
+      {
+        offset: 0,
+      },
+    );
   }
 }
 
@@ -123,13 +149,25 @@ function checkStoreHeader(bytes: Uint8Array, lim: Required<SstLimits>): void {
  * Reads and checks the element at `pos` (the `elementNumber`th of the file): its id and value, or
  * undefined for the end marker.
  */
-function readElement(bytes: Uint8Array, view: DataView, pos: number, elementNumber: number, lim: Required<SstLimits>): { id: number; value: Uint8Array } | undefined {
+function readElement(
+  bytes: Uint8Array,
+  view: DataView,
+  pos: number,
+  elementNumber: number,
+  lim: Required<SstLimits>,
+): { id: number; value: Uint8Array } | undefined {
   const remaining = bytes.length - pos;
   if (remaining === 0) {
-    throw new FormatError('sst-missing-end-marker', 'SST file ends without its end marker (truncated?)', { offset: pos });
+    throw new FormatError('sst-missing-end-marker', 'SST file ends without its end marker (truncated?)', {
+      offset: pos,
+    });
   }
   if (remaining < ELEMENT_HEADER) {
-    throw new FormatError('sst-truncated-element', `only ${remaining} bytes left where a 12-byte element header should start`, { offset: pos });
+    throw new FormatError(
+      'sst-truncated-element',
+      `only ${remaining} bytes left where a 12-byte element header should start`,
+      { offset: pos },
+    );
   }
   if (elementNumber > lim.maxElements) {
     throw new LimitError('sst-limit-exceeded', `SST file has more than ${lim.maxElements} elements`, {
@@ -142,9 +180,13 @@ function readElement(bytes: Uint8Array, view: DataView, pos: number, elementNumb
   const length = view.getUint32(pos + 8, true);
   if (id === 0) {
     if (encoding !== 0 || length !== 0) {
-      throw new FormatError('sst-bad-end-marker', `element id 0 (end marker) has encoding type ${encoding} and length ${length}; both must be 0`, {
-        offset: pos,
-      });
+      throw new FormatError(
+        'sst-bad-end-marker',
+        `element id 0 (end marker) has encoding type ${encoding} and length ${length}; both must be 0`,
+        {
+          offset: pos,
+        },
+      );
     }
     return undefined;
   }
@@ -153,27 +195,50 @@ function readElement(bytes: Uint8Array, view: DataView, pos: number, elementNumb
 }
 
 /** Length (against what is left and the limit), encoding type and id range of a non-end element. */
-function checkElementHeader(id: number, encoding: number, length: number, available: number, pos: number, lim: Required<SstLimits>): void {
+function checkElementHeader(
+  id: number,
+  encoding: number,
+  length: number,
+  available: number,
+  pos: number,
+  lim: Required<SstLimits>,
+): void {
   // Compare against what is left instead of adding, so a huge length cannot wrap or allocate.
   if (length > available) {
-    throw new FormatError('sst-element-overrun', `element id ${id} declares ${length} bytes but only ${available} remain in the file`, {
-      offset: pos,
-      details: { id, length, available },
-    });
+    throw new FormatError(
+      'sst-element-overrun',
+      `element id ${id} declares ${length} bytes but only ${available} remain in the file`,
+      {
+        offset: pos,
+        details: { id, length, available },
+      },
+    );
   }
   if (length > lim.maxElementSize) {
-    throw new LimitError('sst-limit-exceeded', `element id ${id} of ${length} bytes exceeds the limit of ${lim.maxElementSize} bytes`, {
-      offset: pos,
-      details: { limit: 'maxElementSize', value: lim.maxElementSize },
-    });
+    throw new LimitError(
+      'sst-limit-exceeded',
+      `element id ${id} of ${length} bytes exceeds the limit of ${lim.maxElementSize} bytes`,
+      {
+        offset: pos,
+        details: { limit: 'maxElementSize', value: lim.maxElementSize },
+      },
+    );
   }
   if (encoding !== 1) {
-    throw new FormatError('sst-bad-encoding-type', `element id ${id} has encoding type ${encoding}; only 1 (X509_ASN_ENCODING) is valid`, {
-      offset: pos,
-      details: { id, encoding },
-    });
+    throw new FormatError(
+      'sst-bad-encoding-type',
+      `element id ${id} has encoding type ${encoding}; only 1 (X509_ASN_ENCODING) is valid`,
+      {
+        offset: pos,
+        details: { id, encoding },
+      },
+    );
   }
   if (id > 0xffff) {
-    throw new FormatError('sst-bad-element-id', `element id ${id} is out of range (at most 65535); the file is probably corrupt`, { offset: pos });
+    throw new FormatError(
+      'sst-bad-element-id',
+      `element id ${id} is out of range (at most 65535); the file is probably corrupt`,
+      { offset: pos },
+    );
   }
 }

@@ -12,7 +12,14 @@ export type DecodedSstValue =
   | { type: 'filetime'; date: Date | null }
   | { type: 'uint32'; number: number }
   | { type: 'flag' }
-  | { type: 'key-provider'; container?: string; provider?: string; providerType: number; flags: number; keySpec: number }
+  | {
+      type: 'key-provider';
+      container?: string;
+      provider?: string;
+      providerType: number;
+      flags: number;
+      keySpec: number;
+    }
   | { type: 'raw'; hex: string };
 
 export interface DecodedSstProperty {
@@ -26,14 +33,23 @@ export interface DecodedSstProperty {
 
 const NAME_BY_ID = new Map<number, string>(Object.entries(SstPropertyId).map(([k, v]) => [v, k]));
 
-const STRING_IDS = new Set<number>([SstPropertyId.FRIENDLY_NAME, SstPropertyId.DESCRIPTION, SstPropertyId.PVK_FILE, SstPropertyId.AUTO_ENROLL]);
+const STRING_IDS = new Set<number>([
+  SstPropertyId.FRIENDLY_NAME,
+  SstPropertyId.DESCRIPTION,
+  SstPropertyId.PVK_FILE,
+  SstPropertyId.AUTO_ENROLL,
+]);
 const OID_LIST_IDS = new Set<number>([
   SstPropertyId.ENHKEY_USAGE,
   SstPropertyId.ROOT_PROGRAM_CHAIN_POLICIES,
   SstPropertyId.DISALLOWED_ENHKEY_USAGE,
   SstPropertyId.NOT_BEFORE_ENHKEY_USAGE,
 ]);
-const FILETIME_IDS = new Set<number>([SstPropertyId.DISALLOWED_FILETIME, SstPropertyId.NOT_BEFORE_FILETIME, SstPropertyId.DATE_STAMP]);
+const FILETIME_IDS = new Set<number>([
+  SstPropertyId.DISALLOWED_FILETIME,
+  SstPropertyId.NOT_BEFORE_FILETIME,
+  SstPropertyId.DATE_STAMP,
+]);
 const HASH_LENGTHS = new Map<number, number[]>([
   [SstPropertyId.SHA1_HASH, [20]],
   [SstPropertyId.MD5_HASH, [16]],
@@ -57,7 +73,8 @@ const FILETIME_UNIX_OFFSET = 116444736000000000n;
 
 export function decodeFiletime(value: Uint8Array): Date | null {
   if (value.length === 0) return null;
-  if (value.length !== 8) throw new FormatError('sst-bad-property-value', `FILETIME must be 8 bytes, got ${value.length}`);
+  if (value.length !== 8)
+    throw new FormatError('sst-bad-property-value', `FILETIME must be 8 bytes, got ${value.length}`);
   const view = new DataView(value.buffer, value.byteOffset, 8);
   const ticks = view.getBigUint64(0, true);
   return new Date(Number((ticks - FILETIME_UNIX_OFFSET) / 10000n));
@@ -71,7 +88,8 @@ export function encodeFiletime(date: Date): Uint8Array {
 
 /** UTF-16LE up to the first NUL (Windows stores the terminating NUL and counts it in the length). */
 export function decodeUtf16String(value: Uint8Array): string {
-  if (value.length % 2 !== 0) throw new FormatError('sst-bad-property-value', `UTF-16 string has an odd length (${value.length})`);
+  if (value.length % 2 !== 0)
+    throw new FormatError('sst-bad-property-value', `UTF-16 string has an odd length (${value.length})`);
   let s = '';
   for (let i = 0; i < value.length; i += 2) {
     const unit = value[i]! | (value[i + 1]! << 8);
@@ -114,11 +132,13 @@ function decodeKeyProvInfo(value: Uint8Array): DecodedSstValue {
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
   const str = (offset: number): string | undefined => {
     if (offset === 0) return undefined;
-    if (offset >= value.length) throw new FormatError('sst-bad-property-value', `KEY_PROV_INFO string offset ${offset} is outside the value`);
+    if (offset >= value.length)
+      throw new FormatError('sst-bad-property-value', `KEY_PROV_INFO string offset ${offset} is outside the value`);
     const rest = value.subarray(offset);
     let end = 0;
     while (end + 1 < rest.length && (rest[end] !== 0 || rest[end + 1] !== 0)) end += 2;
-    if (end + 1 >= rest.length) throw new FormatError('sst-bad-property-value', 'KEY_PROV_INFO string is not NUL-terminated');
+    if (end + 1 >= rest.length)
+      throw new FormatError('sst-bad-property-value', 'KEY_PROV_INFO string is not NUL-terminated');
     return decodeUtf16String(rest.subarray(0, end));
   };
   const container = str(view.getUint32(0, true));
@@ -146,7 +166,8 @@ function decodeValue(p: SstProperty): DecodedSstValue {
   if (id === SstPropertyId.KEY_PROV_INFO) return decodeKeyProvInfo(value);
   const lengths = HASH_LENGTHS.get(id);
   if (lengths) {
-    if (!lengths.includes(value.length)) throw new FormatError('sst-bad-property-value', `expected ${lengths.join(' or ')} bytes, got ${value.length}`);
+    if (!lengths.includes(value.length))
+      throw new FormatError('sst-bad-property-value', `expected ${lengths.join(' or ')} bytes, got ${value.length}`);
     return { type: 'bytes', hex: toHex(value) };
   }
   if (id === SstPropertyId.KEY_IDENTIFIER) return { type: 'bytes', hex: toHex(value) };
@@ -169,7 +190,8 @@ export function decodeSstProperty(p: SstProperty): DecodedSstProperty {
 
 /** The last value of a property id on an entry (setting a property twice keeps the last one). */
 export function getSstProperty(entry: SstEntry, id: number): Uint8Array | undefined {
-  for (let i = entry.properties.length - 1; i >= 0; i--) if (entry.properties[i]!.id === id) return entry.properties[i]!.value;
+  for (let i = entry.properties.length - 1; i >= 0; i--)
+    if (entry.properties[i]!.id === id) return entry.properties[i]!.value;
   return undefined;
 }
 

@@ -11,9 +11,13 @@ function checkEntry(entry: SstEntry, index: number): void {
   }
   for (const p of entry.properties) {
     if (!Number.isInteger(p.id) || p.id < 1 || p.id > 0xffff || (p.id >= 32 && p.id <= 63)) {
-      throw new ArgumentError('bad-argument', `entry ${index} has property id ${p.id}, which is not a valid property id (1-31, 64-65535)`);
+      throw new ArgumentError(
+        'bad-argument',
+        `entry ${index} has property id ${p.id}, which is not a valid property id (1-31, 64-65535)`,
+      );
     }
-    if (!(p.value instanceof Uint8Array)) throw new ArgumentError('bad-argument', `entry ${index} property ${p.id} has no byte value`);
+    if (!(p.value instanceof Uint8Array))
+      throw new ArgumentError('bad-argument', `entry ${index} property ${p.id} has no byte value`);
   }
 }
 
@@ -25,7 +29,8 @@ function checkEntry(entry: SstEntry, index: number): void {
 function orderedEntries(store: SstStore): SstEntry[] {
   const all = [...store.certificates, ...store.crls, ...store.ctls];
   all.forEach((e, i) => {
-    if (!(e.kind in KIND_ORDER)) throw new ArgumentError('bad-argument', `entry ${i} has unknown kind "${String(e.kind)}"`);
+    if (!(e.kind in KIND_ORDER))
+      throw new ArgumentError('bad-argument', `entry ${i} has unknown kind "${String(e.kind)}"`);
     checkEntry(e, i);
   });
   return all

@@ -47,7 +47,12 @@ async function fetchIssuers(ctx: ValidationContext, cert: Certificate): Promise<
     try {
       for (const item of await fetcher.fetchIssuers(cert)) {
         try {
-          addToPool(ctx, item instanceof Uint8Array || item instanceof ArrayBuffer || ArrayBuffer.isView(item) ? parseCertificate(item) : (item));
+          addToPool(
+            ctx,
+            item instanceof Uint8Array || item instanceof ArrayBuffer || ArrayBuffer.isView(item)
+              ? parseCertificate(item)
+              : item,
+          );
         } catch {
           // An unreadable fetched certificate is simply not a candidate.
         }
@@ -64,7 +69,11 @@ interface Ranked {
   score: number;
 }
 
-async function issuerCandidates(ctx: ValidationContext, cert: Certificate, allowedAnchors?: ReadonlySet<string>): Promise<Ranked[]> {
+async function issuerCandidates(
+  ctx: ValidationContext,
+  cert: Certificate,
+  allowedAnchors?: ReadonlySet<string>,
+): Promise<Ranked[]> {
   const work = (ctx.work ??= { ranking: 0, crlSigner: 0 });
   const rank = async (list: { cert: Certificate; anchor?: TrustAnchor }[]) => {
     const out: Ranked[] = [];

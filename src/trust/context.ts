@@ -22,7 +22,8 @@ export interface SignedObject {
   signatureUnusedBits?: number;
 }
 
-export type SignatureResult = { ok: true } | { ok: false; code: 'bad-signature' | 'unsupported-algorithm'; message: string };
+export type SignatureResult =
+  { ok: true } | { ok: false; code: 'bad-signature' | 'unsupported-algorithm'; message: string };
 
 export interface ValidationContext {
   trust: TrustList;
@@ -56,7 +57,10 @@ export function addToPool(ctx: ValidationContext, cert: Certificate): void {
 }
 
 /** Certificates (anchors first, then pool) whose subject is `subjectKey`. */
-export function certificatesNamed(ctx: ValidationContext, subjectKey: string): { cert: Certificate; anchor?: TrustAnchor }[] {
+export function certificatesNamed(
+  ctx: ValidationContext,
+  subjectKey: string,
+): { cert: Certificate; anchor?: TrustAnchor }[] {
   const out: { cert: Certificate; anchor?: TrustAnchor }[] = [];
   const seen = new Set<string>();
   for (const a of ctx.trust.bySubject(subjectKey)) {
@@ -82,23 +86,45 @@ function signatureCacheKey(signed: SignedObject, spki: Uint8Array, dsaParameters
 }
 
 /** Whether `checkSignature` already has (or is computing) this result, so asking again costs nothing. */
-export function isSignatureChecked(ctx: ValidationContext, signed: SignedObject, spki: Uint8Array, dsaParameters?: Uint8Array): boolean {
+export function isSignatureChecked(
+  ctx: ValidationContext,
+  signed: SignedObject,
+  spki: Uint8Array,
+  dsaParameters?: Uint8Array,
+): boolean {
   return ctx.signatureCache.has(signatureCacheKey(signed, spki, dsaParameters));
 }
 
-export function checkSignature(ctx: ValidationContext, signed: SignedObject, spki: Uint8Array, dsaParameters?: Uint8Array): Promise<SignatureResult> {
+export function checkSignature(
+  ctx: ValidationContext,
+  signed: SignedObject,
+  spki: Uint8Array,
+  dsaParameters?: Uint8Array,
+): Promise<SignatureResult> {
   const key = signatureCacheKey(signed, spki, dsaParameters);
   let result = ctx.signatureCache.get(key);
   if (!result) {
     result = (async (): Promise<SignatureResult> => {
-      if (signed.signatureUnusedBits) return { ok: false, code: 'bad-signature', message: 'the signature BIT STRING is malformed (unused bits)' };
+      if (signed.signatureUnusedBits)
+        return { ok: false, code: 'bad-signature', message: 'the signature BIT STRING is malformed (unused bits)' };
       if (!signatureParametersValid(signed.signatureAlgorithm)) {
-        return { ok: false, code: 'bad-signature', message: 'the signature algorithm identifier carries parameters its algorithm does not allow' };
+        return {
+          ok: false,
+          code: 'bad-signature',
+          message: 'the signature algorithm identifier carries parameters its algorithm does not allow',
+        };
       }
       try {
-        const input = { algorithm: signed.signatureAlgorithm, signature: signed.signature, data: signed.tbs, publicKey: spki };
+        const input = {
+          algorithm: signed.signatureAlgorithm,
+          signature: signed.signature,
+          data: signed.tbs,
+          publicKey: spki,
+        };
         const ok = await verifySignature(dsaParameters ? { ...input, inheritedDsaParameters: dsaParameters } : input);
-        return ok ? { ok: true } : { ok: false, code: 'bad-signature', message: 'the signature does not verify with the issuer key' };
+        return ok
+          ? { ok: true }
+          : { ok: false, code: 'bad-signature', message: 'the signature does not verify with the issuer key' };
       } catch (e) {
         if (e instanceof AlgorithmError && e.code !== 'key-algorithm-mismatch') {
           return { ok: false, code: 'unsupported-algorithm', message: e.message };

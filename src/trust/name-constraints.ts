@@ -65,7 +65,8 @@ function smtpUtf8Mailbox(der: Uint8Array): string | undefined {
   try {
     const root = derParse(der);
     const [typeId, value] = derChildren(root);
-    if (!typeId || !derIsUniversal(typeId, TAG.OID) || decodeOid(derContent(typeId)) !== OID_SMTP_UTF8_MAILBOX) return undefined;
+    if (!typeId || !derIsUniversal(typeId, TAG.OID) || decodeOid(derContent(typeId)) !== OID_SMTP_UTF8_MAILBOX)
+      return undefined;
     try {
       const inner = value ? derChildren(value)[0] : undefined;
       if (!inner || !derIsUniversal(inner, TAG.UTF8String)) return '';
@@ -74,7 +75,7 @@ function smtpUtf8Mailbox(der: Uint8Array): string | undefined {
       if (at < 1) return '';
       const domain = text.slice(at + 1);
       if (domain === '' || /[\s/?#@:\\[\]%]/.test(domain)) return ''; // the URL parser would check only part of it
-       
+
       const ascii = /^[\x00-\x7f]*$/.test(domain) ? domain : new URL(`http://${domain}`).hostname;
       return `${text.slice(0, at)}@${ascii}`;
     } catch {

@@ -115,19 +115,24 @@ export function resolveOptions(options: ValidationOptions): ResolvedOptions {
     throw new ArgumentError('bad-argument', 'validateCertificate needs options.trust (a TrustList)');
   }
   const at = options.at ?? new Date();
-  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ArgumentError('bad-argument', 'options.at must be a valid Date');
+  if (!(at instanceof Date) || Number.isNaN(at.getTime()))
+    throw new ArgumentError('bad-argument', 'options.at must be a valid Date');
   const purpose = options.purpose ?? 'sign';
-  if (purpose !== 'sign' && purpose !== 'encrypt' && purpose !== 'any') throw new ArgumentError('bad-argument', `unknown purpose "${String(purpose)}"`);
+  if (purpose !== 'sign' && purpose !== 'encrypt' && purpose !== 'any')
+    throw new ArgumentError('bad-argument', `unknown purpose "${String(purpose)}"`);
   const revocation = options.revocation ?? 'prefer';
   if (revocation !== 'off' && revocation !== 'prefer' && revocation !== 'require') {
     throw new ArgumentError('bad-argument', `unknown revocation mode "${String(revocation)}"`);
   }
-  const initialPolicies = options.initialPolicies && options.initialPolicies.length > 0 ? [...options.initialPolicies] : [ANY_POLICY];
-  for (const p of initialPolicies) if (!/^\d+(\.\d+)+$/.test(p)) throw new ArgumentError('bad-argument', `"${p}" is not a policy OID`);
+  const initialPolicies =
+    options.initialPolicies && options.initialPolicies.length > 0 ? [...options.initialPolicies] : [ANY_POLICY];
+  for (const p of initialPolicies)
+    if (!/^\d+(\.\d+)+$/.test(p)) throw new ArgumentError('bad-argument', `"${p}" is not a policy OID`);
   // NaN or infinite bounds would silently switch the limits (or the RSA key-size policy) off.
   const count = (name: string, v: number | undefined, fallback: number, min: number) => {
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError('bad-argument', `${name} must be a finite number`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new ArgumentError('bad-argument', `${name} must be a finite number`);
     return Math.max(min, Math.floor(v));
   };
   const resolved: ResolvedOptions = {

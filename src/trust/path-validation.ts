@@ -50,8 +50,10 @@ function fmt(d: Date): string {
 
 /** The validity period check shared by the anchor and every certificate. */
 function checkValidity(cert: Certificate, at: Date): { code: TrustProblemCode; message: string } | undefined {
-  if (at < cert.notBefore) return { code: 'not-yet-valid', message: `not valid before ${fmt(cert.notBefore)} (validation time ${fmt(at)})` };
-  if (at > cert.notAfter) return { code: 'expired', message: `expired on ${fmt(cert.notAfter)} (validation time ${fmt(at)})` };
+  if (at < cert.notBefore)
+    return { code: 'not-yet-valid', message: `not valid before ${fmt(cert.notBefore)} (validation time ${fmt(at)})` };
+  if (at > cert.notAfter)
+    return { code: 'expired', message: `expired on ${fmt(cert.notAfter)} (validation time ${fmt(at)})` };
   return undefined;
 }
 
@@ -101,10 +103,12 @@ export async function validatePath(ctx: ValidationContext, candidate: CandidateP
     // DSA parameters the next key may inherit (RFC 3279 §2.3.2).
     state.workingParams = dsaParametersOf(cert, state.workingParams);
     state.dsaParameters[index] = state.workingParams;
-    if (!last) prepareNext(state, cert, index, i, selfIssued); // §6.1.4
+    if (!last)
+      prepareNext(state, cert, index, i, selfIssued); // §6.1.4
     else wrapUp(state, cert); // §6.1.5
     // (o) / (f) unknown critical extensions.
-    for (const oid of unknownCritical(cert)) state.add('unknown-critical-extension', index, `unsupported critical extension ${oid}`);
+    for (const oid of unknownCritical(cert))
+      state.add('unknown-critical-extension', index, `unsupported critical extension ${oid}`);
   }
   return { problems: state.problems, policies: userConstrainedPolicies(state), dsaParameters: state.dsaParameters };
 }
@@ -125,7 +129,8 @@ function initialState(ctx: ValidationContext, candidate: CandidatePath): PathSta
 
   // §6.1.2 initialisation.
   let maxPathLength = n;
-  if (n > 0 && anchorCert.basicConstraints?.pathLength !== undefined) maxPathLength = Math.min(n, anchorCert.basicConstraints.pathLength);
+  if (n > 0 && anchorCert.basicConstraints?.pathLength !== undefined)
+    maxPathLength = Math.min(n, anchorCert.basicConstraints.pathLength);
   const names = new NameConstraintState();
   if (anchorCert.nameConstraints && n > 0) names.add(anchorCert.nameConstraints);
   return {
@@ -154,13 +159,22 @@ function initialState(ctx: ValidationContext, candidate: CandidatePath): PathSta
  * The anchor is trusted for its name and key, but an expired anchor or one
  * restricted by the trust list does not make a valid path.
  */
-function checkAnchorTrust(options: ResolvedOptions, chain: readonly Certificate[], anchor: CandidatePath['anchor'], add: AddProblem): void {
+function checkAnchorTrust(
+  options: ResolvedOptions,
+  chain: readonly Certificate[],
+  anchor: CandidatePath['anchor'],
+  add: AddProblem,
+): void {
   const at = options.at;
   const anchorIndex = chain.length - 1;
   const anchorValidity = checkValidity(anchor.certificate, at);
   if (anchorValidity) add(anchorValidity.code, anchorIndex, `trust anchor ${anchorValidity.message}`);
   if (anchor.disallowedAfter && at > anchor.disallowedAfter) {
-    add('untrusted-root', anchorIndex, `the trust list no longer trusts this anchor after ${fmt(anchor.disallowedAfter)} (disallowed-after property)`);
+    add(
+      'untrusted-root',
+      anchorIndex,
+      `the trust list no longer trusts this anchor after ${fmt(anchor.disallowedAfter)} (disallowed-after property)`,
+    );
   }
   if (options.purpose !== 'any' && anchor.allowedPurposes && !anchor.allowedPurposes.includes('1.3.6.1.5.5.7.3.4')) {
     add(
@@ -171,22 +185,33 @@ function checkAnchorTrust(options: ResolvedOptions, chain: readonly Certificate[
   }
   const email = '1.3.6.1.5.5.7.3.4';
   if (options.purpose !== 'any' && anchor.disallowedPurposes?.includes(email)) {
-    add('anchor-not-trusted-for-purpose', anchorIndex, 'the trust list explicitly disallows this anchor for secure e-mail (disallowed EKU property)');
+    add(
+      'anchor-not-trusted-for-purpose',
+      anchorIndex,
+      'the trust list explicitly disallows this anchor for secure e-mail (disallowed EKU property)',
+    );
   }
   const nb = anchor.notBeforeDistrust;
   if (nb && chain[0]!.notBefore > nb.date) {
     const all = !nb.purposes || nb.purposes.length === 0;
     const message = `certificates issued after ${fmt(nb.date)} under this anchor are not trusted${all ? '' : ' for secure e-mail'} (not-before property)`;
     if (all) add(options.purpose === 'any' ? 'untrusted-root' : 'anchor-not-trusted-for-purpose', anchorIndex, message);
-    else if (options.purpose !== 'any' && nb.purposes!.includes(email)) add('anchor-not-trusted-for-purpose', anchorIndex, message);
+    else if (options.purpose !== 'any' && nb.purposes!.includes(email))
+      add('anchor-not-trusted-for-purpose', anchorIndex, message);
   }
 }
 
 /** Key strength, cA and keyCertSign of an anchor that issued the next certificate. */
-function checkAnchorAsIssuer(anchorCert: Certificate, anchorIndex: number, policy: AlgorithmPolicy, add: AddProblem): void {
+function checkAnchorAsIssuer(
+  anchorCert: Certificate,
+  anchorIndex: number,
+  policy: AlgorithmPolicy,
+  add: AddProblem,
+): void {
   const keyWeak = publicKeyWeakness(keySummary(anchorCert.spki), policy);
   if (keyWeak) add('weak-algorithm', anchorIndex, `trust anchor key: ${keyWeak}`);
-  if (anchorCert.basicConstraints && !anchorCert.basicConstraints.ca) add('not-ca', anchorIndex, 'the trust anchor is not a CA (basicConstraints cA is false) but issued a certificate');
+  if (anchorCert.basicConstraints && !anchorCert.basicConstraints.ca)
+    add('not-ca', anchorIndex, 'the trust anchor is not a CA (basicConstraints cA is false) but issued a certificate');
   if (anchorCert.keyUsage !== undefined && !(anchorCert.keyUsage & KeyUsage.keyCertSign)) {
     add('bad-key-usage', anchorIndex, 'the trust anchor key usage does not allow certificate signing (keyCertSign)');
   }
@@ -205,7 +230,11 @@ async function checkBasics(state: PathState, cert: Certificate, index: number, i
     const aki = cert.authorityKeyIdentifier?.keyIdentifier;
     const anchorSki = anchorCert.subjectKeyIdentifier;
     if (i === 1 && sig.code === 'bad-signature' && aki && anchorSki && !bytesEqual(aki, anchorSki)) {
-      add('untrusted-root', index, `the trust list holds a CA named ${anchorCert.subject.text} but with a different key than the one that signed this certificate`);
+      add(
+        'untrusted-root',
+        index,
+        `the trust list holds a CA named ${anchorCert.subject.text} but with a different key than the one that signed this certificate`,
+      );
     } else add(sig.code, index, sig.message);
   }
   const keyWeak = publicKeyWeakness(keySummary(cert.spki, dsaParametersOf(cert, state.workingParams)), policy);
@@ -216,18 +245,37 @@ async function checkBasics(state: PathState, cert: Certificate, index: number, i
 }
 
 /** §6.1.3 (b), (c) name constraints (self-issued intermediates are exempt). */
-function checkNameConstraints(state: PathState, cert: Certificate, index: number, last: boolean, selfIssued: boolean): void {
+function checkNameConstraints(
+  state: PathState,
+  cert: Certificate,
+  index: number,
+  last: boolean,
+  selfIssued: boolean,
+): void {
   if (selfIssued && !last) return;
   const violation = state.names.check(cert);
   if (violation) state.add('name-constraints', index, violation);
 }
 
 /** §6.1.3 (d)-(f) certificate policies. */
-function processPolicies(state: PathState, cert: Certificate, index: number, i: number, last: boolean, selfIssued: boolean): void {
+function processPolicies(
+  state: PathState,
+  cert: Certificate,
+  index: number,
+  i: number,
+  last: boolean,
+  selfIssued: boolean,
+): void {
   if (state.policyFailure) return;
-  policyStep(state, index, () => state.tree.processCertificate(cert, i, state.inhibitAnyPolicy > 0 || (!last && selfIssued)));
+  policyStep(state, index, () =>
+    state.tree.processCertificate(cert, i, state.inhibitAnyPolicy > 0 || (!last && selfIssued)),
+  );
   if (!state.policyFailure && state.explicitPolicy <= 0 && state.tree.isNull) {
-    failPolicy(state, index, 'no acceptable certificate policy: the path requires an explicit policy and none is valid for it');
+    failPolicy(
+      state,
+      index,
+      'no acceptable certificate policy: the path requires an explicit policy and none is valid for it',
+    );
   }
 }
 
@@ -269,9 +317,12 @@ function updatePolicyCounters(state: PathState, cert: Certificate, selfIssued: b
     if (state.inhibitAnyPolicy > 0) state.inhibitAnyPolicy--;
   }
   const pc = cert.policyConstraints;
-  if (pc?.requireExplicitPolicy !== undefined) state.explicitPolicy = Math.min(state.explicitPolicy, pc.requireExplicitPolicy);
-  if (pc?.inhibitPolicyMapping !== undefined) state.policyMapping = Math.min(state.policyMapping, pc.inhibitPolicyMapping);
-  if (cert.inhibitAnyPolicy !== undefined) state.inhibitAnyPolicy = Math.min(state.inhibitAnyPolicy, cert.inhibitAnyPolicy);
+  if (pc?.requireExplicitPolicy !== undefined)
+    state.explicitPolicy = Math.min(state.explicitPolicy, pc.requireExplicitPolicy);
+  if (pc?.inhibitPolicyMapping !== undefined)
+    state.policyMapping = Math.min(state.policyMapping, pc.inhibitPolicyMapping);
+  if (cert.inhibitAnyPolicy !== undefined)
+    state.inhibitAnyPolicy = Math.min(state.inhibitAnyPolicy, cert.inhibitAnyPolicy);
 }
 
 /** §6.1.4 (k)-(n): an intermediate must be a CA allowed to issue, within the path length. */
@@ -279,7 +330,13 @@ function checkIssuer(state: PathState, cert: Certificate, index: number, selfIss
   const { add } = state;
   // (k) basic constraints. Version 1/2 intermediates are refused too: nothing says they are CAs.
   if (!cert.basicConstraints?.ca) {
-    add('not-ca', index, cert.basicConstraints ? 'issued a certificate but basicConstraints says it is not a CA' : 'issued a certificate but has no basicConstraints extension marking it as a CA');
+    add(
+      'not-ca',
+      index,
+      cert.basicConstraints
+        ? 'issued a certificate but basicConstraints says it is not a CA'
+        : 'issued a certificate but has no basicConstraints extension marking it as a CA',
+    );
   }
   // (l), (m) path length.
   if (!selfIssued) {
@@ -290,7 +347,11 @@ function checkIssuer(state: PathState, cert: Certificate, index: number, selfIss
   if (pathLen !== undefined && pathLen < state.maxPathLength) state.maxPathLength = pathLen;
   // (n) key usage.
   if (cert.keyUsage !== undefined && !(cert.keyUsage & KeyUsage.keyCertSign)) {
-    add('bad-key-usage', index, 'key usage does not allow certificate signing (keyCertSign) but the certificate issued one');
+    add(
+      'bad-key-usage',
+      index,
+      'key usage does not allow certificate signing (keyCertSign) but the certificate issued one',
+    );
   }
 }
 
@@ -307,7 +368,11 @@ function userConstrainedPolicies(state: PathState): string[] {
   if (state.policyFailure) return [];
   const policies = state.tree.intersect(options.initialPolicies, n);
   if (state.explicitPolicy <= 0 && policies.length === 0) {
-    state.add('policy', 0, `no certificate policy of the path is acceptable (explicit policy required; initial policy set ${options.initialPolicies.join(', ')})`);
+    state.add(
+      'policy',
+      0,
+      `no certificate policy of the path is acceptable (explicit policy required; initial policy set ${options.initialPolicies.join(', ')})`,
+    );
   }
   return policies;
 }

@@ -25,7 +25,12 @@ export class PolicyTree {
   private count = 1;
 
   constructor(private readonly maxNodes = 2_000) {
-    const root: PolicyNode = { validPolicy: ANY_POLICY, expectedPolicySet: new Set([ANY_POLICY]), children: [], depth: 0 };
+    const root: PolicyNode = {
+      validPolicy: ANY_POLICY,
+      expectedPolicySet: new Set([ANY_POLICY]),
+      children: [],
+      depth: 0,
+    };
     this.levels = [[root]];
   }
 
@@ -37,9 +42,20 @@ export class PolicyTree {
     this.levels = undefined;
   }
 
-  private add(parent: PolicyNode, validPolicy: string, qualifiers: Uint8Array | undefined, expected: Set<string>): void {
+  private add(
+    parent: PolicyNode,
+    validPolicy: string,
+    qualifiers: Uint8Array | undefined,
+    expected: Set<string>,
+  ): void {
     if (++this.count > this.maxNodes) throw new PolicyTreeTooLarge(`more than ${this.maxNodes} policy tree nodes`);
-    const node: PolicyNode = { validPolicy, expectedPolicySet: expected, parent, children: [], depth: parent.depth + 1 };
+    const node: PolicyNode = {
+      validPolicy,
+      expectedPolicySet: expected,
+      parent,
+      children: [],
+      depth: parent.depth + 1,
+    };
     if (qualifiers) node.qualifiers = qualifiers;
     parent.children.push(node);
     const levels = this.levels!;
@@ -106,7 +122,11 @@ export class PolicyTree {
   }
 
   /** §6.1.4 (b): applies certificate i's policy mappings (anyPolicy mappings are rejected by the caller). */
-  applyMappings(mappings: { issuerDomainPolicy: string; subjectDomainPolicy: string }[], i: number, mappingAllowed: boolean): void {
+  applyMappings(
+    mappings: { issuerDomainPolicy: string; subjectDomainPolicy: string }[],
+    i: number,
+    mappingAllowed: boolean,
+  ): void {
     if (!this.levels) return;
     const bySource = new Map<string, Set<string>>();
     for (const m of mappings) {
@@ -143,7 +163,8 @@ export class PolicyTree {
       const user = new Set(initialPolicySet);
       // Nodes whose parent is anyPolicy form the valid_policy_node_set boundary.
       const boundary: PolicyNode[] = [];
-      for (const level of this.levels) for (const node of level) if (node.parent?.validPolicy === ANY_POLICY) boundary.push(node);
+      for (const level of this.levels)
+        for (const node of level) if (node.parent?.validPolicy === ANY_POLICY) boundary.push(node);
       for (const node of boundary) {
         if (node.validPolicy !== ANY_POLICY && !user.has(node.validPolicy)) this.remove(node);
       }

@@ -94,7 +94,12 @@ export interface ValidationReport {
 }
 
 /** Builds a problem for certificate `index` of `path`. */
-export function problemFor(code: TrustProblemCode, path: readonly Certificate[], index: number, message: string): TrustProblem {
+export function problemFor(
+  code: TrustProblemCode,
+  path: readonly Certificate[],
+  index: number,
+  message: string,
+): TrustProblem {
   const cert = path[index];
   if (!cert) return { code, message };
   return { code, certificate: { index, subject: cert.subject.text, serialNumber: cert.serialHex }, message };

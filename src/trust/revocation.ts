@@ -149,7 +149,11 @@ async function crlSigner(
       error = `CRL signature: ${sig.message}`;
       continue;
     }
-    if (c.trusted || ctx.inProgress.has(c.cert.fingerprint) || (await validateSigner(c.cert, input.anchorFingerprint))) {
+    if (
+      c.trusted ||
+      ctx.inProgress.has(c.cert.fingerprint) ||
+      (await validateSigner(c.cert, input.anchorFingerprint))
+    ) {
       const out: { spki: Uint8Array; params?: Uint8Array } = { spki: c.cert.spki };
       if (c.params) out.params = c.params;
       return out;
@@ -160,7 +164,11 @@ async function crlSigner(
 }
 
 /** Revocation status of one certificate from the available CRLs (RFC 5280 §6.3.3). */
-async function crlStatus(ctx: ValidationContext, input: CertificateRevocationInput, validateSigner: SignerValidator): Promise<RevocationStatus> {
+async function crlStatus(
+  ctx: ValidationContext,
+  input: CertificateRevocationInput,
+  validateSigner: SignerValidator,
+): Promise<RevocationStatus> {
   const { cert } = input;
   const at = ctx.options.at;
   const points: DistributionPoint[] = cert.crlDistributionPoints?.length ? cert.crlDistributionPoints : [{}];
@@ -173,11 +181,15 @@ async function crlStatus(ctx: ValidationContext, input: CertificateRevocationInp
       if (reasonsMask === ALL_REASONS) break;
       if (!crlCoversDp(crl, cert, dp)) continue;
       if (!isCurrent(crl, at)) {
-        notes.add(`the CRL from ${crl.issuer.text} is not current at the validation time (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`);
+        notes.add(
+          `the CRL from ${crl.issuer.text} is not current at the validation time (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`,
+        );
         continue;
       }
       if (crl.unsupportedCriticalExtension) {
-        notes.add(`the CRL from ${crl.issuer.text} has an unsupported critical extension ${crl.unsupportedCriticalExtension}`);
+        notes.add(
+          `the CRL from ${crl.issuer.text} has an unsupported critical extension ${crl.unsupportedCriticalExtension}`,
+        );
         continue;
       }
       const interim = (crl.issuingDistributionPoint?.onlySomeReasons ?? ALL_REASONS) & (dp.reasons ?? ALL_REASONS);
@@ -190,7 +202,13 @@ async function crlStatus(ctx: ValidationContext, input: CertificateRevocationInp
       // Delta CRLs for this complete CRL, same scope, same signer.
       let deltaEntry: ReturnType<typeof findEntry> | undefined;
       for (const delta of deltas) {
-        if (!namesEqual(delta.issuer, crl.issuer) || !sameScope(delta, crl) || !isCurrent(delta, at) || delta.unsupportedCriticalExtension) continue;
+        if (
+          !namesEqual(delta.issuer, crl.issuer) ||
+          !sameScope(delta, crl) ||
+          !isCurrent(delta, at) ||
+          delta.unsupportedCriticalExtension
+        )
+          continue;
         if (crl.crlNumber === undefined || delta.deltaBase! > crl.crlNumber) continue;
         if (!(await checkSignature(ctx, delta, signer.spki, signer.params)).ok) continue;
         const e = findEntry(delta, cert);
@@ -214,14 +232,22 @@ async function crlStatus(ctx: ValidationContext, input: CertificateRevocationInp
 }
 
 /** Status from CRLs, then from the caller's checker when the CRLs cannot tell. */
-export async function revocationStatus(ctx: ValidationContext, input: CertificateRevocationInput, validateSigner: SignerValidator): Promise<RevocationStatus> {
+export async function revocationStatus(
+  ctx: ValidationContext,
+  input: CertificateRevocationInput,
+  validateSigner: SignerValidator,
+): Promise<RevocationStatus> {
   const fromCrls = await crlStatus(ctx, input, validateSigner);
   if (fromCrls.status !== 'unknown' || !ctx.options.revocationChecker) return fromCrls;
   try {
     const checked = await ctx.options.revocationChecker.check(input.cert, input.issuer, { at: ctx.options.at });
-    if (checked.status === 'unknown') return { status: 'unknown', message: `${fromCrls.message ?? ''}; checker: ${checked.message ?? 'unknown'}` };
+    if (checked.status === 'unknown')
+      return { status: 'unknown', message: `${fromCrls.message ?? ''}; checker: ${checked.message ?? 'unknown'}` };
     return checked;
   } catch (e) {
-    return { status: 'unknown', message: `${fromCrls.message ?? ''}; checker failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      status: 'unknown',
+      message: `${fromCrls.message ?? ''}; checker failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }

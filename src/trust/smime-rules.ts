@@ -33,9 +33,16 @@ export function checkSmimeRules(cert: Certificate, options: ResolvedOptions): Ru
   const eku = cert.extKeyUsage;
   if (eku) {
     const ok = eku.includes(EKU_EMAIL_PROTECTION) || (options.acceptAnyEku && eku.includes(EKU_ANY));
-    if (!ok) out.push({ code: 'bad-eku', message: `extended key usage (${eku.join(', ')}) does not include emailProtection (${EKU_EMAIL_PROTECTION})` });
+    if (!ok)
+      out.push({
+        code: 'bad-eku',
+        message: `extended key usage (${eku.join(', ')}) does not include emailProtection (${EKU_EMAIL_PROTECTION})`,
+      });
   } else if (options.requireEku) {
-    out.push({ code: 'bad-eku', message: 'the certificate has no extended key usage extension and emailProtection is required' });
+    out.push({
+      code: 'bad-eku',
+      message: 'the certificate has no extended key usage extension and emailProtection is required',
+    });
   }
   const kind = publicKeyAlgorithm(cert.publicKeyAlgorithm)?.kind;
   const ku = cert.keyUsage;
@@ -43,7 +50,10 @@ export function checkSmimeRules(cert: Certificate, options: ResolvedOptions): Ru
     if (kind === 'x25519' || kind === 'x448' || kind === 'dh') {
       out.push({ code: 'bad-key-usage', message: `a ${kind} key cannot sign` });
     } else if (ku !== undefined && !(ku & (KeyUsage.digitalSignature | KeyUsage.nonRepudiation))) {
-      out.push({ code: 'bad-key-usage', message: 'key usage allows neither digitalSignature nor nonRepudiation, so the key may not sign mail' });
+      out.push({
+        code: 'bad-key-usage',
+        message: 'key usage allows neither digitalSignature nor nonRepudiation, so the key may not sign mail',
+      });
     }
   } else {
     if (kind === 'ed25519' || kind === 'ed448' || kind === 'dsa' || kind === 'rsa-pss') {
@@ -52,7 +62,10 @@ export function checkSmimeRules(cert: Certificate, options: ResolvedOptions): Ru
       const agreement = kind === 'ec' || kind === 'x25519' || kind === 'x448' || kind === 'dh';
       const needed = agreement ? KeyUsage.keyAgreement : KeyUsage.keyEncipherment;
       if (!(ku & needed)) {
-        out.push({ code: 'bad-key-usage', message: `key usage lacks ${agreement ? 'keyAgreement' : 'keyEncipherment'}, which encryption to this ${kind ?? ''} key needs` });
+        out.push({
+          code: 'bad-key-usage',
+          message: `key usage lacks ${agreement ? 'keyAgreement' : 'keyEncipherment'}, which encryption to this ${kind ?? ''} key needs`,
+        });
       }
     }
   }
@@ -76,13 +89,19 @@ export function checkSmimeRules(cert: Certificate, options: ResolvedOptions): Ru
  * (or anyExtendedKeyUsage) for the path to serve S/MIME. Returns the chain
  * indexes (0 = end-entity) of the intermediates that do not.
  */
-export function intermediatesWithoutEmailEku(chain: readonly Certificate[], options: ResolvedOptions): { index: number; message: string }[] {
+export function intermediatesWithoutEmailEku(
+  chain: readonly Certificate[],
+  options: ResolvedOptions,
+): { index: number; message: string }[] {
   if (options.purpose === 'any') return [];
   const out: { index: number; message: string }[] = [];
   for (let i = 1; i < chain.length - 1; i++) {
     const eku = chain[i]!.extKeyUsage;
     if (eku && !eku.includes(EKU_EMAIL_PROTECTION) && !eku.includes(EKU_ANY)) {
-      out.push({ index: i, message: `the intermediate CA is restricted to ${eku.join(', ')}, which does not include emailProtection` });
+      out.push({
+        index: i,
+        message: `the intermediate CA is restricted to ${eku.join(', ')}, which does not include emailProtection`,
+      });
     }
   }
   return out;

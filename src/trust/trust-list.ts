@@ -9,7 +9,13 @@
 import { FormatError } from '../errors.js';
 import { toHex, type BytesLike } from '../util/bytes.js';
 import { loadCertificates, type CertificateSource } from '../sst/load.js';
-import { decodeFiletime, decodeOidList, getSstProperty, sstDisallowedAfter, sstEnhancedKeyUsage } from '../sst/properties.js';
+import {
+  decodeFiletime,
+  decodeOidList,
+  getSstProperty,
+  sstDisallowedAfter,
+  sstEnhancedKeyUsage,
+} from '../sst/properties.js';
 import { SstPropertyId } from '../sst/types.js';
 import type { SstEntry, SstStore } from '../sst/types.js';
 import { EKU_ANY, EKU_EMAIL_PROTECTION, parseCertificate, type Certificate } from '../x509/index.js';
@@ -65,7 +71,9 @@ export class TrustList {
    * not make a whole store unusable.
    */
   addSst(store: SstStore): this {
-    store.certificates.forEach((entry, index) => this.tryAdd('certificate', index, () => this.add(entry.der, anchorOptionsFromSst(entry))));
+    store.certificates.forEach((entry, index) =>
+      this.tryAdd('certificate', index, () => this.add(entry.der, anchorOptionsFromSst(entry))),
+    );
     store.crls.forEach((entry, index) => this.tryAdd('crl', index, () => this.addCrl(entry.der)));
     return this;
   }
@@ -90,7 +98,10 @@ export class TrustList {
   }
 
   /** Builds a trust list from certificates (DER or decoded) and optional CRLs. */
-  static fromCertificates(certificates: Iterable<BytesLike | Certificate>, crls: Iterable<BytesLike | Crl> = []): TrustList {
+  static fromCertificates(
+    certificates: Iterable<BytesLike | Certificate>,
+    crls: Iterable<BytesLike | Crl> = [],
+  ): TrustList {
     const t = new TrustList();
     for (const c of certificates) t.add(c);
     for (const c of crls) t.addCrl(c);

@@ -53,17 +53,27 @@ async function validateOne(ctx: ValidationContext, candidate: CandidatePath, dep
   const problems = [...result.problems];
   const warnings: TrustProblem[] = [];
   for (const v of checkSmimeRules(chain[0]!, ctx.options)) problems.push(problemFor(v.code, chain, 0, v.message));
-  for (const v of intermediatesWithoutEmailEku(chain, ctx.options)) problems.push(problemFor('bad-eku', chain, v.index, v.message));
+  for (const v of intermediatesWithoutEmailEku(chain, ctx.options))
+    problems.push(problemFor('bad-eku', chain, v.index, v.message));
   if (problems.length === 0 && ctx.options.revocation !== 'off') {
     const validateSigner = signerValidator(ctx, depth);
     for (let k = 0; k < chain.length - 1; k++) {
       const input = { cert: chain[k]!, issuer: chain[k + 1]!, anchorFingerprint: anchor.certificate.fingerprint };
       const params = result.dsaParameters[k + 1];
-      const status = await revocationStatus(ctx, params ? { ...input, issuerDsaParameters: params } : input, validateSigner);
+      const status = await revocationStatus(
+        ctx,
+        params ? { ...input, issuerDsaParameters: params } : input,
+        validateSigner,
+      );
       if (status.status === 'revoked') {
         problems.push(problemFor('revoked', chain, k, status.message ?? `revoked (${reasonName(status.reason)})`));
       } else if (status.status === 'unknown') {
-        const p = problemFor('revocation-unknown', chain, k, `revocation status cannot be determined: ${status.message ?? 'no source'}`);
+        const p = problemFor(
+          'revocation-unknown',
+          chain,
+          k,
+          `revocation status cannot be determined: ${status.message ?? 'no source'}`,
+        );
         (ctx.options.revocation === 'require' ? problems : warnings).push(p);
       }
     }
@@ -93,7 +103,12 @@ function signerValidator(ctx: ValidationContext, depth: number): SignerValidator
   };
 }
 
-async function validateWith(ctx: ValidationContext, leaf: Certificate, allowedAnchors: ReadonlySet<string> | undefined, depth: number): Promise<ValidationReport> {
+async function validateWith(
+  ctx: ValidationContext,
+  leaf: Certificate,
+  allowedAnchors: ReadonlySet<string> | undefined,
+  depth: number,
+): Promise<ValidationReport> {
   ctx.inProgress.add(leaf.fingerprint);
   const state: BuildState = { work: 0, paths: 0, truncated: false, longest: [leaf] };
   let best: Outcome | undefined;
@@ -131,7 +146,15 @@ function report(
   policies: string[],
   pathsTried: number,
 ): ValidationReport {
-  return { valid: problems.length === 0, path: toPath(chain, anchored), problems, warnings, at: ctx.options.at, policies, pathsTried };
+  return {
+    valid: problems.length === 0,
+    path: toPath(chain, anchored),
+    problems,
+    warnings,
+    at: ctx.options.at,
+    policies,
+    pathsTried,
+  };
 }
 
 /**
@@ -148,7 +171,10 @@ function report(
  * if (!report.valid) for (const p of report.problems) console.log(p.code, p.certificate?.subject, p.message);
  * ```
  */
-export async function validateCertificate(certificate: BytesLike | string | Certificate, options: ValidationOptions): Promise<ValidationReport> {
+export async function validateCertificate(
+  certificate: BytesLike | string | Certificate,
+  options: ValidationOptions,
+): Promise<ValidationReport> {
   const resolved = resolveOptions(options);
   const leaf = parseCertificates([certificate])[0];
   if (!leaf) throw new FormatError('malformed-certificate', 'no certificate found in the input');
@@ -179,4 +205,3 @@ export async function validateCertificate(certificate: BytesLike | string | Cert
     throw asSmimeError(e, 'internal', 'certificate validation');
   }
 }
-

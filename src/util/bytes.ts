@@ -8,7 +8,8 @@ export type BytesLike = Uint8Array | ArrayBuffer | ArrayBufferView;
 /** A Uint8Array view of the input (no copy). */
 export function toBytes(input: BytesLike, what = 'input'): Uint8Array {
   // Subclasses (Node's Buffer) become plain views, so results compare and serialize like Uint8Arrays.
-  if (input instanceof Uint8Array) return input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  if (input instanceof Uint8Array)
+    return input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   throw new ArgumentError('bad-argument', `${what} must be a Uint8Array or ArrayBuffer`);
@@ -149,7 +150,8 @@ export function fromBase64(text: string): Uint8Array {
       continue;
     }
     const v = B64_LOOKUP[c] ?? -1;
-    if (v < 0 || padding > 0) throw new FormatError('bad-base64', `invalid base64 character at position ${i}`, { offset: i });
+    if (v < 0 || padding > 0)
+      throw new FormatError('bad-base64', `invalid base64 character at position ${i}`, { offset: i });
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {

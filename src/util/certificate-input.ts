@@ -22,19 +22,25 @@ const CERT_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFI
  */
 export function certificateDer(input: CertificateInput, what = 'certificate'): Uint8Array {
   if (input && typeof input === 'object' && !(input instanceof ArrayBuffer) && !ArrayBuffer.isView(input)) {
-    const carried = 'der' in input ? input.der : 'rawData' in input ? input.rawData : 'raw' in input ? input.raw : undefined;
-    if (carried === undefined) throw new ArgumentError('bad-argument', `${what}: expected DER or PEM bytes, or an object with der/raw/rawData`);
+    const carried =
+      'der' in input ? input.der : 'rawData' in input ? input.rawData : 'raw' in input ? input.raw : undefined;
+    if (carried === undefined)
+      throw new ArgumentError('bad-argument', `${what}: expected DER or PEM bytes, or an object with der/raw/rawData`);
     return certificateDer(carried, what);
   }
   if (typeof input === 'string' && !input.includes('-----BEGIN')) {
     const looksLikeAddress = /^[^\s@<>]+@[^\s@<>]+$/.test(input.trim());
-    throw new ArgumentError('bad-argument', looksLikeAddress
-      ? `${what}: "${input.trim()}" is an e-mail address, not a certificate (pass the certificate, or resolve the address through a directory)`
-      : `${what}: a string must be PEM text ("-----BEGIN CERTIFICATE-----"); pass DER as bytes`);
+    throw new ArgumentError(
+      'bad-argument',
+      looksLikeAddress
+        ? `${what}: "${input.trim()}" is an e-mail address, not a certificate (pass the certificate, or resolve the address through a directory)`
+        : `${what}: a string must be PEM text ("-----BEGIN CERTIFICATE-----"); pass DER as bytes`,
+    );
   }
   const bytes = typeof input === 'string' ? fromLatin1(input) : toBytes(input, what);
   if (!looksLikePem(bytes)) {
-    if (bytes[0] !== 0x30) throw new ArgumentError('bad-argument', `${what}: neither DER (a certificate starts with a SEQUENCE) nor PEM`);
+    if (bytes[0] !== 0x30)
+      throw new ArgumentError('bad-argument', `${what}: neither DER (a certificate starts with a SEQUENCE) nor PEM`);
     return bytes;
   }
   const block = decodePem(bytes).find((b) => CERT_LABELS.has(b.label));

@@ -54,7 +54,10 @@ export function decodePem(input: string | Uint8Array): PemBlock[] {
     try {
       der = fromBase64(lines.join(''));
     } catch (e) {
-      throw new FormatError('malformed-pem', `PEM block "${begin}" does not contain valid base64`, { offset: m.index, cause: e });
+      throw new FormatError('malformed-pem', `PEM block "${begin}" does not contain valid base64`, {
+        offset: m.index,
+        cause: e,
+      });
     }
     out.push({ label: begin!, der, headers, offset: m.index });
   }

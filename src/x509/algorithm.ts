@@ -24,7 +24,8 @@ export function parseAlgorithmIdentifier(der: Uint8Array): AlgorithmIdentifier {
   const root = derExpect(derParse(der), TAG.SEQUENCE, 'AlgorithmIdentifier');
   const kids = derChildren(root);
   const oidNode = kids[0];
-  if (!oidNode || kids.length > 2) throw new FormatError('malformed-der', 'AlgorithmIdentifier: bad structure', { offset: root.start });
+  if (!oidNode || kids.length > 2)
+    throw new FormatError('malformed-der', 'AlgorithmIdentifier: bad structure', { offset: root.start });
   const oid = decodeOid(derContent(derExpect(oidNode, TAG.OID, 'AlgorithmIdentifier')), oidNode.start);
   return kids[1] ? { oid, parameters: derBytes(kids[1]) } : { oid };
 }
@@ -33,13 +34,14 @@ export function parseAlgorithmIdentifier(der: Uint8Array): AlgorithmIdentifier {
 export function parseSubjectPublicKeyInfo(der: Uint8Array): PublicKeyInfo {
   const root = derExpect(derParse(der), TAG.SEQUENCE, 'SubjectPublicKeyInfo');
   const kids = derChildren(root);
-  if (kids.length !== 2) throw new FormatError('malformed-der', 'SubjectPublicKeyInfo: bad structure', { offset: root.start });
+  if (kids.length !== 2)
+    throw new FormatError('malformed-der', 'SubjectPublicKeyInfo: bad structure', { offset: root.start });
   const algorithm = parseAlgorithmIdentifier(derBytes(kids[0]!));
   const bits = derContent(derExpect(kids[1], TAG.BIT_STRING, 'subjectPublicKey'));
-  if (bits.length < 1 || bits[0] !== 0) throw new FormatError('malformed-der', 'subjectPublicKey must be a whole number of bytes');
+  if (bits.length < 1 || bits[0] !== 0)
+    throw new FormatError('malformed-der', 'subjectPublicKey must be a whole number of bytes');
   return { algorithm, publicKey: bits.subarray(1), der };
 }
-
 
 /** RFC 5280 §4.1.1.2: the signed and the outer AlgorithmIdentifier must be the same, parameters included. */
 export function sameParameters(a: AlgorithmIdentifier, b: AlgorithmIdentifier): boolean {

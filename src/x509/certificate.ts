@@ -10,8 +10,24 @@ import { certificateDer, type CertificateInput } from '../util/certificate-input
 import { encodePem, looksLikePem } from '../util/pem.js';
 import { sha1 } from '../util/hash/sha1.js';
 import { sha256 } from '../util/hash/sha256.js';
-import { TAG, derParse, derChildren, derContent, derBytes, derIsContext, derExpect, decodeInteger, derTime, type DerNode } from '../asn1/index.js';
-import { parseAlgorithmIdentifier, parseSubjectPublicKeyInfo, sameParameters, type AlgorithmIdentifier } from './algorithm.js';
+import {
+  TAG,
+  derParse,
+  derChildren,
+  derContent,
+  derBytes,
+  derIsContext,
+  derExpect,
+  decodeInteger,
+  derTime,
+  type DerNode,
+} from '../asn1/index.js';
+import {
+  parseAlgorithmIdentifier,
+  parseSubjectPublicKeyInfo,
+  sameParameters,
+  type AlgorithmIdentifier,
+} from './algorithm.js';
 import { decodeExtensionFields, parseExtensions, type Extension, type ExtensionFields } from './extensions.js';
 import { emailAddressesInName, parseDistinguishedName, type DistinguishedName } from './name.js';
 
@@ -43,7 +59,8 @@ function readTbs(tbsNode: DerNode): TbsNodes {
     i++;
   }
   const [serial, innerAlgorithm, issuer, validity, subject, spki] = fields.slice(i, i + 6);
-  if (!serial || !innerAlgorithm || !issuer || !validity || !subject || !spki) throw fail('TBSCertificate is incomplete', tbsNode.start);
+  if (!serial || !innerAlgorithm || !issuer || !validity || !subject || !spki)
+    throw fail('TBSCertificate is incomplete', tbsNode.start);
   const [notBefore, notAfter] = derChildren(derExpect(validity, TAG.SEQUENCE, 'validity'));
   if (!notBefore || !notAfter) throw fail('validity is incomplete', validity.start);
   let extensions: DerNode | undefined;
@@ -52,7 +69,17 @@ function readTbs(tbsNode: DerNode): TbsNodes {
     extensions = derChildren(f)[0];
     if (!extensions) throw fail('empty extensions', f.start);
   }
-  return { version, serial, innerAlgorithm, issuer, notBefore, notAfter, subject, spki, ...(extensions ? { extensions } : {}) };
+  return {
+    version,
+    serial,
+    innerAlgorithm,
+    issuer,
+    notBefore,
+    notAfter,
+    subject,
+    spki,
+    ...(extensions ? { extensions } : {}),
+  };
 }
 
 /**

@@ -3,9 +3,28 @@ import { FormatError, SmimeError } from '../errors.js';
 import { toBytes, toHex, type BytesLike } from '../util/bytes.js';
 import { sha256 } from '../util/hash/sha256.js';
 import { parseAlgorithmIdentifier, sameParameters, type AlgorithmIdentifier } from './algorithm.js';
-import { EXT, bitStringMask, parseDistributionPointName, parseExtensions, type DistributionPointName, type Extension } from './extensions.js';
+import {
+  EXT,
+  bitStringMask,
+  parseDistributionPointName,
+  parseExtensions,
+  type DistributionPointName,
+  type Extension,
+} from './extensions.js';
 import { parseDistinguishedName, parseGeneralNames, type DistinguishedName, type GeneralName } from './name.js';
-import { TAG, derParse, derChildren, derContent, derBytes, derIsUniversal, derIsContext, derExpect, decodeInteger, derTime, type DerNode } from '../asn1/index.js';
+import {
+  TAG,
+  derParse,
+  derChildren,
+  derContent,
+  derBytes,
+  derIsUniversal,
+  derIsContext,
+  derExpect,
+  decodeInteger,
+  derTime,
+  type DerNode,
+} from '../asn1/index.js';
 
 /** CRL extensions this layer processes; a CRL with any other critical extension is not used. */
 const PROCESSED_CRL_EXTENSIONS = new Set<string>([
@@ -16,7 +35,12 @@ const PROCESSED_CRL_EXTENSIONS = new Set<string>([
   EXT.freshestCRL,
   EXT.issuerAltName,
 ]);
-const PROCESSED_ENTRY_EXTENSIONS = new Set<string>([EXT.reasonCode, EXT.invalidityDate, EXT.certificateIssuer, EXT.holdInstructionCode]);
+const PROCESSED_ENTRY_EXTENSIONS = new Set<string>([
+  EXT.reasonCode,
+  EXT.invalidityDate,
+  EXT.certificateIssuer,
+  EXT.holdInstructionCode,
+]);
 
 /** CRLReason values (RFC 5280 §5.3.1). */
 export const CrlReason = {
@@ -119,7 +143,8 @@ function parseInner(der: Uint8Array): Crl {
     extensions: [],
   };
   const innerSig = parseAlgorithmIdentifier(derBytes(innerAlg));
-  if (innerSig.oid !== crl.signatureAlgorithm.oid || !sameParameters(innerSig, crl.signatureAlgorithm)) throw fail('inner and outer signature algorithms differ');
+  if (innerSig.oid !== crl.signatureAlgorithm.oid || !sameParameters(innerSig, crl.signatureAlgorithm))
+    throw fail('inner and outer signature algorithms differ');
   let next = fields[i];
   if (next && (derIsUniversal(next, TAG.UTCTime) || derIsUniversal(next, TAG.GeneralizedTime))) {
     crl.nextUpdate = derTime(next);
@@ -200,8 +225,10 @@ function parseEntries(crl: Crl, entryNodes: readonly DerNode[]): CrlEntry[] {
     if (extsNode) {
       for (const ext of parseExtensions(extsNode)) {
         const r = derParse(ext.value);
-        if (ext.oid === EXT.reasonCode) entry.reason = Number(decodeInteger(derContent(derExpect(r, 10, 'reasonCode'))));
-        else if (ext.oid === EXT.certificateIssuer) currentIssuer = parseGeneralNames(derExpect(r, TAG.SEQUENCE, 'certificateIssuer'));
+        if (ext.oid === EXT.reasonCode)
+          entry.reason = Number(decodeInteger(derContent(derExpect(r, 10, 'reasonCode'))));
+        else if (ext.oid === EXT.certificateIssuer)
+          currentIssuer = parseGeneralNames(derExpect(r, TAG.SEQUENCE, 'certificateIssuer'));
         else if (ext.critical && !PROCESSED_ENTRY_EXTENSIONS.has(ext.oid)) crl.unsupportedCriticalExtension ??= ext.oid;
       }
     }

@@ -13,7 +13,8 @@ export function derViolations(der: Uint8Array): string[] {
     if (node.cls === 0 && node.tag === TAG.BOOLEAN) {
       const c = derContent(node);
       if (c.length !== 1 || (c[0] !== 0 && c[0] !== 0xff)) issues.push(`BOOLEAN not 00/FF at offset ${node.start}`);
-      else if (parentIsExtension && index === 1 && c[0] === 0) issues.push(`Extension.critical FALSE encoded explicitly (a DEFAULT value) at offset ${node.start}`);
+      else if (parentIsExtension && index === 1 && c[0] === 0)
+        issues.push(`Extension.critical FALSE encoded explicitly (a DEFAULT value) at offset ${node.start}`);
     }
     if (node.cls === 0 && node.tag === TAG.INTEGER) {
       const c = derContent(node);
@@ -25,7 +26,12 @@ export function derViolations(der: Uint8Array): string[] {
     if (!node.constructed) return;
     const kids = derChildren(node);
     const isExtension =
-      node.cls === 0 && node.tag === TAG.SEQUENCE && kids.length === 3 && kids[0]!.cls === 0 && kids[0]!.tag === TAG.OID && kids[2]!.tag === TAG.OCTET_STRING;
+      node.cls === 0 &&
+      node.tag === TAG.SEQUENCE &&
+      kids.length === 3 &&
+      kids[0]!.cls === 0 &&
+      kids[0]!.tag === TAG.OID &&
+      kids[2]!.tag === TAG.OCTET_STRING;
     kids.forEach((k, i) => walk(k, isExtension, i));
   };
   walk(derRead(der, 0), false, 0);

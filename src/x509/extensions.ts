@@ -252,10 +252,14 @@ type Decoder = (root: DerNode, value: Uint8Array, out: ExtensionFields) => void;
 // One small decoder per extension this layer understands; others are kept raw.
 const DECODERS: Record<string, Decoder> = {
   [EXT.basicConstraints]: (root, _v, out) => void (out.basicConstraints = basicConstraints(root)),
-  [EXT.keyUsage]: (root, _v, out) => void (out.keyUsage = bitStringMask(derContent(derExpect(root, TAG.BIT_STRING, 'keyUsage')))),
+  [EXT.keyUsage]: (root, _v, out) =>
+    void (out.keyUsage = bitStringMask(derContent(derExpect(root, TAG.BIT_STRING, 'keyUsage')))),
   [EXT.extKeyUsage]: (root, _v, out) =>
-    void (out.extKeyUsage = derChildren(derExpect(root, TAG.SEQUENCE, 'extKeyUsage')).map((k) => oidOf(k, 'KeyPurposeId'))),
-  [EXT.subjectAltName]: (root, _v, out) => void (out.subjectAltNames = parseGeneralNames(derExpect(root, TAG.SEQUENCE, 'subjectAltName'))),
+    void (out.extKeyUsage = derChildren(derExpect(root, TAG.SEQUENCE, 'extKeyUsage')).map((k) =>
+      oidOf(k, 'KeyPurposeId'),
+    )),
+  [EXT.subjectAltName]: (root, _v, out) =>
+    void (out.subjectAltNames = parseGeneralNames(derExpect(root, TAG.SEQUENCE, 'subjectAltName'))),
   [EXT.subjectKeyIdentifier]: (root, _v, out) =>
     void (out.subjectKeyIdentifier = derContent(derExpect(root, TAG.OCTET_STRING, 'subjectKeyIdentifier'))),
   [EXT.authorityKeyIdentifier]: (root, _v, out) => void (out.authorityKeyIdentifier = authorityKeyIdentifier(root)),
@@ -263,7 +267,10 @@ const DECODERS: Record<string, Decoder> = {
   [EXT.policyMappings]: (root, _v, out) => void (out.policyMappings = policyMappings(root)),
   [EXT.policyConstraints]: (root, _v, out) => void (out.policyConstraints = policyConstraints(root)),
   [EXT.inhibitAnyPolicy]: (root, _v, out) =>
-    void (out.inhibitAnyPolicy = smallInt(derContent(derExpect(root, TAG.INTEGER, 'inhibitAnyPolicy')), 'inhibitAnyPolicy')),
+    void (out.inhibitAnyPolicy = smallInt(
+      derContent(derExpect(root, TAG.INTEGER, 'inhibitAnyPolicy')),
+      'inhibitAnyPolicy',
+    )),
   [EXT.nameConstraints]: (root, _v, out) => void (out.nameConstraints = nameConstraints(root)),
   [EXT.cRLDistributionPoints]: (_r, v, out) => void (out.crlDistributionPoints = parseDistributionPoints(v)),
   [EXT.freshestCRL]: (_r, v, out) => void (out.freshestCrl = parseDistributionPoints(v)),
@@ -275,7 +282,10 @@ const DECODERS: Record<string, Decoder> = {
  *
  * @throws FormatError `malformed-certificate` naming the first malformed extension
  */
-export function decodeExtensionFields(extensions: readonly Extension[], onError?: (e: FormatError) => void): ExtensionFields {
+export function decodeExtensionFields(
+  extensions: readonly Extension[],
+  onError?: (e: FormatError) => void,
+): ExtensionFields {
   const out: ExtensionFields = {};
   for (const ext of extensions) {
     try {

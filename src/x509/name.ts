@@ -58,7 +58,8 @@ function decodeString(node: DerNode): string | undefined {
     }
     case TAG.UniversalString: {
       let s = '';
-      for (let i = 0; i + 3 < c.length; i += 4) s += String.fromCodePoint(((c[i]! << 24) | (c[i + 1]! << 16) | (c[i + 2]! << 8) | c[i + 3]!) >>> 0);
+      for (let i = 0; i + 3 < c.length; i += 4)
+        s += String.fromCodePoint(((c[i]! << 24) | (c[i + 1]! << 16) | (c[i + 2]! << 8) | c[i + 3]!) >>> 0);
       return s;
     }
     default:
@@ -152,7 +153,10 @@ export function nameWithin(name: DistinguishedName, base: DistinguishedName): bo
 
 /** The e-mail addresses in a name's emailAddress attributes. */
 export function emailAddressesInName(name: DistinguishedName): string[] {
-  return name.rdns.flat().filter((a) => a.oid === OID_EMAIL_ADDRESS && !a.value.startsWith('#')).map((a) => a.value);
+  return name.rdns
+    .flat()
+    .filter((a) => a.oid === OID_EMAIL_ADDRESS && !a.value.startsWith('#'))
+    .map((a) => a.value);
 }
 
 /** `name` with one more RDN appended (nameRelativeToCRLIssuer expansion). */
@@ -202,7 +206,8 @@ function ia5(node: DerNode): string {
 
 /** Parses one GeneralName node. */
 export function parseGeneralName(node: DerNode): GeneralName {
-  if (node.cls !== 2) throw new FormatError('malformed-certificate', 'GeneralName must be context-tagged', { offset: node.start });
+  if (node.cls !== 2)
+    throw new FormatError('malformed-certificate', 'GeneralName must be context-tagged', { offset: node.start });
   switch (node.tag) {
     case 1:
       return { type: 'rfc822', value: ia5(node) };
@@ -212,7 +217,8 @@ export function parseGeneralName(node: DerNode): GeneralName {
       return { type: 'uri', value: ia5(node) };
     case 4: {
       const inner = derChildren(node);
-      if (inner.length !== 1) throw new FormatError('malformed-certificate', 'directoryName must hold one Name', { offset: node.start });
+      if (inner.length !== 1)
+        throw new FormatError('malformed-certificate', 'directoryName must hold one Name', { offset: node.start });
       return { type: 'directory', name: parseDistinguishedName(derExpect(inner[0], TAG.SEQUENCE, 'directoryName')) };
     }
     case 7:

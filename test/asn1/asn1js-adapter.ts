@@ -24,7 +24,15 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type { NameAtv, NormalizedCertificate, NormalizedCms, NormalizedCrl, NormalizedRecipient, NormalizedSigner, TreeNode } from './smimekit-adapter.js';
+import type {
+  NameAtv,
+  NormalizedCertificate,
+  NormalizedCms,
+  NormalizedCrl,
+  NormalizedRecipient,
+  NormalizedSigner,
+  TreeNode,
+} from './smimekit-adapter.js';
 
 const hex = (b: Uint8Array | ArrayBuffer): string => {
   const u = b instanceof Uint8Array ? b : new Uint8Array(b);
@@ -67,7 +75,14 @@ export function asn1jsTree(bytes: Uint8Array, quirks: Asn1jsQuirk[] = []): TreeN
     if (node.constructed) {
       let kids: any[] = Array.isArray(b.valueBlock.value) ? b.valueBlock.value : [];
       const last = kids[kids.length - 1];
-      if (node.indefinite && last && last.idBlock.tagClass === 1 && last.idBlock.tagNumber === 0 && !last.idBlock.isConstructed) kids = kids.slice(0, -1);
+      if (
+        node.indefinite &&
+        last &&
+        last.idBlock.tagClass === 1 &&
+        last.idBlock.tagNumber === 0 &&
+        !last.idBlock.isConstructed
+      )
+        kids = kids.slice(0, -1);
       node.children = kids.map(walk);
     } else {
       const raw = view.subarray(headerLength);
@@ -76,7 +91,11 @@ export function asn1jsTree(bytes: Uint8Array, quirks: Asn1jsQuirk[] = []): TreeN
       let typed: Uint8Array | undefined;
       if (b instanceof asn1js.BitString && raw.length > 0) typed = Uint8Array.of(vb.unusedBits, ...vb.valueHexView);
       else if (vb && vb.valueHexView instanceof Uint8Array && !(b instanceof asn1js.BitString)) typed = vb.valueHexView;
-      if (typed && hex(typed) !== hex(raw)) quirks.push({ start, what: `typed value ${hex(typed).slice(0, 40)} differs from raw content ${hex(raw).slice(0, 40)}` });
+      if (typed && hex(typed) !== hex(raw))
+        quirks.push({
+          start,
+          what: `typed value ${hex(typed).slice(0, 40)} differs from raw content ${hex(raw).slice(0, 40)}`,
+        });
     }
     return node;
   };
@@ -91,7 +110,14 @@ const STRING_TAGS = new Set([12, 18, 19, 20, 22, 26, 28, 30]);
 
 function atvValue(v: any): string {
   const id = v?.idBlock;
-  if (id && id.tagClass === 1 && !id.isConstructed && STRING_TAGS.has(id.tagNumber) && typeof v.valueBlock?.value === 'string') return v.valueBlock.value;
+  if (
+    id &&
+    id.tagClass === 1 &&
+    !id.isConstructed &&
+    STRING_TAGS.has(id.tagNumber) &&
+    typeof v.valueBlock?.value === 'string'
+  )
+    return v.valueBlock.value;
   return `#${hex(v.valueBeforeDecodeView)}`;
 }
 
@@ -108,7 +134,8 @@ function timeIso(t: pkijs.Time | undefined): string {
 function bitMask(bits: asn1js.BitString): number {
   const v = bits.valueBlock.valueHexView;
   let mask = 0;
-  for (let i = 0; i < v.length && i < 4; i++) for (let b = 0; b < 8; b++) if (v[i]! & (0x80 >> b)) mask |= 1 << (i * 8 + b);
+  for (let i = 0; i < v.length && i < 4; i++)
+    for (let b = 0; b < 8; b++) if (v[i]! & (0x80 >> b)) mask |= 1 << (i * 8 + b);
   return mask >>> 0;
 }
 
@@ -203,16 +230,14 @@ export function pkijsCmsFields(der: Uint8Array): NormalizedCms {
     out.eContentType = sd.encapContentInfo.eContentType;
     out.certificates = (sd.certificates ?? []).filter((c) => c instanceof pkijs.Certificate).length;
     out.crls = (sd.crls ?? []).filter((c) => c instanceof pkijs.CertificateRevocationList).length;
-    out.signers = sd.signerInfos.map(
-      (si): NormalizedSigner => ({
-        version: si.version,
-        sid: si.sid instanceof pkijs.IssuerAndSerialNumber ? iasText(si.sid) : `ski:${octetsText(si.sid)}`,
-        digestAlgorithm: si.digestAlgorithm.algorithmId,
-        signatureAlgorithm: si.signatureAlgorithm.algorithmId,
-        signedAttributes: (si.signedAttrs?.attributes ?? []).map((a) => a.type),
-        unsignedAttributes: (si.unsignedAttrs?.attributes ?? []).map((a) => a.type),
-      }),
-    );
+    out.signers = sd.signerInfos.map((si): NormalizedSigner => ({
+      version: si.version,
+      sid: si.sid instanceof pkijs.IssuerAndSerialNumber ? iasText(si.sid) : `ski:${octetsText(si.sid)}`,
+      digestAlgorithm: si.digestAlgorithm.algorithmId,
+      signatureAlgorithm: si.signatureAlgorithm.algorithmId,
+      signedAttributes: (si.signedAttrs?.attributes ?? []).map((a) => a.type),
+      unsignedAttributes: (si.unsignedAttrs?.attributes ?? []).map((a) => a.type),
+    }));
   } else if (ci.contentType === '1.2.840.113549.1.7.3') {
     const env = new pkijs.EnvelopedData({ schema: ci.content });
     out.version = env.version;
@@ -231,12 +256,20 @@ export function pkijsCmsFields(der: Uint8Array): NormalizedCms {
           return {
             type: 'kari',
             rid: (v as pkijs.KeyAgreeRecipientInfo).recipientEncryptedKeys.encryptedKeys
-              .map((k) => (k.rid.variant === 1 ? iasText(k.rid.value as pkijs.IssuerAndSerialNumber) : `ski:${octetsText((k.rid.value as pkijs.RecipientKeyIdentifier).subjectKeyIdentifier)}`))
+              .map((k) =>
+                k.rid.variant === 1
+                  ? iasText(k.rid.value as pkijs.IssuerAndSerialNumber)
+                  : `ski:${octetsText((k.rid.value as pkijs.RecipientKeyIdentifier).subjectKeyIdentifier)}`,
+              )
               .join(','),
             keyEncryptionAlgorithm: v.keyEncryptionAlgorithm.algorithmId,
           };
         case 3:
-          return { type: 'kekri', rid: `kek:${octetsText((v as pkijs.KEKRecipientInfo).kekid.keyIdentifier)}`, keyEncryptionAlgorithm: v.keyEncryptionAlgorithm.algorithmId };
+          return {
+            type: 'kekri',
+            rid: `kek:${octetsText((v as pkijs.KEKRecipientInfo).kekid.keyIdentifier)}`,
+            keyEncryptionAlgorithm: v.keyEncryptionAlgorithm.algorithmId,
+          };
         case 4:
           return { type: 'pwri', rid: '', keyEncryptionAlgorithm: '' };
         case 5:

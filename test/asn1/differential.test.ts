@@ -23,8 +23,23 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { asn1jsTree, pkijsCertificateFields, pkijsCmsFields, pkijsCrlFields, type Asn1jsQuirk } from './asn1js-adapter.js';
-import { extractStructures, pkcs12Certificates, smimekitCertificateFields, smimekitCmsFields, smimekitCrlFields, smimekitTree, type ExtractedStructure, type TreeNode } from './smimekit-adapter.js';
+import {
+  asn1jsTree,
+  pkijsCertificateFields,
+  pkijsCmsFields,
+  pkijsCrlFields,
+  type Asn1jsQuirk,
+} from './asn1js-adapter.js';
+import {
+  extractStructures,
+  pkcs12Certificates,
+  smimekitCertificateFields,
+  smimekitCmsFields,
+  smimekitCrlFields,
+  smimekitTree,
+  type ExtractedStructure,
+  type TreeNode,
+} from './smimekit-adapter.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const projectVectors = join(repoRoot, 'vectors');
@@ -65,7 +80,9 @@ const ALLOWED: Allowed[] = [
       d.field === 'certificate.parse' &&
       d.smimekit === 'accepted' &&
       d.asn1js.includes('CRLDistributionPoints (2.5.29.31)') &&
-      /^shared\/pkits\/certs\/(InvaliddistributionPointTest6EE|ValidcRLIssuerTest29EE|ValiddistributionPointTest4EE|ValiddistributionPointTest5EE)\.crt$/.test(d.origin),
+      /^shared\/pkits\/certs\/(InvaliddistributionPointTest6EE|ValidcRLIssuerTest29EE|ValiddistributionPointTest4EE|ValiddistributionPointTest5EE)\.crt$/.test(
+        d.origin,
+      ),
   },
   {
     id: 'smimekit-unknown-extension-trailing-byte',
@@ -97,9 +114,19 @@ function listFiles(dir: string): string[] {
 
 /** Key-order independent JSON (the two adapters need not build objects in the same order). */
 const stable = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(stable) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, stable((v as Record<string, unknown>)[k])])) : v;
-const show = (v: unknown): string => (v === undefined ? 'undefined' : typeof v === 'string' ? v : JSON.stringify(stable(v)));
-const bhex = (b: Uint8Array | undefined): string => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex') : 'none');
+  Array.isArray(v)
+    ? v.map(stable)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, stable((v as Record<string, unknown>)[k])]),
+        )
+      : v;
+const show = (v: unknown): string =>
+  v === undefined ? 'undefined' : typeof v === 'string' ? v : JSON.stringify(stable(v));
+const bhex = (b: Uint8Array | undefined): string =>
+  b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex') : 'none';
 
 interface TreeCount {
   nodes: number;
@@ -110,10 +137,20 @@ interface TreeCount {
   highTags: number;
 }
 
-function compareTrees(a: TreeNode, b: TreeNode, push: (field: string, offset: number, s: string, j: string) => void, count: TreeCount): void {
+function compareTrees(
+  a: TreeNode,
+  b: TreeNode,
+  push: (field: string, offset: number, s: string, j: string) => void,
+  count: TreeCount,
+): void {
   count.nodes++;
   if (a.indefinite) count.indefinite++;
-  if (a.cls === 0 && a.constructed && (a.tag === 3 || a.tag === 4 || (a.tag >= 18 && a.tag <= 30 && a.tag !== 23 && a.tag !== 24))) count.constructedStrings++;
+  if (
+    a.cls === 0 &&
+    a.constructed &&
+    (a.tag === 3 || a.tag === 4 || (a.tag >= 18 && a.tag <= 30 && a.tag !== 23 && a.tag !== 24))
+  )
+    count.constructedStrings++;
   if (a.cls === 0 && a.tag === 3 && !a.constructed) count.bitStrings++;
   if (a.tag >= 31) count.highTags++;
   let bad = false;
@@ -139,7 +176,12 @@ function compareTrees(a: TreeNode, b: TreeNode, push: (field: string, offset: nu
   for (let i = 0; i < ka.length; i++) compareTrees(ka[i]!, kb[i]!, push, count);
 }
 
-function compareFields(prefix: string, s: object, j: object, push: (field: string, s: string, j: string) => void): number {
+function compareFields(
+  prefix: string,
+  s: object,
+  j: object,
+  push: (field: string, s: string, j: string) => void,
+): number {
   const keys = new Set([...Object.keys(s), ...Object.keys(j)]);
   for (const k of keys) {
     const sv = show((s as Record<string, unknown>)[k]);
@@ -178,8 +220,12 @@ function pkcs12Passwords(): Map<string, string> {
   }
   const oracle = join(sharedVectors, 'expected.json');
   if (hasShared && existsSync(oracle)) {
-    const ids = (JSON.parse(readFileSync(oracle, 'utf8')) as { identities?: { file?: string; password?: string }[] }).identities ?? [];
-    for (const id of ids) if (id.file && typeof id.password === 'string' && /\.(p12|pfx)$/.test(id.file)) out.set(`shared/${id.file}`, id.password);
+    const ids =
+      (JSON.parse(readFileSync(oracle, 'utf8')) as { identities?: { file?: string; password?: string }[] })
+        .identities ?? [];
+    for (const id of ids)
+      if (id.file && typeof id.password === 'string' && /\.(p12|pfx)$/.test(id.file))
+        out.set(`shared/${id.file}`, id.password);
   }
   return out;
 }
@@ -188,7 +234,22 @@ async function runDifferential(roots: { dir: string; label: string }[]): Promise
   const passwords = pkcs12Passwords();
   const t0 = performance.now();
   const count: TreeCount = { nodes: 0, indefinite: 0, constructedStrings: 0, bitStrings: 0, highTags: 0 };
-  const run: Run = { files: 0, occurrences: 0, structures: 0, byKind: {}, nodes: 0, tree: count, emptyFiles: [], pkcs12Opened: 0, pkcs12NotOpened: [], fieldsCompared: 0, bothRejected: [], diffs: [], quirks: 0, ms: 0 };
+  const run: Run = {
+    files: 0,
+    occurrences: 0,
+    structures: 0,
+    byKind: {},
+    nodes: 0,
+    tree: count,
+    emptyFiles: [],
+    pkcs12Opened: 0,
+    pkcs12NotOpened: [],
+    fieldsCompared: 0,
+    bothRejected: [],
+    diffs: [],
+    quirks: 0,
+    ms: 0,
+  };
   const seen = new Set<string>();
   for (const root of roots) {
     for (const path of listFiles(root.dir)) {
@@ -202,7 +263,9 @@ async function runDifferential(roots: { dir: string; label: string }[]): Promise
         if (password === undefined) continue;
         try {
           const certs = await pkcs12Certificates(p12.der, password);
-          certs.forEach((der, i) => structures.push({ kind: 'certificate', der, origin: `${p12.origin} > PKCS#12 certificate bag ${i}` }));
+          certs.forEach((der, i) =>
+            structures.push({ kind: 'certificate', der, origin: `${p12.origin} > PKCS#12 certificate bag ${i}` }),
+          );
           run.pkcs12Opened++;
         } catch (e) {
           run.pkcs12NotOpened.push(`${p12.origin}: ${errText(e)}`);
@@ -216,7 +279,14 @@ async function runDifferential(roots: { dir: string; label: string }[]): Promise
         run.structures++;
         run.byKind[st.kind] = (run.byKind[st.kind] ?? 0) + 1;
         const diff = (field: string, s: string, j: string, offset?: number) =>
-          run.diffs.push({ origin: st.origin, kind: st.kind, field, ...(offset === undefined ? {} : { offset }), smimekit: s, asn1js: j });
+          run.diffs.push({
+            origin: st.origin,
+            kind: st.kind,
+            field,
+            ...(offset === undefined ? {} : { offset }),
+            smimekit: s,
+            asn1js: j,
+          });
 
         // 1. Trees.
         let ts: TreeNode | undefined;
@@ -286,14 +356,22 @@ function report(label: string, run: Run, unexplained: Diff[], allowedHits: Map<s
     `  files with no certificate/CRL/CMS (keys, plain text, content): ${run.emptyFiles.length}${run.emptyFiles.length ? ` (${run.emptyFiles.slice(0, 30).join(', ')}${run.emptyFiles.length > 30 ? ', ...' : ''})` : ''}`,
   ];
   for (const [id, n] of allowedHits) lines.push(`  allowed ${id}: ${n}`);
-  for (const b of run.bothRejected) lines.push(`  rejected by both (${b.what}): ${b.origin}: smimekit ${b.smimekit} | asn1js ${b.asn1js}`);
+  for (const b of run.bothRejected)
+    lines.push(`  rejected by both (${b.what}): ${b.origin}: smimekit ${b.smimekit} | asn1js ${b.asn1js}`);
   for (const d of unexplained.slice(0, 60)) {
-    lines.push(`  UNEXPLAINED ${d.field}${d.offset === undefined ? '' : ` @${d.offset}`} in ${d.origin}: smimekit=${d.smimekit} asn1js=${d.asn1js}`);
+    lines.push(
+      `  UNEXPLAINED ${d.field}${d.offset === undefined ? '' : ` @${d.offset}`} in ${d.origin}: smimekit=${d.smimekit} asn1js=${d.asn1js}`,
+    );
   }
   console.log(lines.join('\n'));
 }
 
-async function check(label: string, roots: { dir: string; label: string }[], min: { structures: number; nodes: number; fields: number }, requireAllowHits: boolean): Promise<void> {
+async function check(
+  label: string,
+  roots: { dir: string; label: string }[],
+  min: { structures: number; nodes: number; fields: number },
+  requireAllowHits: boolean,
+): Promise<void> {
   const run = await runDifferential(roots);
   const hits = new Map<string, number>(ALLOWED.map((a) => [a.id, 0]));
   const unexplained = run.diffs.filter((d) => {
@@ -305,14 +383,22 @@ async function check(label: string, roots: { dir: string; label: string }[], min
   expect(run.structures).toBeGreaterThanOrEqual(min.structures);
   expect(run.nodes).toBeGreaterThanOrEqual(min.nodes);
   expect(run.fieldsCompared).toBeGreaterThanOrEqual(min.fields);
-  expect(unexplained.map((d) => `${d.field}${d.offset === undefined ? '' : ` @${d.offset}`} in ${d.origin}: smimekit=${d.smimekit} asn1js=${d.asn1js}`)).toEqual([]);
-  if (requireAllowHits) expect([...hits].filter(([, n]) => n === 0).map(([id]) => `allow-list entry ${id} matched nothing`)).toEqual([]);
+  expect(
+    unexplained.map(
+      (d) =>
+        `${d.field}${d.offset === undefined ? '' : ` @${d.offset}`} in ${d.origin}: smimekit=${d.smimekit} asn1js=${d.asn1js}`,
+    ),
+  ).toEqual([]);
+  if (requireAllowHits)
+    expect([...hits].filter(([, n]) => n === 0).map(([id]) => `allow-list entry ${id} matched nothing`)).toEqual([]);
 }
 
 describe('ASN.1 differential: smimekit vs asn1js/PKI.js', () => {
   it('the comparison itself notices a difference (self-check)', () => {
     // BER: SEQUENCE (indefinite) { OCTET STRING (constructed, definite) { "ab", "c" }, [31] high tag number }.
-    const ber = Uint8Array.from([0x30, 0x80, 0x24, 0x07, 0x04, 0x02, 0x61, 0x62, 0x04, 0x01, 0x63, 0x9f, 0x1f, 0x01, 0x00, 0x00, 0x00]);
+    const ber = Uint8Array.from([
+      0x30, 0x80, 0x24, 0x07, 0x04, 0x02, 0x61, 0x62, 0x04, 0x01, 0x63, 0x9f, 0x1f, 0x01, 0x00, 0x00, 0x00,
+    ]);
     const a = smimekitTree(ber);
     const b = asn1jsTree(ber);
     const seenDiffs: string[] = [];
@@ -328,15 +414,27 @@ describe('ASN.1 differential: smimekit vs asn1js/PKI.js', () => {
   });
 
   it('project vectors/', async () => {
-    await check('vectors/', [{ dir: projectVectors, label: 'vectors' }], { structures: 50, nodes: 2_500, fields: 450 }, false);
+    await check(
+      'vectors/',
+      [{ dir: projectVectors, label: 'vectors' }],
+      { structures: 50, nodes: 2_500, fields: 450 },
+      false,
+    );
   });
 
   if (hasShared) {
     it('../shared/vectors', async () => {
-      await check('../shared/vectors', [{ dir: sharedVectors, label: 'shared' }], { structures: 1_700, nodes: 170_000, fields: 16_000 }, true);
+      await check(
+        '../shared/vectors',
+        [{ dir: sharedVectors, label: 'shared' }],
+        { structures: 1_700, nodes: 170_000, fields: 16_000 },
+        true,
+      );
     }, 120_000);
   } else {
-    console.warn(`[smimekit] ../shared/vectors not found at ${sharedVectors}: the shared part of the ASN.1 differential test is skipped.`);
+    console.warn(
+      `[smimekit] ../shared/vectors not found at ${sharedVectors}: the shared part of the ASN.1 differential test is skipped.`,
+    );
     it.skip(`../shared/vectors (skipped: not found at ${sharedVectors})`, () => {});
   }
 });

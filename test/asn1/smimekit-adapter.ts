@@ -226,7 +226,10 @@ export function smimekitCmsFields(der: Uint8Array): NormalizedCms {
     out.crls = sd.crls.length;
     out.signers = sd.signerInfos.map((si) => ({
       version: si.version,
-      sid: si.sid.type === 'issuerAndSerialNumber' ? `ias:${hex(si.sid.issuer)}:${si.sid.serialHex}` : `ski:${hex(si.sid.keyIdentifier)}`,
+      sid:
+        si.sid.type === 'issuerAndSerialNumber'
+          ? `ias:${hex(si.sid.issuer)}:${si.sid.serialHex}`
+          : `ski:${hex(si.sid.keyIdentifier)}`,
       digestAlgorithm: si.digestAlgorithm.oid,
       signatureAlgorithm: si.signatureAlgorithm.oid,
       signedAttributes: (si.signedAttributes ?? []).map((a) => a.oid),
@@ -242,9 +245,17 @@ export function smimekitCmsFields(der: Uint8Array): NormalizedCms {
         case 'ktri':
           return { type: 'ktri', rid: ridText(ri.rid), keyEncryptionAlgorithm: ri.keyEncryptionAlgorithm.oid };
         case 'kari':
-          return { type: 'kari', rid: ri.recipientEncryptedKeys.map((k) => ridText(k.rid)).join(','), keyEncryptionAlgorithm: ri.keyEncryptionAlgorithm.oid };
+          return {
+            type: 'kari',
+            rid: ri.recipientEncryptedKeys.map((k) => ridText(k.rid)).join(','),
+            keyEncryptionAlgorithm: ri.keyEncryptionAlgorithm.oid,
+          };
         case 'kekri':
-          return { type: 'kekri', rid: `kek:${hex(ri.keyIdentifier)}`, keyEncryptionAlgorithm: ri.keyEncryptionAlgorithm.oid };
+          return {
+            type: 'kekri',
+            rid: `kek:${hex(ri.keyIdentifier)}`,
+            keyEncryptionAlgorithm: ri.keyEncryptionAlgorithm.oid,
+          };
         default:
           return { type: ri.kind, rid: '', keyEncryptionAlgorithm: '' };
       }
@@ -322,7 +333,10 @@ function fromMime(bytes: Uint8Array, origin: string, out: ExtractedStructure[], 
   for (const e of walkEntities(root)) {
     const where = `${origin} > MIME part ${i++} (${e.contentType.mediaType})`;
     const t = e.contentType.mediaType.toLowerCase();
-    if (/^application\/(x-)?pkcs7-(mime|signature)$/.test(t) || (/^application\/octet-stream$/.test(t) && /\.p7[msc]\b/i.test(JSON.stringify(e.contentType.params)))) {
+    if (
+      /^application\/(x-)?pkcs7-(mime|signature)$/.test(t) ||
+      (/^application\/octet-stream$/.test(t) && /\.p7[msc]\b/i.test(JSON.stringify(e.contentType.params)))
+    ) {
       let body: Uint8Array;
       try {
         body = decodedBody(e);
@@ -349,9 +363,12 @@ function fromCms(der: Uint8Array, origin: string, out: ExtractedStructure[], dep
   } catch {
     return;
   }
-  sd.certificates.forEach((c, i) => out.push({ kind: 'certificate', der: c, origin: `${origin} > SignedData.certificates[${i}]` }));
+  sd.certificates.forEach((c, i) =>
+    out.push({ kind: 'certificate', der: c, origin: `${origin} > SignedData.certificates[${i}]` }),
+  );
   sd.crls.forEach((c, i) => out.push({ kind: 'crl', der: c, origin: `${origin} > SignedData.crls[${i}]` }));
-  if (sd.content && sd.content.length > 0 && depth < 8) fromBytes(sd.content, `${origin} > eContent`, out, depth + 1, true);
+  if (sd.content && sd.content.length > 0 && depth < 8)
+    fromBytes(sd.content, `${origin} > eContent`, out, depth + 1, true);
 }
 
 /** PFX: the AuthenticatedSafe and any unencrypted SafeContents (encrypted bags cannot be opened without the password). */
@@ -362,7 +379,9 @@ function fromPkcs12(der: Uint8Array, origin: string, out: ExtractedStructure[]):
     const type = authSafeInfo[0]!;
     if (hex(derContent(type)) !== '2a864886f70d010701') return; // id-data
     const octets = derChildren(authSafeInfo[1]!)[0]!;
-    const authSafe = octets.constructed ? Buffer.concat(derChildren(octets).map((c) => derContent(c))) : derContent(octets);
+    const authSafe = octets.constructed
+      ? Buffer.concat(derChildren(octets).map((c) => derContent(c)))
+      : derContent(octets);
     const bytes = new Uint8Array(authSafe);
     out.push({ kind: 'other', der: bytes, origin: `${origin} > PFX.authSafe (AuthenticatedSafe)` });
     derChildren(derParse(bytes, { allowTrailing: true })).forEach((ci, i) => {
@@ -378,8 +397,16 @@ function fromBytes(bytes: Uint8Array, origin: string, out: ExtractedStructure[],
   if (isSst(bytes)) {
     try {
       const store = parseSst(bytes);
-      store.certificates.forEach((e, i) => out.push({ kind: 'certificate', der: e.der, origin: `${origin} > SST certificate #${i} (element at offset ${e.offset})` }));
-      store.crls.forEach((e, i) => out.push({ kind: 'crl', der: e.der, origin: `${origin} > SST CRL #${i} (element at offset ${e.offset})` }));
+      store.certificates.forEach((e, i) =>
+        out.push({
+          kind: 'certificate',
+          der: e.der,
+          origin: `${origin} > SST certificate #${i} (element at offset ${e.offset})`,
+        }),
+      );
+      store.crls.forEach((e, i) =>
+        out.push({ kind: 'crl', der: e.der, origin: `${origin} > SST CRL #${i} (element at offset ${e.offset})` }),
+      );
     } catch {
       /* unreadable store: nothing to extract */
     }
@@ -407,7 +434,11 @@ function fromBytes(bytes: Uint8Array, origin: string, out: ExtractedStructure[],
       if (TRUSTED_LABELS.has(b.label)) {
         try {
           // OpenSSL's TRUSTED CERTIFICATE is the certificate followed by trust settings: take the first TLV.
-          out.push({ kind: 'certificate', der: b.label === 'TRUSTED CERTIFICATE' ? firstTlv(b.der) : b.der, origin: where });
+          out.push({
+            kind: 'certificate',
+            der: b.label === 'TRUSTED CERTIFICATE' ? firstTlv(b.der) : b.der,
+            origin: where,
+          });
         } catch {
           out.push({ kind: 'certificate', der: b.der, origin: where });
         }

@@ -33,20 +33,42 @@ const bytes = (b: Uint8Array) => Array.from(b);
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage();
     // Everything is served from memory (no server); localhost is a secure context, so WebCrypto is available.
-    await page.route('http://localhost:9/**', (route: { request(): { url(): string }; fulfill(o: object): Promise<void> }) => {
-      const url = new URL(route.request().url());
-      if (url.pathname === '/') return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>smimekit</title>' });
-      // The scenario is plain JS (not transformed by the test runner); the library is the built bundle.
-      const file = url.pathname === '/scenario.mjs' ? join(repoRoot, 'test', 'browser', 'scenario.mjs') : join(repoRoot, 'dist', url.pathname.slice(1));
-      if (!/^\/[\w.-]+\.m?js$/.test(url.pathname) || !existsSync(file)) return route.fulfill({ status: 404, body: '' });
-      return route.fulfill({ status: 200, contentType: 'text/javascript', body: readFileSync(file, 'utf8') });
-    });
+    await page.route(
+      'http://localhost:9/**',
+      (route: { request(): { url(): string }; fulfill(o: object): Promise<void> }) => {
+        const url = new URL(route.request().url());
+        if (url.pathname === '/')
+          return route.fulfill({
+            status: 200,
+            contentType: 'text/html',
+            body: '<!doctype html><title>smimekit</title>',
+          });
+        // The scenario is plain JS (not transformed by the test runner); the library is the built bundle.
+        const file =
+          url.pathname === '/scenario.mjs'
+            ? join(repoRoot, 'test', 'browser', 'scenario.mjs')
+            : join(repoRoot, 'dist', url.pathname.slice(1));
+        if (!/^\/[\w.-]+\.m?js$/.test(url.pathname) || !existsSync(file))
+          return route.fulfill({ status: 404, body: '' });
+        return route.fulfill({ status: 200, contentType: 'text/javascript', body: readFileSync(file, 'utf8') });
+      },
+    );
     await page.goto('http://localhost:9/');
-    const sst = serializeSst(createSst([{ certificate: chain('root.pem'), friendlyName: 'Root', enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'] }]));
+    const sst = serializeSst(
+      createSst([{ certificate: chain('root.pem'), friendlyName: 'Root', enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'] }]),
+    );
     const input = {
       sst: bytes(sst),
       intermediate: bytes(chain('intermediate.pem')),
@@ -59,7 +81,13 @@ const bytes = (b: Uint8Array) => Array.from(b);
     };
     await page.addScriptTag({ url: 'http://localhost:9/scenario.mjs', type: 'module' });
     await page.waitForFunction(() => 'smimekitScenario' in globalThis);
-    result = await page.evaluate((i: typeof input) => (globalThis as unknown as { smimekitScenario(x: unknown): Promise<Record<string, unknown>> }).smimekitScenario(i), input);
+    result = await page.evaluate(
+      (i: typeof input) =>
+        (globalThis as unknown as { smimekitScenario(x: unknown): Promise<Record<string, unknown>> }).smimekitScenario(
+          i,
+        ),
+      input,
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -85,12 +113,32 @@ const bytes = (b: Uint8Array) => Array.from(b);
     writeFileSync(join(dir, 'sealed.eml'), Uint8Array.from(result.sealed as number[]));
     const verify = execFileSync(
       'openssl',
-      ['cms', '-verify', '-in', join(dir, 'signed.eml'), '-CAfile', projectVectorPath('chains', 'root.pem'), '-attime', '1780272000', '-purpose', 'any'],
+      [
+        'cms',
+        '-verify',
+        '-in',
+        join(dir, 'signed.eml'),
+        '-CAfile',
+        projectVectorPath('chains', 'root.pem'),
+        '-attime',
+        '1780272000',
+        '-purpose',
+        'any',
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     expect(verify).toContain('Gr=C3=BC=C3=9Fe aus dem Browser'); // the 8-bit body was made 7-bit safe (quoted-printable) before signing
     for (const who of ['ee-rsa', 'ee-p256']) {
-      const inner = execFileSync('openssl', ['cms', '-decrypt', '-in', join(dir, 'sealed.eml'), '-recip', projectVectorPath('chains', `${who}.pem`), '-inkey', projectVectorPath('chains', `${who}.key`)]);
+      const inner = execFileSync('openssl', [
+        'cms',
+        '-decrypt',
+        '-in',
+        join(dir, 'sealed.eml'),
+        '-recip',
+        projectVectorPath('chains', `${who}.pem`),
+        '-inkey',
+        projectVectorPath('chains', `${who}.key`),
+      ]);
       expect(inner.toString('latin1')).toContain('multipart/signed');
     }
   });

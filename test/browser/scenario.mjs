@@ -13,7 +13,12 @@ globalThis.smimekitScenario = async (i) => {
   };
   const alice = await withChain(i.aliceP12);
   const bob = await withChain(i.bobP12);
-  const valid = await m.validateCertificate(alice.certificate, { trust, intermediates, at, email: 'rsa.user@example.test' });
+  const valid = await m.validateCertificate(alice.certificate, {
+    trust,
+    intermediates,
+    at,
+    email: 'rsa.user@example.test',
+  });
   const expired = await m.validateCertificate(u8(i.expired), { trust, intermediates, at });
   const signed = await m.signMessage(new TextEncoder().encode(i.message), { signer: alice });
   const verified = await m.verifyMessage(signed, { trust, at, from: 'rsa.user@example.test' });

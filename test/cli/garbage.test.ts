@@ -22,17 +22,27 @@ const commands: Array<{ name: string; argv: (input: string) => string[] }> = [
   { name: 'verify', argv: (f) => ['verify', '--trust', c('root.pem'), '--in', f] },
   { name: 'sign (key)', argv: (f) => ['sign', '--cert', c('ee-rsa.pem'), '--key', f, '--in', c('ee-rsa.pem')] },
   { name: 'sign (p12)', argv: (f) => ['sign', '--p12', f, '--password', 'test', '--in', c('ee-rsa.pem')] },
-  { name: 'encrypt (cert)', argv: (f) => ['encrypt', '--to', f, '--from', c('ee-rsa.pem'), '--no-validate', '--in', c('ee-rsa.pem')] },
+  {
+    name: 'encrypt (cert)',
+    argv: (f) => ['encrypt', '--to', f, '--from', c('ee-rsa.pem'), '--no-validate', '--in', c('ee-rsa.pem')],
+  },
   { name: 'decrypt', argv: (f) => ['decrypt', '--cert', c('ee-rsa.pem'), '--key', c('ee-rsa.key'), '--in', f] },
-  { name: 'read', argv: (f) => ['read', '--trust', c('root.pem'), '--cert', c('ee-rsa.pem'), '--key', c('ee-rsa.key'), '--in', f] },
+  {
+    name: 'read',
+    argv: (f) => ['read', '--trust', c('root.pem'), '--cert', c('ee-rsa.pem'), '--key', c('ee-rsa.key'), '--in', f],
+  },
 ];
 
 const samples: Uint8Array[] = [
   new Uint8Array(),
   Uint8Array.of(0x30, 0x82, 0xff, 0xff, 0x01),
   new TextEncoder().encode('-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n'),
-  new TextEncoder().encode('Content-Type: multipart/signed; boundary=x\r\n\r\n--x\r\n\r\nhi\r\n--x\r\nContent-Type: application/pkcs7-signature\r\n\r\nAAAA\r\n--x--\r\n'),
-  new TextEncoder().encode('Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n'),
+  new TextEncoder().encode(
+    'Content-Type: multipart/signed; boundary=x\r\n\r\n--x\r\n\r\nhi\r\n--x\r\nContent-Type: application/pkcs7-signature\r\n\r\nAAAA\r\n--x--\r\n',
+  ),
+  new TextEncoder().encode(
+    'Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n',
+  ),
   Uint8Array.of(0, 0, 0, 0, 0x43, 0x45, 0x52, 0x54, 32, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, 0x30, 0x03, 0x02, 0x01),
 ];
 

@@ -8,17 +8,32 @@ import { describeVectors, sharedPath } from '../helpers/vectors.js';
 
 const dir = tempDir();
 const msgFile = join(dir, 'msg.eml');
-writeFileSync(msgFile, 'From: rsa.user@example.test\nTo: bob@example.test\nSubject: cli\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nHallo Welt – ü\n');
+writeFileSync(
+  msgFile,
+  'From: rsa.user@example.test\nTo: bob@example.test\nSubject: cli\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nHallo Welt – ü\n',
+);
 const root = chainFile('root.pem');
 
 describe('smimekit sign', () => {
   it('signs with a PKCS#12 (detached), OpenSSL and smimekit verify it, --out gets the signed bytes', async () => {
     const out = join(dir, 'signed.eml');
-    const r = await cli(['sign', '--p12', chainFile('ee-rsa.p12'), '--password', 'test', '--in', msgFile, '--out', out]);
+    const r = await cli([
+      'sign',
+      '--p12',
+      chainFile('ee-rsa.p12'),
+      '--password',
+      'test',
+      '--in',
+      msgFile,
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const signed = readFileSync(out);
-    expect(signed.toString('latin1')).toMatch(/Content-Type: multipart\/signed; protocol="application\/pkcs7-signature"; micalg=sha-256;/);
+    expect(signed.toString('latin1')).toMatch(
+      /Content-Type: multipart\/signed; protocol="application\/pkcs7-signature"; micalg=sha-256;/,
+    );
     const theirs = opensslVerifyMime(dir, signed);
     expect(theirs.stderr).toContain('Verification successful');
 
@@ -32,8 +47,14 @@ describe('smimekit sign', () => {
 
   it('signs opaque with --cert (a PEM bundle: signer, then chain)/--key, --digest sha384, stdin → stdout', async () => {
     const bundle = join(dir, 'bundle.pem');
-    writeFileSync(bundle, readFileSync(chainFile('ee-p384.pem'), 'latin1') + readFileSync(chainFile('intermediate.pem'), 'latin1'));
-    const r = await cli(['sign', '--cert', bundle, '--key', chainFile('ee-p384.key'), '--opaque', '--digest', 'sha384'], readFileSync(msgFile));
+    writeFileSync(
+      bundle,
+      readFileSync(chainFile('ee-p384.pem'), 'latin1') + readFileSync(chainFile('intermediate.pem'), 'latin1'),
+    );
+    const r = await cli(
+      ['sign', '--cert', bundle, '--key', chainFile('ee-p384.key'), '--opaque', '--digest', 'sha384'],
+      readFileSync(msgFile),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"');
     const theirs = opensslVerifyMime(dir, r.stdoutBytes);
@@ -47,7 +68,18 @@ describe('smimekit sign', () => {
   });
 
   it('--pss signs with RSASSA-PSS', async () => {
-    const r = await cli(['sign', '--p12', chainFile('ee-rsa.p12'), '--password', 'test', '--pss', '--digest', 'sha512', '--in', msgFile]);
+    const r = await cli([
+      'sign',
+      '--p12',
+      chainFile('ee-rsa.p12'),
+      '--password',
+      'test',
+      '--pss',
+      '--digest',
+      'sha512',
+      '--in',
+      msgFile,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(opensslVerifyMime(dir, r.stdoutBytes).stderr).toContain('Verification successful');
     const v = await cli(['verify', '--trust', root, '--json'], r.stdoutBytes);
@@ -55,13 +87,31 @@ describe('smimekit sign', () => {
   });
 
   it('--digest other than sha256/384/512 is a usage error', async () => {
-    const r = await cli(['sign', '--p12', chainFile('ee-rsa.p12'), '--password', 'test', '--digest', 'md5', '--in', msgFile]);
+    const r = await cli([
+      'sign',
+      '--p12',
+      chainFile('ee-rsa.p12'),
+      '--password',
+      'test',
+      '--digest',
+      'md5',
+      '--in',
+      msgFile,
+    ]);
     expect(r.code).toBe(2);
     expect(errorCode(r)).toBe('usage');
   });
 
   it('a key that does not match the certificate is key-mismatch (exit 2)', async () => {
-    const r = await cli(['sign', '--cert', chainFile('ee-rsa.pem'), '--key', chainFile('ee-p256.key'), '--in', msgFile]);
+    const r = await cli([
+      'sign',
+      '--cert',
+      chainFile('ee-rsa.pem'),
+      '--key',
+      chainFile('ee-p256.key'),
+      '--in',
+      msgFile,
+    ]);
     expect(r.code).toBe(2);
     expect(errorCode(r)).toBe('key-mismatch');
   });
@@ -80,7 +130,9 @@ describe('smimekit verify', () => {
   }
 
   it('a tampered message exits 1 with the report on stdout and one error line', async () => {
-    const text = Buffer.from(await signed()).toString('latin1').replace('Hallo', 'Hello');
+    const text = Buffer.from(await signed())
+      .toString('latin1')
+      .replace('Hallo', 'Hello');
     const v = await cli(['verify', '--trust', root], text);
     expect(v.code).toBe(1);
     expect(errorCode(v)).toBe('digest-mismatch');
@@ -108,13 +160,30 @@ describe('smimekit verify', () => {
   it('--out - writes the signed content to stdout instead of the report', async () => {
     const v = await cli(['verify', '--trust', root, '--out', '-'], await signed());
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/^Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nHallo Welt =E2=80=93 =C3=BC\r\n$/);
+    expect(v.stdout).toMatch(
+      /^Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nHallo Welt =E2=80=93 =C3=BC\r\n$/,
+    );
   });
 
   it('verifies a bare DER SignedData (OpenSSL -nodetach)', async () => {
     const data = join(dir, 'data.txt');
     writeFileSync(data, 'binary content\n');
-    const r = openssl(['cms', '-sign', '-binary', '-nodetach', '-outform', 'DER', '-in', data, '-signer', chainFile('ee-rsa.pem'), '-inkey', chainFile('ee-rsa.key'), '-certfile', chainFile('intermediate.pem')]);
+    const r = openssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-nodetach',
+      '-outform',
+      'DER',
+      '-in',
+      data,
+      '-signer',
+      chainFile('ee-rsa.pem'),
+      '-inkey',
+      chainFile('ee-rsa.key'),
+      '-certfile',
+      chainFile('intermediate.pem'),
+    ]);
     const v = await cli(['verify', '--trust', root, '--out', '-'], new Uint8Array(r.stdout));
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toBe('binary content\n');
@@ -134,7 +203,15 @@ describe('smimekit verify', () => {
 
 describeVectors('smimekit verify on shared vectors', () => {
   it('an expired, SHA-1 Thunderbird message: exit 1 now, exit 0 with --at and --allow-weak', async () => {
-    const args = ['verify', '--trust', sharedPath('mimekit/StartComCertificationAuthority.crt'), '--certs', sharedPath('mimekit/StartComClass1PrimaryIntermediateClientCA.crt'), '--in', sharedPath('mimekit/thunderbird-signed.txt')];
+    const args = [
+      'verify',
+      '--trust',
+      sharedPath('mimekit/StartComCertificationAuthority.crt'),
+      '--certs',
+      sharedPath('mimekit/StartComClass1PrimaryIntermediateClientCA.crt'),
+      '--in',
+      sharedPath('mimekit/thunderbird-signed.txt'),
+    ];
     const now = await cli([...args, '--allow-weak']);
     expect(now.code).toBe(1);
     expect(errorCode(now)).toBe('expired');
@@ -149,9 +226,28 @@ describeVectors('smimekit verify on shared vectors', () => {
 describe('a bare detached signature with --content (verifyDetached)', () => {
   it('an `openssl cms -sign -binary -outform DER` .p7s verifies against its content; changed content fails', async () => {
     const content = join(dir, 'report.pdf');
-    writeFileSync(content, Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256)); // binary: no canonicalisation
+    writeFileSync(
+      content,
+      Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256),
+    ); // binary: no canonicalisation
     const sig = join(dir, 'report.pdf.p7s');
-    const made = openssl(['cms', '-sign', '-binary', '-outform', 'DER', '-in', content, '-signer', chainFile('ee-rsa.pem'), '-inkey', chainFile('ee-rsa.key'), '-certfile', chainFile('intermediate.pem'), '-out', sig]);
+    const made = openssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-outform',
+      'DER',
+      '-in',
+      content,
+      '-signer',
+      chainFile('ee-rsa.pem'),
+      '-inkey',
+      chainFile('ee-rsa.key'),
+      '-certfile',
+      chainFile('intermediate.pem'),
+      '-out',
+      sig,
+    ]);
     expect(made.status, made.stderr).toBe(0);
     const ok = await cli(['verify', '--trust', root, '--at', '2026-06-01', '--in', sig, '--content', content]);
     expect(ok.code, ok.stderr).toBe(0);
@@ -171,7 +267,11 @@ describe('a bare detached signature with --content (verifyDetached)', () => {
     const { TrustList } = await import('../../src/trust/trust-list.js');
     const trust = TrustList.fromBytes(readFileSync(root));
     const at = new Date('2026-06-01T00:00:00Z');
-    const report = await verifyDetached(readFileSync(join(dir, 'report.pdf')), readFileSync(join(dir, 'report.pdf.p7s')), { trust, at });
+    const report = await verifyDetached(
+      readFileSync(join(dir, 'report.pdf')),
+      readFileSync(join(dir, 'report.pdf.p7s')),
+      { trust, at },
+    );
     expect(report.ok, report.problems.map((p) => p.code).join()).toBe(true);
   });
 });

@@ -18,7 +18,17 @@ describe('smimekit sst (CLI)', () => {
 
   it('create → list → add → remove → export round trip', async () => {
     const store = join(dir, 'trust.sst');
-    let r = await cli(['sst', 'create', '--out', store, '--friendly-name', 'Test Root', '--eku', '1.3.6.1.5.5.7.3.4', root]);
+    let r = await cli([
+      'sst',
+      'create',
+      '--out',
+      store,
+      '--friendly-name',
+      'Test Root',
+      '--eku',
+      '1.3.6.1.5.5.7.3.4',
+      root,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const parsed = parseSst(readFileSync(store));
     expect(parsed.certificates).toHaveLength(1);
@@ -84,7 +94,10 @@ describe('smimekit sst (CLI)', () => {
       if (code !== 0) expect(errorCode(r), argv.join(' ')).toBe(errCode);
     }
     const garbage = join(dir, 'garbage.sst');
-    writeFileSync(garbage, Uint8Array.from([0, 0, 0, 0, 0x43, 0x45, 0x52, 0x54, 32, 0, 0, 0, 1, 0, 0, 0, 255, 255, 255, 255]));
+    writeFileSync(
+      garbage,
+      Uint8Array.from([0, 0, 0, 0, 0x43, 0x45, 0x52, 0x54, 32, 0, 0, 0, 1, 0, 0, 0, 255, 255, 255, 255]),
+    );
     const r = await cli(['sst', 'list', garbage]);
     expect(r.code).toBe(2);
     expect(errorCode(r)).toBe('sst-element-overrun');

@@ -25,16 +25,22 @@ import { tlv, seq, set, octets, encodeOid, encodeInt, algorithmId } from '../../
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-cms-env-'));
 const chain = (name: string): string => projectVectorPath('chains', name);
 const pemCert = (path: string): Uint8Array => decodePem(readFileSync(path)).find((b) => b.label === 'CERTIFICATE')!.der;
-const openssl = (...args: string[]): Buffer => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (...args: string[]): Buffer =>
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 const content = new TextEncoder().encode('CMS content\r\n');
 
 describe('EnvelopedData as written', () => {
   it('version 0 for issuerAndSerialNumber KTRIs only, 2 with SKI or KARI; recipients in order', async () => {
     const v0 = await createEnvelope(content, [{ certificate: pemCert(chain('ee-rsa.pem')) }]);
     expect(parseEnvelope(v0.der).version).toBe(0);
-    const ski = await createEnvelope(content, [{ certificate: pemCert(chain('ee-rsa.pem')), identifier: 'subjectKeyIdentifier' }]);
+    const ski = await createEnvelope(content, [
+      { certificate: pemCert(chain('ee-rsa.pem')), identifier: 'subjectKeyIdentifier' },
+    ]);
     expect(parseEnvelope(ski.der).version).toBe(2);
-    const mixed = await createEnvelope(content, [{ certificate: pemCert(chain('ee-rsa.pem')), keyTransport: 'rsa-oaep' }, { certificate: pemCert(chain('ee-p384.pem')) }]);
+    const mixed = await createEnvelope(content, [
+      { certificate: pemCert(chain('ee-rsa.pem')), keyTransport: 'rsa-oaep' },
+      { certificate: pemCert(chain('ee-p384.pem')) },
+    ]);
     const env = parseEnvelope(mixed.der);
     expect(env.version).toBe(2);
     expect(env.recipientInfos.map((r) => r.kind)).toEqual(['ktri', 'kari']);
@@ -53,7 +59,9 @@ describe('EnvelopedData as written', () => {
   });
 
   it('AuthEnvelopedData: version 0, 12-byte nonce, 16-byte tag written explicitly', async () => {
-    const gcm = await createEnvelope(content, [{ certificate: pemCert(chain('ee-rsa.pem')) }], { cipher: 'aes-128-gcm' });
+    const gcm = await createEnvelope(content, [{ certificate: pemCert(chain('ee-rsa.pem')) }], {
+      cipher: 'aes-128-gcm',
+    });
     expect(parseContentInfo(gcm.der).name).toBe('authEnvelopedData');
     const env = parseEnvelope(gcm.der);
     expect(env.version).toBe(0);
@@ -66,32 +74,126 @@ describe('EnvelopedData as written', () => {
   });
 
   it('P-521 ECDH both ways with OpenSSL', async () => {
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521', '-nodes', '-keyout', 'p521.key', '-subj', '/CN=p521', '-days', '30', '-out', 'p521.pem');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-521',
+      '-nodes',
+      '-keyout',
+      'p521.key',
+      '-subj',
+      '/CN=p521',
+      '-days',
+      '30',
+      '-out',
+      'p521.pem',
+    );
     const cert = pemCert(join(dir, 'p521.pem'));
     const key = await loadPrivateKey(readFileSync(join(dir, 'p521.key')));
     const mine = await createEnvelope(content, [{ certificate: cert }], { cipher: 'aes-256-gcm' });
     writeFileSync(join(dir, 'p521.der'), mine.der);
-    expect(new Uint8Array(openssl('cms', '-decrypt', '-binary', '-inform', 'DER', '-in', 'p521.der', '-recip', 'p521.pem', '-inkey', 'p521.key'))).toEqual(content);
+    expect(
+      new Uint8Array(
+        openssl(
+          'cms',
+          '-decrypt',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          'p521.der',
+          '-recip',
+          'p521.pem',
+          '-inkey',
+          'p521.key',
+        ),
+      ),
+    ).toEqual(content);
     writeFileSync(join(dir, 'plain.bin'), content);
-    const theirs = new Uint8Array(openssl('cms', '-encrypt', '-binary', '-outform', 'DER', '-in', 'plain.bin', '-aes-192-cbc', '-recip', 'p521.pem'));
+    const theirs = new Uint8Array(
+      openssl(
+        'cms',
+        '-encrypt',
+        '-binary',
+        '-outform',
+        'DER',
+        '-in',
+        'plain.bin',
+        '-aes-192-cbc',
+        '-recip',
+        'p521.pem',
+      ),
+    );
     const out = await decryptEnvelope(theirs, { certificate: cert, privateKey: key });
     expect(out.content).toEqual(content);
     expect(out.cipher).toBe('aes-192-cbc');
   });
 
   it('X25519 and X448 (RFC 8418, HKDF): round trip; OpenSSL 3.0 parses the structure', async () => {
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'xca.key', '-subj', '/CN=xdh ca', '-days', '30', '-out', 'xca.pem');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'xca.key',
+      '-subj',
+      '/CN=xdh ca',
+      '-days',
+      '30',
+      '-out',
+      'xca.pem',
+    );
     for (const alg of ['X25519', 'X448']) {
       const n = alg.toLowerCase();
       openssl('genpkey', '-algorithm', alg, '-out', `${n}.key`);
       openssl('pkey', '-in', `${n}.key`, '-pubout', '-out', `${n}.pub`);
-      openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${n}-dummy.key`, '-subj', `/CN=${n}`, '-out', `${n}.csr`);
-      openssl('x509', '-req', '-in', `${n}.csr`, '-CA', 'xca.pem', '-CAkey', 'xca.key', '-force_pubkey', `${n}.pub`, '-days', '30', '-out', `${n}.pem`);
+      openssl(
+        'req',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${n}-dummy.key`,
+        '-subj',
+        `/CN=${n}`,
+        '-out',
+        `${n}.csr`,
+      );
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${n}.csr`,
+        '-CA',
+        'xca.pem',
+        '-CAkey',
+        'xca.key',
+        '-force_pubkey',
+        `${n}.pub`,
+        '-days',
+        '30',
+        '-out',
+        `${n}.pem`,
+      );
       const cert = pemCert(join(dir, `${n}.pem`));
       const key = await loadPrivateKey(readFileSync(join(dir, `${n}.key`)));
       for (const cipher of ['aes-128-cbc', 'aes-256-gcm'] as const) {
-        const env = await createEnvelope(content, [{ certificate: cert }, { certificate: pemCert(chain('ee-rsa.pem')) }], { cipher });
-        expect(env.recipients[0]).toMatchObject({ keyManagement: 'ecdh', algorithm: alg === 'X25519' ? 'dhSinglePass-stdDH-hkdf-sha256-scheme' : 'dhSinglePass-stdDH-hkdf-sha512-scheme' });
+        const env = await createEnvelope(
+          content,
+          [{ certificate: cert }, { certificate: pemCert(chain('ee-rsa.pem')) }],
+          { cipher },
+        );
+        expect(env.recipients[0]).toMatchObject({
+          keyManagement: 'ecdh',
+          algorithm:
+            alg === 'X25519' ? 'dhSinglePass-stdDH-hkdf-sha256-scheme' : 'dhSinglePass-stdDH-hkdf-sha512-scheme',
+        });
         const out = await decryptEnvelope(env.der, { certificate: cert, privateKey: key });
         expect(out.content).toEqual(content);
         expect(out.recipient.keyManagement).toBe('ecdh');
@@ -103,9 +205,25 @@ describe('EnvelopedData as written', () => {
 
   it('refuses non-enveloped content and detached encrypted content', async () => {
     writeFileSync(join(dir, 'data.txt'), 'x');
-    const signed = new Uint8Array(openssl('cms', '-sign', '-binary', '-outform', 'DER', '-in', 'data.txt', '-signer', chain('ee-rsa.pem'), '-inkey', chain('ee-rsa.key')));
+    const signed = new Uint8Array(
+      openssl(
+        'cms',
+        '-sign',
+        '-binary',
+        '-outform',
+        'DER',
+        '-in',
+        'data.txt',
+        '-signer',
+        chain('ee-rsa.pem'),
+        '-inkey',
+        chain('ee-rsa.key'),
+      ),
+    );
     expect(() => parseEnvelope(signed)).toThrow(expect.objectContaining({ code: 'not-enveloped' }));
-    expect(() => parseEnvelope(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]))).toThrow(expect.objectContaining({ code: 'malformed-cms' }));
+    expect(() => parseEnvelope(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]))).toThrow(
+      expect.objectContaining({ code: 'malformed-cms' }),
+    );
     const ok = await createEnvelope(content, [{ certificate: pemCert(chain('ee-rsa.pem')) }]);
     const truncated = ok.der.subarray(0, ok.der.length - 10);
     expect(() => parseEnvelope(truncated)).toThrow(expect.objectContaining({ code: 'malformed-cms' }));
@@ -113,11 +231,17 @@ describe('EnvelopedData as written', () => {
 });
 
 /** A WebCrypto whose deriveBits is replaced (to count calls, or to act like a backend without RFC 7748 checks). */
-function wrappedBackend(deriveBits: (real: SubtleCrypto['deriveBits'], ...args: Parameters<SubtleCrypto['deriveBits']>) => Promise<ArrayBuffer>): Crypto {
+function wrappedBackend(
+  deriveBits: (
+    real: SubtleCrypto['deriveBits'],
+    ...args: Parameters<SubtleCrypto['deriveBits']>
+  ) => Promise<ArrayBuffer>,
+): Crypto {
   const real = globalThis.crypto;
   const subtle = new Proxy(real.subtle, {
     get(target, prop) {
-      if (prop === 'deriveBits') return (...args: Parameters<SubtleCrypto['deriveBits']>) => deriveBits(target.deriveBits.bind(target), ...args);
+      if (prop === 'deriveBits')
+        return (...args: Parameters<SubtleCrypto['deriveBits']>) => deriveBits(target.deriveBits.bind(target), ...args);
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -127,16 +251,60 @@ function wrappedBackend(deriveBits: (real: SubtleCrypto['deriveBits'], ...args: 
 
 /** An X25519 certificate (issued by a throw-away RSA CA) for the raw public key `pub`, and the PKCS#8 key when generated. */
 function x25519Cert(name: string, pub?: Uint8Array): { cert: Uint8Array; keyPath?: string } {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-ca.key`, '-subj', `/CN=${name} ca`, '-days', '30', '-out', `${name}-ca.pem`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${name}-ca.key`,
+    '-subj',
+    `/CN=${name} ca`,
+    '-days',
+    '30',
+    '-out',
+    `${name}-ca.pem`,
+  );
   if (pub) {
     const spki = Uint8Array.from([...fromHex('302a300506032b656e032100'), ...pub]);
-    writeFileSync(join(dir, `${name}.pub`), `-----BEGIN PUBLIC KEY-----\n${Buffer.from(spki).toString('base64')}\n-----END PUBLIC KEY-----\n`);
+    writeFileSync(
+      join(dir, `${name}.pub`),
+      `-----BEGIN PUBLIC KEY-----\n${Buffer.from(spki).toString('base64')}\n-----END PUBLIC KEY-----\n`,
+    );
   } else {
     openssl('genpkey', '-algorithm', 'X25519', '-out', `${name}.key`);
     openssl('pkey', '-in', `${name}.key`, '-pubout', '-out', `${name}.pub`);
   }
-  openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-dummy.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${name}-ca.pem`, '-CAkey', `${name}-ca.key`, '-force_pubkey', `${name}.pub`, '-days', '30', '-out', `${name}.pem`);
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${name}-dummy.key`,
+    '-subj',
+    `/CN=${name}`,
+    '-out',
+    `${name}.csr`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${name}-ca.pem`,
+    '-CAkey',
+    `${name}-ca.key`,
+    '-force_pubkey',
+    `${name}.pub`,
+    '-days',
+    '30',
+    '-out',
+    `${name}.pem`,
+  );
   return { cert: pemCert(join(dir, `${name}.pem`)), ...(pub ? {} : { keyPath: join(dir, `${name}.key`) }) };
 }
 
@@ -167,12 +335,28 @@ describe('key agreement hardening', () => {
       seq(seq(seq(info.issuer.der, tlv(0x02, fromHex(info.serialHex))), octets(await aesKeyWrap(kek, cek)))),
     );
     const parts = await encryptContent('aes-128-gcm', cek, content);
-    const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(encodeInt(0), set(kari), seq(encodeOid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)), octets(parts.tag!)));
+    const der = encodeContentInfo(
+      CONTENT_TYPE.authEnvelopedData,
+      seq(
+        encodeInt(0),
+        set(kari),
+        seq(encodeOid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)),
+        octets(parts.tag!),
+      ),
+    );
     // Node refuses the low-order point itself.
-    await expect(decryptEnvelope(der, { certificate: cert, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
+    await expect(decryptEnvelope(der, { certificate: cert, privateKey: key })).rejects.toMatchObject({
+      code: 'decryption-failed',
+    });
     // A backend that returns the all-zero secret (as X25519 implementations without the RFC 7748 check do).
-    setCryptoBackend(wrappedBackend(async (real, alg, key, length) => ((alg as Algorithm).name === 'X25519' ? new ArrayBuffer((length ?? 256) / 8) : real(alg, key, length))));
-    await expect(decryptEnvelope(der, { certificate: cert, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
+    setCryptoBackend(
+      wrappedBackend(async (real, alg, key, length) =>
+        (alg as Algorithm).name === 'X25519' ? new ArrayBuffer((length ?? 256) / 8) : real(alg, key, length),
+      ),
+    );
+    await expect(decryptEnvelope(der, { certificate: cert, privateKey: key })).rejects.toMatchObject({
+      code: 'decryption-failed',
+    });
   });
 
   it(`a message with many RecipientInfos naming the certificate costs at most ${MAX_NAMED_RECIPIENTS} key agreements`, async () => {
@@ -181,15 +365,28 @@ describe('key agreement hardening', () => {
     const cek = generateCek('aes-256-gcm');
     // 100 KARIs to the same certificate, none carrying the real CEK (a hostile message).
     const ris: Uint8Array[] = [];
-    for (let i = 0; i < 100; i++) ris.push((await encodeRecipientInfo({ certificate }, generateCek('aes-256-gcm'))).der);
+    for (let i = 0; i < 100; i++)
+      ris.push((await encodeRecipientInfo({ certificate }, generateCek('aes-256-gcm'))).der);
     const parts = await encryptContent('aes-256-gcm', cek, content);
-    const der = encodeContentInfo(CONTENT_TYPE.authEnvelopedData, seq(encodeInt(0), set(...ris), seq(encodeOid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)), octets(parts.tag!)));
+    const der = encodeContentInfo(
+      CONTENT_TYPE.authEnvelopedData,
+      seq(
+        encodeInt(0),
+        set(...ris),
+        seq(encodeOid(CONTENT_TYPE.data), parts.algorithm, tlv(0x80, parts.ciphertext)),
+        octets(parts.tag!),
+      ),
+    );
     let calls = 0;
-    setCryptoBackend(wrappedBackend((real, ...args) => {
-      calls++;
-      return real(...args);
-    }));
-    await expect(decryptEnvelope(der, { certificate, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
+    setCryptoBackend(
+      wrappedBackend((real, ...args) => {
+        calls++;
+        return real(...args);
+      }),
+    );
+    await expect(decryptEnvelope(der, { certificate, privateKey: key })).rejects.toMatchObject({
+      code: 'decryption-failed',
+    });
     expect(calls).toBe(MAX_NAMED_RECIPIENTS);
   });
 });
@@ -201,7 +398,12 @@ describe('content-encryption key length', () => {
     const ri = await encodeRecipientInfo({ certificate, allowWeak: true }, generateCek('aes-128-cbc'));
     // RC2-CBC with rc2ParameterVersion 1024 (effective key bits): a 128-byte CEK cannot be PKCS#1-wrapped by a 1024-bit key.
     const rc2 = algorithmId('1.2.840.113549.3.2', seq(tlv(0x02, Uint8Array.of(4, 0)), octets(new Uint8Array(8))));
-    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(encodeInt(0), set(ri.der), seq(encodeOid(CONTENT_TYPE.data), rc2, tlv(0x80, new Uint8Array(16)))));
-    await expect(decryptEnvelope(der, { certificate, privateKey: key })).rejects.toMatchObject({ code: 'decryption-failed' });
+    const der = encodeContentInfo(
+      CONTENT_TYPE.envelopedData,
+      seq(encodeInt(0), set(ri.der), seq(encodeOid(CONTENT_TYPE.data), rc2, tlv(0x80, new Uint8Array(16)))),
+    );
+    await expect(decryptEnvelope(der, { certificate, privateKey: key })).rejects.toMatchObject({
+      code: 'decryption-failed',
+    });
   });
 });

@@ -38,7 +38,11 @@ const EMAILS: Record<string, string> = {
   'ee-ed25519': 'ed25519.user@example.test',
 };
 
-export async function identity(name: string, chain = ['intermediate.pem', 'root.pem'], email = EMAILS[name] ?? ''): Promise<TestIdentity> {
+export async function identity(
+  name: string,
+  chain = ['intermediate.pem', 'root.pem'],
+  email = EMAILS[name] ?? '',
+): Promise<TestIdentity> {
   return {
     name,
     email,
@@ -65,7 +69,17 @@ export function openssl(args: string[], input?: Uint8Array): OpensslResult {
 export function opensslVerifyMime(dir: string, message: Uint8Array, extra: string[] = []): OpensslResult {
   const file = join(dir, `msg-${Math.random().toString(36).slice(2)}.eml`);
   writeFileSync(file, message);
-  return openssl(['cms', '-verify', '-in', file, '-CAfile', chainFile('root.pem'), '-certfile', chainFile('intermediate.pem'), ...extra]);
+  return openssl([
+    'cms',
+    '-verify',
+    '-in',
+    file,
+    '-CAfile',
+    chainFile('root.pem'),
+    '-certfile',
+    chainFile('intermediate.pem'),
+    ...extra,
+  ]);
 }
 
 /** A P-521 end-entity issued by the test intermediate, made with OpenSSL in `dir`. */
@@ -74,11 +88,32 @@ export async function makeP521Identity(dir: string): Promise<TestIdentity> {
   const csr = join(dir, 'p521.csr');
   const cert = join(dir, 'p521.pem');
   const ext = join(dir, 'p521.ext');
-  writeFileSync(ext, 'keyUsage=critical,digitalSignature,nonRepudiation,keyAgreement\nextendedKeyUsage=emailProtection\nsubjectAltName=email:p521.user@example.test\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
+  writeFileSync(
+    ext,
+    'keyUsage=critical,digitalSignature,nonRepudiation,keyAgreement\nextendedKeyUsage=emailProtection\nsubjectAltName=email:p521.user@example.test\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
+  );
   const steps = [
     ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521', '-out', key],
     ['req', '-new', '-key', key, '-subj', '/C=XX/O=smimekit test/CN=P-521 User', '-out', csr],
-    ['x509', '-req', '-in', csr, '-CA', chainFile('intermediate.pem'), '-CAkey', chainFile('intermediate.key'), '-set_serial', '0x5210', '-days', '3650', '-sha512', '-extfile', ext, '-out', cert],
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      chainFile('intermediate.pem'),
+      '-CAkey',
+      chainFile('intermediate.key'),
+      '-set_serial',
+      '0x5210',
+      '-days',
+      '3650',
+      '-sha512',
+      '-extfile',
+      ext,
+      '-out',
+      cert,
+    ],
   ];
   for (const s of steps) {
     const r = openssl(s);

@@ -28,7 +28,10 @@ describe('CMS SignedData: create and verify', () => {
         it(`${k} ${digest}${pss ? ' pss' : ''}: verifies here and with openssl (attached + detached)`, async () => {
           const id = ids[k]!;
           for (const detached of [false, true]) {
-            const der = await createSignedData(content, { signers: [{ certificate: id.certificate, privateKey: id.privateKey, chain: id.chain, digest, pss }], detached });
+            const der = await createSignedData(content, {
+              signers: [{ certificate: id.certificate, privateKey: id.privateKey, chain: id.chain, digest, pss }],
+              detached,
+            });
             const sd = parseSignedData(der);
             expect(sd.content === undefined).toBe(detached);
             // signer + intermediate, no root
@@ -37,7 +40,12 @@ describe('CMS SignedData: create and verify', () => {
             expect(r!.problems).toEqual([]);
             expect(r!.signatureValid).toBe(true);
             if (k === 'ee-ed25519') expect(r!.algorithms.digest).toBe('SHA-512');
-            if (k === 'ee-rsa-pss' || pss) expect(r!.algorithms.pss).toEqual({ hash: r!.algorithms.digest, mgfHash: r!.algorithms.digest, saltLength: { sha256: 32, sha384: 48, sha512: 64 }[k === 'ee-ed25519' ? 'sha512' : digest] });
+            if (k === 'ee-rsa-pss' || pss)
+              expect(r!.algorithms.pss).toEqual({
+                hash: r!.algorithms.digest,
+                mgfHash: r!.algorithms.digest,
+                saltLength: { sha256: 32, sha384: 48, sha512: 64 }[k === 'ee-ed25519' ? 'sha512' : digest],
+              });
             const file = join(dir, `${k}-${digest}-${pss}-${detached}.der`);
             const dataFile = join(dir, 'content.bin');
             writeFileSync(file, der);
@@ -47,7 +55,19 @@ describe('CMS SignedData: create and verify', () => {
               expect(opensslEd25519Check(dir, id, sd, content)).toBe(true);
               continue;
             }
-            const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file, '-CAfile', chainFile('root.pem'), '-purpose', 'smimesign'];
+            const args = [
+              'cms',
+              '-verify',
+              '-binary',
+              '-inform',
+              'DER',
+              '-in',
+              file,
+              '-CAfile',
+              chainFile('root.pem'),
+              '-purpose',
+              'smimesign',
+            ];
             const res = openssl(detached ? [...args, '-content', dataFile] : args);
             expect(res.stderr).toContain('Verification successful');
             expect(new Uint8Array(res.stdout)).toEqual(content);
@@ -59,14 +79,30 @@ describe('CMS SignedData: create and verify', () => {
 
   it('writes the S/MIME signed attributes', async () => {
     const id = ids['ee-rsa']!;
-    const der = await createSignedData(content, { signers: [{ certificate: id.certificate, privateKey: id.privateKey, chain: id.chain }], signingTime: new Date('2030-01-02T03:04:05Z') });
+    const der = await createSignedData(content, {
+      signers: [{ certificate: id.certificate, privateKey: id.privateKey, chain: id.chain }],
+      signingTime: new Date('2030-01-02T03:04:05Z'),
+    });
     const sd = parseSignedData(der);
     const attrs = sd.signerInfos[0]!.signedAttributes!;
     expect(attrs.map((a) => a.oid).sort()).toEqual(
-      [ATTRIBUTE.contentType, ATTRIBUTE.messageDigest, ATTRIBUTE.signingTime, ATTRIBUTE.smimeCapabilities, ATTRIBUTE.smimeEncryptionKeyPreference, ATTRIBUTE.signingCertificateV2].sort(),
+      [
+        ATTRIBUTE.contentType,
+        ATTRIBUTE.messageDigest,
+        ATTRIBUTE.signingTime,
+        ATTRIBUTE.smimeCapabilities,
+        ATTRIBUTE.smimeEncryptionKeyPreference,
+        ATTRIBUTE.signingCertificateV2,
+      ].sort(),
     );
     const caps = decodeCapabilities(singleValue(attrs, ATTRIBUTE.smimeCapabilities)!).map((c) => c.oid);
-    expect(caps.slice(0, 5)).toEqual([CAPABILITY_OID.aes256Gcm, CAPABILITY_OID.aes128Gcm, CAPABILITY_OID.aes256Cbc, CAPABILITY_OID.aes192Cbc, CAPABILITY_OID.aes128Cbc]);
+    expect(caps.slice(0, 5)).toEqual([
+      CAPABILITY_OID.aes256Gcm,
+      CAPABILITY_OID.aes128Gcm,
+      CAPABILITY_OID.aes256Cbc,
+      CAPABILITY_OID.aes192Cbc,
+      CAPABILITY_OID.aes128Cbc,
+    ]);
     expect(caps).toContain(CAPABILITY_OID.rsaesOaep);
     const [r] = await verifySignedData(sd);
     expect(r!.signingTime).toEqual(new Date('2030-01-02T03:04:05Z'));
@@ -83,16 +119,37 @@ describe('CMS SignedData: create and verify', () => {
   it('Ed25519 and RSA-PSS keys announce no encryption key preference', async () => {
     for (const k of ['ee-ed25519', 'ee-rsa-pss']) {
       const id = ids[k]!;
-      const sd = parseSignedData(await createSignedData(content, { signers: [{ certificate: id.certificate, privateKey: id.privateKey }] }));
-      expect(sd.signerInfos[0]!.signedAttributes!.some((a) => a.oid === ATTRIBUTE.smimeEncryptionKeyPreference)).toBe(false);
+      const sd = parseSignedData(
+        await createSignedData(content, { signers: [{ certificate: id.certificate, privateKey: id.privateKey }] }),
+      );
+      expect(sd.signerInfos[0]!.signedAttributes!.some((a) => a.oid === ATTRIBUTE.smimeEncryptionKeyPreference)).toBe(
+        false,
+      );
     }
   });
 
   it('includes the root only when asked, and nothing with none', async () => {
     const id = ids['ee-p256']!;
-    const withRoot = parseSignedData(await createSignedData(content, { signers: [{ certificate: id.certificate, privateKey: id.privateKey, chain: id.chain, includeCertificates: 'chain-with-root' }] }));
+    const withRoot = parseSignedData(
+      await createSignedData(content, {
+        signers: [
+          {
+            certificate: id.certificate,
+            privateKey: id.privateKey,
+            chain: id.chain,
+            includeCertificates: 'chain-with-root',
+          },
+        ],
+      }),
+    );
     expect(withRoot.certificates.length).toBe(3);
-    const none = parseSignedData(await createSignedData(content, { signers: [{ certificate: id.certificate, privateKey: id.privateKey, chain: id.chain, includeCertificates: 'none' }] }));
+    const none = parseSignedData(
+      await createSignedData(content, {
+        signers: [
+          { certificate: id.certificate, privateKey: id.privateKey, chain: id.chain, includeCertificates: 'none' },
+        ],
+      }),
+    );
     expect(none.certificates.length).toBe(0);
     const [missing] = await verifySignedData(none);
     expect(missing!.problems[0]!.code).toBe('sender-certificate-missing');
@@ -106,7 +163,13 @@ describe('CMS SignedData: create and verify', () => {
     const der = await createSignedData(content, {
       signers: [
         { certificate: a.certificate, privateKey: a.privateKey, chain: a.chain },
-        { certificate: b.certificate, privateKey: b.privateKey, chain: b.chain, digest: 'sha384', identifier: 'subjectKeyIdentifier' },
+        {
+          certificate: b.certificate,
+          privateKey: b.privateKey,
+          chain: b.chain,
+          digest: 'sha384',
+          identifier: 'subjectKeyIdentifier',
+        },
       ],
     });
     const sd = parseSignedData(der);
@@ -116,12 +179,29 @@ describe('CMS SignedData: create and verify', () => {
     expect(results.map((r) => r.signatureValid)).toEqual([true, true]);
     const file = join(dir, 'two.der');
     writeFileSync(file, der);
-    expect(openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', file, '-CAfile', chainFile('root.pem'), '-out', '/dev/null']).stderr).toContain('Verification successful');
+    expect(
+      openssl([
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        file,
+        '-CAfile',
+        chainFile('root.pem'),
+        '-out',
+        '/dev/null',
+      ]).stderr,
+    ).toContain('Verification successful');
   });
 
   it('tampering: changed content → digest-mismatch; changed signature → bad-signature', async () => {
     const id = ids['ee-rsa']!;
-    const der = await createSignedData(content, { signers: [{ certificate: id.certificate, privateKey: id.privateKey }], detached: true });
+    const der = await createSignedData(content, {
+      signers: [{ certificate: id.certificate, privateKey: id.privateKey }],
+      detached: true,
+    });
     const sd = parseSignedData(der);
     const [changed] = await verifySignedData(sd, { content: utf8('Grüße: signed content!\r\n') });
     expect(changed!.problems.map((p) => p.code)).toEqual(['digest-mismatch']);
@@ -136,7 +216,22 @@ describe('CMS SignedData: create and verify', () => {
     const id = ids['ee-rsa']!;
     const dataFile = join(dir, 'c.bin');
     writeFileSync(dataFile, content);
-    const r = openssl(['cms', '-sign', '-binary', '-md', 'sha1', '-outform', 'DER', '-nodetach', '-in', dataFile, '-signer', id.certFile, '-inkey', id.keyFile]);
+    const r = openssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-md',
+      'sha1',
+      '-outform',
+      'DER',
+      '-nodetach',
+      '-in',
+      dataFile,
+      '-signer',
+      id.certFile,
+      '-inkey',
+      id.keyFile,
+    ]);
     expect(r.status).toBe(0);
     const sd = parseSignedData(new Uint8Array(r.stdout));
     const [weak] = await verifySignedData(sd);
@@ -150,20 +245,56 @@ describe('CMS SignedData: create and verify', () => {
     const dataFile = join(dir, 'big.bin');
     const big = new Uint8Array(300_000).map((_, i) => 65 + (i % 26));
     writeFileSync(dataFile, big);
-    const r = openssl(['cms', '-sign', '-binary', '-stream', '-outform', 'DER', '-nodetach', '-in', dataFile, '-signer', id.certFile, '-inkey', id.keyFile]);
+    const r = openssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-stream',
+      '-outform',
+      'DER',
+      '-nodetach',
+      '-in',
+      dataFile,
+      '-signer',
+      id.certFile,
+      '-inkey',
+      id.keyFile,
+    ]);
     expect(r.status).toBe(0);
     const der = new Uint8Array(r.stdout);
     const sd = parseSignedData(der);
     expect(sd.content).toEqual(big);
     const [ok] = await verifySignedData(sd);
     expect(ok!.signatureValid).toBe(true);
-    expect(() => parseSignedData(der, { maxNodes: 3 })).toThrow(expect.objectContaining({ code: 'cms-limit-exceeded' }));
-    expect(() => parseSignedData(der, { maxContentLength: 1000 })).toThrow(expect.objectContaining({ code: 'cms-limit-exceeded' }));
+    expect(() => parseSignedData(der, { maxNodes: 3 })).toThrow(
+      expect.objectContaining({ code: 'cms-limit-exceeded' }),
+    );
+    expect(() => parseSignedData(der, { maxContentLength: 1000 })).toThrow(
+      expect.objectContaining({ code: 'cms-limit-exceeded' }),
+    );
   });
 
   it('rejects garbage and non-signed content types with typed errors', () => {
     expect(() => parseSignedData(utf8('not der'))).toThrow(expect.objectContaining({ code: 'malformed-cms' }));
-    const data = Uint8Array.of(0x30, 0x0f, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01, 0xa0, 0x02, 0x04, 0x00);
+    const data = Uint8Array.of(
+      0x30,
+      0x0f,
+      0x06,
+      0x09,
+      0x2a,
+      0x86,
+      0x48,
+      0x86,
+      0xf7,
+      0x0d,
+      0x01,
+      0x07,
+      0x01,
+      0xa0,
+      0x02,
+      0x04,
+      0x00,
+    );
     expect(() => parseSignedData(data)).toThrow(expect.objectContaining({ code: 'not-signed-data' }));
   });
 
@@ -174,12 +305,36 @@ describe('CMS SignedData: create and verify', () => {
     const pub = join(dir, 'x25519.pub');
     expect(openssl(['genpkey', '-algorithm', 'X25519', '-out', key]).status).toBe(0);
     expect(openssl(['pkey', '-in', key, '-pubout', '-out', pub]).status).toBe(0);
-    expect(openssl(['req', '-new', '-key', chainFile('ee-rsa.key'), '-subj', '/CN=X25519 user', '-out', join(dir, 'x.csr')]).status).toBe(0);
-    const made = openssl(['x509', '-req', '-in', join(dir, 'x.csr'), '-CA', chainFile('root.pem'), '-CAkey', chainFile('root.key'), '-force_pubkey', pub, '-days', '30', '-outform', 'DER']);
+    expect(
+      openssl(['req', '-new', '-key', chainFile('ee-rsa.key'), '-subj', '/CN=X25519 user', '-out', join(dir, 'x.csr')])
+        .status,
+    ).toBe(0);
+    const made = openssl([
+      'x509',
+      '-req',
+      '-in',
+      join(dir, 'x.csr'),
+      '-CA',
+      chainFile('root.pem'),
+      '-CAkey',
+      chainFile('root.key'),
+      '-force_pubkey',
+      pub,
+      '-days',
+      '30',
+      '-outform',
+      'DER',
+    ]);
     expect(made.status, made.stderr).toBe(0);
-    const signer = { certificate: new Uint8Array(made.stdout), privateKey: await loadPrivateKey(readFileSync(key)), chain: [] };
+    const signer = {
+      certificate: new Uint8Array(made.stdout),
+      privateKey: await loadPrivateKey(readFileSync(key)),
+      chain: [],
+    };
     expect(signer.privateKey.type).toBe('x25519');
-    await expect(createSignedData(content, { signers: [signer] })).rejects.toMatchObject({ code: 'unsupported-algorithm' });
+    await expect(createSignedData(content, { signers: [signer] })).rejects.toMatchObject({
+      code: 'unsupported-algorithm',
+    });
     await expect(createSignedData(content, { signers: [] })).rejects.toMatchObject({ code: 'bad-argument' });
   });
 });

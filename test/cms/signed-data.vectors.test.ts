@@ -8,14 +8,20 @@ import { describeVectors, readShared } from '../helpers/vectors.js';
 describeVectors('CMS SignedData vectors', () => {
   it('RFC 4134 §4.4: main signature and the countersignature (by AliceRSA, certificate supplied) verify', async () => {
     const sd = parseSignedData(readShared('rfc4134/4.4.bin'));
-    const [main] = await verifySignedData(sd, { allowWeak: true, certificates: [readShared('rfc4134/AliceRSASignByCarl.cer')] });
+    const [main] = await verifySignedData(sd, {
+      allowWeak: true,
+      certificates: [readShared('rfc4134/AliceRSASignByCarl.cer')],
+    });
     expect(main!.signatureValid).toBe(true);
     expect(main!.signingTime).toEqual(new Date('2003-05-14T15:39:00Z'));
     expect(main!.countersignatures).toHaveLength(1);
     expect(main!.countersignatures![0]!.signatureValid).toBe(true);
     // Tampering with the countersigned signature value breaks the countersignature.
     sd.signerInfos[0]!.signature[0]! ^= 1;
-    const [tampered] = await verifySignedData(sd, { allowWeak: true, certificates: [readShared('rfc4134/AliceRSASignByCarl.cer')] });
+    const [tampered] = await verifySignedData(sd, {
+      allowWeak: true,
+      certificates: [readShared('rfc4134/AliceRSASignByCarl.cer')],
+    });
     expect(tampered!.countersignatures![0]!.problems[0]!.code).toBe('digest-mismatch');
   });
 
@@ -37,7 +43,10 @@ describeVectors('CMS SignedData vectors', () => {
 
   it('RFC 4134 §4.6: Diane’s DSA key inherits its parameters from CarlDSS', async () => {
     const sd = parseSignedData(readShared('rfc4134/4.6.bin'));
-    const withIssuer = await verifySignedData(sd, { allowWeak: true, certificates: [readShared('rfc4134/CarlDSSSelf.cer')] });
+    const withIssuer = await verifySignedData(sd, {
+      allowWeak: true,
+      certificates: [readShared('rfc4134/CarlDSSSelf.cer')],
+    });
     expect(withIssuer.map((r) => r.signatureValid)).toEqual([true, true]);
   });
 
@@ -49,7 +58,10 @@ describeVectors('CMS SignedData vectors', () => {
   it('the S/MIME report lists countersignatures', async () => {
     const { verifySignedContent } = await import('../../src/smime/verify.js');
     const { TrustList } = await import('../../src/trust/trust-list.js');
-    const report = await verifySignedContent(readShared('bouncycastle/bc-csharp-cms-sigs/counterSig.p7m'), { trust: new TrustList(), allowWeak: true });
+    const report = await verifySignedContent(readShared('bouncycastle/bc-csharp-cms-sigs/counterSig.p7m'), {
+      trust: new TrustList(),
+      allowWeak: true,
+    });
     expect(report.signers[0]!.countersignatures?.length).toBeGreaterThan(0);
     expect(report.signers[0]!.countersignatures!.every((c) => c.signatureValid)).toBe(true);
   });

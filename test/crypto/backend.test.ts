@@ -2,7 +2,15 @@
 import { Crypto } from '@peculiar/webcrypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getCrypto, loadCertificates, setCryptoBackend, signMessage, TrustList, validateCertificate, verifyMessage } from '../../src/index.js';
+import {
+  getCrypto,
+  loadCertificates,
+  setCryptoBackend,
+  signMessage,
+  TrustList,
+  validateCertificate,
+  verifyMessage,
+} from '../../src/index.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
 import { projectVectorPath } from '../helpers/vectors.js';
 
@@ -23,7 +31,11 @@ describe('setCryptoBackend(@peculiar/webcrypto)', () => {
         };
       },
     });
-    setCryptoBackend({ subtle: counting, getRandomValues: (a: never) => peculiar.getRandomValues(a), randomUUID: () => peculiar.randomUUID() } as unknown as globalThis.Crypto);
+    setCryptoBackend({
+      subtle: counting,
+      getRandomValues: (a: never) => peculiar.getRandomValues(a),
+      randomUUID: () => peculiar.randomUUID(),
+    } as unknown as globalThis.Crypto);
     const trust = TrustList.fromBytes(readFileSync(projectVectorPath('chains', 'root.pem')));
     const intermediates = [readFileSync(projectVectorPath('chains', 'intermediate.pem'))];
     const report = await validateCertificate(readFileSync(projectVectorPath('chains', 'ee-rsa.pem')), {
@@ -33,7 +45,9 @@ describe('setCryptoBackend(@peculiar/webcrypto)', () => {
     });
     expect(report.valid).toBe(true);
     const signer = await loadIdentity(readFileSync(projectVectorPath('chains', 'ee-rsa.p12')), 'test');
-    const signed = await signMessage(new TextEncoder().encode('Content-Type: text/plain\r\n\r\nhello\r\n'), { signer: { ...signer, chain: [...signer.chain, ...loadCertificates(intermediates[0]!).certificates] } });
+    const signed = await signMessage(new TextEncoder().encode('Content-Type: text/plain\r\n\r\nhello\r\n'), {
+      signer: { ...signer, chain: [...signer.chain, ...loadCertificates(intermediates[0]!).certificates] },
+    });
     const verified = await verifyMessage(signed, { trust, at: new Date('2026-06-01T00:00:00Z') });
     expect(verified.signers[0]!.signatureValid).toBe(true);
     expect(calls).toBeGreaterThan(3);

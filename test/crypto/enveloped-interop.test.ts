@@ -18,7 +18,18 @@ import { rsaPkcs1v15DecryptImplicit } from '../../src/crypto/rsa.js';
 import { SmimeError } from '../../src/errors.js';
 import { fromBase64, latin1, toHex } from '../../src/util/bytes.js';
 import { describeVectors, readShared, sharedPath } from '../helpers/vectors.js';
-import { derParse, derChildren, derContent, derBytes, derIsContext, derSequence, derSet, derOid, derOctets, derAlgorithm } from '../../src/asn1/index.js';
+import {
+  derParse,
+  derChildren,
+  derContent,
+  derBytes,
+  derIsContext,
+  derSequence,
+  derSet,
+  derOid,
+  derOctets,
+  derAlgorithm,
+} from '../../src/asn1/index.js';
 
 interface Ktri {
   keyEncryptionOid: string;
@@ -37,10 +48,18 @@ function readEnveloped(der: Uint8Array): { ktris: Ktri[]; contentAlg: Uint8Array
     if (ri.cls !== 0) continue; // KARI/KEKRI/... are [n]-tagged
     const k = derSequence(ri, 'KeyTransRecipientInfo', 4);
     const alg = derAlgorithm(k[2]);
-    ktris.push({ keyEncryptionOid: alg.oid, keyEncryptionParams: alg.params ? derBytes(alg.params) : undefined, encryptedKey: derOctets(k[3]) });
+    ktris.push({
+      keyEncryptionOid: alg.oid,
+      keyEncryptionParams: alg.params ? derBytes(alg.params) : undefined,
+      encryptedKey: derOctets(k[3]),
+    });
   }
   const eci = derSequence(ed[i + 1], 'EncryptedContentInfo', 3);
-  return { ktris, contentAlg: derBytes(eci[1]!), encryptedContent: derOctets(eci[2], 'encryptedContent', { implicitTag: 0 }) };
+  return {
+    ktris,
+    contentAlg: derBytes(eci[1]!),
+    encryptedContent: derOctets(eci[2], 'encryptedContent', { implicitTag: 0 }),
+  };
 }
 
 async function decryptWith(der: Uint8Array, privateKey: Uint8Array): Promise<Uint8Array> {
@@ -50,10 +69,12 @@ async function decryptWith(der: Uint8Array, privateKey: Uint8Array): Promise<Uin
   for (const ktri of env.ktris) {
     const cek =
       ktri.keyEncryptionOid === '1.2.840.113549.1.1.7'
-        ? await rsaOaepDecrypt(privateKey, ktri.encryptedKey, parseOaepParams(ktri.keyEncryptionParams)).catch((e: unknown) => {
-            lastError = e;
-            return undefined;
-          })
+        ? await rsaOaepDecrypt(privateKey, ktri.encryptedKey, parseOaepParams(ktri.keyEncryptionParams)).catch(
+            (e: unknown) => {
+              lastError = e;
+              return undefined;
+            },
+          )
         : await rsaPkcs1v15DecryptImplicit(privateKey, ktri.encryptedKey, { expectedLength: cekLength });
     if (!cek) continue;
     try {
@@ -74,7 +95,7 @@ function mimeBody(bytes: Uint8Array): Uint8Array {
 describeVectors('EnvelopedData from the shared vectors, decrypted with the crypto primitives', () => {
   const content = 'This is some sample content.';
 
-  it('RFC 4134 5.1 (PKCS#1 v1.5 + 3DES) and 5.2 (RC2, content version 160 = 40 bits; 58 is the KEK wrap) with Bob\'s key', async () => {
+  it("RFC 4134 5.1 (PKCS#1 v1.5 + 3DES) and 5.2 (RC2, content version 160 = 40 bits; 58 is the KEK wrap) with Bob's key", async () => {
     const bob = await loadPrivateKey(readShared('rfc4134', 'BobPrivRSAEncrypt.pri'));
     for (const f of ['5.1.bin', '5.2.bin']) {
       const der = readShared('rfc4134', f);
@@ -111,11 +132,26 @@ describeVectors('EnvelopedData from the shared vectors, decrypted with the crypt
   it('Thunderbird interop: OpenSSL-made RSA-OAEP (SHA-1, SHA-256, SHA-256 MGF, label) for Fran.p12', async () => {
     const fran = await loadIdentity(readShared('thunderbird', 'smime-interop', 'Fran.p12'), 'nss');
     const keyPath = join(mkdtempSync(join(tmpdir(), 'smimekit-env-')), 'fran.pem');
-    writeFileSync(keyPath, `-----BEGIN PRIVATE KEY-----\n${Buffer.from(fran.privateKey).toString('base64')}\n-----END PRIVATE KEY-----\n`);
-    for (const f of ['fran-oaep_ossl.env', 'fran-oaep-label_ossl.env', 'fran-oaep-sha256hash_ossl.env', 'fran-oaep-sha256hash-sha256mgf_ossl.env']) {
+    writeFileSync(
+      keyPath,
+      `-----BEGIN PRIVATE KEY-----\n${Buffer.from(fran.privateKey).toString('base64')}\n-----END PRIVATE KEY-----\n`,
+    );
+    for (const f of [
+      'fran-oaep_ossl.env',
+      'fran-oaep-label_ossl.env',
+      'fran-oaep-sha256hash_ossl.env',
+      'fran-oaep-sha256hash-sha256mgf_ossl.env',
+    ]) {
       const der = mimeBody(readShared('thunderbird', 'smime-interop', f));
       const ours = await decryptWith(der, fran.privateKey);
-      const oracle = execFileSync('openssl', ['cms', '-decrypt', '-in', sharedPath('thunderbird', 'smime-interop', f), '-inkey', keyPath]);
+      const oracle = execFileSync('openssl', [
+        'cms',
+        '-decrypt',
+        '-in',
+        sharedPath('thunderbird', 'smime-interop', f),
+        '-inkey',
+        keyPath,
+      ]);
       expect(toHex(ours), f).toBe(toHex(new Uint8Array(oracle)));
     }
   });
@@ -139,7 +175,9 @@ describe('contentKeyLength', () => {
     expect(contentKeyLength(alg('060960864801650304012a', '04100102030405060708090a0b0c0d0e0f10'))).toBe(32);
     // rc2-cbc with version 160 (40 bits)
     expect(contentKeyLength(alg('06082a864886f70d0302', '300e020200a004080102030405060708'))).toBe(5);
-    expect(() => contentKeyLength(alg('06032a0304'))).toThrow(expect.objectContaining({ code: 'unsupported-algorithm' }));
+    expect(() => contentKeyLength(alg('06032a0304'))).toThrow(
+      expect.objectContaining({ code: 'unsupported-algorithm' }),
+    );
     void derContent;
   });
 });

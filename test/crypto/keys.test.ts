@@ -11,7 +11,8 @@ import { bytesEqual, toHex } from '../../src/util/bytes.js';
 import { describeVectors, readShared } from '../helpers/vectors.js';
 import { certDer, fixturePath, makeSelfSigned, openssl, readFixture } from './openssl-fixtures.js';
 
-const u8 = (b: Buffer | string): Uint8Array => (typeof b === 'string' ? new TextEncoder().encode(b) : new Uint8Array(b));
+const u8 = (b: Buffer | string): Uint8Array =>
+  typeof b === 'string' ? new TextEncoder().encode(b) : new Uint8Array(b);
 
 beforeAll(() => {
   makeSelfSigned('rsa', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']);
@@ -45,13 +46,21 @@ describe('loadPrivateKey: encodings', () => {
 
   it('SEC1 EC keys (named, explicit parameters, without public key) normalize to named-curve PKCS#8', async () => {
     const cert = certDer('ec256.crt');
-    for (const f of ['ec256.key', 'ec256.sec1.pem', 'ec256.explicit.sec1.pem', 'ec256.explicit.p8.pem', 'ec256.nopub.sec1.der']) {
+    for (const f of [
+      'ec256.key',
+      'ec256.sec1.pem',
+      'ec256.explicit.sec1.pem',
+      'ec256.explicit.p8.pem',
+      'ec256.nopub.sec1.der',
+    ]) {
       const k = await loadPrivateKey(readFixture(f));
       expect(k.type, f).toBe('ec');
       expect(k.curve, f).toBe('P-256');
       expect(await keyMatchesCertificate(k, cert), f).toBe(true);
       // WebCrypto accepts the normalized key.
-      await crypto.subtle.importKey('pkcs8', k.pkcs8.slice().buffer, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+      await crypto.subtle.importKey('pkcs8', k.pkcs8.slice().buffer, { name: 'ECDSA', namedCurve: 'P-256' }, false, [
+        'sign',
+      ]);
     }
     const p521 = await loadPrivateKey(readFixture('ec521.key'));
     expect(p521.curve).toBe('P-521');
@@ -76,7 +85,14 @@ describe('loadPrivateKey: encodings', () => {
   });
 
   it('OneAsymmetricKey v2 with a stored public key (Ed25519)', async () => {
-    const { tlv: derEncode, derParse: parse, derSequence: seq, derBytes: bytes, seq: mkSeq, encodeInt: derEncodeInt } = await import('../../src/asn1/index.js');
+    const {
+      tlv: derEncode,
+      derParse: parse,
+      derSequence: seq,
+      derBytes: bytes,
+      seq: mkSeq,
+      encodeInt: derEncodeInt,
+    } = await import('../../src/asn1/index.js');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const v1 = u8(privateKey.export({ type: 'pkcs8', format: 'der' }));
     const spki = u8(publicKey.export({ type: 'spki', format: 'der' }));
@@ -97,7 +113,13 @@ describe('loadPrivateKey: encodings', () => {
   });
 
   it('PKCS#8 attributes are dropped in the normalized key', async () => {
-    const { tlv: derEncode, derParse: parse, derSequence: seq, derBytes: bytes, seq: mkSeq } = await import('../../src/asn1/index.js');
+    const {
+      tlv: derEncode,
+      derParse: parse,
+      derSequence: seq,
+      derBytes: bytes,
+      seq: mkSeq,
+    } = await import('../../src/asn1/index.js');
     const ref = await loadPrivateKey(readFixture('rsa.key'));
     const kids = seq(parse(ref.pkcs8), 'PrivateKeyInfo');
     // [0] { Attribute { 2.5.29.15 (keyUsage), SET { BIT STRING } } }
@@ -151,7 +173,9 @@ describe('loadPrivateKey: encrypted PKCS#8', () => {
     expect(legacy.pkcs8).toEqual((await loadPrivateKey(readFixture('rsa.p8.der'))).pkcs8);
   });
   it('legacy PEM with an unknown DEK-Info cipher is unsupported-algorithm', async () => {
-    const pem = u8('-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: CAMELLIA-256-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n-----END RSA PRIVATE KEY-----\n');
+    const pem = u8(
+      '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: CAMELLIA-256-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n-----END RSA PRIVATE KEY-----\n',
+    );
     await expect(loadPrivateKey(pem, 'x')).rejects.toBeInstanceOf(AlgorithmError);
   });
 });
@@ -161,18 +185,27 @@ describe('loadPrivateKey: bad input', () => {
     const der = readFixture('rsa.p8.der');
     await expect(loadPrivateKey(new Uint8Array(0))).rejects.toBeInstanceOf(SmimeError);
     await expect(loadPrivateKey(u8('hello'))).rejects.toBeInstanceOf(SmimeError);
-    await expect(loadPrivateKey(u8('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'))).rejects.toMatchObject({ code: 'no-private-key' });
-    await expect(loadPrivateKey(u8('-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n'))).rejects.toBeInstanceOf(SmimeError);
+    await expect(
+      loadPrivateKey(u8('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')),
+    ).rejects.toMatchObject({ code: 'no-private-key' });
+    await expect(
+      loadPrivateKey(u8('-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n')),
+    ).rejects.toBeInstanceOf(SmimeError);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: der.length - 1 }), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (pos, xor, truncate) => {
-        const bad = truncate ? der.slice(0, pos) : der.slice();
-        if (!truncate) bad[pos]! ^= xor;
-        try {
-          await loadPrivateKey(bad);
-        } catch (e) {
-          if (!(e instanceof SmimeError)) throw e;
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: der.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.boolean(),
+        async (pos, xor, truncate) => {
+          const bad = truncate ? der.slice(0, pos) : der.slice();
+          if (!truncate) bad[pos]! ^= xor;
+          try {
+            await loadPrivateKey(bad);
+          } catch (e) {
+            if (!(e instanceof SmimeError)) throw e;
+          }
+        },
+      ),
       { numRuns: 300, seed: 4242 },
     );
   });
@@ -198,9 +231,13 @@ describeVectors('loadPrivateKey: shared vectors', () => {
       expect(await keyMatchesCertificate(key, cert), f).toBe(true);
     }
     for (const f of ['smdsa1.pem', 'smdsa2.pem', 'smdsa3.pem', 'smdh.pem', 'smec2.pem' /* sect283k1 */]) {
-      await expect(loadPrivateKey(readShared('openssl', 'smime-certs', f)), f).rejects.toMatchObject({ code: 'unsupported-algorithm' });
+      await expect(loadPrivateKey(readShared('openssl', 'smime-certs', f)), f).rejects.toMatchObject({
+        code: 'unsupported-algorithm',
+      });
     }
-    await expect(loadPrivateKey(readShared('openssl', 'smime-certs', 'smdsap.pem'))).rejects.toMatchObject({ code: 'no-private-key' });
+    await expect(loadPrivateKey(readShared('openssl', 'smime-certs', 'smdsap.pem'))).rejects.toMatchObject({
+      code: 'no-private-key',
+    });
   });
 
   it('RFC 4134 *.pri PKCS#8 keys: RSA keys match their certificates, DSA keys are unsupported', async () => {
@@ -215,7 +252,12 @@ describeVectors('loadPrivateKey: shared vectors', () => {
       expect(key.bits).toBe(1024);
       expect(await keyMatchesCertificate(key, readShared('rfc4134', certFile)), keyFile).toBe(true);
     }
-    expect(await keyMatchesCertificate(await loadPrivateKey(readShared('rfc4134', 'BobPrivRSAEncrypt.pri')), readShared('rfc4134', 'AliceRSASignByCarl.cer'))).toBe(false);
+    expect(
+      await keyMatchesCertificate(
+        await loadPrivateKey(readShared('rfc4134', 'BobPrivRSAEncrypt.pri')),
+        readShared('rfc4134', 'AliceRSASignByCarl.cer'),
+      ),
+    ).toBe(false);
     for (const f of ['AlicePrivDSSSign.pri', 'CarlPrivDSSSign.pri', 'DianePrivDSSSign.pri']) {
       await expect(loadPrivateKey(readShared('rfc4134', f))).rejects.toMatchObject({ code: 'unsupported-algorithm' });
     }
@@ -256,14 +298,23 @@ void fixturePath;
 describe('legacy OpenSSL-encrypted PEM (Proc-Type: 4,ENCRYPTED)', () => {
   for (const cipher of ['-aes256', '-aes128', '-des3']) {
     it(`reads a traditional RSA key encrypted with ${cipher}, and rejects a wrong password`, async () => {
-      const plain = execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], { encoding: 'utf8' });
-      const legacy = execFileSync('openssl', ['rsa', cipher, '-traditional', '-passout', 'pass:s3cret'], { input: plain, encoding: 'utf8' });
+      const plain = execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], {
+        encoding: 'utf8',
+      });
+      const legacy = execFileSync('openssl', ['rsa', cipher, '-traditional', '-passout', 'pass:s3cret'], {
+        input: plain,
+        encoding: 'utf8',
+      });
       expect(legacy).toContain('Proc-Type: 4,ENCRYPTED');
       const key = await loadPrivateKey(new TextEncoder().encode(legacy), 's3cret');
       const expected = execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-outform', 'DER'], { input: plain });
       expect(Buffer.from(key.pkcs8).equals(expected)).toBe(true);
-      await expect(loadPrivateKey(new TextEncoder().encode(legacy), 'wrong')).rejects.toMatchObject({ code: 'bad-password' });
-      await expect(loadPrivateKey(new TextEncoder().encode(legacy))).rejects.toMatchObject({ code: 'password-required' });
+      await expect(loadPrivateKey(new TextEncoder().encode(legacy), 'wrong')).rejects.toMatchObject({
+        code: 'bad-password',
+      });
+      await expect(loadPrivateKey(new TextEncoder().encode(legacy))).rejects.toMatchObject({
+        code: 'password-required',
+      });
     });
   }
 });

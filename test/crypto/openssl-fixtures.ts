@@ -28,8 +28,31 @@ export function makeSelfSigned(name: string, algorithm: string[], subject = `/CN
 export function makeChain(name: string): void {
   makeSelfSigned(`${name}-ca`, ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], `/CN=${name} CA`);
   openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${name}.key`);
-  openssl('req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}/emailAddress=${name}@example.com`, '-out', `${name}.csr`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${name}-ca.crt`, '-CAkey', `${name}-ca.key`, '-CAcreateserial', '-days', '30', '-out', `${name}.crt`);
+  openssl(
+    'req',
+    '-new',
+    '-key',
+    `${name}.key`,
+    '-subj',
+    `/CN=${name}/emailAddress=${name}@example.com`,
+    '-out',
+    `${name}.csr`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${name}-ca.crt`,
+    '-CAkey',
+    `${name}-ca.key`,
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-out',
+    `${name}.crt`,
+  );
 }
 
 /** DER of the first certificate in a PEM file. */

@@ -15,7 +15,23 @@ let leafCert: Uint8Array;
 let caCert: Uint8Array;
 
 function exportP12(out: string, password: string, ...extra: string[]): Uint8Array {
-  openssl('pkcs12', '-export', '-inkey', 'leaf.key', '-in', 'leaf.crt', '-certfile', 'leaf-ca.crt', '-name', 'Leaf Ünicode', '-passout', `pass:${password}`, ...extra, '-out', out);
+  openssl(
+    'pkcs12',
+    '-export',
+    '-inkey',
+    'leaf.key',
+    '-in',
+    'leaf.crt',
+    '-certfile',
+    'leaf-ca.crt',
+    '-name',
+    'Leaf Ünicode',
+    '-passout',
+    `pass:${password}`,
+    ...extra,
+    '-out',
+    out,
+  );
   return readFixture(out);
 }
 
@@ -89,7 +105,7 @@ describe('loadIdentity: PKCS#12 files made by openssl pkcs12 -export', () => {
     // into 7-byte chunks; content octets (and so the MAC) stay the same.
     const toBer = (bytes: Uint8Array, node = derParse(bytes)): Uint8Array => {
       if (node.constructed) {
-        const id = bytes[node.start]! ;
+        const id = bytes[node.start]!;
         const kids = derChildren(node).map((k) => toBer(bytes, k));
         return Uint8Array.from([id, 0x80, ...kids.flatMap((k) => [...k]), 0, 0]);
       }
@@ -113,7 +129,10 @@ describe('loadIdentity: PKCS#12 files made by openssl pkcs12 -export', () => {
     const key = await loadPrivateKey(readFixture('leaf.key'));
     const ctx0 = (content: Uint8Array): Uint8Array => tlv(0xa0, content);
     const keyBag = seq(encodeOid('1.2.840.113549.1.12.10.1.1'), ctx0(key.pkcs8));
-    const certBag = seq(encodeOid('1.2.840.113549.1.12.10.1.3'), ctx0(seq(encodeOid('1.2.840.113549.1.9.22.1'), ctx0(octets(leafCert)))));
+    const certBag = seq(
+      encodeOid('1.2.840.113549.1.12.10.1.3'),
+      ctx0(seq(encodeOid('1.2.840.113549.1.9.22.1'), ctx0(octets(leafCert)))),
+    );
     const data = (content: Uint8Array): Uint8Array => seq(encodeOid('1.2.840.113549.1.7.1'), ctx0(octets(content)));
     const authSafe = seq(data(seq(certBag, keyBag)));
     const salt = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -123,7 +142,10 @@ describe('loadIdentity: PKCS#12 files made by openssl pkcs12 -export', () => {
     const pbmac1 = seq(
       encodeOid('1.2.840.113549.1.5.14'),
       seq(
-        seq(encodeOid('1.2.840.113549.1.5.12'), seq(octets(salt), encodeInt(1000), encodeInt(32), hmacAlg('1.2.840.113549.2.9'))),
+        seq(
+          encodeOid('1.2.840.113549.1.5.12'),
+          seq(octets(salt), encodeInt(1000), encodeInt(32), hmacAlg('1.2.840.113549.2.9')),
+        ),
         hmacAlg('1.2.840.113549.2.11'),
       ),
     );
@@ -159,7 +181,8 @@ describe('loadIdentity: PKCS#12 files made by openssl pkcs12 -export', () => {
           async (pos, value, mode) => {
             let bad: Uint8Array;
             if (mode === 'truncate') bad = target.slice(0, pos);
-            else if (mode === 'insert') bad = Uint8Array.from([...target.subarray(0, pos), value, ...target.subarray(pos)]);
+            else if (mode === 'insert')
+              bad = Uint8Array.from([...target.subarray(0, pos), value, ...target.subarray(pos)]);
             else {
               bad = target.slice();
               bad[pos]! ^= value;
@@ -189,28 +212,48 @@ describeVectors('loadIdentity: shared vectors', () => {
     const nochain = await loadIdentity(readShared('mimekit', 'nochain', 'smime.pfx'), 'no.secret');
     expect(nochain.chain).toEqual([]);
     const dns = await loadIdentity(readShared('mimekit', 'dnsnames', 'smime.pfx'), 'no.secret');
-    expect(await keyMatchesCertificate(await loadPrivateKey(readShared('mimekit', 'dnsnames', 'smime.key')), dns.certificate)).toBe(true);
+    expect(
+      await keyMatchesCertificate(
+        await loadPrivateKey(readShared('mimekit', 'dnsnames', 'smime.key')),
+        dns.certificate,
+      ),
+    ).toBe(true);
 
     for (const name of ['certificate-authority', 'intermediate1', 'intermediate2']) {
       const id = await loadIdentity(readShared('mimekit', `${name}.pfx`), 'no.secret');
-      expect(await keyMatchesCertificate(await loadPrivateKey(readShared('mimekit', `${name}.key`)), id.certificate), name).toBe(true);
+      expect(
+        await keyMatchesCertificate(await loadPrivateKey(readShared('mimekit', `${name}.key`)), id.certificate),
+        name,
+      ).toBe(true);
     }
-    await expect(loadIdentity(readShared('mimekit', 'rsa', 'smime.pfx'), 'wrong')).rejects.toMatchObject({ code: 'bad-password' });
+    await expect(loadIdentity(readShared('mimekit', 'rsa', 'smime.pfx'), 'wrong')).rejects.toMatchObject({
+      code: 'bad-password',
+    });
   });
 
   it('MimeKit EC P-384 with explicit curve parameters; DSA is unsupported-algorithm', async () => {
     const ec = await loadIdentity(readShared('mimekit', 'ec', 'smime.pfx'), 'no.secret');
     expect(ec.keyType).toBe('ec');
     expect(ec.curve).toBe('P-384');
-    await crypto.subtle.importKey('pkcs8', ec.privateKey.slice().buffer, { name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign']);
-    await expect(loadIdentity(readShared('mimekit', 'dsa', 'smime.pfx'), 'no.secret')).rejects.toMatchObject({ code: 'unsupported-algorithm' });
+    await crypto.subtle.importKey(
+      'pkcs8',
+      ec.privateKey.slice().buffer,
+      { name: 'ECDSA', namedCurve: 'P-384' },
+      false,
+      ['sign'],
+    );
+    await expect(loadIdentity(readShared('mimekit', 'dsa', 'smime.pfx'), 'no.secret')).rejects.toMatchObject({
+      code: 'unsupported-algorithm',
+    });
   });
 
   it('Bouncy Castle johndoe.p12: empty password, RC2-40', async () => {
     const id = await loadIdentity(readShared('bouncycastle', 'bc-java-mail-smime', 'johndoe.p12'), '');
     expect(id.keyType).toBe('rsa');
     expect(id.friendlyName).toBe('John Doe');
-    await expect(loadIdentity(readShared('bouncycastle', 'bc-java-mail-smime', 'johndoe.p12'), 'x')).rejects.toMatchObject({ code: 'bad-password' });
+    await expect(
+      loadIdentity(readShared('bouncycastle', 'bc-java-mail-smime', 'johndoe.p12'), 'x'),
+    ).rejects.toMatchObject({ code: 'bad-password' });
   });
 
   it('Thunderbird/NSS PKCS#12: PBES2/AES with HMAC-SHA-256 MAC, and legacy 3DES', async () => {
@@ -218,7 +261,10 @@ describeVectors('loadIdentity: shared vectors', () => {
     for (const name of ['Alice', 'Bob', 'Dave', 'Eve']) {
       const id = await loadIdentity(readShared('thunderbird', 'smime', `${name}.p12`), 'nss');
       expect(id.keyType, name).toBe('rsa');
-      expect(id.chain.some((c) => bytesEqual(c, testCa)), name).toBe(true);
+      expect(
+        id.chain.some((c) => bytesEqual(c, testCa)),
+        name,
+      ).toBe(true);
     }
     const aliceEc = await loadIdentity(readShared('thunderbird', 'smime', 'Alice-ec.p12'), 'nss');
     expect(aliceEc.curve).toBe('P-384');
@@ -227,7 +273,9 @@ describeVectors('loadIdentity: shared vectors', () => {
       const id = await loadIdentity(readShared('thunderbird', 'smime-interop', `${name}.p12`), 'nss');
       expect(await keyMatchesCertificate(id.privateKey, id.certificate)).toBe(true);
     }
-    await expect(loadIdentity(readShared('thunderbird', 'smime', 'Bob.p12'), 'NSS')).rejects.toMatchObject({ code: 'bad-password' });
+    await expect(loadIdentity(readShared('thunderbird', 'smime', 'Bob.p12'), 'NSS')).rejects.toMatchObject({
+      code: 'bad-password',
+    });
   });
 
   it('notmuch PEM-armoured PKCS#12 (gpgsm export), empty password', async () => {

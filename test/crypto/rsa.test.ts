@@ -1,4 +1,11 @@
-import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes as nodeRandom } from 'node:crypto';
+import {
+  constants,
+  createPublicKey,
+  generateKeyPairSync,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes as nodeRandom,
+} from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +51,15 @@ function makeKey(bits: number, name: string): TestKey {
 
 /** Raw RSA public operation on a chosen encoded message (to build bad paddings). */
 function rawEncrypt(key: TestKey, em: Uint8Array): Uint8Array {
-  return u8(publicEncrypt({ key: createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' }), padding: constants.RSA_NO_PADDING }, Buffer.from(em)));
+  return u8(
+    publicEncrypt(
+      {
+        key: createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' }),
+        padding: constants.RSA_NO_PADDING,
+      },
+      Buffer.from(em),
+    ),
+  );
 }
 
 function pkcs1Em(k: number, message: Uint8Array, tweak?: (em: Uint8Array) => void): Uint8Array {
@@ -97,16 +112,30 @@ describe('RSAES-PKCS1-v1_5', () => {
 
   it('decrypts node:crypto publicEncrypt (RSA_PKCS1_PADDING) output', async () => {
     const msg = u8(nodeRandom(32));
-    const ct = u8(publicEncrypt({ key: createPublicKey({ key: Buffer.from(key2048.spki), format: 'der', type: 'spki' }), padding: constants.RSA_PKCS1_PADDING }, Buffer.from(msg)));
+    const ct = u8(
+      publicEncrypt(
+        {
+          key: createPublicKey({ key: Buffer.from(key2048.spki), format: 'der', type: 'spki' }),
+          padding: constants.RSA_PKCS1_PADDING,
+        },
+        Buffer.from(msg),
+      ),
+    );
     expect(toHex(await rsaPkcs1v15DecryptImplicit(key2048.pkcs8, ct, { expectedLength: 32 }))).toBe(toHex(msg));
   });
 
   it('interoperates with openssl pkeyutl (both directions)', async () => {
     const msg = u8(nodeRandom(24));
-    const ct = openssl(['pkeyutl', '-encrypt', '-pubin', '-inkey', key2048.pubPath, '-pkeyopt', 'rsa_padding_mode:pkcs1'], msg);
+    const ct = openssl(
+      ['pkeyutl', '-encrypt', '-pubin', '-inkey', key2048.pubPath, '-pkeyopt', 'rsa_padding_mode:pkcs1'],
+      msg,
+    );
     expect(toHex(await rsaPkcs1v15DecryptImplicit(key2048.pkcs8, ct, { expectedLength: 24 }))).toBe(toHex(msg));
     const ours = await rsaPkcs1v15Encrypt(key2048.spki, msg);
-    const back = openssl(['pkeyutl', '-decrypt', '-inkey', key2048.pemPath, '-pkeyopt', 'rsa_padding_mode:pkcs1'], ours);
+    const back = openssl(
+      ['pkeyutl', '-decrypt', '-inkey', key2048.pemPath, '-pkeyopt', 'rsa_padding_mode:pkcs1'],
+      ours,
+    );
     expect(toHex(back)).toBe(toHex(msg));
   });
 
@@ -114,10 +143,22 @@ describe('RSAES-PKCS1-v1_5', () => {
     const k = 256;
     const msg = u8(nodeRandom(32));
     const bad: Record<string, Uint8Array> = {
-      'first byte not 0': rawEncrypt(key2048, pkcs1Em(k, msg, (em) => (em[0] = 1))),
-      'block type 1': rawEncrypt(key2048, pkcs1Em(k, msg, (em) => (em[1] = 1))),
-      'no separator': rawEncrypt(key2048, pkcs1Em(k, msg, (em) => em.fill(7, 2))),
-      'PS shorter than 8': rawEncrypt(key2048, pkcs1Em(k, msg, (em) => (em[5] = 0))),
+      'first byte not 0': rawEncrypt(
+        key2048,
+        pkcs1Em(k, msg, (em) => (em[0] = 1)),
+      ),
+      'block type 1': rawEncrypt(
+        key2048,
+        pkcs1Em(k, msg, (em) => (em[1] = 1)),
+      ),
+      'no separator': rawEncrypt(
+        key2048,
+        pkcs1Em(k, msg, (em) => em.fill(7, 2)),
+      ),
+      'PS shorter than 8': rawEncrypt(
+        key2048,
+        pkcs1Em(k, msg, (em) => (em[5] = 0)),
+      ),
       'wrong length (16 instead of 32)': rawEncrypt(key2048, pkcs1Em(k, msg.subarray(0, 16))),
       'empty message': rawEncrypt(key2048, pkcs1Em(k, new Uint8Array(0))),
     };
@@ -139,7 +180,12 @@ describe('RSAES-PKCS1-v1_5', () => {
     expect(bytesEqual(wrong, msg)).toBe(false);
     results.add(toHex(wrong));
     // Garbage: too long, too short, above the modulus.
-    for (const ct of [new Uint8Array(300).fill(0xff), new Uint8Array(10).fill(1), new Uint8Array(256).fill(0xff), new Uint8Array(0)]) {
+    for (const ct of [
+      new Uint8Array(300).fill(0xff),
+      new Uint8Array(10).fill(1),
+      new Uint8Array(256).fill(0xff),
+      new Uint8Array(0),
+    ]) {
       const out = await rsaPkcs1v15DecryptImplicit(key2048.pkcs8, ct, { expectedLength: 32 });
       expect(out.length).toBe(32);
       results.add(toHex(out));
@@ -152,7 +198,10 @@ describe('RSAES-PKCS1-v1_5', () => {
   it('without expectedLength, bad padding gives a synthetic message of pseudo-random length below k - 10', async () => {
     const lengths = new Set<number>();
     for (let i = 0; i < 12; i++) {
-      const ct = rawEncrypt(key2048, pkcs1Em(256, u8(nodeRandom(20)), (em) => (em[1] = 3)));
+      const ct = rawEncrypt(
+        key2048,
+        pkcs1Em(256, u8(nodeRandom(20)), (em) => (em[1] = 3)),
+      );
       const out = await rsaPkcs1v15DecryptImplicit(key2048.pkcs8, ct);
       expect(out.length).toBeLessThan(256 - 10);
       lengths.add(out.length);
@@ -169,16 +218,23 @@ describe('RSAES-PKCS1-v1_5', () => {
         if (typeof v !== 'function') return v;
         return (...args: unknown[]) => {
           const alg = args[0] as { name?: string } | string;
-          trace.push(`${String(prop)}:${typeof alg === 'string' ? alg : alg?.name ?? ''}`);
+          trace.push(`${String(prop)}:${typeof alg === 'string' ? alg : (alg?.name ?? '')}`);
           return (v as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
     });
-    const traced = { subtle, getRandomValues: real.getRandomValues.bind(real), randomUUID: real.randomUUID.bind(real) } as Crypto;
+    const traced = {
+      subtle,
+      getRandomValues: real.getRandomValues.bind(real),
+      randomUUID: real.randomUUID.bind(real),
+    } as Crypto;
     const msg = u8(nodeRandom(32));
     const cases = [
       await rsaPkcs1v15Encrypt(key2048.spki, msg),
-      rawEncrypt(key2048, pkcs1Em(256, msg, (em) => (em[1] = 7))),
+      rawEncrypt(
+        key2048,
+        pkcs1Em(256, msg, (em) => (em[1] = 7)),
+      ),
       await rsaPkcs1v15Encrypt(other2048.spki, msg),
     ];
     const traces: string[] = [];
@@ -199,9 +255,15 @@ describe('RSAES-PKCS1-v1_5', () => {
   });
 
   it('rejects unusable arguments with typed errors', async () => {
-    await expect(rsaPkcs1v15DecryptImplicit(key2048.pkcs8, new Uint8Array(256), { expectedLength: 250 })).rejects.toBeInstanceOf(ArgumentError);
-    await expect(rsaPkcs1v15DecryptImplicit(new Uint8Array([1, 2, 3]), new Uint8Array(256))).rejects.toBeInstanceOf(SmimeError);
-    await expect(rsaPkcs1v15Encrypt(key2048.spki, new Uint8Array(250))).rejects.toMatchObject({ code: 'message-too-long' });
+    await expect(
+      rsaPkcs1v15DecryptImplicit(key2048.pkcs8, new Uint8Array(256), { expectedLength: 250 }),
+    ).rejects.toBeInstanceOf(ArgumentError);
+    await expect(rsaPkcs1v15DecryptImplicit(new Uint8Array([1, 2, 3]), new Uint8Array(256))).rejects.toBeInstanceOf(
+      SmimeError,
+    );
+    await expect(rsaPkcs1v15Encrypt(key2048.spki, new Uint8Array(250))).rejects.toMatchObject({
+      code: 'message-too-long',
+    });
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await expect(
       rsaPkcs1v15DecryptImplicit(u8(ec.privateKey.export({ type: 'pkcs8', format: 'der' })), new Uint8Array(256)),
@@ -227,7 +289,14 @@ describe('RSAES-OAEP', () => {
       const ct = await rsaOaepEncrypt(key2048.spki, msg, opts);
       expect(toHex(await rsaOaepDecrypt(key2048.pkcs8, ct, opts))).toBe(toHex(msg));
       expect(toHex(await rsaOaepDecrypt(key2048.pkcs1, ct, opts))).toBe(toHex(msg)); // bigint path
-      const pkeyopts = ['-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', `rsa_oaep_md:${osslName(hash)}`, '-pkeyopt', `rsa_mgf1_md:${osslName(mgfHash)}`];
+      const pkeyopts = [
+        '-pkeyopt',
+        'rsa_padding_mode:oaep',
+        '-pkeyopt',
+        `rsa_oaep_md:${osslName(hash)}`,
+        '-pkeyopt',
+        `rsa_mgf1_md:${osslName(mgfHash)}`,
+      ];
       if (label) pkeyopts.push('-pkeyopt', `rsa_oaep_label:${toHex(label)}`);
       const back = openssl(['pkeyutl', '-decrypt', '-inkey', key2048.pemPath, ...pkeyopts], ct);
       expect(toHex(back)).toBe(toHex(msg));
@@ -251,7 +320,10 @@ describe('RSAES-OAEP', () => {
   it('node:crypto privateDecrypt reads our OAEP-SHA-256', async () => {
     const msg = u8(nodeRandom(16));
     const ct = await rsaOaepEncrypt(key3072.spki, msg, { hash: 'SHA-256' });
-    const out = privateDecrypt({ key: key3072.pem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(ct));
+    const out = privateDecrypt(
+      { key: key3072.pem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      Buffer.from(ct),
+    );
     expect(toHex(u8(out))).toBe(toHex(msg));
   });
 

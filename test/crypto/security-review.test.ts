@@ -44,15 +44,24 @@ describe('RSA PKCS#1 v1.5 implicit rejection: hostile inputs', () => {
     expect(out.length).toBe(16);
     expect(Date.now() - started).toBeLessThan(5_000);
     // Deterministic: the same over-long ciphertext gives the same synthetic message.
-    expect(await rsaPkcs1v15DecryptImplicit(rsaPkcs1, new Uint8Array(300_000).fill(0x41), { expectedLength: 16 })).toEqual(out);
+    expect(
+      await rsaPkcs1v15DecryptImplicit(rsaPkcs1, new Uint8Array(300_000).fill(0x41), { expectedLength: 16 }),
+    ).toEqual(out);
   }, 30_000);
 
   it('a key with negative CRT values is FormatError bad-key, not a TypeError from modPow', async () => {
     for (const index of [6, 7, 8]) {
       const bad = rsaWithField(index, rawInt(0xff));
-      expect(() => parseRsaPrivateKeyPkcs1(bad), `field ${index}`).toThrow(expect.objectContaining({ code: 'bad-key' }));
-      await expect(rsaPkcs1v15DecryptImplicit(bad, new Uint8Array(128).fill(1)), `field ${index}`).rejects.toMatchObject({ code: 'bad-key' });
-      await expect(rsaOaepDecrypt(bad, new Uint8Array(128).fill(1)), `field ${index}`).rejects.toBeInstanceOf(SmimeError);
+      expect(() => parseRsaPrivateKeyPkcs1(bad), `field ${index}`).toThrow(
+        expect.objectContaining({ code: 'bad-key' }),
+      );
+      await expect(
+        rsaPkcs1v15DecryptImplicit(bad, new Uint8Array(128).fill(1)),
+        `field ${index}`,
+      ).rejects.toMatchObject({ code: 'bad-key' });
+      await expect(rsaOaepDecrypt(bad, new Uint8Array(128).fill(1)), `field ${index}`).rejects.toBeInstanceOf(
+        SmimeError,
+      );
     }
   });
 });
@@ -62,25 +71,39 @@ describe('RSA key size and exponent bounds', () => {
     const n = parseRsaPrivateKeyPkcs1(rsaPkcs1).n;
     const hugeE = (1n << 80_000n) + 1n;
     const started = Date.now();
-    await expect(rsaPkcs1v15Encrypt(seq(encodeInt(n), encodeInt(hugeE)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
+    await expect(rsaPkcs1v15Encrypt(seq(encodeInt(n), encodeInt(hugeE)), new Uint8Array(16))).rejects.toMatchObject({
+      code: 'bad-key',
+    });
     const hugeN = (1n << 40_000n) + 1n;
-    await expect(rsaPkcs1v15Encrypt(seq(encodeInt(hugeN), encodeInt(65537n)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
-    await expect(rsaOaepEncrypt(seq(encodeInt(hugeN), encodeInt(65537n)), new Uint8Array(16))).rejects.toMatchObject({ code: 'bad-key' });
+    await expect(
+      rsaPkcs1v15Encrypt(seq(encodeInt(hugeN), encodeInt(65537n)), new Uint8Array(16)),
+    ).rejects.toMatchObject({ code: 'bad-key' });
+    await expect(rsaOaepEncrypt(seq(encodeInt(hugeN), encodeInt(65537n)), new Uint8Array(16))).rejects.toMatchObject({
+      code: 'bad-key',
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('a private key with d >= n is bad-key', () => {
     const n = parseRsaPrivateKeyPkcs1(rsaPkcs1).n;
-    expect(() => parseRsaPrivateKeyPkcs1(rsaWithField(3, encodeInt(n + 2n)))).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    expect(() => parseRsaPrivateKeyPkcs1(rsaWithField(3, encodeInt(n + 2n)))).toThrow(
+      expect.objectContaining({ code: 'bad-key' }),
+    );
   });
 });
 
 describe('password-based key derivation: iteration bounds and work budget', () => {
   it('the PKCS#12 KDF refuses counts that would run for minutes (SHA-1 > 1M, SHA-512 > 100k)', async () => {
     const started = Date.now();
-    await expect(pkcs12Kdf('SHA-1', new Uint8Array(2), new Uint8Array(8), 1_000_001, 1, 24)).rejects.toMatchObject({ code: 'unsupported-algorithm' });
-    await expect(pkcs12Kdf('SHA-512', new Uint8Array(2), new Uint8Array(8), 100_001, 1, 24)).rejects.toMatchObject({ code: 'unsupported-algorithm' });
-    await expect(pkcs12Kdf('SHA-256', new Uint8Array(2), new Uint8Array(8), 2 ** 31, 3, 32)).rejects.toMatchObject({ code: 'unsupported-algorithm' });
+    await expect(pkcs12Kdf('SHA-1', new Uint8Array(2), new Uint8Array(8), 1_000_001, 1, 24)).rejects.toMatchObject({
+      code: 'unsupported-algorithm',
+    });
+    await expect(pkcs12Kdf('SHA-512', new Uint8Array(2), new Uint8Array(8), 100_001, 1, 24)).rejects.toMatchObject({
+      code: 'unsupported-algorithm',
+    });
+    await expect(pkcs12Kdf('SHA-256', new Uint8Array(2), new Uint8Array(8), 2 ** 31, 3, 32)).rejects.toMatchObject({
+      code: 'unsupported-algorithm',
+    });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
@@ -88,7 +111,9 @@ describe('password-based key derivation: iteration bounds and work budget', () =
     for (const oid of [OID.pbeSha1Des, OID.pkcs12Pbe3Des]) {
       const alg = derParse(seq(encodeOid(oid), seq(octets(new Uint8Array(8)), encodeInt(2_000_000))));
       const started = Date.now();
-      await expect(pbeDecrypt(alg, new Uint8Array(16), pbePassword('pw'))).rejects.toMatchObject({ code: 'unsupported-algorithm' });
+      await expect(pbeDecrypt(alg, new Uint8Array(16), pbePassword('pw'))).rejects.toMatchObject({
+        code: 'unsupported-algorithm',
+      });
       expect(Date.now() - started).toBeLessThan(1_000);
     }
   });
@@ -97,7 +122,8 @@ describe('password-based key derivation: iteration bounds and work budget', () =
     const alg = derParse(seq(encodeOid(OID.pkcs12Pbe3Des), seq(octets(new Uint8Array(8)), encodeInt(50))));
     const pw = { ...pbePassword('pw'), budget: { remaining: 1_000 } };
     // Each derivation is 2 key blocks + 1 IV block of 50 SHA-1 steps (cost 450): the third exceeds 1,000.
-    for (let i = 0; i < 2; i++) await expect(pbeDecrypt(alg, new Uint8Array(16), pw)).rejects.toMatchObject({ code: 'decryption-failed' });
+    for (let i = 0; i < 2; i++)
+      await expect(pbeDecrypt(alg, new Uint8Array(16), pw)).rejects.toMatchObject({ code: 'decryption-failed' });
     const third = pbeDecrypt(alg, new Uint8Array(16), pw);
     await expect(third).rejects.toBeInstanceOf(LimitError);
     await expect(third).rejects.toMatchObject({ code: 'limit-exceeded', details: { limit: 'pbe-work' } });
@@ -108,7 +134,10 @@ describe('password-based key derivation: iteration bounds and work budget', () =
     const pbes2 = seq(
       encodeOid(OID.pbes2),
       seq(
-        seq(encodeOid(OID.pbkdf2), seq(octets(new Uint8Array(8)), encodeInt(10_000_000), encodeInt(128), seq(encodeOid(OID.hmacSha1), NULL))),
+        seq(
+          encodeOid(OID.pbkdf2),
+          seq(octets(new Uint8Array(8)), encodeInt(10_000_000), encodeInt(128), seq(encodeOid(OID.hmacSha1), NULL)),
+        ),
         seq(encodeOid(OID.rc2Cbc), seq(encodeInt(58), octets(new Uint8Array(8)))),
       ),
     );
@@ -118,10 +147,16 @@ describe('password-based key derivation: iteration bounds and work budget', () =
     const authSafe = seq(seq(encodeOid('1.2.840.113549.1.7.1'), ctx(0, octets(safeContents))));
     const pfx = seq(encodeInt(3), seq(encodeOid('1.2.840.113549.1.7.1'), ctx(0, octets(authSafe))));
     const started = Date.now();
-    await expect(parsePkcs12(pfx, 'pw')).rejects.toMatchObject({ code: 'limit-exceeded', details: { limit: 'pbe-work' } });
+    await expect(parsePkcs12(pfx, 'pw')).rejects.toMatchObject({
+      code: 'limit-exceeded',
+      details: { limit: 'pbe-work' },
+    });
     await expect(loadIdentity(pfx, 'pw')).rejects.toBeInstanceOf(LimitError);
     // The same EncryptedPrivateKeyInfo handed to loadPrivateKey.
-    await expect(loadPrivateKey(shrouded, 'pw')).rejects.toMatchObject({ code: 'limit-exceeded', details: { limit: 'pbe-work' } });
+    await expect(loadPrivateKey(shrouded, 'pw')).rejects.toMatchObject({
+      code: 'limit-exceeded',
+      details: { limit: 'pbe-work' },
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
@@ -139,7 +174,11 @@ describe('key/certificate matching computes the public key from the private key'
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
     const certPoint = Uint8Array.from([4, ...Buffer.from(jwk.x!, 'base64url'), ...Buffer.from(jwk.y!, 'base64url')]);
     // ECPrivateKey { 1, other's scalar, [1] the certificate's public key }.
-    const sec1 = seq(encodeInt(1), octets(u8(Buffer.from(other.d!, 'base64url'))), ctx(1, tlv(0x03, Uint8Array.of(0), certPoint)));
+    const sec1 = seq(
+      encodeInt(1),
+      octets(u8(Buffer.from(other.d!, 'base64url'))),
+      ctx(1, tlv(0x03, Uint8Array.of(0), certPoint)),
+    );
     const pkcs8 = seq(encodeInt(0), seq(encodeOid(OID.ecPublicKey), encodeOid(OID.p256)), octets(sec1));
     const cert = certDer('review-ec.crt');
     const key = await loadPrivateKey(pkcs8);
@@ -152,7 +191,12 @@ describe('key/certificate matching computes the public key from the private key'
     const certKey = createPrivateKey(Buffer.from(readFixture('review-ed.key')));
     const pub = Buffer.from(certKey.export({ format: 'jwk' }).x!, 'base64url');
     const seed = nodeRandom(32);
-    const pkcs8 = seq(encodeInt(1), seq(encodeOid(OID.ed25519)), octets(octets(u8(seed))), tlv(0x81, Uint8Array.of(0), u8(pub)));
+    const pkcs8 = seq(
+      encodeInt(1),
+      seq(encodeOid(OID.ed25519)),
+      octets(octets(u8(seed))),
+      tlv(0x81, Uint8Array.of(0), u8(pub)),
+    );
     const cert = certDer('review-ed.crt');
     expect(await keyMatchesCertificate(await loadPrivateKey(pkcs8), cert)).toBe(false);
     expect(await keyMatchesCertificate(await loadPrivateKey(readFixture('review-ed.key')), cert)).toBe(true);
@@ -161,12 +205,15 @@ describe('key/certificate matching computes the public key from the private key'
   it('an RSA key whose p * q is not its modulus is bad-key', async () => {
     const n = parseRsaPrivateKeyPkcs1(rsaPkcs1);
     const bad = rsaWithField(4, encodeInt(n.p + 2n));
-    await expect(keyMatchesCertificate(await loadPrivateKey(bad), certDer('review-rsa.crt'))).rejects.toMatchObject({ code: 'bad-key' });
+    await expect(keyMatchesCertificate(await loadPrivateKey(bad), certDer('review-rsa.crt'))).rejects.toMatchObject({
+      code: 'bad-key',
+    });
   });
 });
 
 describe('explicit EC domain parameters must be exactly a named curve', () => {
-  const explicit = (): Uint8Array => u8(openssl('ecparam', '-name', 'prime256v1', '-param_enc', 'explicit', '-outform', 'DER'));
+  const explicit = (): Uint8Array =>
+    u8(openssl('ecparam', '-name', 'prime256v1', '-param_enc', 'explicit', '-outform', 'DER'));
 
   it('P-256 parameters map to P-256; another b, generator, order or cofactor is unsupported', () => {
     const good = explicit();
@@ -189,7 +236,19 @@ describe('explicit EC domain parameters must be exactly a named curve', () => {
     cofactor4[cofactor4.length - 1] = 4;
     expect(() => ecCurveOid(derParse(cofactor4))).toThrow(expect.objectContaining({ code: 'unsupported-algorithm' }));
     // Compressed base point (openssl -conv_form compressed) is accepted.
-    const compressed = u8(openssl('ecparam', '-name', 'prime256v1', '-param_enc', 'explicit', '-conv_form', 'compressed', '-outform', 'DER'));
+    const compressed = u8(
+      openssl(
+        'ecparam',
+        '-name',
+        'prime256v1',
+        '-param_enc',
+        'explicit',
+        '-conv_form',
+        'compressed',
+        '-outform',
+        'DER',
+      ),
+    );
     expect(ecCurveOid(derParse(compressed))).toBe(OID.p256);
   });
 });
@@ -199,7 +258,10 @@ describe('loadIdentity: certificate selection', () => {
     makeSelfSigned('review-id', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
     const keyDer = u8(openssl('pkcs8', '-topk8', '-nocrypt', '-in', 'review-id.key', '-outform', 'DER'));
     const certBag = (der: Uint8Array): Uint8Array =>
-      seq(encodeOid('1.2.840.113549.1.12.10.1.3'), ctx(0, seq(encodeOid('1.2.840.113549.1.9.22.1'), ctx(0, octets(der)))));
+      seq(
+        encodeOid('1.2.840.113549.1.12.10.1.3'),
+        ctx(0, seq(encodeOid('1.2.840.113549.1.9.22.1'), ctx(0, octets(der)))),
+      );
     // A SEQUENCE of three elements passes the bag check but has no usable TBSCertificate.
     const junk = seq(seq(encodeInt(1)), seq(encodeOid('1.2.840.10045.4.3.2')), tlv(0x03, Uint8Array.of(0, 1)));
     const keyBag = seq(encodeOid('1.2.840.113549.1.12.10.1.1'), ctx(0, keyDer));
@@ -216,8 +278,12 @@ describe('CBC decryption by OID', () => {
   it('des-ede3-cbc refuses an 8-byte key instead of silently running single DES; des-cbc refuses 24 bytes', async () => {
     const iv = derParse(octets(new Uint8Array(8)));
     const single = desCbcEncrypt(new Uint8Array(8).fill(0x13), new Uint8Array(8), u8('secret'));
-    await expect(decryptCbcByOid(OID.desEde3Cbc, iv, new Uint8Array(8).fill(0x13), single)).rejects.toMatchObject({ code: 'bad-key-length' });
-    await expect(decryptCbcByOid(OID.desCbc, iv, new Uint8Array(24), single)).rejects.toMatchObject({ code: 'bad-key-length' });
+    await expect(decryptCbcByOid(OID.desEde3Cbc, iv, new Uint8Array(8).fill(0x13), single)).rejects.toMatchObject({
+      code: 'bad-key-length',
+    });
+    await expect(decryptCbcByOid(OID.desCbc, iv, new Uint8Array(24), single)).rejects.toMatchObject({
+      code: 'bad-key-length',
+    });
     expect(await decryptCbcByOid(OID.desCbc, iv, new Uint8Array(8).fill(0x13), single)).toEqual(u8('secret'));
   });
 });
@@ -229,7 +295,11 @@ describe('EC private keys naming two curves', () => {
     const pkcs8 = seq(encodeInt(0), seq(encodeOid(OID.ecPublicKey), encodeOid(OID.p256)), octets(sec1));
     await expect(loadPrivateKey(pkcs8)).rejects.toMatchObject({ code: 'bad-key' });
     // The same curve in both places is fine.
-    const same = seq(encodeInt(0), seq(encodeOid(OID.ecPublicKey), encodeOid(OID.p256)), octets(seq(encodeInt(1), octets(d), ctx(0, encodeOid(OID.p256)))));
+    const same = seq(
+      encodeInt(0),
+      seq(encodeOid(OID.ecPublicKey), encodeOid(OID.p256)),
+      octets(seq(encodeInt(1), octets(d), ctx(0, encodeOid(OID.p256)))),
+    );
     expect((await loadPrivateKey(same)).curve).toBe('P-256');
   });
 });
@@ -258,7 +328,9 @@ describe('malformed keys and PKCS#12 files: only SmimeError, bounded time (prope
     expect(Date.now() - started).toBeLessThan(TIME_LIMIT_MS);
   }
 
-  const mutation = (length: number): fc.Arbitrary<{ pos: number; value: number; mode: 'flip' | 'set' | 'truncate' | 'insert' | 'sign' }> =>
+  const mutation = (
+    length: number,
+  ): fc.Arbitrary<{ pos: number; value: number; mode: 'flip' | 'set' | 'truncate' | 'insert' | 'sign' }> =>
     fc.record({
       pos: fc.integer({ min: 0, max: length - 1 }),
       value: fc.integer({ min: 0, max: 255 }),
@@ -308,9 +380,27 @@ describe('malformed keys and PKCS#12 files: only SmimeError, bounded time (prope
     const edKey = createPrivateKey(Buffer.from(readFixture('fuzz-ed.key')));
     const edPub = Buffer.from(edKey.export({ format: 'jwk' }).x!, 'base64url');
     const edSeed = Buffer.from(edKey.export({ format: 'jwk' }).d!, 'base64url');
-    const edV2 = seq(encodeInt(1), seq(encodeOid(OID.ed25519)), octets(octets(u8(edSeed))), tlv(0x81, Uint8Array.of(0), u8(edPub)));
+    const edV2 = seq(
+      encodeInt(1),
+      seq(encodeOid(OID.ed25519)),
+      octets(octets(u8(edSeed))),
+      tlv(0x81, Uint8Array.of(0), u8(edPub)),
+    );
     const encrypted = u8(
-      openssl('pkcs8', '-topk8', '-in', 'fuzz-rsa.key', '-v2', 'aes-128-cbc', '-iter', '1', '-passout', 'pass:pw', '-outform', 'DER'),
+      openssl(
+        'pkcs8',
+        '-topk8',
+        '-in',
+        'fuzz-rsa.key',
+        '-v2',
+        'aes-128-cbc',
+        '-iter',
+        '1',
+        '-passout',
+        'pass:pw',
+        '-outform',
+        'DER',
+      ),
     );
     const withAttributes = (() => {
       const n = derParse(rsaP8);
@@ -329,7 +419,9 @@ describe('malformed keys and PKCS#12 files: only SmimeError, bounded time (prope
     for (const [name, der, password, cert] of targets) {
       await exercise(der, password, cert); // the unmodified encoding works
       await fc.assert(
-        fc.asyncProperty(mutation(der.length), async (m) => onlySmimeErrors(() => exercise(mutate(der, m), password, cert))),
+        fc.asyncProperty(mutation(der.length), async (m) =>
+          onlySmimeErrors(() => exercise(mutate(der, m), password, cert)),
+        ),
         { numRuns: 120, seed: 77, interruptAfterTimeLimit: 60_000 },
       );
       expect(name).toBeTruthy();
@@ -338,13 +430,41 @@ describe('malformed keys and PKCS#12 files: only SmimeError, bounded time (prope
 
   it('a .p12 file (PBES2/AES, MAC) under random mutation', async () => {
     const p12 = u8(
-      openssl('pkcs12', '-export', '-inkey', 'fuzz-ec.key', '-in', 'fuzz-ec.crt', '-iter', '1', '-maciter', '-passout', 'pass:pw'),
+      openssl(
+        'pkcs12',
+        '-export',
+        '-inkey',
+        'fuzz-ec.key',
+        '-in',
+        'fuzz-ec.crt',
+        '-iter',
+        '1',
+        '-maciter',
+        '-passout',
+        'pass:pw',
+      ),
     );
-    const p12nomac = u8(openssl('pkcs12', '-export', '-inkey', 'fuzz-rsa.key', '-in', 'fuzz-rsa.crt', '-iter', '1', '-nomac', '-passout', 'pass:pw'));
+    const p12nomac = u8(
+      openssl(
+        'pkcs12',
+        '-export',
+        '-inkey',
+        'fuzz-rsa.key',
+        '-in',
+        'fuzz-rsa.crt',
+        '-iter',
+        '1',
+        '-nomac',
+        '-passout',
+        'pass:pw',
+      ),
+    );
     for (const target of [p12, p12nomac]) {
       await loadIdentity(target, 'pw');
       await fc.assert(
-        fc.asyncProperty(mutation(target.length), async (m) => onlySmimeErrors(() => loadIdentity(mutate(target, m), 'pw'))),
+        fc.asyncProperty(mutation(target.length), async (m) =>
+          onlySmimeErrors(() => loadIdentity(mutate(target, m), 'pw')),
+        ),
         { numRuns: 150, seed: 99, interruptAfterTimeLimit: 60_000 },
       );
     }

@@ -28,13 +28,24 @@ const trust = TrustList.fromBytes(chainsSst({ intermediates: true }));
 beforeAll(async () => {
   bob = await issueUser(dir, { name: 'Bob', email: 'bob@contoso.test' });
   carol = await issueUser(dir, { name: 'Carol', email: 'carol@fabrikam.test', keyType: 'p256' });
-  const people = [{ id: 'u-1', displayName: 'Bob', mail: 'bob@contoso.test', proxyAddresses: ['SMTP:bob@contoso.test', 'smtp:robert@contoso.test'], userCertificate: [toBase64(bob.certificate)] }];
+  const people = [
+    {
+      id: 'u-1',
+      displayName: 'Bob',
+      mail: 'bob@contoso.test',
+      proxyAddresses: ['SMTP:bob@contoso.test', 'smtp:robert@contoso.test'],
+      userCertificate: [toBase64(bob.certificate)],
+    },
+  ];
   server = createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     if (req.headers.authorization === 'Bearer wrong') return void res.writeHead(401).end();
     const address = url.searchParams.get('address')!;
     const secondary = url.searchParams.get('secondary') === 'true';
-    const value = people.filter((p) => sameAddress(p.mail, address) || (secondary && p.proxyAddresses.some((x) => sameAddress(x.slice(5), address))));
+    const value = people.filter(
+      (p) =>
+        sameAddress(p.mail, address) || (secondary && p.proxyAddresses.some((x) => sameAddress(x.slice(5), address))),
+    );
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -50,7 +61,13 @@ describe('examples/custom-directory.ts', () => {
   it('finds a person over HTTP, with mail and proxy addresses, and decodes its certificates', async () => {
     const book = new HttpAddressBook(base, { name: 'People API' });
     const [entry] = await book.lookup('robert@contoso.test');
-    expect(entry).toMatchObject({ directory: 'People API', id: 'u-1', kind: 'person', address: 'bob@contoso.test', addresses: ['bob@contoso.test', 'robert@contoso.test'] });
+    expect(entry).toMatchObject({
+      directory: 'People API',
+      id: 'u-1',
+      kind: 'person',
+      address: 'bob@contoso.test',
+      addresses: ['bob@contoso.test', 'robert@contoso.test'],
+    });
     expect(entry!.candidates.map((c) => [c.attribute, c.certificate])).toEqual([['userCertificate', bob.certificate]]);
     expect(await book.lookup('robert@contoso.test', { secondaryAddresses: false })).toEqual([]);
   });
@@ -60,14 +77,24 @@ describe('examples/custom-directory.ts', () => {
     contacts.add({ mail: 'carol@fabrikam.test', userCertificate: [carol.certificate] });
     const found = await findEncryptionCertificate('bob@contoso.test', base, [contacts], trust, PKI_AT);
     expect(found.certificate).toEqual(bob.certificate);
-    expect(found.sources.map((s) => [s.directory, s.status])).toEqual([['People API', 'ok'], ['Contacts', 'ok']]);
-    expect((await findEncryptionCertificate('carol@fabrikam.test', base, [contacts], trust, PKI_AT)).chosen!.candidate.directory).toBe('Contacts');
+    expect(found.sources.map((s) => [s.directory, s.status])).toEqual([
+      ['People API', 'ok'],
+      ['Contacts', 'ok'],
+    ]);
+    expect(
+      (await findEncryptionCertificate('carol@fabrikam.test', base, [contacts], trust, PKI_AT)).chosen!.candidate
+        .directory,
+    ).toBe('Contacts');
   });
 
   it('failures are typed DirectoryErrors, reported per directory', async () => {
     const refused = new HttpAddressBook(base, { name: 'Refused', token: 'wrong' });
     const closed = new HttpAddressBook('http://127.0.0.1:1/', { name: 'Closed' });
-    const r = await resolveCertificate('bob@contoso.test', { directory: [refused, closed, new HttpAddressBook(base, { name: 'People API' })], trust, at: PKI_AT });
+    const r = await resolveCertificate('bob@contoso.test', {
+      directory: [refused, closed, new HttpAddressBook(base, { name: 'People API' })],
+      trust,
+      at: PKI_AT,
+    });
     expect(r.sources.map((s) => [s.directory, s.status, s.error?.code])).toEqual([
       ['Refused', 'error', 'directory-auth-failed'],
       ['Closed', 'error', 'directory-unreachable'],

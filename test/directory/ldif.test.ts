@@ -48,7 +48,19 @@ function one(text: string | Uint8Array): LdifRecord {
 
 describe('parseLdif', () => {
   it('unfolds continuation lines, in values, DNs and comments', () => {
-    const r = one(['# a comment that is', ' folded over two lines', 'dn: cn=Folded Name,dc=exa', ' mple,dc=test', 'description: one ', ' two', '  three', 'mail: f@example.test', ''].join('\n'));
+    const r = one(
+      [
+        '# a comment that is',
+        ' folded over two lines',
+        'dn: cn=Folded Name,dc=exa',
+        ' mple,dc=test',
+        'description: one ',
+        ' two',
+        '  three',
+        'mail: f@example.test',
+        '',
+      ].join('\n'),
+    );
     expect(r.dn).toBe('cn=Folded Name,dc=example,dc=test');
     expect(r.attributes.get('description')).toEqual(['one two three']);
     expect(r.line).toBe(3);
@@ -96,7 +108,8 @@ describe('parseLdif', () => {
   });
 
   it('reads CRLF and LF alike, a version line, comments, a BOM, and blank lines of spaces', () => {
-    const lf = 'version: 1\n# exported\ndn: cn=a,dc=example,dc=test\nmail: a@example.test\n# between\ncn: a\n \n\n\ndn: cn=b,dc=example,dc=test\nmail: b@example.test\n';
+    const lf =
+      'version: 1\n# exported\ndn: cn=a,dc=example,dc=test\nmail: a@example.test\n# between\ncn: a\n \n\n\ndn: cn=b,dc=example,dc=test\nmail: b@example.test\n';
     const crlf = `\uFEFF${lf.replace(/\n/g, '\r\n')}`;
     for (const text of [lf, crlf, utf8(crlf)]) {
       const records = parseLdif(text);
@@ -139,7 +152,11 @@ describe('parseLdif', () => {
     const plain = `# extended LDIF\n#\n# LDAPv3\n# base <dc=example,dc=test> with scope subtree\n# filter: (mail=*)\n# requesting: ALL\n#\n\n${body}\n# search result\nsearch: 2\nresult: 0 Success\n\n# numResponses: 4\n# numEntries: 3\n`;
     for (const text of [body, plain]) {
       const records = parseLdif(text);
-      expect(records.map((r) => r.dn)).toEqual(['cn=Zoë Ramírez,ou=people,dc=example,dc=test', 'cn=rsa,ou=people,dc=example,dc=test', 'cn=team,ou=groups,dc=example,dc=test']);
+      expect(records.map((r) => r.dn)).toEqual([
+        'cn=Zoë Ramírez,ou=people,dc=example,dc=test',
+        'cn=rsa,ou=people,dc=example,dc=test',
+        'cn=team,ou=groups,dc=example,dc=test',
+      ]);
       expect(records[0]!.attributes.get('cn')).toEqual(['Zoë Ramírez']);
       expect(records[0]!.attributes.get('usersmimecertificate')).toEqual([p256Cert]);
       expect(records[1]!.attributes.get('usercertificate')).toEqual([rsaCert]);
@@ -156,13 +173,21 @@ describe('parseLdif', () => {
     const [user, team] = records;
     expect(user!.attributes.get('usercertificate')).toEqual([rsaCert]);
     expect(user!.attributes.get('displayname')).toEqual(['Rsa Üser']);
-    expect(user!.attributes.get('proxyaddresses')).toEqual(['smtp:r.user@example.test', 'SMTP:rsa.user@example.test', 'X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=0a1b2c3d4e5f-rsa.user']);
+    expect(user!.attributes.get('proxyaddresses')).toEqual([
+      'smtp:r.user@example.test',
+      'SMTP:rsa.user@example.test',
+      'X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=0a1b2c3d4e5f-rsa.user',
+    ]);
     expect(user!.attributes.get('objectsid')![0]).toBeInstanceOf(Uint8Array);
-    expect(team!.attributes.get('member')).toEqual(['CN=Rsa User,OU=Users,DC=example,DC=test', 'CN=P256 User,OU=Users,DC=example,DC=test']);
+    expect(team!.attributes.get('member')).toEqual([
+      'CN=Rsa User,OU=Users,DC=example,DC=test',
+      'CN=P256 User,OU=Users,DC=example,DC=test',
+    ]);
     // ldifde -u writes UTF-16LE with a BOM.
     const utf16 = new Uint8Array(2 + LDIFDE_EXPORT.length * 2);
     utf16.set([0xff, 0xfe]);
-    for (let i = 0; i < LDIFDE_EXPORT.length; i++) new DataView(utf16.buffer).setUint16(2 + i * 2, LDIFDE_EXPORT.charCodeAt(i), true);
+    for (let i = 0; i < LDIFDE_EXPORT.length; i++)
+      new DataView(utf16.buffer).setUint16(2 + i * 2, LDIFDE_EXPORT.charCodeAt(i), true);
     expect(parseLdif(utf16)).toEqual(records);
   });
 
@@ -232,7 +257,10 @@ describe('parseLdif', () => {
       [() => parseLdif(two, { maxBytes: 10 }), 'maxBytes'],
       [() => parseLdif(utf8(two), { maxBytes: 10 }), 'maxBytes'],
       [() => parseLdif(`dn: a\ndescription: ${'x'.repeat(200)}\n`, { maxLineLength: 100 }), 'maxLineLength'],
-      [() => parseLdif(`dn: a\ndescription: ${foldAt('x'.repeat(200), 50)}\n`, { maxLineLength: 100 }), 'maxLineLength'],
+      [
+        () => parseLdif(`dn: a\ndescription: ${foldAt('x'.repeat(200), 50)}\n`, { maxLineLength: 100 }),
+        'maxLineLength',
+      ],
     ];
     for (const [fn, limit] of cases) {
       const e = errorOf(fn);
@@ -250,17 +278,61 @@ describe('parseLdif', () => {
         if (!(e instanceof SmimeError)) throw e;
       }
     };
-    const fragment = fc.constantFrom('dn: x', 'dn:: w6k=', ' ', ' x', '-', '', '#c', 'version: 1', 'changetype: modify', 'changetype: add', 'add: mail', 'mail: a@b', 'mail:: ', 'x:< file:/a', 'userCertificate;binary:: MAE=', 'search: 1', '\r');
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => check(`dn: x\n${text}`)), { numRuns: 400 });
-    fc.assert(fc.property(fc.array(fc.oneof(fragment, fc.string({ maxLength: 12 })), { maxLength: 30 }), (lines) => check(lines.join('\n'))), { numRuns: 400 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => check(bytes)), { numRuns: 300 });
+    const fragment = fc.constantFrom(
+      'dn: x',
+      'dn:: w6k=',
+      ' ',
+      ' x',
+      '-',
+      '',
+      '#c',
+      'version: 1',
+      'changetype: modify',
+      'changetype: add',
+      'add: mail',
+      'mail: a@b',
+      'mail:: ',
+      'x:< file:/a',
+      'userCertificate;binary:: MAE=',
+      'search: 1',
+      '\r',
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => check(`dn: x\n${text}`)),
+      { numRuns: 400 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fragment, fc.string({ maxLength: 12 })), { maxLength: 30 }), (lines) =>
+        check(lines.join('\n')),
+      ),
+      { numRuns: 400 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => check(bytes)),
+      { numRuns: 300 },
+    );
   });
 });
 
 describe('writing LDIF', () => {
   it('formatLdifEntry round-trips through parseLdif: base64 for everything that is not a SAFE-STRING', () => {
-    const values = ['plain', 'Zoë', ' leading space', 'trailing space ', ':colon first', '<less-than first', 'line\nbreak', '', 'x'.repeat(200)];
-    const text = formatLdifEntry('cn=Zoë Ramírez,dc=example,dc=test', { objectClass: ['inetOrgPerson'], description: values, 'userCertificate;binary': [rsaCert], cn: 'single value' });
+    const values = [
+      'plain',
+      'Zoë',
+      ' leading space',
+      'trailing space ',
+      ':colon first',
+      '<less-than first',
+      'line\nbreak',
+      '',
+      'x'.repeat(200),
+    ];
+    const text = formatLdifEntry('cn=Zoë Ramírez,dc=example,dc=test', {
+      objectClass: ['inetOrgPerson'],
+      description: values,
+      'userCertificate;binary': [rsaCert],
+      cn: 'single value',
+    });
     expect(text.split('\n').every((l) => l.length <= 76)).toBe(true);
     expect(text).toMatch(/^dn:: /);
     expect(text).toContain('\ndescription: plain\n');
@@ -269,7 +341,10 @@ describe('writing LDIF', () => {
     expect(r.attributes.get('description')).toEqual(values);
     expect(r.attributes.get('usercertificate')).toEqual([rsaCert]);
     expect(r.attributes.get('cn')).toEqual(['single value']);
-    const crlf = formatLdifEntry('cn=a,dc=example,dc=test', new Map([['mail', ['a@example.test']]]), { changetype: true, lineEnding: '\r\n' });
+    const crlf = formatLdifEntry('cn=a,dc=example,dc=test', new Map([['mail', ['a@example.test']]]), {
+      changetype: true,
+      lineEnding: '\r\n',
+    });
     expect(crlf).toBe('dn: cn=a,dc=example,dc=test\r\nchangetype: add\r\nmail: a@example.test\r\n');
     expect(one(crlf).changetype).toBe('add');
     expect(errorOf(() => formatLdifEntry('cn=a', { 'bad name': ['x'] })).code).toBe('bad-argument');
@@ -280,14 +355,23 @@ describe('writing LDIF', () => {
     const value = p256Cert;
     const text = userSmimeCertificateLdif('cn=Bob,ou=people,dc=example,dc=test', value);
     const lines = text.split('\n');
-    expect(lines.slice(0, 3)).toEqual(['dn: cn=Bob,ou=people,dc=example,dc=test', 'changetype: modify', 'replace: userSMIMECertificate;binary']);
+    expect(lines.slice(0, 3)).toEqual([
+      'dn: cn=Bob,ou=people,dc=example,dc=test',
+      'changetype: modify',
+      'replace: userSMIMECertificate;binary',
+    ]);
     expect(lines[3]).toMatch(/^userSMIMECertificate;binary:: [A-Za-z0-9+/]+$/);
     expect(lines.at(-2)).toBe('-');
     expect(lines.every((l) => l.length <= 76)).toBe(true);
     expect(lines.slice(4, -2).every((l) => /^ [A-Za-z0-9+/=]+$/.test(l))).toBe(true);
     expect(one(text).changes).toEqual([{ operation: 'replace', attribute: 'usersmimecertificate', values: [value] }]);
 
-    const add = userSmimeCertificateLdif('CN=Jürgen,OU=Users,DC=example,DC=test', rsaCert, { attribute: 'userCertificate', mode: 'add', binaryOption: false, lineEnding: '\r\n' });
+    const add = userSmimeCertificateLdif('CN=Jürgen,OU=Users,DC=example,DC=test', rsaCert, {
+      attribute: 'userCertificate',
+      mode: 'add',
+      binaryOption: false,
+      lineEnding: '\r\n',
+    });
     expect(add).toMatch(/^dn:: [^\r\n]+\r\nchangetype: modify\r\nadd: userCertificate\r\nuserCertificate:: /);
     const r = one(add);
     expect(r.dn).toBe('CN=Jürgen,OU=Users,DC=example,DC=test');
@@ -299,25 +383,44 @@ describe('writing LDIF', () => {
       { operation: 'delete', attribute: 'userCertificate;binary' },
       { operation: 'add', attribute: 'mail', values: ['a@example.test'] },
     ]);
-    expect(text).toBe('dn: cn=a,dc=example,dc=test\nchangetype: modify\ndelete: userCertificate;binary\n-\nadd: mail\nmail: a@example.test\n-\n');
-    expect(errorOf(() => formatLdifModify('cn=a', [{ operation: 'frob' as 'add', attribute: 'mail' }])).code).toBe('bad-argument');
-    expect(errorOf(() => formatLdifModify('cn=a', [{ operation: 'delete', attribute: 'mail: x' }])).code).toBe('bad-argument');
+    expect(text).toBe(
+      'dn: cn=a,dc=example,dc=test\nchangetype: modify\ndelete: userCertificate;binary\n-\nadd: mail\nmail: a@example.test\n-\n',
+    );
+    expect(errorOf(() => formatLdifModify('cn=a', [{ operation: 'frob' as 'add', attribute: 'mail' }])).code).toBe(
+      'bad-argument',
+    );
+    expect(errorOf(() => formatLdifModify('cn=a', [{ operation: 'delete', attribute: 'mail: x' }])).code).toBe(
+      'bad-argument',
+    );
   });
 });
 
 // OpenLDAP's own LDIF reader and writer, offline: `ldapmodify -n` parses without contacting a server,
 // slapadd/slapcat load and dump a throw-away database (the LDIF writer ldapsearch uses).
 const SLAP_MODULES = '/usr/lib/ldap';
-const tool = (name: string) => ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'].map((d) => join(d, name)).find(existsSync);
+const tool = (name: string) =>
+  ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'].map((d) => join(d, name)).find(existsSync);
 const slapadd = tool('slapadd');
 const slapcat = tool('slapcat');
 const ldapmodify = tool('ldapmodify');
-const hasSlapTools = slapadd && slapcat && existsSync(join(SLAP_MODULES, 'back_mdb.la')) && existsSync('/etc/ldap/schema/inetorgperson.schema');
+const hasSlapTools =
+  slapadd &&
+  slapcat &&
+  existsSync(join(SLAP_MODULES, 'back_mdb.la')) &&
+  existsSync('/etc/ldap/schema/inetorgperson.schema');
 
 describe.skipIf(!ldapmodify)('ldapmodify -n (OpenLDAP, no server)', () => {
   it('accepts what userSmimeCertificateLdif and formatLdifModify write', () => {
     const file = join(dir, 'publish.ldif');
-    writeFileSync(file, [userSmimeCertificateLdif('cn=Jürgen,dc=example,dc=test', rsaCert), formatLdifModify('cn=b,dc=example,dc=test', [{ operation: 'replace', attribute: 'mail', values: ['b@example.test'] }])].join('\n'));
+    writeFileSync(
+      file,
+      [
+        userSmimeCertificateLdif('cn=Jürgen,dc=example,dc=test', rsaCert),
+        formatLdifModify('cn=b,dc=example,dc=test', [
+          { operation: 'replace', attribute: 'mail', values: ['b@example.test'] },
+        ]),
+      ].join('\n'),
+    );
     const r = spawnSync(ldapmodify!, ['-n', '-v', '-f', file, '-H', 'ldap://127.0.0.1:9']);
     expect(r.status, r.stderr.toString()).toBe(0);
     expect(r.stdout.toString()).toContain('replace userSMIMECertificate;binary:');
@@ -331,12 +434,35 @@ describe.skipIf(!hasSlapTools)('slapadd / slapcat (OpenLDAP, no server)', () => 
     mkdirSync(join(d, 'db'));
     const conf = join(d, 'slapd.conf');
     const schema = ['core', 'cosine', 'inetorgperson'].map((s) => `include /etc/ldap/schema/${s}.schema`);
-    writeFileSync(conf, [...schema, `modulepath ${SLAP_MODULES}`, 'moduleload back_mdb', 'database mdb', 'suffix "dc=example,dc=test"', `directory ${join(d, 'db')}`, ''].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        ...schema,
+        `modulepath ${SLAP_MODULES}`,
+        'moduleload back_mdb',
+        'database mdb',
+        'suffix "dc=example,dc=test"',
+        `directory ${join(d, 'db')}`,
+        '',
+      ].join('\n'),
+    );
     const people = 'ou=people,dc=example,dc=test';
     const input = [
-      formatLdifEntry('dc=example,dc=test', { objectClass: ['dcObject', 'organization'], dc: ['example'], o: ['Example'] }),
+      formatLdifEntry('dc=example,dc=test', {
+        objectClass: ['dcObject', 'organization'],
+        dc: ['example'],
+        o: ['Example'],
+      }),
       formatLdifEntry(people, { objectClass: ['organizationalUnit'], ou: ['people'] }),
-      formatLdifEntry(`cn=Zoë Ramírez,${people}`, { objectClass: ['inetOrgPerson'], cn: ['Zoë Ramírez'], sn: ['Ramírez'], mail: ['zoe@example.test'], 'userCertificate;binary': [rsaCert], userSMIMECertificate: [p256Cert], description: ['x'.repeat(150)] }),
+      formatLdifEntry(`cn=Zoë Ramírez,${people}`, {
+        objectClass: ['inetOrgPerson'],
+        cn: ['Zoë Ramírez'],
+        sn: ['Ramírez'],
+        mail: ['zoe@example.test'],
+        'userCertificate;binary': [rsaCert],
+        userSMIMECertificate: [p256Cert],
+        description: ['x'.repeat(150)],
+      }),
     ].join('\n');
     writeFileSync(join(d, 'in.ldif'), input);
     const add = spawnSync(slapadd!, ['-f', conf, '-l', join(d, 'in.ldif')]);
@@ -374,7 +500,10 @@ const LDIFDE_EXPORT = [
   'mail: rsa.user@example.test',
   'proxyAddresses: smtp:r.user@example.test',
   'proxyAddresses: SMTP:rsa.user@example.test',
-  foldAt('proxyAddresses: X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=0a1b2c3d4e5f-rsa.user', 80),
+  foldAt(
+    'proxyAddresses: X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=0a1b2c3d4e5f-rsa.user',
+    80,
+  ),
   foldAt(`userCertificate:: ${toBase64(rsaCert)}`, 80),
   '',
   'dn: CN=Team,OU=Groups,DC=example,DC=test',

@@ -13,7 +13,10 @@ import { createSst } from '../../src/sst/create.js';
 import { serializeSst } from '../../src/sst/serialize.js';
 import { formatLdifEntry, userSmimeCertificateLdif } from '../../src/directory/ldif-write.js';
 import { MemoryDirectory } from '../../src/directory/memory.js';
-import { buildOutlookSecuritySettings, buildUserSmimeCertificate } from '../../src/directory/user-smime-certificate-build.js';
+import {
+  buildOutlookSecuritySettings,
+  buildUserSmimeCertificate,
+} from '../../src/directory/user-smime-certificate-build.js';
 import { certDer, chainFile, identity, openssl, type TestIdentity } from '../cms/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smimekit-'));
@@ -44,8 +47,19 @@ const pemOf = (...files: string[]) => files.map((f) => readFileSync(chainFile(f)
 describe('lookup', () => {
   const gal = () => {
     const d = new MemoryDirectory({ name: 'GAL' });
-    d.add({ id: 'rsa', displayName: 'Rsa User', mail: 'Rsa.User@Example.Test', proxyAddresses: ['SMTP:Rsa.User@example.test', 'smtp:alias@example.test', 'X500:/o=Org/cn=rsa'], userCertificate: [rsa.certificate] });
-    d.add({ id: 'p256', mail: 'p256.user@example.test', proxyAddresses: ['smtp:P256@Example.Test'], certificates: [readFileSync(chainFile('ee-p256.pem'), 'latin1')] });
+    d.add({
+      id: 'rsa',
+      displayName: 'Rsa User',
+      mail: 'Rsa.User@Example.Test',
+      proxyAddresses: ['SMTP:Rsa.User@example.test', 'smtp:alias@example.test', 'X500:/o=Org/cn=rsa'],
+      userCertificate: [rsa.certificate],
+    });
+    d.add({
+      id: 'p256',
+      mail: 'p256.user@example.test',
+      proxyAddresses: ['smtp:P256@Example.Test'],
+      certificates: [readFileSync(chainFile('ee-p256.pem'), 'latin1')],
+    });
     return d;
   };
 
@@ -54,8 +68,17 @@ describe('lookup', () => {
     expect(d.name).toBe('GAL');
     expect(new MemoryDirectory().name).toBe('memory');
     const [e] = await d.lookup('Rsa.User@EXAMPLE.TEST');
-    expect(e).toMatchObject({ directory: 'GAL', id: 'rsa', kind: 'person', displayName: 'Rsa User', address: 'Rsa.User@Example.Test', addresses: ['Rsa.User@Example.Test', 'alias@example.test'] });
-    expect(e!.candidates.map((c) => [c.directory, c.entry, c.attribute, c.format])).toEqual([['GAL', 'rsa', 'userCertificate', 'der']]);
+    expect(e).toMatchObject({
+      directory: 'GAL',
+      id: 'rsa',
+      kind: 'person',
+      displayName: 'Rsa User',
+      address: 'Rsa.User@Example.Test',
+      addresses: ['Rsa.User@Example.Test', 'alias@example.test'],
+    });
+    expect(e!.candidates.map((c) => [c.directory, c.entry, c.attribute, c.format])).toEqual([
+      ['GAL', 'rsa', 'userCertificate', 'der'],
+    ]);
     expect(e!.candidates[0]!.certificate).toEqual(rsa.certificate);
     expect(await d.lookup('rsa.user@example.test')).toEqual([]); // local part is exact
     expect((await d.lookup('alias@EXAMPLE.test')).map((x) => x.id)).toEqual(['rsa']);
@@ -99,7 +122,9 @@ describe('lookup', () => {
     expect(again!.unreadable).toEqual([]);
     expect(await d.lookup('evil@example.test')).toEqual([]);
     expect((await d.lookup('x@example.test'))[0]!.candidates[0]!.certificate).toEqual(rsa.certificate);
-    expect((await d.lookup('team@example.test'))[0]!.members).toEqual([{ ref: 'rsa', address: 'Rsa.User@Example.Test' }]);
+    expect((await d.lookup('team@example.test'))[0]!.members).toEqual([
+      { ref: 'rsa', address: 'Rsa.User@Example.Test' },
+    ]);
   });
 
   it('rejects at once when the signal is aborted: its reason when typed, else directory-timeout', async () => {
@@ -111,7 +136,9 @@ describe('lookup', () => {
     expect(await errorOf(() => d.lookup('Rsa.User@example.test', { signal: AbortSignal.abort(reason) }))).toBe(reason);
     const timeout = AbortSignal.timeout(1);
     await new Promise((r) => setTimeout(r, 20));
-    expect((await errorOf(() => d.lookup('Rsa.User@example.test', { signal: timeout }))).code).toBe('directory-timeout');
+    expect((await errorOf(() => d.lookup('Rsa.User@example.test', { signal: timeout }))).code).toBe(
+      'directory-timeout',
+    );
     const team = d.addGroup({ mail: 'team@example.test', members: ['rsa'] });
     expect((await errorOf(() => d.members(team, { signal: AbortSignal.abort() }))).code).toBe('directory-timeout');
   });
@@ -119,30 +146,50 @@ describe('lookup', () => {
   it('add checks addresses and ids, keeps undecodable certificates as unreadable', async () => {
     const d = new MemoryDirectory();
     expect((await errorOf(() => d.add({ mail: 'no at sign' }))).code).toBe('bad-address');
-    expect((await errorOf(() => d.add({ proxyAddresses: ['SMTP:bad address@example.test'] }))).code).toBe('bad-address');
+    expect((await errorOf(() => d.add({ proxyAddresses: ['SMTP:bad address@example.test'] }))).code).toBe(
+      'bad-address',
+    );
     d.add({ id: 'entry-1', mail: 'first@example.test' });
-    const generated = d.add({ mail: 'second@example.test', userCertificate: [Uint8Array.of(0x30, 0x03, 1, 2, 3), 'not PEM at all'] });
+    const generated = d.add({
+      mail: 'second@example.test',
+      userCertificate: [Uint8Array.of(0x30, 0x03, 1, 2, 3), 'not PEM at all'],
+    });
     expect(generated.id).toBe('entry-2');
     expect(generated.candidates).toEqual([]);
-    expect(generated.unreadable.map((u) => [u.attribute, u.valueIndex])).toEqual([['userCertificate', 0], ['userCertificate', 1]]);
+    expect(generated.unreadable.map((u) => [u.attribute, u.valueIndex])).toEqual([
+      ['userCertificate', 0],
+      ['userCertificate', 1],
+    ]);
     expect((await errorOf(() => d.add({ id: 'entry-1', mail: 'third@example.test' }))).code).toBe('bad-argument');
     expect(d.size).toBe(2);
   });
 });
 
 describe('load: certificate files', () => {
-  it('PEM bundle: one entry under the certificate\'s address, CA certificates as its chain, the rest reported', () => {
+  it("PEM bundle: one entry under the certificate's address, CA certificates as its chain, the rest reported", () => {
     const d = new MemoryDirectory();
     const r = d.load(pemOf('ee-rsa.pem', 'intermediate.pem', 'root.pem', 'intermediate.crl.pem', 'ee-rsa.key'));
     expect(r.format).toBe('certificates');
-    expect(r.added.map((e) => [e.address, e.kind, e.candidates.length])).toEqual([['rsa.user@example.test', 'person', 1]]);
+    expect(r.added.map((e) => [e.address, e.kind, e.candidates.length])).toEqual([
+      ['rsa.user@example.test', 'person', 1],
+    ]);
     expect(r.added[0]!.candidates[0]!.chain).toEqual([intermediate, root]);
     expect(r.skipped.map((s) => s.code)).toEqual(['ca-certificate', 'ca-certificate', 'crl', 'ignored-pem-block']);
     expect(r.skipped[0]!.item).toContain('Intermediate');
   });
 
   it('DER, base64, SST (createSst) and .p7b (openssl crl2pkcs7, DER and PEM) load the same way', async () => {
-    const p7bFile = (outform: string) => openssl(['crl2pkcs7', '-nocrl', '-certfile', chainFile('ee-rsa.pem'), '-certfile', chainFile('intermediate.pem'), '-outform', outform]);
+    const p7bFile = (outform: string) =>
+      openssl([
+        'crl2pkcs7',
+        '-nocrl',
+        '-certfile',
+        chainFile('ee-rsa.pem'),
+        '-certfile',
+        chainFile('intermediate.pem'),
+        '-outform',
+        outform,
+      ]);
     const der = p7bFile('DER');
     const pem = p7bFile('PEM');
     expect(der.status, der.stderr).toBe(0);
@@ -185,17 +232,33 @@ describe('load: certificate files', () => {
       const r = new MemoryDirectory().load(input);
       expect(r.format).toBe('user-smime-certificate');
       expect(r.added.map((e) => e.address)).toEqual(['rsa.user@example.test']);
-      expect(r.added[0]!.candidates[0]).toMatchObject({ attribute: 'userSMIMECertificate', format: 'signed-data', preferred: true, chain: [intermediate] });
+      expect(r.added[0]!.candidates[0]).toMatchObject({
+        attribute: 'userSMIMECertificate',
+        format: 'signed-data',
+        preferred: true,
+        chain: [intermediate],
+      });
     }
-    const tlv = buildOutlookSecuritySettings({ keyExchangeCertificate: p256.certificate, signCertificate: p256.certificate, displayName: 'Pat' });
+    const tlv = buildOutlookSecuritySettings({
+      keyExchangeCertificate: p256.certificate,
+      signCertificate: p256.certificate,
+      displayName: 'Pat',
+    });
     const fromTlv = d.load(tlv);
     expect(fromTlv.added[0]).toMatchObject({ address: 'p256.user@example.test', displayName: 'Pat' });
     expect(fromTlv.added[0]!.candidates[0]).toMatchObject({ format: 'outlook-tlv', preferred: true });
-    expect(d.load(tlv, { address: 'carol@fabrikam.test', displayName: 'Carol' }).added[0]).toMatchObject({ address: 'carol@fabrikam.test', displayName: 'Carol' });
+    expect(d.load(tlv, { address: 'carol@fabrikam.test', displayName: 'Carol' }).added[0]).toMatchObject({
+      address: 'carol@fabrikam.test',
+      displayName: 'Carol',
+    });
     expect((await errorOf(() => d.load(Uint8Array.of(0xff, 0xfe, 0, 1)))).code).toBe('unsupported-format');
     expect((await errorOf(() => d.load('hello world'))).code).toBe('unsupported-format');
-    expect((await errorOf(() => d.load(Uint8Array.of(0xff, 0xfe, 0, 1), { format: 'user-smime-certificate' }))).code).toBe('malformed-user-smime-certificate');
-    expect((await errorOf(() => d.load('dn: cn=a\nmail: a@example.test\n', { format: 'certificates' }))).code).toBe('unsupported-format');
+    expect(
+      (await errorOf(() => d.load(Uint8Array.of(0xff, 0xfe, 0, 1), { format: 'user-smime-certificate' }))).code,
+    ).toBe('malformed-user-smime-certificate');
+    expect((await errorOf(() => d.load('dn: cn=a\nmail: a@example.test\n', { format: 'certificates' }))).code).toBe(
+      'unsupported-format',
+    );
   });
 });
 
@@ -206,14 +269,64 @@ describe('load: LDIF exports', () => {
     const smimeValue = await buildUserSmimeCertificate(p256, { chain: [intermediate] });
     export_ = [
       '# ldifde -f gal.ldf -r "(|(objectClass=user)(objectClass=group)(objectClass=organizationalUnit))"',
-      formatLdifEntry(`OU=Users,${base}`, { objectClass: ['top', 'organizationalUnit'], ou: ['Users'] }, { changetype: true }),
-      formatLdifEntry(`CN=Rsa User,OU=Users,${base}`, { objectClass: ['top', 'person', 'user'], cn: ['Rsa User'], displayName: ['Rsa Üser'], mail: ['rsa.user@example.test'], proxyAddresses: ['SMTP:rsa.user@example.test', 'smtp:rsa@example.test', 'SMTP:not an address'], userCertificate: [rsa.certificate] }, { changetype: true }),
-      formatLdifEntry(`CN=P256 User,OU=Users,${base}`, { objectClass: ['top', 'person', 'user'], cn: ['P256 User'], mail: ['p256.user@example.test'], 'userSMIMECertificate;binary': [smimeValue] }, { changetype: true }),
-      formatLdifEntry(`CN=No Cert,OU=Users,${base}`, { objectClass: ['user'], cn: ['No Cert'], mail: ['nocert@example.test'] }, { changetype: true }),
+      formatLdifEntry(
+        `OU=Users,${base}`,
+        { objectClass: ['top', 'organizationalUnit'], ou: ['Users'] },
+        { changetype: true },
+      ),
+      formatLdifEntry(
+        `CN=Rsa User,OU=Users,${base}`,
+        {
+          objectClass: ['top', 'person', 'user'],
+          cn: ['Rsa User'],
+          displayName: ['Rsa Üser'],
+          mail: ['rsa.user@example.test'],
+          proxyAddresses: ['SMTP:rsa.user@example.test', 'smtp:rsa@example.test', 'SMTP:not an address'],
+          userCertificate: [rsa.certificate],
+        },
+        { changetype: true },
+      ),
+      formatLdifEntry(
+        `CN=P256 User,OU=Users,${base}`,
+        {
+          objectClass: ['top', 'person', 'user'],
+          cn: ['P256 User'],
+          mail: ['p256.user@example.test'],
+          'userSMIMECertificate;binary': [smimeValue],
+        },
+        { changetype: true },
+      ),
+      formatLdifEntry(
+        `CN=No Cert,OU=Users,${base}`,
+        { objectClass: ['user'], cn: ['No Cert'], mail: ['nocert@example.test'] },
+        { changetype: true },
+      ),
       // Member DNs written with other case and spacing than the entries' own DNs, as servers do.
-      formatLdifEntry(`CN=Team,OU=Groups,${base}`, { objectClass: ['top', 'group'], cn: ['Team'], mail: ['team@example.test'], proxyAddresses: ['SMTP:team@example.test', 'smtp:all@example.test'], member: ['cn=rsa user, ou=users, dc=example, dc=test', `CN=Inner,OU=Groups,${base}`, `CN=Gone,OU=Users,${base}`] }, { changetype: true }),
+      formatLdifEntry(
+        `CN=Team,OU=Groups,${base}`,
+        {
+          objectClass: ['top', 'group'],
+          cn: ['Team'],
+          mail: ['team@example.test'],
+          proxyAddresses: ['SMTP:team@example.test', 'smtp:all@example.test'],
+          member: [
+            'cn=rsa user, ou=users, dc=example, dc=test',
+            `CN=Inner,OU=Groups,${base}`,
+            `CN=Gone,OU=Users,${base}`,
+          ],
+        },
+        { changetype: true },
+      ),
       // A nested list without an address (reachable only through Team), groupOfUniqueNames with a UID suffix.
-      formatLdifEntry(`CN=Inner,OU=Groups,${base}`, { objectClass: ['groupOfUniqueNames'], cn: ['Inner'], uniqueMember: [`CN=P256 User,OU=Users,${base}#'0101'B`, `CN=No Cert,OU=Users,${base}`] }, { changetype: true }),
+      formatLdifEntry(
+        `CN=Inner,OU=Groups,${base}`,
+        {
+          objectClass: ['groupOfUniqueNames'],
+          cn: ['Inner'],
+          uniqueMember: [`CN=P256 User,OU=Users,${base}#'0101'B`, `CN=No Cert,OU=Users,${base}`],
+        },
+        { changetype: true },
+      ),
       userSmimeCertificateLdif(`CN=Rsa User,OU=Users,${base}`, rsa.certificate),
     ]
       .join('\n')
@@ -237,10 +350,22 @@ describe('load: LDIF exports', () => {
       ['change-record', `CN=Rsa User,OU=Users,${base}`],
     ]);
     const [rsaEntry] = await d.lookup('rsa@example.test');
-    expect(rsaEntry).toMatchObject({ displayName: 'Rsa Üser', addresses: ['rsa.user@example.test', 'rsa@example.test'] });
-    expect(rsaEntry!.candidates[0]).toMatchObject({ directory: 'GAL export', attribute: 'userCertificate', entry: `CN=Rsa User,OU=Users,${base}` });
+    expect(rsaEntry).toMatchObject({
+      displayName: 'Rsa Üser',
+      addresses: ['rsa.user@example.test', 'rsa@example.test'],
+    });
+    expect(rsaEntry!.candidates[0]).toMatchObject({
+      directory: 'GAL export',
+      attribute: 'userCertificate',
+      entry: `CN=Rsa User,OU=Users,${base}`,
+    });
     const [p] = await d.lookup('p256.user@example.test');
-    expect(p!.candidates[0]).toMatchObject({ attribute: 'userSMIMECertificate', format: 'signed-data', preferred: true, chain: [intermediate] });
+    expect(p!.candidates[0]).toMatchObject({
+      attribute: 'userSMIMECertificate',
+      format: 'signed-data',
+      preferred: true,
+      chain: [intermediate],
+    });
     expect(p!.candidates[0]!.certificate).toEqual(p256.certificate);
     // Loading the same export again adds nothing.
     const again = d.load(export_);
@@ -264,13 +389,20 @@ describe('load: LDIF exports', () => {
       ['group', `CN=Inner,OU=Groups,${base}`],
     ]);
     expect(d.expandMembers(team!).missing).toEqual([`CN=Gone,OU=Users,${base}`]);
-    expect((await d.members(members[1]!)).map((m) => m.address)).toEqual(['p256.user@example.test', 'nocert@example.test']);
+    expect((await d.members(members[1]!)).map((m) => m.address)).toEqual([
+      'p256.user@example.test',
+      'nocert@example.test',
+    ]);
     expect(await d.lookup('team@example.test', { secondaryAddresses: false })).toHaveLength(1);
   });
 
   it('addGroup: members by id or address, resolved when read, so they may come later', async () => {
     const d = new MemoryDirectory();
-    d.addGroup({ id: 'list', mail: 'list@example.test', members: ['bob', 'Carol@EXAMPLE.test', 'list', 'dan@example.test'] });
+    d.addGroup({
+      id: 'list',
+      mail: 'list@example.test',
+      members: ['bob', 'Carol@EXAMPLE.test', 'list', 'dan@example.test'],
+    });
     d.add({ id: 'bob', mail: 'bob@example.test' });
     d.add({ id: 'carol', mail: 'Carol@example.test' });
     const [list] = await d.lookup('list@example.test');
@@ -282,7 +414,9 @@ describe('load: LDIF exports', () => {
     ]);
     expect((await d.members(list!)).map((m) => m.id)).toEqual(['bob', 'carol', 'list']); // a list may contain itself; callers stop the loop
     expect(d.expandMembers(list!).missing).toEqual(['dan@example.test']);
-    expect((await errorOf(() => d.addGroup({ mail: 'x@example.test', members: 'bob' as unknown as string[] }))).code).toBe('bad-argument');
+    expect(
+      (await errorOf(() => d.addGroup({ mail: 'x@example.test', members: 'bob' as unknown as string[] }))).code,
+    ).toBe('bad-argument');
   });
 });
 
@@ -290,13 +424,21 @@ describe('scale', () => {
   it('answers lookups over 10,000 entries quickly (figure printed, not asserted tightly)', async () => {
     const d = new MemoryDirectory({ name: 'big' });
     let started = performance.now();
-    for (let i = 0; i < 10_000; i++) d.add({ id: `u${i}`, mail: `user${i}@example.test`, proxyAddresses: [`smtp:u${i}@alias.example.test`], userCertificate: [rsa.certificate] });
+    for (let i = 0; i < 10_000; i++)
+      d.add({
+        id: `u${i}`,
+        mail: `user${i}@example.test`,
+        proxyAddresses: [`smtp:u${i}@alias.example.test`],
+        userCertificate: [rsa.certificate],
+      });
     const addMs = performance.now() - started;
     started = performance.now();
     let found = 0;
     for (let i = 0; i < 10_000; i++) found += (await d.lookup(`user${(i * 7919) % 10_000}@EXAMPLE.test`)).length;
     const lookupMs = performance.now() - started;
-    console.log(`MemoryDirectory, 10,000 entries with a certificate each: added in ${addMs.toFixed(0)} ms; 10,000 lookups in ${lookupMs.toFixed(0)} ms (${((lookupMs * 1000) / 10_000).toFixed(1)} µs each)`);
+    console.log(
+      `MemoryDirectory, 10,000 entries with a certificate each: added in ${addMs.toFixed(0)} ms; 10,000 lookups in ${lookupMs.toFixed(0)} ms (${((lookupMs * 1000) / 10_000).toFixed(1)} µs each)`,
+    );
     expect(found).toBe(10_000);
     expect((await d.lookup('u9999@alias.example.test'))[0]!.id).toBe('u9999');
     expect(lookupMs).toBeLessThan(10_000);

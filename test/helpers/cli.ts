@@ -43,4 +43,3 @@ export function errorCode(result: CliResult): string | undefined {
   if (lines.length !== 1) return `(${lines.length} stderr lines: ${JSON.stringify(result.stderr)})`;
   return /^error ([a-z0-9-]+): \S/.exec(lines[0]!)?.[1];
 }
-

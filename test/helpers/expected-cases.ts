@@ -17,7 +17,15 @@ export interface ExpectedCase {
   at: string | null;
   legacy?: boolean;
   ambiguous?: boolean;
-  identity: { p12?: string; password?: string; cert?: string; key?: string | null; secretKey?: string; kek?: string; kekId?: string } | null;
+  identity: {
+    p12?: string;
+    password?: string;
+    cert?: string;
+    key?: string | null;
+    secretKey?: string;
+    kek?: string;
+    kekId?: string;
+  } | null;
   expect: {
     decrypts?: boolean | null;
     signatureValid: boolean | null;
@@ -36,7 +44,9 @@ export function expectedCases(): ExpectedCase[] {
 }
 
 /** verifyMessage options for a case: its trust anchors, intermediates, CRLs, validation time and legacy flag. */
-export function verifyOptionsFor(c: Pick<ExpectedCase, 'trust' | 'intermediates' | 'crls' | 'at' | 'legacy'>): VerifyMessageOptions {
+export function verifyOptionsFor(
+  c: Pick<ExpectedCase, 'trust' | 'intermediates' | 'crls' | 'at' | 'legacy'>,
+): VerifyMessageOptions {
   const trust = new TrustList();
   for (const t of c.trust) trust.addBytes(readShared(t));
   return {

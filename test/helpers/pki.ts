@@ -83,7 +83,8 @@ export interface IssuedUser {
 }
 
 const chainsFile = (name: string): string => projectVectorPath('chains', name);
-const pemDer = (pem: string | Uint8Array): Uint8Array => decodePem(typeof pem === 'string' ? new TextEncoder().encode(pem) : pem)[0]!.der;
+const pemDer = (pem: string | Uint8Array): Uint8Array =>
+  decodePem(typeof pem === 'string' ? new TextEncoder().encode(pem) : pem)[0]!.der;
 
 function run(args: readonly string[]): void {
   const r = spawnSync('openssl', args, { encoding: 'utf8' });
@@ -100,7 +101,10 @@ function asn1Time(d: Date): string {
 const safe = (name: string): string => name.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 60) || 'x';
 
 function genKey(file: string, keyType: 'rsa' | 'p256'): void {
-  const params = keyType === 'rsa' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+  const params =
+    keyType === 'rsa'
+      ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
+      : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   run(['genpkey', ...params, '-out', file]);
 }
 
@@ -108,7 +112,14 @@ function genKey(file: string, keyType: 'rsa' | 'p256'): void {
 export function chainsIntermediate(): TestCa {
   const certPem = readFileSync(chainsFile('intermediate.pem'), 'utf8');
   const certificate = pemDer(certPem);
-  return { name: 'intermediate', certFile: chainsFile('intermediate.pem'), keyFile: chainsFile('intermediate.key'), certificate, certPem, chain: [certificate] };
+  return {
+    name: 'intermediate',
+    certFile: chainsFile('intermediate.pem'),
+    keyFile: chainsFile('intermediate.key'),
+    certificate,
+    certPem,
+    chain: [certificate],
+  };
 }
 
 /** The chains' trusted root, DER. */
@@ -123,10 +134,30 @@ export function chainsRoot(): Uint8Array {
 export function makeCa(dir: string, name: string): TestCa {
   const stem = join(dir, `ca-${safe(name)}`);
   const ext = `${stem}.ext`;
-  writeFileSync(ext, '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = placeholder\n[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n');
+  writeFileSync(
+    ext,
+    '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = placeholder\n[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n',
+  );
   genKey(`${stem}.key`, 'p256');
   const subj = `/C=XX/O=smimekit test/CN=${name.replace(/\//g, ' ')}`;
-  run(['req', '-new', '-x509', '-key', `${stem}.key`, '-subj', subj, '-days', '10000', '-sha256', '-config', ext, '-extensions', 'v3', '-out', `${stem}.pem`]);
+  run([
+    'req',
+    '-new',
+    '-x509',
+    '-key',
+    `${stem}.key`,
+    '-subj',
+    subj,
+    '-days',
+    '10000',
+    '-sha256',
+    '-config',
+    ext,
+    '-extensions',
+    'v3',
+    '-out',
+    `${stem}.pem`,
+  ]);
   const certPem = readFileSync(`${stem}.pem`, 'utf8');
   const certificate = pemDer(certPem);
   return { name, certFile: `${stem}.pem`, keyFile: `${stem}.key`, certificate, certPem, chain: [certificate] };
@@ -140,7 +171,16 @@ function caDatabase(dir: string, ca: TestCa): string {
   mkdirSync(join(db, 'new'), { recursive: true });
   writeFileSync(join(db, 'index.txt'), '');
   // A random start serial: users of different folders never share issuer+serial.
-  writeFileSync(join(db, 'serial'), `${Array.from({ length: 8 }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join('').replace(/^0/, '4')}\n`);
+  writeFileSync(
+    join(db, 'serial'),
+    `${Array.from({ length: 8 }, () =>
+      Math.floor(Math.random() * 256)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+      .join('')
+      .replace(/^0/, '4')}\n`,
+  );
   writeFileSync(
     config,
     [
@@ -166,9 +206,18 @@ function caDatabase(dir: string, ca: TestCa): string {
 }
 
 function userExtensions(keyType: 'rsa' | 'p256', options: IssueUserOptions, emails: readonly string[]): string {
-  const ku = options.keyUsage ?? (keyType === 'rsa' ? ['digitalSignature', 'nonRepudiation', 'keyEncipherment'] : ['digitalSignature', 'nonRepudiation', 'keyAgreement']);
+  const ku =
+    options.keyUsage ??
+    (keyType === 'rsa'
+      ? ['digitalSignature', 'nonRepudiation', 'keyEncipherment']
+      : ['digitalSignature', 'nonRepudiation', 'keyAgreement']);
   const eku = options.eku ?? ['emailProtection'];
-  const lines = ['[ee]', 'basicConstraints = CA:FALSE', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid:always'];
+  const lines = [
+    '[ee]',
+    'basicConstraints = CA:FALSE',
+    'subjectKeyIdentifier = hash',
+    'authorityKeyIdentifier = keyid:always',
+  ];
   if (ku.length) lines.push(`keyUsage = critical,${ku.join(',')}`);
   if (eku.length) lines.push(`extendedKeyUsage = ${eku.join(',')}`);
   if (emails.length) lines.push(`subjectAltName = ${emails.map((e) => `email:${e}`).join(',')}`);
@@ -189,18 +238,57 @@ export async function issueUser(dir: string, options: IssueUserOptions): Promise
   const keyFile = options.newKey ? `${stem}.key` : join(dir, `cached-${keyType}.key`);
   if (options.newKey || !existsSync(keyFile)) genKey(keyFile, keyType);
   writeFileSync(`${stem}.ext`, userExtensions(keyType, options, emails));
-  run(['req', '-new', '-key', keyFile, '-subj', `/C=XX/O=smimekit test/CN=${options.name.replace(/\//g, ' ')}`, '-out', `${stem}.csr`]);
   run([
-    'ca', '-batch', '-notext', '-config', caDatabase(dir, ca), '-cert', ca.certFile, '-keyfile', ca.keyFile,
-    '-in', `${stem}.csr`, '-out', `${stem}.pem`, '-extfile', `${stem}.ext`, '-extensions', 'ee',
-    '-startdate', asn1Time(options.notBefore ?? DEFAULT_NOT_BEFORE), '-enddate', asn1Time(options.notAfter ?? DEFAULT_NOT_AFTER),
+    'req',
+    '-new',
+    '-key',
+    keyFile,
+    '-subj',
+    `/C=XX/O=smimekit test/CN=${options.name.replace(/\//g, ' ')}`,
+    '-out',
+    `${stem}.csr`,
+  ]);
+  run([
+    'ca',
+    '-batch',
+    '-notext',
+    '-config',
+    caDatabase(dir, ca),
+    '-cert',
+    ca.certFile,
+    '-keyfile',
+    ca.keyFile,
+    '-in',
+    `${stem}.csr`,
+    '-out',
+    `${stem}.pem`,
+    '-extfile',
+    `${stem}.ext`,
+    '-extensions',
+    'ee',
+    '-startdate',
+    asn1Time(options.notBefore ?? DEFAULT_NOT_BEFORE),
+    '-enddate',
+    asn1Time(options.notAfter ?? DEFAULT_NOT_AFTER),
   ]);
   const certPem = readFileSync(`${stem}.pem`, 'utf8');
   const keyPem = readFileSync(keyFile, 'utf8');
   const certificate = pemDer(certPem);
   const privateKey = await loadPrivateKey(new TextEncoder().encode(keyPem));
   const chain = [...ca.chain];
-  return { name: options.name, email: emails[0] ?? '', emails, certificate, certPem, keyPem, certFile: `${stem}.pem`, keyFile, privateKey, chain, identity: { certificate, privateKey, chain } };
+  return {
+    name: options.name,
+    email: emails[0] ?? '',
+    emails,
+    certificate,
+    certPem,
+    keyPem,
+    certFile: `${stem}.pem`,
+    keyFile,
+    privateKey,
+    chain,
+    identity: { certificate, privateKey, chain },
+  };
 }
 
 /**
@@ -208,7 +296,10 @@ export async function issueUser(dir: string, options: IssueUserOptions): Promise
  * usually lists it (AD `userCertificate` values carry no chain, so something must supply it).
  */
 export function trustListFromChains(options: { intermediates?: boolean } = {}): TrustList {
-  return TrustList.fromCertificates([chainsRoot(), ...(options.intermediates ? [chainsIntermediate().certificate] : [])]);
+  return TrustList.fromCertificates([
+    chainsRoot(),
+    ...(options.intermediates ? [chainsIntermediate().certificate] : []),
+  ]);
 }
 
 /**
@@ -216,6 +307,12 @@ export function trustListFromChains(options: { intermediates?: boolean } = {}): 
  * emailProtection: the tenant trust list as Exchange Online exports it.
  */
 export function chainsSst(options: { intermediates?: boolean; extra?: readonly Uint8Array[] } = {}): Uint8Array {
-  const certificates = [chainsRoot(), ...(options.intermediates ? [chainsIntermediate().certificate] : []), ...(options.extra ?? [])];
-  return serializeSst(createSst(certificates.map((certificate) => ({ certificate, enhancedKeyUsage: [EKU_EMAIL_PROTECTION] }))));
+  const certificates = [
+    chainsRoot(),
+    ...(options.intermediates ? [chainsIntermediate().certificate] : []),
+    ...(options.extra ?? []),
+  ];
+  return serializeSst(
+    createSst(certificates.map((certificate) => ({ certificate, enhancedKeyUsage: [EKU_EMAIL_PROTECTION] }))),
+  );
 }

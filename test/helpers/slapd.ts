@@ -17,7 +17,12 @@ const START_TIMEOUT_MS = 15_000;
 
 /** True when slapd, slapadd, the mdb backend and ldap-utils are installed. */
 function hasSlapd(): boolean {
-  return existsSync(SLAPD) && existsSync(SLAPADD) && existsSync('/usr/lib/ldap') && spawnSync('ldapsearch', ['-VV']).status !== null;
+  return (
+    existsSync(SLAPD) &&
+    existsSync(SLAPADD) &&
+    existsSync('/usr/lib/ldap') &&
+    spawnSync('ldapsearch', ['-VV']).status !== null
+  );
 }
 
 /** Servers started and not yet disposed (vitest ends its workers with a signal, so no exit hook would run). */
@@ -130,15 +135,59 @@ function run(command: string, args: string[], cwd: string): void {
 function makeTls(dir: string): void {
   const o = (...args: string[]) => run('openssl', args, dir);
   for (const ca of ['ca', 'other-ca']) {
-    o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '30', '-subj', `/CN=smimekit test ${ca}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    o(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${ca}.key`,
+      '-out',
+      `${ca}.pem`,
+      '-days',
+      '30',
+      '-subj',
+      `/CN=smimekit test ${ca}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
   }
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
+  writeFileSync(
+    join(dir, 'server.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
+  );
   o('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  o('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'server.ext', '-out', 'server.pem');
+  o(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.pem',
+  );
 }
 
 function slapdConf(dir: string, baseDn: string, adminDn: string, adminPassword: string, options: SlapdOptions): string {
-  const tls = options.tls === false ? [] : [`TLSCACertificateFile ${join(dir, 'ca.pem')}`, `TLSCertificateFile ${join(dir, 'server.pem')}`, `TLSCertificateKeyFile ${join(dir, 'server.key')}`];
+  const tls =
+    options.tls === false
+      ? []
+      : [
+          `TLSCACertificateFile ${join(dir, 'ca.pem')}`,
+          `TLSCertificateFile ${join(dir, 'server.pem')}`,
+          `TLSCertificateKeyFile ${join(dir, 'server.key')}`,
+        ];
   return [
     'include /etc/ldap/schema/core.schema',
     'include /etc/ldap/schema/cosine.schema',
@@ -165,7 +214,10 @@ function slapdConf(dir: string, baseDn: string, adminDn: string, adminPassword: 
 function withBaseEntry(ldif: string, baseDn: string): string {
   if (new RegExp(`^dn: ${baseDn}$`, 'mi').test(ldif)) return ldif;
   const rdn = /^([^=]+)=([^,]+)/.exec(baseDn)!;
-  const top = rdn[1] === 'dc' ? `dn: ${baseDn}\nobjectClass: dcObject\nobjectClass: organization\ndc: ${rdn[2]}\no: ${rdn[2]}\n` : `dn: ${baseDn}\nobjectClass: organization\no: ${rdn[2]}\n`;
+  const top =
+    rdn[1] === 'dc'
+      ? `dn: ${baseDn}\nobjectClass: dcObject\nobjectClass: organization\ndc: ${rdn[2]}\no: ${rdn[2]}\n`
+      : `dn: ${baseDn}\nobjectClass: organization\no: ${rdn[2]}\n`;
   return `${top}\n${ldif}`;
 }
 
@@ -204,7 +256,10 @@ async function launch(dir: string, options: SlapdOptions): Promise<Slapd | Plain
     if (child) return;
     let stderr = '';
     // -d 0: stay in the foreground (a child we can wait for) without debug output; errors still go to stderr.
-    const c = spawn(SLAPD, ['-f', join(dir, 'slapd.conf'), '-h', urls, '-d', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(SLAPD, ['-f', join(dir, 'slapd.conf'), '-h', urls, '-d', '0'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     c.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child = c;
     const deadline = Date.now() + START_TIMEOUT_MS;
@@ -237,7 +292,11 @@ async function launch(dir: string, options: SlapdOptions): Promise<Slapd | Plain
     const file = join(dir, `add-${Date.now()}-${Math.random().toString(36).slice(2)}.ldif`);
     writeFileSync(file, ldif);
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const p = spawn('ldapadd', ['-x', '-H', `ldap://127.0.0.1:${port}`, '-D', adminDn, '-w', adminPassword, '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(
+        'ldapadd',
+        ['-x', '-H', `ldap://127.0.0.1:${port}`, '-D', adminDn, '-w', adminPassword, '-f', file],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let output = '';
       p.stdout!.on('data', (d: Buffer) => (output += d.toString()));
       p.stderr!.on('data', (d: Buffer) => (output += d.toString()));

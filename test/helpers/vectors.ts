@@ -42,7 +42,9 @@ export function describeVectors(name: string, fn: () => void): void {
   }
   if (!warned) {
     warned = true;
-    console.warn(`[smimekit] ../shared/vectors not found at ${sharedVectorsDir}: third-party vector tests are skipped.`);
+    console.warn(
+      `[smimekit] ../shared/vectors not found at ${sharedVectorsDir}: third-party vector tests are skipped.`,
+    );
   }
   describe(`${name} (skipped: ../shared/vectors absent)`, () => {
     it.skip(`needs ${sharedVectorsDir}`, () => {});

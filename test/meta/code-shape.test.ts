@@ -32,11 +32,16 @@ it(`no function in src/ is over ${MAX_FUNCTION_LINES} lines`, () => {
     const sf = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
     const visit = (node: ts.Node): void => {
       const isFunction =
-        ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node) || ts.isConstructorDeclaration(node);
+        ts.isFunctionDeclaration(node) ||
+        ts.isMethodDeclaration(node) ||
+        ts.isArrowFunction(node) ||
+        ts.isFunctionExpression(node) ||
+        ts.isConstructorDeclaration(node);
       if (isFunction && node.body) {
         const first = sf.getLineAndCharacterOfPosition(node.getStart()).line;
         const last = sf.getLineAndCharacterOfPosition(node.end).line;
-        if (last - first + 1 > MAX_FUNCTION_LINES) offenders.push(`${relative(src, path)}:${first + 1} (${last - first + 1} lines)`);
+        if (last - first + 1 > MAX_FUNCTION_LINES)
+          offenders.push(`${relative(src, path)}:${first + 1} (${last - first + 1} lines)`);
       }
       ts.forEachChild(node, visit);
     };

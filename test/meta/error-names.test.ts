@@ -15,7 +15,10 @@ it('every error class reports its own name after minification', async () => {
   });
   const code = out.outputFiles[0]!.text;
   expect(code).not.toMatch(/class SmimeError/); // really minified
-  const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as Record<string, unknown>;
+  const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as Record<
+    string,
+    unknown
+  >;
   const names: string[] = [];
   for (const value of Object.values(mod)) {
     if (typeof value !== 'function' || !(value.prototype instanceof Error || value === Error)) continue;
@@ -23,6 +26,17 @@ it('every error class reports its own name after minification', async () => {
     names.push(new Ctor('x', 'y').name);
   }
   expect(names.sort()).toEqual(
-    ['AlgorithmError', 'ArgumentError', 'CertificateMissingError', 'CryptoError', 'DirectoryError', 'FormatError', 'LimitError', 'PasswordError', 'SmimeError', 'ValidationError'].sort(),
+    [
+      'AlgorithmError',
+      'ArgumentError',
+      'CertificateMissingError',
+      'CryptoError',
+      'DirectoryError',
+      'FormatError',
+      'LimitError',
+      'PasswordError',
+      'SmimeError',
+      'ValidationError',
+    ].sort(),
   );
 });

@@ -32,7 +32,8 @@ describe('layering', () => {
         const target = relative(src, join(src, f.path, '..', m[1]!)).split('/')[0]!;
         const targetLayer = target.endsWith('.js') ? target.replace(/\.js$/, '.ts') : target;
         if (targetLayer === 'index.ts') violations.push(`${f.path} imports the package root`);
-        else if (rank(targetLayer) > rank(layer)) violations.push(`${f.path} (${layer}) imports ${m[1]} (${targetLayer})`);
+        else if (rank(targetLayer) > rank(layer))
+          violations.push(`${f.path} (${layer}) imports ${m[1]} (${targetLayer})`);
       }
     }
     expect(violations).toEqual([]);
@@ -57,16 +58,21 @@ describe('one ASN.1 layer', () => {
       .flatMap((f) => {
         const code = f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '').replace(/^(import|export)\s[^;]*;$/gm, '');
         const hits: string[] = [];
-        if (/from '[^']*\/(der|der-element|enveloped-der|x509-lite)\.js'/.test(code)) hits.push('imports a removed DER module');
-        if (/\b(interface|type|class)\s+\w*(DerNode|Asn1Node|TlvNode|BerNode)\b/.test(code)) hits.push('declares its own ASN.1 node type');
-        if (/\bfunction\s+(read|parse|decode|encode)(Tlv|Der|Ber|Asn1)(Node|Length|Header)?\s*\(/.test(code)) hits.push('defines its own TLV reader or writer');
+        if (/from '[^']*\/(der|der-element|enveloped-der|x509-lite)\.js'/.test(code))
+          hits.push('imports a removed DER module');
+        if (/\b(interface|type|class)\s+\w*(DerNode|Asn1Node|TlvNode|BerNode)\b/.test(code))
+          hits.push('declares its own ASN.1 node type');
+        if (/\bfunction\s+(read|parse|decode|encode)(Tlv|Der|Ber|Asn1)(Node|Length|Header)?\s*\(/.test(code))
+          hits.push('defines its own TLV reader or writer');
         return hits.map((h) => `${f.path}: ${h}`);
       });
     expect(offenders).toEqual([]);
   });
 
   it('only src/x509 decodes certificates: the other layers use its Certificate model', () => {
-    const decoders = all.filter((f) => !f.path.startsWith('x509/') && /\bTBSCertificate\b/.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')));
+    const decoders = all.filter(
+      (f) => !f.path.startsWith('x509/') && /\bTBSCertificate\b/.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')),
+    );
     expect(decoders.map((f) => f.path)).toEqual([]);
   });
 });
@@ -78,7 +84,8 @@ describe('entry points', () => {
     const visit = (path: string): void => {
       if (seen.has(path)) return;
       seen.add(path);
-      for (const m of (byPath.get(path) ?? '').matchAll(/from '(\.[^']+)'/g)) visit(relative(src, join(src, path, '..', m[1]!)).replace(/\.js$/, '.ts'));
+      for (const m of (byPath.get(path) ?? '').matchAll(/from '(\.[^']+)'/g))
+        visit(relative(src, join(src, path, '..', m[1]!)).replace(/\.js$/, '.ts'));
     };
     visit('index.ts');
     expect([...seen].filter((p) => p === 'directory/ldap.ts' || p === 'ldap.ts' || p.startsWith('cli/'))).toEqual([]);

@@ -10,13 +10,18 @@ const BROWSER_ENTRIES = ['index', 'cms', 'x509', 'asn1', 'mime', 'sst', 'directo
 
 describe('package', () => {
   beforeAll(() => {
-    if (!existsSync(join(repoRoot, 'dist', 'index.js'))) execFileSync('npx', ['tsup'], { cwd: repoRoot, stdio: 'ignore' });
+    if (!existsSync(join(repoRoot, 'dist', 'index.js')))
+      execFileSync('npx', ['tsup'], { cwd: repoRoot, stdio: 'ignore' });
   });
 
   it('resolves by name with types and named exports', () => {
     const out = execFileSync(
       process.execPath,
-      ['--input-type=module', '-e', "import { parseSst, serializeSst, SmimeError } from 'smimekit'; console.log(typeof parseSst, typeof serializeSst, new SmimeError('x','y').code)"],
+      [
+        '--input-type=module',
+        '-e',
+        "import { parseSst, serializeSst, SmimeError } from 'smimekit'; console.log(typeof parseSst, typeof serializeSst, new SmimeError('x','y').code)",
+      ],
       { cwd: repoRoot, encoding: 'utf8' },
     );
     expect(out.trim()).toBe('function function x');
@@ -52,8 +57,19 @@ describe('package', () => {
       ' asn1: typeof asn1.derParse, mime: typeof mime.parseMime, sst: typeof sst.sstFriendlyName, directory: typeof directory.parseLdif,',
       ' sameClass: root.Certificate === x509.Certificate, lowLevelInRoot: ["parseSignedData", "derParse", "parseMime", "verifySignature"].filter((n) => n in root) }));',
     ].join('\n');
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: repoRoot, encoding: 'utf8' }));
-    expect(out).toMatchObject({ cms: 'function', x509: 'function', asn1: 'function', mime: 'function', sst: 'function', directory: 'function', sameClass: true, lowLevelInRoot: [] });
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: repoRoot, encoding: 'utf8' }),
+    );
+    expect(out).toMatchObject({
+      cms: 'function',
+      x509: 'function',
+      asn1: 'function',
+      mime: 'function',
+      sst: 'function',
+      directory: 'function',
+      sameClass: true,
+      lowLevelInRoot: [],
+    });
     // A small front door: what an application needs (see docs/architecture.md).
     expect(out.root).toBeLessThan(80);
   });
@@ -61,7 +77,11 @@ describe('package', () => {
   it('smimekit/ldap resolves by name to the Node-only LDAP address book', () => {
     const out = execFileSync(
       process.execPath,
-      ['--input-type=module', '-e', "import { LdapDirectory, escapeFilterValue } from 'smimekit/ldap'; import { DirectoryError } from 'smimekit'; console.log(typeof LdapDirectory, escapeFilterValue('*'), typeof DirectoryError)"],
+      [
+        '--input-type=module',
+        '-e',
+        "import { LdapDirectory, escapeFilterValue } from 'smimekit/ldap'; import { DirectoryError } from 'smimekit'; console.log(typeof LdapDirectory, escapeFilterValue('*'), typeof DirectoryError)",
+      ],
       { cwd: repoRoot, encoding: 'utf8' },
     );
     expect(out.trim()).toBe('function \\2a function');
@@ -70,7 +90,10 @@ describe('package', () => {
 
 describe('npm run demo', () => {
   it('runs the whole flow on the embedded material', () => {
-    const out = execFileSync(process.execPath, [join(repoRoot, 'demo', 'run.mjs')], { cwd: repoRoot, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [join(repoRoot, 'demo', 'run.mjs')], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     expect(out).toContain('Byte-exact round trip: yes');
     expect(out).toMatch(/VALID {3}a user certificate from the trusted CA/);
     expect(out).toMatch(/INVALID an expired certificate — expired:/);

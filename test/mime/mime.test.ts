@@ -25,8 +25,13 @@ const text = (b: Uint8Array) => latin1(b);
 
 describe('headers', () => {
   it('unfolds, keeps raw bytes, and parses parameters', () => {
-    const m = parseMime('Subject: a\r\n  folded\r\nContent-Type: multipart/signed;\r\n\tprotocol="application/pkcs7-signature";\r\n micalg=sha-256; boundary="b\\"q"\r\n\r\nbody');
-    expect(m.headers.map((h) => h.value)).toEqual(['a  folded', 'multipart/signed;\tprotocol="application/pkcs7-signature"; micalg=sha-256; boundary="b\\"q"']);
+    const m = parseMime(
+      'Subject: a\r\n  folded\r\nContent-Type: multipart/signed;\r\n\tprotocol="application/pkcs7-signature";\r\n micalg=sha-256; boundary="b\\"q"\r\n\r\nbody',
+    );
+    expect(m.headers.map((h) => h.value)).toEqual([
+      'a  folded',
+      'multipart/signed;\tprotocol="application/pkcs7-signature"; micalg=sha-256; boundary="b\\"q"',
+    ]);
     expect(text(m.headers[0]!.raw)).toBe('Subject: a\r\n  folded\r\n');
     expect(m.contentType).toEqual({
       mediaType: 'multipart/signed',
@@ -45,7 +50,10 @@ describe('headers', () => {
   });
   it('encoded words and addresses', () => {
     expect(decodeEncodedWords('=?utf-8?B?4pyT?= =?ISO-8859-1?Q?caf=E9_au_lait?=')).toBe('✓café au lait');
-    expect(parseAddresses('"Doe, John" <john@example.com>, jane@example.org (Jane), bad')).toEqual(['john@example.com', 'jane@example.org']);
+    expect(parseAddresses('"Doe, John" <john@example.com>, jane@example.org (Jane), bad')).toEqual([
+      'john@example.com',
+      'jane@example.org',
+    ]);
   });
 });
 
@@ -73,7 +81,8 @@ describe('multipart parsing keeps exact bytes', () => {
     const m = parseMime('Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nlast part');
     expect(text(bodyBytes(m.children[0]!))).toBe('last part');
     let nested = 'X';
-    for (let i = 0; i < 40; i++) nested = `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n${nested}\r\n--b${i}--\r\n`;
+    for (let i = 0; i < 40; i++)
+      nested = `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n${nested}\r\n--b${i}--\r\n`;
     expect(() => parseMime(nested)).toThrow(SmimeError);
     try {
       parseMime(nested);
@@ -135,12 +144,18 @@ describe('canonicalization for signing', () => {
 
 describe('whole messages', () => {
   it('splits outer headers from the body entity and joins them back', () => {
-    const msg = utf8('From: a@example.com\nTo: b@example.com\nSubject: hi\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nbody ✓\n');
+    const msg = utf8(
+      'From: a@example.com\nTo: b@example.com\nSubject: hi\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nbody ✓\n',
+    );
     const { outerHeaders, inner } = splitMessage(msg);
     expect(outerHeaders.map((h) => h.name)).toEqual(['From', 'To', 'Subject', 'MIME-Version']);
-    expect(new TextDecoder().decode(inner)).toBe('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nbody ✓\r\n');
+    expect(new TextDecoder().decode(inner)).toBe(
+      'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nbody ✓\r\n',
+    );
     const joined = joinMessage(outerHeaders, utf8('Content-Type: text/plain\r\n\r\nx'));
-    expect(text(joined)).toBe('From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nx');
+    expect(text(joined)).toBe(
+      'From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nx',
+    );
   });
   it('a message without Content-Type gets text/plain inside', () => {
     const { inner } = splitMessage(utf8('From: a@b.c\r\n\r\nhello'));
@@ -151,7 +166,13 @@ describe('whole messages', () => {
 describe('canonicalization never changes binary data', () => {
   it('a binary part with bare LF bytes is base64-encoded from its original bytes', () => {
     const binary = Uint8Array.from([0x0a, 0x00, 0x0d, 0x0a, 0xff, 0x0a, 0x41]);
-    const entity = new Uint8Array([...utf8('Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: binary\n\n'), ...binary, ...utf8('\n--q--\n')]);
+    const entity = new Uint8Array([
+      ...utf8(
+        'Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: binary\n\n',
+      ),
+      ...binary,
+      ...utf8('\n--q--\n'),
+    ]);
     const m = parseMime(canonicalizeEntity(entity));
     expect(decodedBody(m.children[0]!)).toEqual(binary);
     expect(isSevenBitSafe(canonicalizeEntity(entity))).toBe(true);

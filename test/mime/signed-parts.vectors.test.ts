@@ -20,11 +20,15 @@ function mailFiles(dir: string): string[] {
   });
 }
 
-const opensslOk = (args: string[]) => spawnSync('openssl', ['cms', '-verify', '-noverify', '-out', '/dev/null', ...args], { encoding: 'utf8' }).status === 0;
+const opensslOk = (args: string[]) =>
+  spawnSync('openssl', ['cms', '-verify', '-noverify', '-out', '/dev/null', ...args], { encoding: 'utf8' }).status ===
+  0;
 
 describeVectors('multipart/signed vectors: signed-part extraction agrees with OpenSSL', () => {
   const dir = tempDir();
-  const files = mailFiles(sharedVectorsDir).filter((f) => parseMime(readShared(relative(sharedPath(), f))).contentType.mediaType === 'multipart/signed');
+  const files = mailFiles(sharedVectorsDir).filter(
+    (f) => parseMime(readShared(relative(sharedPath(), f))).contentType.mediaType === 'multipart/signed',
+  );
 
   it('finds the signed messages', () => {
     expect(files.length).toBeGreaterThan(30);

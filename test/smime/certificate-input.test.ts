@@ -23,19 +23,33 @@ it('signMessage takes the signer certificate as PEM, DER or an @peculiar/x509 ce
   const pem = readFileSync(chainFile('ee-rsa.pem'), 'utf8');
   const peculiar = new X509Certificate(rsa.certificate.slice().buffer);
   for (const certificate of [pem, new TextEncoder().encode(pem), rsa.certificate, peculiar]) {
-    const signed = await signMessage(MESSAGE, { signer: { certificate, privateKey: rsa.privateKey, chain: [readFileSync(chainFile('intermediate.pem'), 'utf8')] } });
+    const signed = await signMessage(MESSAGE, {
+      signer: { certificate, privateKey: rsa.privateKey, chain: [readFileSync(chainFile('intermediate.pem'), 'utf8')] },
+    });
     const report = await verifyMessage(signed, { trust, at: AT });
     expect(report.ok, report.problems.map((p) => p.code).join()).toBe(true);
   }
 });
 
 it('an address where a certificate is expected is an error that says so, in sign and encrypt', async () => {
-  const sign = (await signMessage(MESSAGE, { signer: { certificate: 'rsa.user@example.test', privateKey: rsa.privateKey } }).catch((e: unknown) => e)) as SmimeError;
+  const sign = (await signMessage(MESSAGE, {
+    signer: { certificate: 'rsa.user@example.test', privateKey: rsa.privateKey },
+  }).catch((e: unknown) => e)) as SmimeError;
   expect(sign.code).toBe('bad-argument');
   expect(sign.message).toMatch(/e-mail address, not a certificate/);
-  const enc = (await encryptMessage(MESSAGE, { recipients: ['p256.user@example.test'], sender: rsa.certificate, trust, at: AT }).catch((e: unknown) => e)) as SmimeError;
+  const enc = (await encryptMessage(MESSAGE, {
+    recipients: ['p256.user@example.test'],
+    sender: rsa.certificate,
+    trust,
+    at: AT,
+  }).catch((e: unknown) => e)) as SmimeError;
   expect(enc.code).toBe('bad-argument');
   expect(enc.message).toMatch(/p256\.user@example\.test" is an e-mail address/);
-  const garbage = (await encryptMessage(MESSAGE, { recipients: [Uint8Array.of(1, 2, 3)], sender: rsa.certificate, trust, at: AT }).catch((e: unknown) => e)) as SmimeError;
+  const garbage = (await encryptMessage(MESSAGE, {
+    recipients: [Uint8Array.of(1, 2, 3)],
+    sender: rsa.certificate,
+    trust,
+    at: AT,
+  }).catch((e: unknown) => e)) as SmimeError;
   expect(garbage.code).toBe('bad-argument');
 });

@@ -46,7 +46,9 @@ const FAILURE_CODES: Record<string, string> = {
 
 describeVectors('shared vectors: encrypted messages', () => {
   const all = readSharedJson<{ cases: Case[] }>('expected.json').cases;
-  const cases = all.filter((c) => c.operation.startsWith('decrypt') || (c.operation === 'parse' && c.cmsType === 'envelopedData'));
+  const cases = all.filter(
+    (c) => c.operation.startsWith('decrypt') || (c.operation === 'parse' && c.cmsType === 'envelopedData'),
+  );
 
   it('covers every encrypted vector', () => {
     expect(cases.length).toBeGreaterThanOrEqual(59);
@@ -75,7 +77,9 @@ describeVectors('shared vectors: encrypted messages', () => {
         return;
       }
       if (c.identity?.kek) {
-        const run = decryptEnvelope(new TextDecoder().decode(bytes), { kek: { key: fromHex(c.identity.kek), keyIdentifier: fromHex(c.identity.kekId!) } });
+        const run = decryptEnvelope(new TextDecoder().decode(bytes), {
+          kek: { key: fromHex(c.identity.kek), keyIdentifier: fromHex(c.identity.kekId!) },
+        });
         if (c.expect.decrypts) expect(sha256((await run).content)).toBe(c.expect.plaintextSha256);
         else await expect(run).rejects.toMatchObject({ code: FAILURE_CODES[c.expect.failure!] });
         return;
@@ -101,7 +105,9 @@ describeVectors('shared vectors: encrypted messages', () => {
         return;
       }
       if (!c.expect.decrypts) {
-        await expect(decryptMessage(bytes, { identity })).rejects.toMatchObject({ code: FAILURE_CODES[c.expect.failure!] });
+        await expect(decryptMessage(bytes, { identity })).rejects.toMatchObject({
+          code: FAILURE_CODES[c.expect.failure!],
+        });
         return;
       }
       if (c.operation === 'decrypt' && c.cmsType === 'envelopedData') {
@@ -116,20 +122,28 @@ describeVectors('shared vectors: encrypted messages', () => {
       // Every layer, any nesting.
       const trust = new TrustList();
       for (const t of c.trust) trust.addBytes(readShared(t));
-      const read = await readMessage(bytes, { identities: [identity], trust, allowWeak: c.legacy === true, ...(c.at ? { at: new Date(c.at) } : {}) });
+      const read = await readMessage(bytes, {
+        identities: [identity],
+        trust,
+        allowWeak: c.legacy === true,
+        ...(c.at ? { at: new Date(c.at) } : {}),
+      });
       const types = read.layers.map((l) => l.type);
       if (c.layers) {
         expect(types).toEqual(c.layers.map((l) => (l.type === 'enveloped' ? 'enveloped' : 'signed')));
         c.layers.forEach((l, i) => {
           const mine = read.layers[i]!;
-          if (l.type === 'enveloped' && mine.type === 'enveloped' && l.contentCipher) expect(mine.cipher).toBe(l.contentCipher);
+          if (l.type === 'enveloped' && mine.type === 'enveloped' && l.contentCipher)
+            expect(mine.cipher).toBe(l.contentCipher);
         });
       }
       if (c.expect.plaintextSha256) expect(sha256(read.content)).toBe(c.expect.plaintextSha256);
       if (c.expect.signatureValid === true && c.expect.chainValid === true) expect(read.problems).toEqual([]);
       if (c.expect.signatureValid === false) expect(read.ok).toBe(false);
       if (c.expect.signers) {
-        const emails = read.layers.flatMap((l) => (l.type === 'signed' ? l.signers.map((s) => s.email?.toLowerCase()) : []));
+        const emails = read.layers.flatMap((l) =>
+          l.type === 'signed' ? l.signers.map((s) => s.email?.toLowerCase()) : [],
+        );
         expect(emails).toEqual(c.expect.signers.map((e) => e.toLowerCase()));
       }
     });

@@ -43,7 +43,10 @@ let trust: TrustList;
 
 beforeAll(async () => {
   for (const u of Object.keys(USERS) as User[]) {
-    identities[u] = { certificate: certDer(USERS[u].cert), privateKey: (await loadPrivateKey(readFileSync(chain(USERS[u].key)))).pkcs8 };
+    identities[u] = {
+      certificate: certDer(USERS[u].cert),
+      privateKey: (await loadPrivateKey(readFileSync(chain(USERS[u].key)))).pkcs8,
+    };
   }
   trust = new TrustList();
   trust.addBytes(readFileSync(chain('root.pem')));
@@ -84,7 +87,16 @@ describe('smimekit encrypts, openssl cms -decrypt reads', () => {
         const file = join(dir, `out-${kind}-${cipher}.eml`);
         writeFileSync(file, result.message);
         for (const u of [recipient, sender]) {
-          const out = openssl('cms', '-decrypt', '-in', file, '-recip', chain(USERS[u].cert), '-inkey', chain(USERS[u].key));
+          const out = openssl(
+            'cms',
+            '-decrypt',
+            '-in',
+            file,
+            '-recip',
+            chain(USERS[u].cert),
+            '-inkey',
+            chain(USERS[u].key),
+          );
           expect(new Uint8Array(out)).toEqual(innerEntity);
         }
       });
@@ -97,7 +109,11 @@ describe('openssl cms -encrypt writes, smimekit decrypts', () => {
   const variants: [string, string[], User][] = [
     ['rsa-pkcs1', ['-recip', chain('ee-rsa.pem')], 'rsa'],
     ['rsa-oaep', ['-recip', chain('ee-rsa.pem'), '-keyopt', 'rsa_padding_mode:oaep'], 'rsa'],
-    ['rsa-oaep-sha256', ['-recip', chain('ee-rsa.pem'), '-keyopt', 'rsa_padding_mode:oaep', '-keyopt', 'rsa_oaep_md:sha256'], 'rsa'],
+    [
+      'rsa-oaep-sha256',
+      ['-recip', chain('ee-rsa.pem'), '-keyopt', 'rsa_padding_mode:oaep', '-keyopt', 'rsa_oaep_md:sha256'],
+      'rsa',
+    ],
     ['p256', ['-recip', chain('ee-p256.pem')], 'p256'],
     ['p384', ['-recip', chain('ee-p384.pem')], 'p384'],
   ];
@@ -111,7 +127,9 @@ describe('openssl cms -encrypt writes, smimekit decrypts', () => {
         const result = await decryptMessage(out, { identity: identities[user] });
         expect(new TextDecoder().decode(result.content)).toBe(plain);
         expect(result.envelopeType).toBe(cipher.endsWith('gcm') ? 'authEnvelopedData' : 'envelopedData');
-        expect(result.recipient.keyManagement).toBe(name.startsWith('rsa-oaep') ? 'rsa-oaep' : name === 'rsa-pkcs1' ? 'rsa-pkcs1' : 'ecdh');
+        expect(result.recipient.keyManagement).toBe(
+          name.startsWith('rsa-oaep') ? 'rsa-oaep' : name === 'rsa-pkcs1' ? 'rsa-pkcs1' : 'ecdh',
+        );
       });
     }
   }
@@ -119,7 +137,21 @@ describe('openssl cms -encrypt writes, smimekit decrypts', () => {
   it('a message to several recipients (RSA + EC) opens with each key', async () => {
     const input = join(dir, 'plain2.txt');
     writeFileSync(input, plain);
-    const out = new Uint8Array(openssl('cms', '-encrypt', '-in', input, '-aes-256-cbc', '-recip', chain('ee-rsa.pem'), '-recip', chain('ee-p256.pem'), '-recip', chain('ee-p384.pem')));
+    const out = new Uint8Array(
+      openssl(
+        'cms',
+        '-encrypt',
+        '-in',
+        input,
+        '-aes-256-cbc',
+        '-recip',
+        chain('ee-rsa.pem'),
+        '-recip',
+        chain('ee-p256.pem'),
+        '-recip',
+        chain('ee-p384.pem'),
+      ),
+    );
     for (const u of ['rsa', 'p256', 'p384'] as User[]) {
       const result = await decryptMessage(out, { identity: identities[u] });
       expect(new TextDecoder().decode(result.content)).toBe(plain);
@@ -148,7 +180,17 @@ describe('a 30 MB message', () => {
       const file = join(dir, `big-${cipher}.p7m`);
       writeFileSync(file, result.message);
       // OpenSSL reads ours...
-      const opened = openssl('cms', '-decrypt', '-in', file, '-recip', chain('ee-rsa.pem'), '-inkey', chain('ee-rsa.key'), '-binary');
+      const opened = openssl(
+        'cms',
+        '-decrypt',
+        '-in',
+        file,
+        '-recip',
+        chain('ee-rsa.pem'),
+        '-inkey',
+        chain('ee-rsa.key'),
+        '-binary',
+      );
       expect(opened.length).toBe(big.length);
       expect(Buffer.compare(opened, Buffer.from(big))).toBe(0);
       // ...we read ours...
@@ -157,7 +199,9 @@ describe('a 30 MB message', () => {
       // ...and OpenSSL's own (BER, streamed in chunks).
       const plainFile = join(dir, `big-plain-${cipher}.txt`);
       writeFileSync(plainFile, big);
-      const theirs = new Uint8Array(openssl('cms', '-encrypt', '-binary', '-stream', '-in', plainFile, `-${cipher}`, '-recip', chain('ee-rsa.pem')));
+      const theirs = new Uint8Array(
+        openssl('cms', '-encrypt', '-binary', '-stream', '-in', plainFile, `-${cipher}`, '-recip', chain('ee-rsa.pem')),
+      );
       const mine = await decryptMessage(theirs, { identity: identities.rsa });
       expect(mine.content.length).toBe(big.length);
       expect(Buffer.compare(Buffer.from(mine.content), Buffer.from(big))).toBe(0);

@@ -19,7 +19,8 @@ import { verifyMessage } from '../../src/smime/verify.js';
 import type { VerifyReport } from '../../src/smime/report.js';
 import { chainsIntermediate, issueUser, PKI_AT, trustListFromChains, type IssuedUser } from '../helpers/pki.js';
 
-const MESSAGE = 'From: alice@example.test\r\nTo: bob@example.test\r\nSubject: layers\r\n\r\nHello through three layers.\r\n';
+const MESSAGE =
+  'From: alice@example.test\r\nTo: bob@example.test\r\nSubject: layers\r\n\r\nHello through three layers.\r\n';
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 let dir: string;
@@ -31,15 +32,20 @@ let tripleWrapped: Uint8Array;
 let envelopedEntity: Uint8Array;
 
 const trust = () => trustListFromChains();
-const unwrapFor = (user: IssuedUser, limits?: { maxParts?: number }) => async (e: Parameters<typeof classifyEntity>[0]) =>
-  (await decryptMessage(entityBytes(e), { identity: user.identity, ...(limits ? { limits } : {}) })).content;
+const unwrapFor =
+  (user: IssuedUser, limits?: { maxParts?: number }) => async (e: Parameters<typeof classifyEntity>[0]) =>
+    (await decryptMessage(entityBytes(e), { identity: user.identity, ...(limits ? { limits } : {}) })).content;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'smimekit-layers-'));
   alice = await issueUser(dir, { name: 'Alice', email: 'alice@example.test' });
   bob = await issueUser(dir, { name: 'Bob', email: 'bob@example.test', keyType: 'p256' });
   const inner = await signMessage(MESSAGE, { signer: alice.identity });
-  const encrypted = await encryptMessage(inner, { recipients: [bob.certificate], sender: alice.certificate, validate: false });
+  const encrypted = await encryptMessage(inner, {
+    recipients: [bob.certificate],
+    sender: alice.certificate,
+    validate: false,
+  });
   tripleWrapped = await signMessage(encrypted.message, { signer: alice.identity, detached: false });
   const outer = await verifyMessage(tripleWrapped, { trust: trust(), at: PKI_AT });
   envelopedEntity = outer.content;
@@ -50,7 +56,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('one walker for verify, read and decrypt', () => {
   it('a triple-wrapped message gives the same layer list through verify, read and decrypt', async () => {
     const viaRead: WalkedLayer[] = [];
-    const read = await readMessage(tripleWrapped, { identities: [bob.identity], trust: trust(), at: PKI_AT, onLayer: (l) => viaRead.push(l) });
+    const read = await readMessage(tripleWrapped, {
+      identities: [bob.identity],
+      trust: trust(),
+      at: PKI_AT,
+      onLayer: (l) => viaRead.push(l),
+    });
     expect(read.ok).toBe(true);
     expect(read.layers.map((l) => l.type)).toEqual(['signed', 'enveloped', 'signed']);
     expect(viaRead).toEqual([
@@ -61,7 +72,12 @@ describe('one walker for verify, read and decrypt', () => {
 
     // verify opens the enveloped layer through its unwrap hook (here: decryptMessage) and walks on.
     const viaVerify: WalkedLayer[] = [];
-    const report = await verifyMessage(tripleWrapped, { trust: trust(), at: PKI_AT, unwrap: unwrapFor(bob), onLayer: (l) => viaVerify.push(l) });
+    const report = await verifyMessage(tripleWrapped, {
+      trust: trust(),
+      at: PKI_AT,
+      unwrap: unwrapFor(bob),
+      onLayer: (l) => viaVerify.push(l),
+    });
     expect(report.ok).toBe(true);
     expect(viaVerify).toEqual(viaRead);
     expect(report.layers.map((l) => [l.kind, l.path])).toEqual([
@@ -72,9 +88,16 @@ describe('one walker for verify, read and decrypt', () => {
 
     // decrypt walks the same middle layer with the same walker (one layer deep), with the same kind.
     const viaDecrypt: WalkedLayer[] = [];
-    const decrypted = await decryptMessage(envelopedEntity, { identity: bob.identity, onLayer: (l) => viaDecrypt.push(l) });
+    const decrypted = await decryptMessage(envelopedEntity, {
+      identity: bob.identity,
+      onLayer: (l) => viaDecrypt.push(l),
+    });
     expect(viaDecrypt).toEqual([{ kind: viaRead[1]!.kind, path: '/', depth: 0 }]);
-    expect(read.layers[1]).toMatchObject({ type: 'enveloped', cipher: decrypted.cipher, envelopeType: decrypted.envelopeType });
+    expect(read.layers[1]).toMatchObject({
+      type: 'enveloped',
+      cipher: decrypted.cipher,
+      envelopeType: decrypted.envelopeType,
+    });
 
     // Without a way into the enveloped layer, verify stops there and says so.
     const closed = await verifyMessage(tripleWrapped, { trust: trust(), at: PKI_AT });
@@ -114,16 +137,32 @@ describe('MIME limits are honoured in every pass', () => {
   it('an inner layer over the limit fails the same way in verify and read (not only the outer parse)', async () => {
     // The innermost multipart/signed has three MIME parts; the outer layers have one each.
     const options = { trust: trust(), at: PKI_AT, limits };
-    await expect(verifyMessage(tripleWrapped, { ...options, unwrap: unwrapFor(bob) })).rejects.toMatchObject({ code: 'mime-limit-exceeded' });
-    await expect(readMessage(tripleWrapped, { ...options, identities: [bob.identity] })).rejects.toMatchObject({ code: 'mime-limit-exceeded' });
-    expect((await readMessage(tripleWrapped, { trust: trust(), at: PKI_AT, identities: [bob.identity], limits: { maxParts: 3 } })).ok).toBe(true);
+    await expect(verifyMessage(tripleWrapped, { ...options, unwrap: unwrapFor(bob) })).rejects.toMatchObject({
+      code: 'mime-limit-exceeded',
+    });
+    await expect(readMessage(tripleWrapped, { ...options, identities: [bob.identity] })).rejects.toMatchObject({
+      code: 'mime-limit-exceeded',
+    });
+    expect(
+      (
+        await readMessage(tripleWrapped, {
+          trust: trust(),
+          at: PKI_AT,
+          identities: [bob.identity],
+          limits: { maxParts: 3 },
+        })
+      ).ok,
+    ).toBe(true);
   });
 });
 
 describe('one option vocabulary; the old names still work', () => {
   it('verify: `intermediates`, and `certificates` as its deprecated alias', async () => {
     // Signed without the intermediate in the message: the chain needs it from the options.
-    const bare = await signMessage(MESSAGE, { signer: { ...alice.identity, chain: [] }, includeCertificates: 'signer' });
+    const bare = await signMessage(MESSAGE, {
+      signer: { ...alice.identity, chain: [] },
+      includeCertificates: 'signer',
+    });
     const intermediate = chainsIntermediate().certificate;
     const without = await verifyMessage(bare, { trust: trust(), at: PKI_AT });
     expect(without.ok).toBe(false);
@@ -135,11 +174,20 @@ describe('one option vocabulary; the old names still work', () => {
 
   it('read: `maxLayers`, and `maxDepth` as its deprecated alias (`maxLayers` wins)', async () => {
     const base = { identities: [bob.identity], trust: trust(), at: PKI_AT };
-    await expect(readMessage(tripleWrapped, { ...base, maxLayers: 2 })).rejects.toMatchObject({ code: 'limit-exceeded' });
-    await expect(readMessage(tripleWrapped, { ...base, maxDepth: 2 })).rejects.toMatchObject({ code: 'limit-exceeded' });
+    await expect(readMessage(tripleWrapped, { ...base, maxLayers: 2 })).rejects.toMatchObject({
+      code: 'limit-exceeded',
+    });
+    await expect(readMessage(tripleWrapped, { ...base, maxDepth: 2 })).rejects.toMatchObject({
+      code: 'limit-exceeded',
+    });
     expect((await readMessage(tripleWrapped, { ...base, maxDepth: 2, maxLayers: 8 })).ok).toBe(true);
     // verify counts the same layers against the same limit.
-    const shallow = await verifyMessage(tripleWrapped, { trust: trust(), at: PKI_AT, unwrap: unwrapFor(bob), maxLayers: 2 });
+    const shallow = await verifyMessage(tripleWrapped, {
+      trust: trust(),
+      at: PKI_AT,
+      unwrap: unwrapFor(bob),
+      maxLayers: 2,
+    });
     expect(shallow.warnings.map((w) => w.code)).toContain('too-many-layers');
     expect(shallow.layers).toHaveLength(1);
   });

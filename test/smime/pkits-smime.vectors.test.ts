@@ -52,16 +52,22 @@ describeVectors('NIST PKITS signed messages', () => {
       const pass = signer?.signatureValid === true && report.ok === (test.expected === 'valid');
       if (pass) t.pass++;
       tally.set(test.section, t);
-      const explain = [...report.problems, ...(signer?.chain?.problems ?? [])].map((p) => `${p.code}: ${p.message}`).join('\n');
+      const explain = [...report.problems, ...(signer?.chain?.problems ?? [])]
+        .map((p) => `${p.code}: ${p.message}`)
+        .join('\n');
       expect(signer?.signatureValid, explain).toBe(true);
       expect(report.ok, explain || 'no problems').toBe(test.expected === 'valid');
     });
   }
 
   afterAll(() => {
-    const rows = [...tally.entries()].map(([s, t]) => `${s.padEnd(50)} ${String(t.pass).padStart(3)} / ${String(t.total).padStart(3)}`);
+    const rows = [...tally.entries()].map(
+      ([s, t]) => `${s.padEnd(50)} ${String(t.pass).padStart(3)} / ${String(t.total).padStart(3)}`,
+    );
     const pass = [...tally.values()].reduce((n, t) => n + t.pass, 0);
     const total = [...tally.values()].reduce((n, t) => n + t.total, 0);
-    console.log(`PKITS as S/MIME messages (verifyMessage):\n${rows.join('\n')}\n${'total'.padEnd(50)} ${String(pass).padStart(3)} / ${String(total).padStart(3)}`);
+    console.log(
+      `PKITS as S/MIME messages (verifyMessage):\n${rows.join('\n')}\n${'total'.padEnd(50)} ${String(pass).padStart(3)} / ${String(total).padStart(3)}`,
+    );
   });
 });

@@ -53,7 +53,8 @@ function getSmimeConfigJson(overrides: Record<string, unknown> = {}): string {
     AdminDisplayName: '',
     ExchangeVersion: '0.10 (14.0.100.0)',
     Name: 'SmimeConfiguration',
-    DistinguishedName: 'CN=SmimeConfiguration,CN=Configuration,CN=contoso.onmicrosoft.com,CN=ConfigurationUnits,DC=EURPR01A001,DC=prod,DC=outlook,DC=com',
+    DistinguishedName:
+      'CN=SmimeConfiguration,CN=Configuration,CN=contoso.onmicrosoft.com,CN=ConfigurationUnits,DC=EURPR01A001,DC=prod,DC=outlook,DC=com',
     Identity: 'SmimeConfiguration',
     ObjectCategory: 'EURPR01A001.prod.outlook.com/Configuration/Schema/ms-Exch-Container',
     ObjectClass: ['top', 'msExchContainer'],
@@ -61,7 +62,8 @@ function getSmimeConfigJson(overrides: Record<string, unknown> = {}): string {
     WhenCreated: '/Date(1609459200000)/',
     WhenChangedUTC: '/Date(1717200000000)/',
     WhenCreatedUTC: '/Date(1609459200000)/',
-    OrganizationId: 'EURPR01A001.prod.outlook.com/Microsoft Exchange Hosted Organizations/contoso.onmicrosoft.com - EURPR01A001.prod.outlook.com/ConfigurationUnits/contoso.onmicrosoft.com/Configuration',
+    OrganizationId:
+      'EURPR01A001.prod.outlook.com/Microsoft Exchange Hosted Organizations/contoso.onmicrosoft.com - EURPR01A001.prod.outlook.com/ConfigurationUnits/contoso.onmicrosoft.com/Configuration',
     Id: 'SmimeConfiguration',
     OriginatingServer: 'AM0PR01A01DC001.EURPR01A001.prod.outlook.com',
     IsValid: true,
@@ -114,14 +116,22 @@ describe('policyFromJson: Exchange names', () => {
   });
 
   it('OWABCCEncryptedEmailForking 0 / 1 / 2', () => {
-    expect([0, 1, 2].map((v) => policyFromJson({ OWABCCEncryptedEmailForking: v }).bccForking)).toEqual(['per-recipient', 'all-bcc', 'none']);
+    expect([0, 1, 2].map((v) => policyFromJson({ OWABCCEncryptedEmailForking: v }).bccForking)).toEqual([
+      'per-recipient',
+      'all-bcc',
+      'none',
+    ]);
   });
 
   it('OWAEncryptionAlgorithms: the first usable entry; an AES-GCM OID replaces CBC; empty is unset', () => {
     expect(policyFromJson({ OWAEncryptionAlgorithms: '660E' }).encryptionAlgorithm).toBe('aes-128-cbc');
     expect(policyFromJson({ OWAEncryptionAlgorithms: '660F;6610' }).encryptionAlgorithm).toBe('aes-192-cbc');
-    expect(policyFromJson({ OWAEncryptionAlgorithms: '6610,2.16.840.1.101.3.4.1.46' }).encryptionAlgorithm).toBe('aes-256-gcm');
-    expect(policyFromJson({ OWAEncryptionAlgorithms: '660e,2.16.840.1.101.3.4.1.6' }).encryptionAlgorithm).toBe('aes-128-gcm');
+    expect(policyFromJson({ OWAEncryptionAlgorithms: '6610,2.16.840.1.101.3.4.1.46' }).encryptionAlgorithm).toBe(
+      'aes-256-gcm',
+    );
+    expect(policyFromJson({ OWAEncryptionAlgorithms: '660e,2.16.840.1.101.3.4.1.6' }).encryptionAlgorithm).toBe(
+      'aes-128-gcm',
+    );
     expect(policyFromJson({ OWAEncryptionAlgorithms: '6610;6603;6602:128' }).encryptionAlgorithm).toBe('aes-256-cbc'); // fallbacks never apply
     expect(policyFromJson({ OWAEncryptionAlgorithms: '' }).encryptionAlgorithm).toBeUndefined();
   });
@@ -135,37 +145,66 @@ describe('policyFromJson: Exchange names', () => {
     expect(e.message).toMatch(/SHA-1.*no longer acceptable/);
     badPolicy(() => policyFromJson({ OWASigningAlgorithms: '8003;800C' }));
     const warnings: string[] = [];
-    expect(policyFromJson({ OWASigningAlgorithms: '8004;800D' }, { allowWeak: true, onWarning: (w) => warnings.push(w) }).signingAlgorithm).toBe('sha384');
-    expect(policyFromJson({ OWASigningAlgorithms: '8004' }, { allowWeak: true, onWarning: (w) => warnings.push(w) }).signingAlgorithm).toBeUndefined();
-    expect(resolvePolicy(policyFromJson({ OWASigningAlgorithms: '8004' }, { allowWeak: true })).signingAlgorithm).toBe('sha256'); // never SHA-1
+    expect(
+      policyFromJson({ OWASigningAlgorithms: '8004;800D' }, { allowWeak: true, onWarning: (w) => warnings.push(w) })
+        .signingAlgorithm,
+    ).toBe('sha384');
+    expect(
+      policyFromJson({ OWASigningAlgorithms: '8004' }, { allowWeak: true, onWarning: (w) => warnings.push(w) })
+        .signingAlgorithm,
+    ).toBeUndefined();
+    expect(resolvePolicy(policyFromJson({ OWASigningAlgorithms: '8004' }, { allowWeak: true })).signingAlgorithm).toBe(
+      'sha256',
+    ); // never SHA-1
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/SHA-1 \(8004\) skipped/);
   });
 
   it('DES, RC2 and 3DES are refused unless allowWeak', () => {
-    for (const v of ['6603', '6601', '6602:128', '6602:40;6610']) expect(badPolicy(() => policyFromJson({ OWAEncryptionAlgorithms: v })).details.field).toBe('OWAEncryptionAlgorithms');
-    expect(policyFromJson({ OWAEncryptionAlgorithms: '6603;660E' }, { allowWeak: true }).encryptionAlgorithm).toBe('aes-128-cbc');
+    for (const v of ['6603', '6601', '6602:128', '6602:40;6610'])
+      expect(badPolicy(() => policyFromJson({ OWAEncryptionAlgorithms: v })).details.field).toBe(
+        'OWAEncryptionAlgorithms',
+      );
+    expect(policyFromJson({ OWAEncryptionAlgorithms: '6603;660E' }, { allowWeak: true }).encryptionAlgorithm).toBe(
+      'aes-128-cbc',
+    );
   });
 
   it('the three certificate-inclusion parameters become one includeCertificates', () => {
     const inc = (signed: boolean, chain: boolean, root: boolean) =>
-      policyFromJson({ OWASignedEmailCertificateInclusion: signed, OWAIncludeCertificateChainWithoutRootCertificate: chain, OWAIncludeCertificateChainAndRootCertificate: root }).includeCertificates;
+      policyFromJson({
+        OWASignedEmailCertificateInclusion: signed,
+        OWAIncludeCertificateChainWithoutRootCertificate: chain,
+        OWAIncludeCertificateChainAndRootCertificate: root,
+      }).includeCertificates;
     expect(inc(true, false, false)).toBe('signer'); // Exchange's defaults
     expect(inc(true, true, false)).toBe('chain');
     expect(inc(true, false, true)).toBe('chain-with-root');
     expect(inc(true, true, true)).toBe('chain-with-root');
     expect(inc(false, false, false)).toBe('none');
     expect(badPolicy(() => inc(false, true, false)).details.field).toBe('OWASignedEmailCertificateInclusion');
-    expect(badPolicy(() => policyFromJson({ OWAIncludeCertificateChainWithoutRootCertificate: true, includeCertificates: 'none' })).message).toMatch(/already set/);
+    expect(
+      badPolicy(() =>
+        policyFromJson({ OWAIncludeCertificateChainWithoutRootCertificate: true, includeCertificates: 'none' }),
+      ).message,
+    ).toMatch(/already set/);
   });
 
   it('SMIMECertificateIssuingCA: byte array or base64; empty is unset; garbage is bad-policy', () => {
-    expect(policyFromJson({ SMIMECertificateIssuingCA: toBase64(chainsSst({ intermediates: true })) }).trust!.size).toBe(2);
+    expect(
+      policyFromJson({ SMIMECertificateIssuingCA: toBase64(chainsSst({ intermediates: true })) }).trust!.size,
+    ).toBe(2);
     expect(policyFromJson({ SMIMECertificateIssuingCA: [] }).trust).toBeUndefined();
     expect(policyFromJson({ SMIMECertificateIssuingCA: null }).trust).toBeUndefined();
-    expect(badPolicy(() => policyFromJson({ SMIMECertificateIssuingCA: [1, 2, 3] })).details.field).toBe('SMIMECertificateIssuingCA');
-    expect(badPolicy(() => policyFromJson({ SMIMECertificateIssuingCA: [300] })).details.field).toBe('SMIMECertificateIssuingCA');
-    expect(badPolicy(() => policyFromJson({ SMIMECertificateIssuingCA: 'not base64!' })).details.field).toBe('SMIMECertificateIssuingCA');
+    expect(badPolicy(() => policyFromJson({ SMIMECertificateIssuingCA: [1, 2, 3] })).details.field).toBe(
+      'SMIMECertificateIssuingCA',
+    );
+    expect(badPolicy(() => policyFromJson({ SMIMECertificateIssuingCA: [300] })).details.field).toBe(
+      'SMIMECertificateIssuingCA',
+    );
+    expect(badPolicy(() => policyFromJson({ SMIMECertificateIssuingCA: 'not base64!' })).details.field).toBe(
+      'SMIMECertificateIssuingCA',
+    );
   });
 });
 
@@ -195,14 +234,30 @@ describe('policyFromJson: friendly names', () => {
     const p = policyFromJson(json, { loadTrust: (ref) => (refs.push(ref), loaded) });
     expect(refs).toEqual(['tenant.sst']);
     expect(p.trust).toBe(loaded);
-    expect(resolvePolicy(p)).toMatchObject({ signingAlgorithm: 'sha512', encryptionAlgorithm: 'aes-256-gcm', clearSign: false, includeCertificates: 'chain-with-root', bccForking: 'none', revocation: 'require' });
+    expect(resolvePolicy(p)).toMatchObject({
+      signingAlgorithm: 'sha512',
+      encryptionAlgorithm: 'aes-256-gcm',
+      clearSign: false,
+      includeCertificates: 'chain-with-root',
+      bccForking: 'none',
+      revocation: 'require',
+    });
     expect(policyFromJson({ bccForking: 1 }).bccForking).toBe('all-bcc');
     expect(policyFromJson({ trust: loaded }).trust).toBe(loaded);
   });
 
   it('a trust reference without loadTrust, or a loader that fails, is bad-policy', () => {
     expect(badPolicy(() => policyFromJson({ trust: 'tenant.sst' })).details.field).toBe('trust');
-    const e = badPolicy(() => policyFromJson({ trust: 'x' }, { loadTrust: () => { throw new Error('ENOENT'); } }));
+    const e = badPolicy(() =>
+      policyFromJson(
+        { trust: 'x' },
+        {
+          loadTrust: () => {
+            throw new Error('ENOENT');
+          },
+        },
+      ),
+    );
     expect(e.message).toMatch(/ENOENT/);
   });
 });
@@ -251,26 +306,42 @@ describe('every bad value is bad-policy naming the field', () => {
   it('a resolved policy resolves to itself; a revocation that contradicts its flags is refused', () => {
     const resolved = resolvePolicy({ checkCrlOnSend: true });
     expect(resolvePolicy(resolved)).toEqual(resolved);
-    expect(badPolicy(() => resolvePolicy({ ...resolved, revocation: 'off' } as SmimePolicy)).details.field).toBe('revocation');
+    expect(badPolicy(() => resolvePolicy({ ...resolved, revocation: 'off' } as SmimePolicy)).details.field).toBe(
+      'revocation',
+    );
   });
 
   it('resolvePolicy checks values given in code too', () => {
     expect(badPolicy(() => resolvePolicy({ bccForking: 'sometimes' as never })).details.field).toBe('bccForking');
-    expect(badPolicy(() => resolvePolicy({ disableCrlCheck: true, checkCrlOnSend: true })).details.field).toBe('disableCrlCheck');
+    expect(badPolicy(() => resolvePolicy({ disableCrlCheck: true, checkCrlOnSend: true })).details.field).toBe(
+      'disableCrlCheck',
+    );
   });
 });
 
 describe('defaults and revocation', () => {
   it('resolvePolicy fills the documented defaults', () => {
     expect(resolvePolicy()).toEqual({ ...DEFAULT_SMIME_POLICY, revocation: 'prefer' });
-    expect(DEFAULT_SMIME_POLICY).toMatchObject({ signingAlgorithm: 'sha256', encryptionAlgorithm: 'auto', clearSign: true, bccForking: 'per-recipient', useSecondaryProxies: true, groupExpansionTimeoutMs: 60000 });
-    expect(resolvePolicy({ alwaysSign: true, tripleWrap: undefined })).toMatchObject({ alwaysSign: true, tripleWrap: false });
+    expect(DEFAULT_SMIME_POLICY).toMatchObject({
+      signingAlgorithm: 'sha256',
+      encryptionAlgorithm: 'auto',
+      clearSign: true,
+      bccForking: 'per-recipient',
+      useSecondaryProxies: true,
+      groupExpansionTimeoutMs: 60000,
+    });
+    expect(resolvePolicy({ alwaysSign: true, tripleWrap: undefined })).toMatchObject({
+      alwaysSign: true,
+      tripleWrap: false,
+    });
   });
 
   it('OWADisableCRLCheck → off, OWACheckCRLOnSend → require, otherwise prefer', () => {
     expect(resolvePolicy(policyFromJson({ OWADisableCRLCheck: true })).revocation).toBe('off');
     expect(resolvePolicy(policyFromJson({ OWACheckCRLOnSend: true })).revocation).toBe('require');
-    expect(resolvePolicy(policyFromJson({ OWACheckCRLOnSend: false, OWADisableCRLCheck: false })).revocation).toBe('prefer');
+    expect(resolvePolicy(policyFromJson({ OWACheckCRLOnSend: false, OWADisableCRLCheck: false })).revocation).toBe(
+      'prefer',
+    );
     expect(revocationMode({})).toBe('prefer');
     badPolicy(() => resolvePolicy(policyFromJson({ OWACheckCRLOnSend: true, OWADisableCRLCheck: true })));
   });
@@ -279,12 +350,32 @@ describe('defaults and revocation', () => {
 describe('SMIME_CONFIG_PARAMETERS', () => {
   // The parameters of Set-SmimeConfig (Exchange Online documentation), minus Identity/Confirm/WhatIf.
   const SET_SMIMECONFIG = [
-    'OWAAllowUserChoiceOfSigningCertificate', 'OWAAlwaysEncrypt', 'OWAAlwaysSign', 'OWABCCEncryptedEmailForking', 'OWACheckCRLOnSend',
-    'OWAClearSign', 'OWACopyRecipientHeaders', 'OWACRLConnectionTimeout', 'OWACRLRetrievalTimeout', 'OWADisableCRLCheck',
-    'OWADLExpansionTimeout', 'OWAEncryptionAlgorithms', 'OWAEncryptTemporaryBuffers', 'OWAForceSMIMEClientUpgrade',
-    'OWAIncludeCertificateChainAndRootCertificate', 'OWAIncludeCertificateChainWithoutRootCertificate', 'OWAIncludeSMIMECapabilitiesInMessage',
-    'OWAOnlyUseSmartCard', 'OWASenderCertificateAttributesToDisplay', 'OWASignedEmailCertificateInclusion', 'OWASigningAlgorithms',
-    'OWATripleWrapSignedEncryptedMail', 'OWAUseKeyIdentifier', 'OWAUseSecondaryProxiesWhenFindingCertificates', 'NoSignOnReply', 'SMIMECertificateIssuingCA',
+    'OWAAllowUserChoiceOfSigningCertificate',
+    'OWAAlwaysEncrypt',
+    'OWAAlwaysSign',
+    'OWABCCEncryptedEmailForking',
+    'OWACheckCRLOnSend',
+    'OWAClearSign',
+    'OWACopyRecipientHeaders',
+    'OWACRLConnectionTimeout',
+    'OWACRLRetrievalTimeout',
+    'OWADisableCRLCheck',
+    'OWADLExpansionTimeout',
+    'OWAEncryptionAlgorithms',
+    'OWAEncryptTemporaryBuffers',
+    'OWAForceSMIMEClientUpgrade',
+    'OWAIncludeCertificateChainAndRootCertificate',
+    'OWAIncludeCertificateChainWithoutRootCertificate',
+    'OWAIncludeSMIMECapabilitiesInMessage',
+    'OWAOnlyUseSmartCard',
+    'OWASenderCertificateAttributesToDisplay',
+    'OWASignedEmailCertificateInclusion',
+    'OWASigningAlgorithms',
+    'OWATripleWrapSignedEncryptedMail',
+    'OWAUseKeyIdentifier',
+    'OWAUseSecondaryProxiesWhenFindingCertificates',
+    'NoSignOnReply',
+    'SMIMECertificateIssuingCA',
   ];
 
   it('covers every Set-SmimeConfig parameter, and every SmimePolicy field has a parameter', () => {
@@ -305,7 +396,11 @@ describe('SMIME_CONFIG_PARAMETERS', () => {
   it('renders as a Markdown table, one row per parameter', () => {
     const md = smimeConfigMarkdown().split('\n');
     expect(md).toHaveLength(SMIME_CONFIG_PARAMETERS.length + 2);
-    expect(md).toContain('| `OWABCCEncryptedEmailForking` | `bccForking` | UInt32, 0 | `per-recipient` | 0 `per-recipient`, 1 `all-bcc`, 2 `none`. |');
-    expect(md.find((l) => l.startsWith('| `OWASigningAlgorithms`'))).toContain('| String of ALG_IDs, 8004 | `sha256` |');
+    expect(md).toContain(
+      '| `OWABCCEncryptedEmailForking` | `bccForking` | UInt32, 0 | `per-recipient` | 0 `per-recipient`, 1 `all-bcc`, 2 `none`. |',
+    );
+    expect(md.find((l) => l.startsWith('| `OWASigningAlgorithms`'))).toContain(
+      '| String of ALG_IDs, 8004 | `sha256` |',
+    );
   });
 });

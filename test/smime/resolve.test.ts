@@ -24,10 +24,12 @@ let gal: MemoryDirectory;
 
 beforeAll(async () => {
   trust = trustListFromChains({ intermediates: true });
-  for (const name of ['alice', 'bob', 'carol', 'dan']) u[name] = await issueUser(dir, { name, email: `${name}@example.test` });
+  for (const name of ['alice', 'bob', 'carol', 'dan'])
+    u[name] = await issueUser(dir, { name, email: `${name}@example.test` });
   u.partner = await issueUser(dir, { name: 'partner', email: 'partner@fabrikam.test' });
   gal = new MemoryDirectory({ name: 'GAL' });
-  for (const name of ['alice', 'bob', 'carol', 'dan']) gal.add({ id: name, mail: `${name}@example.test`, userCertificate: [u[name]!.certificate] });
+  for (const name of ['alice', 'bob', 'carol', 'dan'])
+    gal.add({ id: name, mail: `${name}@example.test`, userCertificate: [u[name]!.certificate] });
   gal.add({ id: 'nocert', mail: 'nocert@example.test', displayName: 'No Cert' });
   gal.add({ id: 'room-1', displayName: 'Room 1' }); // a member without an address
   gal.addGroup({ id: 'team', mail: 'team@example.test', members: ['alice', 'sub@example.test'] });
@@ -52,17 +54,33 @@ class SlowListDirectory implements CertificateDirectory {
   readonly name = 'Slow GAL';
   async lookup(address: string): Promise<DirectoryEntry[]> {
     if (address !== 'big@example.test') return [];
-    return [{ directory: this.name, id: 'big', kind: 'group', address, addresses: [address], candidates: [], unreadable: [], members: [{ ref: 'x' }] }];
+    return [
+      {
+        directory: this.name,
+        id: 'big',
+        kind: 'group',
+        address,
+        addresses: [address],
+        candidates: [],
+        unreadable: [],
+        members: [{ ref: 'x' }],
+      },
+    ];
   }
   members(_group: DirectoryEntry, options: LookupOptions = {}): Promise<DirectoryEntry[]> {
     const signal = options.signal!;
-    return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(abortError(signal, this.name)), { once: true }));
+    return new Promise((_resolve, reject) =>
+      signal.addEventListener('abort', () => reject(abortError(signal, this.name)), { once: true }),
+    );
   }
 }
 
 describe('resolveRecipients', () => {
   it('resolves each address once (domain case-insensitive), in the order given', async () => {
-    const r = await resolveRecipients(['bob@example.test', 'alice@EXAMPLE.test', 'bob@Example.Test', 'alice@example.test'], options());
+    const r = await resolveRecipients(
+      ['bob@example.test', 'alice@EXAMPLE.test', 'bob@Example.Test', 'alice@example.test'],
+      options(),
+    );
     expect(r.recipients.map((x) => x.address)).toEqual(['bob@example.test', 'alice@EXAMPLE.test']);
     expect(r.recipients.map((x) => x.certificate)).toEqual([u.bob!.certificate, u.alice!.certificate]);
     expect(r.recipients.map((x) => x.via)).toEqual([[], []]);
@@ -73,7 +91,12 @@ describe('resolveRecipients', () => {
   it('expands nested lists; a member without a certificate is named in recipient-certificate-missing', async () => {
     const r = await resolveRecipients(['team@example.test', 'carol@example.test'], options());
     const by = new Map(r.recipients.map((x) => [x.address, x]));
-    expect([...by.keys()].sort()).toEqual(['alice@example.test', 'bob@example.test', 'carol@example.test', 'nocert@example.test']);
+    expect([...by.keys()].sort()).toEqual([
+      'alice@example.test',
+      'bob@example.test',
+      'carol@example.test',
+      'nocert@example.test',
+    ]);
     expect(by.get('carol@example.test')!.via).toEqual([]);
     expect(by.get('alice@example.test')!.via).toEqual(['team@example.test']);
     expect(by.get('bob@example.test')!.via).toEqual(['team@example.test', 'sub@example.test']);
@@ -88,7 +111,10 @@ describe('resolveRecipients', () => {
     expect((error as CertificateMissingError).code).toBe('recipient-certificate-missing');
     expect((error as CertificateMissingError).details).toEqual({
       addresses: ['nocert@example.test'],
-      reasons: { 'nocert@example.test': 'the address book entry has no certificate (member of team@example.test > sub@example.test)' },
+      reasons: {
+        'nocert@example.test':
+          'the address book entry has no certificate (member of team@example.test > sub@example.test)',
+      },
     });
     expect((error as Error).message).toContain('nocert@example.test (the address book entry has no certificate');
   });
@@ -98,9 +124,13 @@ describe('resolveRecipients', () => {
     expect(r.missing).toEqual(['nobody@example.test', 'nocert@example.test']);
     const error = thrown(() => assertAllResolved(r)) as CertificateMissingError;
     expect(error.details.addresses).toEqual(['nobody@example.test', 'nocert@example.test']);
-    expect((error.details.reasons as Record<string, string>)['nobody@example.test']).toBe('no address book has an entry for this address');
+    expect((error.details.reasons as Record<string, string>)['nobody@example.test']).toBe(
+      'no address book has an entry for this address',
+    );
     // Results merged from several calls (one per message copy) still name each address once.
-    const twice = thrown(() => assertAllResolved({ recipients: [...r.recipients, ...r.recipients] })) as CertificateMissingError;
+    const twice = thrown(() =>
+      assertAllResolved({ recipients: [...r.recipients, ...r.recipients] }),
+    ) as CertificateMissingError;
     expect(twice.details.addresses).toEqual(['nobody@example.test', 'nocert@example.test']);
   });
 
@@ -116,7 +146,9 @@ describe('resolveRecipients', () => {
 
   it('a member without an e-mail address is reported on its list and by assertAllResolved', async () => {
     const r = await resolveRecipients(['rooms@example.test'], options());
-    expect(r.groups).toEqual([{ address: 'rooms@example.test', members: ['alice@example.test'], via: [], unaddressable: ['Room 1 (room-1)'] }]);
+    expect(r.groups).toEqual([
+      { address: 'rooms@example.test', members: ['alice@example.test'], via: [], unaddressable: ['Room 1 (room-1)'] },
+    ]);
     expect(r.missing).toEqual([]);
     const error = thrown(() => assertAllResolved(r)) as CertificateMissingError;
     expect(error.details.addresses).toEqual(['rooms@example.test']);
@@ -128,7 +160,11 @@ describe('resolveRecipients', () => {
     contacts.add({ mail: 'partner@fabrikam.test', userCertificate: [u.partner!.certificate] });
     const book = new MemoryDirectory({ name: 'GAL' });
     book.add({ id: 'alice', mail: 'alice@example.test', userCertificate: [u.alice!.certificate] });
-    book.addGroup({ id: 'ext', mail: 'ext@example.test', members: ['alice', 'partner@fabrikam.test', 'cn=ghost,dc=example'] });
+    book.addGroup({
+      id: 'ext',
+      mail: 'ext@example.test',
+      members: ['alice', 'partner@fabrikam.test', 'cn=ghost,dc=example'],
+    });
     // MemoryDirectory returns placeholders for references it cannot find; an LDAP server may just leave them out.
     const dropping: CertificateDirectory = {
       name: 'GAL',
@@ -144,13 +180,20 @@ describe('resolveRecipients', () => {
       ]);
       expect(r.groups[0]!.unaddressable).toHaveLength(1);
       expect(r.groups[0]!.unaddressable[0]).toMatch(/^cn=ghost,dc=example/);
-      expect((thrown(() => assertAllResolved(r)) as CertificateMissingError).details.addresses).toEqual(['ext@example.test']);
+      expect((thrown(() => assertAllResolved(r)) as CertificateMissingError).details.addresses).toEqual([
+        'ext@example.test',
+      ]);
     }
   });
 
   it('stops expansion at groupExpansionTimeoutMs with directory-timeout on the list, and still resolves the rest', async () => {
     const started = Date.now();
-    const r = await resolveRecipients(['big@example.test', 'alice@example.test'], { directory: [new SlowListDirectory(), gal], trust, at: PKI_AT, groupExpansionTimeoutMs: 150 });
+    const r = await resolveRecipients(['big@example.test', 'alice@example.test'], {
+      directory: [new SlowListDirectory(), gal],
+      trust,
+      at: PKI_AT,
+      groupExpansionTimeoutMs: 150,
+    });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(r.recipients.map((x) => [x.address, x.certificate !== undefined])).toEqual([['alice@example.test', true]]);
     const big = r.groups[0]!;
@@ -183,19 +226,40 @@ describe('resolveRecipients', () => {
 
   it('secondary proxy addresses on and off', async () => {
     const book = new MemoryDirectory({ name: 'GAL' });
-    book.add({ mail: 'alice@example.test', proxyAddresses: ['SMTP:alice@example.test', 'smtp:ali@example.test'], userCertificate: [u.alice!.certificate] });
-    const on: ResolveRecipientsResult = await resolveRecipients(['ali@example.test'], { directory: book, trust, at: PKI_AT });
+    book.add({
+      mail: 'alice@example.test',
+      proxyAddresses: ['SMTP:alice@example.test', 'smtp:ali@example.test'],
+      userCertificate: [u.alice!.certificate],
+    });
+    const on: ResolveRecipientsResult = await resolveRecipients(['ali@example.test'], {
+      directory: book,
+      trust,
+      at: PKI_AT,
+    });
     expect(on.recipients[0]!.certificate).toEqual(u.alice!.certificate);
-    const off = await resolveRecipients(['ali@example.test'], { directory: book, trust, at: PKI_AT, secondaryAddresses: false });
+    const off = await resolveRecipients(['ali@example.test'], {
+      directory: book,
+      trust,
+      at: PKI_AT,
+      secondaryAddresses: false,
+    });
     expect(off.missing).toEqual(['ali@example.test']);
   });
 
   it('an abort rejects the whole call; bad input is refused before any lookup', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
-    const error = await resolveRecipients(['big@example.test'], { directory: [new SlowListDirectory()], trust, signal: controller.signal }).catch((e: unknown) => e);
+    const error = await resolveRecipients(['big@example.test'], {
+      directory: [new SlowListDirectory()],
+      trust,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
     expect((error as SmimeError).code).toBe('directory-timeout');
-    const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: SmimeError) => e.code);
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: SmimeError) => e.code,
+      );
     expect(await code(resolveRecipients(['alice@example.test', 'not an address'], options()))).toBe('bad-address');
     expect(await code(resolveRecipients(['alice@example.test'], options({ concurrency: 0 })))).toBe('bad-argument');
     expect(await code(resolveRecipients(['alice@example.test'], options({ trust: undefined })))).toBe('bad-argument');

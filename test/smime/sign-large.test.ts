@@ -46,7 +46,9 @@ describe('30 MB messages', () => {
       expect(report.problems).toEqual([]);
       expect(report.ok).toBe(true);
       expect(report.content.length).toBeGreaterThan(30_000_000);
-      console.log(`30 MB ${detached ? 'detached' : 'opaque'}: sign ${t1 - t0} ms, verify ${t2 - t1} ms, output ${signed.length} bytes`);
+      console.log(
+        `30 MB ${detached ? 'detached' : 'opaque'}: sign ${t1 - t0} ms, verify ${t2 - t1} ms, output ${signed.length} bytes`,
+      );
       const res = opensslVerifyMime(dir, signed, ['-out', '/dev/null']);
       expect(res.stderr).toContain('Verification successful');
     }, 120_000);

@@ -13,7 +13,15 @@ import { TrustList } from '../../src/trust/trust-list.js';
 import { parseMime, entityBytes, decodedBody } from '../../src/mime/entity.js';
 import { fromLatin1, latin1, utf8, concatBytes, toBase64Lines } from '../../src/util/bytes.js';
 import { tempDir } from '../helpers/cli.js';
-import { chainFile, identity, makeP521Identity, openssl, opensslVerifyMime, certDer, type TestIdentity } from '../cms/fixtures.js';
+import {
+  chainFile,
+  identity,
+  makeP521Identity,
+  openssl,
+  opensslVerifyMime,
+  certDer,
+  type TestIdentity,
+} from '../cms/fixtures.js';
 import type { SigningDigest } from '../../src/cms/signer.js';
 
 const KEYS = ['ee-rsa', 'ee-rsa-pss', 'ee-p256', 'ee-p384', 'ee-ed25519', 'ee-p521'];
@@ -84,14 +92,18 @@ describe('S/MIME sign/verify', () => {
         for (const detached of [true, false]) {
           it(`${k} ${digest} ${detached ? 'detached' : 'opaque'}`, async () => {
             const id = ids[k]!;
-            for (const [name, msg] of [['utf8-lf', utf8Message(id.email)], ['attachment', attachmentMessage(id.email)]] as const) {
+            for (const [name, msg] of [
+              ['utf8-lf', utf8Message(id.email)],
+              ['attachment', attachmentMessage(id.email)],
+            ] as const) {
               const signed = await signMessage(msg, { signer: id, digest, detached });
               // Outer headers stay outside, the body entity is signed.
               const root = parseMime(signed);
               expect(root.headers.map((h) => h.name)).toContain('From');
               expect(root.headers.map((h) => h.name)).toContain('Subject');
               expect(root.contentType.mediaType).toBe(detached ? 'multipart/signed' : 'application/pkcs7-mime');
-              if (detached) expect(root.contentType.params.micalg).toBe(k === 'ee-ed25519' ? 'sha-512' : `sha-${digest.slice(3)}`);
+              if (detached)
+                expect(root.contentType.params.micalg).toBe(k === 'ee-ed25519' ? 'sha-512' : `sha-${digest.slice(3)}`);
               else expect(root.contentType.params['smime-type']).toBe('signed-data');
               expect(latin1(signed)).not.toMatch(/[^\r]\n/); // CRLF only
 
@@ -103,7 +115,9 @@ describe('S/MIME sign/verify', () => {
               expect(inner.headers.some((h) => /^(from|subject)$/i.test(h.name))).toBe(false);
               if (name === 'utf8-lf') {
                 // 8-bit UTF-8 became quoted-printable; decoding gives the text back
-                expect(inner.headers.find((h) => h.name.toLowerCase() === 'content-transfer-encoding')!.value).toBe('quoted-printable');
+                expect(inner.headers.find((h) => h.name.toLowerCase() === 'content-transfer-encoding')!.value).toBe(
+                  'quoted-printable',
+                );
                 expect(new TextDecoder().decode(decodedBody(inner))).toContain('Grüße aus Köln — ✓\r\n');
               }
               if (k === 'ee-ed25519') continue; // OpenSSL 3.0 cannot verify Ed25519 CMS (see test/cms: checked with its primitives)
@@ -128,11 +142,27 @@ describe('S/MIME sign/verify', () => {
           for (const pss of k === 'ee-rsa' ? [false, true] : [false]) {
             it(`${k} ${digest} ${detached ? 'detached' : 'opaque'}${pss ? ' pss' : ''}`, async () => {
               const id = ids[k]!;
-              for (const [name, body] of [['utf8-lf', entity(id.email)], ['attachment', attachmentMessage(id.email)]] as const) {
+              for (const [name, body] of [
+                ['utf8-lf', entity(id.email)],
+                ['attachment', attachmentMessage(id.email)],
+              ] as const) {
                 const inFile = join(dir, `in-${k}-${digest}-${name}.eml`);
                 // The 8-bit UTF-8 body: OpenSSL signs it as is (canonical CRLF), which is fine for verification.
                 writeFileSync(inFile, body);
-                const args = ['cms', '-sign', '-in', inFile, '-signer', id.certFile, '-inkey', id.keyFile, '-certfile', chainFile('intermediate.pem'), '-md', digest];
+                const args = [
+                  'cms',
+                  '-sign',
+                  '-in',
+                  inFile,
+                  '-signer',
+                  id.certFile,
+                  '-inkey',
+                  id.keyFile,
+                  '-certfile',
+                  chainFile('intermediate.pem'),
+                  '-md',
+                  digest,
+                ];
                 if (!detached) args.push('-nodetach');
                 // OpenSSL 3.0 needs the padding mode even for id-RSASSA-PSS keys, or it writes rsaEncryption (which it cannot verify itself).
                 if (pss || k === 'ee-rsa-pss') args.push('-keyopt', 'rsa_padding_mode:pss');
@@ -158,7 +188,22 @@ describe('S/MIME sign/verify', () => {
     const id = ids['ee-rsa']!;
     const inFile = join(dir, 'salt.txt');
     writeFileSync(inFile, 'Content-Type: text/plain\r\n\r\nsalt\r\n');
-    const r = openssl(['cms', '-sign', '-in', inFile, '-signer', id.certFile, '-inkey', id.keyFile, '-certfile', chainFile('intermediate.pem'), '-keyopt', 'rsa_padding_mode:pss', '-keyopt', 'rsa_pss_saltlen:max']);
+    const r = openssl([
+      'cms',
+      '-sign',
+      '-in',
+      inFile,
+      '-signer',
+      id.certFile,
+      '-inkey',
+      id.keyFile,
+      '-certfile',
+      chainFile('intermediate.pem'),
+      '-keyopt',
+      'rsa_padding_mode:pss',
+      '-keyopt',
+      'rsa_pss_saltlen:max',
+    ]);
     expect(r.status).toBe(0);
     const report = await verifyMessage(new Uint8Array(r.stdout), { trust });
     expect(report.ok).toBe(true);
@@ -172,19 +217,27 @@ describe('S/MIME sign/verify', () => {
     const report = await verifyMessage(signed, { trust });
     expect(latin1(report.content)).toBe('Content-Type: text/plain\r\n\r\nhello\r\n');
     const text = await signMessage('just text, no headers\n', { signer: id, detached: false });
-    expect(latin1((await verifyMessage(text, { trust })).content)).toBe('Content-Type: text/plain; charset=us-ascii\r\n\r\njust text, no headers\r\n');
+    expect(latin1((await verifyMessage(text, { trust })).content)).toBe(
+      'Content-Type: text/plain; charset=us-ascii\r\n\r\njust text, no headers\r\n',
+    );
   });
 
   it('uses a fresh random boundary each time', async () => {
     const id = ids['ee-p256']!;
-    const a = parseMime(await signMessage('Content-Type: text/plain\n\nx\n', { signer: id })).contentType.params.boundary;
-    const b = parseMime(await signMessage('Content-Type: text/plain\n\nx\n', { signer: id })).contentType.params.boundary;
+    const a = parseMime(await signMessage('Content-Type: text/plain\n\nx\n', { signer: id })).contentType.params
+      .boundary;
+    const b = parseMime(await signMessage('Content-Type: text/plain\n\nx\n', { signer: id })).contentType.params
+      .boundary;
     expect(a).not.toBe(b);
   });
 
   it('refuses a key that does not match the certificate', async () => {
     const rsa = ids['ee-rsa']!;
-    await expect(signMessage('Content-Type: text/plain\n\nx\n', { signer: { certificate: rsa.certificate, privateKey: ids['ee-p256']!.privateKey } })).rejects.toMatchObject({ code: 'key-mismatch' });
+    await expect(
+      signMessage('Content-Type: text/plain\n\nx\n', {
+        signer: { certificate: rsa.certificate, privateKey: ids['ee-p256']!.privateKey },
+      }),
+    ).rejects.toMatchObject({ code: 'key-mismatch' });
   });
 
   it('stored with LF line endings after signing, a message still verifies', async () => {
@@ -196,7 +249,9 @@ describe('S/MIME sign/verify', () => {
 
   it('tampering: body changed → digest-mismatch; signature changed → bad-signature', async () => {
     const signed = latin1(await signMessage(attachmentMessage(ids['ee-rsa']!.email), { signer: ids['ee-rsa']! }));
-    const changed = await verifyMessage(fromLatin1(signed.replace('See the attachment.', 'See the attachment!')), { trust });
+    const changed = await verifyMessage(fromLatin1(signed.replace('See the attachment.', 'See the attachment!')), {
+      trust,
+    });
     expect(changed.ok).toBe(false);
     expect(changed.signers[0]!.signatureValid).toBe(false);
     expect(changed.problems[0]!.code).toBe('digest-mismatch');
@@ -206,7 +261,11 @@ describe('S/MIME sign/verify', () => {
     const sigPart = root.children[1]!;
     const der = decodedBody(sigPart);
     der[der.length - 5]! ^= 0x01;
-    const rebuilt = concatBytes(fromLatin1(signed).subarray(0, sigPart.bodyStart), fromLatin1(toBase64Lines(der)), fromLatin1(signed).subarray(sigPart.end));
+    const rebuilt = concatBytes(
+      fromLatin1(signed).subarray(0, sigPart.bodyStart),
+      fromLatin1(toBase64Lines(der)),
+      fromLatin1(signed).subarray(sigPart.end),
+    );
     const bad = await verifyMessage(rebuilt, { trust });
     expect(bad.problems[0]!.code).toBe('bad-signature');
     expect(bad.signers[0]!.signatureValid).toBe(false);
@@ -239,7 +298,9 @@ describe('S/MIME sign/verify', () => {
   });
 
   it('an unsigned message is not-signed', async () => {
-    await expect(verifyMessage('Content-Type: text/plain\r\n\r\nhi\r\n', { trust })).rejects.toMatchObject({ code: 'not-signed' });
+    await expect(verifyMessage('Content-Type: text/plain\r\n\r\nhi\r\n', { trust })).rejects.toMatchObject({
+      code: 'not-signed',
+    });
   });
 
   describe('signer certificate fails validation → signatureValid true, ok false', () => {
@@ -253,7 +314,10 @@ describe('S/MIME sign/verify', () => {
     for (const [name, code, chain] of cases) {
       it(`${name} → ${code}`, async () => {
         const id = await identity(name, chain);
-        const signed = await signMessage('Content-Type: text/plain\r\n\r\nhello\r\n', { signer: id, includeCertificates: 'chain-with-root' });
+        const signed = await signMessage('Content-Type: text/plain\r\n\r\nhello\r\n', {
+          signer: id,
+          includeCertificates: 'chain-with-root',
+        });
         const report = await verifyMessage(signed, { trust });
         expect(report.signers[0]!.signatureValid).toBe(true);
         expect(report.signers[0]!.chain!.valid).toBe(false);
@@ -284,7 +348,20 @@ describe('S/MIME sign/verify', () => {
     const id = ids['ee-rsa']!;
     const inFile = join(dir, 'sha1.txt');
     writeFileSync(inFile, 'Content-Type: text/plain\r\n\r\nold mail\r\n');
-    const r = openssl(['cms', '-sign', '-md', 'sha1', '-in', inFile, '-signer', id.certFile, '-inkey', id.keyFile, '-certfile', chainFile('intermediate.pem')]);
+    const r = openssl([
+      'cms',
+      '-sign',
+      '-md',
+      'sha1',
+      '-in',
+      inFile,
+      '-signer',
+      id.certFile,
+      '-inkey',
+      id.keyFile,
+      '-certfile',
+      chainFile('intermediate.pem'),
+    ]);
     const signed = new Uint8Array(r.stdout);
     const strict = await verifyMessage(signed, { trust });
     expect(strict.ok).toBe(false);
@@ -296,7 +373,10 @@ describe('S/MIME sign/verify', () => {
 
   it('finds the signer in extra certificates when the message has none', async () => {
     const id = ids['ee-p256']!;
-    const signed = await signMessage('Content-Type: text/plain\r\n\r\nhello\r\n', { signer: id, includeCertificates: 'none' });
+    const signed = await signMessage('Content-Type: text/plain\r\n\r\nhello\r\n', {
+      signer: id,
+      includeCertificates: 'none',
+    });
     const missing = await verifyMessage(signed, { trust });
     expect(missing.problems[0]!.code).toBe('sender-certificate-missing');
     const found = await verifyMessage(signed, { trust, certificates: [id.certificate, certDer('intermediate.pem')] });
@@ -306,7 +386,9 @@ describe('S/MIME sign/verify', () => {
   it('entityBytes of the signed part equals the canonical inner entity', async () => {
     const signed = await signMessage(utf8Message('x@example.test'), { signer: ids['ee-p256']! });
     const part = entityBytes(parseMime(signed).children[0]!);
-    expect(latin1(part)).toMatch(/^Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n/);
+    expect(latin1(part)).toMatch(
+      /^Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n/,
+    );
   });
 
   it('the old application/x-pkcs7-signature and x-pkcs7-mime types verify', async () => {
@@ -316,7 +398,10 @@ describe('S/MIME sign/verify', () => {
       .replace('Content-Type: application/pkcs7-signature', 'Content-Type: application/x-pkcs7-signature');
     expect(detached).toContain('x-pkcs7-signature');
     expect((await verifyMessage(fromLatin1(detached), { trust })).ok).toBe(true);
-    const opaque = latin1(await signMessage(utf8Message(id.email), { signer: id, detached: false })).replace('application/pkcs7-mime', 'application/x-pkcs7-mime');
+    const opaque = latin1(await signMessage(utf8Message(id.email), { signer: id, detached: false })).replace(
+      'application/pkcs7-mime',
+      'application/x-pkcs7-mime',
+    );
     expect((await verifyMessage(fromLatin1(opaque), { trust })).ok).toBe(true);
   });
 
@@ -326,7 +411,22 @@ describe('S/MIME sign/verify', () => {
     const inFile = join(dir, 'two.txt');
     writeFileSync(inFile, 'Content-Type: text/plain\r\n\r\ntwo signers\r\n');
     for (const keyid of [false, true]) {
-      const args = ['cms', '-sign', '-in', inFile, '-signer', a.certFile, '-inkey', a.keyFile, '-signer', b.certFile, '-inkey', b.keyFile, '-certfile', chainFile('intermediate.pem')];
+      const args = [
+        'cms',
+        '-sign',
+        '-in',
+        inFile,
+        '-signer',
+        a.certFile,
+        '-inkey',
+        a.keyFile,
+        '-signer',
+        b.certFile,
+        '-inkey',
+        b.keyFile,
+        '-certfile',
+        chainFile('intermediate.pem'),
+      ];
       if (keyid) args.push('-keyid');
       const r = openssl(args);
       expect(r.status, r.stderr).toBe(0);
@@ -343,7 +443,22 @@ describe('S/MIME sign/verify', () => {
     const inFile = join(dir, 'two-bad.txt');
     writeFileSync(inFile, 'Content-Type: text/plain\r\n\r\ntwo signers\r\n');
     const expired = await identity('bad-expired');
-    const r = openssl(['cms', '-sign', '-in', inFile, '-signer', a.certFile, '-inkey', a.keyFile, '-signer', expired.certFile, '-inkey', expired.keyFile, '-certfile', chainFile('intermediate.pem')]);
+    const r = openssl([
+      'cms',
+      '-sign',
+      '-in',
+      inFile,
+      '-signer',
+      a.certFile,
+      '-inkey',
+      a.keyFile,
+      '-signer',
+      expired.certFile,
+      '-inkey',
+      expired.keyFile,
+      '-certfile',
+      chainFile('intermediate.pem'),
+    ]);
     const report = await verifyMessage(new Uint8Array(r.stdout), { trust });
     expect(report.ok).toBe(false);
     expect(report.signers.map((s) => s.signatureValid)).toEqual([true, true]);
@@ -354,7 +469,9 @@ describe('S/MIME sign/verify', () => {
   it('a binary (8-bit) attachment is re-encoded to base64 before signing and survives', async () => {
     const id = ids['ee-p256']!;
     const raw = concatBytes(
-      fromLatin1('Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n'),
+      fromLatin1(
+        'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n',
+      ),
       Uint8Array.from([0, 1, 2, 9, 255, 128, 200]),
       fromLatin1('\r\n--x--\r\n'),
     );
@@ -371,7 +488,13 @@ describe('S/MIME sign/verify', () => {
     const { encodeContentInfo, CONTENT_TYPE } = await import('../../src/cms/content-info.js');
     const inner = await signMessage('Content-Type: text/plain\r\n\r\ninside\r\n', { signer: ids['ee-p256']! });
     const fakeEnveloped = encodeContentInfo(CONTENT_TYPE.envelopedData, Uint8Array.of(0x30, 0x00));
-    const outer = concatBytes(fromLatin1('Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n'), fromLatin1(toBase64Lines(fakeEnveloped)), fromLatin1('\r\n'));
+    const outer = concatBytes(
+      fromLatin1(
+        'Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+      ),
+      fromLatin1(toBase64Lines(fakeEnveloped)),
+      fromLatin1('\r\n'),
+    );
     await expect(verifyMessage(outer, { trust })).rejects.toMatchObject({ code: 'not-signed' });
     const report = await verifyMessage(outer, { trust, unwrap: async () => inner });
     expect(report.ok).toBe(true);
@@ -379,4 +502,3 @@ describe('S/MIME sign/verify', () => {
     expect(latin1(report.content)).toBe('Content-Type: text/plain\r\n\r\ninside\r\n');
   });
 });
-

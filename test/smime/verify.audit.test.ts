@@ -23,10 +23,29 @@ import { tlv, encodeOid } from '../../src/asn1/index.js';
 const content = fromLatin1('Content-Type: text/plain\r\n\r\nsigned text\r\n');
 
 /** A self-signed P-256 certificate made by OpenSSL with the given extra arguments, and its key. */
-async function opensslCert(dir: string, name: string, args: string[]): Promise<{ certificate: Uint8Array; privateKey: Awaited<ReturnType<typeof loadPrivateKey>> }> {
+async function opensslCert(
+  dir: string,
+  name: string,
+  args: string[],
+): Promise<{ certificate: Uint8Array; privateKey: Awaited<ReturnType<typeof loadPrivateKey>> }> {
   const key = join(dir, `${name}.key`);
   const crt = join(dir, `${name}.pem`);
-  const res = openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', crt, '-days', '3650', ...args]);
+  const res = openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    crt,
+    '-days',
+    '3650',
+    ...args,
+  ]);
   expect(res.status, res.stderr).toBe(0);
   return { certificate: decodePem(readFileSync(crt))[0]!.der, privateKey: await loadPrivateKey(readFileSync(key)) };
 }
@@ -44,18 +63,26 @@ describe('signature verification audit', () => {
 
   describe('multipart/signed structure (RFC 1847 §2.1)', () => {
     it('a third part in multipart/signed (covered by no signature) is malformed-smime, not a complete signed message', async () => {
-      const third = signed.replace('\r\n--BOUNDARY--', '\r\n--BOUNDARY\r\nContent-Type: text/plain\r\n\r\nUNSIGNED: wire the money\r\n--BOUNDARY--');
+      const third = signed.replace(
+        '\r\n--BOUNDARY--',
+        '\r\n--BOUNDARY\r\nContent-Type: text/plain\r\n\r\nUNSIGNED: wire the money\r\n--BOUNDARY--',
+      );
       expect(third).not.toBe(signed);
       await expect(verifyMessage(third, { trust })).rejects.toMatchObject({ code: 'malformed-smime' });
     });
 
     it('a signature part that is not application/pkcs7-signature is malformed-smime', async () => {
-      const wrong = signed.replace('Content-Type: application/pkcs7-signature; name="smime.p7s"', 'Content-Type: text/plain');
+      const wrong = signed.replace(
+        'Content-Type: application/pkcs7-signature; name="smime.p7s"',
+        'Content-Type: text/plain',
+      );
       expect(wrong).not.toBe(signed);
       await expect(verifyMessage(wrong, { trust })).rejects.toMatchObject({ code: 'malformed-smime' });
       // The legacy x-pkcs7-signature and octet-stream labels stay accepted.
       for (const t of ['application/x-pkcs7-signature', 'application/octet-stream']) {
-        expect((await verifyMessage(signed.replace('application/pkcs7-signature; name', `${t}; name`), { trust })).ok).toBe(true);
+        expect(
+          (await verifyMessage(signed.replace('application/pkcs7-signature; name', `${t}; name`), { trust })).ok,
+        ).toBe(true);
       }
     });
   });
@@ -76,10 +103,16 @@ describe('signature verification audit', () => {
 
     it('an unwrapped (decrypted) layer holding a signed part plus an unsigned part is partially signed', async () => {
       // Anyone can encrypt to the recipient: a valid signed part of someone else plus the attacker's text.
-      const inner = fromLatin1(`Content-Type: multipart/mixed; boundary="mix"\r\n\r\n--mix\r\n${signed}\r\n--mix\r\nContent-Type: text/plain\r\n\r\nUNSIGNED: wire the money\r\n--mix--\r\n`);
+      const inner = fromLatin1(
+        `Content-Type: multipart/mixed; boundary="mix"\r\n\r\n--mix\r\n${signed}\r\n--mix\r\nContent-Type: text/plain\r\n\r\nUNSIGNED: wire the money\r\n--mix--\r\n`,
+      );
       const report = await verifyMessage(enveloped(), { trust, unwrap: async () => inner });
       expect(report.ok).toBe(true);
-      expect(report.coverage).toEqual({ complete: false, signedParts: ['/enveloped/1'], unsignedParts: ['/enveloped/2'] });
+      expect(report.coverage).toEqual({
+        complete: false,
+        signedParts: ['/enveloped/1'],
+        unsignedParts: ['/enveloped/2'],
+      });
       expect(report.warnings.map((w) => w.code)).toContain('partially-signed');
       expect(latin1(report.content)).toBe(latin1(content));
     });
@@ -93,10 +126,15 @@ describe('signature verification audit', () => {
 
   describe('signed attributes (RFC 5652 §5.3, §11)', () => {
     const signWith = (extra: Uint8Array[], signingTime: Date | null = null) =>
-      createSignedData(content, { signingTime, signers: [{ certificate: p256.certificate, privateKey: p256.privateKey, extraSignedAttributes: extra }] });
+      createSignedData(content, {
+        signingTime,
+        signers: [{ certificate: p256.certificate, privateKey: p256.privateKey, extraSignedAttributes: extra }],
+      });
 
     it('a huge signingTime value is malformed-cms, not a RangeError (it is read before the signature is checked)', async () => {
-      const der = await signWith([encodeAttribute(ATTRIBUTE.signingTime, tlv(0x17, new Uint8Array(300_000).fill(0x30)))]);
+      const der = await signWith([
+        encodeAttribute(ATTRIBUTE.signingTime, tlv(0x17, new Uint8Array(300_000).fill(0x30))),
+      ]);
       const [r] = await verifySignedData(parseSignedData(der));
       expect(r!.signatureValid).toBe(false);
       expect(r!.problems[0]!.code).toBe('malformed-cms');
@@ -118,7 +156,10 @@ describe('signature verification audit', () => {
     });
 
     it('a detached SignedData with a contentType other than the eContentType is content-type-mismatch', async () => {
-      const der = await createSignedData(content, { contentType: '1.2.840.113549.1.9.16.1.4', signers: [{ certificate: p256.certificate, privateKey: p256.privateKey }] });
+      const der = await createSignedData(content, {
+        contentType: '1.2.840.113549.1.9.16.1.4',
+        signers: [{ certificate: p256.certificate, privateKey: p256.privateKey }],
+      });
       const sd = parseSignedData(der);
       const [ok] = await verifySignedData(sd);
       expect(ok!.signatureValid).toBe(true);
@@ -133,10 +174,21 @@ describe('signature verification audit', () => {
       const hash = tlv(0x30, encodeOid('2.16.840.1.101.3.4.2.1'));
       const params = tlv(
         0x30,
-        concatBytes(tlv(0xa0, hash), tlv(0xa1, tlv(0x30, concatBytes(encodeOid('1.2.840.113549.1.1.8'), hash))), tlv(0xa2, tlv(0x02, Uint8Array.of(0x01, 0x2c)))),
+        concatBytes(
+          tlv(0xa0, hash),
+          tlv(0xa1, tlv(0x30, concatBytes(encodeOid('1.2.840.113549.1.1.8'), hash))),
+          tlv(0xa2, tlv(0x02, Uint8Array.of(0x01, 0x2c))),
+        ),
       );
-      const sd = parseSignedData(await createSignedData(content, { signers: [{ certificate: rsa.certificate, privateKey: rsa.privateKey, pss: true }] }));
-      sd.signerInfos[0] = { ...sd.signerInfos[0]!, signatureAlgorithm: { oid: '1.2.840.113549.1.1.10', parameters: params } };
+      const sd = parseSignedData(
+        await createSignedData(content, {
+          signers: [{ certificate: rsa.certificate, privateKey: rsa.privateKey, pss: true }],
+        }),
+      );
+      sd.signerInfos[0] = {
+        ...sd.signerInfos[0]!,
+        signatureAlgorithm: { oid: '1.2.840.113549.1.1.10', parameters: params },
+      };
       const [r] = await verifySignedData(sd);
       expect(r!.algorithms.pss).toEqual({ hash: 'SHA-256', mgfHash: 'SHA-256', saltLength: 300 });
       expect(r!.signatureValid).toBe(false);
@@ -147,14 +199,19 @@ describe('signature verification audit', () => {
   describe('signer identification', () => {
     it('issuerAndSerialNumber serials compare as INTEGERs: 0x00ff… (positive) is not 0xff… (negative)', async () => {
       const id = await opensslCert(dir, 'serial', ['-subj', '/CN=Serial Test', '-set_serial', '0x81020304']);
-      const der = await createSignedData(content, { signers: [{ certificate: id.certificate, privateKey: id.privateKey }] });
+      const der = await createSignedData(content, {
+        signers: [{ certificate: id.certificate, privateKey: id.privateKey }],
+      });
       const sd = parseSignedData(der);
       const si = sd.signerInfos[0]!;
       expect(si.sid.type === 'issuerAndSerialNumber' && si.sid.serialHex).toBe('0081020304');
       expect((await verifySignedData(sd))[0]!.signatureValid).toBe(true);
       // The sid is not signed: the same bytes naming serial -0x7efdfcfc (content 81020304) name another certificate.
       if (si.sid.type !== 'issuerAndSerialNumber') throw new Error('unreachable');
-      sd.signerInfos[0] = { ...si, sid: { ...si.sid, serialNumber: si.sid.serialNumber.subarray(1), serialHex: '81020304' } };
+      sd.signerInfos[0] = {
+        ...si,
+        sid: { ...si.sid, serialNumber: si.sid.serialNumber.subarray(1), serialHex: '81020304' },
+      };
       const [r] = await verifySignedData(sd);
       expect(r!.signatureValid).toBe(false);
       expect(r!.problems[0]!.code).toBe('sender-certificate-missing');
@@ -164,7 +221,14 @@ describe('signature verification audit', () => {
       const ski = toHex(parseSki(p256.certificate));
       const fake = await opensslCert(dir, 'ski', ['-subj', '/CN=Impostor', '-addext', `subjectKeyIdentifier=${ski}`]);
       const der = await createSignedData(content, {
-        signers: [{ certificate: p256.certificate, privateKey: p256.privateKey, identifier: 'subjectKeyIdentifier', includeCertificates: 'none' }],
+        signers: [
+          {
+            certificate: p256.certificate,
+            privateKey: p256.privateKey,
+            identifier: 'subjectKeyIdentifier',
+            includeCertificates: 'none',
+          },
+        ],
         certificates: [fake.certificate, p256.certificate, ...p256.chain.slice(0, 1)],
       });
       const [r] = await verifySignedData(parseSignedData(der));
@@ -178,7 +242,12 @@ describe('signature verification audit', () => {
     });
 
     it('a certificate with the signer’s issuer and serial but another key does not hide the real signer', async () => {
-      const fake = await opensslCert(dir, 'ias', ['-subj', '/C=XX/O=smimekit test/CN=smimekit Test Intermediate CA', '-set_serial', '0x0140F06DABD914B54847EED9B1C034C6']);
+      const fake = await opensslCert(dir, 'ias', [
+        '-subj',
+        '/C=XX/O=smimekit test/CN=smimekit Test Intermediate CA',
+        '-set_serial',
+        '0x0140F06DABD914B54847EED9B1C034C6',
+      ]);
       const der = await createSignedData(content, {
         signers: [{ certificate: p256.certificate, privateKey: p256.privateKey, includeCertificates: 'none' }],
         certificates: [fake.certificate, p256.certificate, ...p256.chain.slice(0, 1)],
@@ -187,7 +256,10 @@ describe('signature verification audit', () => {
       expect(r!.signatureValid).toBe(true);
       expect(r!.certificate).toEqual(p256.certificate);
       // And the other way round: the impostor's own signature is reported with the impostor's certificate.
-      const forged = await createSignedData(content, { signers: [{ certificate: fake.certificate, privateKey: fake.privateKey, includeCertificates: 'none' }], certificates: [p256.certificate, fake.certificate] });
+      const forged = await createSignedData(content, {
+        signers: [{ certificate: fake.certificate, privateKey: fake.privateKey, includeCertificates: 'none' }],
+        certificates: [p256.certificate, fake.certificate],
+      });
       const report = await verifySignedContent(forged, { trust });
       expect(report.signers[0]!.signatureValid).toBe(true);
       expect(report.signers[0]!.certificate).toEqual(fake.certificate);
@@ -203,5 +275,10 @@ function parseSki(der: Uint8Array): Uint8Array {
   const octets = hex.slice(at + 10);
   // OCTET STRING { OCTET STRING keyIdentifier }
   const len = parseInt(octets.slice(6, 8), 16);
-  return Uint8Array.from(octets.slice(8, 8 + len * 2).match(/../g)!.map((h) => parseInt(h, 16)));
+  return Uint8Array.from(
+    octets
+      .slice(8, 8 + len * 2)
+      .match(/../g)!
+      .map((h) => parseInt(h, 16)),
+  );
 }

@@ -54,7 +54,10 @@ describeVectors('shared vectors: signed messages verify as expected.json says', 
       if (c.trustEmbedded?.length) {
         // Anchors taken from the certificates inside the message, chosen by SHA-256.
         const wanted = c.trustEmbedded.map((t) => t.sha256);
-        const certs = c.format === 'mime' ? (await verifyMessage(bytes, { ...options, trust: new TrustList() })).layers.flatMap((l) => l.certificates) : parseSignedData(bytes).certificates;
+        const certs =
+          c.format === 'mime'
+            ? (await verifyMessage(bytes, { ...options, trust: new TrustList() })).layers.flatMap((l) => l.certificates)
+            : parseSignedData(bytes).certificates;
         for (const cert of certs) if (wanted.includes(toHex(sha256(cert)))) trust.add(cert);
         expect(trust.size).toBe(wanted.length);
       }
@@ -63,7 +66,10 @@ describeVectors('shared vectors: signed messages verify as expected.json says', 
         report =
           c.format === 'mime'
             ? await verifyMessage(bytes, options)
-            : await verifySignedContent(bytes, { ...options, ...(c.content ? { content: readShared(c.content) } : {}) });
+            : await verifySignedContent(bytes, {
+                ...options,
+                ...(c.content ? { content: readShared(c.content) } : {}),
+              });
       } catch (e) {
         table.push(`FAIL  ${c.id}: threw ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`);
         throw e;
@@ -76,12 +82,16 @@ describeVectors('shared vectors: signed messages verify as expected.json says', 
       try {
         expect(sigValid).toBe(c.expect.signatureValid);
         if (c.expect.chainValid !== null) expect(chainValid).toBe(c.expect.chainValid);
-        if (c.expect.signers) expect(signers.map((s) => s.toLowerCase())).toEqual(c.expect.signers.map((s) => s.toLowerCase()));
+        if (c.expect.signers)
+          expect(signers.map((s) => s.toLowerCase())).toEqual(c.expect.signers.map((s) => s.toLowerCase()));
         if (c.expect.plaintextSha256 && sigValid) expect(toHex(sha256(report.content))).toBe(c.expect.plaintextSha256);
         if (c.expect.failure) {
           const wanted = FAILURE_CODES[c.expect.failure];
           expect(wanted, `no code mapping for ${c.expect.failure}`).toBeDefined();
-          expect(codes.some((code) => wanted!.includes(code)), `codes ${codes.join(',')} for ${c.expect.failure}`).toBe(true);
+          expect(
+            codes.some((code) => wanted!.includes(code)),
+            `codes ${codes.join(',')} for ${c.expect.failure}`,
+          ).toBe(true);
         }
         if (c.layers && c.format === 'mime') {
           expect(report.layers.length).toBe(c.layers.length);
@@ -114,7 +124,11 @@ function flipLetter(bytes: Uint8Array, from: number, to: number): Uint8Array {
 }
 
 function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = hay.indexOf(needle[0]!); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(needle[0]!, i + 1)) {
+  outer: for (
+    let i = hay.indexOf(needle[0]!);
+    i >= 0 && i + needle.length <= hay.length;
+    i = hay.indexOf(needle[0]!, i + 1)
+  ) {
     for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
     return i;
   }
@@ -123,11 +137,18 @@ function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
 
 describeVectors('shared vectors: tampered variants of every valid signed vector fail', () => {
   const all = readSharedJson<{ cases: Case[] }>('expected.json').cases;
-  const valid = all.filter((c) => c.operation === 'verify' && c.cmsType === 'signedData' && c.expect.signatureValid === true && !c.id.includes('#'));
+  const valid = all.filter(
+    (c) =>
+      c.operation === 'verify' && c.cmsType === 'signedData' && c.expect.signatureValid === true && !c.id.includes('#'),
+  );
   for (const c of valid) {
     it(`${c.id} (tampered)`, async () => {
       const bytes = readShared(c.file);
-      const options = { trust: new TrustList(), allowWeak: true, certificates: c.intermediates.map((f) => readShared(f)) };
+      const options = {
+        trust: new TrustList(),
+        allowWeak: true,
+        certificates: c.intermediates.map((f) => readShared(f)),
+      };
       let report: VerifyReport;
       if (c.format === 'mime') {
         const { parseMime, decodedBody } = await import('../../src/mime/entity.js');
@@ -145,7 +166,14 @@ describeVectors('shared vectors: tampered variants of every valid signed vector 
           const at = indexOfBytes(der, content.subarray(0, Math.min(32, content.length)));
           expect(at).toBeGreaterThan(0);
           const tampered = flipLetter(der, at, der.length);
-          report = await verifyMessage(concatBytes(bytes.subarray(0, entity.bodyStart), fromLatin1(`${toBase64Lines(tampered)}\r\n`), bytes.subarray(entity.end)), options);
+          report = await verifyMessage(
+            concatBytes(
+              bytes.subarray(0, entity.bodyStart),
+              fromLatin1(`${toBase64Lines(tampered)}\r\n`),
+              bytes.subarray(entity.end),
+            ),
+            options,
+          );
         }
       } else {
         const der = c.format === 'cms-pem' ? parseSignedData(bytes) && bytes : bytes;

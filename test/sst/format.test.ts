@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FormatError, LimitError, parseSst, serializeSst, SmimeError, type SstEntry, type SstStore } from '../../src/index.js';
+import {
+  FormatError,
+  LimitError,
+  parseSst,
+  serializeSst,
+  SmimeError,
+  type SstEntry,
+  type SstStore,
+} from '../../src/index.js';
 import { describeVectors, readShared } from '../helpers/vectors.js';
 
 const HEADER = [0, 0, 0, 0, 0x43, 0x45, 0x52, 0x54];
@@ -27,7 +35,16 @@ describe('parseSst: what Windows tolerates', () => {
     expect(serializeSst(s)).toEqual(file(HEADER, END));
   });
   it('reads a context without properties, zero-length and unknown properties, duplicates', () => {
-    const bytes = file(HEADER, element(0x8001, [1, 2]), element(126, []), element(11, [0x41, 0, 0, 0]), element(11, [0x42, 0, 0, 0]), element(32, CERT), element(32, CERT), END);
+    const bytes = file(
+      HEADER,
+      element(0x8001, [1, 2]),
+      element(126, []),
+      element(11, [0x41, 0, 0, 0]),
+      element(11, [0x42, 0, 0, 0]),
+      element(32, CERT),
+      element(32, CERT),
+      END,
+    );
     const s = parseSst(bytes);
     expect(s.certificates).toHaveLength(2);
     expect(s.certificates[0]!.properties.map((p) => p.id)).toEqual([0x8001, 126, 11, 11]);
@@ -35,7 +52,16 @@ describe('parseSst: what Windows tolerates', () => {
     expect(serializeSst(s)).toEqual(bytes);
   });
   it('keeps bytes after the end marker and the interleaving of certificates, CRLs and CTLs', () => {
-    const bytes = file(HEADER, element(33, CERT), element(3, new Array(20).fill(7)), element(32, CERT), element(34, CERT), element(32, CERT), END, [9, 9, 9]);
+    const bytes = file(
+      HEADER,
+      element(33, CERT),
+      element(3, new Array(20).fill(7)),
+      element(32, CERT),
+      element(34, CERT),
+      element(32, CERT),
+      END,
+      [9, 9, 9],
+    );
     const s = parseSst(bytes);
     expect([s.certificates.length, s.crls.length, s.ctls.length]).toEqual([2, 1, 1]);
     expect(Array.from(s.trailingBytes!)).toEqual([9, 9, 9]);
@@ -69,14 +95,29 @@ describe('parseSst: errors with codes and offsets', () => {
     ['version 1', file([1, 0, 0, 0, 0x43, 0x45, 0x52, 0x54], END), 'sst-bad-magic', 0],
     ['header only', file(HEADER), 'sst-missing-end-marker', 8],
     ['truncated element header', file(HEADER, [32, 0, 0]), 'sst-truncated-element', 8],
-    ['length beyond the file', file(HEADER, [...u32(32), ...u32(1), ...u32(0xffffffff)], END), 'sst-element-overrun', 8],
+    [
+      'length beyond the file',
+      file(HEADER, [...u32(32), ...u32(1), ...u32(0xffffffff)], END),
+      'sst-element-overrun',
+      8,
+    ],
     ['encoding type 2', file(HEADER, element(32, CERT, 2), END), 'sst-bad-encoding-type', 8],
-    ['encoding type 0 on a property', file(HEADER, element(11, [0, 0], 0), element(32, CERT), END), 'sst-bad-encoding-type', 8],
+    [
+      'encoding type 0 on a property',
+      file(HEADER, element(11, [0, 0], 0), element(32, CERT), END),
+      'sst-bad-encoding-type',
+      8,
+    ],
     ['id above 0xFFFF', file(HEADER, element(0x10020, CERT), END), 'sst-bad-element-id', 8],
     ['bad end marker', file(HEADER, [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), 'sst-bad-end-marker', 8],
     ['empty certificate', file(HEADER, element(32, []), END), 'sst-empty-context', 8],
     ['reserved element 35', file(HEADER, element(35, [1]), END), 'sst-unsupported-element', 8],
-    ['property after the last context', file(HEADER, element(32, CERT), element(11, [0, 0]), END), 'sst-dangling-properties', 25],
+    [
+      'property after the last context',
+      file(HEADER, element(32, CERT), element(11, [0, 0]), END),
+      'sst-dangling-properties',
+      25,
+    ],
     ['missing end marker after a certificate', file(HEADER, element(32, CERT)), 'sst-missing-end-marker', 25],
   ];
   it.each(cases)('%s', (_name, bytes, code, offset) => {
@@ -96,9 +137,17 @@ describe('parseSst: errors with codes and offsets', () => {
     expect(codeOf(() => parseSst('CERT' as unknown as Uint8Array)).code).toBe('bad-argument');
   });
   it('serializeSst refuses entries it cannot write', () => {
-    const bad: SstStore = { certificates: [{ kind: 'certificate', der: new Uint8Array(), properties: [] }], crls: [], ctls: [] };
+    const bad: SstStore = {
+      certificates: [{ kind: 'certificate', der: new Uint8Array(), properties: [] }],
+      crls: [],
+      ctls: [],
+    };
     expect(codeOf(() => serializeSst(bad)).code).toBe('bad-argument');
-    const badId: SstStore = { certificates: [{ kind: 'certificate', der: Uint8Array.of(1), properties: [{ id: 32, value: new Uint8Array() }] }], crls: [], ctls: [] };
+    const badId: SstStore = {
+      certificates: [{ kind: 'certificate', der: Uint8Array.of(1), properties: [{ id: 32, value: new Uint8Array() }] }],
+      crls: [],
+      ctls: [],
+    };
     expect(codeOf(() => serializeSst(badId)).code).toBe('bad-argument');
   });
 });
@@ -116,20 +165,26 @@ const arbEntry = fc.record({
 describe('property-based', () => {
   it('random stores round-trip through serialize → parse → serialize', () => {
     fc.assert(
-      fc.property(fc.array(arbEntry, { maxLength: 12 }), fc.option(fc.uint8Array({ minLength: 1, maxLength: 10 }), { nil: undefined }), (entries, trailing) => {
-        const store: SstStore = {
-          certificates: entries.filter((e) => e.kind === 'certificate'),
-          crls: entries.filter((e) => e.kind === 'crl'),
-          ctls: entries.filter((e) => e.kind === 'ctl'),
-          ...(trailing ? { trailingBytes: trailing } : {}),
-        };
-        const bytes = serializeSst(store);
-        const parsed = parseSst(bytes);
-        expect(parsed.certificates.map((e) => [e.der, e.properties])).toEqual(store.certificates.map((e) => [e.der, e.properties]));
-        expect(parsed.crls.map((e) => e.der)).toEqual(store.crls.map((e) => e.der));
-        expect(parsed.ctls.map((e) => e.der)).toEqual(store.ctls.map((e) => e.der));
-        expect(serializeSst(parsed)).toEqual(bytes);
-      }),
+      fc.property(
+        fc.array(arbEntry, { maxLength: 12 }),
+        fc.option(fc.uint8Array({ minLength: 1, maxLength: 10 }), { nil: undefined }),
+        (entries, trailing) => {
+          const store: SstStore = {
+            certificates: entries.filter((e) => e.kind === 'certificate'),
+            crls: entries.filter((e) => e.kind === 'crl'),
+            ctls: entries.filter((e) => e.kind === 'ctl'),
+            ...(trailing ? { trailingBytes: trailing } : {}),
+          };
+          const bytes = serializeSst(store);
+          const parsed = parseSst(bytes);
+          expect(parsed.certificates.map((e) => [e.der, e.properties])).toEqual(
+            store.certificates.map((e) => [e.der, e.properties]),
+          );
+          expect(parsed.crls.map((e) => e.der)).toEqual(store.crls.map((e) => e.der));
+          expect(parsed.ctls.map((e) => e.der)).toEqual(store.ctls.map((e) => e.der));
+          expect(serializeSst(parsed)).toEqual(bytes);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -155,9 +210,17 @@ describeVectors('property-based corruption of real files', () => {
       const original = readShared('sst', name);
       const pristine = original.slice();
       const corruption = fc.oneof(
-        fc.record({ kind: fc.constant('flip' as const), at: fc.nat(original.length - 1), value: fc.integer({ min: 0, max: 255 }) }),
+        fc.record({
+          kind: fc.constant('flip' as const),
+          at: fc.nat(original.length - 1),
+          value: fc.integer({ min: 0, max: 255 }),
+        }),
         fc.record({ kind: fc.constant('truncate' as const), at: fc.nat(original.length - 1), value: fc.constant(0) }),
-        fc.record({ kind: fc.constant('length' as const), at: fc.nat(original.length - 1), value: fc.integer({ min: 0, max: 0xffffffff }) }),
+        fc.record({
+          kind: fc.constant('length' as const),
+          at: fc.nat(original.length - 1),
+          value: fc.integer({ min: 0, max: 0xffffffff }),
+        }),
       );
       fc.assert(
         fc.property(fc.array(corruption, { minLength: 1, maxLength: 4 }), (changes) => {
@@ -165,7 +228,8 @@ describeVectors('property-based corruption of real files', () => {
           for (const c of changes) {
             if (c.kind === 'flip') bytes[c.at % bytes.length] = c.value;
             else if (c.kind === 'truncate') bytes = bytes.slice(0, c.at % (bytes.length + 1));
-            else if (bytes.length >= 4) new DataView(bytes.buffer).setUint32(Math.min(c.at, bytes.length - 4), c.value, true);
+            else if (bytes.length >= 4)
+              new DataView(bytes.buffer).setUint32(Math.min(c.at, bytes.length - 4), c.value, true);
           }
           const snapshot = Buffer.from(bytes);
           const started = performance.now();

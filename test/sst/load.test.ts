@@ -52,7 +52,17 @@ describe('loadCertificates: format detection', () => {
     const dir = tempDir();
     const bundle = join(dir, 'b.pem');
     writeFileSync(bundle, rootPem + interPem);
-    execFileSync('openssl', ['crl2pkcs7', '-certfile', bundle, '-in', projectVectorPath('chains', 'intermediate.crl.pem'), '-outform', 'DER', '-out', join(dir, 'b.p7b')]);
+    execFileSync('openssl', [
+      'crl2pkcs7',
+      '-certfile',
+      bundle,
+      '-in',
+      projectVectorPath('chains', 'intermediate.crl.pem'),
+      '-outform',
+      'DER',
+      '-out',
+      join(dir, 'b.p7b'),
+    ]);
     execFileSync('openssl', ['crl2pkcs7', '-nocrl', '-certfile', bundle, '-out', join(dir, 'b.p7c')]);
     const der = loadCertificates(readFileSync(join(dir, 'b.p7b')));
     expect(der.format).toBe('pkcs7');
@@ -76,7 +86,9 @@ describe('loadCertificates: format detection', () => {
     expect(code(() => loadCertificates(new Uint8Array()))).toBe('unsupported-format');
     expect(code(() => loadCertificates(Uint8Array.of(1, 2, 3)))).toBe('unsupported-format');
     expect(code(() => loadCertificates(Uint8Array.of(0x30, 0x05, 1)))).toBe('malformed-der');
-    expect(code(() => loadCertificates('-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----'))).toBe('malformed-pem');
+    expect(code(() => loadCertificates('-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----'))).toBe(
+      'malformed-pem',
+    );
     expect(code(() => loadCertificates('-----BEGIN CERTIFICATE-----\nAAAA\n'))).toBe('malformed-pem');
     expect(code(() => loadCertificates(42 as unknown as Uint8Array))).toBe('bad-argument');
   });
@@ -85,16 +97,30 @@ describe('loadCertificates: format detection', () => {
 describe('createSst', () => {
   it('writes friendly name with NUL counted, EKU, key identifier, subject MD5, disallowed date, SHA-1 last', () => {
     const when = new Date('2030-01-02T03:04:05Z');
-    const store = createSst([{ certificate: rootPem, friendlyName: 'Root ✓', enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'], disallowedAfter: when }]);
+    const store = createSst([
+      { certificate: rootPem, friendlyName: 'Root ✓', enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'], disallowedAfter: when },
+    ]);
     const [entry] = store.certificates;
     expect(entry!.properties.map((p) => p.id)).toEqual([11, 9, 20, 29, 104, 3]);
     expect(entry!.properties[0]!.value.length).toBe(('Root ✓'.length + 1) * 2);
     expect(decodeSstProperty(entry!.properties[1]!).value).toEqual({ type: 'oids', oids: ['1.3.6.1.5.5.7.3.4'] });
     expect(sstDisallowedAfter(entry!)).toEqual(when);
-    const sha1 = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha1'], { input: rootPem, encoding: 'utf8' });
-    expect(decodeSstProperty(entry!.properties[5]!).value).toEqual({ type: 'bytes', hex: sha1.split('=')[1]!.trim().replace(/:/g, '').toLowerCase() });
-    const ski = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectKeyIdentifier'], { input: rootPem, encoding: 'utf8' });
-    expect(decodeSstProperty(entry!.properties[2]!).value).toEqual({ type: 'bytes', hex: ski.split('\n')[1]!.trim().replace(/:/g, '').toLowerCase() });
+    const sha1 = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha1'], {
+      input: rootPem,
+      encoding: 'utf8',
+    });
+    expect(decodeSstProperty(entry!.properties[5]!).value).toEqual({
+      type: 'bytes',
+      hex: sha1.split('=')[1]!.trim().replace(/:/g, '').toLowerCase(),
+    });
+    const ski = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectKeyIdentifier'], {
+      input: rootPem,
+      encoding: 'utf8',
+    });
+    expect(decodeSstProperty(entry!.properties[2]!).value).toEqual({
+      type: 'bytes',
+      hex: ski.split('\n')[1]!.trim().replace(/:/g, '').toLowerCase(),
+    });
   });
   it('reports which input is bad', () => {
     expect(() => createSst([rootPem, Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01)])).toThrow(/certificate 2/);
@@ -121,8 +147,14 @@ describe('property values', () => {
     expect(odd.error).toMatch(/odd length/);
     expect(odd.value).toEqual({ type: 'raw', hex: '41' });
     expect(decodeSstProperty({ id: SstPropertyId.ENHKEY_USAGE, value: Uint8Array.of(0x30, 0x05) }).error).toBeDefined();
-    expect(decodeSstProperty({ id: SstPropertyId.KEY_PROV_INFO, value: new Uint8Array(28).fill(0xff) }).error).toMatch(/outside/);
-    expect(decodeSstProperty({ id: 0x8001, value: Uint8Array.of(0xde, 0xad) })).toEqual({ id: 0x8001, name: 'USER_0x8001', value: { type: 'raw', hex: 'dead' } });
+    expect(decodeSstProperty({ id: SstPropertyId.KEY_PROV_INFO, value: new Uint8Array(28).fill(0xff) }).error).toMatch(
+      /outside/,
+    );
+    expect(decodeSstProperty({ id: 0x8001, value: Uint8Array.of(0xde, 0xad) })).toEqual({
+      id: 0x8001,
+      name: 'USER_0x8001',
+      value: { type: 'raw', hex: 'dead' },
+    });
   });
   it('KEY_PROV_INFO with names', () => {
     const name = (s: string) => Array.from(s + '\0').flatMap((c) => [c.charCodeAt(0), 0]);

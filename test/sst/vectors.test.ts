@@ -135,7 +135,13 @@ describeVectors('SST: real and synthetic files in ../shared/vectors/sst', () => 
     created.certificates.forEach((mine, i) => {
       const theirs = real.certificates[i]!;
       expect(mine.der).toEqual(theirs.der);
-      for (const id of [SstPropertyId.FRIENDLY_NAME, SstPropertyId.ENHKEY_USAGE, SstPropertyId.KEY_IDENTIFIER, SstPropertyId.SUBJECT_NAME_MD5_HASH, SstPropertyId.SHA1_HASH]) {
+      for (const id of [
+        SstPropertyId.FRIENDLY_NAME,
+        SstPropertyId.ENHKEY_USAGE,
+        SstPropertyId.KEY_IDENTIFIER,
+        SstPropertyId.SUBJECT_NAME_MD5_HASH,
+        SstPropertyId.SHA1_HASH,
+      ]) {
         const a = getSstProperty(mine, id);
         const b = getSstProperty(theirs, id);
         expect(a && toHex(a), `${i} property ${id}`).toBe(b && toHex(b));
@@ -151,14 +157,24 @@ describeVectors('SST: real and synthetic files in ../shared/vectors/sst', () => 
   it('createSst reproduces the synthetic store layout for a certificate and a CRL', () => {
     const real = parseSst(readShared('sst', 'synthetic-mixed.sst'));
     const [alice] = real.certificates;
-    const created: SstStore = createSst([{ certificate: alice!.der, friendlyName: sstFriendlyName(alice!)!, enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'] }], {
-      crls: [real.crls[0]!.der],
-    });
+    const created: SstStore = createSst(
+      [{ certificate: alice!.der, friendlyName: sstFriendlyName(alice!)!, enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'] }],
+      {
+        crls: [real.crls[0]!.der],
+      },
+    );
     expect(sstFriendlyName(created.certificates[0]!)).toBe('Alice ✓ S/MIME (synthetic)');
-    for (const id of [SstPropertyId.FRIENDLY_NAME, SstPropertyId.ENHKEY_USAGE, SstPropertyId.KEY_IDENTIFIER, SstPropertyId.SHA1_HASH]) {
+    for (const id of [
+      SstPropertyId.FRIENDLY_NAME,
+      SstPropertyId.ENHKEY_USAGE,
+      SstPropertyId.KEY_IDENTIFIER,
+      SstPropertyId.SHA1_HASH,
+    ]) {
       expect(toHex(getSstProperty(created.certificates[0]!, id)!)).toBe(toHex(getSstProperty(alice!, id)!));
     }
-    expect(created.crls[0]!.properties).toEqual(real.crls[0]!.properties.map((p) => ({ id: p.id, value: new Uint8Array(p.value) })));
+    expect(created.crls[0]!.properties).toEqual(
+      real.crls[0]!.properties.map((p) => ({ id: p.id, value: new Uint8Array(p.value) })),
+    );
     const again = parseSst(serializeSst(created));
     expect(again.certificates.length).toBe(1);
     expect(again.crls.length).toBe(1);

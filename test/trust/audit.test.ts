@@ -36,7 +36,12 @@ async function spkiOf(keys: CryptoKeyPair): Promise<Uint8Array> {
 }
 
 /** Rebuilds a certificate with a new TBS (fields edited by `edit`) and outer AlgorithmIdentifier, signed by `signer`. */
-async function resign(cert: Uint8Array, edit: (fields: Uint8Array[]) => Uint8Array[], outerAlg: Uint8Array, sign: (tbs: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array> {
+async function resign(
+  cert: Uint8Array,
+  edit: (fields: Uint8Array[]) => Uint8Array[],
+  outerAlg: Uint8Array,
+  sign: (tbs: Uint8Array) => Promise<Uint8Array>,
+): Promise<Uint8Array> {
   const root = derParse(cert);
   const [tbsNode] = derChildren(root);
   const fields = derChildren(tbsNode!).map((n) => derBytes(n));
@@ -60,11 +65,14 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
       em[1] = 1;
       em[k - digestInfo.length - 1] = 0;
       em.set(digestInfo, k - digestInfo.length);
-      const s = modPow(toBig(em), d, n).toString(16).padStart(k * 2, '0');
+      const s = modPow(toBig(em), d, n)
+        .toString(16)
+        .padStart(k * 2, '0');
       return new Uint8Array(Buffer.from(s, 'hex'));
     };
     const publicKey = await spkiOf(keys);
-    const check = (digestInfo: Uint8Array) => verifySignature({ algorithm: { oid: '1.2.840.113549.1.1.4' }, signature: sign(digestInfo), data, publicKey });
+    const check = (digestInfo: Uint8Array) =>
+      verifySignature({ algorithm: { oid: '1.2.840.113549.1.1.4' }, signature: sign(digestInfo), data, publicKey });
     const hash = tlv(0x04, md5(data));
     expect(await check(seq(seq(md5Oid, [0x05, 0x00]), hash))).toBe(true);
     expect(await check(seq(seq(md5Oid), hash))).toBe(true);
@@ -88,7 +96,8 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
     const r = raw.subarray(0, 32);
     const s = raw.subarray(32);
     const publicKey = await spkiOf(keys);
-    const check = (signature: Uint8Array) => verifySignature({ algorithm: { oid: '1.2.840.10045.4.3.2' }, signature, data, publicKey });
+    const check = (signature: Uint8Array) =>
+      verifySignature({ algorithm: { oid: '1.2.840.10045.4.3.2' }, signature, data, publicKey });
     expect(await check(seq(int(r), int(s)))).toBe(true);
     expect(await check(seq(int(r, 1), int(s)))).toBe(false);
     const body = cat(int(r), int(s));
@@ -110,7 +119,8 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
     const root = await issue({ name: 'CN=Ed Root', key: 'ed25519', keySlot: 902, ca: true });
     const ee = await issue({ name: 'CN=Ed EE', key: 'p256', keySlot: 903, issuer: root });
     const withNull = seq(encodeOid('1.3.101.112'), [0x05, 0x00]);
-    const sign = async (tbs: Uint8Array) => new Uint8Array(await subtle.sign({ name: 'Ed25519' }, root.keys.privateKey, new Uint8Array(tbs)));
+    const sign = async (tbs: Uint8Array) =>
+      new Uint8Array(await subtle.sign({ name: 'Ed25519' }, root.keys.privateKey, new Uint8Array(tbs)));
     // Field 2 of a v3 TBSCertificate is the signature AlgorithmIdentifier.
     const bad = await resign(ee.der, (f) => f.map((x, i) => (i === 2 ? withNull : x)), withNull, sign);
     const control = await resign(ee.der, (f) => f, seq(encodeOid('1.3.101.112')), sign);
@@ -135,24 +145,41 @@ describe('signature encoding strictness (verify-signature.ts)', () => {
     const rsaPublicKey = parseSubjectPublicKeyInfo(await spkiOf(keys)).publicKey;
     const hashAlg = (oid: string) => seq(encodeOid(oid), [0x05, 0x00]);
     const pssParams = (hashOid: string, salt: number) =>
-      seq(tlv(0xa0, hashAlg(hashOid)), tlv(0xa1, seq(encodeOid('1.2.840.113549.1.1.8'), hashAlg(hashOid))), tlv(0xa2, derInt(BigInt(salt))));
-    const pssKey = (params: Uint8Array) => seq(seq(encodeOid('1.2.840.113549.1.1.10'), params), tlv(0x03, cat([0], rsaPublicKey)));
+      seq(
+        tlv(0xa0, hashAlg(hashOid)),
+        tlv(0xa1, seq(encodeOid('1.2.840.113549.1.1.8'), hashAlg(hashOid))),
+        tlv(0xa2, derInt(BigInt(salt))),
+      );
+    const pssKey = (params: Uint8Array) =>
+      seq(seq(encodeOid('1.2.840.113549.1.1.10'), params), tlv(0x03, cat([0], rsaPublicKey)));
     const sha256 = '2.16.840.1.101.3.4.2.1';
     const sha384 = '2.16.840.1.101.3.4.2.2';
     const algorithm = { oid: '1.2.840.113549.1.1.10', parameters: pssParams(sha256, 32) };
     expect(await verifySignature({ algorithm, signature, data, publicKey: pssKey(pssParams(sha256, 32)) })).toBe(true);
     expect(await verifySignature({ algorithm, signature, data, publicKey: pssKey(pssParams(sha256, 20)) })).toBe(true);
-    await expect(verifySignature({ algorithm, signature, data, publicKey: pssKey(pssParams(sha384, 48)) })).rejects.toMatchObject({ code: 'key-algorithm-mismatch' });
-    await expect(verifySignature({ algorithm, signature, data, publicKey: pssKey(pssParams(sha256, 64)) })).rejects.toMatchObject({ code: 'key-algorithm-mismatch' });
+    await expect(
+      verifySignature({ algorithm, signature, data, publicKey: pssKey(pssParams(sha384, 48)) }),
+    ).rejects.toMatchObject({ code: 'key-algorithm-mismatch' });
+    await expect(
+      verifySignature({ algorithm, signature, data, publicKey: pssKey(pssParams(sha256, 64)) }),
+    ).rejects.toMatchObject({ code: 'key-algorithm-mismatch' });
   });
 
   it('DSA domain parameters beyond FIPS 186-4 sizes are refused before any bigint work', async () => {
     const p = (1n << 8191n) | 1n; // 8192 bits: modPow on this would be a denial-of-service lever
     const q = (1n << 159n) | 7n;
-    const spki = seq(seq(encodeOid('1.2.840.10040.4.1'), seq(derInt(p), derInt(q), derInt(2n))), tlv(0x03, cat([0], derInt(5n))));
+    const spki = seq(
+      seq(encodeOid('1.2.840.10040.4.1'), seq(derInt(p), derInt(q), derInt(2n))),
+      tlv(0x03, cat([0], derInt(5n))),
+    );
     const started = Date.now();
     await expect(
-      verifySignature({ algorithm: { oid: '2.16.840.1.101.3.4.3.2' }, signature: seq(derInt(3n), derInt(5n)), data: new Uint8Array(4), publicKey: spki }),
+      verifySignature({
+        algorithm: { oid: '2.16.840.1.101.3.4.3.2' },
+        signature: seq(derInt(3n), derInt(5n)),
+        data: new Uint8Array(4),
+        publicKey: spki,
+      }),
     ).rejects.toMatchObject({ code: 'unsupported-algorithm' });
     expect(Date.now() - started).toBeLessThan(1000);
   });
@@ -162,14 +189,26 @@ describe('path building under a hostile pool of 200 same-named CAs', () => {
   it('ranking verifies a bounded number of signatures and finishes quickly', async () => {
     const pool: Issued[] = [];
     for (let i = 0; i < 200; i++) {
-      pool.push(await issue({ name: 'CN=Same Name CA', key: 'p256', keySlot: 1000 + i, ca: true, ...(pool.length ? { issuer: pool[pool.length - 1]! } : {}) }));
+      pool.push(
+        await issue({
+          name: 'CN=Same Name CA',
+          key: 'p256',
+          keySlot: 1000 + i,
+          ca: true,
+          ...(pool.length ? { issuer: pool[pool.length - 1]! } : {}),
+        }),
+      );
     }
     const ee = await issue({ name: 'CN=Victim', key: 'p256', keySlot: 1300, issuer: pool[199]! });
     const root = await issue({ name: 'CN=Unrelated Root', key: 'p256', keySlot: 1301, ca: true });
     const spy = vi.spyOn(webcrypto.subtle, 'verify');
     try {
       const started = Date.now();
-      const r = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([root.der]), intermediates: pool.map((c) => c.der), at: NOW });
+      const r = await validateCertificate(ee.der, {
+        trust: TrustList.fromCertificates([root.der]),
+        intermediates: pool.map((c) => c.der),
+        at: NOW,
+      });
       const elapsed = Date.now() - started;
       expect(codes(r)).toEqual(['untrusted-root']);
       expect(elapsed).toBeLessThan(10_000);
@@ -188,9 +227,16 @@ describe('revocation under hostile CRLs and a pool of same-named certificates', 
     const ee = await issue({ name: 'CN=CRL DoS EE', key: 'p256', keySlot: 1402, issuer: ca });
     // 150 certificates and 10 CRLs that claim the CA's name, none with its key.
     const impostors: Issued[] = [];
-    for (let i = 0; i < 150; i++) impostors.push(await issue({ name: 'CN=CRL DoS CA', key: 'p256', keySlot: 1410 + i, ca: true }));
+    for (let i = 0; i < 150; i++)
+      impostors.push(await issue({ name: 'CN=CRL DoS CA', key: 'p256', keySlot: 1410 + i, ca: true }));
     const crls: Uint8Array[] = [];
-    for (let i = 0; i < 10; i++) crls.push(await makeCrl(impostors[i]!, { revoked: [{ serial: serialOf(ee) }], thisUpdate: new Date(NOW.getTime() - (i + 2) * 3_600_000) }));
+    for (let i = 0; i < 10; i++)
+      crls.push(
+        await makeCrl(impostors[i]!, {
+          revoked: [{ serial: serialOf(ee) }],
+          thisUpdate: new Date(NOW.getTime() - (i + 2) * 3_600_000),
+        }),
+      );
     const spy = vi.spyOn(webcrypto.subtle, 'verify');
     try {
       const r = await validateCertificate(ee.der, {
@@ -213,9 +259,17 @@ describe('revocation under hostile CRLs and a pool of same-named certificates', 
 describe('S/MIME e-mail matching and name constraints: ASCII-only case folding', () => {
   it('a From domain with U+212A KELVIN SIGN does not match a certificate for "k..."', async () => {
     const root = await issue({ name: 'CN=Mail Root', key: 'p256', keySlot: 910, ca: true });
-    const ee = await issue({ name: 'CN=Alice', key: 'p256', keySlot: 911, issuer: root, emails: ['alice@kexample.com'] });
+    const ee = await issue({
+      name: 'CN=Alice',
+      key: 'p256',
+      keySlot: 911,
+      issuer: root,
+      emails: ['alice@kexample.com'],
+    });
     const trust = TrustList.fromCertificates([root.der]);
-    expect((await validateCertificate(ee.der, { trust, at: NOW, purpose: 'sign', email: 'alice@KEXAMPLE.com' })).valid).toBe(true);
+    expect(
+      (await validateCertificate(ee.der, { trust, at: NOW, purpose: 'sign', email: 'alice@KEXAMPLE.com' })).valid,
+    ).toBe(true);
     const r = await validateCertificate(ee.der, { trust, at: NOW, purpose: 'sign', email: 'alice@\u212Aexample.com' });
     expect(codes(r)).toEqual(['email-mismatch']);
   });
@@ -238,9 +292,23 @@ describe('name constraints on SmtpUTF8Mailbox (RFC 9598 §6)', () => {
 
   it('an SmtpUTF8Mailbox outside the permitted rfc822Name subtrees, or inside an excluded one, violates them', async () => {
     const root = await issue({ name: 'CN=NC Root', key: 'p256', keySlot: 940, ca: true });
-    const ca = await issue({ name: 'CN=NC CA', key: 'p256', keySlot: 941, issuer: root, ca: true, extensions: [nc(['.example.com'], ['.xn--exmple-cua.com'])] });
+    const ca = await issue({
+      name: 'CN=NC CA',
+      key: 'p256',
+      keySlot: 941,
+      issuer: root,
+      ca: true,
+      extensions: [nc(['.example.com'], ['.xn--exmple-cua.com'])],
+    });
     const trust = TrustList.fromCertificates([root.der]);
-    const excludedOnly = await issue({ name: 'CN=NC CA2', key: 'p256', keySlot: 946, issuer: root, ca: true, extensions: [nc([], ['.xn--exmple-cua.com'])] });
+    const excludedOnly = await issue({
+      name: 'CN=NC CA2',
+      key: 'p256',
+      keySlot: 946,
+      issuer: root,
+      ca: true,
+      extensions: [nc([], ['.xn--exmple-cua.com'])],
+    });
     const check = async (slot: number, name: Uint8Array, issuer = ca) => {
       const ee = await issue({ name: 'CN=NC EE', key: 'p256', keySlot: slot, issuer, extensions: [san(name)] });
       return codes(await validateCertificate(ee.der, { trust, intermediates: [issuer.der], at: NOW }));
@@ -258,10 +326,22 @@ describe('RFC 5280 decoding and option bounds', () => {
   it('an empty BOOLEAN in basicConstraints does not make a certificate a CA', async () => {
     const root = await issue({ name: 'CN=Bool Root', key: 'p256', keySlot: 950, ca: true });
     const emptyBool = new x509.Extension('2.5.29.19', true, Uint8Array.of(0x30, 0x02, 0x01, 0x00).slice().buffer);
-    const ca = await issue({ name: 'CN=Bool CA', key: 'p256', keySlot: 951, issuer: root, ca: null, keyUsage: x509.KeyUsageFlags.keyCertSign, extensions: [emptyBool] });
+    const ca = await issue({
+      name: 'CN=Bool CA',
+      key: 'p256',
+      keySlot: 951,
+      issuer: root,
+      ca: null,
+      keyUsage: x509.KeyUsageFlags.keyCertSign,
+      extensions: [emptyBool],
+    });
     const ee = await issue({ name: 'CN=Bool EE', key: 'p256', keySlot: 952, issuer: ca });
     expect(() => parseCertificate(ca.der)).toThrow(FormatError);
-    const r = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([root.der]), intermediates: [ca.der], at: NOW });
+    const r = await validateCertificate(ee.der, {
+      trust: TrustList.fromCertificates([root.der]),
+      intermediates: [ca.der],
+      at: NOW,
+    });
     expect(r.valid).toBe(false);
   });
 
@@ -271,8 +351,12 @@ describe('RFC 5280 decoding and option bounds', () => {
     for (const limits of [{ maxWork: Number.NaN }, { maxDepth: Number.POSITIVE_INFINITY }, { maxPaths: Number.NaN }]) {
       await expect(validateCertificate(root.der, { trust, at: NOW, limits })).rejects.toBeInstanceOf(ArgumentError);
     }
-    await expect(validateCertificate(root.der, { trust, at: NOW, minRsaBits: Number.NaN })).rejects.toBeInstanceOf(ArgumentError);
-    expect((await validateCertificate(root.der, { trust, at: NOW, purpose: 'any', limits: { maxWork: 3.7 } })).valid).toBe(true);
+    await expect(validateCertificate(root.der, { trust, at: NOW, minRsaBits: Number.NaN })).rejects.toBeInstanceOf(
+      ArgumentError,
+    );
+    expect(
+      (await validateCertificate(root.der, { trust, at: NOW, purpose: 'any', limits: { maxWork: 3.7 } })).valid,
+    ).toBe(true);
   });
 });
 
@@ -291,10 +375,29 @@ describe('S/MIME key usage and validity-time regressions', () => {
   });
 
   it('UTCTime (up to 2049) and GeneralizedTime (from 2050) validity boundaries', async () => {
-    const root = await issue({ name: 'CN=Time Root', key: 'p256', keySlot: 973, ca: true, notAfter: new Date('2060-01-01T00:00:00Z') });
+    const root = await issue({
+      name: 'CN=Time Root',
+      key: 'p256',
+      keySlot: 973,
+      ca: true,
+      notAfter: new Date('2060-01-01T00:00:00Z'),
+    });
     const trust = TrustList.fromCertificates([root.der]);
-    const ee2049 = await issue({ name: 'CN=Time EE 2049', key: 'p256', keySlot: 974, issuer: root, notAfter: new Date('2049-12-31T23:59:59Z') });
-    const ee2050 = await issue({ name: 'CN=Time EE 2050', key: 'p256', keySlot: 975, issuer: root, notBefore: new Date('2050-01-01T00:00:00Z'), notAfter: new Date('2050-06-01T00:00:00Z') });
+    const ee2049 = await issue({
+      name: 'CN=Time EE 2049',
+      key: 'p256',
+      keySlot: 974,
+      issuer: root,
+      notAfter: new Date('2049-12-31T23:59:59Z'),
+    });
+    const ee2050 = await issue({
+      name: 'CN=Time EE 2050',
+      key: 'p256',
+      keySlot: 975,
+      issuer: root,
+      notBefore: new Date('2050-01-01T00:00:00Z'),
+      notAfter: new Date('2050-06-01T00:00:00Z'),
+    });
     expect(parseCertificate(ee2049.der).notAfter.toISOString()).toBe('2049-12-31T23:59:59.000Z');
     expect(parseCertificate(ee2050.der).notBefore.toISOString()).toBe('2050-01-01T00:00:00.000Z');
     const at = (iso: string) => ({ trust, at: new Date(iso), purpose: 'any' as const });
@@ -309,7 +412,11 @@ describe('SST trust properties fail safe', () => {
   it('an unreadable DISALLOWED_ENHKEY_USAGE (122) disallows e-mail instead of nothing', async () => {
     const root = await issue({ name: 'CN=Prop Root', key: 'p256', keySlot: 920, ca: true });
     const ee = await issue({ name: 'CN=Prop EE', key: 'p256', keySlot: 921, issuer: root, emails: ['p@example.com'] });
-    const entry: SstEntry = { kind: 'certificate', der: root.der, properties: [{ id: SstPropertyId.DISALLOWED_ENHKEY_USAGE, value: Uint8Array.of(0x30, 0x05, 0x06) }] };
+    const entry: SstEntry = {
+      kind: 'certificate',
+      der: root.der,
+      properties: [{ id: SstPropertyId.DISALLOWED_ENHKEY_USAGE, value: Uint8Array.of(0x30, 0x05, 0x06) }],
+    };
     const options = anchorOptionsFromSst(entry);
     expect(options.disallowedPurposes).toContain('1.3.6.1.5.5.7.3.4');
     const trust = new TrustList();
@@ -330,7 +437,11 @@ describe('robustness: mutated CRLs and intermediates', () => {
     const bits = derChildren(spki)[1]!;
     der[bits.start] = 0x04; // BIT STRING -> OCTET STRING
     expect(() => parseCertificate(der)).toThrow(FormatError);
-    const r = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([root.der]), intermediates: [der], at: NOW });
+    const r = await validateCertificate(ee.der, {
+      trust: TrustList.fromCertificates([root.der]),
+      intermediates: [der],
+      at: NOW,
+    });
     expect(codes(r)).toEqual(['untrusted-root']);
   });
 
@@ -355,10 +466,24 @@ describe('robustness: mutated CRLs and intermediates', () => {
           mutated[pos] = mutated[pos]! ^ xor;
           const crls = which === 'crl' ? [mutated, rootCrl] : which === 'root-crl' ? [crl, mutated] : [crl, rootCrl];
           const intermediates = which === 'ca' ? [mutated] : [ca.der];
-          const r = await validateCertificate(ee.der, { trust, intermediates, crls, at: NOW, purpose: 'sign', revocation: 'require' });
+          const r = await validateCertificate(ee.der, {
+            trust,
+            intermediates,
+            crls,
+            at: NOW,
+            purpose: 'sign',
+            revocation: 'require',
+          });
           expect(typeof r.valid).toBe('boolean');
           // A damaged CRL or intermediate can never un-revoke a revoked certificate.
-          const revoked = await validateCertificate(other.der, { trust, intermediates, crls, at: NOW, purpose: 'any', revocation: 'require' });
+          const revoked = await validateCertificate(other.der, {
+            trust,
+            intermediates,
+            crls,
+            at: NOW,
+            purpose: 'any',
+            revocation: 'require',
+          });
           expect(revoked.valid).toBe(false);
         },
       ),

@@ -17,11 +17,16 @@ describe('path building', () => {
     const keys: Issued[] = [];
     for (let i = 0; i < 8; i++) keys.push(await issue({ name: 'CN=Loop', key: 'p256', keySlot: 100 + i, ca: true }));
     const pool: Issued[] = [];
-    for (let i = 0; i < 8; i++) pool.push(await issue({ name: 'CN=Loop', key: 'p256', keySlot: 100 + i, issuer: keys[(i + 1) % 8]!, ca: true }));
+    for (let i = 0; i < 8; i++)
+      pool.push(await issue({ name: 'CN=Loop', key: 'p256', keySlot: 100 + i, issuer: keys[(i + 1) % 8]!, ca: true }));
     const ee = await issue({ name: 'CN=Victim', key: 'p256', keySlot: 120, issuer: keys[0]! });
     const root = await issue({ name: 'CN=Unrelated Root', key: 'p256', keySlot: 121, ca: true });
     const started = Date.now();
-    const r = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([root.der]), intermediates: [...keys, ...pool].map((c) => c.der), at: NOW });
+    const r = await validateCertificate(ee.der, {
+      trust: TrustList.fromCertificates([root.der]),
+      intermediates: [...keys, ...pool].map((c) => c.der),
+      at: NOW,
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(codes(r)).toEqual(['untrusted-root']);
     const tight = await validateCertificate(ee.der, {
@@ -39,10 +44,18 @@ describe('path building', () => {
     const aByB = await issue({ name: 'CN=A', key: 'p256', keySlot: 130, issuer: bKey, ca: true });
     const bByA = await issue({ name: 'CN=B', key: 'p256', keySlot: 131, issuer: aKey, ca: true });
     const ee = await issue({ name: 'CN=Leaf', key: 'p256', keySlot: 132, issuer: aKey });
-    const r = await validateCertificate(ee.der, { trust: new TrustList(), intermediates: [aByB.der, bByA.der], at: NOW });
+    const r = await validateCertificate(ee.der, {
+      trust: new TrustList(),
+      intermediates: [aByB.der, bByA.der],
+      at: NOW,
+    });
     expect(codes(r)).toEqual(['untrusted-root']);
     // Trusting B makes the path Leaf <- A (by B) <- B.
-    const ok = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([bKey.der]), intermediates: [aByB.der, bByA.der], at: NOW });
+    const ok = await validateCertificate(ee.der, {
+      trust: TrustList.fromCertificates([bKey.der]),
+      intermediates: [aByB.der, bByA.der],
+      at: NOW,
+    });
     expect(ok.valid).toBe(true);
     expect(ok.path.map((p) => p.subject)).toEqual(['CN=Leaf', 'CN=A', 'CN=B']);
   });
@@ -50,14 +63,29 @@ describe('path building', () => {
   it('when the first candidate path is invalid, the next one is tried', async () => {
     const root = await issue({ name: 'CN=Root', key: 'p256', keySlot: 140, ca: true });
     // Same CA key certified twice: once expired, once current.
-    const expiredCa = await issue({ name: 'CN=CA', key: 'p256', keySlot: 141, issuer: root, ca: true, notAfter: new Date(NOW.getTime() - 86_400_000) });
+    const expiredCa = await issue({
+      name: 'CN=CA',
+      key: 'p256',
+      keySlot: 141,
+      issuer: root,
+      ca: true,
+      notAfter: new Date(NOW.getTime() - 86_400_000),
+    });
     const goodCa = await issue({ name: 'CN=CA', key: 'p256', keySlot: 141, issuer: root, ca: true });
     const ee = await issue({ name: 'CN=User', key: 'p256', keySlot: 142, issuer: goodCa });
-    const r = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([root.der]), intermediates: [expiredCa.der, goodCa.der], at: NOW });
+    const r = await validateCertificate(ee.der, {
+      trust: TrustList.fromCertificates([root.der]),
+      intermediates: [expiredCa.der, goodCa.der],
+      at: NOW,
+    });
     expect(r.valid).toBe(true);
     expect(r.path[1]!.notAfter.getTime()).toBe(goodCa.cert.notAfter.getTime());
     // Only the expired one: its problem is reported.
-    const bad = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([root.der]), intermediates: [expiredCa.der], at: NOW });
+    const bad = await validateCertificate(ee.der, {
+      trust: TrustList.fromCertificates([root.der]),
+      intermediates: [expiredCa.der],
+      at: NOW,
+    });
     expect(codes(bad)).toEqual(['expired']);
     expect(bad.problems[0]!.certificate?.index).toBe(1);
   });
@@ -66,20 +94,43 @@ describe('path building', () => {
 describe('policy processing under hostile mappings', () => {
   const seq = (...parts: Uint8Array[]) => tlv(0x30, Uint8Array.from(parts.flatMap((p) => [...p])));
   const oids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}.${i + 1}`);
-  const policies = (list: string[]) => new x509.Extension('2.5.29.32', false, seq(...list.map((o) => seq(encodeOid(o)))).slice().buffer);
+  const policies = (list: string[]) =>
+    new x509.Extension('2.5.29.32', false, seq(...list.map((o) => seq(encodeOid(o)))).slice().buffer);
   const mappings = (from: string[], to: string[]) =>
-    new x509.Extension('2.5.29.33', false, seq(...from.flatMap((a) => to.map((b) => seq(encodeOid(a), encodeOid(b))))).slice().buffer);
+    new x509.Extension(
+      '2.5.29.33',
+      false,
+      seq(...from.flatMap((a) => to.map((b) => seq(encodeOid(a), encodeOid(b))))).slice().buffer,
+    );
 
   it('a mapping explosion stops at the node budget with code policy', async () => {
     const root = await issue({ name: 'CN=Policy Root', key: 'p256', keySlot: 160, ca: true });
     const a = oids('1.2.3.1', 15);
     const b = oids('1.2.3.2', 15);
     const c = oids('1.2.3.3', 15);
-    const ca1 = await issue({ name: 'CN=P1', key: 'p256', keySlot: 161, issuer: root, ca: true, extensions: [policies(a), mappings(a, b)] });
-    const ca2 = await issue({ name: 'CN=P2', key: 'p256', keySlot: 162, issuer: ca1, ca: true, extensions: [policies(b), mappings(b, c)] });
+    const ca1 = await issue({
+      name: 'CN=P1',
+      key: 'p256',
+      keySlot: 161,
+      issuer: root,
+      ca: true,
+      extensions: [policies(a), mappings(a, b)],
+    });
+    const ca2 = await issue({
+      name: 'CN=P2',
+      key: 'p256',
+      keySlot: 162,
+      issuer: ca1,
+      ca: true,
+      extensions: [policies(b), mappings(b, c)],
+    });
     const ee = await issue({ name: 'CN=P3', key: 'p256', keySlot: 163, issuer: ca2, extensions: [policies(c)] });
     const started = Date.now();
-    const r = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([root.der]), intermediates: [ca1.der, ca2.der], at: NOW });
+    const r = await validateCertificate(ee.der, {
+      trust: TrustList.fromCertificates([root.der]),
+      intermediates: [ca1.der, ca2.der],
+      at: NOW,
+    });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(codes(r)).toEqual(['policy']);
     expect(r.problems[0]!.message).toMatch(/gave up/);

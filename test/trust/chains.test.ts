@@ -21,7 +21,12 @@ interface ChainCase {
   revocation: RevocationMode;
   allowWeak: boolean;
   anchorEku?: string[];
-  policy?: { initialPolicySet: string[]; requireExplicitPolicy: boolean; inhibitPolicyMapping: boolean; inhibitAnyPolicy: boolean };
+  policy?: {
+    initialPolicySet: string[];
+    requireExplicitPolicy: boolean;
+    inhibitPolicyMapping: boolean;
+    inhibitAnyPolicy: boolean;
+  };
   expected: string;
   description: string;
 }
@@ -67,7 +72,9 @@ const present = existsSync(manifestPath);
     it(`${c.name}: ${c.expected} (${c.description})`, async () => {
       const anchors = manifest.anchors.map(file);
       const trust = c.anchorEku
-        ? TrustList.fromBytes(serializeSst(createSst(anchors.map((certificate) => ({ certificate, enhancedKeyUsage: c.anchorEku! })))))
+        ? TrustList.fromBytes(
+            serializeSst(createSst(anchors.map((certificate) => ({ certificate, enhancedKeyUsage: c.anchorEku! })))),
+          )
         : TrustList.fromBytes(...anchors);
       const report = await validateCertificate(file(c.ee), {
         trust,

@@ -14,7 +14,19 @@ const AT = '2026-06-01T00:00:00Z';
   beforeAll(() => registerCommand('validate', validateCommand));
 
   it('valid chain: exit 0 and a text report', async () => {
-    const r = await cli(['validate', '--trust', v('root.pem'), '--untrusted', v('intermediate.pem'), '--cert', v('ee-rsa.pem'), '--at', AT, '--email', 'rsa.user@example.test']);
+    const r = await cli([
+      'validate',
+      '--trust',
+      v('root.pem'),
+      '--untrusted',
+      v('intermediate.pem'),
+      '--cert',
+      v('ee-rsa.pem'),
+      '--at',
+      AT,
+      '--email',
+      'rsa.user@example.test',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^VALID: /);
     expect(r.stdout).toContain('(trust anchor)');
@@ -22,7 +34,17 @@ const AT = '2026-06-01T00:00:00Z';
   });
 
   it('invalid: exit 1, report on stdout, one error line with the first code', async () => {
-    const r = await cli(['validate', '--trust', v('root.pem'), '--untrusted', v('intermediate.pem'), '--cert', v('bad-expired.pem'), '--at', AT]);
+    const r = await cli([
+      'validate',
+      '--trust',
+      v('root.pem'),
+      '--untrusted',
+      v('intermediate.pem'),
+      '--cert',
+      v('bad-expired.pem'),
+      '--at',
+      AT,
+    ]);
     expect(r.code).toBe(1);
     expect(errorCode(r)).toBe('expired');
     expect(r.stdout).toMatch(/^INVALID: /);
@@ -31,8 +53,19 @@ const AT = '2026-06-01T00:00:00Z';
 
   it('--json report and policy flags', async () => {
     const r = await cli([
-      'validate', '--trust', v('root.pem'), '--untrusted', v('inter-policy.pem'), '--cert', v('ee-policy.pem'), '--at', AT,
-      '--policy', '1.3.6.1.4.1.55555.1.1', '--require-explicit-policy', '--json',
+      'validate',
+      '--trust',
+      v('root.pem'),
+      '--untrusted',
+      v('inter-policy.pem'),
+      '--cert',
+      v('ee-policy.pem'),
+      '--at',
+      AT,
+      '--policy',
+      '1.3.6.1.4.1.55555.1.1',
+      '--require-explicit-policy',
+      '--json',
     ]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
@@ -43,12 +76,70 @@ const AT = '2026-06-01T00:00:00Z';
   });
 
   it('--allow-weak, --purpose any, --crl with --revocation require', async () => {
-    expect((await cli(['validate', '--trust', v('root.pem'), '--untrusted', v('intermediate.pem'), '--cert', v('bad-weak-sha1.pem'), '--at', AT])).code).toBe(1);
-    expect((await cli(['validate', '--trust', v('root.pem'), '--untrusted', v('intermediate.pem'), '--cert', v('bad-weak-sha1.pem'), '--at', AT, '--allow-weak'])).code).toBe(0);
-    expect((await cli(['validate', '--trust', v('root.pem'), '--untrusted', v('intermediate.pem'), '--cert', v('bad-eku.pem'), '--at', AT, '--purpose', 'any'])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'validate',
+          '--trust',
+          v('root.pem'),
+          '--untrusted',
+          v('intermediate.pem'),
+          '--cert',
+          v('bad-weak-sha1.pem'),
+          '--at',
+          AT,
+        ])
+      ).code,
+    ).toBe(1);
+    expect(
+      (
+        await cli([
+          'validate',
+          '--trust',
+          v('root.pem'),
+          '--untrusted',
+          v('intermediate.pem'),
+          '--cert',
+          v('bad-weak-sha1.pem'),
+          '--at',
+          AT,
+          '--allow-weak',
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await cli([
+          'validate',
+          '--trust',
+          v('root.pem'),
+          '--untrusted',
+          v('intermediate.pem'),
+          '--cert',
+          v('bad-eku.pem'),
+          '--at',
+          AT,
+          '--purpose',
+          'any',
+        ])
+      ).code,
+    ).toBe(0);
     const revoked = await cli([
-      'validate', '--trust', v('root.pem'), '--untrusted', v('intermediate.pem'), '--cert', v('bad-revoked.pem'), '--at', AT,
-      '--crl', v('root.crl.pem'), '--crl', v('intermediate.crl.pem'), '--revocation', 'require',
+      'validate',
+      '--trust',
+      v('root.pem'),
+      '--untrusted',
+      v('intermediate.pem'),
+      '--cert',
+      v('bad-revoked.pem'),
+      '--at',
+      AT,
+      '--crl',
+      v('root.crl.pem'),
+      '--crl',
+      v('intermediate.crl.pem'),
+      '--revocation',
+      'require',
     ]);
     expect(revoked.code).toBe(1);
     expect(errorCode(revoked)).toBe('revoked');
@@ -56,8 +147,12 @@ const AT = '2026-06-01T00:00:00Z';
 
   it('usage and input errors exit 2', async () => {
     expect(errorCode(await cli(['validate', '--cert', v('ee-rsa.pem')]))).toBe('usage');
-    expect(errorCode(await cli(['validate', '--trust', v('root.pem'), '--cert', v('ee-rsa.pem'), '--at', 'yesterday']))).toBe('usage');
-    expect(errorCode(await cli(['validate', '--trust', v('root.pem'), '--cert', v('ee-rsa.pem'), '--purpose', 'tls']))).toBe('usage');
+    expect(
+      errorCode(await cli(['validate', '--trust', v('root.pem'), '--cert', v('ee-rsa.pem'), '--at', 'yesterday'])),
+    ).toBe('usage');
+    expect(
+      errorCode(await cli(['validate', '--trust', v('root.pem'), '--cert', v('ee-rsa.pem'), '--purpose', 'tls'])),
+    ).toBe('usage');
     const missing = await cli(['validate', '--trust', v('nope.pem'), '--cert', v('ee-rsa.pem')]);
     expect(missing.code).toBe(2);
     expect(errorCode(missing)).toBe('unreadable-input');

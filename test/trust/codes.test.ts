@@ -34,10 +34,21 @@ let leaf: Issued;
 beforeAll(async () => {
   root = await issue({ name: 'O=smimekit,CN=Test Root', ca: true });
   inter = await issue({ name: 'O=smimekit,CN=Test Intermediate', issuer: root, keySlot: 1, ca: true });
-  leaf = await issue({ name: 'O=smimekit,CN=Alice', issuer: inter, keySlot: 2, keyUsage: SIGN_ENC, eku: [EKU.emailProtection], emails: ['alice@Example.COM'] });
+  leaf = await issue({
+    name: 'O=smimekit,CN=Alice',
+    issuer: inter,
+    keySlot: 2,
+    keyUsage: SIGN_ENC,
+    eku: [EKU.emailProtection],
+    emails: ['alice@Example.COM'],
+  });
 });
 
-function run(cert: Issued, extra: Partial<ValidationOptions> = {}, chain: Issued[] = [inter]): Promise<ValidationReport> {
+function run(
+  cert: Issued,
+  extra: Partial<ValidationOptions> = {},
+  chain: Issued[] = [inter],
+): Promise<ValidationReport> {
   return validateCertificate(cert.der, {
     trust: TrustList.fromCertificates([root.der]),
     intermediates: chain.map((c) => c.der),
@@ -51,7 +62,11 @@ describe('valid chains', () => {
     const r = await run(leaf, { purpose: 'sign', email: 'alice@example.com' });
     expect(r.problems).toEqual([]);
     expect(r.valid).toBe(true);
-    expect(r.path.map((p) => p.subject)).toEqual(['CN=Alice,O=smimekit', 'CN=Test Intermediate,O=smimekit', 'CN=Test Root,O=smimekit']);
+    expect(r.path.map((p) => p.subject)).toEqual([
+      'CN=Alice,O=smimekit',
+      'CN=Test Intermediate,O=smimekit',
+      'CN=Test Root,O=smimekit',
+    ]);
     expect(r.path[2]!.anchor).toBe(true);
     expect(r.policies).toEqual([]); // no certificatePolicies anywhere: valid, but no policy
   });
@@ -64,8 +79,20 @@ describe('valid chains', () => {
     it(`${kind} CA and leaf`, async () => {
       const caRoot = await issue({ name: `CN=${kind} Root`, key: kind, ca: true });
       const ca = await issue({ name: `CN=${kind} CA`, key: kind, keySlot: 1, issuer: caRoot, ca: true });
-      const ee = await issue({ name: `CN=${kind} user`, key: kind, keySlot: 2, issuer: ca, keyUsage: KU.digitalSignature, emails: ['u@example.org'] });
-      const r = await validateCertificate(ee.der, { trust: TrustList.fromCertificates([caRoot.der]), intermediates: [ca.der], at: NOW, email: 'u@example.org' });
+      const ee = await issue({
+        name: `CN=${kind} user`,
+        key: kind,
+        keySlot: 2,
+        issuer: ca,
+        keyUsage: KU.digitalSignature,
+        emails: ['u@example.org'],
+      });
+      const r = await validateCertificate(ee.der, {
+        trust: TrustList.fromCertificates([caRoot.der]),
+        intermediates: [ca.der],
+        at: NOW,
+        email: 'u@example.org',
+      });
       expect(r.problems).toEqual([]);
       expect(r.path).toHaveLength(3);
     });
@@ -92,21 +119,34 @@ describe('one code per broken case', () => {
   });
 
   it('not-yet-valid', async () => {
-    const ee = await issue({ name: 'CN=Future', issuer: inter, keySlot: 3, notBefore: new Date(NOW.getTime() + 86_400_000) });
+    const ee = await issue({
+      name: 'CN=Future',
+      issuer: inter,
+      keySlot: 3,
+      notBefore: new Date(NOW.getTime() + 86_400_000),
+    });
     const r = await run(ee);
     expect(codes(r)).toEqual(['not-yet-valid']);
     expect(r.problems[0]!.certificate).toMatchObject({ index: 0, subject: 'CN=Future' });
   });
 
   it('untrusted-root', async () => {
-    const r = await validateCertificate(leaf.der, { trust: TrustList.fromCertificates([]), intermediates: [inter.der], at: NOW });
+    const r = await validateCertificate(leaf.der, {
+      trust: TrustList.fromCertificates([]),
+      intermediates: [inter.der],
+      at: NOW,
+    });
     expect(codes(r)).toEqual(['untrusted-root']);
     expect(r.path.map((p) => p.subject)).toEqual(['CN=Alice,O=smimekit', 'CN=Test Intermediate,O=smimekit']);
   });
 
   it('untrusted-root: a different root with the same name does not help', async () => {
     const fake = await issue({ name: 'O=smimekit,CN=Test Root', keySlot: 9, ca: true });
-    const r = await validateCertificate(leaf.der, { trust: TrustList.fromCertificates([fake.der]), intermediates: [inter.der], at: NOW });
+    const r = await validateCertificate(leaf.der, {
+      trust: TrustList.fromCertificates([fake.der]),
+      intermediates: [inter.der],
+      at: NOW,
+    });
     expect(r.valid).toBe(false);
     expect(codes(r)).toEqual(['untrusted-root']);
     expect(r.problems[0]!.message).toMatch(/different key/);
@@ -169,7 +209,13 @@ describe('one code per broken case', () => {
     expect(codes(r)).toEqual(['bad-eku']);
     expect(r.problems[0]!.certificate?.index).toBe(1);
     expect((await run(ee, { purpose: 'any' }, [tlsCa])).valid).toBe(true);
-    const mailCa = await issue({ name: 'CN=Mail CA', issuer: root, keySlot: 4, ca: true, eku: [EKU.emailProtection, EKU.serverAuth] });
+    const mailCa = await issue({
+      name: 'CN=Mail CA',
+      issuer: root,
+      keySlot: 4,
+      ca: true,
+      eku: [EKU.emailProtection, EKU.serverAuth],
+    });
     const ok = await issue({ name: 'CN=Under mail CA', issuer: mailCa, keySlot: 3 });
     expect((await run(ok, {}, [mailCa])).valid).toBe(true);
   });
@@ -188,7 +234,13 @@ describe('one code per broken case', () => {
   it('name-constraints (rfc822Name)', async () => {
     // NameConstraints { permittedSubtrees [0] { GeneralSubtree { rfc822Name ".example.com" } } }
     const nc = tlv(0x30, tlv(0xa0, tlv(0x30, ia5(0x81, 'example.com'))));
-    const ca = await issue({ name: 'CN=Constrained CA', issuer: root, keySlot: 4, ca: true, extensions: [new x509.Extension('2.5.29.30', true, nc)] });
+    const ca = await issue({
+      name: 'CN=Constrained CA',
+      issuer: root,
+      keySlot: 4,
+      ca: true,
+      extensions: [new x509.Extension('2.5.29.30', true, nc)],
+    });
     const ok = await issue({ name: 'CN=In', issuer: ca, keySlot: 3, emails: ['a@example.com'] });
     const bad = await issue({ name: 'CN=Out', issuer: ca, keySlot: 3, emails: ['a@evil.example'] });
     const badDn = await issue({ name: 'CN=Out by DN,E=x@evil.example', issuer: ca, keySlot: 3 });
@@ -206,7 +258,9 @@ describe('one code per broken case', () => {
     const good = await run(ee, { requireExplicitPolicy: true, initialPolicies: ['1.2.3.4.5'] }, [ca]);
     expect(good.valid).toBe(true);
     expect(good.policies).toEqual(['1.2.3.4.5']);
-    expect(codes(await run(ee, { requireExplicitPolicy: true, initialPolicies: ['1.2.3.4.6'] }, [ca]))).toEqual(['policy']);
+    expect(codes(await run(ee, { requireExplicitPolicy: true, initialPolicies: ['1.2.3.4.6'] }, [ca]))).toEqual([
+      'policy',
+    ]);
   });
 
   it('revoked', async () => {
@@ -228,7 +282,10 @@ describe('one code per broken case', () => {
     expect((await run(leaf, { revocation: 'require', crls: [rootCrl, interCrl] })).valid).toBe(true);
     const forged = await makeCrl(inter, { signWith: root.keys });
     expect(codes(await run(leaf, { revocation: 'require', crls: [rootCrl, forged] }))).toEqual(['revocation-unknown']);
-    const stale = await makeCrl(inter, { thisUpdate: new Date(NOW.getTime() - 30 * 86_400_000), nextUpdate: new Date(NOW.getTime() - 86_400_000) });
+    const stale = await makeCrl(inter, {
+      thisUpdate: new Date(NOW.getTime() - 30 * 86_400_000),
+      nextUpdate: new Date(NOW.getTime() - 86_400_000),
+    });
     expect(codes(await run(leaf, { revocation: 'require', crls: [rootCrl, stale] }))).toEqual(['revocation-unknown']);
   });
 
@@ -237,7 +294,9 @@ describe('one code per broken case', () => {
     const checker = {
       async check(cert: { subject: { text: string } }) {
         seen.push(cert.subject.text);
-        return cert.subject.text.startsWith('CN=Alice') ? { status: 'revoked' as const, reason: 1 } : { status: 'good' as const };
+        return cert.subject.text.startsWith('CN=Alice')
+          ? { status: 'revoked' as const, reason: 1 }
+          : { status: 'good' as const };
       },
     };
     const r = await run(leaf, { revocation: 'require', revocationChecker: checker });
@@ -259,9 +318,19 @@ describe('one code per broken case', () => {
   });
 
   it('unknown-critical-extension', async () => {
-    const ee = await issue({ name: 'CN=Odd', issuer: inter, keySlot: 3, extensions: [new x509.Extension('1.3.6.1.4.1.99999.1', true, new Uint8Array([5, 0]))] });
+    const ee = await issue({
+      name: 'CN=Odd',
+      issuer: inter,
+      keySlot: 3,
+      extensions: [new x509.Extension('1.3.6.1.4.1.99999.1', true, new Uint8Array([5, 0]))],
+    });
     expect(codes(await run(ee))).toEqual(['unknown-critical-extension']);
-    const nonCritical = await issue({ name: 'CN=Odd ok', issuer: inter, keySlot: 3, extensions: [new x509.Extension('1.3.6.1.4.1.99999.1', false, new Uint8Array([5, 0]))] });
+    const nonCritical = await issue({
+      name: 'CN=Odd ok',
+      issuer: inter,
+      keySlot: 3,
+      extensions: [new x509.Extension('1.3.6.1.4.1.99999.1', false, new Uint8Array([5, 0]))],
+    });
     expect((await run(nonCritical)).valid).toBe(true);
   });
 
@@ -282,18 +351,24 @@ describe('one code per broken case', () => {
     const opts = { intermediates: [inter.der], at: NOW };
     const disallowed = new TrustList();
     disallowed.add(root.der, { disallowedPurposes: [EKU.emailProtection] });
-    expect(codes(await validateCertificate(leaf.der, { ...opts, trust: disallowed }))).toEqual(['anchor-not-trusted-for-purpose']);
+    expect(codes(await validateCertificate(leaf.der, { ...opts, trust: disallowed }))).toEqual([
+      'anchor-not-trusted-for-purpose',
+    ]);
     const issuedAfter = new Date(leaf.cert.notBefore.getTime() - 1000);
     const forEmail = new TrustList();
     forEmail.add(root.der, { notBeforeDistrust: { date: issuedAfter, purposes: [EKU.emailProtection] } });
-    expect(codes(await validateCertificate(leaf.der, { ...opts, trust: forEmail }))).toEqual(['anchor-not-trusted-for-purpose']);
+    expect(codes(await validateCertificate(leaf.der, { ...opts, trust: forEmail }))).toEqual([
+      'anchor-not-trusted-for-purpose',
+    ]);
     expect((await validateCertificate(leaf.der, { ...opts, trust: forEmail, purpose: 'any' })).valid).toBe(true);
     const forTls = new TrustList();
     forTls.add(root.der, { notBeforeDistrust: { date: issuedAfter, purposes: [EKU.serverAuth] } });
     expect((await validateCertificate(leaf.der, { ...opts, trust: forTls })).valid).toBe(true);
     const forAll = new TrustList();
     forAll.add(root.der, { notBeforeDistrust: { date: issuedAfter } });
-    expect(codes(await validateCertificate(leaf.der, { ...opts, trust: forAll, purpose: 'any' }))).toEqual(['untrusted-root']);
+    expect(codes(await validateCertificate(leaf.der, { ...opts, trust: forAll, purpose: 'any' }))).toEqual([
+      'untrusted-root',
+    ]);
     const earlier = new TrustList();
     earlier.add(root.der, { notBeforeDistrust: { date: new Date(leaf.cert.notBefore.getTime() + 1000) } });
     expect((await validateCertificate(leaf.der, { ...opts, trust: earlier })).valid).toBe(true);
@@ -304,35 +379,56 @@ describe('one code per broken case', () => {
     trust.add(root.der, { disallowedAfter: new Date(NOW.getTime() - 86_400_000) });
     const r = await validateCertificate(leaf.der, { trust, intermediates: [inter.der], at: NOW });
     expect(codes(r)).toEqual(['untrusted-root']);
-    const before = await validateCertificate(leaf.der, { trust, intermediates: [inter.der], at: new Date(NOW.getTime() - 2 * 86_400_000) });
+    const before = await validateCertificate(leaf.der, {
+      trust,
+      intermediates: [inter.der],
+      at: new Date(NOW.getTime() - 2 * 86_400_000),
+    });
     expect(before.valid).toBe(true);
   });
 });
 
 describe('inputs', () => {
   it('garbage certificate bytes throw a FormatError', async () => {
-    await expect(validateCertificate(new Uint8Array([1, 2, 3]), { trust: new TrustList() })).rejects.toBeInstanceOf(FormatError);
-    await expect(validateCertificate(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]), { trust: new TrustList() })).rejects.toMatchObject({
+    await expect(validateCertificate(new Uint8Array([1, 2, 3]), { trust: new TrustList() })).rejects.toBeInstanceOf(
+      FormatError,
+    );
+    await expect(
+      validateCertificate(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]), { trust: new TrustList() }),
+    ).rejects.toMatchObject({
       code: 'malformed-certificate',
     });
   });
 
   it('garbage intermediates and CRLs are skipped', async () => {
-    const r = await run(leaf, { intermediates: [new Uint8Array([0x30, 0]), inter.der], crls: [new Uint8Array([9, 9])] });
+    const r = await run(leaf, {
+      intermediates: [new Uint8Array([0x30, 0]), inter.der],
+      crls: [new Uint8Array([9, 9])],
+    });
     expect(r.valid).toBe(true);
   });
 
   it('bad options throw ArgumentError', async () => {
-    await expect(validateCertificate(leaf.der, { trust: new TrustList(), purpose: 'x' as never })).rejects.toMatchObject({ code: 'bad-argument' });
+    await expect(
+      validateCertificate(leaf.der, { trust: new TrustList(), purpose: 'x' as never }),
+    ).rejects.toMatchObject({ code: 'bad-argument' });
     await expect(validateCertificate(leaf.der, {} as never)).rejects.toMatchObject({ code: 'bad-argument' });
   });
 
   it('fetchers supply missing intermediates', async () => {
     const fetcher = { fetchIssuers: async () => [inter.der] };
-    const r = await validateCertificate(leaf.der, { trust: TrustList.fromCertificates([root.der]), at: NOW, fetchers: [fetcher] });
+    const r = await validateCertificate(leaf.der, {
+      trust: TrustList.fromCertificates([root.der]),
+      at: NOW,
+      fetchers: [fetcher],
+    });
     expect(r.valid).toBe(true);
     const failing = { fetchIssuers: async (): Promise<Uint8Array[]> => Promise.reject(new Error('offline')) };
-    const r2 = await validateCertificate(leaf.der, { trust: TrustList.fromCertificates([root.der]), at: NOW, fetchers: [failing] });
+    const r2 = await validateCertificate(leaf.der, {
+      trust: TrustList.fromCertificates([root.der]),
+      at: NOW,
+      fetchers: [failing],
+    });
     expect(codes(r2)).toEqual(['untrusted-root']);
   });
 });

@@ -24,7 +24,11 @@ writeFileSync(join(dir, 'data.bin'), data);
 
 describe('algorithm registry and policy', () => {
   it('knows the usual OIDs', () => {
-    expect(signatureAlgorithm('1.2.840.113549.1.1.11')).toMatchObject({ name: 'sha256WithRSAEncryption', family: 'rsa-pkcs1', hash: 'SHA-256' });
+    expect(signatureAlgorithm('1.2.840.113549.1.1.11')).toMatchObject({
+      name: 'sha256WithRSAEncryption',
+      family: 'rsa-pkcs1',
+      hash: 'SHA-256',
+    });
     expect(signatureAlgorithm('1.2.840.10045.4.3.3')).toMatchObject({ family: 'ecdsa', hash: 'SHA-384' });
     expect(signatureAlgorithm('1.3.101.112')?.family).toBe('ed25519');
     expect(digestAlgorithm('1.3.14.3.2.26')?.name).toBe('SHA-1');
@@ -61,11 +65,27 @@ describe('bigint helpers', () => {
 
 describe('verifySignature against OpenSSL', () => {
   it('DSA-2048/SHA-256 (bigint verifier)', async () => {
-    openssl('genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:2048', '-pkeyopt', 'dsa_paramgen_q_bits:256', '-out', 'dsa.params');
+    openssl(
+      'genpkey',
+      '-genparam',
+      '-algorithm',
+      'DSA',
+      '-pkeyopt',
+      'dsa_paramgen_bits:2048',
+      '-pkeyopt',
+      'dsa_paramgen_q_bits:256',
+      '-out',
+      'dsa.params',
+    );
     openssl('genpkey', '-paramfile', 'dsa.params', '-out', 'dsa.key');
     openssl('pkey', '-in', 'dsa.key', '-pubout', '-outform', 'DER', '-out', 'dsa.spki');
     openssl('dgst', '-sha256', '-sign', 'dsa.key', '-out', 'dsa.sig', 'data.bin');
-    const input = { algorithm: { oid: '2.16.840.1.101.3.4.3.2' }, signature: file('dsa.sig'), data, publicKey: file('dsa.spki') };
+    const input = {
+      algorithm: { oid: '2.16.840.1.101.3.4.3.2' },
+      signature: file('dsa.sig'),
+      data,
+      publicKey: file('dsa.spki'),
+    };
     expect(await verifySignature(input)).toBe(true);
     expect(await verifySignature({ ...input, data: new TextEncoder().encode('other') })).toBe(false);
     expect(summarizePublicKey(file('dsa.spki'))).toEqual({ kind: 'dsa', bits: 2048 });
@@ -75,7 +95,12 @@ describe('verifySignature against OpenSSL', () => {
     openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'rsa.key');
     openssl('pkey', '-in', 'rsa.key', '-pubout', '-outform', 'DER', '-out', 'rsa.spki');
     openssl('dgst', '-md5', '-sign', 'rsa.key', '-out', 'rsa-md5.sig', 'data.bin');
-    const input = { algorithm: { oid: '1.2.840.113549.1.1.4' }, signature: file('rsa-md5.sig'), data, publicKey: file('rsa.spki') };
+    const input = {
+      algorithm: { oid: '1.2.840.113549.1.1.4' },
+      signature: file('rsa-md5.sig'),
+      data,
+      publicKey: file('rsa.spki'),
+    };
     expect(await verifySignature(input)).toBe(true);
     const bad = file('rsa-md5.sig');
     bad[10] = bad[10]! ^ 1;
@@ -84,15 +109,32 @@ describe('verifySignature against OpenSSL', () => {
   });
 
   it('RSA-PSS with explicit parameters', async () => {
-    openssl('dgst', '-sha256', '-sign', 'rsa.key', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-out', 'rsa-pss.sig', 'data.bin');
+    openssl(
+      'dgst',
+      '-sha256',
+      '-sign',
+      'rsa.key',
+      '-sigopt',
+      'rsa_padding_mode:pss',
+      '-sigopt',
+      'rsa_pss_saltlen:32',
+      '-out',
+      'rsa-pss.sig',
+      'data.bin',
+    );
     // RSASSA-PSS-params { [0] sha256, [1] mgf1(sha256), [2] 32 }
     const params = new Uint8Array([
-      0x30, 0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a,
-      0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0xa2, 0x03, 0x02,
-      0x01, 0x20,
+      0x30, 0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+      0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30, 0x0d, 0x06, 0x09,
+      0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0xa2, 0x03, 0x02, 0x01, 0x20,
     ]);
     expect(parseRsaPssParameters(params)).toEqual({ hash: 'SHA-256', mgfHash: 'SHA-256', saltLength: 32 });
-    const ok = await verifySignature({ algorithm: { oid: '1.2.840.113549.1.1.10', parameters: params }, signature: file('rsa-pss.sig'), data, publicKey: file('rsa.spki') });
+    const ok = await verifySignature({
+      algorithm: { oid: '1.2.840.113549.1.1.10', parameters: params },
+      signature: file('rsa-pss.sig'),
+      data,
+      publicKey: file('rsa.spki'),
+    });
     expect(ok).toBe(true);
   });
 
@@ -109,9 +151,21 @@ describe('verifySignature against OpenSSL', () => {
   });
 
   it('unknown algorithms and mismatched keys throw AlgorithmError', async () => {
-    await expect(verifySignature({ algorithm: { oid: '1.2.3.4' }, signature: new Uint8Array(1), data, publicKey: file('rsa.spki') })).rejects.toBeInstanceOf(AlgorithmError);
     await expect(
-      verifySignature({ algorithm: { oid: '1.2.840.10045.4.3.2' }, signature: new Uint8Array(1), data, publicKey: file('rsa.spki') }),
+      verifySignature({
+        algorithm: { oid: '1.2.3.4' },
+        signature: new Uint8Array(1),
+        data,
+        publicKey: file('rsa.spki'),
+      }),
+    ).rejects.toBeInstanceOf(AlgorithmError);
+    await expect(
+      verifySignature({
+        algorithm: { oid: '1.2.840.10045.4.3.2' },
+        signature: new Uint8Array(1),
+        data,
+        publicKey: file('rsa.spki'),
+      }),
     ).rejects.toMatchObject({ code: 'key-algorithm-mismatch' });
   });
 });

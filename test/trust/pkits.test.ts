@@ -118,6 +118,8 @@ describeVectors('NIST PKITS', () => {
       total += t.total;
       return `${section.padEnd(52)} ${String(t.pass).padStart(3)} / ${String(t.total).padStart(3)}`;
     });
-    console.log(`\nPKITS results (runs passed per section)\n${lines.join('\n')}\n${'total'.padEnd(52)} ${String(pass).padStart(3)} / ${String(total).padStart(3)}\n`);
+    console.log(
+      `\nPKITS results (runs passed per section)\n${lines.join('\n')}\n${'total'.padEnd(52)} ${String(pass).padStart(3)} / ${String(total).padStart(3)}\n`,
+    );
   });
 });

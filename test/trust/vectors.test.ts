@@ -38,21 +38,33 @@ describeVectors('RFC 4134 certificates', () => {
       expect(r.problems, ee).toEqual([]);
       expect(r.path).toHaveLength(2);
     }
-    const strict = await validateCertificate(f('DianeDSSSignByCarlInherit.cer'), { trust, at: NOW_2025, purpose: 'any' });
+    const strict = await validateCertificate(f('DianeDSSSignByCarlInherit.cer'), {
+      trust,
+      at: NOW_2025,
+      purpose: 'any',
+    });
     expect(codes(strict)).toEqual(['weak-algorithm']);
   });
 
   it('a tampered DSA signature fails', async () => {
     const der = f('DianeDSSSignByCarlInherit.cer').slice();
     der[der.length - 5] = der[der.length - 5]! ^ 1;
-    const r = await validateCertificate(der, { trust: TrustList.fromCertificates([f('CarlDSSSelf.cer')]), at: NOW_2025, allowWeak: true, purpose: 'any' });
+    const r = await validateCertificate(der, {
+      trust: TrustList.fromCertificates([f('CarlDSSSelf.cer')]),
+      at: NOW_2025,
+      allowWeak: true,
+      purpose: 'any',
+    });
     expect(codes(r)).toEqual(['bad-signature']);
   });
 
   it('CarlRSA CRLs: revoked for all, good with the empty CRL', async () => {
     const trust = TrustList.fromCertificates([f('CarlRSASelf.cer')]);
     const opts = { trust, at: NOW_2025, allowWeak: true, purpose: 'any' as const, revocation: 'require' as const };
-    const revoked = await validateCertificate(f('AliceRSASignByCarl.cer'), { ...opts, crls: [f('CarlRSACRLForAll.crl')] });
+    const revoked = await validateCertificate(f('AliceRSASignByCarl.cer'), {
+      ...opts,
+      crls: [f('CarlRSACRLForAll.crl')],
+    });
     expect(codes(revoked)).toEqual(['revoked']);
     const good = await validateCertificate(f('AliceRSASignByCarl.cer'), { ...opts, crls: [f('CarlRSACRLEmpty.crl')] });
     expect(good.valid).toBe(true);
@@ -84,7 +96,11 @@ describeVectors('RFC 9216 example PKI (Ed25519, X25519, cross-signed CAs)', () =
   });
 
   it('Bob (RSA) chains to the Ed25519 root through the other cross-certificate', async () => {
-    const r = await validateCertificate(pem('bob@smime.example.sig.pem')[0]!, { trust: TrustList.fromCertificates(edRoot), intermediates: pool, at: NOW_2025 });
+    const r = await validateCertificate(pem('bob@smime.example.sig.pem')[0]!, {
+      trust: TrustList.fromCertificates(edRoot),
+      intermediates: pool,
+      at: NOW_2025,
+    });
     expect(r.problems).toEqual([]);
     expect(r.path).toHaveLength(3);
   });
@@ -106,9 +122,16 @@ describeVectors('RFC 9216 example PKI (Ed25519, X25519, cross-signed CAs)', () =
     expect((await validateCertificate(enc, { trust, at: NOW_2025, purpose: 'encrypt' })).valid).toBe(true);
     expect(codes(await validateCertificate(enc, { trust, at: NOW_2025, purpose: 'sign' }))).toEqual(['bad-key-usage']);
     const aliceSig = pem('alice@smime.example.sig.pem')[0]!;
-    expect((await validateCertificate(aliceSig, { trust, at: NOW_2025, purpose: 'sign', email: 'alice@smime.example' })).valid).toBe(true);
-    expect(codes(await validateCertificate(aliceSig, { trust, at: NOW_2025, purpose: 'encrypt' }))).toEqual(['bad-key-usage']);
-    expect(codes(await validateCertificate(aliceSig, { trust, at: NOW_2025, email: 'bob@smime.example' }))).toEqual(['email-mismatch']);
+    expect(
+      (await validateCertificate(aliceSig, { trust, at: NOW_2025, purpose: 'sign', email: 'alice@smime.example' }))
+        .valid,
+    ).toBe(true);
+    expect(codes(await validateCertificate(aliceSig, { trust, at: NOW_2025, purpose: 'encrypt' }))).toEqual([
+      'bad-key-usage',
+    ]);
+    expect(codes(await validateCertificate(aliceSig, { trust, at: NOW_2025, email: 'bob@smime.example' }))).toEqual([
+      'email-mismatch',
+    ]);
   });
 });
 
@@ -125,7 +148,13 @@ describeVectors('Bouncy Castle path building sets', () => {
       expect(r.problems, ee).toEqual([]);
       expect(r.pathsTried).toBe(1); // the link whose signature verifies is tried first
     }
-    const wrong = await validateCertificate(one('certpath_end1.crt'), { trust, intermediates: [one('certpath_inter2.crt')], at, allowWeak: true, purpose: 'any' });
+    const wrong = await validateCertificate(one('certpath_end1.crt'), {
+      trust,
+      intermediates: [one('certpath_inter2.crt')],
+      at,
+      allowWeak: true,
+      purpose: 'any',
+    });
     expect(codes(wrong)).toEqual(['bad-signature']);
   });
 
@@ -135,7 +164,13 @@ describeVectors('Bouncy Castle path building sets', () => {
     const trust = TrustList.fromCertificates([one('validator.root.crt')]);
     for (const c of certs) {
       const started = Date.now();
-      const r = await validateCertificate(c, { trust, intermediates: certs, at: new Date('2007-06-01T00:00:00Z'), allowWeak: true, purpose: 'any' });
+      const r = await validateCertificate(c, {
+        trust,
+        intermediates: certs,
+        at: new Date('2007-06-01T00:00:00Z'),
+        allowWeak: true,
+        purpose: 'any',
+      });
       expect(r.valid).toBe(false);
       expect(codes(r)).toEqual(['untrusted-root']);
       expect(Date.now() - started).toBeLessThan(5000);
@@ -156,17 +191,27 @@ describeVectors('Bouncy Castle path building sets', () => {
 
   it('validator.*: one outcome per message', async () => {
     expect((await validator('validator.validMail.eml', 1157362574)).problems).toEqual([]);
-    expect(codes(await validator('validator.validMail.eml', 1157362574, { allowWeak: false }))).toEqual(['weak-algorithm']);
+    expect(codes(await validator('validator.validMail.eml', 1157362574, { allowWeak: false }))).toEqual([
+      'weak-algorithm',
+    ]);
     expect(codes(await validator('validator.expired.eml', 1157101715))).toEqual(['expired']);
     expect(codes(await validator('validator.notYetValid.eml', 1156777441))).toEqual(['not-yet-valid']);
-    expect(codes(await validator('validator.keyUsage.eml', 1156769558, { purpose: 'sign' }))).toEqual(['bad-key-usage']);
+    expect(codes(await validator('validator.keyUsage.eml', 1156769558, { purpose: 'sign' }))).toEqual([
+      'bad-key-usage',
+    ]);
     expect((await validator('validator.keyUsage.eml', 1156769558, { purpose: 'any' })).valid).toBe(true);
     expect(codes(await validator('validator.extKeyUsage.eml', 1156777297))).toEqual(['bad-eku']);
-    expect(codes(await validator('validator.noEmail.eml', 1156777376, { email: 'someone@example.com' }))).toEqual(['email-mismatch']);
-    expect(codes(await validator('validator.shortKey.eml', 1156777526, { allowWeak: false }))).toEqual(['weak-algorithm']);
+    expect(codes(await validator('validator.noEmail.eml', 1156777376, { email: 'someone@example.com' }))).toEqual([
+      'email-mismatch',
+    ]);
+    expect(codes(await validator('validator.shortKey.eml', 1156777526, { allowWeak: false }))).toEqual([
+      'weak-algorithm',
+    ]);
     expect((await validator('validator.longValidity.eml', 1157112083)).valid).toBe(true);
     expect((await validator('validator.revoked.eml', 1157107745)).valid).toBe(true);
-    expect(codes(await validator('validator.revoked.eml', 1157107745, { crls: [f('validator.revoked.crl')] }))).toEqual(['revoked']);
+    expect(codes(await validator('validator.revoked.eml', 1157107745, { crls: [f('validator.revoked.crl')] }))).toEqual(
+      ['revoked'],
+    );
   });
 
   it('validator.fakeRoot: same name, other key -> not trusted', async () => {
@@ -227,7 +272,9 @@ describeVectors('SST trust lists', () => {
   });
 
   it('not-before and disallowed-EKU properties are read from the store', () => {
-    const certSign = trust.anchors.find((a) => a.certificate.subject.text.includes('certSIGN ROOT CA') && !a.certificate.subject.text.includes('G2'));
+    const certSign = trust.anchors.find(
+      (a) => a.certificate.subject.text.includes('certSIGN ROOT CA') && !a.certificate.subject.text.includes('G2'),
+    );
     expect(certSign?.notBeforeDistrust?.date.toISOString()).toBe('2025-09-15T00:00:00.000Z');
     expect(certSign?.notBeforeDistrust?.purposes).toEqual(['1.3.6.1.5.5.7.3.3', '1.3.6.1.5.5.7.3.4']);
     const trustCor = trust.anchors.find((a) => a.certificate.subject.text.startsWith('CN=TrustCor RootCert CA-1'));

@@ -10,7 +10,11 @@ describe('base64', () => {
       const data = new Uint8Array(n).map((_, i) => (i * 7 + 3) & 0xff);
       const flat = nodeB64(data);
       expect(toBase64(data)).toBe(flat);
-      const wrapped = flat.match(/.{1,76}/g)?.map((l) => `${l}\r\n`).join('') ?? '';
+      const wrapped =
+        flat
+          .match(/.{1,76}/g)
+          ?.map((l) => `${l}\r\n`)
+          .join('') ?? '';
       expect(latin1(base64Bytes(data, 76))).toBe(wrapped);
       expect(toBase64Lines(data, 64, '\n')).toBe(flat.match(/.{1,64}/g)?.join('\n') ?? '');
     }

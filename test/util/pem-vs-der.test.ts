@@ -9,9 +9,13 @@ import { identity } from '../cms/fixtures.js';
 it('a DER SignedData whose content holds a PEM PKCS7 block parses as itself, not as the quoted message', async () => {
   const rsa = await identity('ee-rsa');
   const p256 = await identity('ee-p256');
-  const quoted = await createSignedData(new TextEncoder().encode('the quoted message'), { signers: [{ certificate: p256.certificate, privateKey: p256.privateKey }] });
+  const quoted = await createSignedData(new TextEncoder().encode('the quoted message'), {
+    signers: [{ certificate: p256.certificate, privateKey: p256.privateKey }],
+  });
   const content = new TextEncoder().encode(`Look at this:\n${encodePem('PKCS7', quoted)}`);
-  const outer = await createSignedData(content, { signers: [{ certificate: rsa.certificate, privateKey: rsa.privateKey }] });
+  const outer = await createSignedData(content, {
+    signers: [{ certificate: rsa.certificate, privateKey: rsa.privateKey }],
+  });
   expect(looksLikePem(outer)).toBe(false);
   const sd = parseSignedData(outer);
   expect(sd.content).toEqual(content);

@@ -11,8 +11,22 @@ import { composeMessage, type ComposeOptions, type ComposeResult } from '../../s
 import type { SmimePolicy } from '../../smime/policy.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
 import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
-import { DIRECTORY_FLAGS, DIRECTORY_USAGE, RESOLVE_FLAGS, checkDirectoryFlags, policyFromFlags, printDirectoryWarnings, withDirectory } from '../directory-flags.js';
-import { IDENTITY_FLAGS, IDENTITY_USAGE, PASSWORD_USAGE, hasIdentityFlags, loadIdentityFromFlags } from '../identity-flags.js';
+import {
+  DIRECTORY_FLAGS,
+  DIRECTORY_USAGE,
+  RESOLVE_FLAGS,
+  checkDirectoryFlags,
+  policyFromFlags,
+  printDirectoryWarnings,
+  withDirectory,
+} from '../directory-flags.js';
+import {
+  IDENTITY_FLAGS,
+  IDENTITY_USAGE,
+  PASSWORD_USAGE,
+  hasIdentityFlags,
+  loadIdentityFromFlags,
+} from '../identity-flags.js';
 import { fileError, readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
@@ -28,28 +42,40 @@ const USAGE = [
 function checkFlags(args: ParsedArgs): void {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
   requireFlag(args, 'from');
-  if (!['to', 'rcpt', 'cc', 'bcc'].some((f) => flagList(args, f).length)) throw new UsageError('the message needs a recipient: --to (or --rcpt), --cc or --bcc ADDRESS');
-  if (args.flags.has('out') && args.flags.has('out-dir')) throw new UsageError('use either --out FILE or --out-dir DIR, not both');
+  if (!['to', 'rcpt', 'cc', 'bcc'].some((f) => flagList(args, f).length))
+    throw new UsageError('the message needs a recipient: --to (or --rcpt), --cc or --bcc ADDRESS');
+  if (args.flags.has('out') && args.flags.has('out-dir'))
+    throw new UsageError('use either --out FILE or --out-dir DIR, not both');
 }
 
 /** Whether to sign and encrypt: the flags, else the policy's alwaysSign / alwaysEncrypt. */
 function protection(args: ParsedArgs, policy: SmimePolicy | undefined): { sign: boolean; encrypt: boolean } {
-  return { sign: flagBool(args, 'sign') || policy?.alwaysSign === true, encrypt: flagBool(args, 'encrypt') || policy?.alwaysEncrypt === true };
+  return {
+    sign: flagBool(args, 'sign') || policy?.alwaysSign === true,
+    encrypt: flagBool(args, 'encrypt') || policy?.alwaysEncrypt === true,
+  };
 }
 
 /** Everything `composeMessage` needs but the address books. */
-async function composeOptions(args: ParsedArgs, io: CliIo, policy: SmimePolicy | undefined, wanted: { sign: boolean; encrypt: boolean }): Promise<ComposeOptions> {
+async function composeOptions(
+  args: ParsedArgs,
+  io: CliIo,
+  policy: SmimePolicy | undefined,
+  wanted: { sign: boolean; encrypt: boolean },
+): Promise<ComposeOptions> {
   const options: ComposeOptions = { sign: wanted.sign, encrypt: wanted.encrypt, at: atFromFlags(args, io) };
   if (policy) options.policy = policy;
   if (wanted.sign || wanted.encrypt) {
     // Signing needs the key; encrypting needs the sender's certificate (the sender can always read the message).
-    if (!hasIdentityFlags(args)) throw new UsageError(`${wanted.sign ? 'signing' : 'encrypting'} needs the sender's identity: ${IDENTITY_USAGE}`);
+    if (!hasIdentityFlags(args))
+      throw new UsageError(`${wanted.sign ? 'signing' : 'encrypting'} needs the sender's identity: ${IDENTITY_USAGE}`);
     const identity = await loadIdentityFromFlags(args, io);
     options.identity = { certificate: identity.certificate, privateKey: identity.privateKey, chain: identity.chain };
   }
   const trust = await trustFromFlags(args, io, false);
   if (trust) options.trust = trust; // wins over the policy's trust list
-  if (wanted.encrypt && !trust && !policy?.trust) throw new UsageError('encrypting needs --trust FILE (or a --policy that names the trust list)');
+  if (wanted.encrypt && !trust && !policy?.trust)
+    throw new UsageError('encrypting needs --trust FILE (or a --policy that names the trust list)');
   options.intermediates = await readAll(args, io, 'certs');
   options.crls = await readAll(args, io, 'crl');
   return options;
@@ -61,7 +87,9 @@ async function writeMessages(args: ParsedArgs, io: CliIo, result: ComposeResult)
   const { messages } = result;
   if (outDir === undefined) {
     if (messages.length > 1) {
-      throw new UsageError(`the message is sent as ${messages.length} copies (each Bcc recipient gets a separately encrypted copy): give --out-dir DIR`);
+      throw new UsageError(
+        `the message is sent as ${messages.length} copies (each Bcc recipient gets a separately encrypted copy): give --out-dir DIR`,
+      );
     }
     const out = flagString(args, 'out');
     await writeOutput(io, out, messages[0]!.message);
@@ -85,7 +113,9 @@ async function writeMessages(args: ParsedArgs, io: CliIo, result: ComposeResult)
 function printEnvelopes(io: CliIo, result: ComposeResult, names: readonly string[]): void {
   for (const [i, m] of result.messages.entries()) {
     const encrypted = m.encryptedTo.length ? `, encrypted to ${m.encryptedTo.join(', ')}` : '';
-    io.stderr(`envelope ${names[i]}: from ${m.envelope.from} to ${m.envelope.to.join(', ')} (${m.kind === 'bcc' ? 'Bcc copy' : 'main copy'}${encrypted})\n`);
+    io.stderr(
+      `envelope ${names[i]}: from ${m.envelope.from} to ${m.envelope.to.join(', ')} (${m.kind === 'bcc' ? 'Bcc copy' : 'main copy'}${encrypted})\n`,
+    );
   }
 }
 

@@ -9,7 +9,15 @@ import type { ResolvedCertificate } from '../../directory/select.js';
 import type { TrustList } from '../../trust/trust-list.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
-import { BIND_PASSWORD_ALIAS, DIRECTORY_FLAGS, DIRECTORY_USAGE, checkDirectoryFlags, hasDirectoryFlags, printDirectoryWarnings, withDirectory } from '../directory-flags.js';
+import {
+  BIND_PASSWORD_ALIAS,
+  DIRECTORY_FLAGS,
+  DIRECTORY_USAGE,
+  checkDirectoryFlags,
+  hasDirectoryFlags,
+  printDirectoryWarnings,
+  withDirectory,
+} from '../directory-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
@@ -47,19 +55,23 @@ export const encryptCommand: Command = {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
     const to = flagList(args, 'to');
     const rcpt = flagList(args, 'rcpt');
-    if (to.length === 0 && rcpt.length === 0) throw new UsageError('at least one --to CERT or --rcpt ADDRESS is required');
+    if (to.length === 0 && rcpt.length === 0)
+      throw new UsageError('at least one --to CERT or --rcpt ADDRESS is required');
     const from = requireFlag(args, 'from');
     const noValidate = flagBool(args, 'no-validate');
     const trustFiles = flagList(args, 'trust');
     if (noValidate && trustFiles.length) throw new UsageError('--no-validate and --trust exclude each other');
-    if (!noValidate && trustFiles.length === 0) throw new UsageError('--trust FILE is required to validate the certificates (or pass --no-validate explicitly)');
-    if (noValidate && args.flags.has('at')) throw new UsageError('--at is the validation time: it has no use with --no-validate');
+    if (!noValidate && trustFiles.length === 0)
+      throw new UsageError('--trust FILE is required to validate the certificates (or pass --no-validate explicitly)');
+    if (noValidate && args.flags.has('at'))
+      throw new UsageError('--at is the validation time: it has no use with --no-validate');
     checkRcptFlags(args, rcpt, noValidate);
     const cipher = flagString(args, 'cipher');
     if (cipher !== undefined && (!CIPHERS.includes(cipher) || !isContentCipherName(cipher))) {
       throw new UsageError(`--cipher must be one of ${CIPHERS.join(', ')}, not "${cipher}"`);
     }
-    if (flagBool(args, 'oaep') && flagBool(args, 'pkcs1')) throw new UsageError('--oaep and --pkcs1 exclude each other');
+    if (flagBool(args, 'oaep') && flagBool(args, 'pkcs1'))
+      throw new UsageError('--oaep and --pkcs1 exclude each other');
 
     const options: EncryptMessageOptions = {
       recipients: await Promise.all(to.map((p) => readInput(io, p))),
@@ -86,10 +98,12 @@ export const encryptCommand: Command = {
 /** `--rcpt` needs validation and an address book; address-book flags without `--rcpt` would be ignored, so they are refused. */
 function checkRcptFlags(args: ParsedArgs, rcpt: readonly string[], noValidate: boolean): void {
   if (rcpt.length === 0) {
-    if (hasDirectoryFlags(args)) throw new UsageError('the address-book flags (--dir, --ldap ...) are used only with --rcpt ADDRESS');
+    if (hasDirectoryFlags(args))
+      throw new UsageError('the address-book flags (--dir, --ldap ...) are used only with --rcpt ADDRESS');
     return;
   }
-  if (noValidate) throw new UsageError('--rcpt needs --trust: certificates found in address books are always validated');
+  if (noValidate)
+    throw new UsageError('--rcpt needs --trust: certificates found in address books are always validated');
   for (const a of rcpt) assertAddress(a);
   checkDirectoryFlags(args, true);
 }
@@ -105,7 +119,12 @@ function partyAddress(r: ResolvedCertificate): string {
  * has no usable certificate) and adds each chosen certificate, with its
  * published capabilities and chain, as a recipient.
  */
-async function addDirectoryRecipients(args: ParsedArgs, io: CliIo, rcpt: readonly string[], options: EncryptMessageOptions): Promise<void> {
+async function addDirectoryRecipients(
+  args: ParsedArgs,
+  io: CliIo,
+  rcpt: readonly string[],
+  options: EncryptMessageOptions,
+): Promise<void> {
   await withDirectory(args, io, async ({ directory, setup }) => {
     printDirectoryWarnings(io, setup);
     const result = await resolveRecipients(rcpt, {
@@ -121,7 +140,11 @@ async function addDirectoryRecipients(args: ParsedArgs, io: CliIo, rcpt: readonl
     for (const r of result.recipients) {
       if (!r.certificate || parties.some((p) => bytesEqual(p.certificate as Uint8Array, r.certificate!))) continue;
       const capabilities = r.chosen?.candidate.capabilities?.map((c) => c.oid);
-      parties.push({ address: partyAddress(r), certificate: r.certificate, ...(capabilities?.length ? { capabilities } : {}) });
+      parties.push({
+        address: partyAddress(r),
+        certificate: r.certificate,
+        ...(capabilities?.length ? { capabilities } : {}),
+      });
       chains.push(...(r.chosen?.candidate.chain ?? []));
     }
     options.recipients = [...options.recipients, ...parties];

@@ -5,13 +5,29 @@
  * answered. The report is the command's content (stdout); exit 1 when any
  * address has no usable certificate.
  */
-import { assertAllResolved, resolveRecipients, type GroupResolution, type ResolveRecipientsResult } from '../../smime/resolve.js';
+import {
+  assertAllResolved,
+  resolveRecipients,
+  type GroupResolution,
+  type ResolveRecipientsResult,
+} from '../../smime/resolve.js';
 import type { ResolvedCertificate } from '../../directory/select.js';
 import type { CandidateVerdict, DirectorySourceResult } from '../../directory/types.js';
 import { assertAddress } from '../../directory/address.js';
 import { toBase64 } from '../../util/bytes.js';
 import { flagBool, UsageError } from '../args.js';
-import { BIND_PASSWORD_ALIAS, DIRECTORY_FLAGS, DIRECTORY_USAGE, RESOLVE_FLAGS, RESOLVE_USAGE, checkDirectoryFlags, printDirectoryWarnings, resolveSettingsFromFlags, withDirectory, type DirectorySetup } from '../directory-flags.js';
+import {
+  BIND_PASSWORD_ALIAS,
+  DIRECTORY_FLAGS,
+  DIRECTORY_USAGE,
+  RESOLVE_FLAGS,
+  RESOLVE_USAGE,
+  checkDirectoryFlags,
+  printDirectoryWarnings,
+  resolveSettingsFromFlags,
+  withDirectory,
+  type DirectorySetup,
+} from '../directory-flags.js';
 import type { CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
@@ -20,7 +36,13 @@ const USAGE = `smimekit lookup ADDRESS... ${RESOLVE_USAGE} [--json]\n           
 const iso = (d: Date): string | null => (Number.isNaN(d.getTime()) ? null : d.toISOString());
 
 function sourceJson(s: DirectorySourceResult): Record<string, unknown> {
-  return { directory: s.directory, status: s.status, entries: s.entries, ms: s.ms, error: s.error ? { code: s.error.code, message: s.error.message } : null };
+  return {
+    directory: s.directory,
+    status: s.status,
+    entries: s.entries,
+    ms: s.ms,
+    error: s.error ? { code: s.error.code, message: s.error.message } : null,
+  };
 }
 
 function candidateJson(v: CandidateVerdict): Record<string, unknown> {
@@ -62,7 +84,13 @@ function recipientJson(r: ResolvedCertificate): Record<string, unknown> {
 }
 
 function groupJson(g: GroupResolution): Record<string, unknown> {
-  return { address: g.address, via: g.via, members: g.members, unaddressable: g.unaddressable, error: g.error ? { code: g.error.code, message: g.error.message } : null };
+  return {
+    address: g.address,
+    via: g.via,
+    members: g.members,
+    unaddressable: g.unaddressable,
+    error: g.error ? { code: g.error.code, message: g.error.message } : null,
+  };
 }
 
 /** The `--json` document (documented in docs/cli.md). */
@@ -71,7 +99,13 @@ function lookupJson(result: ResolveRecipientsResult, at: Date, setup: readonly D
     at: at.toISOString(),
     resolved: result.missing.length === 0 && result.groups.every((g) => !g.error && g.unaddressable.length === 0),
     missing: result.missing,
-    directories: setup.map((s) => ({ name: s.name, kind: s.kind, format: s.format ?? null, entries: s.entries ?? null, skipped: s.skipped.map((k) => ({ ...k })) })),
+    directories: setup.map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      format: s.format ?? null,
+      entries: s.entries ?? null,
+      skipped: s.skipped.map((k) => ({ ...k })),
+    })),
     recipients: result.recipients.map(recipientJson),
     groups: result.groups.map(groupJson),
   };
@@ -79,7 +113,10 @@ function lookupJson(result: ResolveRecipientsResult, at: Date, setup: readonly D
 }
 
 function sourceText(s: DirectorySourceResult): string {
-  const what = s.status === 'ok' ? `ok, ${s.entries} ${s.entries === 1 ? 'entry' : 'entries'}` : `${s.status}${s.error ? ` ${s.error.code}: ${s.error.message}` : ''}`;
+  const what =
+    s.status === 'ok'
+      ? `ok, ${s.entries} ${s.entries === 1 ? 'entry' : 'entries'}`
+      : `${s.status}${s.error ? ` ${s.error.code}: ${s.error.message}` : ''}`;
   return `${s.directory}: ${what} (${s.ms} ms)`;
 }
 
@@ -87,7 +124,10 @@ function candidateText(v: CandidateVerdict, index: number): string[] {
   const c = v.candidate;
   const mark = v.chosen ? 'CHOSEN' : v.valid ? 'valid, not chosen' : 'REJECTED';
   const lines = [`  candidate ${index + 1} [${mark}] ${v.subject || '(undecodable certificate)'}`];
-  for (const s of v.sources) lines.push(`      from:        ${s.directory} | ${s.entry} | ${s.attribute}${s === v.sources[0] ? ` (${c.format}${c.preferred ? ', marked default for encryption' : ''})` : ''}`);
+  for (const s of v.sources)
+    lines.push(
+      `      from:        ${s.directory} | ${s.entry} | ${s.attribute}${s === v.sources[0] ? ` (${c.format}${c.preferred ? ', marked default for encryption' : ''})` : ''}`,
+    );
   lines.push(`      valid:       ${iso(v.notBefore) ?? '?'} to ${iso(v.notAfter) ?? '?'}`);
   lines.push(`      sha256:      ${v.fingerprint}`);
   lines.push(`      why:         ${v.reason}`);
@@ -97,10 +137,15 @@ function candidateText(v: CandidateVerdict, index: number): string[] {
 
 function recipientText(r: ResolvedCertificate): string[] {
   const via = r.via.length ? ` (member of ${r.via.join(' > ')})` : '';
-  const head = r.chosen ? `${r.address}${via}: ${r.chosen.subject} (sha256 ${r.chosen.fingerprint.slice(0, 16)}…)` : `${r.address}${via}: NO CERTIFICATE (${r.missing})`;
+  const head = r.chosen
+    ? `${r.address}${via}: ${r.chosen.subject} (sha256 ${r.chosen.fingerprint.slice(0, 16)}…)`
+    : `${r.address}${via}: NO CERTIFICATE (${r.missing})`;
   const lines = [head, `  ${r.reason}`];
   r.candidates.forEach((v, i) => lines.push(...candidateText(v, i)));
-  for (const u of r.unreadable) lines.push(`  unreadable ${u.directory} | ${u.entry} | ${u.attribute} value ${u.valueIndex + 1}: ${u.code}: ${u.message}`);
+  for (const u of r.unreadable)
+    lines.push(
+      `  unreadable ${u.directory} | ${u.entry} | ${u.attribute} value ${u.valueIndex + 1}: ${u.code}: ${u.message}`,
+    );
   lines.push('  address books:');
   for (const s of r.sources) lines.push(`    ${sourceText(s)}`);
   return lines;
@@ -110,7 +155,9 @@ function recipientText(r: ResolvedCertificate): string[] {
 function lookupText(result: ResolveRecipientsResult, at: Date): string {
   const blocks = result.recipients.map((r) => recipientText(r).join('\n'));
   for (const g of result.groups) {
-    const lines = [`${g.address} (distribution list${g.via.length ? `, member of ${g.via.join(' > ')}` : ''}): ${g.members.length} member(s): ${g.members.join(', ') || '-'}`];
+    const lines = [
+      `${g.address} (distribution list${g.via.length ? `, member of ${g.via.join(' > ')}` : ''}): ${g.members.length} member(s): ${g.members.join(', ') || '-'}`,
+    ];
     if (g.unaddressable.length) lines.push(`  members without an e-mail address: ${g.unaddressable.join(', ')}`);
     if (g.error) lines.push(`  not fully expanded: ${g.error.code}: ${g.error.message}`);
     blocks.push(lines.join('\n'));

@@ -27,11 +27,20 @@ export const publishCommand: Command = {
     // The identity's own chain (PKCS#12 extras, PEM bundle), then --chain, each certificate once.
     const chain = [...identity.chain];
     for (const path of flagList(args, 'chain')) {
-      for (const der of loadCertificates(await readInput(io, path)).certificates) if (!chain.some((c) => bytesEqual(c, der))) chain.push(der);
+      for (const der of loadCertificates(await readInput(io, path)).certificates)
+        if (!chain.some((c) => bytesEqual(c, der))) chain.push(der);
     }
-    const value = await buildUserSmimeCertificate({ certificate: identity.certificate, privateKey: identity.privateKey, chain }, { chain, signingTime: io.now() });
+    const value = await buildUserSmimeCertificate(
+      { certificate: identity.certificate, privateKey: identity.privateKey, chain },
+      { chain, signingTime: io.now() },
+    );
     const out = flagString(args, 'out');
     if (dn === undefined) await writeOutput(io, out, value);
-    else await writeOutput(io, out, userSmimeCertificateLdif(dn, value, { mode: flagBool(args, 'add') ? 'add' : 'replace' }));
+    else
+      await writeOutput(
+        io,
+        out,
+        userSmimeCertificateLdif(dn, value, { mode: flagBool(args, 'add') ? 'add' : 'replace' }),
+      );
   },
 };

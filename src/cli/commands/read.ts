@@ -16,18 +16,31 @@ function layerJson(l: MessageLayer): unknown {
 
 /** The read report as plain JSON. */
 function readResultToJson(r: ReadMessageResult): unknown {
-  return { ok: r.ok, signed: r.signed, encrypted: r.encrypted, layers: r.layers.map(layerJson), problems: r.problems, contentLength: r.content.length };
+  return {
+    ok: r.ok,
+    signed: r.signed,
+    encrypted: r.encrypted,
+    layers: r.layers.map(layerJson),
+    problems: r.problems,
+    contentLength: r.content.length,
+  };
 }
 
 /** Human-readable summary, one line per layer. */
 function readResultToText(r: ReadMessageResult): string {
   const lines = [`${r.ok ? 'OK' : 'NOT OK'}: ${r.layers.length} layer(s)`];
   r.layers.forEach((l, i) => {
-    if (l.type === 'enveloped') lines.push(`  [${i}] ${l.envelopeType} ${l.cipher} (${l.recipient.keyManagement}, recipient ${l.recipient.index + 1})`);
+    if (l.type === 'enveloped')
+      lines.push(
+        `  [${i}] ${l.envelopeType} ${l.cipher} (${l.recipient.keyManagement}, recipient ${l.recipient.index + 1})`,
+      );
     else if (l.type === 'compressed') lines.push(`  [${i}] compressed`);
     else {
       lines.push(`  [${i}] signed (${l.form}): ${l.ok ? 'valid' : 'INVALID'}`);
-      for (const s of l.signers) lines.push(`      ${s.email ?? s.subject ?? '?'}: signature ${s.signatureValid ? 'valid' : 'invalid'}, chain ${s.chainValid ? 'valid' : 'invalid'}`);
+      for (const s of l.signers)
+        lines.push(
+          `      ${s.email ?? s.subject ?? '?'}: signature ${s.signatureValid ? 'valid' : 'invalid'}, chain ${s.chainValid ? 'valid' : 'invalid'}`,
+        );
     }
   });
   for (const p of r.problems) lines.push(`  problem ${p.code} (layer ${p.layer}): ${p.message}`);
@@ -38,7 +51,16 @@ export const readCommand: Command = {
   summary: 'decrypt and verify every layer of a message (sign+encrypt, triple wrap) and write the innermost content',
   spec: {
     usage: USAGE,
-    flags: { ...IDENTITY_FLAGS, trust: 'repeat', certs: 'repeat', crl: 'repeat', at: 'string', json: 'boolean', in: 'string', out: 'string' },
+    flags: {
+      ...IDENTITY_FLAGS,
+      trust: 'repeat',
+      certs: 'repeat',
+      crl: 'repeat',
+      at: 'string',
+      json: 'boolean',
+      in: 'string',
+      out: 'string',
+    },
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
@@ -53,7 +75,8 @@ export const readCommand: Command = {
       crls: await readAll(args, io, 'crl'),
     });
     // A message without any S/MIME layer has nothing to check: say so instead of passing it through as "ok".
-    if (result.layers.length === 0) throw new FormatError('not-smime', 'the input has no S/MIME layer (not signed, encrypted or compressed)');
+    if (result.layers.length === 0)
+      throw new FormatError('not-smime', 'the input has no S/MIME layer (not signed, encrypted or compressed)');
     const out = flagString(args, 'out');
     // Content is written only when every layer checked out (as openssl cms -verify does); otherwise the
     // report explains why and nothing unverified reaches a script. `smimekit decrypt` gives the raw content.

@@ -18,16 +18,22 @@ export const signCommand: Command = {
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
     const digest = (flagString(args, 'digest') ?? 'sha256').toLowerCase().replace('-', '') as SigningDigest;
-    if (!SIGNING_DIGESTS.includes(digest)) throw new UsageError(`--digest must be sha256, sha384 or sha512, not "${flagString(args, 'digest')}"`);
+    if (!SIGNING_DIGESTS.includes(digest))
+      throw new UsageError(`--digest must be sha256, sha384 or sha512, not "${flagString(args, 'digest')}"`);
     // Flags are checked before any file is read, so usage errors come first.
-    if (!flagString(args, 'p12') && (!flagString(args, 'cert') || !flagString(args, 'key'))) throw new UsageError(`an identity is required: ${IDENTITY_USAGE}`);
+    if (!flagString(args, 'p12') && (!flagString(args, 'cert') || !flagString(args, 'key')))
+      throw new UsageError(`an identity is required: ${IDENTITY_USAGE}`);
     const identity = await loadIdentityFromFlags(args, io);
     let chain = identity.chain;
     const certPath = flagString(args, 'cert');
     if (certPath !== undefined && chain.length === 0) {
       // A PEM bundle given to --cert: the certificates after the signer's are its chain.
       const bytes = await readInput(io, certPath);
-      if (looksLikePem(bytes)) chain = decodePem(bytes).filter((b) => b.label === 'CERTIFICATE').slice(1).map((b) => b.der);
+      if (looksLikePem(bytes))
+        chain = decodePem(bytes)
+          .filter((b) => b.label === 'CERTIFICATE')
+          .slice(1)
+          .map((b) => b.der);
     }
     const input = await readInput(io, flagString(args, 'in'));
     const signed = await signMessage(input, {

@@ -47,7 +47,10 @@ function textEntry(d: SstEntryDescription): string {
     if (d.notBefore !== undefined) lines.push(`    valid:         ${d.notBefore} .. ${d.notAfter}`);
   } else {
     lines.push(`[${d.index}] ${d.kind.toUpperCase()} ${d.issuer ? `issued by ${d.issuer}` : ''}`.trimEnd());
-    if (d.thisUpdate) lines.push(`    this update:   ${d.thisUpdate}${d.nextUpdate ? `, next update ${d.nextUpdate}` : ', no next update'}`);
+    if (d.thisUpdate)
+      lines.push(
+        `    this update:   ${d.thisUpdate}${d.nextUpdate ? `, next update ${d.nextUpdate}` : ', no next update'}`,
+      );
     if (d.revokedCount !== undefined) lines.push(`    revoked:       ${d.revokedCount} serial(s)`);
   }
   lines.push(`    SHA-1:         ${d.sha1}`, `    SHA-256:       ${d.sha256}`);
@@ -67,14 +70,17 @@ const list: Command = {
     const store = asStore(loaded);
     const described = describeStore(store);
     if (flagBool(args, 'json')) {
-      io.stdout(`${JSON.stringify({ file: path, format: loaded.format, ...described, trailingBytes: store.trailingBytes?.length ?? 0, ignored: loaded.ignored }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ file: path, format: loaded.format, ...described, trailingBytes: store.trailingBytes?.length ?? 0, ignored: loaded.ignored }, null, 2)}\n`,
+      );
       return;
     }
     const out: string[] = [
       `${path}: ${loaded.format}, ${store.certificates.length} certificate(s), ${store.crls.length} CRL(s)${store.ctls.length ? `, ${store.ctls.length} CTL(s)` : ''}`,
     ];
     for (const d of [...described.certificates, ...described.crls, ...described.ctls]) out.push(textEntry(d));
-    if (store.trailingBytes?.length) out.push(`note: ${store.trailingBytes.length} byte(s) follow the end marker (kept when rewriting)`);
+    if (store.trailingBytes?.length)
+      out.push(`note: ${store.trailingBytes.length} byte(s) follow the end marker (kept when rewriting)`);
     io.stdout(`${out.join('\n')}\n`);
   },
 };
@@ -82,9 +88,12 @@ const list: Command = {
 /** Per-certificate inputs from `--friendly-name` (i-th name for the i-th certificate) and `--eku` (all). */
 function certificateInputs(ders: Uint8Array[], args: ParsedArgs): SstCertificateInput[] {
   const names = flagList(args, 'friendly-name');
-  if (names.length > ders.length) throw new UsageError(`${names.length} --friendly-name values for ${ders.length} certificate(s)`);
+  if (names.length > ders.length)
+    throw new UsageError(`${names.length} --friendly-name values for ${ders.length} certificate(s)`);
   const eku = flagList(args, 'eku');
-  for (const oid of eku) if (!/^\d+(\.\d+)+$/.test(oid)) throw new UsageError(`--eku ${oid} is not a dotted OID (emailProtection is 1.3.6.1.5.5.7.3.4)`);
+  for (const oid of eku)
+    if (!/^\d+(\.\d+)+$/.test(oid))
+      throw new UsageError(`--eku ${oid} is not a dotted OID (emailProtection is 1.3.6.1.5.5.7.3.4)`);
   return ders.map((certificate, i) => ({
     certificate,
     ...(names[i] !== undefined ? { friendlyName: names[i] } : {}),
@@ -109,7 +118,10 @@ const create: Command = {
     if (args.positionals.length === 0) throw new UsageError('sst create needs at least one CERT file');
     const ders = await collect(io, args.positionals, 'certificates');
     if (ders.length === 0) throw new ArgumentError('no-certificates', 'the given files contain no certificates');
-    const crls = [...(await collect(io, flagList(args, 'crl'), 'crls')), ...(await collect(io, args.positionals, 'crls'))];
+    const crls = [
+      ...(await collect(io, flagList(args, 'crl'), 'crls')),
+      ...(await collect(io, args.positionals, 'crls')),
+    ];
     const store = createSst(certificateInputs(ders, args), { crls });
     await io.writeFile(out, serializeSst(store));
     io.stderr(`wrote ${out}: ${store.certificates.length} certificate(s), ${store.crls.length} CRL(s)\n`);
@@ -124,7 +136,8 @@ const add: Command = {
   },
   async run(args, io) {
     const [storePath, ...certPaths] = args.positionals;
-    if (!storePath || (certPaths.length === 0 && flagList(args, 'crl').length === 0)) throw new UsageError('sst add needs STORE and at least one CERT or --crl');
+    if (!storePath || (certPaths.length === 0 && flagList(args, 'crl').length === 0))
+      throw new UsageError('sst add needs STORE and at least one CERT or --crl');
     const store = parseSst(await io.readFile(storePath));
     const ders = await collect(io, certPaths, 'certificates');
     const crls = [...(await collect(io, flagList(args, 'crl'), 'crls')), ...(await collect(io, certPaths, 'crls'))];
@@ -166,7 +179,10 @@ function selector(args: ParsedArgs): ((entry: SstEntry, index: number) => boolea
     return (
       sha1s.includes(d.sha1) ||
       indexes.includes(index) ||
-      subjects.some((s) => (d.subject ?? d.issuer ?? '').toLowerCase().includes(s) || (d.friendlyName ?? '').toLowerCase().includes(s))
+      subjects.some(
+        (s) =>
+          (d.subject ?? d.issuer ?? '').toLowerCase().includes(s) || (d.friendlyName ?? '').toLowerCase().includes(s),
+      )
     );
   };
 }
@@ -212,11 +228,17 @@ const exportCommand: Command = {
     const crls = store.crls.filter((e, i) => match(e, store.certificates.length + i));
     if (certs.length + crls.length === 0) throw new ArgumentError('no-match', 'no entry matches the selection');
     if (flagBool(args, 'der')) {
-      if (certs.length + crls.length !== 1) throw new UsageError(`--der writes exactly one entry; ${certs.length + crls.length} match (select one with --sha1 or --index)`);
+      if (certs.length + crls.length !== 1)
+        throw new UsageError(
+          `--der writes exactly one entry; ${certs.length + crls.length} match (select one with --sha1 or --index)`,
+        );
       await writeOutput(io, flagString(args, 'out'), (certs[0] ?? crls[0])!.der);
       return;
     }
-    const pem = [...certs.map((e) => encodePem('CERTIFICATE', e.der)), ...crls.map((e) => encodePem('X509 CRL', e.der))].join('');
+    const pem = [
+      ...certs.map((e) => encodePem('CERTIFICATE', e.der)),
+      ...crls.map((e) => encodePem('X509 CRL', e.der)),
+    ].join('');
     await writeOutput(io, flagString(args, 'out'), pem);
   },
 };

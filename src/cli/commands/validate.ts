@@ -21,7 +21,10 @@ function problemLine(p: TrustProblem): string {
 
 /** Human-readable report. */
 function reportToText(report: ValidationReport): string {
-  const lines = [`${report.valid ? 'VALID' : 'INVALID'}: ${report.path[0]?.subject ?? '(no certificate)'} (at ${report.at.toISOString()})`, 'path:'];
+  const lines = [
+    `${report.valid ? 'VALID' : 'INVALID'}: ${report.path[0]?.subject ?? '(no certificate)'} (at ${report.at.toISOString()})`,
+    'path:',
+  ];
   report.path.forEach((p, i) => {
     lines.push(`  [${i}] ${p.subject}${p.anchor ? ' (trust anchor)' : ''}`);
     lines.push(`      serial ${p.serialNumber}, valid ${p.notBefore.toISOString()} .. ${p.notAfter.toISOString()}`);
@@ -57,9 +60,11 @@ export const validateCommand: Command = {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
     const certPath = requireFlag(args, 'cert');
     const purpose = (flagString(args, 'purpose') ?? 'sign') as TrustPurpose;
-    if (!['sign', 'encrypt', 'any'].includes(purpose)) throw new UsageError(`--purpose must be sign, encrypt or any, not "${purpose}"`);
+    if (!['sign', 'encrypt', 'any'].includes(purpose))
+      throw new UsageError(`--purpose must be sign, encrypt or any, not "${purpose}"`);
     const revocation = (flagString(args, 'revocation') ?? 'prefer') as RevocationMode;
-    if (!['off', 'prefer', 'require'].includes(revocation)) throw new UsageError(`--revocation must be off, prefer or require, not "${revocation}"`);
+    if (!['off', 'prefer', 'require'].includes(revocation))
+      throw new UsageError(`--revocation must be off, prefer or require, not "${revocation}"`);
     const at = atFromFlags(args, io);
     const policies = flagList(args, 'policy');
     for (const p of policies) if (!/^\d+(\.\d+)+$/.test(p)) throw new UsageError(`--policy ${p} is not a dotted OID`);
@@ -83,11 +88,16 @@ export const validateCommand: Command = {
       inhibitAnyPolicy: flagBool(args, 'inhibit-any-policy'),
       ...(email !== undefined ? { email } : {}),
     });
-    io.stdout(flagBool(args, 'json') ? `${JSON.stringify(validationReportToJson(report), null, 2)}\n` : reportToText(report));
+    io.stdout(
+      flagBool(args, 'json') ? `${JSON.stringify(validationReportToJson(report), null, 2)}\n` : reportToText(report),
+    );
     if (!report.valid) {
       const first = report.problems[0]!;
       // ValidationError exits 1 with the first problem's code (docs/cli.md).
-      throw new ValidationError(first.code, first.certificate ? `${first.certificate.subject}: ${first.message}` : first.message);
+      throw new ValidationError(
+        first.code,
+        first.certificate ? `${first.certificate.subject}: ${first.message}` : first.message,
+      );
     }
   },
 };

@@ -26,34 +26,65 @@ export const verifyCommand: Command = {
   summary: 'verify the signatures of a message and validate the signers (report on stdout)',
   spec: {
     usage: USAGE,
-    flags: { trust: 'repeat', certs: 'repeat', crl: 'repeat', at: 'string', from: 'string', 'allow-weak': 'boolean', json: 'boolean', in: 'string', content: 'string', out: 'string' },
+    flags: {
+      trust: 'repeat',
+      certs: 'repeat',
+      crl: 'repeat',
+      at: 'string',
+      from: 'string',
+      'allow-weak': 'boolean',
+      json: 'boolean',
+      in: 'string',
+      content: 'string',
+      out: 'string',
+    },
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
     const at = atFromFlags(args, io);
     const from = flagString(args, 'from');
-    if (from !== undefined && !/^[^\s@]+@[^\s@]+$/.test(from)) throw new UsageError(`--from "${from}" is not an e-mail address`);
+    if (from !== undefined && !/^[^\s@]+@[^\s@]+$/.test(from))
+      throw new UsageError(`--from "${from}" is not an e-mail address`);
 
     const trust = (await trustFromFlags(args, io))!;
     const certificates = await readAll(args, io, 'certs');
     const crls = await readAll(args, io, 'crl');
     const contentFile = flagString(args, 'content');
-    if (contentFile !== undefined && (contentFile === '-' || flagString(args, 'in') === undefined)) throw new UsageError('--content FILE needs the signature in --in FILE (standard input can carry only one of them)');
+    if (contentFile !== undefined && (contentFile === '-' || flagString(args, 'in') === undefined))
+      throw new UsageError(
+        '--content FILE needs the signature in --in FILE (standard input can carry only one of them)',
+      );
     const input = await readInput(io, flagString(args, 'in'));
 
-    const options = { trust, at, intermediates: certificates, crls, allowWeak: flagBool(args, 'allow-weak'), ...(from !== undefined ? { from } : {}) };
+    const options = {
+      trust,
+      at,
+      intermediates: certificates,
+      crls,
+      allowWeak: flagBool(args, 'allow-weak'),
+      ...(from !== undefined ? { from } : {}),
+    };
     let report: VerifyReport;
     if (contentFile !== undefined) {
-      if (!isBareCms(input)) throw new UsageError('--content goes with a bare detached signature (.p7s, DER or PEM), not a MIME message');
+      if (!isBareCms(input))
+        throw new UsageError('--content goes with a bare detached signature (.p7s, DER or PEM), not a MIME message');
       report = await verifySignedContent(input, { ...options, content: await readInput(io, contentFile) });
     } else report = isBareCms(input) ? await verifySignedContent(input, options) : await verifyMessage(input, options);
 
     const out = flagString(args, 'out');
     const contentToStdout = out === '-';
-    if (!contentToStdout) io.stdout(flagBool(args, 'json') ? `${JSON.stringify(verifyReportToJson(report), null, 2)}\n` : verifyReportToText(report));
+    if (!contentToStdout)
+      io.stdout(
+        flagBool(args, 'json')
+          ? `${JSON.stringify(verifyReportToJson(report), null, 2)}\n`
+          : verifyReportToText(report),
+      );
     if (!report.ok) {
       const first = report.problems[0] ?? { code: 'bad-signature', message: 'verification failed' };
-      throw new CheckFailed(first.code, first.signer !== undefined ? `signer ${first.signer}: ${first.message}` : first.message);
+      throw new CheckFailed(
+        first.code,
+        first.signer !== undefined ? `signer ${first.signer}: ${first.message}` : first.message,
+      );
     }
     if (out !== undefined) await writeOutput(io, out, report.content);
   },

@@ -12,7 +12,11 @@ function checkAesKey(key: Uint8Array): void {
   }
 }
 
-async function importAes(key: Uint8Array, name: 'AES-CBC' | 'AES-GCM' | 'AES-KW', usages: KeyUsage[]): Promise<CryptoKey> {
+async function importAes(
+  key: Uint8Array,
+  name: 'AES-CBC' | 'AES-GCM' | 'AES-KW',
+  usages: KeyUsage[],
+): Promise<CryptoKey> {
   checkAesKey(key);
   return getSubtle().importKey('raw', toArrayBuffer(key), { name }, false, usages);
 }
@@ -21,7 +25,9 @@ async function importAes(key: Uint8Array, name: 'AES-CBC' | 'AES-GCM' | 'AES-KW'
 export async function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
   if (iv.length !== 16) throw new ArgumentError('bad-iv', `AES-CBC IV must be 16 bytes, not ${iv.length}`);
   const k = await importAes(key, 'AES-CBC', ['encrypt']);
-  return new Uint8Array(await getSubtle().encrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(plaintext)));
+  return new Uint8Array(
+    await getSubtle().encrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(plaintext)),
+  );
 }
 
 /** AES-CBC decryption; bad padding (wrong key, corrupted data) is `decryption-failed`. */
@@ -32,9 +38,13 @@ export async function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext:
   }
   const k = await importAes(key, 'AES-CBC', ['decrypt']);
   try {
-    return new Uint8Array(await getSubtle().decrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(ciphertext)));
+    return new Uint8Array(
+      await getSubtle().decrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(ciphertext)),
+    );
   } catch (e) {
-    throw new CryptoError('decryption-failed', 'decryption failed: bad padding (wrong key or corrupted data)', { cause: e });
+    throw new CryptoError('decryption-failed', 'decryption failed: bad padding (wrong key or corrupted data)', {
+      cause: e,
+    });
   }
 }
 
@@ -48,7 +58,8 @@ export interface AesGcmOptions {
 
 function gcmParams(iv: Uint8Array, options: AesGcmOptions | undefined): AesGcmParams {
   const tagLength = options?.tagLength ?? 16;
-  if (![4, 8, 12, 13, 14, 15, 16].includes(tagLength)) throw new ArgumentError('bad-argument', `invalid AES-GCM tag length ${tagLength}`);
+  if (![4, 8, 12, 13, 14, 15, 16].includes(tagLength))
+    throw new ArgumentError('bad-argument', `invalid AES-GCM tag length ${tagLength}`);
   if (iv.length === 0) throw new ArgumentError('bad-iv', 'AES-GCM nonce must not be empty');
   const params: AesGcmParams = { name: 'AES-GCM', iv: toArrayBuffer(iv), tagLength: tagLength * 8 };
   if (options?.aad) params.additionalData = toArrayBuffer(options.aad);
@@ -81,7 +92,9 @@ export async function aesGcmDecrypt(
   joined.set(ciphertext);
   joined.set(tag, ciphertext.length);
   try {
-    return new Uint8Array(await getSubtle().decrypt(gcmParams(iv, { ...options, tagLength: tag.length }), k, toArrayBuffer(joined)));
+    return new Uint8Array(
+      await getSubtle().decrypt(gcmParams(iv, { ...options, tagLength: tag.length }), k, toArrayBuffer(joined)),
+    );
   } catch (e) {
     throw new CryptoError('decryption-failed', 'decryption failed: authentication tag mismatch', { cause: e });
   }
@@ -89,21 +102,33 @@ export async function aesGcmDecrypt(
 
 /** AES key wrap (RFC 3394) of a key (multiple of 8 bytes, at least 16). */
 export async function aesKeyWrap(kek: Uint8Array, keyData: Uint8Array): Promise<Uint8Array> {
-  if (keyData.length < 16 || keyData.length % 8 !== 0) throw new ArgumentError('bad-argument', 'AES key wrap input must be a multiple of 8 bytes, at least 16');
+  if (keyData.length < 16 || keyData.length % 8 !== 0)
+    throw new ArgumentError('bad-argument', 'AES key wrap input must be a multiple of 8 bytes, at least 16');
   const subtle = getSubtle();
   const wrapping = await importAes(kek, 'AES-KW', ['wrapKey']);
   // WebCrypto only wraps CryptoKeys; an extractable HMAC key carries arbitrary bytes.
-  const inner = await subtle.importKey('raw', toArrayBuffer(keyData), { name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
+  const inner = await subtle.importKey('raw', toArrayBuffer(keyData), { name: 'HMAC', hash: 'SHA-256' }, true, [
+    'sign',
+  ]);
   return new Uint8Array(await subtle.wrapKey('raw', inner, wrapping, 'AES-KW'));
 }
 
 /** AES key unwrap (RFC 3394); an integrity-check failure is `decryption-failed`. */
 export async function aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Promise<Uint8Array> {
-  if (wrapped.length < 24 || wrapped.length % 8 !== 0) throw new CryptoError('decryption-failed', 'decryption failed: bad wrapped key length');
+  if (wrapped.length < 24 || wrapped.length % 8 !== 0)
+    throw new CryptoError('decryption-failed', 'decryption failed: bad wrapped key length');
   const subtle = getSubtle();
   const unwrapping = await importAes(kek, 'AES-KW', ['unwrapKey']);
   try {
-    const key = await subtle.unwrapKey('raw', toArrayBuffer(wrapped), unwrapping, 'AES-KW', { name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
+    const key = await subtle.unwrapKey(
+      'raw',
+      toArrayBuffer(wrapped),
+      unwrapping,
+      'AES-KW',
+      { name: 'HMAC', hash: 'SHA-256' },
+      true,
+      ['sign'],
+    );
     return new Uint8Array(await subtle.exportKey('raw', key));
   } catch (e) {
     throw new CryptoError('decryption-failed', 'decryption failed: key unwrap integrity check failed', { cause: e });

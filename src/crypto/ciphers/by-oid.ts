@@ -28,7 +28,10 @@ export function parseRc2CbcParameters(params: DerNode | undefined): { effectiveB
   if (params && derIsUniversal(params, 4)) return { effectiveBits: 32, iv: derOctets(params) };
   const kids = derSequence(params, 'RC2-CBC-Parameter', 1);
   if (kids.length === 1) return { effectiveBits: 32, iv: derOctets(kids[0]) };
-  return { effectiveBits: rc2VersionToEffectiveBits(derSmallInt(kids[0], 'rc2ParameterVersion')), iv: derOctets(kids[1]) };
+  return {
+    effectiveBits: rc2VersionToEffectiveBits(derSmallInt(kids[0], 'rc2ParameterVersion')),
+    iv: derOctets(kids[1]),
+  };
 }
 
 /**
@@ -36,7 +39,12 @@ export function parseRc2CbcParameters(params: DerNode | undefined): { effectiveB
  * parameters (AES-CBC, DES-EDE3-CBC, DES-CBC, RC2-CBC). Bad padding is
  * `decryption-failed`.
  */
-export async function decryptCbcByOid(oid: string, params: DerNode | undefined, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+export async function decryptCbcByOid(
+  oid: string,
+  params: DerNode | undefined,
+  key: Uint8Array,
+  data: Uint8Array,
+): Promise<Uint8Array> {
   switch (oid) {
     case OID.aes128Cbc:
     case OID.aes192Cbc:
@@ -46,7 +54,11 @@ export async function decryptCbcByOid(oid: string, params: DerNode | undefined, 
     case OID.desCbc: {
       // createDes takes 8, 16 or 24 bytes: the OID must decide, or an 8-byte key would silently run single DES as "3DES".
       const lengths = oid === OID.desCbc ? [8] : [16, 24];
-      if (!lengths.includes(key.length)) throw new ArgumentError('bad-key-length', `${oid === OID.desCbc ? 'DES' : '3DES'} key must be ${lengths.join(' or ')} bytes, not ${key.length}`);
+      if (!lengths.includes(key.length))
+        throw new ArgumentError(
+          'bad-key-length',
+          `${oid === OID.desCbc ? 'DES' : '3DES'} key must be ${lengths.join(' or ')} bytes, not ${key.length}`,
+        );
       return cbcDecrypt(createDes(key), derOctets(params, 'DES IV'), data);
     }
     case OID.rc2Cbc: {

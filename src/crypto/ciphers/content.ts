@@ -37,7 +37,9 @@ export function contentKeyLength(alg: Uint8Array | DerNode): number {
     const { effectiveBits } = parseRc2CbcParameters(params);
     return Math.ceil(effectiveBits / 8);
   }
-  throw new AlgorithmError('unsupported-algorithm', `unsupported content-encryption algorithm ${oid}`, { details: { algorithm: oid } });
+  throw new AlgorithmError('unsupported-algorithm', `unsupported content-encryption algorithm ${oid}`, {
+    details: { algorithm: oid },
+  });
 }
 
 /**
@@ -45,10 +47,17 @@ export function contentKeyLength(alg: Uint8Array | DerNode): number {
  * given the content-encryption AlgorithmIdentifier. Bad padding is CryptoError
  * `decryption-failed`; unknown algorithms are `unsupported-algorithm`.
  */
-export async function decryptContent(alg: Uint8Array | DerNode, key: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+export async function decryptContent(
+  alg: Uint8Array | DerNode,
+  key: Uint8Array,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array> {
   const { oid, params } = algorithm(alg);
   if (AES_GCM_OIDS[oid] !== undefined) {
-    throw new AlgorithmError('unsupported-algorithm', 'AES-GCM content needs the authentication tag: use aesGcmDecrypt with parseGcmParameters');
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      'AES-GCM content needs the authentication tag: use aesGcmDecrypt with parseGcmParameters',
+    );
   }
   return decryptCbcByOid(oid, params, key, ciphertext);
 }
@@ -56,10 +65,12 @@ export async function decryptContent(alg: Uint8Array | DerNode, key: Uint8Array,
 /** `GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen INTEGER DEFAULT 12 }` (RFC 5084). */
 export function parseGcmParameters(alg: Uint8Array | DerNode): { nonce: Uint8Array; tagLength: number } {
   const { oid, params } = algorithm(alg);
-  if (AES_GCM_OIDS[oid] === undefined) throw new AlgorithmError('unsupported-algorithm', `not an AES-GCM algorithm: ${oid}`);
+  if (AES_GCM_OIDS[oid] === undefined)
+    throw new AlgorithmError('unsupported-algorithm', `not an AES-GCM algorithm: ${oid}`);
   const kids = derSequence(params, 'GCMParameters', 1);
   const nonce = derOctets(kids[0], 'aes-nonce');
   const tagLength = kids[1] ? derSmallInt(kids[1], 'aes-ICVlen') : 12;
-  if (nonce.length === 0 || ![12, 13, 14, 15, 16].includes(tagLength)) throw new FormatError('bad-gcm-parameters', 'invalid AES-GCM parameters');
+  if (nonce.length === 0 || ![12, 13, 14, 15, 16].includes(tagLength))
+    throw new FormatError('bad-gcm-parameters', 'invalid AES-GCM parameters');
   return { nonce, tagLength };
 }

@@ -30,17 +30,28 @@ export function desCbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8A
 }
 
 /** RC2-CBC with PKCS#7 padding; `effectiveBits` defaults to the key length in bits. */
-export function rc2CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, effectiveBits?: number): Uint8Array {
+export function rc2CbcDecrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  ciphertext: Uint8Array,
+  effectiveBits?: number,
+): Uint8Array {
   return cbcDecrypt(createRc2(key, effectiveBits), iv, ciphertext);
 }
 
 /** RC2-CBC encryption with PKCS#7 padding (tests and PKCS#12 writing only). */
-export function rc2CbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, effectiveBits?: number): Uint8Array {
+export function rc2CbcEncrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  effectiveBits?: number,
+): Uint8Array {
   return cbcEncrypt(createRc2(key, effectiveBits), iv, plaintext);
 }
 
 function checkLen(key: Uint8Array, lengths: number[], name: string): Uint8Array {
-  if (!lengths.includes(key.length)) throw new ArgumentError('bad-key-length', `${name} key must be ${lengths.join(' or ')} bytes, not ${key.length}`);
+  if (!lengths.includes(key.length))
+    throw new ArgumentError('bad-key-length', `${name} key must be ${lengths.join(' or ')} bytes, not ${key.length}`);
   return key;
 }
 export { contentKeyLength, decryptContent } from './content.js';

@@ -23,7 +23,10 @@ function pkcs7Pad(data: Uint8Array, blockSize: number): Uint8Array {
  */
 export function pkcs7Unpad(data: Uint8Array, blockSize: number): Uint8Array {
   if (data.length === 0 || data.length % blockSize !== 0) {
-    throw new CryptoError('decryption-failed', 'decryption failed: ciphertext length is not a multiple of the block size');
+    throw new CryptoError(
+      'decryption-failed',
+      'decryption failed: ciphertext length is not a multiple of the block size',
+    );
   }
   const n = data[data.length - 1]!;
   let bad = ((n - 1) >>> 31) | ((blockSize - n) >>> 31); // n == 0 or n > blockSize
@@ -37,7 +40,8 @@ export function pkcs7Unpad(data: Uint8Array, blockSize: number): Uint8Array {
 }
 
 function checkIv(cipher: BlockCipher, iv: Uint8Array): void {
-  if (iv.length !== cipher.blockSize) throw new ArgumentError('bad-iv', `IV must be ${cipher.blockSize} bytes, not ${iv.length}`);
+  if (iv.length !== cipher.blockSize)
+    throw new ArgumentError('bad-iv', `IV must be ${cipher.blockSize} bytes, not ${iv.length}`);
 }
 
 /** CBC encryption; adds PKCS#7 padding unless `padding: false`. */
@@ -45,7 +49,8 @@ export function cbcEncrypt(cipher: BlockCipher, iv: Uint8Array, plaintext: Uint8
   checkIv(cipher, iv);
   const bs = cipher.blockSize;
   const data = padding ? pkcs7Pad(plaintext, bs) : plaintext;
-  if (data.length % bs !== 0) throw new ArgumentError('bad-argument', 'unpadded CBC input must be a multiple of the block size');
+  if (data.length % bs !== 0)
+    throw new ArgumentError('bad-argument', 'unpadded CBC input must be a multiple of the block size');
   const out = new Uint8Array(data.length);
   const block = new Uint8Array(bs);
   let prev = iv;
@@ -64,7 +69,10 @@ export function cbcDecrypt(cipher: BlockCipher, iv: Uint8Array, ciphertext: Uint
   checkIv(cipher, iv);
   const bs = cipher.blockSize;
   if (ciphertext.length % bs !== 0 || (padding && ciphertext.length === 0)) {
-    throw new CryptoError('decryption-failed', 'decryption failed: ciphertext length is not a multiple of the block size');
+    throw new CryptoError(
+      'decryption-failed',
+      'decryption failed: ciphertext length is not a multiple of the block size',
+    );
   }
   const out = new Uint8Array(ciphertext.length);
   let prev = iv;

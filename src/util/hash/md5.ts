@@ -17,16 +17,30 @@ export function md5(data: Uint8Array): Uint8Array {
       let f: number;
       let g: number;
       const round = i >> 4;
-      if (round === 0) { f = (b & c) | (~b & d); g = i; }
-      else if (round === 1) { f = (d & b) | (~d & c); g = (5 * i + 1) & 15; }
-      else if (round === 2) { f = b ^ c ^ d; g = (3 * i + 5) & 15; }
-      else { f = c ^ (b | ~d); g = (7 * i) & 15; }
+      if (round === 0) {
+        f = (b & c) | (~b & d);
+        g = i;
+      } else if (round === 1) {
+        f = (d & b) | (~d & c);
+        g = (5 * i + 1) & 15;
+      } else if (round === 2) {
+        f = b ^ c ^ d;
+        g = (3 * i + 5) & 15;
+      } else {
+        f = c ^ (b | ~d);
+        g = (7 * i) & 15;
+      }
       const s = S[round * 4 + (i & 3)]!;
       const t = (a + f + K[i]! + m[g]!) >>> 0;
-      a = d; d = c; c = b;
+      a = d;
+      d = c;
+      c = b;
       b = (b + ((t << s) | (t >>> (32 - s)))) >>> 0;
     }
-    h[0] = h[0]! + a; h[1] = h[1]! + b; h[2] = h[2]! + c; h[3] = h[3]! + d;
+    h[0] = h[0]! + a;
+    h[1] = h[1]! + b;
+    h[2] = h[2]! + c;
+    h[3] = h[3]! + d;
   }
   return wordsOut(h, true);
 }

@@ -40,7 +40,10 @@ export function keyPair(kind: KeyKind = 'rsa', slot = 0): Promise<CryptoKeyPair>
   const id = `${kind}/${slot}`;
   let p = keyCache.get(id);
   if (!p) {
-    p = crypto.subtle.generateKey(genParams(kind) as RsaHashedKeyGenParams, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+    p = crypto.subtle.generateKey(genParams(kind) as RsaHashedKeyGenParams, true, [
+      'sign',
+      'verify',
+    ]) as Promise<CryptoKeyPair>;
     keyCache.set(id, p);
   }
   return p;
@@ -113,9 +116,16 @@ export async function issue(spec: CertSpec): Promise<Issued> {
   const ku = spec.keyUsage ?? (isCa ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : undefined);
   if (ku !== undefined) extensions.push(new x509.KeyUsagesExtension(ku, true));
   if (spec.eku) extensions.push(new x509.ExtendedKeyUsageExtension(spec.eku, false));
-  if (spec.emails?.length) extensions.push(new x509.SubjectAlternativeNameExtension(spec.emails.map((value) => ({ type: 'email' as const, value })), false));
+  if (spec.emails?.length)
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        spec.emails.map((value) => ({ type: 'email' as const, value })),
+        false,
+      ),
+    );
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto));
-  if (spec.issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(spec.issuer.keys.publicKey, false, crypto));
+  if (spec.issuer)
+    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(spec.issuer.keys.publicKey, false, crypto));
   extensions.push(...(spec.extensions ?? []));
   const signerKind = spec.issuer?.kind ?? kind;
   const signingKey = (spec.signWith ?? spec.issuer?.keys ?? keys).privateKey;
@@ -153,7 +163,11 @@ export async function makeCrl(issuer: Issued, spec: CrlSpec = {}): Promise<Uint8
       nextUpdate: spec.nextUpdate ?? new Date(NOW.getTime() + 7 * DAY),
       signingAlgorithm: signingAlgorithmFor(issuer.kind),
       signingKey: (spec.signWith ?? issuer.keys).privateKey,
-      entries: (spec.revoked ?? []).map((r) => ({ serialNumber: r.serial, revocationDate: new Date(NOW.getTime() - 2 * DAY), reason: r.reason ?? x509.X509CrlReason.keyCompromise })),
+      entries: (spec.revoked ?? []).map((r) => ({
+        serialNumber: r.serial,
+        revocationDate: new Date(NOW.getTime() - 2 * DAY),
+        reason: r.reason ?? x509.X509CrlReason.keyCompromise,
+      })),
       extensions: spec.extensions ?? [],
     },
     crypto,
