@@ -60,18 +60,27 @@ function hasBareLf(bytes: Uint8Array): boolean {
  * Multiparts are processed part by part with their boundaries kept; entities
  * that are already safe come back byte-identical apart from LF → CRLF.
  */
-export function canonicalizeEntity(input: Uint8Array): Uint8Array {
-  return rebuild(parseMime(input));
+export function canonicalizeEntity(input: Uint8Array, options: CanonicalOptions = {}): Uint8Array {
+  return rebuild(parseMime(input), options.sevenBit ?? true);
 }
 
-function rebuild(e: MimeEntity): Uint8Array {
+/** Options of {@link canonicalizeEntity}. */
+export interface CanonicalOptions {
+  /**
+   * Re-encode bodies that are not 7-bit safe (default true, what signing needs). `false` (for encryption, whose
+   * output is base64 anyway) only brings headers, delimiters and text to CRLF and leaves every other body as is.
+   */
+  sevenBit?: boolean;
+}
+
+function rebuild(e: MimeEntity, sevenBit: boolean): Uint8Array {
   const head = toCrlf(e.source.subarray(e.start, e.bodyStart));
   if (e.children.length > 0) {
     // Re-encode parts, keep preamble, delimiters and epilogue (as CRLF text).
     const pieces: Uint8Array[] = [head];
     let cursor = e.bodyStart;
     for (const child of e.children) {
-      pieces.push(toCrlf(e.source.subarray(cursor, child.start)), rebuild(child));
+      pieces.push(toCrlf(e.source.subarray(cursor, child.start)), rebuild(child, sevenBit));
       cursor = child.end;
     }
     pieces.push(toCrlf(e.source.subarray(cursor, e.end)));
@@ -80,6 +89,8 @@ function rebuild(e: MimeEntity): Uint8Array {
   const body = bodyBytes(e);
   const encoding = (getHeader(e.headers, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
   const textual = TEXTUAL.test(e.contentType.mediaType);
+  if (!sevenBit)
+    return concatBytes(head, textual || encoding === 'base64' || encoding === 'quoted-printable' ? toCrlf(body) : body);
   // Encoded bodies and text are line-oriented, so CRLF conversion does not change their meaning.
   if (encoding === 'base64' || encoding === 'quoted-printable' || textual) {
     const crlf = toCrlf(body);
@@ -114,15 +125,15 @@ export interface SplitMessage {
  * Content-Type gets `text/plain; charset=us-ascii` inside, as RFC 2045 implies.
  */
 export function splitMessage(input: Uint8Array): SplitMessage {
-  const crlf = toCrlf(input);
-  const e = parseMime(crlf);
+  // The body is taken as it is: a binary part must never be line-end converted (canonicalizeEntity decides).
+  const e = parseMime(input);
   const outerHeaders = e.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-'));
   const contentHeaders = e.headers.filter((h) => h.name.toLowerCase().startsWith('content-'));
   const head =
     contentHeaders.length > 0
       ? contentHeaders.map(rawHeaderText).join('')
       : 'Content-Type: text/plain; charset=us-ascii\r\n';
-  return { outerHeaders, inner: concatBytes(fromLatin1(`${head}\r\n`), crlf.subarray(e.bodyStart)) };
+  return { outerHeaders, inner: concatBytes(fromLatin1(`${head}\r\n`), input.subarray(e.bodyStart)) };
 }
 
 /** True when the bytes begin with header fields that make them a whole message rather than a bare entity. */

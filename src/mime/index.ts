@@ -29,6 +29,7 @@ export {
   toCrlf,
   isSevenBitSafe,
   canonicalizeEntity,
+  type CanonicalOptions,
   splitMessage,
   joinMessage,
   looksLikeMessage,

@@ -18,7 +18,7 @@ import {
   type RecipientIdentifierType,
   type RecipientSummary,
 } from '../cms/recipient-encode.js';
-import { joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
+import { canonicalizeEntity, joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
 import { parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { validateCertificate } from '../trust/validate.js';
@@ -153,7 +153,7 @@ export async function encryptMessage(
   // The inner entity: Content-* headers move inside, the rest stays outside.
   // Strings are text (UTF-8), as for signMessage; bytes are taken as they are.
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const { outerHeaders, inner } = splitForEncryption(toCrlf(input));
+  const { outerHeaders, inner } = splitForEncryption(input);
   const envelope = await createEnvelope(inner, envelopeRecipients(parties, options), { cipher });
   const entity = pkcs7MimeEntity(
     envelope.der,
@@ -330,30 +330,34 @@ function warningsFor(recipients: EncryptedRecipient[], cipher: ContentCipherName
 }
 
 const CRLF = Uint8Array.of(13, 10);
+// The envelope is base64 on the wire: text gets CRLF, every other body keeps its exact bytes.
+const FOR_ENCRYPTION = { sevenBit: false } as const;
 
 /**
- * Splits a CRLF message into outer headers and the inner entity (as
- * `splitMessage` does), parsing only the header section: a 150 MB body is
- * never scanned. A bare entity (no From/To/Subject/...) is encrypted whole.
+ * Splits a message into outer headers and the canonical inner entity (RFC 8551
+ * §3.1: text with CRLF, binary parts moved to base64, never line-end
+ * converted). Only the header section is parsed to find the split; a bare
+ * entity (no From/To/Subject/...) is encrypted whole.
  */
-function splitForEncryption(crlf: Uint8Array): { outerHeaders?: MimeHeader[]; inner: Uint8Array } {
-  let headEnd = -1;
-  let bodyStart = -1;
-  if (crlf[0] === 13 && crlf[1] === 10) {
-    headEnd = 0;
-    bodyStart = 2;
-  } else {
-    for (let i = 0; i + 3 < crlf.length; i++) {
-      if (crlf[i] === 13 && crlf[i + 1] === 10 && crlf[i + 2] === 13 && crlf[i + 3] === 10) {
-        headEnd = i + 2;
-        bodyStart = i + 4;
-        break;
-      }
-    }
-  }
-  if (headEnd < 0) return { inner: crlf };
-  const head = concatBytes(crlf.subarray(0, headEnd), CRLF);
-  if (!looksLikeMessage(parseMime(head))) return { inner: crlf };
+function splitForEncryption(input: Uint8Array): { outerHeaders?: MimeHeader[]; inner: Uint8Array } {
+  const section = headerSectionEnd(input);
+  if (!section) return { inner: toCrlf(input) }; // no header section: plain text
+  const head = concatBytes(toCrlf(input.subarray(0, section.headEnd)), CRLF);
+  if (!looksLikeMessage(parseMime(head))) return { inner: canonicalizeEntity(input, FOR_ENCRYPTION) };
   const split = splitMessage(head);
-  return { outerHeaders: split.outerHeaders, inner: concatBytes(split.inner, crlf.subarray(bodyStart)) };
+  return {
+    outerHeaders: split.outerHeaders,
+    inner: canonicalizeEntity(concatBytes(split.inner, input.subarray(section.bodyStart)), FOR_ENCRYPTION),
+  };
+}
+
+/** Where the header section ends (after its last line break) and the body starts, for CRLF or bare-LF input. */
+function headerSectionEnd(input: Uint8Array): { headEnd: number; bodyStart: number } | undefined {
+  if (input[0] === 10) return { headEnd: 0, bodyStart: 1 };
+  if (input[0] === 13 && input[1] === 10) return { headEnd: 0, bodyStart: 2 };
+  for (let i = input.indexOf(10); i >= 0 && i + 1 < input.length; i = input.indexOf(10, i + 1)) {
+    if (input[i + 1] === 10) return { headEnd: i + 1, bodyStart: i + 2 };
+    if (input[i + 1] === 13 && input[i + 2] === 10) return { headEnd: i + 1, bodyStart: i + 3 };
+  }
+  return undefined;
 }

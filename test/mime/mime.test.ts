@@ -149,8 +149,9 @@ describe('whole messages', () => {
     );
     const { outerHeaders, inner } = splitMessage(msg);
     expect(outerHeaders.map((h) => h.name)).toEqual(['From', 'To', 'Subject', 'MIME-Version']);
+    // Headers get CRLF; the body is kept as given (canonicalizeEntity decides, per part, what may be converted).
     expect(new TextDecoder().decode(inner)).toBe(
-      'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nbody ✓\r\n',
+      'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nbody ✓\n',
     );
     const joined = joinMessage(outerHeaders, utf8('Content-Type: text/plain\r\n\r\nx'));
     expect(text(joined)).toBe(
