@@ -26,6 +26,11 @@ export function registerCommand(name: string, command: Command): void {
   commands.set(name, command);
 }
 
+/** The registered commands (for help and its tests). */
+export function registeredCommands(): ReadonlyMap<string, Command> {
+  return commands;
+}
+
 for (const [name, command] of Object.entries(sstCommands)) registerCommand(name, command);
 registerCommand('validate', validateCommand);
 registerCommand('encrypt', encryptCommand);
@@ -36,6 +41,55 @@ registerCommand('verify', verifyCommand);
 registerCommand('lookup', lookupCommand);
 registerCommand('compose', composeCommand);
 registerCommand('publish', publishCommand);
+
+/** One example per command, shown by `COMMAND --help` and `smimekit help COMMAND` (a test parses each one). */
+export const EXAMPLES: Record<string, string[]> = {
+  'sst list': ['smimekit sst list tenant.sst --json'],
+  'sst create': ['smimekit sst create --out tenant.sst --friendly-name "Contoso Root" root.pem intermediate.pem'],
+  'sst add': ['smimekit sst add tenant.sst --out tenant.sst new-intermediate.pem'],
+  'sst remove': ['smimekit sst remove tenant.sst --sha1 0123456789abcdef0123456789abcdef01234567 --out tenant.sst'],
+  'sst export': ['smimekit sst export tenant.sst --pem --out tenant.pem'],
+  validate: ['smimekit validate --trust tenant.sst --cert alice.pem --purpose sign --email alice@contoso.com'],
+  encrypt: ['smimekit encrypt --trust tenant.sst --to bob.pem --from alice.pem --in message.eml --out encrypted.eml'],
+  decrypt: ['smimekit decrypt --p12 bob.p12 --password-file bob.pass --in encrypted.eml --out decrypted.eml'],
+  read: [
+    'smimekit read --trust tenant.sst --p12 bob.p12 --password-env BOB_P12_PASSWORD --in received.eml --out content.eml',
+  ],
+  sign: ['smimekit sign --p12 alice.p12 --password-file alice.pass --in message.eml --out signed.eml'],
+  verify: ['smimekit verify --trust tenant.sst --from alice@contoso.com --in signed.eml --out content.eml'],
+  lookup: ['smimekit lookup bob@contoso.com --trust tenant.sst --ldap ldaps://dc.contoso.com --base DC=contoso,DC=com'],
+  compose: [
+    'smimekit compose --from alice@contoso.com --to bob@contoso.com --subject Figures --in body.txt --sign --encrypt \\',
+    '  --p12 alice.p12 --password-file alice.pass --trust tenant.sst --dir contacts.ldif --out message.eml',
+  ],
+  publish: ['smimekit publish --p12 alice.p12 --password-file alice.pass --ldif "CN=Alice,OU=Users,DC=contoso,DC=com"'],
+};
+
+function commandHelp(name: string, command: Command): string {
+  const examples = EXAMPLES[name] ?? [];
+  return (
+    `Usage: ${command.spec.usage}\n\n${command.summary}\n` +
+    (examples.length ? `\nExample:\n${examples.map((e) => `  ${e}`).join('\n')}\n` : '')
+  );
+}
+
+const isHelpFlag = (arg: string | undefined): boolean => arg === '--help' || arg === '-h';
+
+/** `smimekit sst --help`: the commands of a group. */
+function groupHelp(group: string): string | undefined {
+  const names = [...commands.keys()].filter((k) => k.startsWith(`${group} `));
+  if (names.length === 0) return undefined;
+  const width = Math.max(...names.map((k) => k.length));
+  return `${names.map((n) => `  smimekit ${n.padEnd(width)}  ${commands.get(n)!.summary}`).join('\n')}\n\nRun 'smimekit ${group} COMMAND --help' for a command's options.\n`;
+}
+
+/** Help for `smimekit help WORDS...` (one or two words); undefined when no command matches. */
+function helpFor(words: readonly string[]): string | undefined {
+  const two = words.slice(0, 2).join(' ');
+  const command = commands.get(two) ?? commands.get(words[0] ?? '');
+  if (command) return commandHelp(commands.has(two) ? two : words[0]!, command);
+  return groupHelp(words[0] ?? '');
+}
 
 function overview(): string {
   const width = Math.max(...[...commands.keys()].map((k) => k.length));
@@ -58,8 +112,19 @@ function oneLine(text: string): string {
 /** Runs the CLI with `argv` (without `node` and the script path) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
+    if (argv.length === 0) {
+      // No command is a usage error: the help goes to standard error, and the exit code says it failed.
+      io.stderr(overview());
+      throw new UsageError('no command given; run smimekit --help');
+    }
+    if (isHelpFlag(argv[0]) || (argv[0] === 'help' && argv.length === 1)) {
       io.stdout(overview());
+      return 0;
+    }
+    if (argv[0] === 'help') {
+      const text = helpFor(argv.slice(1));
+      if (!text) throw new UsageError(`unknown command "${argv.slice(1).join(' ')}"; run smimekit --help`);
+      io.stdout(text);
       return 0;
     }
     if (argv[0] === '--version') {
@@ -71,6 +136,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const useTwo = commands.has(two);
     const name = useTwo ? two : argv[0]!;
     const command = commands.get(name);
+    if (!command && argv.length > 1 && isHelpFlag(argv[1]) && groupHelp(argv[0]!)) {
+      io.stdout(groupHelp(argv[0]!)!);
+      return 0;
+    }
     if (!command) {
       const group = [...commands.keys()].filter((k) => k.startsWith(`${argv[0]} `));
       throw new UsageError(
@@ -80,8 +149,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       );
     }
     const rest = argv.slice(useTwo ? 2 : 1);
-    if (rest.includes('--help')) {
-      io.stdout(`Usage: ${command.spec.usage}\n`);
+    if (rest.some(isHelpFlag)) {
+      io.stdout(commandHelp(name, command));
       return 0;
     }
     await command.run(parseArgs(rest, command.spec), io);
