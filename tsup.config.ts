@@ -12,6 +12,7 @@ export default defineConfig([
       asn1: 'src/asn1.ts',
       mime: 'src/mime.ts',
       sst: 'src/sst.ts',
+      trust: 'src/trust.ts',
       directory: 'src/directory.ts',
       ldap: 'src/ldap.ts',
     },

@@ -3,7 +3,7 @@
  * needs: trust lists, identities, certificates, sign/verify/encrypt/decrypt/
  * read/compose, address books and errors. Building blocks live in sub-path
  * exports: `smimekit/cms`, `smimekit/x509`, `smimekit/asn1`, `smimekit/mime`,
- * `smimekit/sst`, `smimekit/directory` and (Node only) `smimekit/ldap`.
+ * `smimekit/sst`, `smimekit/trust`, `smimekit/directory` and (Node only) `smimekit/ldap`.
  */
 export * from './errors.js';
 export { setCryptoBackend, getCrypto } from './crypto/engine.js';

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/vectors.js';
 
 // The runtime-agnostic entries (everything but smimekit/ldap and the CLI).
-const BROWSER_ENTRIES = ['index', 'cms', 'x509', 'asn1', 'mime', 'sst', 'directory'];
+const BROWSER_ENTRIES = ['index', 'cms', 'x509', 'asn1', 'mime', 'sst', 'trust', 'directory'];
 
 describe('package', () => {
   beforeAll(() => {
@@ -52,9 +52,9 @@ describe('package', () => {
     const probe = [
       "import * as root from 'smimekit'; import * as cms from 'smimekit/cms'; import * as x509 from 'smimekit/x509';",
       "import * as asn1 from 'smimekit/asn1'; import * as mime from 'smimekit/mime'; import * as sst from 'smimekit/sst';",
-      "import * as directory from 'smimekit/directory';",
+      "import * as directory from 'smimekit/directory'; import * as trust from 'smimekit/trust';",
       'console.log(JSON.stringify({ root: Object.keys(root).length, cms: typeof cms.parseSignedData, x509: typeof x509.parseGeneralNames,',
-      ' asn1: typeof asn1.derParse, mime: typeof mime.parseMime, sst: typeof sst.sstFriendlyName, directory: typeof directory.parseLdif,',
+      ' asn1: typeof asn1.derParse, mime: typeof mime.parseMime, sst: typeof sst.sstFriendlyName, directory: typeof directory.parseLdif, trust: typeof trust.anchorOptionsFromSst,',
       ' sameClass: root.Certificate === x509.Certificate, lowLevelInRoot: ["parseSignedData", "derParse", "parseMime", "verifySignature"].filter((n) => n in root) }));',
     ].join('\n');
     const out = JSON.parse(
@@ -67,6 +67,7 @@ describe('package', () => {
       mime: 'function',
       sst: 'function',
       directory: 'function',
+      trust: 'function',
       sameClass: true,
       lowLevelInRoot: [],
     });
