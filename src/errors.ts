@@ -11,17 +11,21 @@
  * ```
  */
 
+import type { SmimeErrorCode } from './error-codes.js';
+
+export { ERROR_CODES, isSmimeErrorCode, type SmimeErrorCode } from './error-codes.js';
+
 /** Extra, machine-readable facts about an error (byte offsets, limits, addresses, ...). */
 export type ErrorDetails = Readonly<Record<string, unknown>>;
 
 /** Base class of every error smimekit throws on purpose. */
 export class SmimeError extends Error {
   /** Stable identifier; never renamed once published. */
-  readonly code: string;
+  readonly code: SmimeErrorCode;
   /** Facts about the failure, e.g. `{ offset: 20 }` for format errors. */
   readonly details: ErrorDetails;
 
-  constructor(code: string, message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
+  constructor(code: SmimeErrorCode, message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     // The class name written out: minifiers rename classes, and `error.name` is read by people and logs.
     this.name = 'SmimeError';
@@ -36,7 +40,11 @@ export class FormatError extends SmimeError {
   /** Byte offset of the problem in the input, when known. */
   readonly offset: number | undefined;
 
-  constructor(code: string, message: string, options?: { offset?: number; details?: ErrorDetails; cause?: unknown }) {
+  constructor(
+    code: SmimeErrorCode,
+    message: string,
+    options?: { offset?: number; details?: ErrorDetails; cause?: unknown },
+  ) {
     const details = options?.offset === undefined ? options?.details : { offset: options.offset, ...options?.details };
     super(code, message, { details, cause: options?.cause });
     this.offset = options?.offset;
@@ -87,7 +95,7 @@ export class DirectoryError extends SmimeError {
  * Wraps anything that is not already a `SmimeError` (a bug, or a crash inside a
  * dependency on hostile input) so callers still receive a typed error.
  */
-export function asSmimeError(error: unknown, code = 'internal', context?: string): SmimeError {
+export function asSmimeError(error: unknown, code: SmimeErrorCode = 'internal', context?: string): SmimeError {
   if (error instanceof SmimeError) return error;
   const text = error instanceof Error ? error.message : String(error);
   return new SmimeError(code, context ? `${context}: ${text}` : text, { cause: error });

@@ -1,4 +1,5 @@
 /** What verifying one SignerInfo reports (the result shapes of `verifySignedData`), and how a problem is made. */
+import type { SmimeErrorCode } from '../error-codes.js';
 import type { RsaPssParameters } from '../crypto/verify-signature.js';
 import type { CapabilityEntry, CmsAttribute } from './attributes.js';
 import type { SignerIdentifier } from './signed-data.js';
@@ -10,7 +11,7 @@ export interface SignerProblem {
    * `weak-algorithm`, `unsupported-algorithm`, `missing-attributes`, `content-type-mismatch`,
    * `signing-certificate-mismatch`, `no-content`, `malformed-cms`.
    */
-  code: string;
+  code: SmimeErrorCode;
   message: string;
 }
 
@@ -47,6 +48,6 @@ export interface SignerCheck {
 }
 
 /** A problem with its stable `code`. */
-export function problem(code: string, message: string): SignerProblem {
+export function problem(code: SmimeErrorCode, message: string): SignerProblem {
   return { code, message };
 }

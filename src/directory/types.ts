@@ -4,6 +4,7 @@
  * way Outlook reads the GAL, the Contacts folder and LDAP address books.
  * Validating candidates and choosing one is done above it (select.ts).
  */
+import type { SmimeErrorCode } from '../error-codes.js';
 import type { CapabilityEntry } from '../cms/attributes.js';
 
 /** Where a certificate was published on a directory entry. */
@@ -107,7 +108,7 @@ export interface DirectorySourceResult {
   /** Entries it returned. */
   entries: number;
   /** The error for `error` / `timeout` (code and message of the `SmimeError`). */
-  error?: { code: string; message: string };
+  error?: { code: SmimeErrorCode; message: string };
   /** Milliseconds it took. */
   ms: number;
 }

@@ -3,6 +3,7 @@
  * signed layer (outermost first), what the signatures cover, and the
  * problems with stable codes. Also plain-JSON and text renderings for the CLI.
  */
+import type { SmimeErrorCode } from '../error-codes.js';
 import type { SignerAlgorithms, SignerProblem } from '../cms/verify-signed-data.js';
 import type { CapabilityEntry } from '../cms/attributes.js';
 import type { ValidationReport } from '../trust/report.js';
@@ -65,7 +66,7 @@ export interface SignedLayer {
 
 /** A report-level problem (the CLI prints the first one's code). */
 export interface ReportProblem {
-  code: string;
+  code: SmimeErrorCode;
   message: string;
   /** The signer concerned (index into `signers`). */
   signer?: number;

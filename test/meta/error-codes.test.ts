@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/errors.js';
 import { repoRoot } from '../helpers/vectors.js';
 
 function files(dir: string): string[] {
@@ -22,4 +23,7 @@ it('docs/errors.md lists every code', () => {
   expect(codes.size).toBeGreaterThan(50);
   const missing = [...codes].filter((c) => !doc.includes(`\`${c}\``));
   expect(missing).toEqual([]);
+  // The exported union (SmimeErrorCode) covers every code the source uses, and each of its codes is documented.
+  expect([...codes].filter((c) => !(ERROR_CODES as readonly string[]).includes(c))).toEqual([]);
+  expect(ERROR_CODES.filter((c) => !doc.includes(`\`${c}\``))).toEqual([]);
 });

@@ -1,6 +1,7 @@
 /** `smimekit read`: unwraps every signed / encrypted / compressed layer, verifies and reports. */
 import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
 import { CryptoError, FormatError } from '../../errors.js';
+import { isSmimeErrorCode } from '../../error-codes.js';
 import { readMessage, type MessageLayer, type ReadMessageResult } from '../../smime/read.js';
 import { flagBool, flagString, UsageError } from '../args.js';
 import { IDENTITY_FLAGS, IDENTITY_USAGE, hasIdentityFlags, loadIdentityFromFlags } from '../identity-flags.js';
@@ -95,7 +96,9 @@ export const readCommand: Command = {
     if (!result.ok) {
       const first = result.problems[0];
       // A failed check on a well-formed message: exit 1 with the first problem's code (a CryptoError, so no import cycle with run.ts).
-      throw new CryptoError(first?.code ?? 'bad-signature', first?.message ?? 'a signed layer did not verify');
+      // A custom verifier may report codes of its own; the exit line keeps to the documented ones.
+      const code = isSmimeErrorCode(first?.code) ? first.code : 'bad-signature';
+      throw new CryptoError(code, first?.message ?? 'a signed layer did not verify');
     }
   },
 };
