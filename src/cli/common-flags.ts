@@ -35,3 +35,14 @@ export function atFromFlags(args: ParsedArgs, io: CliIo): Date {
   if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${text}" is not a valid date`);
   return at;
 }
+
+/**
+ * Where verified content goes: `--out FILE`, or standard output (`--out -`, the default without `--json`).
+ * With `--json` standard output carries the report, so the content needs `--out FILE`.
+ */
+export function contentDestination(args: ParsedArgs, json: boolean): string | undefined {
+  const out = flagString(args, 'out');
+  if (json && out === '-')
+    throw new UsageError('--json writes the report to standard output; give --out FILE for the content');
+  return out ?? (json ? undefined : '-');
+}

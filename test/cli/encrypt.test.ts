@@ -296,8 +296,9 @@ describe('smimekit read', () => {
       enc,
     ]);
     expect(toStdout.code).toBe(1);
-    expect(toStdout.stdout).not.toContain('Hello from the CLI.');
-    expect(toStdout.stdout).toContain('untrusted-root');
+    // Nothing unverified on stdout; the report (with the reason) is on stderr.
+    expect(toStdout.stdout).toBe('');
+    expect(toStdout.stderr).toContain('untrusted-root');
   });
 
   it('read without --trust is a usage error', async () => {

@@ -40,9 +40,15 @@ describe('smimekit sign', () => {
     const content = join(dir, 'content.eml');
     const v = await cli(['verify', '--trust', root, '--in', out, '--out', content, '--from', 'rsa.user@example.test']);
     expect(v.code, v.stderr).toBe(0);
-    expect(v.stdout).toMatch(/^VERIFIED/);
-    expect(v.stdout).toContain('rsa.user@example.test');
+    // The report is on stderr; with --out FILE nothing goes to stdout.
+    expect(v.stderr).toMatch(/^VERIFIED/);
+    expect(v.stderr).toContain('rsa.user@example.test');
+    expect(v.stdout).toBe('');
     expect(new Uint8Array(readFileSync(content))).toEqual(new Uint8Array(theirs.stdout));
+    // Without --out the verified content is the output, as with openssl cms -verify.
+    const piped = await cli(['verify', '--trust', root, '--in', out]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdoutBytes).toEqual(new Uint8Array(theirs.stdout));
   });
 
   it('signs opaque with --cert (a PEM bundle: signer, then chain)/--key, --digest sha384, stdin → stdout', async () => {
@@ -129,15 +135,16 @@ describe('smimekit verify', () => {
     return (await cli(['sign', '--p12', chainFile('ee-p256.p12'), '--password', 'test', '--in', msgFile])).stdoutBytes;
   }
 
-  it('a tampered message exits 1 with the report on stdout and one error line', async () => {
+  it('a tampered message exits 1 with the report on stderr, nothing on stdout, and one error line', async () => {
     const text = Buffer.from(await signed())
       .toString('latin1')
       .replace('Hallo', 'Hello');
     const v = await cli(['verify', '--trust', root], text);
     expect(v.code).toBe(1);
     expect(errorCode(v)).toBe('digest-mismatch');
-    expect(v.stdout).toMatch(/^NOT VERIFIED/);
-    expect(v.stdout).toContain('problem digest-mismatch');
+    expect(v.stdout).toBe('');
+    expect(v.stderr).toMatch(/^NOT VERIFIED/);
+    expect(v.stderr).toContain('problem digest-mismatch');
   });
 
   it('--from with another address exits 1 email-mismatch; --out is not written', async () => {
@@ -220,6 +227,25 @@ describeVectors('smimekit verify on shared vectors', () => {
     expect(errorCode(weak)).toBe('weak-algorithm');
     const ok = await cli([...args, '--at', '2013-11-02T20:28:04Z', '--allow-weak', '--from', 'fejj@gnome.org']);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('Content-Type'); // the verified content, on stdout
+    // read keeps old mail readable on request too: weak-algorithm without --allow-weak, exit 0 with it.
+    const readArgs = ['read', ...args.slice(1), '--at', '2013-11-02T20:28:04Z'];
+    const readWeak = await cli(readArgs);
+    expect(readWeak.code).toBe(1);
+    expect(errorCode(readWeak)).toBe('weak-algorithm');
+    expect(readWeak.stdout).toBe('');
+    const readOk = await cli([...readArgs, '--allow-weak']);
+    expect(readOk.code, readOk.stderr).toBe(0);
+    expect(readOk.stdoutBytes).toEqual(ok.stdoutBytes);
+  });
+
+  it('--json with --out - is a usage error: standard output carries the report', async () => {
+    const r = await cli(
+      ['verify', '--trust', sharedPath('mimekit/StartComCertificationAuthority.crt'), '--json', '--out', '-'],
+      'x',
+    );
+    expect(r.code).toBe(2);
+    expect(errorCode(r)).toBe('usage');
   });
 });
 

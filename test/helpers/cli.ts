@@ -37,9 +37,15 @@ export function tempDir(prefix = 'smimekit-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** The `error CODE: message` line contract: exactly one line on stderr for a non-zero exit. */
+/**
+ * The `error CODE: message` line contract: a non-zero exit writes exactly one such line, last on stderr (after the
+ * human report of verify and read, which goes to stderr too).
+ */
 export function errorCode(result: CliResult): string | undefined {
   const lines = result.stderr.split('\n').filter((l) => l !== '');
-  if (lines.length !== 1) return `(${lines.length} stderr lines: ${JSON.stringify(result.stderr)})`;
-  return /^error ([a-z0-9-]+): \S/.exec(lines[0]!)?.[1];
+  const errorLines = lines.filter((l) => l.startsWith('error '));
+  if (errorLines.length !== 1 || lines.at(-1) !== errorLines[0]) {
+    return `(${errorLines.length} error lines in: ${JSON.stringify(result.stderr)})`;
+  }
+  return /^error ([a-z0-9-]+): \S/.exec(errorLines[0]!)?.[1];
 }

@@ -1,5 +1,5 @@
 /** `smimekit read`: unwraps every signed / encrypted / compressed layer, verifies and reports. */
-import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, contentDestination, readAll, trustFromFlags } from '../common-flags.js';
 import { CryptoError, FormatError } from '../../errors.js';
 import { isSmimeErrorCode } from '../../error-codes.js';
 import { readMessage, type MessageLayer, type ReadMessageResult } from '../../smime/read.js';
@@ -8,7 +8,7 @@ import { IDENTITY_FLAGS, IDENTITY_USAGE, hasIdentityFlags, loadIdentityFromFlags
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
-const USAGE = `smimekit read --trust FILE... [--certs FILE...] [--crl FILE...] ${IDENTITY_USAGE} [--at ISO-8601] [--json] [--in FILE] [--out FILE]`;
+const USAGE = `smimekit read --trust FILE... [--certs FILE...] [--crl FILE...] ${IDENTITY_USAGE} [--at ISO-8601] [--allow-weak] [--json] [--in FILE] [--out FILE]`;
 
 function layerJson(l: MessageLayer): unknown {
   if (l.type === 'signed') return { type: l.type, form: l.form, ok: l.ok, signers: l.signers, problems: l.problems };
@@ -58,6 +58,7 @@ export const readCommand: Command = {
       certs: 'repeat',
       crl: 'repeat',
       at: 'string',
+      'allow-weak': 'boolean',
       json: 'boolean',
       in: 'string',
       out: 'string',
@@ -65,6 +66,8 @@ export const readCommand: Command = {
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
+    const json = flagBool(args, 'json');
+    const out = contentDestination(args, json); // checked before any work
     const trust = (await trustFromFlags(args, io))!;
     const at = atFromFlags(args, io);
     const identities = hasIdentityFlags(args) ? [await loadIdentityFromFlags(args, io)] : [];
@@ -74,28 +77,20 @@ export const readCommand: Command = {
       at,
       intermediates: await readAll(args, io, 'certs'),
       crls: await readAll(args, io, 'crl'),
+      allowWeak: flagBool(args, 'allow-weak'),
     });
     // A message without any S/MIME layer has nothing to check: say so instead of passing it through as "ok".
     if (result.layers.length === 0)
       throw new FormatError('not-smime', 'the input has no S/MIME layer (not signed, encrypted or compressed)');
-    const out = flagString(args, 'out');
-    // Content is written only when every layer checked out (as openssl cms -verify does); otherwise the
-    // report explains why and nothing unverified reaches a script. `smimekit decrypt` gives the raw content.
-    if (flagBool(args, 'json')) {
-      io.stdout(`${JSON.stringify(readResultToJson(result), null, 2)}\n`);
-      if (out !== undefined && result.ok) await writeOutput(io, out, result.content);
-    } else if (out !== undefined && out !== '-') {
-      if (result.ok) await writeOutput(io, out, result.content);
-      io.stdout(readResultToText(result));
-    } else if (result.ok) {
-      // Without --out the content is the output (like openssl cms -decrypt | -verify).
-      io.stdout(result.content);
-    } else {
-      io.stdout(readResultToText(result));
-    }
+    // As verify: the content is the output (only when every layer checked out; `smimekit decrypt` gives the raw
+    // content), the report goes to standard error, or with --json to standard output.
+    if (json) io.stdout(`${JSON.stringify(readResultToJson(result), null, 2)}\n`);
+    else io.stderr(readResultToText(result));
+    if (result.ok && out === '-') io.stdout(result.content);
+    else if (result.ok && out !== undefined) await writeOutput(io, out, result.content);
     if (!result.ok) {
       const first = result.problems[0];
-      // A failed check on a well-formed message: exit 1 with the first problem's code (a CryptoError, so no import cycle with run.ts).
+      // A failed check on a well-formed message exits 1 with the first problem's code.
       // A custom verifier may report codes of its own; the exit line keeps to the documented ones.
       const code = isSmimeErrorCode(first?.code) ? first.code : 'bad-signature';
       throw new CryptoError(code, first?.message ?? 'a signed layer did not verify');

@@ -1,5 +1,5 @@
 /** `smimekit verify`: verifies an S/MIME message (or a bare CMS SignedData) and prints the report. */
-import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, contentDestination, readAll, trustFromFlags } from '../common-flags.js';
 import { verifyMessage, verifySignedContent } from '../../smime/verify.js';
 import { verifyReportToJson, verifyReportToText, type VerifyReport } from '../../smime/report.js';
 import { looksLikePem } from '../../util/pem.js';
@@ -12,8 +12,8 @@ const USAGE = [
   'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak] [--json]',
   '                [--in FILE] [--content FILE] [--out FILE]',
   '  --content FILE: the content a detached signature (--in SIG.p7s, DER or PEM) covers, hashed exactly as given.',
-  '  --out FILE receives the exact bytes the (innermost) signature covers, only when verification succeeds;',
-  '  with --out - they go to standard output instead of the report.',
+  '  The verified content (the exact bytes the innermost signature covers) goes to standard output, or to --out FILE,',
+  '  only when verification succeeds; the report goes to standard error (with --json: to standard output).',
 ].join('\n');
 
 /** Bare CMS (DER SEQUENCE or a PEM PKCS7/CMS block) rather than a MIME message. */
@@ -23,7 +23,7 @@ function isBareCms(bytes: Uint8Array): boolean {
 }
 
 export const verifyCommand: Command = {
-  summary: 'verify the signatures of a message and validate the signers (report on stdout)',
+  summary: 'verify the signatures of a message and validate the signers (content on stdout, report on stderr)',
   spec: {
     usage: USAGE,
     flags: {
@@ -46,6 +46,8 @@ export const verifyCommand: Command = {
     if (from !== undefined && !/^[^\s@]+@[^\s@]+$/.test(from))
       throw new UsageError(`--from "${from}" is not an e-mail address`);
 
+    const json = flagBool(args, 'json');
+    const out = contentDestination(args, json); // checked before any work
     const trust = (await trustFromFlags(args, io))!;
     const certificates = await readAll(args, io, 'certs');
     const crls = await readAll(args, io, 'crl');
@@ -71,14 +73,10 @@ export const verifyCommand: Command = {
       report = await verifySignedContent(input, { ...options, content: await readInput(io, contentFile) });
     } else report = isBareCms(input) ? await verifySignedContent(input, options) : await verifyMessage(input, options);
 
-    const out = flagString(args, 'out');
-    const contentToStdout = out === '-';
-    if (!contentToStdout)
-      io.stdout(
-        flagBool(args, 'json')
-          ? `${JSON.stringify(verifyReportToJson(report), null, 2)}\n`
-          : verifyReportToText(report),
-      );
+    // As openssl cms -verify: the verified content is the output; the report goes to standard error, or with
+    // --json to standard output (then the content only to --out FILE). Nothing unverified is ever written.
+    if (json) io.stdout(`${JSON.stringify(verifyReportToJson(report), null, 2)}\n`);
+    else io.stderr(verifyReportToText(report));
     if (!report.ok) {
       const first = report.problems[0] ?? { code: 'bad-signature', message: 'verification failed' };
       throw new CheckFailed(
@@ -86,6 +84,7 @@ export const verifyCommand: Command = {
         first.signer !== undefined ? `signer ${first.signer}: ${first.message}` : first.message,
       );
     }
-    if (out !== undefined) await writeOutput(io, out, report.content);
+    if (out === '-') io.stdout(report.content);
+    else if (out !== undefined) await writeOutput(io, out, report.content);
   },
 };
