@@ -51,6 +51,15 @@ export function header(e: MimeEntity, name: string): string | undefined {
   return getHeader(e.headers, name);
 }
 
+/**
+ * Where the header section of `src` ends (after its last line break) and the body starts, for CRLF or bare-LF
+ * input, without parsing the body; undefined when there is no blank line.
+ */
+export function headerSection(src: Uint8Array): { headerEnd: number; bodyStart: number } | undefined {
+  const split = splitHeaders(src, 0, src.length);
+  return split && { headerEnd: split[0], bodyStart: split[1] };
+}
+
 /** Finds the end of the header section: returns [headerEnd, bodyStart] or undefined when there is no blank line. */
 function splitHeaders(src: Uint8Array, start: number, end: number): [number, number] | undefined {
   // An entity that starts with a blank line has no headers (RFC 2045 allows it; RFC 4134 §4.8 does it).

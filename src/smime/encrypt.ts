@@ -19,7 +19,7 @@ import {
   type RecipientSummary,
 } from '../cms/recipient-encode.js';
 import { canonicalizeEntity, joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
-import { parseMime } from '../mime/entity.js';
+import { headerSection, parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { validateCertificate } from '../trust/validate.js';
 import type { TrustList } from '../trust/trust-list.js';
@@ -340,24 +340,13 @@ const FOR_ENCRYPTION = { sevenBit: false } as const;
  * entity (no From/To/Subject/...) is encrypted whole.
  */
 function splitForEncryption(input: Uint8Array): { outerHeaders?: MimeHeader[]; inner: Uint8Array } {
-  const section = headerSectionEnd(input);
+  const section = headerSection(input);
   if (!section) return { inner: toCrlf(input) }; // no header section: plain text
-  const head = concatBytes(toCrlf(input.subarray(0, section.headEnd)), CRLF);
+  const head = concatBytes(toCrlf(input.subarray(0, section.headerEnd)), CRLF);
   if (!looksLikeMessage(parseMime(head))) return { inner: canonicalizeEntity(input, FOR_ENCRYPTION) };
   const split = splitMessage(head);
   return {
     outerHeaders: split.outerHeaders,
     inner: canonicalizeEntity(concatBytes(split.inner, input.subarray(section.bodyStart)), FOR_ENCRYPTION),
   };
-}
-
-/** Where the header section ends (after its last line break) and the body starts, for CRLF or bare-LF input. */
-function headerSectionEnd(input: Uint8Array): { headEnd: number; bodyStart: number } | undefined {
-  if (input[0] === 10) return { headEnd: 0, bodyStart: 1 };
-  if (input[0] === 13 && input[1] === 10) return { headEnd: 0, bodyStart: 2 };
-  for (let i = input.indexOf(10); i >= 0 && i + 1 < input.length; i = input.indexOf(10, i + 1)) {
-    if (input[i + 1] === 10) return { headEnd: i + 1, bodyStart: i + 2 };
-    if (input[i + 1] === 13 && input[i + 2] === 10) return { headEnd: i + 1, bodyStart: i + 3 };
-  }
-  return undefined;
 }
