@@ -8,6 +8,11 @@ export interface CommandSpec {
   flags: Record<string, FlagKind>;
   /** Human usage line(s) shown by `--help` and after usage errors. */
   usage: string;
+  /**
+   * One line per flag for `--help`: flag name (without `--`) → description, value placeholder first
+   * when the flag takes one (`'FILE  the message to read (default: standard input)'`).
+   */
+  describe?: Record<string, string>;
 }
 
 export interface ParsedArgs {
