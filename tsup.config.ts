@@ -1,37 +1,49 @@
-import { defineConfig } from 'tsup';
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Options } from 'tsup';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+// The library's entries, one per sub-path export (package.json "exports"). `ldap` and `nodemailer` are
+// Node-only; every other entry is runtime-agnostic (Node and browsers) and never imports `node:`.
+const library = {
+  index: 'src/index.ts',
+  cms: 'src/cms.ts',
+  x509: 'src/x509.ts',
+  asn1: 'src/asn1.ts',
+  mime: 'src/mime.ts',
+  sst: 'src/sst.ts',
+  trust: 'src/trust.ts',
+  directory: 'src/directory.ts',
+  ldap: 'src/ldap.ts',
+  nodemailer: 'src/nodemailer.ts',
+};
+
+const shared: Options = {
+  target: 'es2022',
+  platform: 'neutral',
+  // Shared code lands in common chunks, so all entries (and the CLI) use one copy of the error
+  // classes and caches; `instanceof SmimeError` holds across sub-paths.
+  splitting: true,
+  sourcemap: true,
+  treeshake: true,
+  // @noble/hashes is bundled (a devDependency): dist/ then runs in a browser without a bundler.
+  external: ['ldapts', 'nodemailer', /^node:/],
+  define: { __SMIMEKIT_VERSION__: JSON.stringify(version) },
+};
 
 export default defineConfig([
   {
-    // The library: runtime-agnostic (Node and browsers). Each sub-path export is an entry; `ldap` is
-    // the Node-only LDAP address book. Shared code lands in common chunks so all entries use one copy
-    // of the error classes. The root entry never imports ldapts or Node built-ins.
-    entry: {
-      index: 'src/index.ts',
-      cms: 'src/cms.ts',
-      x509: 'src/x509.ts',
-      asn1: 'src/asn1.ts',
-      mime: 'src/mime.ts',
-      sst: 'src/sst.ts',
-      trust: 'src/trust.ts',
-      directory: 'src/directory.ts',
-      ldap: 'src/ldap.ts',
-    },
+    // ESM, plus the CLI in the same build: the bin imports the library's chunks instead of a second copy.
+    ...shared,
+    entry: { ...library, 'cli/main': 'src/cli/main.ts' },
     format: ['esm'],
-    dts: true,
-    target: 'es2022',
-    platform: 'neutral',
-    splitting: true,
-    sourcemap: true,
-    clean: true,
-    treeshake: true,
-    external: ['ldapts', /^node:/],
+    dts: { entry: library },
   },
   {
-    entry: { 'cli/main': 'src/cli/main.ts' },
-    format: ['esm'],
-    target: 'node20',
-    platform: 'node',
-    sourcemap: true,
-    external: ['ldapts'],
+    // CommonJS for `require('smimekit')`, with its own declaration files (.d.cts).
+    ...shared,
+    entry: library,
+    format: ['cjs'],
+    dts: true,
   },
 ]);

@@ -1,135 +1,133 @@
 #!/usr/bin/env node
 /**
- * `npm run demo`: the whole flow smimekit supports so far, on embedded material.
- * An Exchange-style S/MIME trust list (SST) built, written, read back and used to validate certificates;
- * then a message signed, encrypted to the recipient and the sender, and read back by both.
+ * `npm run demo`: the whole Exchange flow on embedded material (vectors/chains), offline. See docs/demo.md.
+ *
+ *   node demo/run.mjs [--out DIR] [--ldap]
+ *
+ * 1. the tenant SST built and written; 2. users published to a GAL (userCertificate, userSMIMECertificate) and an
+ * external contact in Contacts, one composite address book; 3. Alice composes to Bob and the contact by address,
+ * signed and encrypted (and to herself); 4. an untrusted recipient is refused with the reason; 5. a sender without
+ * a certificate is refused; 6. Bob reads the message, and Alice reads her Sent Items copy.
+ *
+ * Exit codes: 0 every step behaved as shown; 1 a step failed; 2 usage, dist/ not built, or (--ldap) no slapd.
  */
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createSst,
-  encryptMessage,
-  loadCertificates,
-  loadIdentity,
-  parseSst,
-  readMessage,
-  serializeSst,
-  signMessage,
-  TrustList,
-  validateCertificate,
-  verifyMessage,
-} from '../dist/index.js';
-import { decodedBody, parseMime } from '../dist/mime.js';
-import { describeSstEntry, sstEnhancedKeyUsage } from '../dist/sst.js';
+import { parseArgs } from 'node:util';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const chains = join(root, 'vectors', 'chains');
-const work = mkdtempSync(join(tmpdir(), 'smimekit-demo-'));
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const USAGE = `usage: node demo/run.mjs [--out DIR] [--ldap]   (npm run demo -- [--out DIR] [--ldap])
+  --out DIR   folder for the artefacts (default ./demo-out): tenant.sst, gal.ldif, message.eml,
+              alice.p12, bob.p12, contact.p12, README.txt (passwords)
+  --ldap      serve the GAL from a throwaway OpenLDAP slapd on 127.0.0.1 instead of memory`;
 
-console.log(
-  '1. An administrator builds the tenant trust list (what Set-SmimeConfig -SMIMECertificateIssuingCA takes):',
-);
-const store = createSst(
-  [
-    {
-      certificate: readFileSync(join(chains, 'root.pem'), 'utf8'),
-      friendlyName: 'smimekit Test Root CA',
-      enhancedKeyUsage: ['1.3.6.1.5.5.7.3.4'],
-    },
-    { certificate: readFileSync(join(chains, 'intermediate.pem'), 'utf8'), friendlyName: 'smimekit Test Intermediate' },
-  ],
-  { crls: [readFileSync(join(chains, 'intermediate.crl.pem'), 'utf8')] },
-);
-const file = join(work, 'tenant-trust.sst');
-const bytes = serializeSst(store);
-writeFileSync(file, bytes);
-console.log(
-  `   wrote ${file} (${bytes.length} bytes): ${store.certificates.length} CA certificates, ${store.crls.length} CRL`,
-);
-
-console.log('\n2. A mail client loads it and shows what it trusts:');
-const loaded = parseSst(new Uint8Array(readFileSync(file)));
-loaded.certificates.forEach((entry, i) => {
-  const d = describeSstEntry(entry, i);
-  const eku = sstEnhancedKeyUsage(entry);
-  console.log(`   [${i}] ${d.subject}`);
-  console.log(`       friendly name ${JSON.stringify(d.friendlyName)}, SHA-1 ${d.sha1}`);
-  console.log(
-    `       trusted for: ${eku ? eku.map((o) => (o === '1.3.6.1.5.5.7.3.4' ? 'emailProtection' : o)).join(', ') : 'all purposes (no EKU property)'}`,
-  );
-});
-const same = Buffer.from(serializeSst(loaded)).equals(Buffer.from(bytes));
-console.log(`\n3. Byte-exact round trip: ${same ? 'yes' : 'NO'}`);
-
-console.log('\n4. Only that list decides which S/MIME certificates are trusted:');
-const trust = TrustList.fromSst(loaded);
-const at = new Date('2026-06-01T00:00:00Z');
-const cases = [
-  ['ee-rsa.pem', 'rsa.user@example.test', 'a user certificate from the trusted CA'],
-  ['ee-rsa.pem', 'mallory@example.test', 'the same certificate used for another address'],
-  ['bad-expired.pem', undefined, 'an expired certificate'],
-  ['bad-eku.pem', undefined, 'a TLS server certificate (no emailProtection)'],
-  ['bad-untrusted-root.pem', undefined, 'a certificate from a CA outside the list'],
-];
-for (const [name, email, what] of cases) {
-  const report = await validateCertificate(readFileSync(join(chains, name)), {
-    trust,
-    intermediates: [readFileSync(join(chains, 'untrusted-intermediate.pem'))],
-    purpose: 'sign',
-    at,
-    ...(email ? { email } : {}),
-  });
-  const verdict = report.valid ? 'VALID  ' : 'INVALID';
-  const why = report.valid
-    ? `path of ${report.path.length}`
-    : report.problems.map((p) => `${p.code}: ${p.message}`).join('; ');
-  console.log(`   ${verdict} ${what} — ${why}`);
-}
-
-console.log('\n5. Alice signs a message, then encrypts it to Bob — and to herself, for Sent Items:');
-const withChain = async (name) => {
-  const id = await loadIdentity(readFileSync(join(chains, `${name}.p12`)), 'test');
-  return {
-    ...id,
-    chain: [...id.chain, ...loadCertificates(readFileSync(join(chains, 'intermediate.pem'))).certificates],
-  };
-};
-const alice = await withChain('ee-rsa');
-const bob = await withChain('ee-p256');
-const mail = new TextEncoder().encode(
-  'From: rsa.user@example.test\r\nTo: p256.user@example.test\r\nSubject: quarterly figures\r\n' +
-    'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße — the figures are attached.\r\n',
-);
-const signed = await signMessage(mail, { signer: alice });
-const verified = await verifyMessage(signed, { trust, at, from: 'rsa.user@example.test' });
-console.log(`   signed (${signed.length} bytes): verify ok=${verified.ok}, signer ${verified.signers[0].email}`);
-const sealed = await encryptMessage(signed, {
-  recipients: [{ address: 'p256.user@example.test', certificate: bob.certificate }],
-  sender: { address: 'rsa.user@example.test', certificate: alice.certificate },
-  trust,
-  intermediates: [readFileSync(join(chains, 'intermediate.pem'))],
-  at,
-});
-console.log(`   encrypted with ${sealed.cipher} to ${sealed.recipients.length} recipients (Bob and Alice herself)`);
-for (const w of sealed.warnings) console.log(`   note ${w.code}: ${w.message}`);
-for (const [who, id] of [
-  ['Bob', bob],
-  ['Alice (Sent Items)', alice],
-]) {
-  const read = await readMessage(sealed.message, { identities: [id], trust, at });
-  const text = new TextDecoder().decode(decodedBody(parseMime(read.content))).trim();
-  console.log(`   ${who} reads it: ok=${read.ok}, layers ${read.layers.map((l) => l.type).join(' > ')}: "${text}"`);
-}
+let args;
 try {
-  await encryptMessage(mail, { recipients: [bob.certificate], trust, at });
+  args = parseArgs({
+    options: {
+      out: { type: 'string', default: 'demo-out' },
+      ldap: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
 } catch (e) {
-  console.log(`   without a sender certificate: ${e.code} — ${e.message}`);
+  console.error(`error: ${e.message}\n${USAGE}`);
+  process.exit(2);
 }
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
+  console.error('error: dist/ is not built: run `npm run build` (or `npm run demo`, which builds first)');
+  process.exit(2);
+}
+const { slapdMissing } = await import('./slapd.mjs');
+if (args.ldap && slapdMissing()) {
+  console.error(`error: --ldap needs OpenLDAP's slapd, which is ${slapdMissing()}`);
+  process.exit(2);
+}
+// Imported only now: the flow imports the built library.
+const flow = await import('./flow.mjs');
+const { ROOT_PEM } = await import('./material.mjs');
 
-console.log(`\nTry the CLI on it:  npx smimekit sst list ${file}`);
+const out = resolve(args.out);
+mkdirSync(out, { recursive: true });
+const ctx = { out, ldap: args.ldap, artefacts: [] };
+
+const STEPS = [
+  ['tenant trust list (SST) built and written', flow.tenantSst],
+  ['users published to the GAL, external contacts in Contacts', flow.publish],
+  ['Alice composes to Bob and Carol by address: signed, encrypted', flow.compose],
+  ['untrusted recipient refused', flow.untrustedRecipient],
+  ['sender without a certificate refused', flow.senderWithoutCertificate],
+  ['Bob reads the message; Alice reads her Sent Items copy', flow.readBack],
+];
+
+const formatMs = (ms) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+const WIDTH = 118;
+/** A detail line, indented under its step and wrapped at word boundaries (continuations indented further). */
+const indent = (line) => {
+  const [, lead, text] = /^( *)(.*)$/s.exec(`      ${line}`);
+  const lines = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    const prefix = lines.length ? `${lead}    ` : lead;
+    if (current && prefix.length + current.length + 1 + word.length > WIDTH) {
+      lines.push(prefix + current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  lines.push((lines.length ? `${lead}    ` : lead) + current);
+  return lines.join('\n');
+};
+
 console.log(
-  `                    npx smimekit validate --trust ${file} --cert vectors/chains/ee-rsa.pem --email rsa.user@example.test`,
+  `smimekit demo: the Exchange S/MIME flow, offline (GAL ${args.ldap ? 'on a throwaway slapd' : 'in memory'})`,
 );
-if (!same) process.exitCode = 1;
+console.log(`artefacts: ${out}\n`);
+
+const results = [];
+const started = performance.now();
+let failed = false;
+try {
+  for (const [i, [title, run]] of STEPS.entries()) {
+    const label = `[${i + 1}/${STEPS.length}] ${title}`;
+    const lines = [];
+    const t0 = performance.now();
+    try {
+      await run(ctx, (line) => lines.push(line));
+    } catch (e) {
+      const ms = performance.now() - t0;
+      results.push({ label, ms, ok: false });
+      console.log(`${label} — FAILED (${formatMs(ms)})`);
+      lines.forEach((l) => console.log(indent(l)));
+      console.log(indent(`error ${e.code ?? e.name}: ${e.message}`));
+      if (!e.code) console.log(e.stack);
+      failed = true;
+      break;
+    }
+    const ms = performance.now() - t0;
+    results.push({ label, ms, ok: true });
+    console.log(`${label} (${formatMs(ms)})`);
+    lines.forEach((l) => console.log(indent(l)));
+  }
+} finally {
+  await ctx.closeGal?.().catch(() => {});
+  if (ctx.slapd) {
+    await ctx.slapd.stop();
+    console.log(indent(`slapd (pid ${ctx.slapd.pid}) stopped, its temp folder removed`));
+  }
+}
+const total = performance.now() - started;
+if (ctx.passwords) flow.writeReadme(ctx, { rootPem: ROOT_PEM, cli: join(ROOT, 'dist', 'cli', 'main.js') });
+
+const passed = results.filter((r) => r.ok).length;
+console.log(`\nSummary: ${passed}/${STEPS.length} steps passed in ${formatMs(total)}`);
+for (const r of results) console.log(`  ${r.ok ? 'ok    ' : 'FAILED'} ${formatMs(r.ms).padStart(8)}  ${r.label}`);
+for (const r of STEPS.slice(results.length)) console.log(`  skipped           ${r[0]}`);
+console.log(`Artefacts in ${out}:`);
+for (const a of ctx.artefacts)
+  console.log(`  ${a.name.padEnd(12)} ${a.bytes ? `${a.bytes} bytes`.padStart(12) : ''.padStart(12)}  ${a.what}`);
+process.exitCode = failed ? 1 : 0;

@@ -2,6 +2,8 @@
  * `smimekit/cms`: the CMS building blocks under the S/MIME facade (SignedData,
  * EnvelopedData, RecipientInfos, content ciphers) and the algorithm tables and
  * signature primitive they use. Most applications need only the root export.
+ *
+ * @module smimekit/cms
  */
 export * from './cms/index.js';
 export {

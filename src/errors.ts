@@ -15,8 +15,62 @@ import type { SmimeErrorCode } from './error-codes.js';
 
 export { ERROR_CODES, isSmimeErrorCode, type SmimeErrorCode } from './error-codes.js';
 
-/** Extra, machine-readable facts about an error (byte offsets, limits, addresses, ...). */
-export type ErrorDetails = Readonly<Record<string, unknown>>;
+/**
+ * Extra, machine-readable facts about an error. Every field is optional; which ones an error carries
+ * depends on its code (docs/errors.md lists them per code). A field name means the same thing on every
+ * error that has it.
+ */
+export interface ErrorDetails {
+  /** Byte offset of the problem in the input (format errors). */
+  readonly offset?: number;
+  /** Which configured bound was crossed (`limit-exceeded`): `maxFileSize`, `maxElements`, `pbe-work`, ... */
+  readonly limit?: string;
+  /** The bound's value, or the value that crossed it. */
+  readonly value?: number;
+  /** An algorithm object identifier or name that is unknown or refused. */
+  readonly algorithm?: string;
+  /** A CMS content type (name or OID) that was not expected here. */
+  readonly contentType?: string;
+  /** A MIME media type that was not expected here. */
+  readonly mediaType?: string;
+  /** How many RecipientInfos the envelope holds (`not-a-recipient`). */
+  readonly recipientInfos?: number;
+  /** A certificate subject, as text. */
+  readonly subject?: string;
+  /** SST element id, its declared length, the bytes available and its encoding type. */
+  readonly id?: number;
+  readonly length?: number;
+  readonly available?: number;
+  readonly encoding?: number;
+  /** One e-mail address the error is about (truncated to 256 characters). */
+  readonly address?: string;
+  /** Every address the error is about (recipients without a usable certificate, ...). */
+  readonly addresses?: readonly string[];
+  /** Address → why it could not be used. */
+  readonly reasons?: Readonly<Record<string, string>>;
+  /** True when the error is about the sender's own certificate (encrypt-to-self). */
+  readonly sender?: boolean;
+  /** Validation problems behind a refused certificate (code, message, ...). */
+  readonly problems?: readonly unknown[];
+  /** The field of a policy document at fault (`bad-policy`); empty for the document itself. */
+  readonly field?: string;
+  /** Line number in a text input (LDIF). */
+  readonly line?: number;
+  /** Address book (directory) name, and its URL without credentials. */
+  readonly directory?: string;
+  readonly url?: string;
+  /** Directories that did not answer, or answered with an error (composite lookups). */
+  readonly sources?: readonly unknown[];
+  /** The time limit that expired, in milliseconds. */
+  readonly timeoutMs?: number;
+  /** The size limit an LDAP search hit. */
+  readonly sizeLimit?: number;
+  /** LDAP result code returned by the server. */
+  readonly resultCode?: number;
+  /** Nesting limits of a message's layers. */
+  readonly maxDepth?: number;
+  readonly maxLayers?: number;
+}
 
 /** Base class of every error smimekit throws on purpose. */
 export class SmimeError extends Error {

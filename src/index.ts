@@ -4,6 +4,8 @@
  * read/compose, address books and errors. Building blocks live in sub-path
  * exports: `smimekit/cms`, `smimekit/x509`, `smimekit/asn1`, `smimekit/mime`,
  * `smimekit/sst`, `smimekit/trust`, `smimekit/directory` and (Node only) `smimekit/ldap`.
+ *
+ * @module smimekit
  */
 export * from './errors.js';
 export { setCryptoBackend, getCrypto } from './crypto/engine.js';
@@ -59,6 +61,12 @@ export {
   type Pkcs12BagAttributes,
 } from './crypto/pkcs12.js';
 export { keyMatchesCertificate, assertKeyMatchesCertificate } from './crypto/key-match.js';
+export {
+  exportPkcs12,
+  type Pkcs12ExportIdentity,
+  type ExportPkcs12Options,
+  type Pkcs12MacDigest,
+} from './crypto/pkcs12-export.js';
 
 // Messages.
 export { signMessage, type SignMessageOptions, type SmimeSigner } from './smime/sign.js';

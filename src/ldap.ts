@@ -1,6 +1,8 @@
 /**
  * `smimekit/ldap`: the LDAP address book (Node only: it uses `ldapts` and
  * Node's sockets). Kept out of the root entry so browser builds never pull it in.
+ *
+ * @module smimekit/ldap
  */
 export * from './directory/ldap.js';
 export {

@@ -1,6 +1,8 @@
 /**
  * `smimekit/trust`: the trust layer on its own — trust lists, RFC 5280 path validation with the explaining report,
  * the S/MIME address rule, and the types of its options (revocation checkers, path-building limits).
+ *
+ * @module smimekit/trust
  */
 export { TrustList, anchorOptionsFromSst, type TrustAnchor, type TrustAnchorOptions } from './trust/trust-list.js';
 export { validateCertificate } from './trust/validate.js';

@@ -4,6 +4,23 @@ import { TrustList } from '../trust/trust-list.js';
 import { flagList, flagString, UsageError, type ParsedArgs } from './args.js';
 import { readInput, type CliIo } from './io.js';
 
+/** `--help` lines of the flags many commands share, in the words that fit them all. */
+const COMMON_DESCRIBE = {
+  trust: 'FILE  trust anchors: SST, PEM, DER or PKCS#7 (every certificate in them is an anchor)',
+  certs: 'FILE  extra certificates for finding signers and building chains (PEM, DER, PKCS#7, SST)',
+  crl: 'FILE  CRLs to check revocation with (PEM or DER)',
+  at: 'ISO-8601  validate at this time instead of now (a bare date is midnight UTC)',
+  'allow-weak': 'accept SHA-1, MD5, DSA and short RSA keys (for reading old mail)',
+  json: 'print the report as JSON on standard output',
+  in: 'FILE  the input message (default: standard input)',
+  out: 'FILE  where the output goes (default: standard output); written atomically',
+} as const;
+
+/** The `describe` entries of the shared flags `names`. */
+export function describeCommon(...names: (keyof typeof COMMON_DESCRIBE)[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, COMMON_DESCRIBE[n]]));
+}
+
 /** A TrustList from every `--trust` file (SST, PEM, DER, PKCS#7); at least one file and one certificate required. */
 export async function trustFromFlags(args: ParsedArgs, io: CliIo, required = true): Promise<TrustList | undefined> {
   const files = flagList(args, 'trust');

@@ -3,7 +3,8 @@
  * books (`lookup`, `encrypt --rcpt`, `compose`): the directories (`--dir`,
  * `--ldap` ...), the tenant policy (`--policy`) and the trust settings the
  * selection validates against. Secrets never come from the command line:
- * an LDAP bind password is read from a file or an environment variable.
+ * an LDAP bind password is read from a file or an environment variable, or
+ * asked for on a terminal.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ArgumentError, SmimeError } from '../errors.js';
@@ -15,8 +16,8 @@ import { resolvePolicy, type ResolvedSmimePolicy, type SmimePolicy } from '../sm
 import { policyFromJson } from '../smime/policy-json.js';
 import type { TrustList } from '../trust/trust-list.js';
 import { flagBool, flagList, flagString, UsageError, type FlagKind, type ParsedArgs } from './args.js';
-import { atFromFlags, readAll, trustFromFlags } from './common-flags.js';
-import { readSecretEnv, readSecretFile } from './identity-flags.js';
+import { atFromFlags, describeCommon, readAll, trustFromFlags } from './common-flags.js';
+import { canPrompt, readSecretEnv, readSecretFile } from './identity-flags.js';
 import { readInput, type CliIo } from './io.js';
 
 /** Directory flags to merge into a command spec. */
@@ -34,6 +35,22 @@ export const DIRECTORY_FLAGS: Record<string, FlagKind> = {
   timeout: 'string',
 };
 
+/** `--help` lines of the directory flags. */
+export const DIRECTORY_DESCRIBE: Record<string, string> = {
+  dir: 'FILE  an address book in a file: an LDIF export, certificates (PEM, DER, PKCS#7, SST) or a published userSMIMECertificate value; - is standard input',
+  ldap: 'URL  an LDAP directory, ldap://host[:port] or ldaps://host[:port]',
+  base: 'DN  the search base (required with --ldap)',
+  bind: 'DN  bind as DN (anonymous without it); the password comes from --bind-password-file or --bind-password-env, or is asked for on a terminal',
+  'bind-password-file': 'FILE  the bind password: the first line of FILE',
+  'bind-password-env': 'NAME  the bind password from the environment variable NAME',
+  ca: "FILE  CA certificates (PEM) the LDAP server's certificate must chain to, for ldaps:// and --starttls (default: Node's roots)",
+  starttls: 'upgrade an ldap:// connection with StartTLS before binding',
+  'ldap-schema':
+    "ad|inetorgperson  what to search: ad (default: Active Directory's users, contacts and groups by mail or proxyAddresses) or inetorgperson ((mail=ADDRESS))",
+  'ldap-filter': 'TEMPLATE  your own search filter, with {address}, {local} and {domain} placeholders',
+  timeout: "MS  time limit of each address book's lookup, in milliseconds (default 10000)",
+};
+
 /** Usage fragment for the directory flags. */
 export const DIRECTORY_USAGE =
   '[--dir FILE]... [--ldap URL --base DN [--bind DN (--password-file FILE | --bind-password-file FILE | --bind-password-env NAME)] [--ca FILE]... [--starttls]\n' +
@@ -46,6 +63,15 @@ export const RESOLVE_FLAGS: Record<string, FlagKind> = {
   crl: 'repeat',
   at: 'string',
   policy: 'string',
+};
+
+/** `--help` lines of `RESOLVE_FLAGS`. */
+export const RESOLVE_DESCRIBE: Record<string, string> = {
+  trust:
+    'FILE  trust anchors (SST, PEM, DER or PKCS#7); required unless --policy names the trust list, and wins over it',
+  ...describeCommon('certs', 'crl', 'at'),
+  policy:
+    'FILE  the tenant policy as JSON (Get-SmimeConfig | ConvertTo-Json, or the SmimePolicy names); see docs/address-books.md',
 };
 
 /** Usage fragment for `RESOLVE_FLAGS`. */
@@ -68,6 +94,11 @@ const LDAP_ONLY = [
  * password is `--bind-password-file` only.
  */
 export const BIND_PASSWORD_ALIAS: Record<string, FlagKind> = { 'password-file': 'string' };
+
+/** `--help` line of `BIND_PASSWORD_ALIAS`. */
+export const BIND_PASSWORD_ALIAS_DESCRIBE: Record<string, string> = {
+  'password-file': 'FILE  the bind password: the first line of FILE (as --bind-password-file)',
+};
 
 /** The bind-password file: `--bind-password-file`, or `--password-file` when no identity is loaded. */
 function bindPasswordFile(args: ParsedArgs): string | undefined {
@@ -110,11 +141,12 @@ function timeoutFromFlags(args: ParsedArgs): number | undefined {
 
 /**
  * Checks the directory flags without reading anything, so usage errors come
- * before any file or network access.
+ * before any file or network access. With `io`, a `--bind` without a password
+ * flag is accepted when the password can be asked for on the terminal.
  *
  * @throws UsageError
  */
-export function checkDirectoryFlags(args: ParsedArgs, required: boolean): void {
+export function checkDirectoryFlags(args: ParsedArgs, required: boolean, io?: CliIo): void {
   const ldap = flagString(args, 'ldap');
   const dirs = flagList(args, 'dir');
   if (required && ldap === undefined && dirs.length === 0)
@@ -133,7 +165,7 @@ export function checkDirectoryFlags(args: ParsedArgs, required: boolean): void {
   const secrets = ['bind-password-file', 'bind-password-env'].filter((f) => args.flags.has(f));
   if (!secrets.includes('bind-password-file') && bindPasswordFile(args) !== undefined) secrets.push('password-file');
   if (secrets.length > 1) throw new UsageError('use either --bind-password-file or --bind-password-env, not both');
-  if (args.flags.has('bind') && secrets.length === 0)
+  if (args.flags.has('bind') && secrets.length === 0 && !(io && canPrompt(io, args)))
     throw new UsageError(
       '--bind needs --bind-password-file FILE or --bind-password-env NAME (passwords are never given on the command line)',
     );
@@ -182,11 +214,15 @@ async function ldapFromFlags(
   const bind = flagString(args, 'bind');
   if (bind !== undefined) {
     const file = bindPasswordFile(args);
+    const env = flagString(args, 'bind-password-env');
     options.bindDn = bind;
+    // Without a password flag checkDirectoryFlags let this through only when the password can be asked for.
     options.password =
       file !== undefined
         ? await readSecretFile(io, file)
-        : readSecretEnv(flagString(args, 'bind-password-env')!, 'bind-password-env');
+        : env !== undefined
+          ? readSecretEnv(env, 'bind-password-env')
+          : await io.promptSecret!(`Password for ${bind}: `);
     // An empty password would turn the bind into an unauthenticated (anonymous) one.
     if (options.password === '') throw new UsageError(`the bind password for ${bind} is empty`);
   }
@@ -218,7 +254,7 @@ async function ldapFromFlags(
  * @throws UsageError; the loaders' format errors (exit 2)
  */
 async function openDirectory(args: ParsedArgs, io: CliIo): Promise<CliDirectory> {
-  checkDirectoryFlags(args, true);
+  checkDirectoryFlags(args, true, io);
   const timeoutMs = timeoutFromFlags(args);
   const members: CompositeMember[] = [];
   const setup: DirectorySetup[] = [];

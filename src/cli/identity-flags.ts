@@ -2,9 +2,10 @@
  * Shared CLI helper: an identity (certificate + private key) from
  * `--p12 FILE --password PW` or `--cert FILE --key FILE [--password PW]`.
  * The password may instead come from `--password-file FILE` (its first line)
- * or `--password-env NAME`, which keep it out of the process list.
+ * or `--password-env NAME`, which keep it out of the process list, or, when
+ * none is given and the run is interactive, from a prompt on the terminal.
  */
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, SmimeError } from '../errors.js';
 import { loadIdentity } from '../crypto/identity.js';
 import { assertKeyMatchesCertificate } from '../crypto/key-match.js';
 import { loadPrivateKey } from '../crypto/private-key.js';
@@ -20,6 +21,17 @@ export const IDENTITY_FLAGS: Record<string, FlagKind> = {
   'password-env': 'string',
   cert: 'string',
   key: 'string',
+};
+
+/** `--help` lines of the identity flags. */
+export const IDENTITY_DESCRIBE: Record<string, string> = {
+  p12: 'FILE  the identity as PKCS#12 (.p12 / .pfx): certificate, private key and chain',
+  password:
+    'PW  the PKCS#12 or private-key password (shows in the process list: prefer --password-file or --password-env; asked for on a terminal when none is given)',
+  'password-file': 'FILE  the password: the first line of FILE',
+  'password-env': 'NAME  the password from the environment variable NAME',
+  cert: 'FILE  the certificate (PEM or DER; a PEM bundle: the certificate, then its chain), with --key',
+  key: 'FILE  its private key (PEM or DER: PKCS#8, encrypted PKCS#8, PKCS#1, SEC1, or encrypted traditional PEM)',
 };
 
 /** Usage fragment for the identity flags. */
@@ -67,6 +79,36 @@ async function passwordFromFlags(args: ParsedArgs, io: CliIo): Promise<string | 
   return flagString(args, 'password');
 }
 
+/**
+ * True when a missing password may be asked for: an interactive run (`io.promptSecret`: standard input and
+ * standard error are terminals) whose standard input carries no data (no `-`, `--in FILE` given).
+ */
+export function canPrompt(io: CliIo, args: ParsedArgs): boolean {
+  return io.promptSecret !== undefined && args.stdin === false;
+}
+
+const isPasswordError = (e: unknown): boolean =>
+  e instanceof SmimeError && (e.code === 'bad-password' || e.code === 'password-required');
+
+/**
+ * Runs `load` with the password of the flags. When none was given and `load` fails for want of the right
+ * one (`bad-password`, `password-required`), an interactive run asks for it once; otherwise the error stands.
+ */
+async function withPassword<T>(
+  args: ParsedArgs,
+  io: CliIo,
+  password: string | undefined,
+  file: string,
+  load: (password: string | undefined) => Promise<T>,
+): Promise<T> {
+  try {
+    return await load(password);
+  } catch (e) {
+    if (password !== undefined || !isPasswordError(e) || !canPrompt(io, args)) throw e;
+  }
+  return load(await io.promptSecret!(`Password for ${file}: `));
+}
+
 /** True when any identity flag was given. */
 export function hasIdentityFlags(args: ParsedArgs): boolean {
   return ['p12', 'cert', 'key'].some((f) => args.flags.has(f));
@@ -86,12 +128,21 @@ export async function loadIdentityFromFlags(args: ParsedArgs, io: CliIo): Promis
     throw new UsageError('use either --p12 or --cert/--key, not both');
   if (p12 === undefined && (cert === undefined || key === undefined))
     throw new UsageError(`an identity is required: ${IDENTITY_USAGE}`);
+  return p12 !== undefined ? loadPkcs12(args, io, p12) : loadCertAndKey(args, io, cert!, key!);
+}
+
+/** `--p12 FILE`. Without a password flag the empty password is tried (a PKCS#12 may have one), then asked for. */
+async function loadPkcs12(args: ParsedArgs, io: CliIo, p12: string): Promise<CliIdentity> {
   // Usage is checked before any file (the password file included) is read.
   const password = await passwordFromFlags(args, io);
-  if (p12 !== undefined) {
-    const id = await loadIdentity(await readInput(io, p12), password ?? '');
-    return { certificate: id.certificate, privateKey: id.privateKey, chain: id.chain };
-  }
+  const bytes = await readInput(io, p12);
+  const id = await withPassword(args, io, password, p12, async (pw) => loadIdentity(bytes, pw ?? ''));
+  return { certificate: id.certificate, privateKey: id.privateKey, chain: id.chain };
+}
+
+/** `--cert FILE --key FILE`: the key's password is needed only when it is encrypted. */
+async function loadCertAndKey(args: ParsedArgs, io: CliIo, cert: string, key: string): Promise<CliIdentity> {
+  const password = await passwordFromFlags(args, io);
   const certBytes = await readInput(io, cert);
   let certificate = certBytes;
   let chain: Uint8Array[] = [];
@@ -102,7 +153,8 @@ export async function loadIdentityFromFlags(args: ParsedArgs, io: CliIo): Promis
     // A PEM bundle: the certificates after the first are its chain.
     chain = blocks.slice(1).map((b) => b.der);
   }
-  const loaded = await loadPrivateKey(await readInput(io, key), password);
+  const keyBytes = await readInput(io, key);
+  const loaded = await withPassword(args, io, password, key, async (pw) => loadPrivateKey(keyBytes, pw));
   await assertKeyMatchesCertificate(loaded, certificate);
   return { certificate, privateKey: loaded.pkcs8, chain };
 }

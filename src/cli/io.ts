@@ -9,6 +9,12 @@ export interface CliIo {
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
   /** Current time (overridable in tests). */
   now(): Date;
+  /**
+   * Asks for a secret on the terminal without echoing it (`question` goes to standard error) and returns the
+   * line typed. Present only when standard input and standard error are terminals; commands ask only when
+   * standard input carries no data and no password flag was given.
+   */
+  promptSecret?(question: string): Promise<string>;
 }
 
 /** Reads `--in FILE` or standard input. */

@@ -7,6 +7,7 @@
 import { CryptoError, SmimeError, ValidationError, CertificateMissingError } from '../errors.js';
 import { parseArgs, UsageError } from './args.js';
 import { CheckFailed, type Command } from './command.js';
+import { optionsHelp } from './help.js';
 import type { CliIo } from './io.js';
 import { sstCommands } from './commands/sst.js';
 import { validateCommand } from './commands/validate.js';
@@ -18,6 +19,7 @@ import { verifyCommand } from './commands/verify.js';
 import { lookupCommand } from './commands/lookup.js';
 import { composeCommand } from './commands/compose.js';
 import { publishCommand } from './commands/publish.js';
+import { p12Command } from './commands/p12.js';
 
 /** Registered commands by name (`sst list`, `validate`, ...). */
 const commands = new Map<string, Command>();
@@ -41,6 +43,7 @@ registerCommand('verify', verifyCommand);
 registerCommand('lookup', lookupCommand);
 registerCommand('compose', composeCommand);
 registerCommand('publish', publishCommand);
+registerCommand('p12', p12Command);
 
 /** One example per command, shown by `COMMAND --help` and `smimekit help COMMAND` (a test parses each one). */
 export const EXAMPLES: Record<string, string[]> = {
@@ -63,12 +66,16 @@ export const EXAMPLES: Record<string, string[]> = {
     '  --p12 alice.p12 --password-file alice.pass --trust tenant.sst --dir contacts.ldif --out message.eml',
   ],
   publish: ['smimekit publish --p12 alice.p12 --password-file alice.pass --ldif "CN=Alice,OU=Users,DC=contoso,DC=com"'],
+  p12: [
+    'smimekit p12 --cert alice.pem --key alice.key --chain ca.pem --password-file alice.pass --friendly-name Alice --out alice.p12',
+  ],
 };
 
+/** `COMMAND --help`: usage, summary, every option with its description, an example. */
 function commandHelp(name: string, command: Command): string {
   const examples = EXAMPLES[name] ?? [];
   return (
-    `Usage: ${command.spec.usage}\n\n${command.summary}\n` +
+    `Usage: ${command.spec.usage}\n\n${command.summary}\n\n${optionsHelp(command.spec)}` +
     (examples.length ? `\nExample:\n${examples.map((e) => `  ${e}`).join('\n')}\n` : '')
   );
 }

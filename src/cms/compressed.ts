@@ -51,7 +51,7 @@ async function pump(
       if (total > limit) {
         await reader.cancel().catch(() => undefined);
         throw new LimitError('limit-exceeded', `decompressed content exceeds the limit of ${limit} bytes`, {
-          details: { limit },
+          details: { limit: 'maxDecompressedSize', value: limit },
         });
       }
       chunks.push(value);

@@ -10,7 +10,7 @@ import { getSubtle } from '../crypto/engine.js';
 import { hkdf, x963Kdf, type KdfHash } from '../crypto/kdf.js';
 import { type NamedCurve } from '../crypto/private-key.js';
 import { constantTimeEqual, toArrayBuffer } from '../util/bytes.js';
-import { sha1 } from '../util/hash/index.js';
+import { sha1 } from '../util/hash.js';
 import { cbcDecrypt } from '../crypto/ciphers/modes.js';
 import { createDes } from '../crypto/ciphers/des.js';
 import { type ParsedAlgorithm, derAlgorithm, tlv, seq, octets, algorithmId } from '../asn1/index.js';

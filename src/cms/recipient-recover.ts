@@ -9,7 +9,7 @@ import { parseOaepParams, rsaOaepDecrypt } from '../crypto/rsa-oaep.js';
 import { rsaPkcs1v15DecryptImplicit } from '../crypto/rsa.js';
 import type { LoadedPrivateKey } from '../crypto/private-key.js';
 import { bytesEqual, fromHex } from '../util/bytes.js';
-import { sha1 } from '../util/hash/index.js';
+import { sha1 } from '../util/hash.js';
 import type { Certificate } from '../x509/index.js';
 import { AES_WRAP, ecdhUnwrap, type EcdhCurve } from './ecdh.js';
 import { derBytes } from '../asn1/index.js';

@@ -4,8 +4,7 @@
  * message carries, and the DSA parameters its key inherits from them.
  */
 import { fromHex, toHex, bytesEqual } from '../util/bytes.js';
-import { sha1 } from '../util/hash/sha1.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { sha1, sha256 } from '../util/hash.js';
 import { namesEqual, parseDistinguishedNameDer, readCertificate, type Certificate } from '../x509/index.js';
 import { OID } from '../crypto/algorithms.js';
 import type { SignerIdentifier } from './signed-data.js';

@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import { concatBytes, fromHex, toBytes, toHex, type BytesLike } from '../util/bytes.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { sha256 } from '../util/hash.js';
 import { readCertificate, type Certificate } from '../x509/index.js';
 import { OID } from '../crypto/algorithms.js';
 import { normalizePkcs8, type LoadedPrivateKey } from '../crypto/private-key.js';

@@ -2,8 +2,7 @@
  * Key derivation: PBKDF2 (WebCrypto), the PKCS#12 KDF (RFC 7292 Appendix B)
  * and the HMAC-SHA-256 PRF used by RSA implicit rejection.
  */
-import { sha1 } from '../util/hash/sha1.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { sha1, sha256 } from '../util/hash.js';
 import { getSubtle } from './engine.js';
 import { AlgorithmError } from '../errors.js';
 import { concatBytes, toArrayBuffer } from '../util/bytes.js';

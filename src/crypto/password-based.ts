@@ -5,8 +5,7 @@
  */
 import { AlgorithmError, FormatError, LimitError, PasswordError } from '../errors.js';
 import { concatBytes, utf8 } from '../util/bytes.js';
-import { md5 } from '../util/hash/md5.js';
-import { sha1 } from '../util/hash/sha1.js';
+import { md5, sha1 } from '../util/hash.js';
 import { pbkdf2, pbkdf2Cost, pkcs12Kdf, pkcs12KdfCost, pkcs12PasswordBytes } from './kdf.js';
 import type { KdfHash } from './kdf.js';
 import { OID } from './oids.js';
@@ -69,9 +68,9 @@ export function chargePbeWork(password: PbePassword, cost: number): void {
 }
 
 /** Highest iteration count of PBES1 and PKCS#12 PBE (SHA-1 chains computed in JavaScript). */
-const MAX_HASH_CHAIN_ITERATIONS = 1_000_000;
+export const MAX_HASH_CHAIN_ITERATIONS = 1_000_000;
 /** Highest PBKDF2 iteration count (native PBKDF2: well under a second per million). */
-const MAX_PBKDF2_ITERATIONS = 10_000_000;
+export const MAX_PBKDF2_ITERATIONS = 10_000_000;
 
 /** The encodings of a password. `absent` makes the PKCS#12 form the empty byte string. */
 export function pbePassword(password: string, absent = false): PbePassword {

@@ -27,7 +27,8 @@ import {
   derAlgorithm,
 } from '../asn1/index.js';
 
-const P12 = {
+/** PKCS#12 and PKCS#7 object identifiers (shared with pkcs12-export.ts). */
+export const P12 = {
   data: '1.2.840.113549.1.7.1',
   signedData: '1.2.840.113549.1.7.2',
   envelopedData: '1.2.840.113549.1.7.3',

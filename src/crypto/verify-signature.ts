@@ -8,7 +8,7 @@
  */
 import { AlgorithmError, FormatError } from '../errors.js';
 import { bytesEqual, toArrayBuffer } from '../util/bytes.js';
-import { md5 } from '../util/hash/md5.js';
+import { md5 } from '../util/hash.js';
 import {
   OID,
   digestAlgorithm,

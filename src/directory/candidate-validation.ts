@@ -6,7 +6,7 @@
  */
 import { ArgumentError, asSmimeError } from '../errors.js';
 import { toHex, type BytesLike } from '../util/bytes.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { sha256 } from '../util/hash.js';
 import { parseCertificate, type Certificate } from '../x509/index.js';
 import { validateCertificate } from '../trust/validate.js';
 import type { Crl } from '../x509/index.js';

@@ -3,7 +3,7 @@
  * TAG (u16 LE), LENGTH (u16 LE, header included), DATA. Unknown tags are kept but ignored, as the spec requires.
  */
 import { bytesEqual, latin1 } from '../util/bytes.js';
-import { sha1 } from '../util/hash/sha1.js';
+import { sha1 } from '../util/hash.js';
 import { decodeCapabilities, type CapabilityEntry } from '../cms/attributes.js';
 import type { UserSmimeCertificate } from './user-smime-certificate.js';
 import { certificateAt, distinct, fail, guarded, type ParsedCertificate } from './user-smime-decode.js';

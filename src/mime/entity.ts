@@ -8,6 +8,11 @@ import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { getHeader, parseContentType, parseHeaderBlock, type ContentType, type MimeHeader } from './headers.js';
 import { decodeTransferEncoding } from './transfer-encoding.js';
 
+/**
+ * One MIME entity (a message, or a part of a multipart) as `parseMime` returns it: offsets into the input and the
+ * parsed header fields. Nothing is copied; {@link entityBytes}, {@link bodyBytes} and {@link decodedBody} read the
+ * bytes, {@link walkEntities} visits the parts.
+ */
 export interface MimeEntity {
   /** The buffer all offsets refer to. */
   source: Uint8Array;
@@ -17,14 +22,17 @@ export interface MimeEntity {
   bodyStart: number;
   /** Offset after the last byte of the entity (the line break before a boundary delimiter excluded). */
   end: number;
+  /** The header fields in order, raw bytes kept (`header(e, name)` reads one). */
   headers: MimeHeader[];
+  /** The parsed Content-Type; `text/plain; charset=us-ascii` when the header is absent (RFC 2045 §5.2). */
   contentType: ContentType;
-  /** Parts of a multipart entity, in order; empty otherwise. */
+  /** Parts of a multipart entity, in order; empty otherwise (also for `message/rfc822`: parse its body to go inside). */
   children: MimeEntity[];
   /** Nesting depth (0 = the message). */
   depth: number;
 }
 
+/** Limits of `parseMime`, against hostile input; past them it throws `LimitError` `mime-limit-exceeded`. */
 export interface MimeParseOptions {
   /** Deepest multipart nesting accepted (default 32). */
   maxDepth?: number;
@@ -42,11 +50,18 @@ export function bodyBytes(e: MimeEntity): Uint8Array {
   return e.source.subarray(e.bodyStart, e.end);
 }
 
-/** The entity's body with its Content-Transfer-Encoding removed. */
+/**
+ * The entity's body with its Content-Transfer-Encoding removed (base64 and quoted-printable decoded; 7bit, 8bit and
+ * binary as they are). The bytes are not converted from the part's charset: decode text with
+ * `new TextDecoder(e.contentType.params.charset)`.
+ *
+ * @throws {FormatError} `unsupported-format` (an unknown transfer encoding), `malformed-mime` (truncated base64)
+ */
 export function decodedBody(e: MimeEntity): Uint8Array {
   return decodeTransferEncoding(bodyBytes(e), getHeader(e.headers, 'content-transfer-encoding'));
 }
 
+/** The unfolded value of the entity's first header field called `name` (case-insensitive); undefined when absent. */
 export function header(e: MimeEntity, name: string): string | undefined {
   return getHeader(e.headers, name);
 }
@@ -147,13 +162,18 @@ function parseEntity(
 }
 
 /**
- * Parses a MIME message or entity from its raw bytes (CRLF or LF line endings).
+ * Parses a MIME message or entity from its raw bytes (CRLF or LF line endings): headers, Content-Type and, for
+ * `multipart/*`, every part, recursively. Text input is encoded as UTF-8 first. Every entity keeps its exact byte
+ * range in the input, which is never copied or modified. Malformed structure is tolerated as mail clients do: a
+ * missing close delimiter ends the last part at the end of the input, and a line that is not a header field is
+ * kept with an empty name.
  *
- * @throws {LimitError} `mime-limit-exceeded`
+ * @throws {FormatError} `malformed-mime` (empty input)
+ * @throws {LimitError} `mime-limit-exceeded` (deeper than `maxDepth` or more than `maxParts` parts)
  * @example
  * ```ts
- * const message = parseMime(await readFile('mail.eml'));
- * console.log(message.contentType.mediaType, message.children.length);
+ * const message = parseMime(await readFile('message.eml'));
+ * console.log(message.contentType.mediaType, message.children.length); // multipart/mixed 2
  * ```
  */
 export function parseMime(input: BytesLike | string, options: MimeParseOptions = {}): MimeEntity {
@@ -163,7 +183,14 @@ export function parseMime(input: BytesLike | string, options: MimeParseOptions =
   return parseEntity(src, 0, src.length, 0, opts, { parts: 0 });
 }
 
-/** Depth-first walk over an entity tree (the entity itself first). */
+/**
+ * Depth-first walk over an entity tree, in document order: the entity itself first, then each part and its parts.
+ *
+ * @example
+ * ```ts
+ * for (const part of walkEntities(parseMime(eml))) console.log(part.depth, part.contentType.mediaType);
+ * ```
+ */
 export function* walkEntities(root: MimeEntity): Generator<MimeEntity> {
   yield root;
   for (const c of root.children) yield* walkEntities(c);

@@ -2,8 +2,9 @@
 import { FormatError } from '../errors.js';
 import { fromBase64, latin1 } from '../util/bytes.js';
 
+/** One header field: its name, its unfolded value and its exact bytes. */
 export interface MimeHeader {
-  /** Field name as written (case preserved). */
+  /** Field name as written (case preserved); empty for a line that is not a field (an mbox `From ` line, garbage). */
   name: string;
   /** Unfolded value (CRLF/LF + WSP removed), leading whitespace trimmed; bytes read as Latin-1 so nothing is lost. */
   value: string;
@@ -11,10 +12,13 @@ export interface MimeHeader {
   raw: Uint8Array;
 }
 
+/** A parsed Content-Type (`parseContentType`). */
 export interface ContentType {
   /** Lower-cased `type/subtype`, e.g. `multipart/signed`. */
   mediaType: string;
+  /** Lower-cased type, e.g. `multipart`. */
   type: string;
+  /** Lower-cased subtype, e.g. `signed`. */
   subtype: string;
   /** Parameters with lower-cased names; RFC 2231 continuations and charsets decoded. */
   params: Record<string, string>;
@@ -63,7 +67,11 @@ export function getHeader(headers: readonly MimeHeader[], name: string): string 
 
 const TOKEN = /^[^\s()<>@,;:\\"/[\]?=]+/;
 
-/** Parses `type/subtype; a=b; c="d"` (RFC 2045 §5.1) including RFC 2231 extended parameters. */
+/**
+ * Parses `type/subtype; a=b; c="d"` (RFC 2045 §5.1) including RFC 2231 extended parameters. An absent value is
+ * `text/plain; charset=us-ascii` (RFC 2045 §5.2); an unreadable one is `text/plain` with the parameters that could
+ * be read. Never throws.
+ */
 export function parseContentType(value: string | undefined): ContentType {
   if (!value) return { mediaType: 'text/plain', type: 'text', subtype: 'plain', params: { charset: 'us-ascii' } };
   const { head, params } = parseParameterized(value);
@@ -74,7 +82,10 @@ export function parseContentType(value: string | undefined): ContentType {
   return { mediaType: `${type}/${subtype}`, type, subtype, params };
 }
 
-/** `value; name=param; ...` → head + lower-cased params (quoted strings unescaped, RFC 2231 decoded). */
+/**
+ * Splits any parameterized header value (`Content-Disposition: attachment; filename="a.pdf"`) into its head and its
+ * parameters: names lower-cased, quoted strings unescaped, RFC 2231 continuations and charsets decoded.
+ */
 export function parseParameterized(value: string): { head: string; params: Record<string, string> } {
   const semicolon = findUnquoted(value, ';');
   const head = (semicolon < 0 ? value : value.slice(0, semicolon)).trim();

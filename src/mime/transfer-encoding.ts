@@ -13,6 +13,8 @@ const B64 = (() => {
  * Base64 from bytes, ignoring line breaks and other characters outside the
  * alphabet (RFC 2045 §6.8), stopping at padding. Works on 100 MB bodies without
  * building strings.
+ *
+ * @throws {FormatError} `malformed-mime` when a single character is left over (truncated input)
  */
 export function decodeBase64Body(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(Math.floor((bytes.length * 3) / 4) + 3);
@@ -69,7 +71,12 @@ export function decodeQuotedPrintable(bytes: Uint8Array): Uint8Array {
   return out.slice(0, n);
 }
 
-/** Removes a Content-Transfer-Encoding; identity for 7bit / 8bit / binary / absent. */
+/**
+ * Removes a Content-Transfer-Encoding (`base64`, `quoted-printable`, case-insensitive); identity for 7bit / 8bit /
+ * binary / absent.
+ *
+ * @throws {FormatError} `unsupported-format` (another encoding), `malformed-mime` (truncated base64)
+ */
 export function decodeTransferEncoding(body: Uint8Array, encoding: string | undefined): Uint8Array {
   switch ((encoding ?? '7bit').trim().toLowerCase()) {
     case 'base64':

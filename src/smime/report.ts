@@ -8,7 +8,7 @@ import type { SignerAlgorithms, SignerProblem } from '../cms/verify-signed-data.
 import type { CapabilityEntry } from '../cms/attributes.js';
 import type { ValidationReport } from '../trust/report.js';
 import { toHex } from '../util/bytes.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { sha256 } from '../util/hash.js';
 
 /** One signer of one signed layer. */
 export interface SignerReport {

@@ -1,7 +1,6 @@
 /** Building a new store the way Windows writes one (see docs/sst.md, "What createSst writes"). */
 import { ArgumentError, FormatError } from '../errors.js';
-import { md5 } from '../util/hash/md5.js';
-import { sha1 } from '../util/hash/sha1.js';
+import { md5, sha1 } from '../util/hash.js';
 import { parseCrl, readCertificate, type Certificate } from '../x509/index.js';
 import { loadCertificates, type CertificateSource } from './load.js';
 import { encodeFiletime, encodeOidList, encodeUtf16String } from './properties.js';

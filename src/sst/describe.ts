@@ -1,8 +1,6 @@
 /** Human- and JSON-friendly views of store entries, for listing and diagnostics. */
 import { toHex } from '../util/bytes.js';
-import { md5 } from '../util/hash/md5.js';
-import { sha1 } from '../util/hash/sha1.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { md5, sha1, sha256 } from '../util/hash.js';
 import { derViolations, parseCrl, readCertificate } from '../x509/index.js';
 import { decodeSstProperty, getSstProperty, sstFriendlyName, type DecodedSstProperty } from './properties.js';
 import { SstPropertyId, type SstEntry, type SstStore } from './types.js';

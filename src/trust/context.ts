@@ -5,7 +5,7 @@
  */
 import { AlgorithmError, SmimeError } from '../errors.js';
 import { toHex } from '../util/bytes.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { sha256 } from '../util/hash.js';
 import { signatureParametersValid, verifySignature } from '../crypto/verify-signature.js';
 import type { AlgorithmIdentifier } from '../x509/index.js';
 import type { Certificate } from '../x509/index.js';

@@ -8,8 +8,7 @@ import { FormatError, SmimeError } from '../errors.js';
 import { toBytes, toHex } from '../util/bytes.js';
 import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import { encodePem, looksLikePem } from '../util/pem.js';
-import { sha1 } from '../util/hash/sha1.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { sha1, sha256 } from '../util/hash.js';
 import {
   TAG,
   derParse,

@@ -1,7 +1,7 @@
 /** Decoding of X.509 CRLs (RFC 5280 §5) for revocation checking. */
 import { FormatError, SmimeError } from '../errors.js';
 import { toBytes, toHex, type BytesLike } from '../util/bytes.js';
-import { sha256 } from '../util/hash/sha256.js';
+import { sha256 } from '../util/hash.js';
 import { parseAlgorithmIdentifier, sameParameters, type AlgorithmIdentifier } from './algorithm.js';
 import {
   EXT,

@@ -46,6 +46,42 @@ describe('help', () => {
     expect(() => parseArgs(argv.slice(1 + name.split(' ').length), registeredCommands().get(name)!.spec)).not.toThrow();
   });
 
+  it.each(names)('%s: its help describes every flag it has, and only those; stdout only, exit 0', async (name) => {
+    const { spec } = registeredCommands().get(name)!;
+    // The spec: one description per flag; a placeholder first (two spaces after it) exactly when the flag takes a value.
+    expect(Object.keys(spec.describe).sort()).toEqual(Object.keys(spec.flags).sort());
+    for (const [flag, kind] of Object.entries(spec.flags)) {
+      const text = spec.describe[flag]!;
+      if (kind === 'boolean') expect(text, flag).not.toMatch(/^\S+ {2}/);
+      else expect(text, flag).toMatch(/^\S+ {2}\S/);
+    }
+    for (const argv of [
+      [...name.split(' '), '--help'],
+      [...name.split(' '), '-h'],
+    ]) {
+      const r = await cli(argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.stderr).toBe('');
+      const options = /\nOptions:\n([\s\S]*?)\n\n/.exec(r.stdout)?.[1];
+      expect(options, 'an Options: section').toBeDefined();
+      const listed = [...options!.matchAll(/^ {2}--([a-z0-9-]+)/gm)].map((m) => m[1]);
+      expect(listed.sort()).toEqual([...Object.keys(spec.flags), 'help'].sort());
+      expect(options).toMatch(/^ {2}--help, -h +show this help$/m);
+      const flat = options!.replace(/\s+/g, ' ');
+      for (const [flag, kind] of Object.entries(spec.flags)) {
+        const text = spec.describe[flag]!;
+        const cut = kind === 'boolean' ? -1 : text.indexOf('  ');
+        const value = cut < 0 ? '' : ` ${text.slice(0, cut)}${kind === 'repeat' ? '...' : ''}`;
+        expect(flat).toContain(
+          ` --${flag}${value} ${text
+            .slice(cut + 1)
+            .replace(/\s+/g, ' ')
+            .trim()}`,
+        );
+      }
+    }
+  });
+
   it('a command group lists its commands; an unknown command is a usage error', async () => {
     const group = await cli(['sst', '--help']);
     expect(group.code).toBe(0);

@@ -20,7 +20,7 @@ import { parseSignedData } from '../../src/cms/signed-data.js';
 import { createSignedData } from '../../src/cms/signer.js';
 import { concatBytes, fromHex, utf8 } from '../../src/util/bytes.js';
 import { decodePem } from '../../src/util/pem.js';
-import { sha1 } from '../../src/util/hash/sha1.js';
+import { sha1 } from '../../src/util/hash.js';
 import { readCertificate } from '../../src/x509/index.js';
 import { candidatesFromAttributes } from '../../src/directory/candidates.js';
 import { parseUserSmimeCertificate, verifyUserSmimeCertificate } from '../../src/directory/user-smime-certificate.js';

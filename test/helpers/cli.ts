@@ -13,16 +13,30 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function cli(argv: string[], stdin: Uint8Array | string = new Uint8Array()): Promise<CliResult> {
+export interface CliOptions {
+  /**
+   * Answers password prompts, as a terminal would (standard input and standard error being TTYs). Without it
+   * the run is not interactive, whatever the test process's own streams are.
+   */
+  promptSecret?: (question: string) => Promise<string>;
+}
+
+export async function cli(
+  argv: string[],
+  stdin: Uint8Array | string = new Uint8Array(),
+  options: CliOptions = {},
+): Promise<CliResult> {
   const out: Uint8Array[] = [];
   let stderr = '';
+  const { promptSecret: _terminal, ...io } = nodeIo;
   const code = await runCli(argv, {
-    ...nodeIo,
+    ...io,
     stdout: (d) => out.push(typeof d === 'string' ? new TextEncoder().encode(d) : d),
     stderr: (t) => {
       stderr += t;
     },
     readStdin: async () => (typeof stdin === 'string' ? fromLatin1(stdin) : stdin),
+    ...(options.promptSecret ? { promptSecret: options.promptSecret } : {}),
   });
   const stdoutBytes = new Uint8Array(out.reduce((n, c) => n + c.length, 0));
   let at = 0;

@@ -3,7 +3,7 @@
  * that is removed when the run ends, so `npm test` leaves nothing in the system temp folder even when a
  * test fails half-way. Tests still remove their own folders; this is the safety net.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,6 +12,8 @@ export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'smimekit-test-run-'));
   process.env.TMPDIR = dir; // inherited by the test workers and every child process they start
   return () => {
+    const left = readdirSync(dir);
+    if (left.length > 0) console.warn(`[smimekit] temp residue: ${left.join(', ')}`);
     rmSync(dir, { recursive: true, force: true });
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;

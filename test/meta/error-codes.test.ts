@@ -27,3 +27,12 @@ it('docs/errors.md lists every code', () => {
   expect([...codes].filter((c) => !(ERROR_CODES as readonly string[]).includes(c))).toEqual([]);
   expect(ERROR_CODES.filter((c) => !doc.includes(`\`${c}\``))).toEqual([]);
 });
+
+it('docs/errors.md documents every ErrorDetails field', () => {
+  const doc = readFileSync(join(repoRoot, 'docs', 'errors.md'), 'utf8');
+  const source = readFileSync(join(repoRoot, 'src', 'errors.ts'), 'utf8');
+  const body = /export interface ErrorDetails \{([\s\S]*?)\n\}/.exec(source)![1]!;
+  const fields = [...body.matchAll(/readonly (\w+)\?:/g)].map((m) => m[1]!);
+  expect(fields.length).toBeGreaterThan(20);
+  expect(fields.filter((f) => !doc.includes(`\`${f}\``))).toEqual([]);
+});

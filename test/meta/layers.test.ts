@@ -8,7 +8,8 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/vectors.js';
 
-const LAYERS = ['util', 'x509', 'sst', 'crypto', 'cms', 'mime', 'trust', 'directory', 'smime', 'cli'];
+// nodemailer/ (the Node-only `smimekit/nodemailer` plugin) sits on the facade; the CLI may use it, never the reverse.
+const LAYERS = ['util', 'x509', 'sst', 'crypto', 'cms', 'mime', 'trust', 'directory', 'smime', 'nodemailer', 'cli'];
 // errors.ts, util/ and asn1/ are the foundation every layer stands on.
 const rank = (layer: string) => (layer === 'errors.ts' || layer === 'asn1' ? 0 : LAYERS.indexOf(layer));
 
@@ -39,8 +40,14 @@ describe('layering', () => {
     expect(violations).toEqual([]);
   });
 
-  // Node-only adapters, published behind sub-path exports (smimekit/ldap), never from the root entry.
-  const NODE_ONLY = new Set(['ldap.ts', 'directory/ldap.ts', 'directory/ldap-connection.ts']);
+  // Node-only adapters, published behind sub-path exports (smimekit/ldap, smimekit/nodemailer), never from the root entry.
+  const NODE_ONLY = new Set([
+    'ldap.ts',
+    'directory/ldap.ts',
+    'directory/ldap-connection.ts',
+    'nodemailer.ts',
+    'nodemailer/plugin.ts',
+  ]);
 
   it('library code outside src/cli and the Node-only adapters uses no Node built-ins, no ldapts and no Buffer', () => {
     const offenders = all
@@ -48,6 +55,18 @@ describe('layering', () => {
       .filter((f) => /from '(node:|ldapts)|require\(|\bBuffer\./.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
       .map((f) => f.path);
     expect(offenders).toEqual([]);
+  });
+
+  it('nodemailer is imported as types only (smimekit does not depend on it at run time)', () => {
+    const offenders = all
+      .filter((f) =>
+        [...f.text.matchAll(/^(import|export)\s[^;]*?from '(nodemailer[^']*)'/gm)].some(
+          (m) => !/^(import|export) type\s/.test(m[0]),
+        ),
+      )
+      .map((f) => f.path);
+    expect(offenders).toEqual([]);
+    expect(all.some((f) => /^import type [^;]* from 'nodemailer\//m.test(f.text))).toBe(true);
   });
 });
 
@@ -88,7 +107,16 @@ describe('entry points', () => {
         visit(relative(src, join(src, path, '..', m[1]!)).replace(/\.js$/, '.ts'));
     };
     visit('index.ts');
-    expect([...seen].filter((p) => p === 'directory/ldap.ts' || p === 'ldap.ts' || p.startsWith('cli/'))).toEqual([]);
+    expect(
+      [...seen].filter(
+        (p) =>
+          p === 'directory/ldap.ts' ||
+          p === 'ldap.ts' ||
+          p.startsWith('cli/') ||
+          p === 'nodemailer.ts' ||
+          p.startsWith('nodemailer/'),
+      ),
+    ).toEqual([]);
     expect(seen.size).toBeGreaterThan(50);
   });
 });

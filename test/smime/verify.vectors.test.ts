@@ -10,7 +10,7 @@ import type { VerifyReport } from '../../src/smime/report.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { parseSignedData } from '../../src/cms/signed-data.js';
 import { toHex } from '../../src/util/bytes.js';
-import { sha256 } from '../../src/util/hash/sha256.js';
+import { sha256 } from '../../src/util/hash.js';
 import { type ExpectedCase, verifyOptionsFor } from '../helpers/expected-cases.js';
 import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { webcrypto } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { ArgumentError, FormatError } from '../../src/errors.js';
-import { md5 } from '../../src/util/hash/md5.js';
+import { md5 } from '../../src/util/hash.js';
 import { signatureParametersValid, verifySignature } from '../../src/crypto/verify-signature.js';
 import { parseSubjectPublicKeyInfo } from '../../src/x509/index.js';
 import { modPow } from '../../src/crypto/bigint.js';

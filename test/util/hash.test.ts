@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { md5, sha1, sha256 } from '../../src/util/hash/index.js';
+import { md5, sha1, sha256 } from '../../src/util/hash.js';
 import { toHex } from '../../src/util/bytes.js';
 
 const node = (alg: string, d: Uint8Array) => createHash(alg).update(d).digest('hex');

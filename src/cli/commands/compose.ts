@@ -12,8 +12,10 @@ import type { SmimePolicy } from '../../smime/policy.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
 import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
 import {
+  DIRECTORY_DESCRIBE,
   DIRECTORY_FLAGS,
   DIRECTORY_USAGE,
+  RESOLVE_DESCRIBE,
   RESOLVE_FLAGS,
   checkDirectoryFlags,
   policyFromFlags,
@@ -21,6 +23,7 @@ import {
   withDirectory,
 } from '../directory-flags.js';
 import {
+  IDENTITY_DESCRIBE,
   IDENTITY_FLAGS,
   IDENTITY_USAGE,
   PASSWORD_USAGE,
@@ -139,14 +142,31 @@ export const composeCommand: Command = {
       ...RESOLVE_FLAGS,
       ...DIRECTORY_FLAGS,
     },
+    describe: {
+      from: "ADDRESS  the sender, a@b or 'Name <a@b>'; with --sign / --encrypt its certificate must be valid for it",
+      to: 'ADDRESS  a To recipient (Name <a@b> accepted)',
+      rcpt: 'ADDRESS  the same as --to',
+      cc: 'ADDRESS  a Cc recipient',
+      bcc: 'ADDRESS  a Bcc recipient: in no header; encrypted messages get a copy of their own',
+      subject: 'TEXT  the subject (non-ASCII is written as RFC 2047 encoded-words)',
+      in: 'FILE  the body: UTF-8 text or a MIME entity (default: standard input)',
+      sign: "sign (default: the policy's OWAAlwaysSign)",
+      encrypt: "encrypt, to every recipient and the sender (default: the policy's OWAAlwaysEncrypt)",
+      out: 'FILE  where the message goes when it is one message (default: standard output)',
+      'out-dir': 'DIR  write the copies as DIR/1.eml, DIR/2.eml, ... (required when there are several)',
+      ...IDENTITY_DESCRIBE,
+      ...RESOLVE_DESCRIBE,
+      trust: "FILE  trust anchors (SST, PEM, DER or PKCS#7); encrypting needs them or the policy's trust list",
+      ...DIRECTORY_DESCRIBE,
+    },
   },
   async run(args, io: CliIo) {
     checkFlags(args);
-    checkDirectoryFlags(args, flagBool(args, 'encrypt'));
+    checkDirectoryFlags(args, flagBool(args, 'encrypt'), io);
     const policy = await policyFromFlags(args, io);
     const decided = protection(args, policy);
     // The policy may turn encryption on: then the address books are required too.
-    if (decided.encrypt) checkDirectoryFlags(args, true);
+    if (decided.encrypt) checkDirectoryFlags(args, true, io);
     const options = await composeOptions(args, io, policy, decided);
     const subject = flagString(args, 'subject');
     const envelope = {

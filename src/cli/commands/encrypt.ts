@@ -1,5 +1,5 @@
 /** `smimekit encrypt`: S/MIME encryption to recipients and, always, the sender. */
-import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
 import { isContentCipherName } from '../../cms/content-cipher.js';
 import { assertAddress, sameAddress } from '../../directory/address.js';
 import { parseCertificate } from '../../x509/index.js';
@@ -11,6 +11,8 @@ import { bytesEqual } from '../../util/bytes.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
 import {
   BIND_PASSWORD_ALIAS,
+  BIND_PASSWORD_ALIAS_DESCRIBE,
+  DIRECTORY_DESCRIBE,
   DIRECTORY_FLAGS,
   DIRECTORY_USAGE,
   checkDirectoryFlags,
@@ -50,6 +52,21 @@ export const encryptCommand: Command = {
       ...DIRECTORY_FLAGS,
       ...BIND_PASSWORD_ALIAS,
     },
+    describe: {
+      to: "CERT  a recipient's certificate (PEM or DER)",
+      rcpt: 'ADDRESS  a recipient whose certificate is found in the address books, as smimekit lookup finds it',
+      from: "CERT  the sender's certificate: the message is always encrypted to the sender too",
+      ...describeCommon('trust', 'certs', 'crl', 'at'),
+      'no-validate': 'use the certificates without validating them (not with --rcpt)',
+      cipher:
+        'aes-256-gcm|aes-128-gcm|aes-256-cbc|aes-128-cbc  the content cipher (default: the most interoperable one every recipient supports)',
+      oaep: 'RSA key transport with RSAES-OAEP',
+      pkcs1: 'RSA key transport with PKCS#1 v1.5',
+      in: 'FILE  the MIME entity or RFC 5322 message to encrypt (default: standard input)',
+      ...describeCommon('out'),
+      ...DIRECTORY_DESCRIBE,
+      ...BIND_PASSWORD_ALIAS_DESCRIBE,
+    },
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
@@ -65,7 +82,7 @@ export const encryptCommand: Command = {
       throw new UsageError('--trust FILE is required to validate the certificates (or pass --no-validate explicitly)');
     if (noValidate && args.flags.has('at'))
       throw new UsageError('--at is the validation time: it has no use with --no-validate');
-    checkRcptFlags(args, rcpt, noValidate);
+    checkRcptFlags(args, io, rcpt, noValidate);
     const cipher = flagString(args, 'cipher');
     if (cipher !== undefined && (!CIPHERS.includes(cipher) || !isContentCipherName(cipher))) {
       throw new UsageError(`--cipher must be one of ${CIPHERS.join(', ')}, not "${cipher}"`);
@@ -96,7 +113,7 @@ export const encryptCommand: Command = {
 };
 
 /** `--rcpt` needs validation and an address book; address-book flags without `--rcpt` would be ignored, so they are refused. */
-function checkRcptFlags(args: ParsedArgs, rcpt: readonly string[], noValidate: boolean): void {
+function checkRcptFlags(args: ParsedArgs, io: CliIo, rcpt: readonly string[], noValidate: boolean): void {
   if (rcpt.length === 0) {
     if (hasDirectoryFlags(args))
       throw new UsageError('the address-book flags (--dir, --ldap ...) are used only with --rcpt ADDRESS');
@@ -105,7 +122,7 @@ function checkRcptFlags(args: ParsedArgs, rcpt: readonly string[], noValidate: b
   if (noValidate)
     throw new UsageError('--rcpt needs --trust: certificates found in address books are always validated');
   for (const a of rcpt) assertAddress(a);
-  checkDirectoryFlags(args, true);
+  checkDirectoryFlags(args, true, io);
 }
 
 /** The address the party is validated for: the one asked, or the other address of the same entry its certificate names. */

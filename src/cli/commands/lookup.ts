@@ -18,8 +18,11 @@ import { toBase64 } from '../../util/bytes.js';
 import { flagBool, UsageError } from '../args.js';
 import {
   BIND_PASSWORD_ALIAS,
+  BIND_PASSWORD_ALIAS_DESCRIBE,
+  DIRECTORY_DESCRIBE,
   DIRECTORY_FLAGS,
   DIRECTORY_USAGE,
+  RESOLVE_DESCRIBE,
   RESOLVE_FLAGS,
   RESOLVE_USAGE,
   checkDirectoryFlags,
@@ -169,12 +172,21 @@ function lookupText(result: ResolveRecipientsResult, at: Date): string {
 
 export const lookupCommand: Command = {
   summary: 'find the encryption certificate of each address in address books, and say why',
-  spec: { usage: USAGE, flags: { ...DIRECTORY_FLAGS, ...BIND_PASSWORD_ALIAS, ...RESOLVE_FLAGS, json: 'boolean' } },
+  spec: {
+    usage: USAGE,
+    flags: { ...DIRECTORY_FLAGS, ...BIND_PASSWORD_ALIAS, ...RESOLVE_FLAGS, json: 'boolean' },
+    describe: {
+      ...DIRECTORY_DESCRIBE,
+      ...BIND_PASSWORD_ALIAS_DESCRIBE,
+      ...RESOLVE_DESCRIBE,
+      json: 'print the report as one JSON document (certificates as base64 DER)',
+    },
+  },
   async run(args, io: CliIo) {
     const addresses = args.positionals;
     if (addresses.length === 0) throw new UsageError('at least one ADDRESS is required');
     for (const a of addresses) assertAddress(a);
-    checkDirectoryFlags(args, true);
+    checkDirectoryFlags(args, true, io);
     const settings = await resolveSettingsFromFlags(args, io);
     const { policy } = settings;
     await withDirectory(args, io, async ({ directory, setup }) => {

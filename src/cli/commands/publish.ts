@@ -9,7 +9,7 @@ import { userSmimeCertificateLdif } from '../../directory/ldif-write.js';
 import { loadCertificates } from '../../sst/load.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { flagBool, flagList, flagString, UsageError } from '../args.js';
-import { IDENTITY_FLAGS, PASSWORD_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
+import { IDENTITY_DESCRIBE, IDENTITY_FLAGS, PASSWORD_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
@@ -17,7 +17,17 @@ const USAGE = `smimekit publish (--p12 FILE | --cert FILE --key FILE) ${PASSWORD
 
 export const publishCommand: Command = {
   summary: 'write the userSMIMECertificate value to publish (DER), or its LDIF for ldapmodify',
-  spec: { usage: USAGE, flags: { ...IDENTITY_FLAGS, chain: 'repeat', ldif: 'string', add: 'boolean', out: 'string' } },
+  spec: {
+    usage: USAGE,
+    flags: { ...IDENTITY_FLAGS, chain: 'repeat', ldif: 'string', add: 'boolean', out: 'string' },
+    describe: {
+      ...IDENTITY_DESCRIBE,
+      chain: "FILE  CA certificates to include (PEM, DER, PKCS#7, SST), after the identity's own chain",
+      ldif: 'DN  write the LDIF change record for ldapmodify -f instead of the DER value',
+      add: "with --ldif: add the value instead of replacing the entry's values",
+      out: 'FILE  where the value goes (default: standard output)',
+    },
+  },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
     const dn = flagString(args, 'ldif');

@@ -1,10 +1,16 @@
 /** `smimekit read`: unwraps every signed / encrypted / compressed layer, verifies and reports. */
-import { atFromFlags, contentDestination, readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, contentDestination, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
 import { CryptoError, FormatError } from '../../errors.js';
 import { isSmimeErrorCode } from '../../error-codes.js';
 import { readMessage, type MessageLayer, type ReadMessageResult } from '../../smime/read.js';
 import { flagBool, flagString, UsageError } from '../args.js';
-import { IDENTITY_FLAGS, IDENTITY_USAGE, hasIdentityFlags, loadIdentityFromFlags } from '../identity-flags.js';
+import {
+  IDENTITY_DESCRIBE,
+  IDENTITY_FLAGS,
+  IDENTITY_USAGE,
+  hasIdentityFlags,
+  loadIdentityFromFlags,
+} from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
@@ -62,6 +68,13 @@ export const readCommand: Command = {
       json: 'boolean',
       in: 'string',
       out: 'string',
+    },
+    describe: {
+      ...IDENTITY_DESCRIBE,
+      ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak'),
+      json: 'print the JSON report on standard output (the content then goes only to --out FILE)',
+      in: 'FILE  the message (default: standard input)',
+      out: 'FILE  where the innermost content goes (default: standard output); only when every layer checked out',
     },
   },
   async run(args, io: CliIo) {

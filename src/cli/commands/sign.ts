@@ -3,7 +3,8 @@ import { SIGNING_DIGESTS, type SigningDigest } from '../../cms/signer.js';
 import { signMessage } from '../../smime/sign.js';
 import { decodePem, looksLikePem } from '../../util/pem.js';
 import { flagBool, flagString, UsageError } from '../args.js';
-import { IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
+import { describeCommon } from '../common-flags.js';
+import { IDENTITY_DESCRIBE, IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
@@ -14,6 +15,14 @@ export const signCommand: Command = {
   spec: {
     usage: USAGE,
     flags: { ...IDENTITY_FLAGS, opaque: 'boolean', digest: 'string', pss: 'boolean', in: 'string', out: 'string' },
+    describe: {
+      ...IDENTITY_DESCRIBE,
+      opaque: 'write application/pkcs7-mime; smime-type=signed-data instead of multipart/signed',
+      digest: 'sha256|sha384|sha512  the digest algorithm (default sha256)',
+      pss: 'sign with RSASSA-PSS (RSA keys)',
+      in: 'FILE  the MIME entity or RFC 5322 message to sign (default: standard input)',
+      ...describeCommon('out'),
+    },
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);

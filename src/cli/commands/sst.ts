@@ -62,7 +62,11 @@ function textEntry(d: SstEntryDescription): string {
 
 const list: Command = {
   summary: 'list the certificates and CRLs of an SST (or PEM/DER/PKCS#7) file',
-  spec: { usage: 'smimekit sst list FILE [--json]', flags: { json: 'boolean' } },
+  spec: {
+    usage: 'smimekit sst list FILE [--json]',
+    flags: { json: 'boolean' },
+    describe: { json: 'print the listing as JSON' },
+  },
   async run(args, io) {
     const [path, ...extra] = args.positionals;
     if (!path || extra.length > 0) throw new UsageError('sst list takes exactly one FILE');
@@ -101,6 +105,13 @@ function certificateInputs(ders: Uint8Array[], args: ParsedArgs): SstCertificate
   }));
 }
 
+/** `--help` lines of the flags `sst create` and `sst add` share. */
+const ADD_DESCRIBE: Record<string, string> = {
+  'friendly-name': 'NAME  the friendly name of a certificate: the i-th name goes to the i-th certificate',
+  eku: 'OID  restrict every certificate to this extended key usage (S/MIME: 1.3.6.1.5.5.7.3.4)',
+  crl: 'FILE  CRLs to add (PEM or DER)',
+};
+
 async function collect(io: CliIo, paths: string[], what: 'certificates' | 'crls'): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (const p of paths) out.push(...(await loadFile(io, p))[what]);
@@ -112,6 +123,7 @@ const create: Command = {
   spec: {
     usage: 'smimekit sst create --out FILE [--friendly-name NAME]... [--eku OID]... [--crl FILE]... CERT...',
     flags: { out: 'string', 'friendly-name': 'repeat', eku: 'repeat', crl: 'repeat' },
+    describe: { out: 'FILE  the SST file to write (required)', ...ADD_DESCRIBE },
   },
   async run(args, io) {
     const out = requireFlag(args, 'out');
@@ -133,6 +145,7 @@ const add: Command = {
   spec: {
     usage: 'smimekit sst add STORE [--out FILE] [--friendly-name NAME]... [--eku OID]... [--crl FILE]... CERT...',
     flags: { out: 'string', 'friendly-name': 'repeat', eku: 'repeat', crl: 'repeat' },
+    describe: { out: 'FILE  write the result here instead of changing STORE in place', ...ADD_DESCRIBE },
   },
   async run(args, io) {
     const [storePath, ...certPaths] = args.positionals;
@@ -189,11 +202,19 @@ function selector(args: ParsedArgs): ((entry: SstEntry, index: number) => boolea
 
 const SELECT_FLAGS = { sha1: 'repeat', subject: 'repeat', index: 'repeat' } as const;
 
+/** `--help` lines of `SELECT_FLAGS`. */
+const SELECT_DESCRIBE: Record<string, string> = {
+  sha1: 'HEX  the entry with this SHA-1 thumbprint',
+  subject: 'TEXT  entries whose subject (issuer for CRLs) or friendly name contains TEXT, ignoring case',
+  index: 'N  the entry numbered N by sst list (certificates first, then CRLs)',
+};
+
 const remove: Command = {
   summary: 'remove entries from an SST by thumbprint, subject or index',
   spec: {
     usage: 'smimekit sst remove STORE (--sha1 HEX | --subject TEXT | --index N)... [--out FILE]',
     flags: { out: 'string', ...SELECT_FLAGS },
+    describe: { out: 'FILE  write the result here instead of changing STORE in place', ...SELECT_DESCRIBE },
   },
   async run(args, io) {
     const [storePath, ...extra] = args.positionals;
@@ -217,6 +238,12 @@ const exportCommand: Command = {
   spec: {
     usage: 'smimekit sst export STORE [--pem | --der] [--sha1 HEX | --subject TEXT | --index N]... [--out FILE]',
     flags: { out: 'string', pem: 'boolean', der: 'boolean', ...SELECT_FLAGS },
+    describe: {
+      out: 'FILE  where the output goes (default: standard output)',
+      pem: 'write PEM (the default)',
+      der: 'write exactly one entry as DER',
+      ...SELECT_DESCRIBE,
+    },
   },
   async run(args, io) {
     const [storePath, ...extra] = args.positionals;

@@ -1,5 +1,5 @@
 /** `smimekit validate`: RFC 5280 / S/MIME validation of a certificate against trust lists, with a report. */
-import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
 import { ValidationError } from '../../errors.js';
 import { validateCertificate } from '../../trust/validate.js';
 import { validationReportToJson, type TrustProblem, type ValidationReport } from '../../trust/report.js';
@@ -54,6 +54,20 @@ export const validateCommand: Command = {
       'allow-weak': 'boolean',
       revocation: 'string',
       json: 'boolean',
+    },
+    describe: {
+      ...describeCommon('trust', 'crl', 'at', 'json'),
+      cert: 'FILE  the certificate to validate (PEM or DER)',
+      untrusted: 'FILE  intermediate certificates for building the path (not trusted themselves)',
+      purpose: 'sign|encrypt|any  what the certificate is for (default sign); any checks RFC 5280 only',
+      email: 'ADDR  the address the certificate must be valid for',
+      policy: 'OID  an acceptable certificate policy (RFC 5280 user-initial-policy-set)',
+      'require-explicit-policy': 'require a valid policy on the path (RFC 5280 initial-explicit-policy)',
+      'inhibit-policy-mapping': 'do not allow policy mapping (RFC 5280 initial-policy-mapping-inhibit)',
+      'inhibit-any-policy': 'do not accept anyPolicy (RFC 5280 initial-any-policy-inhibit)',
+      'allow-weak': 'accept SHA-1, MD5, DSA and short RSA keys',
+      revocation:
+        'off|prefer|require  revocation checking (default prefer: use the CRLs there are; require: every status must be known)',
     },
   },
   async run(args, io: CliIo) {

@@ -1,5 +1,5 @@
 /** `smimekit verify`: verifies an S/MIME message (or a bare CMS SignedData) and prints the report. */
-import { atFromFlags, contentDestination, readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, contentDestination, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
 import { verifyMessage, verifySignedContent } from '../../smime/verify.js';
 import { verifyReportToJson, verifyReportToText, type VerifyReport } from '../../smime/report.js';
 import { looksLikePem } from '../../util/pem.js';
@@ -37,6 +37,14 @@ export const verifyCommand: Command = {
       in: 'string',
       content: 'string',
       out: 'string',
+    },
+    describe: {
+      ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak'),
+      from: 'ADDR  the address the message claims to be from: the signer must be valid for it',
+      json: 'print the JSON report on standard output (the content then goes only to --out FILE)',
+      in: 'FILE  the signed message, or a bare signature (.p7s, DER or PEM) (default: standard input)',
+      content: 'FILE  the content a detached bare signature (--in SIG.p7s) covers, hashed exactly as given',
+      out: 'FILE  where the verified content goes (default: standard output); only when verification succeeds',
     },
   },
   async run(args, io: CliIo) {
