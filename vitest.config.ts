@@ -28,5 +28,7 @@ export default defineConfig({
     pool: 'forks',
     // One temp folder per run, removed at the end (test/helpers/global-tmp.ts).
     globalSetup: ['test/helpers/global-tmp.ts'],
+    // Folders made with tempDir() are removed after each test file (test/helpers/temp.ts).
+    setupFiles: ['test/helpers/temp-cleanup.ts'],
   },
 });

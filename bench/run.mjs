@@ -2,6 +2,7 @@
 /**
  * `npm run bench`: measures smimekit next to OpenSSL on the same inputs in one
  * run and prints ratios. Not a test: numbers vary by machine; nothing asserts.
+ * `npm run bench -- timing` runs bench/timing.mjs (padding-oracle timing) instead.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,12 @@ import {
   verifyMessage,
 } from '../dist/index.js';
 import { describeSstEntry } from '../dist/sst.js';
+
+// `npm run bench -- timing`: the PKCS#1 v1.5 implicit-rejection timing benchmark instead (bench/timing.mjs).
+if (process.argv.includes('timing')) {
+  await import('./timing.mjs');
+  process.exit(0);
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'smimekit-bench-'));

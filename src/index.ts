@@ -51,14 +51,17 @@ export type {
 } from './trust/options.js';
 
 // Identities.
-export { loadIdentity, type Identity } from './crypto/identity.js';
-export { loadPrivateKey, type LoadedPrivateKey, type PrivateKeyType } from './crypto/private-key.js';
+export { loadIdentity, type Identity, type IdentityWarning, type LoadIdentityOptions } from './crypto/identity.js';
+export { loadPrivateKey, type LoadedPrivateKey, type PrivateKeyType, type NamedCurve } from './crypto/private-key.js';
+export type { KdfHash } from './crypto/kdf.js';
+export type { RsaPssParameters } from './crypto/verify-signature.js';
 export {
   parsePkcs12,
   type Pkcs12Contents,
   type Pkcs12Certificate,
   type Pkcs12Key,
   type Pkcs12BagAttributes,
+  type Pkcs12Options,
 } from './crypto/pkcs12.js';
 export { keyMatchesCertificate, assertKeyMatchesCertificate } from './crypto/key-match.js';
 export {
@@ -78,7 +81,7 @@ export {
   type VerifyCmsOptions,
 } from './smime/verify.js';
 export { verifyReportToJson, verifyReportToText } from './smime/report.js';
-export type { VerifyReport, SignerReport, SignedLayer, ReportProblem, Coverage } from './smime/report.js';
+export type { VerifyReport, SignerReport, SignedLayer, ReportProblem, Coverage, CoveragePart } from './smime/report.js';
 export {
   encryptMessage,
   type EncryptMessageOptions,
@@ -94,7 +97,8 @@ export {
 } from './smime/decrypt.js';
 export { readMessage, type ReadMessageOptions, type ReadMessageResult, type MessageLayer } from './smime/read.js';
 export type { SignedLayerVerifier, SignedLayerVerification } from './smime/read.js';
-export type { SmimeLayerOptions } from './smime/layers.js';
+export type { SmimeLayerOptions, WalkedLayer } from './smime/layers.js';
+export type { SmimeLayerKind } from './smime/classify.js';
 export type { SmimeCapability, CapabilitiesInput } from './smime/capabilities.js';
 export {
   composeMessage,

@@ -62,6 +62,12 @@ const ADVICE = {
     'Only part of the message is signed (a mailing list may have added a footer). Trust the signed part only.',
   'micalg-mismatch':
     'The declared digest algorithm differs from the one used. Usually harmless; the signature itself was checked.',
+  'wrong-digest-algorithm':
+    'An Ed25519 signature that does not use SHA-512 (RFC 8419): not a valid S/MIME signature. Treat the message as not signed.',
+  'pkcs12-mac-missing':
+    'This .p12 has no integrity check (MAC): nothing shows it was not altered. Export it again with a password-protected MAC.',
+  'legacy-gcm-parameters':
+    'The message uses AES-GCM with an unusual nonce or a short tag; it is refused unless legacy GCM is allowed.',
   'not-smime':
     'Plain mail: anyone could have written or changed it on the way, whatever the From line says. Do not send secrets in reply without encryption.',
   // Encryption warnings (the message was written; some mail clients may not open it).

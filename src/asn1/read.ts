@@ -63,7 +63,11 @@ export function derError(message: string, offset: number): FormatError {
 
 /** Reads the TLV starting at `offset` in `bytes`, which must end at or before `limit`. */
 export function derRead(bytes: Uint8Array, offset: number, limit = bytes.length, depth = 0): DerNode {
-  if (depth > MAX_DEPTH) throw new LimitError('limit-exceeded', `ASN.1 nesting deeper than ${MAX_DEPTH}`, { offset });
+  if (depth > MAX_DEPTH)
+    throw new LimitError('limit-exceeded', `ASN.1 nesting deeper than ${MAX_DEPTH}`, {
+      offset,
+      details: { limit: 'asn1-depth', value: MAX_DEPTH },
+    });
   let pos = offset;
   if (pos >= limit) throw derError('truncated ASN.1 identifier', pos);
   const first = bytes[pos++]!;

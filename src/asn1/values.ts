@@ -83,7 +83,10 @@ export function derOctets(node: DerNode | undefined, what = 'OCTET STRING', opti
     while (pos < n.contentEnd) {
       const child = derRead(n.buf, pos, n.contentEnd);
       if (--budget.nodes < 0)
-        throw new LimitError('limit-exceeded', `${what}: more pieces than allowed`, { offset: child.start });
+        throw new LimitError('limit-exceeded', `${what}: more pieces than allowed`, {
+          offset: child.start,
+          details: { limit: 'octet-string-pieces' },
+        });
       if (!derIsUniversal(child, TAG.OCTET_STRING)) {
         throw derError(`${what}: constructed OCTET STRING contains a non-OCTET STRING`, child.start);
       }

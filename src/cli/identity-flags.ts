@@ -10,7 +10,7 @@ import { loadIdentity } from '../crypto/identity.js';
 import { assertKeyMatchesCertificate } from '../crypto/key-match.js';
 import { loadPrivateKey } from '../crypto/private-key.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
-import { flagString, UsageError, type FlagKind, type ParsedArgs } from './args.js';
+import { flagBool, flagString, UsageError, type FlagKind, type ParsedArgs } from './args.js';
 import { readInput, type CliIo } from './io.js';
 
 /** Flags to merge into a command spec. */
@@ -21,6 +21,7 @@ export const IDENTITY_FLAGS: Record<string, FlagKind> = {
   'password-env': 'string',
   cert: 'string',
   key: 'string',
+  'allow-missing-mac': 'boolean',
 };
 
 /** `--help` lines of the identity flags. */
@@ -32,6 +33,8 @@ export const IDENTITY_DESCRIBE: Record<string, string> = {
   'password-env': 'NAME  the password from the environment variable NAME',
   cert: 'FILE  the certificate (PEM or DER; a PEM bundle: the certificate, then its chain), with --key',
   key: 'FILE  its private key (PEM or DER: PKCS#8, encrypted PKCS#8, PKCS#1, SEC1, or encrypted traditional PEM)',
+  'allow-missing-mac':
+    'read a --p12 file that has no MAC (refused by default: pkcs12-mac-missing); a warning is printed',
 };
 
 /** Usage fragment for the identity flags. */
@@ -136,7 +139,9 @@ async function loadPkcs12(args: ParsedArgs, io: CliIo, p12: string): Promise<Cli
   // Usage is checked before any file (the password file included) is read.
   const password = await passwordFromFlags(args, io);
   const bytes = await readInput(io, p12);
-  const id = await withPassword(args, io, password, p12, async (pw) => loadIdentity(bytes, pw ?? ''));
+  const options = { allowMissingMac: flagBool(args, 'allow-missing-mac') };
+  const id = await withPassword(args, io, password, p12, async (pw) => loadIdentity(bytes, pw ?? '', options));
+  for (const w of id.warnings ?? []) io.stderr(`warning ${w.code}: ${p12}: ${w.message}\n`);
   return { certificate: id.certificate, privateKey: id.privateKey, chain: id.chain };
 }
 

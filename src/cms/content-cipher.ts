@@ -5,9 +5,16 @@
  */
 import { ArgumentError, CryptoError } from '../errors.js';
 import { aesCbcEncrypt, aesGcmDecrypt, aesGcmEncrypt } from '../crypto/ciphers/aes.js';
-import { AES_GCM_OIDS, contentKeyLength, decryptContent, parseGcmParameters } from '../crypto/ciphers/content.js';
+import {
+  AES_GCM_OIDS,
+  contentKeyLength,
+  decryptContent,
+  parseGcmParameters,
+  type GcmParameterPolicy,
+} from '../crypto/ciphers/content.js';
 import { randomBytes } from '../crypto/engine.js';
-import { parseRc2CbcParameters } from '../crypto/ciphers/by-oid.js';
+import { cbcParameters, parseRc2CbcParameters } from '../crypto/ciphers/by-oid.js';
+import { parsing } from './malformed.js';
 import { type ParsedAlgorithm, seq, octets, encodeInt, algorithmId } from '../asn1/index.js';
 
 /** Content ciphers smimekit can write. */
@@ -109,22 +116,39 @@ export async function encryptContent(
 }
 
 /**
+ * Checks a content-encryption algorithm's parameters as the message states them, before any key is used: the
+ * CBC IV (present, one block long), RC2's version, AES-GCM's nonce and tag length under `policy`.
+ *
+ * @throws FormatError `malformed-cms` (a missing or wrong-length IV), `bad-rc2-parameters`, `bad-gcm-parameters`;
+ *   AlgorithmError `legacy-gcm-parameters` (see `parseGcmParameters`), `unsupported-algorithm`
+ */
+export function checkContentParameters(alg: ParsedAlgorithm, policy: GcmParameterPolicy = {}): void {
+  parsing('content-encryption parameters', () => {
+    if (isGcm(alg)) parseGcmParameters(alg.der, policy);
+    else cbcParameters(alg.oid, alg.params, 'malformed-cms');
+  });
+}
+
+/**
  * Decrypts content. GCM needs `tag` (AuthEnvelopedData's mac); when absent
  * (GCM inside EnvelopedData, the tolerated legacy form PKI.js writes) the tag
  * is taken from the end of the ciphertext. Every failure of a well-formed
- * message is `decryption-failed`; nothing partial is returned.
+ * message is `decryption-failed`; nothing partial is returned. Parameters
+ * are checked as `checkContentParameters` does (`policy`: `allowLegacyGcm`).
  */
 export async function decryptContentWith(
   alg: ParsedAlgorithm,
   key: Uint8Array,
   ciphertext: Uint8Array,
   gcm?: { tag?: Uint8Array; aad?: Uint8Array },
+  policy: GcmParameterPolicy = {},
 ): Promise<Uint8Array> {
+  checkContentParameters(alg, policy);
   const expected = cekLength(alg);
   if (key.length !== expected)
     throw new CryptoError('decryption-failed', 'decryption failed: the content-encryption key has the wrong length');
   if (isGcm(alg)) {
-    const { nonce, tagLength } = parseGcmParameters(alg.der);
+    const { nonce, tagLength } = parseGcmParameters(alg.der, policy);
     let data = ciphertext;
     let tag = gcm?.tag;
     if (!tag) {

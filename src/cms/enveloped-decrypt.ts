@@ -10,7 +10,8 @@ import { normalizePkcs8, loadPrivateKey, type LoadedPrivateKey } from '../crypto
 import { bytesEqual, toBytes, type BytesLike } from '../util/bytes.js';
 import { readCertificate, type Certificate } from '../x509/index.js';
 import type { ContentInfo } from './content-info.js';
-import { cekLength, decryptContentWith, isGcm } from './content-cipher.js';
+import { cekLength, checkContentParameters, decryptContentWith, isGcm } from './content-cipher.js';
+import type { GcmParameterPolicy } from '../crypto/ciphers/content.js';
 import type { KeyManagement } from './recipient-encode.js';
 import {
   findRecipients,
@@ -45,6 +46,11 @@ export interface DecryptEnvelopeOptions {
    * could yield garbage instead of an error. Fails with `key-mismatch`.
    */
   checkKeyMatch?: boolean;
+  /**
+   * Read AES-GCM with a nonce that is not 12 bytes or a tag of 8 or 4 bytes (default false: refused with
+   * `legacy-gcm-parameters` before any key is used). See `GcmParameterPolicy`.
+   */
+  allowLegacyGcm?: boolean;
 }
 
 /** Result of `decryptEnvelope`. */
@@ -105,14 +111,15 @@ export const decryptionFailed = (cause?: unknown): CryptoError =>
  * nothing is returned unless the tag verifies.
  *
  * @throws CryptoError `not-recipient` / `decryption-failed`, FormatError
- *   `malformed-cms` / `not-enveloped`, AlgorithmError `unsupported-algorithm`.
+ *   `malformed-cms` / `not-enveloped` / `bad-gcm-parameters` / `bad-rc2-parameters`, AlgorithmError
+ *   `unsupported-algorithm` / `legacy-gcm-parameters` (without `allowLegacyGcm`).
  */
 export async function decryptEnvelope(
   input: BytesLike | string | ContentInfo | ParsedEnvelope,
   options: DecryptEnvelopeOptions,
 ): Promise<DecryptedEnvelope> {
   const env = typeof input === 'object' && 'recipientInfos' in input ? input : parseEnvelope(input);
-  const opener = contentOpener(env);
+  const opener = contentOpener(env, { allowLegacyGcm: options.allowLegacyGcm ?? false });
   if (options.kek) return decryptWithKek(env, options.kek, opener);
   return decryptWithPrivateKey(env, options, opener);
 }
@@ -126,8 +133,11 @@ interface ContentOpener {
   result(content: Uint8Array, recipient: DecryptedEnvelope['recipient']): DecryptedEnvelope;
 }
 
-/** Checks the content cipher fits the envelope type (AuthEnvelopedData must be AEAD) before any key is used. */
-function contentOpener(env: ParsedEnvelope): ContentOpener {
+/**
+ * Checks the content cipher fits the envelope type (AuthEnvelopedData must be AEAD) and its parameters (IV, GCM
+ * nonce and tag length under `policy`) before any key is used.
+ */
+function contentOpener(env: ParsedEnvelope, policy: GcmParameterPolicy): ContentOpener {
   const alg = env.contentEncryptionAlgorithm;
   const length = cekLength(alg);
   const gcm = isGcm(alg);
@@ -135,6 +145,7 @@ function contentOpener(env: ParsedEnvelope): ContentOpener {
   if (env.contentType === 'authEnvelopedData' && !gcm) {
     throw new AlgorithmError('unsupported-algorithm', `AuthEnvelopedData with non-AEAD cipher ${env.cipher}`);
   }
+  checkContentParameters(alg, policy);
   const decryptWith = async (cek: Uint8Array): Promise<Uint8Array> => {
     try {
       return await decryptContentWith(
@@ -144,6 +155,7 @@ function contentOpener(env: ParsedEnvelope): ContentOpener {
         env.contentType === 'authEnvelopedData'
           ? { tag: env.mac!, ...(env.authAttrs ? { aad: env.authAttrs } : {}) }
           : undefined,
+        policy,
       );
     } finally {
       cek.fill(0);

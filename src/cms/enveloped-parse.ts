@@ -3,7 +3,8 @@
  * RecipientInfos and the encrypted content, without decrypting. GCM found
  * inside EnvelopedData (what PKI.js writes) is read as a tolerated legacy form.
  */
-import { FormatError } from '../errors.js';
+import { FormatError, LimitError } from '../errors.js';
+import { DEFAULT_CMS_LIMITS, type CmsLimits } from './limits.js';
 import type { BytesLike } from '../util/bytes.js';
 import { CONTENT_TYPE, parseContentInfo, type ContentInfo } from './content-info.js';
 import { contentCipherName } from './content-cipher.js';
@@ -11,6 +12,7 @@ import { parseRecipientInfos, type ParsedRecipientInfo } from './recipient-parse
 import {
   type DerNode,
   derParse,
+  derChildren,
   derIsContext,
   derSequence,
   derOid,
@@ -47,9 +49,11 @@ export function asContentInfo(input: BytesLike | string | ContentInfo): ContentI
 /**
  * Parses an EnvelopedData / AuthEnvelopedData ContentInfo (DER, BER or PEM).
  *
- * @throws FormatError `malformed-cms`, or `not-enveloped` for other content types.
+ * @throws FormatError `malformed-cms`, or `not-enveloped` for other content types; LimitError `limit-exceeded`
+ *   (`details.limit: 'maxRecipients'`, more RecipientInfos than `limits.maxRecipients`, default 10 000).
  */
-export function parseEnvelope(input: BytesLike | string | ContentInfo): ParsedEnvelope {
+export function parseEnvelope(input: BytesLike | string | ContentInfo, limits: CmsLimits = {}): ParsedEnvelope {
+  const maxRecipients = limits.maxRecipients ?? DEFAULT_CMS_LIMITS.maxRecipients;
   const ci = asContentInfo(input);
   if (ci.contentType !== CONTENT_TYPE.envelopedData && ci.contentType !== CONTENT_TYPE.authEnvelopedData) {
     throw new FormatError('not-enveloped', `the CMS content is ${ci.name ?? ci.contentType}, not EnvelopedData`, {
@@ -62,7 +66,13 @@ export function parseEnvelope(input: BytesLike | string | ContentInfo): ParsedEn
     let i = 0;
     const version = derSmallInt(kids[i++], 'version');
     if (kids[i] && derIsContext(kids[i]!, 0)) i++; // originatorInfo: certificates/CRLs, not needed to decrypt
-    const recipientInfos = parseRecipientInfos(kids[i++]!);
+    const infos = kids[i++]!;
+    if (infos && derChildren(infos).length > maxRecipients)
+      throw new LimitError('limit-exceeded', `more than ${maxRecipients} RecipientInfos (maxRecipients)`, {
+        offset: infos.start,
+        details: { limit: 'maxRecipients', value: maxRecipients },
+      });
+    const recipientInfos = parseRecipientInfos(infos);
     const eci = derSequence(kids[i++], 'EncryptedContentInfo', 2);
     const contentEncryptionAlgorithm = derAlgorithm(eci[1], 'contentEncryptionAlgorithm');
     const encNode = eci[2];

@@ -32,7 +32,7 @@ export {
   type CreateSignedDataOptions,
   type SigningDigest,
 } from './signer.js';
-export { encodePssParameters } from './signing-schemes.js';
+export { defaultSigningDigest, encodePssParameters } from './signing-schemes.js';
 export { findSignerCertificate, describeSid } from './signer-lookup.js';
 export {
   verifySignedData,
@@ -65,6 +65,7 @@ export {
   type ContentCipherInfo,
   type EncryptedContentParts,
 } from './content-cipher.js';
+export type { GcmParameterPolicy } from '../crypto/ciphers/content.js';
 export {
   RSA_ENCRYPTION,
   RSAES_OAEP,
@@ -110,9 +111,11 @@ export {
 export {
   ZLIB_COMPRESS,
   DEFAULT_MAX_DECOMPRESSED,
+  DECOMPRESSION_RATIO_FLOOR,
   createCompressed,
   decompressCompressed,
   zlibCompress,
   zlibDecompress,
   type DecompressedContent,
+  type DecompressOptions,
 } from './compressed.js';

@@ -10,13 +10,16 @@ import { derOctets, type DerNode } from '../asn1/index.js';
  */
 export function octetStringValue(
   node: DerNode,
-  budget: { nodes: number } = { nodes: Number.MAX_SAFE_INTEGER },
+  budget: { nodes: number; maxNodes?: number } = { nodes: Number.MAX_SAFE_INTEGER },
 ): Uint8Array {
   try {
     return derOctets(node, 'OCTET STRING', { budget });
   } catch (e) {
     if (e instanceof LimitError) {
-      throw new LimitError('cms-limit-exceeded', 'the OCTET STRING has more pieces than the configured maxNodes');
+      throw new LimitError('cms-limit-exceeded', 'the OCTET STRING has more pieces than the configured maxNodes', {
+        offset: node.start,
+        details: { limit: 'maxNodes', ...(budget.maxNodes !== undefined ? { value: budget.maxNodes } : {}) },
+      });
     }
     if (e instanceof SmimeError && e.code === 'malformed-der') {
       throw new FormatError('malformed-cms', e.message, { offset: (e as FormatError).offset });

@@ -8,7 +8,8 @@ import { aesKeyUnwrap } from '../crypto/ciphers/aes.js';
 import { parseOaepParams, rsaOaepDecrypt } from '../crypto/rsa-oaep.js';
 import { rsaPkcs1v15DecryptImplicit } from '../crypto/rsa.js';
 import type { LoadedPrivateKey } from '../crypto/private-key.js';
-import { bytesEqual, fromHex } from '../util/bytes.js';
+import { bytesEqual, toHex } from '../util/bytes.js';
+import { namesMatch, serialsEqual } from './signer-lookup.js';
 import { sha1 } from '../util/hash.js';
 import type { Certificate } from '../x509/index.js';
 import { AES_WRAP, ecdhUnwrap, type EcdhCurve } from './ecdh.js';
@@ -24,28 +25,25 @@ import {
   type RecipientIdentifier,
 } from './recipient-parse.js';
 
-function serialEqual(a: Uint8Array, b: Uint8Array): boolean {
-  const strip = (x: Uint8Array): Uint8Array => {
-    let i = 0;
-    while (i < x.length - 1 && x[i] === 0) i++;
-    return x.subarray(i);
-  };
-  return bytesEqual(strip(a), strip(b));
-}
-
 /**
  * How a recipient identifier matches a certificate, or `undefined`.
- * subjectKeyIdentifier is compared with the SKI extension and with SHA-1 of
- * the public key computed both ways clients do: RFC 5280 method 1 (the
- * subjectPublicKey BIT STRING value) and the whole SubjectPublicKeyInfo DER
- * (CryptoAPI / Outlook 2010 for certificates without the extension).
+ * issuerAndSerialNumber: the serial numbers as INTEGER values, the issuer
+ * names by RFC 5280 §7.1 matching (`namesMatch`: the same bytes, or the same
+ * attributes with values equal after case folding and whitespace
+ * compression, whatever string type each was written in), so a sender that
+ * re-encoded the issuer (PrintableString as UTF8String) still reaches the
+ * recipient; a different name never matches. subjectKeyIdentifier is
+ * compared with the SKI extension and with SHA-1 of the public key computed
+ * both ways clients do: RFC 5280 method 1 (the subjectPublicKey BIT STRING
+ * value) and the whole SubjectPublicKeyInfo DER (CryptoAPI / Outlook 2010 for
+ * certificates without the extension).
  */
 export function recipientMatches(
   rid: RecipientIdentifier,
   info: Certificate,
 ): 'issuerAndSerialNumber' | 'subjectKeyIdentifier' | undefined {
   if (rid.issuer && rid.serialNumber) {
-    return bytesEqual(rid.issuer, info.issuer.der) && serialEqual(rid.serialNumber, fromHex(info.serialHex))
+    return serialsEqual(toHex(rid.serialNumber), info.serialHex) && namesMatch(rid.issuer, info.issuer.der)
       ? 'issuerAndSerialNumber'
       : undefined;
   }

@@ -9,7 +9,7 @@ import { FormatError, LimitError } from '../errors.js';
 import { toHex } from '../util/bytes.js';
 import { parseAlgorithmIdentifier, type AlgorithmIdentifier } from '../x509/algorithm.js';
 import { DEFAULT_CMS_LIMITS, type CmsLimits } from './limits.js';
-import { parseAttributes, type CmsAttribute } from './attributes.js';
+import { ATTRIBUTE, parseAttributes, type CmsAttribute } from './attributes.js';
 import { CONTENT_TYPE, parseContentInfo } from './content-info.js';
 import { looksLikePem } from '../util/pem.js';
 import {
@@ -26,6 +26,8 @@ import {
   tlv,
 } from '../asn1/index.js';
 import { octetStringValue } from './octets.js';
+
+const COUNTERSIGNATURE = ATTRIBUTE.countersignature;
 
 /** How a SignerInfo names its certificate. */
 export type SignerIdentifier =
@@ -143,7 +145,9 @@ export function parseSignerInfoDer(der: Uint8Array): SignerInfo {
  * SignedData SEQUENCE.
  *
  * @throws {FormatError} `malformed-cms`, `not-signed-data`
- * @throws {LimitError} `cms-limit-exceeded`
+ * @throws {LimitError} `cms-limit-exceeded` (`maxContentLength`, `maxNodes`), `limit-exceeded` (`maxSigners`:
+ *   more SignerInfos plus countersignatures than allowed, refused before any signature is checked;
+ *   `maxCertificates`: more certificates and CRLs carried than allowed)
  */
 export function parseSignedData(input: Uint8Array, limits: CmsLimits = {}): SignedData {
   const lim = { ...DEFAULT_CMS_LIMITS, ...limits };
@@ -151,6 +155,7 @@ export function parseSignedData(input: Uint8Array, limits: CmsLimits = {}): Sign
     throw new LimitError(
       'cms-limit-exceeded',
       `CMS structure of ${input.length} bytes exceeds the limit of ${lim.maxContentLength} bytes`,
+      { details: { limit: 'maxContentLength', value: lim.maxContentLength } },
     );
   }
   let bytes = input;
@@ -172,14 +177,19 @@ export function parseSignedData(input: Uint8Array, limits: CmsLimits = {}): Sign
     throw fail(`not a CMS SignedData: ${(e as Error).message}`);
   }
   try {
-    return parseSignedDataNode(bytes, root, { nodes: lim.maxNodes });
+    return parseSignedDataNode(bytes, root, { nodes: lim.maxNodes, maxNodes: lim.maxNodes }, lim);
   } catch (e) {
     if (e instanceof FormatError && e.code !== 'malformed-der') throw e;
     throw fail(`malformed SignedData: ${(e as Error).message}`);
   }
 }
 
-function parseSignedDataNode(bytes: Uint8Array, root: DerNode, budget: { nodes: number }): SignedData {
+function parseSignedDataNode(
+  bytes: Uint8Array,
+  root: DerNode,
+  budget: { nodes: number; maxNodes: number },
+  limits: Required<CmsLimits>,
+): SignedData {
   if (!derIsUniversal(root, TAG.SEQUENCE)) throw fail('SignedData: expected SEQUENCE', root.start);
   const kids = derChildren(root);
   let i = 0;
@@ -211,17 +221,50 @@ function parseSignedDataNode(bytes: Uint8Array, root: DerNode, budget: { nodes: 
     }
   }
   let next = kids[i];
+  let carried = 0;
   if (next && derIsContext(next, 0)) {
-    for (const c of derChildren(next)) if (derIsUniversal(c, TAG.SEQUENCE)) out.certificates.push(derBytes(c));
+    const certs = derChildren(next);
+    checkCount((carried += certs.length), limits.maxCertificates, 'maxCertificates', 'certificates and CRLs', next);
+    for (const c of certs) if (derIsUniversal(c, TAG.SEQUENCE)) out.certificates.push(derBytes(c));
     next = kids[++i];
   }
   if (next && derIsContext(next, 1)) {
-    for (const c of derChildren(next)) if (derIsUniversal(c, TAG.SEQUENCE)) out.crls.push(derBytes(c));
+    const crls = derChildren(next);
+    checkCount(carried + crls.length, limits.maxCertificates, 'maxCertificates', 'certificates and CRLs', next);
+    for (const c of crls) if (derIsUniversal(c, TAG.SEQUENCE)) out.crls.push(derBytes(c));
     next = kids[i + 1];
   }
   if (!next || !derIsUniversal(next, TAG.SET)) throw fail('SignedData: missing signerInfos', root.start);
   const signerNodes = derChildren(next);
-  if ((budget.nodes -= signerNodes.length) < 0) throw new LimitError('cms-limit-exceeded', 'too many SignerInfos');
+  checkCount(signerNodes.length, limits.maxSigners, 'maxSigners', SIGNATURES, next);
+  if ((budget.nodes -= signerNodes.length) < 0)
+    throw new LimitError('cms-limit-exceeded', 'too many SignerInfos', {
+      offset: next.start,
+      details: { limit: 'maxNodes', value: budget.maxNodes },
+    });
   out.signerInfos = signerNodes.map((n) => parseSignerInfo(bytes, n));
+  const countersignatures = out.signerInfos.reduce((n, si) => n + countersignatureCount(si), 0);
+  checkCount(out.signerInfos.length + countersignatures, limits.maxSigners, 'maxSigners', SIGNATURES, next);
   return out;
+}
+
+/** Values of the countersignature attributes of a SignerInfo (each one more signature to verify). */
+function countersignatureCount(si: SignerInfo): number {
+  let n = 0;
+  for (const a of si.unsignedAttributes ?? []) if (a.oid === COUNTERSIGNATURE) n += a.values.length;
+  return n;
+}
+
+const SIGNATURES = 'signatures (SignerInfos and countersignatures)';
+
+/**
+ * Refuses more items than a count limit before any is decoded or verified: each signature costs a public-key
+ * operation and a chain validation, each certificate a decoding, and a message can carry thousands of copies.
+ */
+function checkCount(count: number, max: number, limit: 'maxSigners' | 'maxCertificates', what: string, at: DerNode) {
+  if (count > max)
+    throw new LimitError('limit-exceeded', `the SignedData carries ${count} ${what}, more than ${limit} (${max})`, {
+      offset: at.start,
+      details: { limit, value: max },
+    });
 }

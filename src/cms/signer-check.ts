@@ -8,8 +8,8 @@ import type { SignerIdentifier } from './signed-data.js';
 export interface SignerProblem {
   /**
    * `digest-mismatch` (content changed), `bad-signature`, `sender-certificate-missing`,
-   * `weak-algorithm`, `unsupported-algorithm`, `missing-attributes`, `content-type-mismatch`,
-   * `signing-certificate-mismatch`, `no-content`, `malformed-cms`.
+   * `weak-algorithm`, `unsupported-algorithm`, `wrong-digest-algorithm`, `missing-attributes`,
+   * `content-type-mismatch`, `signing-certificate-mismatch`, `no-content`, `malformed-cms`.
    */
   code: SmimeErrorCode;
   message: string;
@@ -32,7 +32,10 @@ export interface SignerCheck {
   sid: SignerIdentifier;
   /** The signer certificate (DER), when found. */
   certificate?: Uint8Array;
-  /** Message digest and signature value both verify (and the algorithms are acceptable). */
+  /**
+   * Message digest and signature value both verify. Algorithm policy is separate: a valid SHA-1 signature
+   * without `allowWeak` is `signatureValid: true` with the problem `weak-algorithm`, so check `problems` too.
+   */
   signatureValid: boolean;
   problems: SignerProblem[];
   algorithms: SignerAlgorithms;

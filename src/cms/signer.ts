@@ -22,7 +22,7 @@ import {
   type CapabilityEntry,
 } from './attributes.js';
 import { CONTENT_TYPE, encodeContentInfo } from './content-info.js';
-import { DIGEST_INFO, integerDer, schemeFor, type SigningDigest } from './signing-schemes.js';
+import { chooseSigningDigest, DIGEST_INFO, integerDer, schemeFor, type SigningDigest } from './signing-schemes.js';
 import { tlv, seq, encodeOid, algorithmId } from '../asn1/index.js';
 
 export type { SigningDigest } from './signing-schemes.js';
@@ -42,7 +42,10 @@ export interface CmsSigner {
   privateKey: Uint8Array | LoadedPrivateKey;
   /** CA certificates of the signer's chain (DER), any order; self-signed roots are left out unless `includeRoot`. */
   chain?: readonly Uint8Array[];
-  /** Message digest (default sha256). Ed25519 always uses sha512 (RFC 8419 §3). */
+  /**
+   * Message digest. Default by key: sha384 for P-384, sha512 for P-521 and Ed25519, sha256 otherwise
+   * (`defaultSigningDigest`). Ed25519 takes sha512 only (RFC 8419): another digest is `bad-argument`.
+   */
   digest?: SigningDigest;
   /** RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5 (always PSS for id-RSASSA-PSS keys). */
   pss?: boolean;
@@ -176,13 +179,8 @@ async function encodeSignerInfo(
   signer: CmsSigner,
   context: SigningContext,
 ): Promise<{ der: Uint8Array; version: number; digest: SigningDigest }> {
-  const requested = signer.digest ?? 'sha256';
-  if (!SIGNING_DIGESTS.includes(requested))
-    throw new ArgumentError(
-      'bad-argument',
-      `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(requested)}"`,
-    );
   const key = signer.privateKey instanceof Uint8Array ? normalizePkcs8(signer.privateKey) : signer.privateKey;
+  const requested = chooseSigningDigest(key, signer.digest);
   const info = readCertificate(signer.certificate);
   const scheme = await schemeFor(key, requested, signer.pss ?? false, context.allowWeak);
   let md = context.digestCache.get(scheme.digest);

@@ -5,7 +5,7 @@
  * itself is made with WebCrypto.
  */
 import { DEFAULT_MIN_RSA_BITS } from '../crypto/policy.js';
-import { AlgorithmError, FormatError } from '../errors.js';
+import { AlgorithmError, ArgumentError, FormatError } from '../errors.js';
 import { concatBytes, toArrayBuffer } from '../util/bytes.js';
 import { OID } from '../crypto/algorithms.js';
 import { getSubtle } from '../crypto/engine.js';
@@ -69,7 +69,43 @@ export function encodePssParameters(digest: SigningDigest): Uint8Array {
 }
 
 /**
- * The scheme for a key and the requested digest (Ed25519 always uses SHA-512).
+ * The digest a key signs with when the caller names none: SHA-384 for P-384 and SHA-512 for P-521 (RFC 5753 §7.1,
+ * RFC 8551 §2.1: the digest matches the curve's strength, and gpgsm refuses less), SHA-512 for Ed25519 (RFC 8419
+ * §3.1), SHA-256 otherwise (RSA, RSA-PSS, P-256).
+ */
+export function defaultSigningDigest(key: Pick<LoadedPrivateKey, 'type' | 'curve'>): SigningDigest {
+  if (key.type === 'ed25519') return 'sha512';
+  if (key.type === 'ec' && key.curve === 'P-384') return 'sha384';
+  if (key.type === 'ec' && key.curve === 'P-521') return 'sha512';
+  return 'sha256';
+}
+
+/**
+ * The digest to sign with: the caller's when given, else `defaultSigningDigest`. Ed25519 signs with SHA-512 only
+ * (RFC 8419 §3.1 MUST), so another explicit digest is refused rather than silently replaced.
+ *
+ * @throws ArgumentError `bad-argument` (not a signing digest; a digest other than sha512 for an Ed25519 key)
+ */
+export function chooseSigningDigest(
+  key: Pick<LoadedPrivateKey, 'type' | 'curve'>,
+  requested: SigningDigest | undefined,
+): SigningDigest {
+  if (requested === undefined) return defaultSigningDigest(key);
+  if (!Object.prototype.hasOwnProperty.call(DIGEST_INFO, requested))
+    throw new ArgumentError(
+      'bad-argument',
+      `digest must be one of ${Object.keys(DIGEST_INFO).join(', ')}, not "${String(requested)}"`,
+    );
+  if (key.type === 'ed25519' && requested !== 'sha512')
+    throw new ArgumentError(
+      'bad-argument',
+      `Ed25519 signs with SHA-512 only (RFC 8419); leave the digest out or use sha512, not "${requested}"`,
+    );
+  return requested;
+}
+
+/**
+ * The scheme for a key and the digest (from `chooseSigningDigest`; Ed25519 always uses SHA-512).
  *
  * @throws AlgorithmError `weak-algorithm` (short RSA key without `allowWeak`) / `unsupported-algorithm`,
  *   FormatError `bad-key` (a key WebCrypto refuses).

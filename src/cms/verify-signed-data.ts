@@ -36,7 +36,10 @@ export interface VerifySignedDataOptions {
   content?: BytesLike;
   /** Extra certificates (DER) to find signers and DSA parameters in (e.g. from a directory). */
   certificates?: readonly Uint8Array[];
-  /** Accept SHA-1 / MD5 / DSA signatures (default false: reported as `weak-algorithm`). */
+  /**
+   * Accept SHA-1 / MD5 / DSA signatures (default false: the signer gets the problem `weak-algorithm`, while
+   * `signatureValid` still says whether the signature verifies, so allowWeak only removes that problem).
+   */
   allowWeak?: boolean;
 }
 
@@ -127,31 +130,61 @@ async function checkSignerInfo(
 
   if (!digestInfo)
     return fail(problem('unsupported-algorithm', `digest algorithm ${si.digestAlgorithm.oid} is not supported`));
-  const weakDigest = digestInfo.name === 'SHA-1' || digestInfo.name === 'MD5' || digestInfo.name === 'MD2';
-  const weakness = options.allowWeak
-    ? undefined
-    : weakDigest
-      ? `the message digest ${digestInfo.name} is broken`
-      : signatureAlgorithmWeakness(sigAlg, {});
-  if (weakness) return fail(problem('weak-algorithm', `${weakness}; verify with allowWeak to read old mail`));
-  if (content === undefined)
-    return fail(problem('no-content', 'the signature is detached and no content was supplied'));
-
-  const signed = await signedBytes(si, contentType, content, digestInfo.name, isCountersignature);
-  if ('problem' in signed) return fail(signed.problem);
-  if (!signer) {
+  // RFC 8419 §3.1: an Ed25519 SignerInfo's digest algorithm is SHA-512 — a protocol rule, not a policy choice.
+  if (sigAlg.oid === OID.ed25519 && digestInfo.name !== 'SHA-512')
     return fail(
       problem(
+        'wrong-digest-algorithm',
+        `an Ed25519 signature must use SHA-512 as its digest algorithm (RFC 8419), not ${digestInfo.name}`,
+      ),
+    );
+  // Policy is judged apart from the mathematics: a weak but valid signature is signatureValid with weak-algorithm.
+  const weakness = options.allowWeak ? undefined : weakAlgorithm(digestInfo, sigAlg);
+  const input = { si, sigAlg, digestInfo, contentType, content, isCountersignature };
+  const result = await checkSignatureValue(input, signers, candidates);
+  if ('problem' in result) check.problems.push(result.problem);
+  else {
+    check.certificate = result.certificate;
+    check.signatureValid = true;
+  }
+  if (weakness) check.problems.push(problem('weak-algorithm', `${weakness}; verify with allowWeak to read old mail`));
+  return check;
+}
+
+/** Why the digest or signature algorithm is refused by the default policy, or undefined. */
+function weakAlgorithm(digestInfo: DigestAlgorithmInfo, sigAlg: AlgorithmIdentifier): string | undefined {
+  const weakDigest = digestInfo.name === 'SHA-1' || digestInfo.name === 'MD5' || digestInfo.name === 'MD2';
+  return weakDigest ? `the message digest ${digestInfo.name} is broken` : signatureAlgorithmWeakness(sigAlg, {});
+}
+
+/** The cryptographic checks: content present, signed attributes against it, then the signature value. */
+async function checkSignatureValue(
+  input: {
+    si: SignerInfo;
+    sigAlg: AlgorithmIdentifier;
+    digestInfo: DigestAlgorithmInfo;
+    contentType: string;
+    content: Uint8Array | undefined;
+    isCountersignature: boolean;
+  },
+  signers: readonly CandidateCert[],
+  candidates: readonly CandidateCert[],
+): Promise<{ certificate: Uint8Array } | { problem: SignerProblem }> {
+  const { si, sigAlg, digestInfo, contentType, content, isCountersignature } = input;
+  if (content === undefined)
+    return { problem: problem('no-content', 'the signature is detached and no content was supplied') };
+  const signed = await signedBytes(si, contentType, content, digestInfo.name, isCountersignature);
+  if ('problem' in signed) return signed;
+  if (signers.length === 0) {
+    return {
+      problem: problem(
         'sender-certificate-missing',
         `the signer's certificate (${describeSid(si.sid)}) is not in the message; supply it with certificates`,
       ),
-    );
+    };
   }
   const verified = await findVerifyingSigner(si, sigAlg, signed.data, signers, candidates);
-  if ('problem' in verified) return fail(verified.problem);
-  check.certificate = verified.signer.der;
-  check.signatureValid = true;
-  return check;
+  return 'problem' in verified ? verified : { certificate: verified.signer.der };
 }
 
 /** The digest algorithm of a SignerInfo; undefined when not supported. */

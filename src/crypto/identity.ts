@@ -7,7 +7,8 @@ import { bytesEqual } from '../util/bytes.js';
 import { keyMatchesCertificate } from './key-match.js';
 import { normalizePkcs8 } from './private-key.js';
 import type { LoadedPrivateKey, NamedCurve, PrivateKeyType } from './private-key.js';
-import { parsePkcs12 } from './pkcs12.js';
+import { parsePkcs12, type Pkcs12Options } from './pkcs12.js';
+import type { SmimeErrorCode } from '../errors.js';
 
 /** A signing/decryption identity. */
 export interface Identity {
@@ -23,7 +24,21 @@ export interface Identity {
   keyType: PrivateKeyType;
   curve?: NamedCurve;
   bits: number;
+  /**
+   * What the caller should know about how the identity was loaded; absent when nothing. Today only
+   * `pkcs12-mac-missing`: the file had no MAC and was read because of `allowMissingMac`.
+   */
+  warnings?: IdentityWarning[];
 }
+
+/** A warning of `loadIdentity`, with a stable code. */
+export interface IdentityWarning {
+  code: Extract<SmimeErrorCode, 'pkcs12-mac-missing'>;
+  message: string;
+}
+
+/** Options of `loadIdentity`. */
+export type LoadIdentityOptions = Pkcs12Options;
 
 /**
  * Loads an identity from a PKCS#12 (`.p12`/`.pfx`, DER or PEM-armoured)
@@ -31,21 +46,28 @@ export interface Identity {
  * always confirmed by comparing public keys. With several keys the first key
  * that has a certificate is used.
  *
- * @throws PasswordError `bad-password`; FormatError `bad-pkcs12`/`no-private-key`;
+ * A file without a MAC is refused (`pkcs12-mac-missing`) unless `options.allowMissingMac`; then it loads with
+ * that code in `warnings`.
+ *
+ * @throws PasswordError `bad-password`; FormatError `bad-pkcs12`/`no-private-key`/`pkcs12-mac-missing`;
  *   CertificateMissingError `certificate-missing`; CryptoError `key-mismatch`
  *   (no certificate of the file matches the key); AlgorithmError
  *   `unsupported-algorithm` (DSA/DH keys, unsupported PBE/MAC).
  */
-export async function loadIdentity(input: BytesLike, password: string): Promise<Identity> {
+export async function loadIdentity(
+  input: BytesLike,
+  password: string,
+  options: LoadIdentityOptions = {},
+): Promise<Identity> {
   try {
-    return await pickIdentity(input, password);
+    return await pickIdentity(input, password, options);
   } catch (e) {
     throw asSmimeError(e, 'bad-pkcs12', 'cannot load the PKCS#12 identity');
   }
 }
 
-async function pickIdentity(input: BytesLike, password: string): Promise<Identity> {
-  const contents = await parsePkcs12(input, password);
+async function pickIdentity(input: BytesLike, password: string, options: LoadIdentityOptions): Promise<Identity> {
+  const contents = await parsePkcs12(input, password, options);
   if (contents.keys.length === 0) throw new FormatError('no-private-key', 'the PKCS#12 file contains no private key');
   if (contents.certificates.length === 0) {
     throw new CertificateMissingError('certificate-missing', 'the PKCS#12 file contains no certificate');
@@ -83,6 +105,13 @@ async function pickIdentity(input: BytesLike, password: string): Promise<Identit
         if (key.curve) identity.curve = key.curve;
         const name = entry.friendlyName ?? cert.friendlyName;
         if (name !== undefined) identity.friendlyName = name;
+        if (!contents.macVerified)
+          identity.warnings = [
+            {
+              code: 'pkcs12-mac-missing',
+              message: 'the PKCS#12 file has no MAC: nothing shows that its certificates and key were not altered',
+            },
+          ];
         return identity;
       }
     }

@@ -10,7 +10,7 @@ import { pbkdf2, pbkdf2Cost, pkcs12Kdf, pkcs12KdfCost, pkcs12PasswordBytes } fro
 import type { KdfHash } from './kdf.js';
 import { OID } from './oids.js';
 import { aesCbcDecrypt } from './ciphers/aes.js';
-import { CBC_KEY_LENGTHS, decryptCbcByOid } from './ciphers/by-oid.js';
+import { CBC_KEY_LENGTHS, cbcParameters, decryptCbcByOid } from './ciphers/by-oid.js';
 import { createDes } from './ciphers/des.js';
 import { cbcDecrypt } from './ciphers/modes.js';
 import { createRc2 } from './ciphers/rc2.js';
@@ -77,12 +77,27 @@ export function pbePassword(password: string, absent = false): PbePassword {
   return { utf8: utf8(password), bmp: absent ? new Uint8Array(0) : pkcs12PasswordBytes(password) };
 }
 
+/**
+ * Runs a parameter parser: undecodable parameters are FormatError `bad-pbe-parameters` (not `malformed-der`,
+ * which a PKCS#12 reader would take for the garbage of a wrong password); other smimekit errors pass through.
+ */
+function pbeParsing<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof FormatError) || e.code !== 'malformed-der') throw e;
+    throw new FormatError('bad-pbe-parameters', `${what} cannot be read: ${e.message}`, { cause: e });
+  }
+}
+
 function pbeParams(params: DerNode | undefined, what: string): { salt: Uint8Array; iterations: number } {
-  const kids = derSequence(params, what, 2);
-  const iterations = derSmallInt(kids[1], `${what} iterations`);
+  const { salt, iterations } = pbeParsing(what, () => {
+    const kids = derSequence(params, what, 2);
+    return { salt: derOctets(kids[0], `${what} salt`), iterations: derSmallInt(kids[1], `${what} iterations`) };
+  });
   if (iterations < 1 || iterations > MAX_HASH_CHAIN_ITERATIONS)
     throw unsupported(`${what}: unsupported iteration count ${iterations}`);
-  return { salt: derOctets(kids[0], `${what} salt`), iterations };
+  return { salt, iterations };
 }
 
 /** Key length in bytes of a PBES2 encryption scheme. */
@@ -114,34 +129,52 @@ async function rc4(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
   return out;
 }
 
-/** PBES2 (RFC 8018 §6.2): PBKDF2 with an HMAC-SHA PRF, then a CBC cipher. */
-async function pbes2Decrypt(params: DerNode | undefined, data: Uint8Array, password: PbePassword): Promise<Uint8Array> {
-  const kids = derSequence(params, 'PBES2-params', 2);
-  const kdf = derAlgorithm(kids[0], 'keyDerivationFunc');
-  const enc = derAlgorithm(kids[1], 'encryptionScheme');
+/** PBES2-params (RFC 8018 §A.4), every field checked before any key is derived. */
+interface Pbes2Parameters {
+  salt: Uint8Array;
+  iterations: number;
+  prf: KdfHash;
+  keyLength: number;
+  encryption: { oid: string; params: DerNode | undefined };
+}
+
+function readPbes2Parameters(params: DerNode | undefined): Pbes2Parameters {
+  const { kdf, enc, kp } = pbeParsing('PBES2-params', () => {
+    const kids = derSequence(params, 'PBES2-params', 2);
+    const kdf = derAlgorithm(kids[0], 'keyDerivationFunc');
+    const enc = derAlgorithm(kids[1], 'encryptionScheme');
+    return { kdf, enc, kp: kdf.oid === OID.pbkdf2 ? derSequence(kdf.params, 'PBKDF2-params', 2) : [] };
+  });
   if (kdf.oid !== OID.pbkdf2) throw unsupported(`unsupported PBES2 key derivation ${kdf.oid}`, { algorithm: kdf.oid });
-  const kp = derSequence(kdf.params, 'PBKDF2-params', 2);
   if (!derIsUniversal(kp[0]!, 4)) throw unsupported('PBKDF2 with a non-specified salt source');
-  const salt = derOctets(kp[0]);
-  const iterations = derSmallInt(kp[1], 'PBKDF2 iterations');
+  const salt = pbeParsing('PBKDF2 salt', () => derOctets(kp[0]));
+  const iterations = pbeParsing('PBKDF2 iterations', () => derSmallInt(kp[1], 'PBKDF2 iterations'));
   if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS)
     throw unsupported(`unsupported PBKDF2 iteration count ${iterations}`);
-  let keyLength: number | undefined;
+  let explicitLength: number | undefined;
   let prf: KdfHash = 'SHA-1';
   for (const k of kp.slice(2)) {
-    if (derIsUniversal(k, 2)) keyLength = derSmallInt(k, 'PBKDF2 keyLength');
+    if (derIsUniversal(k, 2)) explicitLength = pbeParsing('PBKDF2 keyLength', () => derSmallInt(k, 'PBKDF2 keyLength'));
     else {
-      const prfOid = derAlgorithm(k, 'PBKDF2 prf').oid;
+      const prfOid = pbeParsing('PBKDF2 prf', () => derAlgorithm(k, 'PBKDF2 prf').oid);
       const h = HMAC_PRF[prfOid];
       if (!h) throw unsupported(`unsupported PBKDF2 PRF ${prfOid}`, { algorithm: prfOid });
       prf = h;
     }
   }
-  const len = pbes2KeyLength(enc.oid, keyLength);
-  if (len < 1 || len > 128) throw new FormatError('bad-pbe-parameters', `invalid key length ${len}`);
-  chargePbeWork(password, pbkdf2Cost(prf, iterations, len));
-  const key = await pbkdf2(password.utf8, salt, iterations, len, prf);
-  return decryptCbcByOid(enc.oid, enc.params, key, data);
+  const keyLength = pbes2KeyLength(enc.oid, explicitLength);
+  if (keyLength < 1 || keyLength > 128) throw new FormatError('bad-pbe-parameters', `invalid key length ${keyLength}`);
+  // The cipher's IV (and RC2 version) too: a broken one is the file's fault, found before any work is spent.
+  cbcParameters(enc.oid, enc.params, 'bad-pbe-parameters');
+  return { salt, iterations, prf, keyLength, encryption: enc };
+}
+
+/** PBES2 (RFC 8018 §6.2): PBKDF2 with an HMAC-SHA PRF, then a CBC cipher. */
+async function pbes2Decrypt(params: DerNode | undefined, data: Uint8Array, password: PbePassword): Promise<Uint8Array> {
+  const p = readPbes2Parameters(params);
+  chargePbeWork(password, pbkdf2Cost(p.prf, p.iterations, p.keyLength));
+  const key = await pbkdf2(password.utf8, p.salt, p.iterations, p.keyLength, p.prf);
+  return decryptCbcByOid(p.encryption.oid, p.encryption.params, key, data, 'bad-pbe-parameters');
 }
 
 /** PBES1 (RFC 8018 §6.1) with SHA-1: DK = SHA-1^c(P || S); key = DK[0..8], IV = DK[8..16]. */

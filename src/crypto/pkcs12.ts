@@ -263,15 +263,30 @@ function pfxDer(bytes: Uint8Array): Uint8Array {
   return block.der;
 }
 
+/** Options of `parsePkcs12` and `loadIdentity`. */
+export interface Pkcs12Options {
+  /**
+   * Read a file without a MAC (default false: `pkcs12-mac-missing`). Nothing then shows that the file was not
+   * altered: an attacker who can change it can swap the certificates (or an unencrypted key) unnoticed. Only for
+   * files known to come from a producer that writes no MAC (`openssl pkcs12 -nomac`, some Java tools).
+   */
+  allowMissingMac?: boolean;
+}
+
 /**
  * Parses and decrypts a PKCS#12 file. The MAC is verified first (a mismatch
- * is PasswordError `bad-password`). An empty password is tried both as the
- * empty BMPString and as an absent password, as OpenSSL does.
+ * is PasswordError `bad-password`); a file without one is refused unless
+ * `allowMissingMac` (then `macVerified` is false). An empty password is tried
+ * both as the empty BMPString and as an absent password, as OpenSSL does.
  *
- * @throws PasswordError `bad-password`, FormatError `bad-pkcs12`/`malformed-der`,
+ * @throws PasswordError `bad-password`, FormatError `bad-pkcs12`/`malformed-der`/`pkcs12-mac-missing`,
  *   AlgorithmError `unsupported-algorithm`.
  */
-export async function parsePkcs12(input: BytesLike, password: string): Promise<Pkcs12Contents> {
+export async function parsePkcs12(
+  input: BytesLike,
+  password: string,
+  options: Pkcs12Options = {},
+): Promise<Pkcs12Contents> {
   try {
     const der = pfxDer(toBytes(input, 'PKCS#12 input'));
     const pfx = derSequence(derParse(der, { allowTrailing: true }), 'PFX', 2);
@@ -287,6 +302,11 @@ export async function parsePkcs12(input: BytesLike, password: string): Promise<P
     if (type !== P12.data) throw new FormatError('bad-pkcs12', `unexpected authSafe content type ${type}`);
     if (!derIsContext(authSafeInfo[1]!, 0)) throw new FormatError('bad-pkcs12', 'authSafe content is not [0] EXPLICIT');
     const authSafe = derOctets(derChildren(authSafeInfo[1]!)[0], 'authSafe content');
+    if (!pfx[2] && !options.allowMissingMac)
+      throw new FormatError(
+        'pkcs12-mac-missing',
+        'the PKCS#12 file has no MAC, so nothing shows it was not altered; load it with allowMissingMac only if you trust where it came from',
+      );
 
     // One key-derivation work budget for the whole file (MAC, every bag, both empty-password forms):
     // iteration counts are capped per derivation, but a hostile file could hold thousands of bags.

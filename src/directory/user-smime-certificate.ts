@@ -100,7 +100,8 @@ export async function verifyUserSmimeCertificate(
   const out: UserSmimeCertificateVerification = {
     format: 'signed-data',
     signed: true,
-    signatureValid: check.signatureValid,
+    // Valid and acceptable: a SHA-1 signature without allowWeak stays false here (problem `weak-algorithm`).
+    signatureValid: check.signatureValid && check.problems.length === 0,
   };
   if (check.certificate) out.signer = check.certificate;
   if (check.problems[0]) out.problem = check.problems[0];

@@ -59,6 +59,10 @@ function hasBareLf(bytes: Uint8Array): boolean {
  * are never line-converted (that would change their bytes): they get base64.
  * Multiparts are processed part by part with their boundaries kept; entities
  * that are already safe come back byte-identical apart from LF → CRLF.
+ * A body with a line that begins `From ` is re-encoded too (quoted-printable,
+ * `=46rom`; base64 for non-text), so mbox `>From ` escaping cannot change the
+ * signed bytes — except `message/*` bodies (RFC 2046 allows them no encoding)
+ * and the parts of a `multipart/signed` inside (that would break its signature).
  */
 export function canonicalizeEntity(input: Uint8Array, options: CanonicalOptions = {}): Uint8Array {
   return rebuild(parseMime(input), options.sevenBit ?? true);
@@ -67,20 +71,41 @@ export function canonicalizeEntity(input: Uint8Array, options: CanonicalOptions 
 /** Options of {@link canonicalizeEntity}. */
 export interface CanonicalOptions {
   /**
-   * Re-encode bodies that are not 7-bit safe (default true, what signing needs). `false` (for encryption, whose
-   * output is base64 anyway) only brings headers, delimiters and text to CRLF and leaves every other body as is.
+   * Re-encode bodies that are not 7-bit safe or have a line beginning `From ` (default true, what signing needs).
+   * `false` (for encryption, whose output is base64 anyway) only brings headers, delimiters and text to CRLF and
+   * leaves every other body as is.
    */
   sevenBit?: boolean;
 }
 
-function rebuild(e: MimeEntity, sevenBit: boolean): Uint8Array {
+/** True when a line of `bytes` begins with `From ` (what mbox storage rewrites as `>From `). */
+function hasFromLine(bytes: Uint8Array): boolean {
+  for (let i = bytes.indexOf(0x46); i >= 0; i = bytes.indexOf(0x46, i + 1)) {
+    if (
+      (i === 0 || bytes[i - 1] === 0x0a) &&
+      bytes[i + 1] === 0x72 &&
+      bytes[i + 2] === 0x6f &&
+      bytes[i + 3] === 0x6d &&
+      bytes[i + 4] === 0x20
+    )
+      return true;
+  }
+  return false;
+}
+
+/** `message/*` bodies may not be quoted-printable or base64 (RFC 2046 §5.2.1): they stay as they are. */
+const MESSAGE = /^message\//;
+
+function rebuild(e: MimeEntity, sevenBit: boolean, insideSigned = false): Uint8Array {
   const head = toCrlf(e.source.subarray(e.start, e.bodyStart));
   if (e.children.length > 0) {
-    // Re-encode parts, keep preamble, delimiters and epilogue (as CRLF text).
+    // Re-encode parts, keep preamble, delimiters and epilogue (as CRLF text). A multipart/signed inside is
+    // someone's signature: its parts are not re-encoded for "From " lines (that would break it).
+    const signed = insideSigned || e.contentType.mediaType === 'multipart/signed';
     const pieces: Uint8Array[] = [head];
     let cursor = e.bodyStart;
     for (const child of e.children) {
-      pieces.push(toCrlf(e.source.subarray(cursor, child.start)), rebuild(child, sevenBit));
+      pieces.push(toCrlf(e.source.subarray(cursor, child.start)), rebuild(child, sevenBit, signed));
       cursor = child.end;
     }
     pieces.push(toCrlf(e.source.subarray(cursor, e.end)));
@@ -91,13 +116,21 @@ function rebuild(e: MimeEntity, sevenBit: boolean): Uint8Array {
   const textual = TEXTUAL.test(e.contentType.mediaType);
   if (!sevenBit)
     return concatBytes(head, textual || encoding === 'base64' || encoding === 'quoted-printable' ? toCrlf(body) : body);
+  // A line beginning "From " is rewritten as ">From " by mbox stores, which would break the signature: such a body
+  // is re-encoded (quoted-printable writes the F as =46), as RFC 3156 §3 recommends for signed mail.
+  const fromLine = !insideSigned && !MESSAGE.test(e.contentType.mediaType) && hasFromLine(body);
   // Encoded bodies and text are line-oriented, so CRLF conversion does not change their meaning.
   if (encoding === 'base64' || encoding === 'quoted-printable' || textual) {
     const crlf = toCrlf(body);
-    if (isSevenBitSafe(crlf)) return concatBytes(head, crlf);
-  } else if (isSevenBitSafe(body) && !hasBareLf(body)) {
+    if (isSevenBitSafe(crlf) && !fromLine) return concatBytes(head, crlf);
+  } else if (isSevenBitSafe(body) && !hasBareLf(body) && !fromLine) {
     return concatBytes(head, body);
   }
+  return reencode(e, textual);
+}
+
+/** The entity with its body re-encoded: quoted-printable for text, base64 (from the exact bytes) otherwise. */
+function reencode(e: MimeEntity, textual: boolean): Uint8Array {
   const decoded = decodedBody(e);
   const useQp = textual && !decoded.includes(0);
   const encoded = useQp ? fromLatin1(encodeQuotedPrintable(toCrlf(decoded))) : base64Bytes(decoded, 76);

@@ -140,9 +140,15 @@ function parseEntity(
   count: { parts: number },
 ): MimeEntity {
   if (depth > opts.maxDepth)
-    throw new LimitError('mime-limit-exceeded', `MIME nesting deeper than ${opts.maxDepth} levels`, { offset: start });
+    throw new LimitError('mime-limit-exceeded', `MIME nesting deeper than ${opts.maxDepth} levels`, {
+      offset: start,
+      details: { limit: 'maxDepth', value: opts.maxDepth },
+    });
   if (++count.parts > opts.maxParts)
-    throw new LimitError('mime-limit-exceeded', `more than ${opts.maxParts} MIME parts`, { offset: start });
+    throw new LimitError('mime-limit-exceeded', `more than ${opts.maxParts} MIME parts`, {
+      offset: start,
+      details: { limit: 'maxParts', value: opts.maxParts },
+    });
   const split = splitHeaders(src, start, end);
   const [headerEnd, bodyStart] = split ?? [end, end];
   const headers = parseHeaderBlock(src.subarray(start, headerEnd));

@@ -100,8 +100,9 @@ export function encodeBase64Body(bytes: Uint8Array): string {
 
 /**
  * Quoted-printable for text with CRLF line breaks: lines kept, 8-bit bytes,
- * '=', trailing whitespace and a leading "From " / "." escaped so relays and
- * mbox storage cannot change the signed bytes.
+ * '=', trailing whitespace and a "From " / "." that would begin an encoded
+ * line (also after a soft line break) escaped, so relays and mbox storage
+ * cannot change the signed bytes.
  */
 export function encodeQuotedPrintable(bytes: Uint8Array): string {
   const out: string[] = [];
@@ -128,13 +129,20 @@ export function encodeQuotedPrintable(bytes: Uint8Array): string {
     for (let i = 0; i < line.length; i++) {
       const c = line[i]!;
       const atEnd = i === line.length - 1;
+      // Where an encoded line begins: the original line's start, or after a soft line break.
+      const startsLine = i === 0 || width + 1 > 75;
       const needsEscape =
         c === 0x3d ||
         c > 0x7e ||
         (c < 0x20 && c !== 0x09) ||
         ((c === 0x20 || c === 0x09) && atEnd) ||
-        (i === 0 && c === 0x2e) ||
-        (i === 0 && c === 0x46 && line[1] === 0x72 && line[2] === 0x6f && line[3] === 0x6d && line[4] === 0x20);
+        (startsLine && c === 0x2e) ||
+        (startsLine &&
+          c === 0x46 &&
+          line[i + 1] === 0x72 &&
+          line[i + 2] === 0x6f &&
+          line[i + 3] === 0x6d &&
+          line[i + 4] === 0x20);
       emit(needsEscape ? `=${c.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(c));
     }
     out.push(encoded);

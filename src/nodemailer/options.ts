@@ -33,7 +33,7 @@ export interface SmimeNodemailerOptions {
   senderCertificate?: CertificateInput;
   /** multipart/signed (default true), or opaque `application/pkcs7-mime; smime-type=signed-data`. */
   detached?: boolean;
-  /** Signing digest: `sha256` (default), `sha384`, `sha512`. */
+  /** Signing digest: `sha256`, `sha384`, `sha512`; default by key, as `signMessage` (SHA-384 for P-384, …). */
   digest?: SignMessageOptions['digest'];
   /** RSA signing keys: RSASSA-PSS instead of PKCS#1 v1.5 (default false). */
   pss?: boolean;

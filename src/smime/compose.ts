@@ -201,7 +201,7 @@ function sign(ctx: Context, message: Uint8Array): Promise<Uint8Array> {
   return signMessage(message, {
     signer: options.identity!,
     detached: policy.clearSign,
-    digest: policy.signingAlgorithm,
+    ...(policy.signingAlgorithm !== 'auto' ? { digest: policy.signingAlgorithm } : {}),
     includeCertificates: policy.includeCertificates,
     ...(policy.includeCapabilities ? {} : { capabilities: false as const }),
     ...(options.encryptionCertificate

@@ -3,13 +3,16 @@
  * the recipient's identity.
  */
 import type { CertificateInput } from '../util/certificate-input.js';
-import { ArgumentError, FormatError } from '../errors.js';
+import { ArgumentError, CryptoError, FormatError, SmimeError } from '../errors.js';
 import { concatBytes, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import type { LoadedPrivateKey } from '../crypto/private-key.js';
 import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped-decrypt.js';
+import { parseEnvelope } from '../cms/enveloped-parse.js';
 import { CONTENT_TYPE } from '../cms/content-info.js';
 import { joinMessage } from '../mime/canonical.js';
+import { TrustList } from '../trust/trust-list.js';
 import { LAYER_SELECTION } from './classify.js';
+import { verifyTree } from './verify.js';
 import { walkLayers, type LayerTarget, type SmimeLayerOptions } from './layers.js';
 import { notSmime, smimeCmsOfEntity, type SmimeCms } from './read-cms.js';
 
@@ -26,6 +29,16 @@ export interface DecryptMessageOptions extends Pick<SmimeLayerOptions, 'limits' 
   identity: DecryptionIdentity;
   /** Try the key on every RecipientInfo, not only the ones naming the certificate (default false). */
   tryAllRecipients?: boolean;
+  /**
+   * Read AES-GCM with a nonce other than 12 bytes or a tag of 4 or 8 bytes (RFC 5084 allows them; refused by
+   * default with `legacy-gcm-parameters`). The tag is still checked before any plaintext is released.
+   */
+  allowLegacyGcm?: boolean;
+  /**
+   * Refuse content that is not `authenticated` (AES-CBC or a legacy cipher whose content carries no signature
+   * that verifies over all of it) with `unauthenticated-encryption`, returning nothing. Default false.
+   */
+  requireAuthenticated?: boolean;
 }
 
 /** Result of `decryptMessage`. */
@@ -37,6 +50,12 @@ export interface DecryptMessageResult {
   /** `envelopedData` or `authEnvelopedData`. */
   envelopeType: DecryptedEnvelope['envelopeType'];
   cipher: string;
+  /**
+   * The content is protected against modification: AES-GCM (AuthEnvelopedData, or the legacy GCM-in-EnvelopedData
+   * form), or the decrypted content is a signed entity whose signatures verify over all of it (checked
+   * cryptographically only: who signed, and whether that certificate is trusted, is `readMessage`'s job). False
+   * for AES-CBC or a legacy cipher without such a signature: CBC ciphertext is malleable (EFAIL).
+   */
   authenticated: boolean;
   /** GCM inside EnvelopedData (a non-standard form some libraries write), tolerated on input. */
   legacyGcmInEnvelopedData: boolean;
@@ -86,7 +105,43 @@ export async function decryptMessage(
     { ...options, maxLayers: 1 },
   );
   if (!out) throw notSmime(walked.root?.contentType.mediaType ?? 'not S/MIME');
+  if (!out.authenticated) out.authenticated = await signatureCoversAll(out.content, options.limits);
+  if (!out.authenticated && options.requireAuthenticated) {
+    throw new CryptoError(
+      'unauthenticated-encryption',
+      `the message is encrypted with ${out.cipher}, which does not protect its integrity, and its content carries no signature that verifies over all of it: refused (requireAuthenticated)`,
+    );
+  }
   return out;
+}
+
+/**
+ * True when `content` is a signed entity (multipart/signed or opaque signed-data) whose outermost signatures all
+ * verify over the whole of it. Cryptographic check only (an empty trust list): it says the decrypted bytes are
+ * what some signer signed, not who that is.
+ */
+async function signatureCoversAll(content: Uint8Array, limits: DecryptMessageOptions['limits']): Promise<boolean> {
+  try {
+    const { report } = await verifyTree(
+      content,
+      {
+        trust: new TrustList(),
+        maxLayers: 2,
+        ...(limits ? { limits } : {}),
+      },
+      { depth: 0, checkSender: false },
+    );
+    const top = report.layers[0];
+    return (
+      top?.path === '/' &&
+      report.coverage.complete &&
+      top.signers.length > 0 &&
+      top.signers.every((i) => report.signers[i]!.signatureValid)
+    );
+  } catch (e) {
+    if (e instanceof SmimeError) return false;
+    throw e;
+  }
 }
 
 async function decryptLayer(target: LayerTarget, options: DecryptMessageOptions): Promise<DecryptMessageResult> {
@@ -97,10 +152,11 @@ async function decryptLayer(target: LayerTarget, options: DecryptMessageOptions)
       details: { contentType: cms.name ?? cms.contentType },
     });
   }
-  const env = await decryptEnvelope(cms, {
+  const env = await decryptEnvelope(parseEnvelope(cms, options.limits), {
     certificate: options.identity.certificate,
     privateKey: options.identity.privateKey,
     tryAllRecipients: options.tryAllRecipients ?? false,
+    allowLegacyGcm: options.allowLegacyGcm ?? false,
   });
   const message = found.outerHeaders.length ? joinMessage(found.outerHeaders, env.content) : concatBytes(env.content);
   const out: DecryptMessageResult = {

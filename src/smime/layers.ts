@@ -14,7 +14,7 @@ import { decodedBody, parseMime, type MimeEntity, type MimeParseOptions } from '
 import type { Crl } from '../x509/index.js';
 import type { TrustList } from '../trust/trust-list.js';
 import { classifyEntity, rawCms, RAW_CMS, type SmimeEntityType, type SmimeLayerKind } from './classify.js';
-import type { Coverage } from './report.js';
+import type { Coverage, CoveragePart } from './report.js';
 
 /** Default of `maxLayers`: the most S/MIME layers walked into. */
 export const DEFAULT_MAX_LAYERS = 8;
@@ -46,8 +46,21 @@ export interface SmimeLayerOptions {
   crls?: readonly (BytesLike | string | Crl)[];
   /** Accept SHA-1/MD5/DSA signatures and weak certificates (to read old mail). Default false. */
   allowWeak?: boolean;
-  /** The From address: each signer certificate must be for it (RFC 8550 §3). */
+  /**
+   * An address the message must be from (e.g. the SMTP envelope sender): each signer certificate must be for
+   * it (RFC 8550 §3; `email-mismatch`). The From/Sender headers are checked in any case (`sender-mismatch`).
+   */
   from?: string;
+  /**
+   * Report a From/Sender address no signer's certificate is for as a warning (`sender-mismatch`) instead of a
+   * failure. Default false: a valid signature by mallory@ on a message from "ceo@" is not verified.
+   */
+  allowSenderMismatch?: boolean;
+  /**
+   * Accept a message only part of which is signed (e.g. a mailing-list footer around the signed part):
+   * `partially-signed` becomes a warning. Default false. `coverage` lists the unsigned parts either way.
+   */
+  allowPartial?: boolean;
   /** Most nested S/MIME layers walked into (default 8). */
   maxLayers?: number;
   /** Limits for CMS parsing (default 256 MiB, 1 000 000 nodes) and MIME parsing (default depth 32, 10 000 parts), in every pass. */
@@ -156,7 +169,7 @@ export interface WalkStart {
 interface Level {
   root?: MimeEntity;
   targets: LayerTarget[];
-  unsigned: string[];
+  unsigned: CoveragePart[];
 }
 
 /**
@@ -203,7 +216,7 @@ function findLayers(
       }
     }
   }
-  out.unsigned.push(at.path);
+  out.unsigned.push({ path: at.path, contentType: e.contentType.mediaType });
 }
 
 /** Parses one level (raw CMS first when the visitor takes it) and finds its layers; `undefined` when it is not MIME. */
@@ -229,7 +242,13 @@ function readLevel(
   return level;
 }
 
-const emptyCoverage = (): Coverage => ({ complete: false, signedParts: [], unsignedParts: [] });
+const emptyCoverage = (): Coverage => ({ complete: false, signedParts: [], unsignedParts: [], unsigned: [] });
+
+/** A layer that is no signed part of its level (left closed, or unwrapped without a signature inside). */
+const closedPart = (target: LayerTarget): CoveragePart => ({
+  path: target.path,
+  contentType: target.entity?.contentType.mediaType ?? 'application/pkcs7-mime',
+});
 
 /**
  * Walks the S/MIME layers of `bytes`: finds the layers of this level, lets `visitor` open each one and walks
@@ -271,7 +290,7 @@ export async function walkLayers(
       if (step.signed) {
         signedParts.push(target.path);
         wholeCovered = whole;
-      } else unsigned.push(target.path);
+      } else unsigned.push(closedPart(target));
       if (step.content !== undefined) {
         result.end = step.content;
         result.endPath = step.path ?? joinPath(target.path, step.next ?? 'content');
@@ -299,14 +318,16 @@ export async function walkLayers(
     // An unwrapped layer (enveloped, compressed) is not a signed part: what is signed inside it counts.
     if (inner.coverage.signedParts.length > 0) {
       signedParts.push(...inner.coverage.signedParts);
-      unsigned.push(...inner.coverage.unsignedParts);
+      unsigned.push(...inner.coverage.unsigned);
       wholeCovered = whole && inner.coverage.complete;
-    } else unsigned.push(target.path);
+    } else unsigned.push(closedPart(target));
   }
+  const unsignedParts = signedParts.length ? unsigned : [];
   result.coverage = {
     complete: level.targets.length === 1 && signedParts.length > 0 && wholeCovered && unsigned.length === 0,
     signedParts,
-    unsignedParts: signedParts.length ? unsigned : [],
+    unsignedParts: unsignedParts.map((p) => p.path),
+    unsigned: unsignedParts,
   };
   return result;
 }

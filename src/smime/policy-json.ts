@@ -209,7 +209,7 @@ const FRIENDLY: Record<string, FieldReader> = {
   trust: (k, v, c) => ({ trust: trustFrom(k, v, c.options, false) }),
   signingAlgorithm: (k, v, c) => {
     if (v === 'sha1' || v === 'md5') return (c.weak(k, v.toUpperCase()), {});
-    return { signingAlgorithm: oneOf(k, v, SIGNING_DIGESTS) };
+    return { signingAlgorithm: oneOf(k, v, ['auto', ...SIGNING_DIGESTS] as const) };
   },
   encryptionAlgorithm: (k, v) => {
     if (v !== 'auto' && (typeof v !== 'string' || !isContentCipherName(v)))

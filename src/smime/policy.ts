@@ -23,8 +23,12 @@ export type CertificateInclusion = 'none' | 'signer' | 'chain' | 'chain-with-roo
 export interface SmimePolicy {
   /** SMIMECertificateIssuingCA: the tenant's SST; the only trust anchors S/MIME certificates are validated against. No default. */
   trust?: TrustList;
-  /** OWASigningAlgorithms (800C / 800D / 800E). Default `sha256`: Exchange's default 8004 (SHA-1) is refused, SHA-1 is no longer acceptable. */
-  signingAlgorithm?: SigningDigest;
+  /**
+   * OWASigningAlgorithms (800C / 800D / 800E). Default `auto`: the signing key decides, as in `signMessage` (SHA-384
+   * for P-384, SHA-512 for P-521 and Ed25519, SHA-256 for RSA and P-256). Exchange's default 8004 (SHA-1) is refused,
+   * SHA-1 is no longer acceptable.
+   */
+  signingAlgorithm?: SigningDigest | 'auto';
   /**
    * OWAEncryptionAlgorithms (660E / 660F / 6610 → AES-128/192/256-CBC; `6610,2.16.840.1.101.3.4.1.46` → AES-256-GCM).
    * Default `auto`: AES-256 as Exchange's default 6610, in GCM when every party advertises it, else CBC.
@@ -73,7 +77,7 @@ export interface ResolvedSmimePolicy extends Required<Omit<SmimePolicy, 'trust'>
 
 /** The defaults `resolvePolicy` applies (sources in the TSDoc of each `SmimePolicy` field). */
 export const DEFAULT_SMIME_POLICY: Readonly<Required<Omit<SmimePolicy, 'trust'>>> = Object.freeze({
-  signingAlgorithm: 'sha256',
+  signingAlgorithm: 'auto',
   encryptionAlgorithm: 'auto',
   alwaysSign: false,
   alwaysEncrypt: false,

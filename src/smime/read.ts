@@ -9,22 +9,22 @@ import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { CONTENT_TYPE, type ContentInfo } from '../cms/content-info.js';
 import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped-decrypt.js';
 import { parseEnvelope } from '../cms/enveloped-parse.js';
-import { decompressCompressed } from '../cms/compressed.js';
+import { decompressCompressed, decompressionLimits } from '../cms/compressed.js';
 import { TrustList } from '../trust/trust-list.js';
-import { verifySignedContent, verifyTree, type VerifyMessageOptions } from './verify.js';
+import { defaultVerify } from './read-verify.js';
 import type { VerifyReport } from './report.js';
 import type { DecryptionIdentity, DecryptMessageResult } from './decrypt.js';
 import { cmsOfEntity } from './read-cms.js';
+import type { MimeHeader } from '../mime/headers.js';
+import { isAuthenticated, readSenderCheck, unauthenticatedEncryption, type ReadVerification } from './read-checks.js';
 import { LAYER_SELECTION, layerKindOf } from './classify.js';
 import {
   DEFAULT_MAX_LAYERS,
   joinPath,
-  rebasePath,
   walkLayers,
   type LayerStep,
   type LayerTarget,
   type SmimeLayerOptions,
-  type WalkedLayer,
 } from './layers.js';
 
 /** What a signed-layer verifier reports (see `verifyMessage`). */
@@ -72,15 +72,25 @@ export interface ReadMessageOptions extends SmimeLayerOptions {
   /** Try each key on every RecipientInfo (default false). */
   tryAllRecipients?: boolean;
   /**
+   * Read AES-GCM with a nonce other than 12 bytes or a tag of 4 or 8 bytes (RFC 5084 allows them; refused by
+   * default with `legacy-gcm-parameters`). The tag is still checked before any plaintext is released.
+   */
+  allowLegacyGcm?: boolean;
+  /**
    * Most layers unwrapped.
    *
    * @deprecated Use `maxLayers` (the name `verifyMessage` uses too); `maxLayers` wins when both are given.
    */
   maxDepth?: number;
-  /** Largest decompressed size (default 256 MiB). */
+  /** Largest decompressed size of one layer (default 256 MiB; `limits.maxDecompressedTotal` bounds all layers). */
   maxDecompressedSize?: number;
   /** Signed-layer verification (default: `verifyMessage` / `verifySignedContent`). */
   verifier?: SignedLayerVerifier;
+  /**
+   * Refuse content that is not `authenticated` (AES-CBC or a legacy cipher with no signature that verifies over
+   * it): the problem `unauthenticated-encryption` makes the result not `ok`. Default false (a warning).
+   */
+  requireAuthenticated?: boolean;
 }
 
 /** One layer of a message, outermost first. */
@@ -89,15 +99,11 @@ export type MessageLayer =
       type: 'enveloped';
       /** Which of `identities` decrypted it. */
       identity: number;
+      /** The envelope itself is authenticated encryption (AES-GCM); see `ReadMessageResult.authenticated`. */
+      authenticated: boolean;
     } & Pick<
       DecryptMessageResult,
-      | 'envelopeType'
-      | 'cipher'
-      | 'authenticated'
-      | 'legacyGcmInEnvelopedData'
-      | 'legacyCipher'
-      | 'recipient'
-      | 'declaredSmimeType'
+      'envelopeType' | 'cipher' | 'legacyGcmInEnvelopedData' | 'legacyCipher' | 'recipient' | 'declaredSmimeType'
     >)
   | {
       type: 'signed';
@@ -128,8 +134,22 @@ export interface ReadMessageResult {
   layers: MessageLayer[];
   /** The innermost content: the entity inside the last layer. */
   content: Uint8Array;
-  /** Problems of all signed layers, outermost first. */
+  /**
+   * The content is protected against modification: an AES-GCM layer, or a signed layer whose signatures verify
+   * over its whole content (inside the encryption or around it). False for plain mail and for AES-CBC / legacy
+   * encryption without such a signature (malleable: EFAIL), which is the warning `unauthenticated-encryption`.
+   */
+  authenticated: boolean;
+  /**
+   * Problems of all signed layers, outermost first, then the message's: `sender-mismatch` (no signer is for the
+   * From/Sender addresses), `unauthenticated-encryption` (with `requireAuthenticated`), `not-smime` (plain mail).
+   */
   problems: { layer: number; code: string; message: string }[];
+  /**
+   * Non-fatal findings about the whole message: `unauthenticated-encryption`, `sender-missing`, and
+   * `sender-mismatch` with `allowSenderMismatch`.
+   */
+  warnings: { layer: number; code: string; message: string }[];
 }
 
 /**
@@ -147,7 +167,7 @@ export async function readMessage(
 ): Promise<ReadMessageResult> {
   const maxLayers = options.maxLayers ?? options.maxDepth ?? DEFAULT_MAX_LAYERS;
   const bytes = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const state: ReadState = { layers: [], problems: [] };
+  const state: ReadState = { layers: [], problems: [], verifications: [], inflated: { used: 0 } };
   const walked = await walkLayers(
     bytes,
     {
@@ -156,19 +176,23 @@ export async function readMessage(
       select: LAYER_SELECTION.read,
       tooDeep(max) {
         throw new LimitError('limit-exceeded', `more than ${max} S/MIME layers`, {
-          details: { maxDepth: max, maxLayers: max },
+          details: { limit: 'maxLayers', value: max, maxDepth: max, maxLayers: max },
         });
       },
       visit: (target) => readLayer(target, options, state, maxLayers),
     },
     { ...options, maxLayers },
   );
-  return finish(state.layers, state.problems, walked.end);
+  return finish(state, walked.end, walked.root?.headers, options);
 }
 
 interface ReadState {
   layers: MessageLayer[];
   problems: ReadMessageResult['problems'];
+  /** The signed-layer verifications, for the message-level checks (read-checks.ts). */
+  verifications: ReadVerification[];
+  /** Bytes decompressed so far by the message's compressed layers (`limits.maxDecompressedTotal`). */
+  inflated: { used: number };
 }
 
 /** Opens one layer: decrypts, decompresses, or verifies (the CMS content type decides, never `smime-type`). */
@@ -201,10 +225,8 @@ async function readLayer(
     case CONTENT_TYPE.signedData:
       return readSigned(target, 'opaque', options, state, maxLayers);
     case CONTENT_TYPE.compressedData: {
-      const out = await decompressCompressed(
-        cms,
-        options.maxDecompressedSize !== undefined ? { maxSize: options.maxDecompressedSize } : {},
-      );
+      const limits = decompressionLimits(options.limits, options.maxDecompressedSize);
+      const out = await decompressCompressed(cms, { ...limits, budget: state.inflated });
       state.layers.push({ type: 'compressed' });
       return { kind: 'compressed-data', content: out.content, next: 'compressed' };
     }
@@ -227,6 +249,7 @@ async function readSigned(
   let path = joinPath(target.path, form === 'detached' ? 'signed' : 'opaque');
   if (options.verifier) v = await options.verifier(target.bytes, verifierOptions(options));
   else ({ v, path } = await defaultVerify(target, options, maxLayers));
+  state.verifications.push({ layer: state.layers.length, v });
   pushSigned(state.layers, state.problems, form, v);
   // The default verifier reported its layers through onLayer itself (it walks them).
   return {
@@ -240,11 +263,25 @@ async function readSigned(
 }
 
 function finish(
-  layers: MessageLayer[],
-  problems: ReadMessageResult['problems'],
+  state: ReadState,
   content: Uint8Array,
+  rootHeaders: readonly MimeHeader[] | undefined,
+  options: ReadMessageOptions,
 ): ReadMessageResult {
+  const { layers, problems } = state;
   const unprotected = !layers.some((l) => l.type === 'signed' || l.type === 'enveloped');
+  const encrypted = layers.some((l) => l.type === 'enveloped');
+  const sender = readSenderCheck(rootHeaders, state.verifications, {
+    allowMismatch: options.allowSenderMismatch ?? false,
+    from: options.from,
+  });
+  problems.push(...sender.problems);
+  const warnings: ReadMessageResult['warnings'] = [...sender.warnings];
+  const authenticated = isAuthenticated(layers, state.verifications);
+  if (encrypted && !authenticated) {
+    if (options.requireAuthenticated) problems.push(unauthenticatedEncryption(layers, true));
+    else warnings.push(unauthenticatedEncryption(layers, false));
+  }
   // Plain mail must never read as "ok": a client showing a secure badge on ok would mark it secure.
   if (unprotected)
     problems.push({
@@ -256,10 +293,12 @@ function finish(
     ok: problems.length === 0,
     unprotected,
     signed: layers.some((l) => l.type === 'signed'),
-    encrypted: layers.some((l) => l.type === 'enveloped'),
+    encrypted,
+    authenticated,
     layers,
     content,
     problems,
+    warnings,
   };
 }
 
@@ -307,7 +346,7 @@ async function decryptWithAny(
   const identities = options.identities ?? [];
   if (identities.length === 0)
     throw new ArgumentError('bad-argument', 'the message is encrypted: readMessage needs options.identities');
-  const env = parseEnvelope(cms);
+  const env = parseEnvelope(cms, options.limits);
   let firstError: SmimeError | undefined;
   for (const [i, id] of identities.entries()) {
     try {
@@ -315,6 +354,7 @@ async function decryptWithAny(
         certificate: id.certificate,
         privateKey: id.privateKey,
         tryAllRecipients: options.tryAllRecipients ?? false,
+        allowLegacyGcm: options.allowLegacyGcm ?? false,
       });
       return { result, identity: i };
     } catch (e) {
@@ -324,73 +364,4 @@ async function decryptWithAny(
     }
   }
   throw firstError ?? new CryptoError('not-recipient', 'no identity is a recipient of the message');
-}
-
-/**
- * `verifyMessage` / `verifySignedContent` as the signed-layer verifier (stops at enveloped layers: readMessage
- * decrypts those), on the level the walker already parsed, with the remaining layer budget.
- */
-async function defaultVerify(
-  target: LayerTarget,
-  options: ReadMessageOptions,
-  maxLayers: number,
-): Promise<{ v: SignedLayerVerification; path: string }> {
-  const onLayer = options.onLayer;
-  const trace = (depth: number) =>
-    onLayer
-      ? {
-          onLayer: (l: WalkedLayer) => onLayer({ ...l, path: rebasePath(target.path, l.path), depth: depth + l.depth }),
-        }
-      : {};
-  const common: VerifyMessageOptions = {
-    trust: options.trust ?? new TrustList(),
-    ...(options.at ? { at: options.at } : {}),
-    ...(options.intermediates ? { intermediates: options.intermediates } : {}),
-    ...(options.crls ? { crls: options.crls } : {}),
-    ...(options.allowWeak ? { allowWeak: true } : {}),
-    ...(options.from !== undefined ? { from: options.from } : {}),
-    ...(options.limits ? { limits: options.limits } : {}),
-    maxLayers,
-  };
-  if (target.cms) {
-    const report = await verifySignedContent(target.bytes, { ...common, ...trace(target.depth) });
-    return { v: toVerification(report), path: joinPath(target.path, 'opaque') };
-  }
-  const tree = await verifyTree(
-    target.bytes,
-    { ...common, ...trace(0) },
-    { depth: target.depth, ...(target.root ? { root: target.root } : {}) },
-  );
-  return { v: toVerification(tree.report), path: rebasePath(target.path, tree.contentPath) };
-}
-
-/** A verify report as what a signed-layer verifier reports. */
-function toVerification(report: VerifyReport): SignedLayerVerification {
-  const signer = (i: number): SignedLayerVerification['signers'][number] => {
-    const sr = report.signers[i]!;
-    return {
-      ...(sr.subject !== undefined ? { subject: sr.subject } : {}),
-      ...(sr.email !== undefined ? { email: sr.email } : {}),
-      signatureValid: sr.signatureValid,
-      chainValid: sr.chain?.valid ?? false,
-    };
-  };
-  const problems = report.problems.map((p) => ({ code: p.code, message: p.message, signer: p.signer }));
-  const layers = report.layers.map((l) => {
-    const mine = problems.filter((p) => p.signer !== undefined && l.signers.includes(p.signer));
-    return {
-      form: l.kind === 'multipart-signed' ? ('detached' as const) : ('opaque' as const),
-      ok: mine.length === 0 && l.signers.length > 0,
-      signers: l.signers.map(signer),
-      problems: mine,
-    };
-  });
-  return {
-    ok: report.ok,
-    content: report.content,
-    signers: report.signers.map((_, i) => signer(i)),
-    problems,
-    layers,
-    report,
-  };
 }

@@ -72,18 +72,35 @@ export interface ReportProblem {
   signer?: number;
 }
 
-/** What the signatures cover. */
+/** A part of the message that no signature covers. */
+export interface CoveragePart {
+  /** Route to the part (`/2`, `/1/3`, `/2/rfc822`; see `SignedLayer.path`). */
+  path: string;
+  /** Its media type, lower-cased (`text/plain`, `application/pkcs7-mime` for a layer left closed, ...). */
+  contentType: string;
+}
+
+/**
+ * What the signatures cover. Unless `complete`, `verifyMessage` reports `partially-signed` (a problem, or a
+ * warning with `allowPartial`).
+ */
 export interface Coverage {
-  /** True when the outermost signature covers the whole message body. */
+  /** True when one signature (the outermost) covers the whole message body. */
   complete: boolean;
   /** Paths of the signed entities found (outermost layers). */
   signedParts: string[];
   /** Paths of parts that no signature covers (e.g. a footer a mailing list added). */
   unsignedParts: string[];
+  /** The same parts with their media types. */
+  unsigned: CoveragePart[];
 }
 
 export interface VerifyReport {
-  /** Every signature is valid and every signer certificate validated (purpose sign, e-mail when given). */
+  /**
+   * Every signature is valid, every signer certificate validated (purpose sign, e-mail when given), one signature
+   * covers the whole message (unless `allowPartial`) and a signer is for the From/Sender addresses (unless
+   * `allowSenderMismatch`).
+   */
   ok: boolean;
   /** All signers of all layers, outermost layer first. */
   signers: SignerReport[];
@@ -91,9 +108,15 @@ export interface VerifyReport {
   /** The verified inner entity: the bytes the innermost signature covers (canonical CRLF entity or eContent as signed). */
   content: Uint8Array;
   coverage: Coverage;
-  /** Why `ok` is false, in order of importance; empty when ok. */
+  /**
+   * Why `ok` is false, in order of importance: report-level problems of the layers, the signers' problems, then
+   * `partially-signed` and `sender-mismatch`. Empty when ok.
+   */
   problems: ReportProblem[];
-  /** Non-fatal findings: partial coverage, micalg mismatch, From-address differences. */
+  /**
+   * Non-fatal findings: micalg mismatch, layers not opened, `sender-missing`; `partially-signed` with
+   * `allowPartial` and `sender-mismatch` with `allowSenderMismatch`.
+   */
   warnings: ReportProblem[];
 }
 
@@ -180,8 +203,9 @@ export function verifyReportToText(report: VerifyReport): string {
     }
   });
   if (!report.coverage.complete) {
+    const unsigned = report.coverage.unsigned.map((p) => `${p.path} (${p.contentType})`);
     lines.push(
-      `coverage: only ${report.coverage.signedParts.join(', ')} is signed; not covered: ${report.coverage.unsignedParts.join(', ') || '(other parts)'}`,
+      `coverage: only ${report.coverage.signedParts.join(', ')} is signed; not covered: ${unsigned.join(', ') || '(the message around the signed parts)'}`,
     );
   }
   for (const w of report.warnings) lines.push(`warning ${w.code}: ${w.message}`);

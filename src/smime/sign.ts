@@ -11,7 +11,8 @@ import { base64Bytes, concatBytes, fromLatin1, toBytes, toHex, utf8, type BytesL
 import { randomBytes } from '../crypto/engine.js';
 import { assertKeyMatchesCertificate } from '../crypto/key-match.js';
 import { normalizePkcs8, type LoadedPrivateKey } from '../crypto/private-key.js';
-import { createSignedData, micalgName, SIGNING_DIGESTS, type CmsSigner, type SigningDigest } from '../cms/signer.js';
+import { createSignedData, micalgName, type CmsSigner, type SigningDigest } from '../cms/signer.js';
+import { chooseSigningDigest } from '../cms/signing-schemes.js';
 import type { CapabilityEntry } from '../cms/attributes.js';
 import { canonicalizeEntity, joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
 import { parseMime } from '../mime/entity.js';
@@ -31,7 +32,10 @@ export interface SignMessageOptions {
   signer: SmimeSigner;
   /** multipart/signed (default true) or opaque application/pkcs7-mime. */
   detached?: boolean;
-  /** Message digest: sha256 (default), sha384, sha512. Ed25519 always signs with sha512 (RFC 8419). */
+  /**
+   * Message digest: sha256, sha384, sha512. Default by key: sha384 for P-384, sha512 for P-521 and Ed25519
+   * (RFC 5753, RFC 8419), sha256 for RSA and P-256. Ed25519 takes sha512 only: another digest is `bad-argument`.
+   */
   digest?: SigningDigest;
   /** RSA keys: RSASSA-PSS (MGF1 with the digest, salt = digest length) instead of PKCS#1 v1.5. */
   pss?: boolean;
@@ -110,17 +114,13 @@ function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefi
 export async function signMessage(mime: BytesLike | string, options: SignMessageOptions): Promise<Uint8Array> {
   if (!options?.signer?.certificate || !options.signer.privateKey)
     throw new ArgumentError('bad-argument', 'signMessage needs options.signer with certificate and privateKey');
-  const digest = options.digest ?? 'sha256';
-  if (!SIGNING_DIGESTS.includes(digest))
-    throw new ArgumentError(
-      'bad-argument',
-      `digest must be one of ${SIGNING_DIGESTS.join(', ')}, not "${String(digest)}"`,
-    );
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   const key =
     options.signer.privateKey instanceof Uint8Array
       ? normalizePkcs8(options.signer.privateKey)
       : options.signer.privateKey;
+  // The key decides when the caller does not (SHA-384 for P-384, ...); micalg names the digest actually used.
+  const digest = chooseSigningDigest(key, options.digest);
   // PEM, DER or a certificate object, as every API that takes a certificate accepts.
   const certificate = certificateDer(options.signer.certificate, 'signer certificate');
   await assertKeyMatchesCertificate(key, certificate);
@@ -143,8 +143,6 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
     allowWeak: options.allowWeak ?? false,
     ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}),
   });
-  // Ed25519 always uses SHA-512; micalg must name the digest actually used.
-  const usedDigest: SigningDigest = key.type === 'ed25519' ? 'sha512' : digest;
 
   let out: Uint8Array;
   if (detached) {
@@ -156,7 +154,7 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
       boundary = `----=_smimekit_${toHex(randomBytes(16))}`;
     }
     const head =
-      `Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=${micalgName(usedDigest)};\r\n boundary="${boundary}"\r\n` +
+      `Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=${micalgName(digest)};\r\n boundary="${boundary}"\r\n` +
       `\r\nThis is an S/MIME signed message\r\n\r\n--${boundary}\r\n`;
     const sigPart =
       `\r\n--${boundary}\r\n` +

@@ -116,7 +116,7 @@ export const SMIME_CONFIG_PARAMETERS: readonly SmimeConfigParameter[] = Object.f
     'OWASenderCertificateAttributesToDisplay',
     undefined,
     'String of OIDs, empty',
-    'Display of a From/certificate mismatch; `verifyMessage` reports `from-mismatch`.',
+    'Display of a From/certificate mismatch; `verifyMessage` and `readMessage` fail it with `sender-mismatch`.',
   ),
   P(
     'OWASignedEmailCertificateInclusion',
@@ -128,7 +128,7 @@ export const SMIME_CONFIG_PARAMETERS: readonly SmimeConfigParameter[] = Object.f
     'OWASigningAlgorithms',
     'signingAlgorithm',
     'String of ALG_IDs, 8004',
-    'First usable entry: 800C/800D/800E → SHA-256/384/512. SHA-1 8004 and MD5 8003 refused.',
+    'First usable entry: 800C/800D/800E → SHA-256/384/512; unset, the signing key decides (SHA-384 for P-384, SHA-512 for P-521 and Ed25519). SHA-1 8004 and MD5 8003 refused.',
   ),
   P('OWATripleWrapSignedEncryptedMail', 'tripleWrap', 'Boolean, $false', 'sign(encrypt(sign(content))).'),
   P('OWAUseKeyIdentifier', 'useKeyIdentifier', 'Boolean, $false', 'subjectKeyIdentifier RecipientInfos.'),

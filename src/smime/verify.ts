@@ -13,9 +13,6 @@ import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { parseSignedData } from '../cms/signed-data.js';
 import { verifySignedData } from '../cms/verify-signed-data.js';
 import type { MimeEntity } from '../mime/entity.js';
-import { getHeader, parseAddresses } from '../mime/headers.js';
-import { parseCertificate } from '../x509/certificate.js';
-import { certificateEmails, emailsMatch } from '../trust/smime-rules.js';
 import type { TrustList } from '../trust/trust-list.js';
 import type { RevocationMode, ValidationOptions } from '../trust/options.js';
 import { LAYER_SELECTION } from './classify.js';
@@ -36,6 +33,7 @@ import {
   type VerifyContext,
 } from './verify-layer.js';
 import type { Coverage, ReportProblem, SignedLayer, VerifyReport } from './report.js';
+import { checkSender, messageSignedLayers, senderCopy, type SenderFindings } from './sender.js';
 
 /** Options of `verifyMessage`: the shared vocabulary of `SmimeLayerOptions` (with `trust` required) and verify's own. */
 export interface VerifyMessageOptions extends SmimeLayerOptions {
@@ -99,7 +97,7 @@ function verifyVisitor(ctx: VerifyContext, startDepth: number): LayerVisitor {
   };
 }
 
-function finish(ctx: VerifyContext, content: Uint8Array, coverage: Coverage): VerifyReport {
+function finish(ctx: VerifyContext, content: Uint8Array, coverage: Coverage, sender?: SenderFindings): VerifyReport {
   const problems: ReportProblem[] = [...ctx.problems];
   ctx.signers.forEach((s, i) => {
     for (const p of s.problems) problems.push({ ...p, signer: i });
@@ -108,17 +106,28 @@ function finish(ctx: VerifyContext, content: Uint8Array, coverage: Coverage): Ve
   });
   if (ctx.signers.length === 0 && problems.length === 0)
     problems.push({ code: 'no-signers', message: 'no signer found' });
-  if (!coverage.complete && coverage.unsignedParts.length > 0) {
-    ctx.warnings.push({
-      code: 'partially-signed',
-      message: `the signature covers ${coverage.signedParts.map(describePath).join(', ')} only; part(s) ${coverage.unsignedParts.join(', ')} (e.g. a mailing-list footer) are not covered`,
-    });
+  if (!coverage.complete) (ctx.options.allowPartial ? ctx.warnings : problems).push(partiallySigned(coverage));
+  if (sender) {
+    problems.push(...sender.problems);
+    ctx.warnings.push(...sender.warnings);
   }
   const ok =
     problems.length === 0 &&
     ctx.signers.length > 0 &&
     ctx.signers.every((s) => s.signatureValid && s.chain?.valid === true);
   return { ok, signers: ctx.signers, layers: ctx.layers, content, coverage, problems, warnings: ctx.warnings };
+}
+
+/** `partially-signed`: no one signature covers the whole message (issue #14: not "verified" by default). */
+function partiallySigned(coverage: Coverage): ReportProblem {
+  const signed = coverage.signedParts.map(describePath).join(', ') || 'no part';
+  const unsigned = coverage.unsigned.map((p) => `${p.path} (${p.contentType})`).join(', ');
+  return {
+    code: 'partially-signed',
+    message: unsigned
+      ? `the signature covers ${signed} only; not covered: ${unsigned} (e.g. a mailing-list footer, or parts added by someone else)`
+      : `no one signature covers the whole message: ${signed} ${coverage.signedParts.length > 1 ? 'are signed separately' : 'is signed, not the message around it'}`,
+  };
 }
 
 function newContext(options: VerifyMessageOptions): VerifyContext {
@@ -141,11 +150,12 @@ export interface VerifiedTree {
 /**
  * `verifyMessage` on bytes whose top level may already be parsed (with the same limits): one MIME parse per
  * level. `start.depth` counts layers above (against `maxLayers`); report paths are relative to `bytes`.
+ * `start.checkSender: false` leaves the sender check to the caller (`readMessage` checks the whole message).
  */
 export async function verifyTree(
   bytes: Uint8Array,
   options: VerifyMessageOptions,
-  start: Omit<WalkStart, 'path'> = { depth: 0 },
+  start: Omit<WalkStart, 'path'> & { checkSender?: boolean } = { depth: 0 },
 ): Promise<VerifiedTree> {
   const ctx = newContext(options);
   let root = start.root;
@@ -158,21 +168,19 @@ export async function verifyTree(
     ...(root ? { root } : {}),
   });
   if (ctx.layers.length === 0) throw new FormatError('not-signed', 'the message has no S/MIME signature');
-  const from = root ? fromAddress(root) : undefined;
-  if (from && options.from === undefined) {
-    for (const s of ctx.signers) {
-      if (s.certificate && s.layer === 0 && s.email !== undefined && !certEmailsInclude(s.certificate, from)) {
-        ctx.warnings.push({
-          code: 'from-mismatch',
-          message: `the From address ${from} is not in the signer certificate (${s.email}); pass from to enforce it`,
-        });
-      }
-    }
-  }
   const last = ctx.layers[ctx.layers.length - 1]!;
   const content = walked.innermost ?? last.content;
+  let sender: SenderFindings | undefined;
+  if (start.checkSender !== false) {
+    const own = messageSignedLayers(ctx.layers, ctx.signers);
+    const outer = root ? senderCopy(root.headers, 'the From/Sender header') : undefined;
+    sender = checkSender([...(outer ? [outer] : []), ...own.copies], own.signers, {
+      allowMismatch: options.allowSenderMismatch ?? false,
+      from: options.from,
+    });
+  }
   return {
-    report: finish(ctx, content, walked.coverage),
+    report: finish(ctx, content, walked.coverage, sender),
     contentPath: walked.innermost !== undefined ? walked.innermostPath! : last.path,
   };
 }
@@ -195,22 +203,6 @@ export async function verifyTree(
 export async function verifyMessage(mime: BytesLike | string, options: VerifyMessageOptions): Promise<VerifyReport> {
   const bytes = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   return (await verifyTree(bytes, options)).report;
-}
-
-function fromAddress(root: MimeEntity): string | undefined {
-  try {
-    return parseAddresses(getHeader(root.headers, 'from'))[0];
-  } catch {
-    return undefined;
-  }
-}
-
-function certEmailsInclude(der: Uint8Array, email: string): boolean {
-  try {
-    return certificateEmails(parseCertificate(der)).some((e) => emailsMatch(e, email));
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -237,7 +229,8 @@ export async function verifySignedContent(cms: BytesLike | string, options: Veri
   ctx.layers.push(layer);
   layer.signers = await reportSigners(ctx, sd, checks, 0);
   options.onLayer?.({ kind: 'signed-data', path: '/', depth: 0 });
-  return finish(ctx, content, { complete: true, signedParts: ['/'], unsignedParts: [] });
+  // A bare SignedData has no headers: there is no sender to compare (the caller may pass `from`).
+  return finish(ctx, content, { complete: true, signedParts: ['/'], unsignedParts: [], unsigned: [] });
 }
 
 /**

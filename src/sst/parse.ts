@@ -16,10 +16,15 @@ import {
 export const SST_HEADER = Uint8Array.of(0, 0, 0, 0, 0x43, 0x45, 0x52, 0x54);
 const ELEMENT_HEADER = 12;
 
+/**
+ * Defaults sized for real stores with headroom: Windows Update's full root store (certutil -generateSSTFromWU,
+ * 507 certificates) has 4,390 elements, so 20,000 elements leave room for a store four times larger while a
+ * hostile file of tiny elements stays under a second to list (docs/security.md).
+ */
 export const DEFAULT_SST_LIMITS: Required<SstLimits> = {
   maxFileSize: 64 * 1024 * 1024,
   maxElementSize: 16 * 1024 * 1024,
-  maxElements: 200_000,
+  maxElements: 20_000,
 };
 
 const KIND_BY_ID: Record<number, SstContextKind> = {

@@ -74,7 +74,7 @@ async function issuerCandidates(
   cert: Certificate,
   allowedAnchors?: ReadonlySet<string>,
 ): Promise<Ranked[]> {
-  const work = (ctx.work ??= { ranking: 0, crlSigner: 0 });
+  const work = (ctx.work ??= { ranking: 0, crlSigner: 0, nameConstraints: 0 });
   const rank = async (list: { cert: Certificate; anchor?: TrustAnchor }[]) => {
     const out: Ranked[] = [];
     for (const c of list) {

@@ -43,9 +43,10 @@ export interface ValidationContext {
    * Signatures verified only to rank issuer candidates (path building) and to look for a CRL's signer
    * among certificates of the CRL issuer's name, over the whole validation including nested CRL-signer
    * validations. Each is capped at `maxWork`: hostile pools of same-named certificates (and hostile CRLs)
-   * would otherwise cost depth × pool, or CRLs × pool, verifications.
+   * would otherwise cost depth × pool, or CRLs × pool, verifications. `nameConstraints` counts the
+   * name-constraint comparisons, capped at `maxNameConstraintChecks`.
    */
-  work?: { ranking: number; crlSigner: number };
+  work?: { ranking: number; crlSigner: number; nameConstraints: number };
 }
 
 export function addToPool(ctx: ValidationContext, cert: Certificate): void {

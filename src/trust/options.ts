@@ -50,6 +50,11 @@ export interface PathBuildingLimits {
   maxPaths?: number;
   /** Most issuer candidates examined in total (default 500). */
   maxWork?: number;
+  /**
+   * Most name-constraint comparisons (names of a certificate × subtrees that apply to them) in one validation,
+   * nested CRL-signer validations included (default 250 000). Crossing it is the problem `limit-exceeded`.
+   */
+  maxNameConstraintChecks?: number;
 }
 
 export interface ValidationOptions {
@@ -88,6 +93,17 @@ export interface ValidationOptions {
     acceptAnyExtendedKeyUsage?: boolean;
   };
   limits?: PathBuildingLimits;
+  /**
+   * How RFC 5280 certificate-profile violations count (docs/trust.md, "Strictness decisions"):
+   * - `default`: they are problems, except the classes that real mail and real trust lists break (no
+   *   authority or subject key identifier, non-critical basicConstraints, version 1 trust anchors): warnings;
+   * - `strict`: those are problems too (what `openssl verify -x509_strict` rejects);
+   * - `lenient`: every profile violation is only a warning (for archives of old mail).
+   *
+   * Key identifiers that disagree with the issuer, explicit EC parameters, critical extensions smimekit does not
+   * process and `limit-exceeded` are problems in every mode.
+   */
+  strictness?: 'default' | 'strict' | 'lenient';
 }
 
 export interface ResolvedOptions {
@@ -108,7 +124,12 @@ export interface ResolvedOptions {
   maxDepth: number;
   maxPaths: number;
   maxWork: number;
+  maxNameConstraintChecks: number;
+  strictness: 'default' | 'strict' | 'lenient';
 }
+
+/** Go's crypto/x509 allows 250 000 comparisons per certificate; here it is the budget of a whole validation. */
+const DEFAULT_MAX_NAME_CONSTRAINT_CHECKS = 250_000;
 
 export function resolveOptions(options: ValidationOptions): ResolvedOptions {
   if (!options || typeof options !== 'object' || !(options.trust instanceof TrustList)) {
@@ -124,6 +145,9 @@ export function resolveOptions(options: ValidationOptions): ResolvedOptions {
   if (revocation !== 'off' && revocation !== 'prefer' && revocation !== 'require') {
     throw new ArgumentError('bad-argument', `unknown revocation mode "${String(revocation)}"`);
   }
+  const strictness = options.strictness ?? 'default';
+  if (strictness !== 'default' && strictness !== 'strict' && strictness !== 'lenient')
+    throw new ArgumentError('bad-argument', `unknown strictness "${String(strictness)}"`);
   const initialPolicies =
     options.initialPolicies && options.initialPolicies.length > 0 ? [...options.initialPolicies] : [ANY_POLICY];
   for (const p of initialPolicies)
@@ -151,6 +175,13 @@ export function resolveOptions(options: ValidationOptions): ResolvedOptions {
     maxDepth: count('limits.maxDepth', options.limits?.maxDepth, 12, 1),
     maxPaths: count('limits.maxPaths', options.limits?.maxPaths, 16, 1),
     maxWork: count('limits.maxWork', options.limits?.maxWork, 500, 1),
+    maxNameConstraintChecks: count(
+      'limits.maxNameConstraintChecks',
+      options.limits?.maxNameConstraintChecks,
+      DEFAULT_MAX_NAME_CONSTRAINT_CHECKS,
+      1,
+    ),
+    strictness,
   };
   if (options.email !== undefined) resolved.email = options.email;
   if (options.revocationChecker) resolved.revocationChecker = options.revocationChecker;

@@ -6,19 +6,23 @@
  */
 import { signatureAlgorithmWeakness, publicKeyWeakness, type AlgorithmPolicy } from '../crypto/policy.js';
 import { bytesEqual } from '../util/bytes.js';
-import { hasDsaParameters, summarizePublicKey, type PublicKeySummary } from '../crypto/public-key-summary.js';
+import { hasDsaParameters } from '../crypto/public-key-summary.js';
 import { parseSubjectPublicKeyInfo } from '../x509/index.js';
 import { publicKeyAlgorithm } from '../crypto/algorithms.js';
 import { ANY_POLICY, KeyUsage, PROCESSED_EXTENSIONS, isSelfIssued, type Certificate } from '../x509/index.js';
 import { checkSignature, type ValidationContext } from './context.js';
 import { NameConstraintState } from './name-constraints.js';
 import { PolicyTree, PolicyTreeTooLarge } from './policy-tree.js';
-import { problemFor, type TrustProblem, type TrustProblemCode } from './report.js';
+import { checkAnchorAsIssuer, checkAnchorTrust, checkValidity, keySummary, type AddProblem } from './anchor-checks.js';
+import { isProblem, keyIdentifierMismatch, profileFindings } from './profile.js';
+import { problemFor, type TrustProblem } from './report.js';
 import type { CandidatePath } from './build.js';
 import type { ResolvedOptions } from './options.js';
 
 export interface PathValidationResult {
   problems: TrustProblem[];
+  /** Profile findings that the strictness makes warnings. */
+  warnings: TrustProblem[];
   /** User-constrained policy set. */
   policies: string[];
   /** Per chain index: the DSA parameters that key uses (own or inherited), for CRL checks. */
@@ -35,34 +39,19 @@ function dsaParametersOf(cert: Certificate, inherited: Uint8Array | undefined): 
   }
 }
 
-/** summarizePublicKey that never throws (a hand-built Certificate may carry an unreadable key). */
-function keySummary(spki: Uint8Array, inherited?: Uint8Array): PublicKeySummary {
-  try {
-    return summarizePublicKey(spki, inherited);
-  } catch {
-    return { kind: 'malformed' };
-  }
-}
-
-function fmt(d: Date): string {
-  return d.toISOString().replace('.000Z', 'Z');
-}
-
-/** The validity period check shared by the anchor and every certificate. */
-function checkValidity(cert: Certificate, at: Date): { code: TrustProblemCode; message: string } | undefined {
-  if (at < cert.notBefore)
-    return { code: 'not-yet-valid', message: `not valid before ${fmt(cert.notBefore)} (validation time ${fmt(at)})` };
-  if (at > cert.notAfter)
-    return { code: 'expired', message: `expired on ${fmt(cert.notAfter)} (validation time ${fmt(at)})` };
-  return undefined;
-}
+/** Extensions RFC 5280 requires to be non-critical that smimekit reads but does not act on. */
+const MUST_NOT_BE_CRITICAL: Record<string, string> = {
+  '1.3.6.1.5.5.7.1.1':
+    'authorityInfoAccess is critical (RFC 5280 §4.2.2.1 requires it non-critical); smimekit does not process it',
+  '1.3.6.1.5.5.7.1.11':
+    'subjectInfoAccess is critical (RFC 5280 §4.2.2.2 requires it non-critical); smimekit does not process it',
+};
 
 function unknownCritical(cert: Certificate): string[] {
-  return cert.extensions.filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid)).map((e) => e.oid);
+  return cert.extensions
+    .filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))
+    .map((e) => MUST_NOT_BE_CRITICAL[e.oid] ?? `unsupported critical extension ${e.oid}`);
 }
-
-/** A problem found on the certificate at `index` of the chain (0 = end-entity). */
-type AddProblem = (code: TrustProblemCode, index: number, message: string) => void;
 
 /** The §6.1.2 state variables, carried from one certificate to the next, and what has been found so far. */
 interface PathState {
@@ -74,6 +63,7 @@ interface PathState {
   readonly n: number;
   readonly policy: AlgorithmPolicy;
   readonly problems: TrustProblem[];
+  readonly warnings: TrustProblem[];
   readonly add: AddProblem;
   readonly dsaParameters: (Uint8Array | undefined)[];
   readonly tree: PolicyTree;
@@ -86,6 +76,8 @@ interface PathState {
   maxPathLength: number;
   /** Set once policy processing has failed: later policy steps are skipped and not reported again. */
   policyFailure: string | undefined;
+  /** Set once the name-constraint budget is spent: later checks are skipped and not reported again. */
+  nameChecksStopped: boolean;
 }
 
 /** Validates a candidate path per RFC 5280 §6.1 with the caller's policy inputs. */
@@ -107,10 +99,19 @@ export async function validatePath(ctx: ValidationContext, candidate: CandidateP
       prepareNext(state, cert, index, i, selfIssued); // §6.1.4
     else wrapUp(state, cert); // §6.1.5
     // (o) / (f) unknown critical extensions.
-    for (const oid of unknownCritical(cert))
-      state.add('unknown-critical-extension', index, `unsupported critical extension ${oid}`);
+    for (const message of unknownCritical(cert)) state.add('unknown-critical-extension', index, message);
   }
-  return { problems: state.problems, policies: userConstrainedPolicies(state), dsaParameters: state.dsaParameters };
+  // RFC 5280 profile rules (what `openssl verify -x509_strict` adds), as problems or warnings by strictness.
+  for (const f of profileFindings(state.chain)) {
+    const problem = problemFor(f.code, state.chain, f.index, f.message);
+    (isProblem(f.severity, state.options.strictness) ? state.problems : state.warnings).push(problem);
+  }
+  return {
+    problems: state.problems,
+    warnings: state.warnings,
+    policies: userConstrainedPolicies(state),
+    dsaParameters: state.dsaParameters,
+  };
 }
 
 /** Checks the anchor, then §6.1.2 initialisation. */
@@ -120,7 +121,8 @@ function initialState(ctx: ValidationContext, candidate: CandidatePath): PathSta
   const problems: TrustProblem[] = [];
   const n = chain.length - 1; // certificates below the anchor
   const anchorCert = anchor.certificate;
-  const add: AddProblem = (code, index, message) => problems.push(problemFor(code, chain, index, message));
+  const add: AddProblem = (code, index, message, details) =>
+    problems.push(problemFor(code, chain, index, message, details));
   const dsaParameters: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(chain.length).fill(undefined);
   const policy = { allowWeak: options.allowWeak, minRsaBits: options.minRsaBits };
   checkAnchorTrust(options, chain, anchor, add);
@@ -141,6 +143,7 @@ function initialState(ctx: ValidationContext, candidate: CandidatePath): PathSta
     n,
     policy,
     problems,
+    warnings: [],
     add,
     dsaParameters,
     tree: new PolicyTree(),
@@ -152,69 +155,8 @@ function initialState(ctx: ValidationContext, candidate: CandidatePath): PathSta
     policyMapping: options.inhibitPolicyMapping ? 0 : n + 1,
     maxPathLength,
     policyFailure: undefined,
+    nameChecksStopped: false,
   };
-}
-
-/**
- * The anchor is trusted for its name and key, but an expired anchor or one
- * restricted by the trust list does not make a valid path.
- */
-function checkAnchorTrust(
-  options: ResolvedOptions,
-  chain: readonly Certificate[],
-  anchor: CandidatePath['anchor'],
-  add: AddProblem,
-): void {
-  const at = options.at;
-  const anchorIndex = chain.length - 1;
-  const anchorValidity = checkValidity(anchor.certificate, at);
-  if (anchorValidity) add(anchorValidity.code, anchorIndex, `trust anchor ${anchorValidity.message}`);
-  if (anchor.disallowedAfter && at > anchor.disallowedAfter) {
-    add(
-      'untrusted-root',
-      anchorIndex,
-      `the trust list no longer trusts this anchor after ${fmt(anchor.disallowedAfter)} (disallowed-after property)`,
-    );
-  }
-  if (options.purpose !== 'any' && anchor.allowedPurposes && !anchor.allowedPurposes.includes('1.3.6.1.5.5.7.3.4')) {
-    add(
-      'anchor-not-trusted-for-purpose',
-      anchorIndex,
-      `the trust list restricts this anchor to ${anchor.allowedPurposes.length ? anchor.allowedPurposes.join(', ') : 'no purpose'}, not secure e-mail (1.3.6.1.5.5.7.3.4)`,
-    );
-  }
-  const email = '1.3.6.1.5.5.7.3.4';
-  if (options.purpose !== 'any' && anchor.disallowedPurposes?.includes(email)) {
-    add(
-      'anchor-not-trusted-for-purpose',
-      anchorIndex,
-      'the trust list explicitly disallows this anchor for secure e-mail (disallowed EKU property)',
-    );
-  }
-  const nb = anchor.notBeforeDistrust;
-  if (nb && chain[0]!.notBefore > nb.date) {
-    const all = !nb.purposes || nb.purposes.length === 0;
-    const message = `certificates issued after ${fmt(nb.date)} under this anchor are not trusted${all ? '' : ' for secure e-mail'} (not-before property)`;
-    if (all) add(options.purpose === 'any' ? 'untrusted-root' : 'anchor-not-trusted-for-purpose', anchorIndex, message);
-    else if (options.purpose !== 'any' && nb.purposes!.includes(email))
-      add('anchor-not-trusted-for-purpose', anchorIndex, message);
-  }
-}
-
-/** Key strength, cA and keyCertSign of an anchor that issued the next certificate. */
-function checkAnchorAsIssuer(
-  anchorCert: Certificate,
-  anchorIndex: number,
-  policy: AlgorithmPolicy,
-  add: AddProblem,
-): void {
-  const keyWeak = publicKeyWeakness(keySummary(anchorCert.spki), policy);
-  if (keyWeak) add('weak-algorithm', anchorIndex, `trust anchor key: ${keyWeak}`);
-  if (anchorCert.basicConstraints && !anchorCert.basicConstraints.ca)
-    add('not-ca', anchorIndex, 'the trust anchor is not a CA (basicConstraints cA is false) but issued a certificate');
-  if (anchorCert.keyUsage !== undefined && !(anchorCert.keyUsage & KeyUsage.keyCertSign)) {
-    add('bad-key-usage', anchorIndex, 'the trust anchor key usage does not allow certificate signing (keyCertSign)');
-  }
 }
 
 /** §6.1.3 (a): signature and algorithm policy, key strength, validity. */
@@ -236,6 +178,10 @@ async function checkBasics(state: PathState, cert: Certificate, index: number, i
         `the trust list holds a CA named ${anchorCert.subject.text} but with a different key than the one that signed this certificate`,
       );
     } else add(sig.code, index, sig.message);
+  } else {
+    // The issuer's key signed it: identifiers that name another key or certificate are an error (OpenSSL rejects).
+    const mismatch = keyIdentifierMismatch(cert, state.chain[index + 1]!);
+    if (mismatch) add('key-identifier-mismatch', index, mismatch);
   }
   const keyWeak = publicKeyWeakness(keySummary(cert.spki, dsaParametersOf(cert, state.workingParams)), policy);
   if (keyWeak) add('weak-algorithm', index, `public key: ${keyWeak}`);
@@ -252,7 +198,21 @@ function checkNameConstraints(
   last: boolean,
   selfIssued: boolean,
 ): void {
-  if (selfIssued && !last) return;
+  if ((selfIssued && !last) || state.names.empty || state.nameChecksStopped) return;
+  const work = (state.ctx.work ??= { ranking: 0, crlSigner: 0, nameConstraints: 0 });
+  const max = state.options.maxNameConstraintChecks;
+  const cost = state.names.comparisons(cert);
+  if (work.nameConstraints + cost > max) {
+    state.nameChecksStopped = true;
+    state.add(
+      'limit-exceeded',
+      index,
+      `name-constraint checking stopped: ${cost} more comparisons would pass limits.maxNameConstraintChecks (${max}, ${work.nameConstraints} used in this validation)`,
+      { limit: 'maxNameConstraintChecks', value: max },
+    );
+    return;
+  }
+  work.nameConstraints += cost;
   const violation = state.names.check(cert);
   if (violation) state.add('name-constraints', index, violation);
 }

@@ -23,7 +23,14 @@ export type TrustProblemCode =
   | 'weak-algorithm'
   | 'unsupported-algorithm'
   | 'unknown-critical-extension'
-  | 'anchor-not-trusted-for-purpose';
+  | 'anchor-not-trusted-for-purpose'
+  | 'key-identifier-mismatch'
+  | 'bad-key-identifier'
+  | 'bad-basic-constraints'
+  | 'empty-subject'
+  | 'bad-serial-number'
+  | 'bad-crl'
+  | 'limit-exceeded';
 
 export const TRUST_PROBLEM_CODES: readonly TrustProblemCode[] = [
   'expired',
@@ -43,6 +50,13 @@ export const TRUST_PROBLEM_CODES: readonly TrustProblemCode[] = [
   'unsupported-algorithm',
   'unknown-critical-extension',
   'anchor-not-trusted-for-purpose',
+  'key-identifier-mismatch',
+  'bad-key-identifier',
+  'bad-basic-constraints',
+  'empty-subject',
+  'bad-serial-number',
+  'bad-crl',
+  'limit-exceeded',
 ];
 
 /** Which certificate a problem is about. */
@@ -58,6 +72,8 @@ export interface TrustProblem {
   /** The certificate concerned; absent for problems of the path as a whole. */
   certificate?: ProblemCertificate;
   message: string;
+  /** Machine-readable facts: on `limit-exceeded`, the bound crossed and its value (`{ limit, value }`). */
+  details?: { limit: string; value: number };
 }
 
 /** One certificate of the chosen path. */
@@ -99,10 +115,14 @@ export function problemFor(
   path: readonly Certificate[],
   index: number,
   message: string,
+  details?: TrustProblem['details'],
 ): TrustProblem {
   const cert = path[index];
-  if (!cert) return { code, message };
-  return { code, certificate: { index, subject: cert.subject.text, serialNumber: cert.serialHex }, message };
+  const problem: TrustProblem = cert
+    ? { code, certificate: { index, subject: cert.subject.text, serialNumber: cert.serialHex }, message }
+    : { code, message };
+  if (details) problem.details = details;
+  return problem;
 }
 
 /**

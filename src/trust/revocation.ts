@@ -8,7 +8,13 @@
  */
 import { signatureAlgorithmWeakness } from '../crypto/policy.js';
 import { KeyUsage, isCa, type Certificate, type DistributionPoint, type DistributionPointName } from '../x509/index.js';
-import { checkSignature, certificatesNamed, isSignatureChecked, type ValidationContext } from './context.js';
+import {
+  checkSignature,
+  certificatesNamed,
+  isSignatureChecked,
+  type SignatureResult,
+  type ValidationContext,
+} from './context.js';
 import { CrlReason, reasonName, type Crl } from '../x509/index.js';
 import { appendRdn, generalNamesEqual, namesEqual, type DistinguishedName, type GeneralName } from '../x509/index.js';
 import type { RevocationStatus } from './options.js';
@@ -106,22 +112,43 @@ function sameScope(a: Crl, b: Crl): boolean {
   );
 }
 
+/** A key that validly signed a CRL, or why none did (`bad`: the CRL is invalid, not just unusable). */
+type CrlSignerResult = { spki: Uint8Array; params?: Uint8Array } | { error: string; bad?: string };
+
+interface SignerCandidate {
+  cert: Certificate;
+  params?: Uint8Array;
+  /** On the path being validated (or its anchor): needs no validation of its own. */
+  trusted: boolean;
+}
+
+/** Checks the CRL's signature with a candidate's key within the CRL-signer work budget; undefined once spent. */
+async function signedBy(ctx: ValidationContext, crl: Crl, c: SignerCandidate): Promise<SignatureResult | undefined> {
+  if (!isSignatureChecked(ctx, crl, c.cert.spki, c.params)) {
+    const work = (ctx.work ??= { ranking: 0, crlSigner: 0, nameConstraints: 0 });
+    if (work.crlSigner >= ctx.options.maxWork) return undefined;
+    work.crlSigner++;
+  }
+  return checkSignature(ctx, crl, c.cert.spki, c.params);
+}
+
 /**
  * Finds a key that validly signed `crl`: the certificate's issuer first, then
  * other certificates with the CRL issuer's name that have cRLSign and
- * validate to the same anchor. Returns why none worked otherwise.
+ * validate to the same anchor. Returns why none worked otherwise; when the
+ * certificate's own issuer signed it without cRLSign, the CRL is invalid (`bad`).
  */
 async function crlSigner(
   ctx: ValidationContext,
   crl: Crl,
   input: CertificateRevocationInput,
   validateSigner: SignerValidator,
-): Promise<{ spki: Uint8Array; params?: Uint8Array } | { error: string }> {
+): Promise<CrlSignerResult> {
   const weak = signatureAlgorithmWeakness(crl.signatureAlgorithm, { allowWeak: ctx.options.allowWeak });
   if (weak) return { error: `CRL signature algorithm refused: ${weak}` };
-  const candidates: { cert: Certificate; params?: Uint8Array; trusted: boolean }[] = [];
+  const candidates: SignerCandidate[] = [];
   if (namesEqual(input.issuer.subject, crl.issuer)) {
-    const c: { cert: Certificate; params?: Uint8Array; trusted: boolean } = { cert: input.issuer, trusted: true };
+    const c: SignerCandidate = { cert: input.issuer, trusted: true };
     if (input.issuerDsaParameters) c.params = input.issuerDsaParameters;
     candidates.push(c);
   }
@@ -131,20 +158,20 @@ async function crlSigner(
     }
   }
   let error = `no certificate for the CRL issuer ${crl.issuer.text} verifies its signature`;
+  let bad: string | undefined;
   for (const c of candidates) {
-    if (c.cert.keyUsage !== undefined && !(c.cert.keyUsage & KeyUsage.cRLSign)) {
+    const mayNotSign = c.cert.keyUsage !== undefined && !(c.cert.keyUsage & KeyUsage.cRLSign);
+    const sig = await signedBy(ctx, crl, c);
+    if (!sig) {
+      error = 'the search for the CRL signer stopped at its work limit';
+      break;
+    }
+    if (mayNotSign) {
       error = `the CRL issuer certificate ${c.cert.subject.text} may not sign CRLs (no cRLSign key usage)`;
+      if (sig.ok && c.cert === input.issuer)
+        bad = `the CRL from ${crl.issuer.text} is signed by ${c.cert.subject.text}, whose key usage does not allow CRL signing (no cRLSign)`;
       continue;
     }
-    if (!isSignatureChecked(ctx, crl, c.cert.spki, c.params)) {
-      const work = (ctx.work ??= { ranking: 0, crlSigner: 0 });
-      if (work.crlSigner >= ctx.options.maxWork) {
-        error = 'the search for the CRL signer stopped at its work limit';
-        break;
-      }
-      work.crlSigner++;
-    }
-    const sig = await checkSignature(ctx, crl, c.cert.spki, c.params);
     if (!sig.ok) {
       error = `CRL signature: ${sig.message}`;
       continue;
@@ -160,7 +187,96 @@ async function crlSigner(
     }
     error = `the CRL signing certificate ${c.cert.subject.text} is not valid`;
   }
-  return { error };
+  return bad ? { error, bad } : { error };
+}
+
+/** A CRL-based status; `badCrl` says why a CRL from the certificate's own CA that covers it is invalid. */
+export interface CrlRevocationStatus extends RevocationStatus {
+  badCrl?: string;
+}
+
+/** What the CRLs told so far about one certificate. */
+interface CrlScan {
+  /** Reasons covered by usable CRLs. */
+  reasonsMask: number;
+  /** Why CRLs could not be used. */
+  notes: Set<string>;
+  badCrl?: string;
+}
+
+/** The entry for the certificate in `crl` or in a delta CRL for it (same issuer, scope and signer, current). */
+async function entryWithDeltas(
+  ctx: ValidationContext,
+  crl: Crl,
+  cert: Certificate,
+  signer: { spki: Uint8Array; params?: Uint8Array },
+): Promise<ReturnType<typeof findEntry>> {
+  let deltaEntry: ReturnType<typeof findEntry> | undefined;
+  for (const delta of ctx.crls) {
+    if (delta.deltaBase === undefined) continue;
+    if (
+      !namesEqual(delta.issuer, crl.issuer) ||
+      !sameScope(delta, crl) ||
+      !isCurrent(delta, ctx.options.at) ||
+      delta.unsupportedCriticalExtension ||
+      delta.profileViolation
+    )
+      continue;
+    if (crl.crlNumber === undefined || delta.deltaBase > crl.crlNumber) continue;
+    if (!(await checkSignature(ctx, delta, signer.spki, signer.params)).ok) continue;
+    const e = findEntry(delta, cert);
+    if (e) deltaEntry = e;
+  }
+  return deltaEntry ?? findEntry(crl, cert);
+}
+
+/** Uses one complete CRL for one distribution point (§6.3.3 (b)-(j)): revoked, or what it covers, in `scan`. */
+async function applyCrl(
+  ctx: ValidationContext,
+  input: CertificateRevocationInput,
+  validateSigner: SignerValidator,
+  dp: DistributionPoint,
+  crl: Crl,
+  scan: CrlScan,
+): Promise<RevocationStatus | undefined> {
+  const { cert } = input;
+  if (!crlCoversDp(crl, cert, dp)) return undefined;
+  if (!isCurrent(crl, ctx.options.at)) {
+    scan.notes.add(
+      `the CRL from ${crl.issuer.text} is not current at the validation time (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`,
+    );
+    return undefined;
+  }
+  if (crl.unsupportedCriticalExtension) {
+    scan.notes.add(
+      `the CRL from ${crl.issuer.text} has an unsupported critical extension ${crl.unsupportedCriticalExtension}`,
+    );
+    return undefined;
+  }
+  const interim = (crl.issuingDistributionPoint?.onlySomeReasons ?? ALL_REASONS) & (dp.reasons ?? ALL_REASONS);
+  if ((interim & ~scan.reasonsMask) === 0) return undefined;
+  const signer = await crlSigner(ctx, crl, input, validateSigner);
+  if ('error' in signer) {
+    scan.notes.add(signer.error);
+    if (signer.bad) scan.badCrl ??= signer.bad;
+    return undefined;
+  }
+  if (crl.profileViolation) {
+    // Genuinely from the CA, but not a conforming CRL: invalid rather than merely unusable.
+    scan.badCrl ??= `the CRL from ${crl.issuer.text} cannot be used: ${crl.profileViolation}`;
+    return undefined;
+  }
+  const entry = await entryWithDeltas(ctx, crl, cert, signer);
+  if (entry && entry.reason !== CrlReason.removeFromCRL) {
+    return {
+      status: 'revoked',
+      ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+      revocationDate: entry.revocationDate,
+      message: `revoked on ${entry.revocationDate.toISOString()} (${reasonName(entry.reason)}) according to the CRL from ${crl.issuer.text}`,
+    };
+  }
+  scan.reasonsMask |= interim;
+  return undefined;
 }
 
 /** Revocation status of one certificate from the available CRLs (RFC 5280 §6.3.3). */
@@ -168,67 +284,26 @@ async function crlStatus(
   ctx: ValidationContext,
   input: CertificateRevocationInput,
   validateSigner: SignerValidator,
-): Promise<RevocationStatus> {
+): Promise<CrlRevocationStatus> {
   const { cert } = input;
-  const at = ctx.options.at;
   const points: DistributionPoint[] = cert.crlDistributionPoints?.length ? cert.crlDistributionPoints : [{}];
-  let reasonsMask = 0;
-  const notes = new Set<string>();
+  const scan: CrlScan = { reasonsMask: 0, notes: new Set() };
   const completes = ctx.crls.filter((c) => c.deltaBase === undefined);
-  const deltas = ctx.crls.filter((c) => c.deltaBase !== undefined);
   for (const dp of points) {
     for (const crl of completes) {
-      if (reasonsMask === ALL_REASONS) break;
-      if (!crlCoversDp(crl, cert, dp)) continue;
-      if (!isCurrent(crl, at)) {
-        notes.add(
-          `the CRL from ${crl.issuer.text} is not current at the validation time (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`,
-        );
-        continue;
-      }
-      if (crl.unsupportedCriticalExtension) {
-        notes.add(
-          `the CRL from ${crl.issuer.text} has an unsupported critical extension ${crl.unsupportedCriticalExtension}`,
-        );
-        continue;
-      }
-      const interim = (crl.issuingDistributionPoint?.onlySomeReasons ?? ALL_REASONS) & (dp.reasons ?? ALL_REASONS);
-      if ((interim & ~reasonsMask) === 0) continue;
-      const signer = await crlSigner(ctx, crl, input, validateSigner);
-      if ('error' in signer) {
-        notes.add(signer.error);
-        continue;
-      }
-      // Delta CRLs for this complete CRL, same scope, same signer.
-      let deltaEntry: ReturnType<typeof findEntry> | undefined;
-      for (const delta of deltas) {
-        if (
-          !namesEqual(delta.issuer, crl.issuer) ||
-          !sameScope(delta, crl) ||
-          !isCurrent(delta, at) ||
-          delta.unsupportedCriticalExtension
-        )
-          continue;
-        if (crl.crlNumber === undefined || delta.deltaBase! > crl.crlNumber) continue;
-        if (!(await checkSignature(ctx, delta, signer.spki, signer.params)).ok) continue;
-        const e = findEntry(delta, cert);
-        if (e) deltaEntry = e;
-      }
-      const entry = deltaEntry ?? findEntry(crl, cert);
-      if (entry && entry.reason !== CrlReason.removeFromCRL) {
-        return {
-          status: 'revoked',
-          ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
-          revocationDate: entry.revocationDate,
-          message: `revoked on ${entry.revocationDate.toISOString()} (${reasonName(entry.reason)}) according to the CRL from ${crl.issuer.text}`,
-        };
-      }
-      reasonsMask |= interim;
+      if (scan.reasonsMask === ALL_REASONS) break;
+      const revoked = await applyCrl(ctx, input, validateSigner, dp, crl, scan);
+      if (revoked) return revoked;
     }
   }
-  if (reasonsMask === ALL_REASONS) return { status: 'good' };
-  const why = notes.size ? [...notes].join('; ') : `no usable CRL from ${cert.issuer.text} covers it`;
-  return { status: 'unknown', message: reasonsMask ? `CRLs cover only some revocation reasons; ${why}` : why };
+  if (scan.reasonsMask === ALL_REASONS) return { status: 'good' };
+  const why = scan.notes.size ? [...scan.notes].join('; ') : `no usable CRL from ${cert.issuer.text} covers it`;
+  const out: CrlRevocationStatus = {
+    status: 'unknown',
+    message: scan.reasonsMask ? `CRLs cover only some revocation reasons; ${why}` : why,
+  };
+  if (scan.badCrl) out.badCrl = scan.badCrl;
+  return out;
 }
 
 /** Status from CRLs, then from the caller's checker when the CRLs cannot tell. */
@@ -236,18 +311,17 @@ export async function revocationStatus(
   ctx: ValidationContext,
   input: CertificateRevocationInput,
   validateSigner: SignerValidator,
-): Promise<RevocationStatus> {
+): Promise<CrlRevocationStatus> {
   const fromCrls = await crlStatus(ctx, input, validateSigner);
   if (fromCrls.status !== 'unknown' || !ctx.options.revocationChecker) return fromCrls;
+  const unknown = (message: string): CrlRevocationStatus =>
+    fromCrls.badCrl ? { status: 'unknown', message, badCrl: fromCrls.badCrl } : { status: 'unknown', message };
   try {
     const checked = await ctx.options.revocationChecker.check(input.cert, input.issuer, { at: ctx.options.at });
     if (checked.status === 'unknown')
-      return { status: 'unknown', message: `${fromCrls.message ?? ''}; checker: ${checked.message ?? 'unknown'}` };
+      return unknown(`${fromCrls.message ?? ''}; checker: ${checked.message ?? 'unknown'}`);
     return checked;
   } catch (e) {
-    return {
-      status: 'unknown',
-      message: `${fromCrls.message ?? ''}; checker failed: ${e instanceof Error ? e.message : String(e)}`,
-    };
+    return unknown(`${fromCrls.message ?? ''}; checker failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -51,7 +51,7 @@ async function validateOne(ctx: ValidationContext, candidate: CandidatePath, dep
   const { chain, anchor } = candidate;
   const result = await validatePath(ctx, candidate);
   const problems = [...result.problems];
-  const warnings: TrustProblem[] = [];
+  const warnings: TrustProblem[] = [...result.warnings];
   for (const v of checkSmimeRules(chain[0]!, ctx.options)) problems.push(problemFor(v.code, chain, 0, v.message));
   for (const v of intermediatesWithoutEmailEku(chain, ctx.options))
     problems.push(problemFor('bad-eku', chain, v.index, v.message));
@@ -67,6 +67,9 @@ async function validateOne(ctx: ValidationContext, candidate: CandidatePath, dep
       );
       if (status.status === 'revoked') {
         problems.push(problemFor('revoked', chain, k, status.message ?? `revoked (${reasonName(status.reason)})`));
+      } else if (status.status === 'unknown' && status.badCrl) {
+        // A CRL from the certificate's own CA that is invalid is a problem whatever the revocation mode.
+        problems.push(problemFor('bad-crl', chain, k, `revocation status cannot be trusted: ${status.badCrl}`));
       } else if (status.status === 'unknown') {
         const p = problemFor(
           'revocation-unknown',
@@ -188,7 +191,7 @@ export async function validateCertificate(
     signerCache: new Map(),
     inProgress: new Set(),
     fetched: new Set(),
-    work: { ranking: 0, crlSigner: 0 },
+    work: { ranking: 0, crlSigner: 0, nameConstraints: 0 },
   };
   for (const c of parseCertificates(options.intermediates ?? [], true)) addToPool(ctx, c);
   const seen = new Set(ctx.crls.map((c) => c.fingerprint));

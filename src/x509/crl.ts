@@ -100,6 +100,11 @@ export interface Crl {
   authorityKeyIdentifier?: Uint8Array;
   /** Name of an unprocessed critical CRL or CRL-entry extension; such a CRL is not used. */
   unsupportedCriticalExtension?: string;
+  /**
+   * Why the CRL breaks a rule of the RFC 5280 CRL profile that makes it unusable even though every extension
+   * is understood: a critical cRLNumber (§5.2.3) or freshestCRL (§5.2.6). Such a CRL is not used.
+   */
+  profileViolation?: string;
 }
 
 function fail(message: string): FormatError {
@@ -161,10 +166,18 @@ function parseInner(der: Uint8Array): Crl {
   return crl;
 }
 
+/** CRL extensions RFC 5280 requires to be non-critical, with the section that says so. */
+const MUST_NOT_BE_CRITICAL: Record<string, string> = {
+  [EXT.cRLNumber]: 'cRLNumber is critical (RFC 5280 §5.2.3 requires it non-critical)',
+  [EXT.freshestCRL]: 'freshestCRL is critical (RFC 5280 §5.2.6 requires it non-critical)',
+};
+
 /** Reads the CRL extensions this layer processes (RFC 5280 §5.2) into `crl`, noting an unprocessed critical one. */
 function applyCrlExtensions(crl: Crl): void {
   for (const ext of crl.extensions) {
     const r = derParse(ext.value);
+    const violation = ext.critical ? MUST_NOT_BE_CRITICAL[ext.oid] : undefined;
+    if (violation) crl.profileViolation ??= violation;
     switch (ext.oid) {
       case EXT.cRLNumber:
         crl.crlNumber = decodeInteger(derContent(derExpect(r, TAG.INTEGER, 'cRLNumber')));

@@ -46,7 +46,11 @@ export const EXT = {
   subjectInfoAccess: '1.3.6.1.5.5.7.1.11',
 } as const;
 
-/** Extensions whose meaning this layer implements; any other critical extension makes a certificate unusable. */
+/**
+ * Extensions whose meaning this layer implements; any other critical extension makes a certificate unusable.
+ * authorityInfoAccess and subjectInfoAccess are not here: they are decoded by nobody, and RFC 5280 §4.2.2
+ * requires them non-critical, so a critical one is refused like any unprocessed critical extension.
+ */
 export const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([
   EXT.subjectKeyIdentifier,
   EXT.keyUsage,
@@ -62,8 +66,6 @@ export const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([
   EXT.extKeyUsage,
   EXT.freshestCRL,
   EXT.inhibitAnyPolicy,
-  EXT.authorityInfoAccess,
-  EXT.subjectInfoAccess,
 ]);
 
 export const ANY_POLICY = '2.5.29.32.0';

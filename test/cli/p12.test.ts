@@ -139,6 +139,32 @@ describe('smimekit p12', () => {
     expect(errorCode(wrong)).toBe('bad-password');
   });
 
+  it('on a terminal without a password flag: asks twice; a mismatch or an empty answer writes nothing', async () => {
+    const base = ['p12', '--cert', chainFile('ee-rsa.pem'), '--key', chainFile('ee-rsa.key'), '--out'];
+    const answers = (...list: string[]) => {
+      const questions: string[] = [];
+      return { questions, promptSecret: async (q: string) => (questions.push(q), list.shift() ?? '') };
+    };
+    const ok = join(dir, 'prompted.p12');
+    const tty = answers('s3cret', 's3cret');
+    const r = await cli([...base, ok], undefined, tty);
+    expect(r.code, r.stderr).toBe(0);
+    expect(tty.questions).toEqual([`Password for ${ok}: `, 'Repeat the password: ']);
+    expect(toHex((await loadIdentity(new Uint8Array(readFileSync(ok)), 's3cret')).privateKey)).toBe(
+      await keyOf('ee-rsa.key'),
+    );
+    for (const [list, text] of [
+      [['one', 'two'], 'differ'],
+      [[''], 'empty password'],
+    ] as const) {
+      const target = join(dir, `refused-${text.length}.p12`);
+      const refused = await cli([...base, target], undefined, answers(...list));
+      expect([refused.code, errorCode(refused)]).toEqual([2, 'usage']);
+      expect(refused.stderr).toContain(text);
+      expect(() => readFileSync(target)).toThrow();
+    }
+  });
+
   it('usage errors exit 2 with one error line and write nothing', async () => {
     const base = ['p12', '--cert', chainFile('ee-rsa.pem'), '--key', chainFile('ee-rsa.key')];
     const out = join(dir, 'never.p12');

@@ -13,6 +13,16 @@ writeFileSync(
   'From: rsa.user@example.test\nTo: bob@example.test\nSubject: cli\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nHallo Welt – ü\n',
 );
 const root = chainFile('root.pem');
+/** The same message from another user of vectors/chains: verify compares From with the signer (sender-mismatch). */
+function msgFileFrom(address: string): string {
+  const file = join(dir, `msg-${address}.eml`);
+  writeFileSync(
+    file,
+    readFileSync(msgFile, 'latin1').replace('From: rsa.user@example.test', `From: ${address}`),
+    'latin1',
+  );
+  return file;
+}
 
 describe('smimekit sign', () => {
   it('signs with a PKCS#12 (detached), OpenSSL and smimekit verify it, --out gets the signed bytes', async () => {
@@ -59,7 +69,7 @@ describe('smimekit sign', () => {
     );
     const r = await cli(
       ['sign', '--cert', bundle, '--key', chainFile('ee-p384.key'), '--opaque', '--digest', 'sha384'],
-      readFileSync(msgFile),
+      readFileSync(msgFileFrom('p384.user@example.test')),
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"');
@@ -132,7 +142,8 @@ describe('smimekit sign', () => {
 
 describe('smimekit verify', () => {
   async function signed(): Promise<Uint8Array> {
-    return (await cli(['sign', '--p12', chainFile('ee-p256.p12'), '--password', 'test', '--in', msgFile])).stdoutBytes;
+    const from = msgFileFrom('p256.user@example.test');
+    return (await cli(['sign', '--p12', chainFile('ee-p256.p12'), '--password', 'test', '--in', from])).stdoutBytes;
   }
 
   it('a tampered message exits 1 with the report on stderr, nothing on stdout, and one error line', async () => {

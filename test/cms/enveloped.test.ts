@@ -1,7 +1,6 @@
 /** CMS-level EnvelopedData / AuthEnvelopedData: structure as written, P-521 ECDH, parsing errors. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmimeError } from '../../src/errors.js';
@@ -21,8 +20,9 @@ import { decodePem } from '../../src/util/pem.js';
 import { readCertificate } from '../../src/x509/index.js';
 import { projectVectorPath } from '../helpers/vectors.js';
 import { tlv, seq, set, octets, encodeOid, encodeInt, algorithmId } from '../../src/asn1/index.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-cms-env-'));
+const dir = tempDir('smimekit-cms-env-');
 const chain = (name: string): string => projectVectorPath('chains', name);
 const pemCert = (path: string): Uint8Array => decodePem(readFileSync(path)).find((b) => b.label === 'CERTIFICATE')!.der;
 const openssl = (...args: string[]): Buffer =>

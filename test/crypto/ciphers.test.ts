@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes as nodeRandom } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -25,6 +24,7 @@ import {
 } from '../../src/crypto/ciphers/index.js';
 import { CryptoError, SmimeError } from '../../src/errors.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
+import { tempDir } from '../helpers/temp.js';
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
 
@@ -135,7 +135,7 @@ describe('RC2 (RFC 2268)', () => {
   });
 
   it('RC2-CBC interoperates with openssl enc -provider legacy (40, 64, 128 bits)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smimekit-rc2-'));
+    const dir = tempDir('smimekit-rc2-');
     for (const [name, keyLen, bits] of [
       ['rc2-40-cbc', 5, 40],
       ['rc2-64-cbc', 8, 64],

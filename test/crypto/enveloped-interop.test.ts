@@ -6,8 +6,7 @@ import { decodePem } from '../../src/util/pem.js';
  * EnvelopedData reader lives here; the real one belongs to the CMS layer.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contentKeyLength, decryptContent } from '../../src/crypto/ciphers/index.js';
@@ -30,6 +29,7 @@ import {
   derOctets,
   derAlgorithm,
 } from '../../src/asn1/index.js';
+import { tempDir } from '../helpers/temp.js';
 
 interface Ktri {
   keyEncryptionOid: string;
@@ -131,7 +131,7 @@ describeVectors('EnvelopedData from the shared vectors, decrypted with the crypt
 
   it('Thunderbird interop: OpenSSL-made RSA-OAEP (SHA-1, SHA-256, SHA-256 MGF, label) for Fran.p12', async () => {
     const fran = await loadIdentity(readShared('thunderbird', 'smime-interop', 'Fran.p12'), 'nss');
-    const keyPath = join(mkdtempSync(join(tmpdir(), 'smimekit-env-')), 'fran.pem');
+    const keyPath = join(tempDir('smimekit-env-'), 'fran.pem');
     writeFileSync(
       keyPath,
       `-----BEGIN PRIVATE KEY-----\n${Buffer.from(fran.privateKey).toString('base64')}\n-----END PRIVATE KEY-----\n`,

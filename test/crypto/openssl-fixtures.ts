@@ -1,10 +1,10 @@
 /** Test fixtures made with the OpenSSL CLI in a temporary directory. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 
-const fixtureDir = mkdtempSync(join(tmpdir(), 'smimekit-crypto-'));
+const fixtureDir = tempDir('smimekit-crypto-');
 
 export function openssl(...args: string[]): Buffer {
   return execFileSync('openssl', args, { cwd: fixtureDir, stdio: ['ignore', 'pipe', 'pipe'] });

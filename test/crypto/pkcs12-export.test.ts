@@ -1,7 +1,6 @@
 /** exportPkcs12: round trips through loadIdentity, and interop with `openssl pkcs12` (issue #10 item 11). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../src/crypto/identity.js';
@@ -14,8 +13,9 @@ import { sha1 } from '../../src/util/hash.js';
 import { decodePem } from '../../src/util/pem.js';
 import { readCertificate } from '../../src/x509/index.js';
 import { projectVectorPath } from '../helpers/vectors.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-p12-export-'));
+const dir = tempDir('smimekit-p12-export-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const vector = (name: string): Uint8Array => new Uint8Array(readFileSync(projectVectorPath('chains', name)));

@@ -7,8 +7,7 @@ import {
   randomBytes as nodeRandom,
 } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getCrypto, setCryptoBackend } from '../../src/crypto/engine.js';
@@ -19,9 +18,10 @@ import { ArgumentError, SmimeError } from '../../src/errors.js';
 import { bytesEqual, toHex } from '../../src/util/bytes.js';
 import { describeVectors, readShared } from '../helpers/vectors.js';
 import { loadPrivateKey } from '../../src/crypto/private-key.js';
+import { tempDir } from '../helpers/temp.js';
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-rsa-'));
+const dir = tempDir('smimekit-rsa-');
 
 interface TestKey {
   pkcs8: Uint8Array;

@@ -5,29 +5,20 @@
  * flow with `--ldap` against the throwaway slapd the demo starts and stops itself.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseSst } from '../../src/sst/parse.js';
 import { readCertificate } from '../../src/x509/index.js';
 import { projectVectorPath, repoRoot } from '../helpers/vectors.js';
+import { tempDir } from '../helpers/temp.js';
 
 const DEMO = join(repoRoot, 'demo', 'run.mjs');
 const DIST = join(repoRoot, 'dist', 'index.js');
 const ROOT_PEM = projectVectorPath('chains', 'root.pem');
 const ARTEFACTS = ['tenant.sst', 'gal.ldif', 'message.eml', 'alice.p12', 'bob.p12', 'contact.p12', 'README.txt'];
 const SLAPD = '/usr/sbin/slapd';
-
-const dirs: string[] = [];
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,9 +3,7 @@
  * resolveCertificate (validation against the trust list, Outlook's selection rule), with real
  * certificates issued by test/helpers/pki.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryError, SmimeError } from '../../src/errors.js';
 import { abortError } from '../../src/directory/abort.js';
@@ -19,8 +17,9 @@ import {
 } from '../../src/directory/user-smime-certificate-build.js';
 import type { TrustList } from '../../src/trust/trust-list.js';
 import { PKI_AT, chainsIntermediate, issueUser, makeCa, trustListFromChains, type IssuedUser } from '../helpers/pki.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-composite-'));
+const dir = tempDir('smimekit-composite-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Rejects every lookup with `error`. */

@@ -2,10 +2,9 @@
  * The "Write your own directory" example of docs/address-books.md is real code: examples/custom-directory.ts,
  * run here against a local HTTP server, and shown verbatim in the guide.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDirectory } from '../../src/directory/memory.js';
@@ -16,8 +15,9 @@ import { HttpAddressBook, findEncryptionCertificate } from '../../examples/custo
 import { TrustList } from '../../src/trust/trust-list.js';
 import { PKI_AT, chainsSst, issueUser, type IssuedUser } from '../helpers/pki.js';
 import { repoRoot } from '../helpers/vectors.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-docs-example-'));
+const dir = tempDir('smimekit-docs-example-');
 let server: Server;
 let base: string;
 let bob: IssuedUser;

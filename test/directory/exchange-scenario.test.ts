@@ -6,8 +6,7 @@
  * certificate; a sender without a certificate. The composed message decrypts for everyone, the sender included,
  * with smimekit and with `openssl cms`, and its signature verifies.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CertificateMissingError } from '../../src/errors.js';
@@ -28,9 +27,10 @@ import { resolveRecipients } from '../../src/smime/resolve.js';
 import { certDer, chainFile, openssl } from '../cms/fixtures.js';
 import { issueUser, makeCa, type IssuedUser } from '../helpers/pki.js';
 import { describeWithSlapd, startSlapd, type Slapd } from '../helpers/slapd.js';
+import { tempDir } from '../helpers/temp.js';
 
 const AT = new Date('2026-06-01T00:00:00Z');
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-exchange-'));
+const dir = tempDir('smimekit-exchange-');
 
 let slapd: Slapd;
 let gal: LdapDirectory;

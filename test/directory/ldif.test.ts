@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,8 +14,9 @@ import { toBase64, utf8 } from '../../src/util/bytes.js';
 import { ldifBytes, ldifText, parseLdif, type LdifRecord } from '../../src/directory/ldif.js';
 import { formatLdifEntry, formatLdifModify, userSmimeCertificateLdif } from '../../src/directory/ldif-write.js';
 import { certDer } from '../cms/fixtures.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-'));
+const dir = tempDir('smimekit-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const rsaCert = certDer('ee-rsa.pem');

@@ -3,8 +3,7 @@
  * secondary addresses on request), certificate files (PEM, DER, SST, .p7b, Outlook blobs) and LDIF exports
  * with groups loaded into it, cancellation, copies that cannot change it, and 10,000-entry speed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryError, SmimeError } from '../../src/errors.js';
@@ -18,8 +17,9 @@ import {
   buildUserSmimeCertificate,
 } from '../../src/directory/user-smime-certificate-build.js';
 import { certDer, chainFile, identity, openssl, type TestIdentity } from '../cms/fixtures.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-'));
+const dir = tempDir('smimekit-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let rsa: TestIdentity;

@@ -3,8 +3,7 @@
  * verifies here and with OpenSSL, SignedData written by OpenSSL parses, Outlook's security-settings
  * (TLV) form round-trips, and malformed or random values end in `malformed-user-smime-certificate`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,9 +31,10 @@ import {
 } from '../../src/directory/user-smime-certificate-build.js';
 import { AT, certDer, chainFile, identity, openssl, type TestIdentity } from '../cms/fixtures.js';
 import { tlv } from '../../src/asn1/index.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CODE = 'malformed-user-smime-certificate';
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-'));
+const dir = tempDir('smimekit-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let rsa: TestIdentity;

@@ -41,18 +41,7 @@
  *   contoso-ca.pem      the CA of the LDAP server's TLS certificate (only when slapd runs)
  */
 import { execFileSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
@@ -68,6 +57,7 @@ import { decodePem } from '../../src/util/pem.js';
 import { chainsIntermediate, chainsSst, issueUser, type IssuedUser } from '../helpers/pki.js';
 import { startSlapd, type Slapd } from '../helpers/slapd.js';
 import { projectVectorPath, repoRoot } from '../helpers/vectors.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** Most blocks that may be marked `no-run` before this test fails. */
 const MAX_NO_RUN = 5;
@@ -317,7 +307,7 @@ async function makeFixtures(): Promise<void> {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'smimekit-docs-'));
+  work = tempDir('smimekit-docs-');
   fixtures = join(work, 'fixtures');
   modules = join(work, 'modules');
   mkdirSync(fixtures);

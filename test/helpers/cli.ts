@@ -1,7 +1,4 @@
 /** Runs the CLI in-process with captured output, on the real file system. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { nodeIo } from '../../src/cli/node-io.js';
 import { runCli } from '../../src/cli/run.js';
 import { fromLatin1 } from '../../src/util/bytes.js';
@@ -47,9 +44,7 @@ export async function cli(
   return { code, stdout: new TextDecoder().decode(stdoutBytes), stdoutBytes, stderr };
 }
 
-export function tempDir(prefix = 'smimekit-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir } from './temp.js';
 
 /**
  * The `error CODE: message` line contract: a non-zero exit writes exactly one such line, last on stderr (after the

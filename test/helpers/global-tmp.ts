@@ -13,9 +13,15 @@ export default function setup(): () => void {
   process.env.TMPDIR = dir; // inherited by the test workers and every child process they start
   return () => {
     const left = readdirSync(dir);
-    if (left.length > 0) console.warn(`[smimekit] temp residue: ${left.join(', ')}`);
     rmSync(dir, { recursive: true, force: true });
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
+    // Tests clean up after themselves (tempDir() does it for them); anything left here is a test that
+    // writes temp files some other way, and fails the run so it gets fixed.
+    if (left.length > 0) {
+      // vitest reports an error thrown here but still exits 0, so the exit code is set as well.
+      process.exitCode = 1;
+      throw new Error(`tests left ${left.length} temp entries behind: ${left.join(', ')}`);
+    }
   };
 }

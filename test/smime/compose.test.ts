@@ -4,8 +4,7 @@
  * SmimePolicy field changing the output the way its Set-SmimeConfig parameter says.
  * (Headers, body entity and copy planning without crypto: compose-headers.test.ts.)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateMissingError, CryptoError } from '../../src/errors.js';
@@ -24,8 +23,9 @@ import { policyFromJson } from '../../src/smime/policy-json.js';
 import type { SmimePolicy } from '../../src/smime/policy.js';
 import { certDer, chainFile, openssl } from '../cms/fixtures.js';
 import { chainsIntermediate, chainsSst, issueUser, PKI_AT as AT, type IssuedUser } from '../helpers/pki.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-compose-'));
+const dir = tempDir('smimekit-compose-');
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const head = (m: Uint8Array): string => text(m).split('\r\n\r\n')[0]!;
 const intermediate = chainsIntermediate().certificate;

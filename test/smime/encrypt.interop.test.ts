@@ -6,8 +6,7 @@
  * same matrix plus des-ede3-cbc and OAEP via -keyopt. Also the 30 MB case.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPrivateKey } from '../../src/crypto/private-key.js';
@@ -18,8 +17,9 @@ import { splitMessage } from '../../src/mime/canonical.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { decodePem } from '../../src/util/pem.js';
 import { projectVectorPath } from '../helpers/vectors.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-encrypt-'));
+const dir = tempDir('smimekit-encrypt-');
 const chain = (name: string): string => projectVectorPath('chains', name);
 const AT = new Date('2026-06-01T00:00:00Z');
 

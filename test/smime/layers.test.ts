@@ -3,9 +3,7 @@
  * (src/smime/layers.ts): the same layers in the same order, the same MIME limits in every pass, one
  * classifier, one option vocabulary (with the old names still working).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entityBytes, parseMime } from '../../src/mime/entity.js';
 import { decryptMessage } from '../../src/smime/decrypt.js';
@@ -18,6 +16,7 @@ import { signMessage } from '../../src/smime/sign.js';
 import { verifyMessage } from '../../src/smime/verify.js';
 import type { VerifyReport } from '../../src/smime/report.js';
 import { chainsIntermediate, issueUser, PKI_AT, trustListFromChains, type IssuedUser } from '../helpers/pki.js';
+import { tempDir } from '../helpers/temp.js';
 
 const MESSAGE =
   'From: alice@example.test\r\nTo: bob@example.test\r\nSubject: layers\r\n\r\nHello through three layers.\r\n';
@@ -37,7 +36,7 @@ const unwrapFor =
     (await decryptMessage(entityBytes(e), { identity: user.identity, ...(limits ? { limits } : {}) })).content;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'smimekit-layers-'));
+  dir = tempDir('smimekit-layers-');
   alice = await issueUser(dir, { name: 'Alice', email: 'alice@example.test' });
   bob = await issueUser(dir, { name: 'Bob', email: 'bob@example.test', keyType: 'p256' });
   const inner = await signMessage(MESSAGE, { signer: alice.identity });

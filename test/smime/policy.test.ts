@@ -154,8 +154,8 @@ describe('policyFromJson: Exchange names', () => {
         .signingAlgorithm,
     ).toBeUndefined();
     expect(resolvePolicy(policyFromJson({ OWASigningAlgorithms: '8004' }, { allowWeak: true })).signingAlgorithm).toBe(
-      'sha256',
-    ); // never SHA-1
+      'auto',
+    ); // never SHA-1: the key decides (SHA-256 and up)
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/SHA-1 \(8004\) skipped/);
   });
@@ -323,7 +323,7 @@ describe('defaults and revocation', () => {
   it('resolvePolicy fills the documented defaults', () => {
     expect(resolvePolicy()).toEqual({ ...DEFAULT_SMIME_POLICY, revocation: 'prefer' });
     expect(DEFAULT_SMIME_POLICY).toMatchObject({
-      signingAlgorithm: 'sha256',
+      signingAlgorithm: 'auto',
       encryptionAlgorithm: 'auto',
       clearSign: true,
       bccForking: 'per-recipient',
@@ -399,8 +399,6 @@ describe('SMIME_CONFIG_PARAMETERS', () => {
     expect(md).toContain(
       '| `OWABCCEncryptedEmailForking` | `bccForking` | UInt32, 0 | `per-recipient` | 0 `per-recipient`, 1 `all-bcc`, 2 `none`. |',
     );
-    expect(md.find((l) => l.startsWith('| `OWASigningAlgorithms`'))).toContain(
-      '| String of ALG_IDs, 8004 | `sha256` |',
-    );
+    expect(md.find((l) => l.startsWith('| `OWASigningAlgorithms`'))).toContain('| String of ALG_IDs, 8004 | `auto` |');
   });
 });

@@ -3,9 +3,7 @@
  * concurrency, and assertAllResolved naming everyone without a usable certificate. Real
  * certificates from test/helpers/pki.ts, real MemoryDirectory address books.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateMissingError, SmimeError } from '../../src/errors.js';
 import { abortError } from '../../src/directory/abort.js';
@@ -14,8 +12,9 @@ import type { CertificateDirectory, DirectoryEntry, LookupOptions } from '../../
 import { assertAllResolved, resolveRecipients, type ResolveRecipientsResult } from '../../src/smime/resolve.js';
 import type { TrustList } from '../../src/trust/trust-list.js';
 import { PKI_AT, issueUser, trustListFromChains, type IssuedUser } from '../helpers/pki.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-resolve-'));
+const dir = tempDir('smimekit-resolve-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let trust: TrustList;

@@ -290,10 +290,19 @@ describe('S/MIME sign/verify', () => {
     const wrapped = fromLatin1(
       `${outerHeaders}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="list"\r\n\r\n--list\r\n${signedEntity}\r\n--list\r\nContent-Type: text/plain\r\n\r\n-- \r\nlist footer: unsubscribe at ...\r\n--list--\r\n`,
     );
-    const report = await verifyMessage(wrapped, { trust });
+    // Not verified by default (issue #14: partially-signed is a failure); allowPartial accepts it with a warning.
+    const strict = await verifyMessage(wrapped, { trust });
+    expect(strict.ok).toBe(false);
+    expect(strict.problems.map((p) => p.code)).toEqual(['partially-signed']);
+    const report = await verifyMessage(wrapped, { trust, allowPartial: true });
     expect(report.ok).toBe(true);
     expect(report.layers[0]!.path).toBe('/1');
-    expect(report.coverage).toEqual({ complete: false, signedParts: ['/1'], unsignedParts: ['/2'] });
+    expect(report.coverage).toEqual({
+      complete: false,
+      signedParts: ['/1'],
+      unsignedParts: ['/2'],
+      unsigned: [{ path: '/2', contentType: 'text/plain' }],
+    });
     expect(report.warnings.map((w) => w.code)).toContain('partially-signed');
   });
 
@@ -365,9 +374,12 @@ describe('S/MIME sign/verify', () => {
     const signed = new Uint8Array(r.stdout);
     const strict = await verifyMessage(signed, { trust });
     expect(strict.ok).toBe(false);
-    expect(strict.signers[0]!.signatureValid).toBe(false);
-    expect(strict.problems[0]!.code).toBe('weak-algorithm');
+    // The signature verifies; only the policy refuses SHA-1 (issue #14): allowWeak removes just that problem.
+    expect(strict.signers[0]!.signatureValid).toBe(true);
+    expect(strict.signers[0]!.problems.map((p) => p.code)).toEqual(['weak-algorithm']);
     const lenient = await verifyMessage(signed, { trust, allowWeak: true });
+    expect(lenient.signers[0]!.signatureValid).toBe(true);
+    expect(lenient.signers[0]!.problems).toEqual([]);
     expect(lenient.ok).toBe(true);
   });
 

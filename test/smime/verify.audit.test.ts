@@ -95,9 +95,16 @@ describe('signature verification audit', () => {
 
     it('an unopened enveloped part next to a signed part is not counted as signed', async () => {
       const mixed = `Content-Type: multipart/mixed; boundary="mix"\r\n\r\n--mix\r\n${signed}\r\n--mix\r\n${enveloped()}--mix--\r\n`;
-      const report = await verifyMessage(mixed, { trust });
+      // Issue #14: partial coverage fails by default; allowPartial accepts it with a warning.
+      expect((await verifyMessage(mixed, { trust })).problems.map((p) => p.code)).toEqual(['partially-signed']);
+      const report = await verifyMessage(mixed, { trust, allowPartial: true });
       expect(report.ok).toBe(true);
-      expect(report.coverage).toEqual({ complete: false, signedParts: ['/1'], unsignedParts: ['/2'] });
+      expect(report.coverage).toEqual({
+        complete: false,
+        signedParts: ['/1'],
+        unsignedParts: ['/2'],
+        unsigned: [{ path: '/2', contentType: 'application/pkcs7-mime' }],
+      });
       expect(report.warnings.map((w) => w.code)).toContain('partially-signed');
     });
 
@@ -106,12 +113,16 @@ describe('signature verification audit', () => {
       const inner = fromLatin1(
         `Content-Type: multipart/mixed; boundary="mix"\r\n\r\n--mix\r\n${signed}\r\n--mix\r\nContent-Type: text/plain\r\n\r\nUNSIGNED: wire the money\r\n--mix--\r\n`,
       );
-      const report = await verifyMessage(enveloped(), { trust, unwrap: async () => inner });
+      const strict = await verifyMessage(enveloped(), { trust, unwrap: async () => inner });
+      expect(strict.ok).toBe(false);
+      expect(strict.problems.map((p) => p.code)).toEqual(['partially-signed']);
+      const report = await verifyMessage(enveloped(), { trust, unwrap: async () => inner, allowPartial: true });
       expect(report.ok).toBe(true);
       expect(report.coverage).toEqual({
         complete: false,
         signedParts: ['/enveloped/1'],
         unsignedParts: ['/enveloped/2'],
+        unsigned: [{ path: '/enveloped/2', contentType: 'text/plain' }],
       });
       expect(report.warnings.map((w) => w.code)).toContain('partially-signed');
       expect(latin1(report.content)).toBe(latin1(content));
@@ -120,7 +131,12 @@ describe('signature verification audit', () => {
     it('an unwrapped layer that is wholly signed is complete coverage', async () => {
       const report = await verifyMessage(enveloped(), { trust, unwrap: async () => fromLatin1(signed) });
       expect(report.ok).toBe(true);
-      expect(report.coverage).toEqual({ complete: true, signedParts: ['/enveloped'], unsignedParts: [] });
+      expect(report.coverage).toEqual({
+        complete: true,
+        signedParts: ['/enveloped'],
+        unsignedParts: [],
+        unsigned: [],
+      });
     });
   });
 

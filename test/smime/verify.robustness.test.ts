@@ -24,13 +24,17 @@ describe('verifyMessage robustness', () => {
     opaque = await signMessage(msg, { signer: id, detached: false });
   });
 
-  it('a From header that is not the signer’s address is a warning without from, an error with it', async () => {
+  it('a From header that is not the signer’s address fails (sender-mismatch), a warning with allowSenderMismatch', async () => {
+    // Issue #14: the From header is checked by default (it used to be a from-mismatch warning).
     const other = new TextDecoder()
       .decode(detached)
       .replace('From: p256.user@example.test', 'From: someone@example.test');
     const report = await verifyMessage(other, { trust });
-    expect(report.ok).toBe(true);
-    expect(report.warnings.map((w) => w.code)).toContain('from-mismatch');
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.code)).toEqual(['sender-mismatch']);
+    const relaxed = await verifyMessage(other, { trust, allowSenderMismatch: true });
+    expect(relaxed.ok).toBe(true);
+    expect(relaxed.warnings.map((w) => w.code)).toContain('sender-mismatch');
     expect((await verifyMessage(other, { trust, from: 'someone@example.test' })).problems[0]!.code).toBe(
       'email-mismatch',
     );

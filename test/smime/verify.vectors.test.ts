@@ -11,7 +11,7 @@ import { TrustList } from '../../src/trust/trust-list.js';
 import { parseSignedData } from '../../src/cms/signed-data.js';
 import { toHex } from '../../src/util/bytes.js';
 import { sha256 } from '../../src/util/hash.js';
-import { type ExpectedCase, verifyOptionsFor } from '../helpers/expected-cases.js';
+import { type ExpectedCase, VECTOR_RELAXATIONS, verifyOptionsFor } from '../helpers/expected-cases.js';
 import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
 
 type Case = ExpectedCase;
@@ -106,6 +106,31 @@ describeVectors('shared vectors: signed messages verify as expected.json says', 
         table.push(`FAIL  ${line}`);
         throw e;
       }
+    });
+  }
+});
+
+/**
+ * Issue #14: the sender check and full coverage are defaults. The few vectors whose From header is not their
+ * signer's address, or whose layout is a signed part among unsigned ones, are verified above with the relaxing
+ * option (VECTOR_RELAXATIONS says why for each); here they must fail with exactly that code without it, and the
+ * option must turn the failure into a warning and nothing else.
+ */
+describeVectors('shared vectors: sender-mismatch and partially-signed are failures by default', () => {
+  const all = readSharedJson<{ cases: Case[] }>('expected.json').cases;
+  for (const [id, relax] of Object.entries(VECTOR_RELAXATIONS)) {
+    it(`${id}: ${relax.code} (${relax.why})`, async () => {
+      const c = all.find((x) => x.id === id);
+      expect(c, id).toBeDefined();
+      const bytes = readShared(c!.file);
+      const strict = await verifyMessage(bytes, verifyOptionsFor(c!, { strict: true }));
+      const relaxed = await verifyMessage(bytes, verifyOptionsFor(c!));
+      expect(strict.ok).toBe(false);
+      expect(strict.problems.map((p) => p.code)).toContain(relax.code);
+      expect(relaxed.problems.map((p) => p.code)).not.toContain(relax.code);
+      expect(relaxed.warnings.map((w) => w.code)).toContain(relax.code);
+      // The relaxation changes that code only.
+      expect(strict.problems.filter((p) => p.code !== relax.code)).toEqual(relaxed.problems);
     });
   }
 });

@@ -4,8 +4,7 @@
  * MD5/RSA fallback), checked against OpenSSL-made signatures.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { algorithmName, digestAlgorithm, signatureAlgorithm } from '../../src/crypto/algorithms.js';
@@ -14,8 +13,9 @@ import { publicKeyWeakness, signatureAlgorithmWeakness } from '../../src/crypto/
 import { parseRsaPssParameters, verifySignature } from '../../src/crypto/verify-signature.js';
 import { summarizePublicKey } from '../../src/crypto/public-key-summary.js';
 import { AlgorithmError } from '../../src/errors.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smimekit-trust-'));
+const dir = tempDir('smimekit-trust-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 const file = (n: string) => new Uint8Array(readFileSync(join(dir, n)));

@@ -8,14 +8,14 @@ import { exportPkcs12 } from '../../crypto/pkcs12-export.js';
 import { loadPrivateKey } from '../../crypto/private-key.js';
 import { loadCertificates } from '../../sst/load.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
-import { readSecretEnv, readSecretFile } from '../identity-flags.js';
+import { canPrompt, readSecretEnv, readSecretFile } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
 const PASSWORD_FLAGS = ['password', 'password-file', 'password-env'];
 
 const USAGE =
-  'smimekit p12 --cert FILE --key FILE [--chain FILE...] (--password PW | --password-file FILE | --password-env NAME)\n' +
+  'smimekit p12 --cert FILE --key FILE [--chain FILE...] [--password PW | --password-file FILE | --password-env NAME]\n' +
   '             [--friendly-name NAME] [--legacy] --out FILE';
 
 /**
@@ -28,6 +28,15 @@ async function exportPassword(args: ParsedArgs, io: CliIo): Promise<string> {
   const env = flagString(args, 'password-env');
   if (env !== undefined) return readSecretEnv(env, 'password-env');
   return flagString(args, 'password')!;
+}
+
+/** On a terminal: the new file's password, typed twice; an empty one is refused (it must be asked for with a flag). */
+async function promptNewPassword(io: CliIo, out: string): Promise<string> {
+  const password = await io.promptSecret!(`Password for ${out}: `);
+  if (password === '') throw new UsageError('an empty password is not accepted at the prompt; use --password ""');
+  if ((await io.promptSecret!('Repeat the password: ')) !== password)
+    throw new UsageError('the two passwords differ; nothing was written');
+  return password;
 }
 
 /** Every certificate in the files (PEM bundles, DER, PKCS#7, SST), in order. */
@@ -57,7 +66,7 @@ export const p12Command: Command = {
       key: 'FILE  its private key (PEM or DER: PKCS#8, PKCS#1, SEC1; an encrypted key is opened with the same password)',
       chain: 'FILE  CA certificates to include (PEM bundle, DER, PKCS#7 or SST); repeatable',
       password:
-        'PW  the password of the new file (shows in the process list: prefer --password-file or --password-env)',
+        'PW  the password of the new file (shows in the process list: prefer --password-file or --password-env; on a terminal, leave all three out to be asked twice)',
       'password-file': 'FILE  the password: the first line of FILE',
       'password-env': 'NAME  the password from the environment variable NAME',
       'friendly-name': 'NAME  the name Windows and Keychain show for the key and certificate',
@@ -72,12 +81,12 @@ export const p12Command: Command = {
     const keyPath = requireFlag(args, 'key');
     const out = requireFlag(args, 'out');
     const given = PASSWORD_FLAGS.filter((f) => args.flags.has(f));
-    if (given.length === 0)
+    if (given.length === 0 && !canPrompt(io, args))
       throw new UsageError(
         'a password for the PKCS#12 file is required: --password PW | --password-file FILE | --password-env NAME',
       );
     if (given.length > 1) throw new UsageError(`use only one of ${given.map((f) => `--${f}`).join(', ')}`);
-    const password = await exportPassword(args, io);
+    const password = given.length === 0 ? await promptNewPassword(io, out) : await exportPassword(args, io);
 
     const [certificate, ...bundled] = await certificatesIn(io, [certPath]);
     if (!certificate) throw new ArgumentError('no-certificates', `${certPath} contains no certificate`);

@@ -14,7 +14,12 @@ import {
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
-const USAGE = `smimekit read --trust FILE... [--certs FILE...] [--crl FILE...] ${IDENTITY_USAGE} [--at ISO-8601] [--allow-weak] [--json] [--in FILE] [--out FILE]`;
+const USAGE = [
+  `smimekit read --trust FILE... [--certs FILE...] [--crl FILE...] ${IDENTITY_USAGE} [--at ISO-8601] [--allow-weak]`,
+  '              [--allow-sender-mismatch] [--require-authenticated] [--allow-legacy-gcm] [--json] [--in FILE] [--out FILE]',
+  '  A signed message must be signed by its From/Sender (sender-mismatch). Encrypted content that neither AES-GCM nor',
+  '  a signature protects gets the warning unauthenticated-encryption (refused with --require-authenticated).',
+].join('\n');
 
 function layerJson(l: MessageLayer): unknown {
   if (l.type === 'signed') return { type: l.type, form: l.form, ok: l.ok, signers: l.signers, problems: l.problems };
@@ -27,8 +32,10 @@ function readResultToJson(r: ReadMessageResult): unknown {
     ok: r.ok,
     signed: r.signed,
     encrypted: r.encrypted,
+    authenticated: r.authenticated,
     layers: r.layers.map(layerJson),
     problems: r.problems,
+    warnings: r.warnings,
     contentLength: r.content.length,
   };
 }
@@ -65,6 +72,9 @@ export const readCommand: Command = {
       crl: 'repeat',
       at: 'string',
       'allow-weak': 'boolean',
+      'allow-sender-mismatch': 'boolean',
+      'require-authenticated': 'boolean',
+      'allow-legacy-gcm': 'boolean',
       json: 'boolean',
       in: 'string',
       out: 'string',
@@ -72,6 +82,11 @@ export const readCommand: Command = {
     describe: {
       ...IDENTITY_DESCRIBE,
       ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak'),
+      'allow-sender-mismatch':
+        'accept a signer whose certificate is not for the From/Sender addresses (warning sender-mismatch instead of a failure)',
+      'require-authenticated':
+        'refuse encrypted content that neither AES-GCM nor a valid signature protects (unauthenticated-encryption, exit 1)',
+      'allow-legacy-gcm': 'read AES-GCM with a nonce other than 12 bytes or a 4- or 8-byte tag (legacy-gcm-parameters)',
       json: 'print the JSON report on standard output (the content then goes only to --out FILE)',
       in: 'FILE  the message (default: standard input)',
       out: 'FILE  where the innermost content goes (default: standard output); only when every layer checked out',
@@ -91,6 +106,9 @@ export const readCommand: Command = {
       intermediates: await readAll(args, io, 'certs'),
       crls: await readAll(args, io, 'crl'),
       allowWeak: flagBool(args, 'allow-weak'),
+      allowSenderMismatch: flagBool(args, 'allow-sender-mismatch'),
+      requireAuthenticated: flagBool(args, 'require-authenticated'),
+      allowLegacyGcm: flagBool(args, 'allow-legacy-gcm'),
     });
     // A message without any S/MIME layer has nothing to check: say so instead of passing it through as "ok".
     if (result.layers.length === 0)
@@ -99,6 +117,8 @@ export const readCommand: Command = {
     // content), the report goes to standard error, or with --json to standard output.
     if (json) io.stdout(`${JSON.stringify(readResultToJson(result), null, 2)}\n`);
     else io.stderr(readResultToText(result));
+    // Warnings (unauthenticated-encryption, sender-missing, ...) go to standard error, also with --json.
+    for (const w of result.warnings) io.stderr(`warning ${w.code}: ${w.message}\n`);
     if (result.ok && out === '-') io.stdout(result.content);
     else if (result.ok && out !== undefined) await writeOutput(io, out, result.content);
     if (!result.ok) {

@@ -8,7 +8,7 @@ import { IDENTITY_DESCRIBE, IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlag
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
-const USAGE = `smimekit sign ${IDENTITY_USAGE} [--opaque] [--digest sha256|sha384|sha512] [--pss] [--in FILE] [--out FILE]`;
+const USAGE = `smimekit sign ${IDENTITY_USAGE} [--opaque] [--digest auto|sha256|sha384|sha512] [--pss] [--in FILE] [--out FILE]`;
 
 export const signCommand: Command = {
   summary: 'sign a message (multipart/signed, or opaque with --opaque)',
@@ -18,7 +18,8 @@ export const signCommand: Command = {
     describe: {
       ...IDENTITY_DESCRIBE,
       opaque: 'write application/pkcs7-mime; smime-type=signed-data instead of multipart/signed',
-      digest: 'sha256|sha384|sha512  the digest algorithm (default sha256)',
+      digest:
+        'auto|sha256|sha384|sha512  the digest algorithm (default auto: sha384 for P-384 keys, sha512 for P-521 and Ed25519, else sha256)',
       pss: 'sign with RSASSA-PSS (RSA keys)',
       in: 'FILE  the MIME entity or RFC 5322 message to sign (default: standard input)',
       ...describeCommon('out'),
@@ -26,9 +27,11 @@ export const signCommand: Command = {
   },
   async run(args, io: CliIo) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
-    const digest = (flagString(args, 'digest') ?? 'sha256').toLowerCase().replace('-', '') as SigningDigest;
-    if (!SIGNING_DIGESTS.includes(digest))
-      throw new UsageError(`--digest must be sha256, sha384 or sha512, not "${flagString(args, 'digest')}"`);
+    const named = (flagString(args, 'digest') ?? 'auto').toLowerCase().replace('-', '');
+    if (named !== 'auto' && !SIGNING_DIGESTS.includes(named as SigningDigest))
+      throw new UsageError(`--digest must be auto, sha256, sha384 or sha512, not "${flagString(args, 'digest')}"`);
+    // auto: the key decides (signMessage's default); Ed25519 with another explicit digest is bad-argument there.
+    const digest = named === 'auto' ? undefined : (named as SigningDigest);
     // Flags are checked before any file is read, so usage errors come first.
     if (!flagString(args, 'p12') && (!flagString(args, 'cert') || !flagString(args, 'key')))
       throw new UsageError(`an identity is required: ${IDENTITY_USAGE}`);
@@ -48,7 +51,7 @@ export const signCommand: Command = {
     const signed = await signMessage(input, {
       signer: { certificate: identity.certificate, privateKey: identity.privateKey, chain },
       detached: !flagBool(args, 'opaque'),
-      digest,
+      ...(digest ? { digest } : {}),
       pss: flagBool(args, 'pss'),
     });
     await writeOutput(io, flagString(args, 'out'), signed);

@@ -9,8 +9,10 @@ import { readInput, writeOutput, type CliIo } from '../io.js';
 import { CheckFailed, type Command } from '../command.js';
 
 const USAGE = [
-  'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak] [--json]',
-  '                [--in FILE] [--content FILE] [--out FILE]',
+  'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak]',
+  '                [--allow-sender-mismatch] [--allow-partial] [--json] [--in FILE] [--content FILE] [--out FILE]',
+  '  By default a signer must be for every From/Sender address (sender-mismatch) and one signature must cover the',
+  '  whole message (partially-signed); --allow-sender-mismatch and --allow-partial turn these into warnings.',
   '  --content FILE: the content a detached signature (--in SIG.p7s, DER or PEM) covers, hashed exactly as given.',
   '  The verified content (the exact bytes the innermost signature covers) goes to standard output, or to --out FILE,',
   '  only when verification succeeds; the report goes to standard error (with --json: to standard output).',
@@ -33,6 +35,8 @@ export const verifyCommand: Command = {
       at: 'string',
       from: 'string',
       'allow-weak': 'boolean',
+      'allow-sender-mismatch': 'boolean',
+      'allow-partial': 'boolean',
       json: 'boolean',
       in: 'string',
       content: 'string',
@@ -40,7 +44,11 @@ export const verifyCommand: Command = {
     },
     describe: {
       ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak'),
-      from: 'ADDR  the address the message claims to be from: the signer must be valid for it',
+      from: 'ADDR  an address the message must be from (e.g. the envelope sender): every signer must be valid for it',
+      'allow-sender-mismatch':
+        'accept a signer whose certificate is not for the From/Sender addresses (warning sender-mismatch instead of a failure)',
+      'allow-partial':
+        'accept a message only part of which is signed, e.g. with a mailing-list footer (warning partially-signed instead of a failure)',
       json: 'print the JSON report on standard output (the content then goes only to --out FILE)',
       in: 'FILE  the signed message, or a bare signature (.p7s, DER or PEM) (default: standard input)',
       content: 'FILE  the content a detached bare signature (--in SIG.p7s) covers, hashed exactly as given',
@@ -72,6 +80,8 @@ export const verifyCommand: Command = {
       intermediates: certificates,
       crls,
       allowWeak: flagBool(args, 'allow-weak'),
+      allowSenderMismatch: flagBool(args, 'allow-sender-mismatch'),
+      allowPartial: flagBool(args, 'allow-partial'),
       ...(from !== undefined ? { from } : {}),
     };
     let report: VerifyReport;

@@ -5,6 +5,7 @@
 import { getSubtle } from '../engine.js';
 import { ArgumentError, CryptoError } from '../../errors.js';
 import { toArrayBuffer } from '../../util/bytes.js';
+import { gcmDecryptAnyNonce, gcmEncryptAnyNonce } from './gcm-any-nonce.js';
 
 function checkAesKey(key: Uint8Array): void {
   if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
@@ -48,7 +49,11 @@ export async function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext:
   }
 }
 
-/** Options of AES-GCM (RFC 5084: 12-byte nonce by default, tag 12..16 bytes). */
+/**
+ * Options of AES-GCM. RFC 5084 recommends a 12-byte nonce and allows tags of 12 to 16 bytes; these functions also take
+ * any other nonce length and the 4- and 8-byte tags of SP 800-38D (what to accept from a message is the CMS layer's
+ * policy, see `parseGcmParameters`).
+ */
 export interface AesGcmOptions {
   /** Additional authenticated data (AuthEnvelopedData: DER of the authAttrs). */
   aad?: Uint8Array;
@@ -66,15 +71,21 @@ function gcmParams(iv: Uint8Array, options: AesGcmOptions | undefined): AesGcmPa
   return params;
 }
 
-/** AES-GCM encryption; returns ciphertext and tag separately (CMS stores the tag in its own field). */
+/**
+ * AES-GCM encryption; returns ciphertext and tag separately (CMS stores the tag in its own field). A nonce that is
+ * not 12 bytes goes through `gcm-any-nonce.ts` (WebCrypto implementations differ on those).
+ */
 export async function aesGcmEncrypt(
   key: Uint8Array,
   iv: Uint8Array,
   plaintext: Uint8Array,
   options?: AesGcmOptions,
 ): Promise<{ ciphertext: Uint8Array; tag: Uint8Array }> {
+  const params = gcmParams(iv, options);
+  checkAesKey(key);
+  if (iv.length !== 12) return gcmEncryptAnyNonce(key, iv, plaintext, params.tagLength! / 8, options?.aad);
   const k = await importAes(key, 'AES-GCM', ['encrypt']);
-  const out = new Uint8Array(await getSubtle().encrypt(gcmParams(iv, options), k, toArrayBuffer(plaintext)));
+  const out = new Uint8Array(await getSubtle().encrypt(params, k, toArrayBuffer(plaintext)));
   const tagLength = options?.tagLength ?? 16;
   return { ciphertext: out.slice(0, out.length - tagLength), tag: out.slice(out.length - tagLength) };
 }
@@ -87,14 +98,15 @@ export async function aesGcmDecrypt(
   tag: Uint8Array,
   options?: Omit<AesGcmOptions, 'tagLength'>,
 ): Promise<Uint8Array> {
+  const params = gcmParams(iv, { ...options, tagLength: tag.length });
+  checkAesKey(key);
+  if (iv.length !== 12) return gcmDecryptAnyNonce(key, iv, ciphertext, tag, options?.aad);
   const k = await importAes(key, 'AES-GCM', ['decrypt']);
   const joined = new Uint8Array(ciphertext.length + tag.length);
   joined.set(ciphertext);
   joined.set(tag, ciphertext.length);
   try {
-    return new Uint8Array(
-      await getSubtle().decrypt(gcmParams(iv, { ...options, tagLength: tag.length }), k, toArrayBuffer(joined)),
-    );
+    return new Uint8Array(await getSubtle().decrypt(params, k, toArrayBuffer(joined)));
   } catch (e) {
     throw new CryptoError('decryption-failed', 'decryption failed: authentication tag mismatch', { cause: e });
   }

@@ -3,7 +3,7 @@
  * RC2-CBC): their key lengths, RC2 parameters and decryption. Shared by
  * password-based encryption (PBES2) and CMS content decryption.
  */
-import { AlgorithmError, ArgumentError } from '../../errors.js';
+import { AlgorithmError, ArgumentError, FormatError } from '../../errors.js';
 import { OID } from '../oids.js';
 import { aesCbcDecrypt } from './aes.js';
 import { createDes } from './des.js';
@@ -34,22 +34,60 @@ export function parseRc2CbcParameters(params: DerNode | undefined): { effectiveB
   };
 }
 
+/** The FormatError code for broken cipher parameters, by where they were read: CMS content or PBES2. */
+export type CipherParametersCode = 'malformed-cms' | 'bad-pbe-parameters';
+
+/** Block size in bytes (= IV length) of the CBC ciphers by OID. */
+const CBC_BLOCK: Readonly<Record<string, number>> = {
+  [OID.aes128Cbc]: 16,
+  [OID.aes192Cbc]: 16,
+  [OID.aes256Cbc]: 16,
+  [OID.desEde3Cbc]: 8,
+  [OID.desCbc]: 8,
+  [OID.rc2Cbc]: 8,
+};
+
+/**
+ * The IV (and RC2 effective key bits) of a CBC AlgorithmIdentifier, checked: parameters come from the message, so
+ * a missing IV or one of the wrong length is a FormatError (`code`; `bad-rc2-parameters` for an RC2 version out of
+ * range), never the argument error the cipher functions give their callers.
+ *
+ * @throws FormatError `code` / `bad-rc2-parameters`; AlgorithmError `unsupported-algorithm`
+ */
+export function cbcParameters(
+  oid: string,
+  params: DerNode | undefined,
+  code: CipherParametersCode,
+): { iv: Uint8Array; effectiveBits?: number } {
+  const block = CBC_BLOCK[oid];
+  if (block === undefined)
+    throw new AlgorithmError('unsupported-algorithm', `unsupported cipher ${oid}`, { details: { algorithm: oid } });
+  let out: { iv: Uint8Array; effectiveBits?: number };
+  try {
+    out = oid === OID.rc2Cbc ? parseRc2CbcParameters(params) : { iv: derOctets(params, 'IV') };
+  } catch (e) {
+    if (!(e instanceof FormatError) || e.code !== 'malformed-der') throw e;
+    throw new FormatError(code, `the cipher parameters (IV) cannot be read: ${e.message}`, { cause: e });
+  }
+  if (out.iv.length !== block)
+    throw new FormatError(code, `the ${block * 8}-bit block cipher's IV is ${out.iv.length} bytes, not ${block}`);
+  return out;
+}
+
 /**
  * Decrypts a symmetric CBC cipher given its AlgorithmIdentifier OID and
  * parameters (AES-CBC, DES-EDE3-CBC, DES-CBC, RC2-CBC). Bad padding is
- * `decryption-failed`.
+ * `decryption-failed`; broken parameters are FormatError `code` (see `cbcParameters`).
  */
 export async function decryptCbcByOid(
   oid: string,
   params: DerNode | undefined,
   key: Uint8Array,
   data: Uint8Array,
+  code: CipherParametersCode = 'malformed-cms',
 ): Promise<Uint8Array> {
+  const { iv, effectiveBits } = cbcParameters(oid, params, code);
   switch (oid) {
-    case OID.aes128Cbc:
-    case OID.aes192Cbc:
-    case OID.aes256Cbc:
-      return aesCbcDecrypt(key, derOctets(params, 'AES IV'), data);
     case OID.desEde3Cbc:
     case OID.desCbc: {
       // createDes takes 8, 16 or 24 bytes: the OID must decide, or an 8-byte key would silently run single DES as "3DES".
@@ -59,13 +97,11 @@ export async function decryptCbcByOid(
           'bad-key-length',
           `${oid === OID.desCbc ? 'DES' : '3DES'} key must be ${lengths.join(' or ')} bytes, not ${key.length}`,
         );
-      return cbcDecrypt(createDes(key), derOctets(params, 'DES IV'), data);
+      return cbcDecrypt(createDes(key), iv, data);
     }
-    case OID.rc2Cbc: {
-      const { effectiveBits, iv } = parseRc2CbcParameters(params);
+    case OID.rc2Cbc:
       return cbcDecrypt(createRc2(key, effectiveBits), iv, data);
-    }
     default:
-      throw new AlgorithmError('unsupported-algorithm', `unsupported cipher ${oid}`, { details: { algorithm: oid } });
+      return aesCbcDecrypt(key, iv, data);
   }
 }
