@@ -11,6 +11,8 @@ const COMMON_DESCRIBE = {
   crl: 'FILE  CRLs to check revocation with (PEM or DER)',
   at: 'ISO-8601  validate at this time instead of now (a bare date is midnight UTC)',
   'allow-weak': 'accept SHA-1, MD5, DSA and short RSA keys (for reading old mail)',
+  strictness:
+    'default|strict|lenient  RFC 5280 profile rules (docs/trust.md, Strictness decisions): strict fails on what default only warns about; lenient warns on profile rules',
   json: 'print the report as JSON on standard output',
   in: 'FILE  the input message (default: standard input)',
   out: 'FILE  where the output goes (default: standard output); written atomically',
@@ -62,4 +64,13 @@ export function contentDestination(args: ParsedArgs, json: boolean): string | un
   if (json && out === '-')
     throw new UsageError('--json writes the report to standard output; give --out FILE for the content');
   return out ?? (json ? undefined : '-');
+}
+
+/** `--strictness default|strict|lenient` (the validator's profile strictness), or undefined for the default. */
+export function strictnessFromFlags(args: ParsedArgs): 'default' | 'strict' | 'lenient' | undefined {
+  const value = flagString(args, 'strictness');
+  if (value === undefined) return undefined;
+  if (value !== 'default' && value !== 'strict' && value !== 'lenient')
+    throw new UsageError(`--strictness must be default, strict or lenient, not "${value}"`);
+  return value;
 }

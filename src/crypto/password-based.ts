@@ -51,11 +51,27 @@ export interface PbePassword {
   budget?: { remaining: number };
 }
 
+/**
+ * Key-derivation work allowed for one PKCS#12 file or one encrypted key, in ≈ µs (see `pkcs12KdfCost` and
+ * `pbkdf2Cost`): about 1.5 s at worst on the reference machine, and far above real files (a MAC and a few bags at
+ * 2,048–100,000 iterations, or PBKDF2 at 600,000, fit).
+ */
+export const PBE_WORK_BUDGET = 1_500_000;
+
+/**
+ * What one derivation costs at least, whatever its iteration count: the fixed cost of a WebCrypto import and
+ * derive. Without it, thousands of bags at one iteration each would cost seconds while charging nothing.
+ */
+const MIN_DERIVATION_COST = 1_000;
+
+/** A fresh work budget for one file or key. */
+export const pbeWorkBudget = (): { remaining: number } => ({ remaining: PBE_WORK_BUDGET });
+
 /** Charges a key derivation to the password's work budget (if any). */
 export function chargePbeWork(password: PbePassword, cost: number): void {
   const budget = password.budget;
   if (!budget) return;
-  budget.remaining -= cost;
+  budget.remaining -= Math.max(cost, MIN_DERIVATION_COST);
   if (budget.remaining < 0) {
     throw new LimitError(
       'limit-exceeded',

@@ -10,7 +10,7 @@ import type { BytesLike } from '../util/bytes.js';
 import { hashLength, hmac, pbkdf2, pbkdf2Cost, pkcs12Kdf, pkcs12KdfCost, pkcs12KdfMaxIterations } from './kdf.js';
 import type { KdfHash } from './kdf.js';
 import { DIGEST_OIDS, OID } from './oids.js';
-import { chargePbeWork, pbeDecrypt, pbePassword } from './password-based.js';
+import { chargePbeWork, pbeDecrypt, pbePassword, pbeWorkBudget } from './password-based.js';
 import type { PbePassword } from './password-based.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 import {
@@ -79,13 +79,6 @@ export interface Pkcs12Contents {
 }
 
 const MAX_NESTING = 8;
-
-/**
- * Key-derivation work allowed per PKCS#12 file, in ≈ µs (see `pkcs12KdfCost`):
- * about 20 s in the worst case, and far above real files (a MAC and a few
- * bags at 2,048–100,000 iterations cost well under a second).
- */
-const PKCS12_WORK_BUDGET = 20_000_000;
 
 function bmpString(node: DerNode): string {
   const c = node.buf.subarray(node.contentStart, node.contentEnd);
@@ -310,7 +303,7 @@ export async function parsePkcs12(
 
     // One key-derivation work budget for the whole file (MAC, every bag, both empty-password forms):
     // iteration counts are capped per derivation, but a hostile file could hold thousands of bags.
-    const budget = { remaining: PKCS12_WORK_BUDGET };
+    const budget = pbeWorkBudget();
     const candidates = (password === '' ? [pbePassword(''), pbePassword('', true)] : [pbePassword(password)]).map(
       (pw) => ({ ...pw, budget }),
     );

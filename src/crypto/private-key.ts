@@ -9,7 +9,7 @@ import type { BytesLike } from '../util/bytes.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 import { bigintBitLength, bytesToBigint } from './bigint.js';
 import { OID } from './oids.js';
-import { decryptLegacyPem, pbeDecrypt, pbePassword } from './password-based.js';
+import { decryptLegacyPem, pbeDecrypt, pbePassword, pbeWorkBudget } from './password-based.js';
 import type { PbePassword } from './password-based.js';
 import {
   type DerNode,
@@ -316,9 +316,9 @@ async function loadDer(
   if (isEncryptedPkcs8(top)) {
     if (password === undefined)
       throw new PasswordError('password-required', 'the private key is encrypted; a password is needed');
-    // The same key-derivation work budget as a PKCS#12 file (≈ 20 s at worst): PBKDF2 at 10M iterations
-    // with a 128-byte key would otherwise be 70M HMACs.
-    return decryptPrivateKeyInfo(bytes, { ...pbePassword(password), budget: { remaining: 20_000_000 } });
+    // The same key-derivation work budget as a PKCS#12 file: PBKDF2 at 10M iterations with a 128-byte key
+    // would otherwise be 70M HMACs.
+    return decryptPrivateKeyInfo(bytes, { ...pbePassword(password), budget: pbeWorkBudget() });
   }
   const kids = derChildren(top);
   // PKCS#8: INTEGER, SEQUENCE, OCTET STRING ...

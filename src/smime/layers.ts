@@ -262,13 +262,14 @@ export async function walkLayers(
 ): Promise<WalkResult> {
   const result: WalkResult = { found: 0, end: bytes, endPath: start.path, coverage: emptyCoverage() };
   const max = options.maxLayers ?? DEFAULT_MAX_LAYERS;
-  if (start.depth >= max) {
-    visitor.tooDeep(max);
-    return result;
-  }
   const level = readLevel(bytes, visitor, options, start);
   if (!level) return result;
   if (level.root) result.root = level.root;
+  // The limit is on layers opened: content at the deepest level that holds no further layer is fine.
+  if (level.targets.length > 0 && start.depth >= max) {
+    visitor.tooDeep(max);
+    return result;
+  }
   result.found = level.targets.length;
   const signedParts: string[] = [];
   const unsigned = level.unsigned;

@@ -16,22 +16,12 @@ import type { SmimeErrorCode } from '../error-codes.js';
 import { headerSection } from '../mime/entity.js';
 import { parseContentType, parseHeaderBlock, type MimeHeader } from '../mime/headers.js';
 import { decodeTransferEncoding } from '../mime/transfer-encoding.js';
-import { emailAddressesInName, parseCertificate, type Certificate } from '../x509/index.js';
+import { parseCertificate } from '../x509/index.js';
 import { emailsMatch } from '../trust/smime-rules.js';
 import type { SignedLayer, SignerReport } from './report.js';
 
 /** Largest header section read for a signed copy (the section, not the body). */
 const MAX_HEADER_BYTES = 256 * 1024;
-
-/**
- * The addresses an S/MIME signer certificate is for: its rfc822Name subjectAltNames, or, only when it has none,
- * the emailAddress attributes of its subject (RFC 8550 §3). Unlike `Certificate.emailAddresses` (every address
- * the certificate names, for address books), a subject emailAddress next to rfc822Name SANs does not count.
- */
-export function smimeAddresses(cert: Certificate): string[] {
-  const san = (cert.subjectAltNames ?? []).flatMap((n) => (n.type === 'rfc822' ? [n.value] : []));
-  return san.length > 0 ? [...new Set(san)] : [...new Set(emailAddressesInName(cert.subject))];
-}
 
 /** One copy of the sender headers: where it is, the addresses read, and the parts that were not addresses. */
 export interface SenderCopy {
@@ -161,7 +151,7 @@ export function messageSignedLayers(
 function signerAddresses(s: SenderSigner): string[] {
   if (!s.certificate) return s.email !== undefined ? [s.email] : [];
   try {
-    return smimeAddresses(parseCertificate(s.certificate));
+    return [...parseCertificate(s.certificate).smimeAddresses];
   } catch (e) {
     if (e instanceof SmimeError) return [];
     throw e;

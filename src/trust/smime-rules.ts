@@ -13,9 +13,9 @@ export interface RuleViolation {
   message: string;
 }
 
-/** Every e-mail address a certificate is bound to (SAN rfc822Name, then subject emailAddress). */
+/** The addresses a certificate is for (RFC 8550 §3: rfc822Name SANs, or the subject's emailAddress when none). */
 export function certificateEmails(cert: Certificate): string[] {
-  return [...cert.emailAddresses];
+  return [...cert.smimeAddresses];
 }
 
 /** RFC 8550 §3: exact local part, case-insensitive domain. */

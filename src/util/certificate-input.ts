@@ -5,7 +5,7 @@
  * is the caller's, `{ der }`/`{ raw }` objects). One function, so every API
  * that takes a certificate accepts the same inputs and explains the same errors.
  */
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, FormatError } from '../errors.js';
 import { fromLatin1, toBytes, type BytesLike } from './bytes.js';
 import { decodePem, looksLikePem } from './pem.js';
 
@@ -39,11 +39,12 @@ export function certificateDer(input: CertificateInput, what = 'certificate'): U
   }
   const bytes = typeof input === 'string' ? fromLatin1(input) : toBytes(input, what);
   if (!looksLikePem(bytes)) {
+    // The bytes came from somewhere (a file, a message): what is wrong is their content, a format error.
     if (bytes[0] !== 0x30)
-      throw new ArgumentError('bad-argument', `${what}: neither DER (a certificate starts with a SEQUENCE) nor PEM`);
+      throw new FormatError('not-der', `${what}: neither DER (a certificate starts with a SEQUENCE) nor PEM`);
     return bytes;
   }
   const block = decodePem(bytes).find((b) => CERT_LABELS.has(b.label));
-  if (!block) throw new ArgumentError('bad-argument', `${what}: the PEM text has no CERTIFICATE block`);
+  if (!block) throw new FormatError('malformed-pem', `${what}: the PEM text has no CERTIFICATE block`);
   return block.der;
 }

@@ -208,8 +208,8 @@ export class Certificate implements ExtensionFields {
   }
 
   /**
-   * E-mail addresses the certificate is issued to: its rfc822Name
-   * subjectAltNames, then emailAddress attributes of the subject (RFC 8550 §3).
+   * Every e-mail address the certificate names: its rfc822Name subjectAltNames, then emailAddress attributes of
+   * the subject. For listing and address-book filing; the address a signature vouches for is `smimeAddresses`.
    */
   get emailAddresses(): readonly string[] {
     if (!this.#emails) {
@@ -217,6 +217,15 @@ export class Certificate implements ExtensionFields {
       this.#emails = [...new Set([...fromSan, ...emailAddressesInName(this.subject)])];
     }
     return this.#emails;
+  }
+
+  /**
+   * The addresses the certificate is for, as RFC 8550 §3 reads them: its rfc822Name subjectAltNames, or the
+   * subject's emailAddress attributes only when there are none (a subject address next to SANs is not vouched for).
+   */
+  get smimeAddresses(): readonly string[] {
+    const fromSan = (this.subjectAltNames ?? []).flatMap((n) => (n.type === 'rfc822' ? [n.value] : []));
+    return [...new Set(fromSan.length > 0 ? fromSan : emailAddressesInName(this.subject))];
   }
 
   /** Lowercase hex fingerprints of the DER (SHA-1 for display next to Windows and Outlook only). */

@@ -132,9 +132,12 @@ describe('exportPkcs12 → loadIdentity', () => {
       () => exportPkcs12(identity, 'pw', { algorithm: 'legacy', iterations: 2_000_000 }),
       () => exportPkcs12(identity, undefined as never),
       () => exportPkcs12({ ...identity, certificate: 'alice@example.test' }, 'pw'),
-      () => exportPkcs12({ ...identity, chain: [Uint8Array.of(1, 2, 3)] }, 'pw'),
     ];
     for (const [i, run] of bad.entries()) await expect(run(), `case ${i}`).rejects.toBeInstanceOf(ArgumentError);
+    // Bytes that are no certificate: a format error, before any work.
+    await expect(exportPkcs12({ ...identity, chain: [Uint8Array.of(1, 2, 3)] }, 'pw')).rejects.toMatchObject({
+      code: 'not-der',
+    });
     await expect(exportPkcs12({ ...identity, privateKey: Uint8Array.of(0x30, 0) }, 'pw')).rejects.toMatchObject({
       code: 'bad-key',
     });

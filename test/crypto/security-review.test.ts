@@ -11,7 +11,7 @@ import { OID } from '../../src/crypto/oids.js';
 import { decryptCbcByOid } from '../../src/crypto/ciphers/by-oid.js';
 import { ecCurveOid, loadPrivateKey, parseRsaPrivateKeyPkcs1 } from '../../src/crypto/private-key.js';
 import { keyMatchesCertificate } from '../../src/crypto/key-match.js';
-import { pbeDecrypt, pbePassword } from '../../src/crypto/password-based.js';
+import { PBE_WORK_BUDGET, pbeDecrypt, pbePassword, pbeWorkBudget } from '../../src/crypto/password-based.js';
 import { parsePkcs12 } from '../../src/crypto/pkcs12.js';
 import { loadIdentity } from '../../src/crypto/identity.js';
 import { rsaOaepDecrypt, rsaOaepEncrypt } from '../../src/crypto/rsa-oaep.js';
@@ -120,13 +120,32 @@ describe('password-based key derivation: iteration bounds and work budget', () =
 
   it('a shared work budget stops a run of derivations before it does the work', async () => {
     const alg = derParse(seq(encodeOid(OID.pkcs12Pbe3Des), seq(octets(new Uint8Array(8)), encodeInt(50))));
-    const pw = { ...pbePassword('pw'), budget: { remaining: 1_000 } };
-    // Each derivation is 2 key blocks + 1 IV block of 50 SHA-1 steps (cost 450): the third exceeds 1,000.
+    const pw = { ...pbePassword('pw'), budget: { remaining: 2_500 } };
+    // Each derivation is 2 key blocks + 1 IV block of 50 SHA-1 steps (cost 450), charged at least 1,000 (the fixed
+    // cost of a derivation): the third exceeds 2,500.
     for (let i = 0; i < 2; i++)
       await expect(pbeDecrypt(alg, new Uint8Array(16), pw)).rejects.toMatchObject({ code: 'decryption-failed' });
     const third = pbeDecrypt(alg, new Uint8Array(16), pw);
     await expect(third).rejects.toBeInstanceOf(LimitError);
     await expect(third).rejects.toMatchObject({ code: 'limit-exceeded', details: { limit: 'pbe-work' } });
+  });
+
+  it('thousands of cheap derivations (one iteration each) exhaust the budget: each costs at least its fixed part', async () => {
+    const alg = derParse(seq(encodeOid(OID.pkcs12Pbe3Des), seq(octets(new Uint8Array(8)), encodeInt(1))));
+    const pw = { ...pbePassword('pw'), budget: pbeWorkBudget() };
+    let done = 0;
+    const t0 = performance.now();
+    const error = await (async () => {
+      for (;;) {
+        await pbeDecrypt(alg, new Uint8Array(16), pw).catch((e: unknown) => {
+          if (e instanceof LimitError) throw e;
+        });
+        done++;
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'limit-exceeded', details: { limit: 'pbe-work' } });
+    expect(done).toBe(PBE_WORK_BUDGET / 1_000);
+    expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
   it('a PKCS#12 bag whose PBKDF2 work exceeds the per-file budget fails at once with limit-exceeded (not bad-password)', async () => {

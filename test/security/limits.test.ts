@@ -220,6 +220,10 @@ describe('messages and MIME', () => {
       { limit: 'maxLayers', value: 8, maxDepth: 8, maxLayers: 8 },
     ]);
     expect((await readMessage(entity, { maxLayers: 16 })).layers).toHaveLength(9);
+    // Exactly maxLayers layers read: the limit is on layers opened, not on the depth of the innermost content.
+    let eight: Uint8Array = new TextEncoder().encode('Content-Type: text/plain\r\n\r\nhi\r\n');
+    for (let i = 0; i < 8; i++) eight = compressedMessage(await createCompressed(eight));
+    expect((await readMessage(eight, {})).layers).toHaveLength(8);
   });
 });
 

@@ -12,7 +12,6 @@ import { createSignedData, type CmsSigner } from '../../src/cms/signer.js';
 import { loadPrivateKey } from '../../src/crypto/private-key.js';
 import { encryptMessage } from '../../src/smime/encrypt.js';
 import { readMessage } from '../../src/smime/read.js';
-import { smimeAddresses } from '../../src/smime/sender.js';
 import { signMessage } from '../../src/smime/sign.js';
 import { verifyMessage } from '../../src/smime/verify.js';
 import { TrustList } from '../../src/trust/trust-list.js';
@@ -217,13 +216,20 @@ describe('sender check (issue #14, defect 1)', () => {
   it('certificate addresses: the rfc822Name SANs; the subject emailAddress only when there is none', async () => {
     const sanAndSubject = await userWithSubjectEmail('san-and-subject', 'ceo@example.test', ['mallory@example.test']);
     const subjectOnly = await userWithSubjectEmail('subject-only', 'ceo@example.test', []);
-    expect(smimeAddresses(parseCertificate(sanAndSubject.certificate))).toEqual(['mallory@example.test']);
+    expect(parseCertificate(sanAndSubject.certificate).smimeAddresses).toEqual(['mallory@example.test']);
     // Certificate.emailAddresses (address books) still lists both.
     expect(parseCertificate(sanAndSubject.certificate).emailAddresses).toEqual([
       'mallory@example.test',
       'ceo@example.test',
     ]);
-    expect(smimeAddresses(parseCertificate(subjectOnly.certificate))).toEqual(['ceo@example.test']);
+    expect(parseCertificate(subjectOnly.certificate).smimeAddresses).toEqual(['ceo@example.test']);
+    // An explicit expected address (`from`, `validateCertificate`'s `email`) reads the certificate the same way.
+    const explicit = await verifyMessage(await signMessage(message('ceo@example.test'), { signer: sanAndSubject }), {
+      trust,
+      from: 'ceo@example.test',
+      allowSenderMismatch: true,
+    });
+    expect(codes(explicit.problems)).toContain('email-mismatch');
     const viaSubject = await verifyMessage(await signMessage(message('ceo@example.test'), { signer: sanAndSubject }), {
       trust,
     });

@@ -10,6 +10,7 @@ import { TrustList, validateCertificate, validationReportToJson } from '../../sr
 import type { ValidationOptions } from '../../src/trust/options.js';
 import type { ValidationReport } from '../../src/trust/report.js';
 import { ArgumentError } from '../../src/errors.js';
+import { cli, errorCode } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import { CA_EXT, EE_EXT, OpensslPki, derArg, tlv, type OsslCert } from './helpers/openssl-pki.js';
 
@@ -248,6 +249,24 @@ describe('basic constraints', () => {
     const leaf = pki.issue('inter-bc-noncrit-leaf', ca, { subject: '/CN=Leaf', ext: EE_EXT });
     await expectAdvisory(leaf, ['bad-basic-constraints@1'], { pool: [ca] });
     expectOpensslStrictRejects(leaf, [root], [ca]);
+  });
+
+  it('smimekit validate --strictness: default warns (exit 0), strict fails (exit 1), a bad value is a usage error', async () => {
+    const ca = pki.issue('cli-bc-noncrit', root, {
+      subject: '/CN=CLI intermediate BC not critical',
+      ext: ['basicConstraints=CA:TRUE', ...CA_EXT.slice(1)],
+    });
+    const leaf = pki.issue('cli-bc-noncrit-leaf', ca, { subject: '/CN=Leaf', ext: EE_EXT });
+    const file = (c: OsslCert) => `${pki.dir}/${c.certFile}`;
+    const base = ['validate', '--trust', file(root), '--untrusted', file(ca), '--cert', file(leaf)];
+    const run = async (...extra: string[]) => cli([...base, '--purpose', 'any', ...extra]);
+    const plain = await run();
+    expect(plain.code, plain.stderr).toBe(0);
+    expect((await run('--strictness', 'lenient')).code).toBe(0);
+    const strict = await run('--strictness', 'strict');
+    expect([strict.code, errorCode(strict)]).toEqual([1, 'bad-basic-constraints']);
+    const bad = await run('--strictness', 'paranoid');
+    expect([bad.code, errorCode(bad)]).toEqual([2, 'usage']);
   });
 
   it('an end-entity certificate asserting keyCertSign: bad-key-usage', async () => {

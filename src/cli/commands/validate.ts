@@ -1,5 +1,5 @@
 /** `smimekit validate`: RFC 5280 / S/MIME validation of a certificate against trust lists, with a report. */
-import { atFromFlags, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, describeCommon, readAll, strictnessFromFlags, trustFromFlags } from '../common-flags.js';
 import { ValidationError } from '../../errors.js';
 import { validateCertificate } from '../../trust/validate.js';
 import { validationReportToJson, type TrustProblem, type ValidationReport } from '../../trust/report.js';
@@ -11,7 +11,8 @@ import type { Command } from '../command.js';
 const USAGE = [
   'smimekit validate --trust FILE... --cert EE [--untrusted FILE...] [--crl FILE...] [--at ISO-8601]',
   '                  [--purpose sign|encrypt|any] [--email ADDR] [--policy OID]... [--require-explicit-policy]',
-  '                  [--inhibit-policy-mapping] [--inhibit-any-policy] [--allow-weak] [--revocation off|prefer|require] [--json]',
+  '                  [--inhibit-policy-mapping] [--inhibit-any-policy] [--allow-weak] [--revocation off|prefer|require]',
+  '                  [--strictness default|strict|lenient] [--json]',
 ].join('\n');
 
 function problemLine(p: TrustProblem): string {
@@ -53,10 +54,11 @@ export const validateCommand: Command = {
       'inhibit-any-policy': 'boolean',
       'allow-weak': 'boolean',
       revocation: 'string',
+      strictness: 'string',
       json: 'boolean',
     },
     describe: {
-      ...describeCommon('trust', 'crl', 'at', 'json'),
+      ...describeCommon('trust', 'crl', 'at', 'json', 'strictness'),
       cert: 'FILE  the certificate to validate (PEM or DER)',
       untrusted: 'FILE  intermediate certificates for building the path (not trusted themselves)',
       purpose: 'sign|encrypt|any  what the certificate is for (default sign); any checks RFC 5280 only',
@@ -87,6 +89,7 @@ export const validateCommand: Command = {
     const intermediates = await readAll(args, io, 'untrusted');
     const crls = await readAll(args, io, 'crl');
     const email = flagString(args, 'email');
+    const strictness = strictnessFromFlags(args);
 
     const report = await validateCertificate(await readInput(io, certPath), {
       trust,
@@ -101,6 +104,7 @@ export const validateCommand: Command = {
       inhibitPolicyMapping: flagBool(args, 'inhibit-policy-mapping'),
       inhibitAnyPolicy: flagBool(args, 'inhibit-any-policy'),
       ...(email !== undefined ? { email } : {}),
+      ...(strictness !== undefined ? { strictness } : {}),
     });
     io.stdout(
       flagBool(args, 'json') ? `${JSON.stringify(validationReportToJson(report), null, 2)}\n` : reportToText(report),

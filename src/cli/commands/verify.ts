@@ -1,5 +1,12 @@
 /** `smimekit verify`: verifies an S/MIME message (or a bare CMS SignedData) and prints the report. */
-import { atFromFlags, contentDestination, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
+import {
+  atFromFlags,
+  contentDestination,
+  describeCommon,
+  readAll,
+  strictnessFromFlags,
+  trustFromFlags,
+} from '../common-flags.js';
 import { verifyMessage, verifySignedContent } from '../../smime/verify.js';
 import { verifyReportToJson, verifyReportToText, type VerifyReport } from '../../smime/report.js';
 import { looksLikePem } from '../../util/pem.js';
@@ -10,7 +17,8 @@ import { CheckFailed, type Command } from '../command.js';
 
 const USAGE = [
   'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak]',
-  '                [--allow-sender-mismatch] [--allow-partial] [--json] [--in FILE] [--content FILE] [--out FILE]',
+  '                [--allow-sender-mismatch] [--allow-partial] [--strictness default|strict|lenient] [--json]',
+  '                [--in FILE] [--content FILE] [--out FILE]',
   '  By default a signer must be for every From/Sender address (sender-mismatch) and one signature must cover the',
   '  whole message (partially-signed); --allow-sender-mismatch and --allow-partial turn these into warnings.',
   '  --content FILE: the content a detached signature (--in SIG.p7s, DER or PEM) covers, hashed exactly as given.',
@@ -37,13 +45,14 @@ export const verifyCommand: Command = {
       'allow-weak': 'boolean',
       'allow-sender-mismatch': 'boolean',
       'allow-partial': 'boolean',
+      strictness: 'string',
       json: 'boolean',
       in: 'string',
       content: 'string',
       out: 'string',
     },
     describe: {
-      ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak'),
+      ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak', 'strictness'),
       from: 'ADDR  an address the message must be from (e.g. the envelope sender): every signer must be valid for it',
       'allow-sender-mismatch':
         'accept a signer whose certificate is not for the From/Sender addresses (warning sender-mismatch instead of a failure)',
@@ -72,6 +81,7 @@ export const verifyCommand: Command = {
       throw new UsageError(
         '--content FILE needs the signature in --in FILE (standard input can carry only one of them)',
       );
+    const strictness = strictnessFromFlags(args);
     const input = await readInput(io, flagString(args, 'in'));
 
     const options = {
@@ -83,6 +93,7 @@ export const verifyCommand: Command = {
       allowSenderMismatch: flagBool(args, 'allow-sender-mismatch'),
       allowPartial: flagBool(args, 'allow-partial'),
       ...(from !== undefined ? { from } : {}),
+      ...(strictness !== undefined ? { validation: { strictness } } : {}),
     };
     let report: VerifyReport;
     if (contentFile !== undefined) {
