@@ -4,10 +4,9 @@
  * missing certificate fails the send early), then sign and/or encrypt with the facade functions, exactly
  * as `composeMessage` does: encrypt(sign(message)), always encrypted to the sender too.
  */
-import { CertificateMissingError } from '../errors.js';
 import { bytesEqual } from '../util/bytes.js';
 import { certificateDer } from '../util/certificate-input.js';
-import { validateCertificate } from '../trust/validate.js';
+import { assertSenderCertificate, senderMissing } from '../smime/sender-certificate.js';
 import { signMessage } from '../smime/sign.js';
 import { encryptMessage, type EncryptionParty, type EncryptionWarning } from '../smime/encrypt.js';
 import { assertAllResolved, resolveRecipients, type ResolveRecipientsResult } from '../smime/resolve.js';
@@ -29,12 +28,6 @@ export interface ProtectResult {
   warnings: EncryptionWarning[];
 }
 
-function senderMissing(from: string | undefined, why: string, extra: Record<string, unknown> = {}) {
-  return new CertificateMissingError('sender-certificate-missing', `the sender${from ? ` ${from}` : ''} ${why}`, {
-    details: { ...(from ? { address: from } : {}), ...extra },
-  });
-}
-
 /** The sender's encryption certificate, validated as a recipient's is (the sender must read Sent Items). */
 async function senderCertificate(
   options: SmimeNodemailerOptions,
@@ -48,24 +41,14 @@ async function senderCertificate(
     );
   const certificate = certificateDer(settings.senderCertificate, 'sender certificate');
   const chain = (settings.signer?.chain ?? []).map((c, i) => certificateDer(c, `signer chain certificate #${i + 1}`));
-  const report = await validateCertificate(certificate, {
+  await assertSenderCertificate(certificate, from, {
     trust: options.trust!,
-    purpose: 'encrypt',
-    ...(from ? { email: from } : {}),
     intermediates: [...(options.intermediates ?? []), ...chain],
     crls: options.crls ?? [],
     ...(options.revocation ? { revocation: options.revocation } : {}),
     ...(options.at ? { at: options.at } : {}),
     ...(options.allowWeak !== undefined ? { allowWeak: options.allowWeak } : {}),
   });
-  if (!report.valid) {
-    const first = report.problems[0];
-    throw senderMissing(
-      from,
-      `has no usable encryption certificate: ${first ? `${first.message} (${first.code})` : 'not valid'}`,
-      { problems: report.problems },
-    );
-  }
   return certificate;
 }
 

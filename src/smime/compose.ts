@@ -6,12 +6,12 @@
  * message for Bcc recipients so an encrypted copy never reveals them.
  */
 import { certificateDer } from '../util/certificate-input.js';
-import { ArgumentError, CertificateMissingError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import { bytesEqual, concatBytes, fromLatin1, toBytes, type BytesLike } from '../util/bytes.js';
 import type { CertificateDirectory } from '../directory/types.js';
 import type { CertificateFallback } from '../directory/select.js';
 import type { TrustList } from '../trust/trust-list.js';
-import { validateCertificate } from '../trust/validate.js';
+import { assertSenderCertificate, senderMissing } from './sender-certificate.js';
 import { signMessage, type SmimeSigner } from './sign.js';
 import { encryptMessage, type EncryptionParty, type EncryptionWarning } from './encrypt.js';
 import type { CapabilitiesInput } from './capabilities.js';
@@ -119,12 +119,6 @@ export function planMessageCopies(
   return plans;
 }
 
-function senderMissing(address: string, why: string, extra: Record<string, unknown> = {}): CertificateMissingError {
-  return new CertificateMissingError('sender-certificate-missing', `the sender ${address} ${why}`, {
-    details: { address, ...extra },
-  });
-}
-
 interface Context {
   options: ComposeOptions;
   policy: ResolvedSmimePolicy;
@@ -139,10 +133,8 @@ async function senderCertificate(ctx: Context): Promise<Uint8Array> {
   if (!input)
     throw senderMissing(from, 'has no certificate to encrypt to (the sender must be able to read the message)');
   const certificate = certificateDer(input, 'sender encryption certificate');
-  const report = await validateCertificate(certificate, {
+  await assertSenderCertificate(certificate, from, {
     trust: ctx.trust!,
-    purpose: 'encrypt',
-    email: from,
     intermediates: [
       ...(options.intermediates ?? []),
       ...(options.identity?.chain ?? []).map((c, i) => certificateDer(c, `identity chain certificate #${i + 1}`)),
@@ -152,14 +144,6 @@ async function senderCertificate(ctx: Context): Promise<Uint8Array> {
     ...(options.at ? { at: options.at } : {}),
     ...(options.allowWeak !== undefined ? { allowWeak: options.allowWeak } : {}),
   });
-  if (!report.valid) {
-    const first = report.problems[0];
-    throw senderMissing(
-      from,
-      `has no usable encryption certificate: ${first ? `${first.message} (${first.code})` : 'not valid'}`,
-      { problems: report.problems },
-    );
-  }
   return certificate;
 }
 
