@@ -262,6 +262,11 @@ function fromLdifRecord(r: LdifRecord, skipped: MemoryLoadSkip[]): PlannedEntry 
     });
     return undefined;
   }
+  if (r.dn.trim() === '') {
+    // The empty DN is the server's root DSE (RFC 4512), never an address-book entry.
+    skipped.push({ item: `line ${r.line}`, code: 'not-an-entry', reason: 'a record with an empty DN (the root DSE)' });
+    return undefined;
+  }
   const text = (name: string) => (r.attributes.get(name) ?? []).map(ldifText);
   const binary = (name: string) => (r.attributes.get(name) ?? []).map(ldifBytes);
   const usable = (a: string) =>

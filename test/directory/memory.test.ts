@@ -333,6 +333,13 @@ describe('load: LDIF exports', () => {
       .replace(/\n/g, '\r\n');
   });
 
+  it('a record with an empty DN (the root DSE) is skipped with its reason, not an argument error', () => {
+    const d = new MemoryDirectory({ name: 'GAL export' });
+    const r = d.load('dn:\nmail: a@example.com\n\ndn: CN=A,DC=example,DC=com\nmail: a@example.com\n');
+    expect(r.skipped.map((s) => [s.code, s.item])).toEqual([['not-an-entry', 'line 1']]);
+    expect(r.added.map((e) => e.id)).toEqual(['CN=A,DC=example,DC=com']);
+  });
+
   it('adds people and groups, and says what it skipped', async () => {
     const d = new MemoryDirectory({ name: 'GAL export' });
     const r = d.load(utf8(export_));
