@@ -55,7 +55,16 @@ interface Stored {
 /** A DN in a form that compares equal across case and spacing differences (member values vs entry DNs). */
 function dnKey(dn: string): string | undefined {
   if (!DN_LIKE.test(dn)) return undefined;
-  const ava = (a: string) => a.replace(/^\s*([^=]*?)\s*=\s*/, '$1=').replace(/(?<!\\)\s+$/, '');
+  const ava = (a: string) => {
+    // Plain string work, not regular expressions: `\s+$` backtracks quadratically over long runs of spaces.
+    const eq = a.indexOf('=');
+    const text = eq < 0 ? a : `${a.slice(0, eq).trim()}=${a.slice(eq + 1).trimStart()}`;
+    let end = text.length;
+    while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+    // A space escaped with a backslash belongs to the value.
+    if (end > 0 && end < text.length && text[end - 1] === '\\') end++;
+    return text.slice(0, end);
+  };
   return dn
     .split(/(?<!\\)[,;]/)
     .map((rdn) =>

@@ -340,6 +340,15 @@ describe('load: LDIF exports', () => {
     expect(r.added.map((e) => e.id)).toEqual(['CN=A,DC=example,DC=com']);
   });
 
+  it('a DN with long runs of whitespace inside loads in linear time (a fuzzer finding: a regex backtracked)', () => {
+    const runs = Array.from({ length: 200 }, () => `${'\t'.repeat(1_000)}x`).join('');
+    const d = new MemoryDirectory({ name: 'GAL export' });
+    const t0 = performance.now();
+    const r = d.load(`dn: CN=Bob,DC=contoso,DC=com${runs}\nmail: bob@contoso.com\n`);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(r.added.map((e) => e.address)).toEqual(['bob@contoso.com']);
+  });
+
   it('adds people and groups, and says what it skipped', async () => {
     const d = new MemoryDirectory({ name: 'GAL export' });
     const r = d.load(utf8(export_));
