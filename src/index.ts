@@ -121,6 +121,22 @@ export {
 export { policyFromJson, type PolicyJsonOptions } from './smime/policy-json.js';
 export type { SignerProblem } from './cms/verify-signed-data.js';
 
+// Messages of any size: the same operations on Web Streams, with memory bounded whatever the size (docs/streaming.md).
+export type { ByteSource } from './util/byte-source.js';
+export { signMessageStream } from './smime/sign-stream.js';
+export {
+  verifyMessageStream,
+  type VerifyMessageStream,
+  type VerifyMessageStreamReport,
+} from './smime/verify-stream.js';
+export { encryptMessageStream, type EncryptMessageStreamResult } from './smime/encrypt-stream.js';
+export {
+  decryptMessageStream,
+  type DecryptMessageStream,
+  type DecryptMessageStreamResult,
+} from './smime/decrypt-stream.js';
+export { readMessageStream, type ReadMessageStream, type ReadMessageStreamResult } from './smime/read-stream.js';
+
 // Address books (the LDAP directory is the Node-only `smimekit/ldap` entry).
 export { MemoryDirectory, CompositeDirectory, resolveCertificate } from './directory/index.js';
 export { parseUserSmimeCertificate, buildUserSmimeCertificate } from './directory/index.js';

@@ -5,3 +5,5 @@
 export * from './read.js';
 export * from './values.js';
 export * from './write.js';
+export * from './stream-reader.js';
+export * from './stream-writer.js';

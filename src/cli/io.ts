@@ -15,6 +15,28 @@ export interface CliIo {
    * standard input carries no data and no password flag was given.
    */
   promptSecret?(question: string): Promise<string>;
+  /** Streaming input and staged output, for messages larger than memory (absent: everything is buffered). */
+  streams?: CliStreams;
+}
+
+/** Streaming access to the input and output files. */
+export interface CliStreams {
+  /** `--in FILE` or standard input as a stream, with its size when it is a regular file. */
+  openInput(path: string | undefined): Promise<{ stream: ReadableStream<Uint8Array>; size?: number }>;
+  /**
+   * Output that only appears when committed: a temporary file renamed into place (`--out FILE`), or spooled to a
+   * temporary file and copied to standard output on commit. `discard` removes it: a failed check leaves nothing.
+   */
+  openOutput(path: string | undefined): Promise<StagedOutput>;
+  /** Standard error is a terminal: progress lines are wanted (unless --quiet). */
+  readonly stderrIsTerminal: boolean;
+}
+
+/** Output being written; see `CliStreams.openOutput`. */
+export interface StagedOutput {
+  stream: WritableStream<Uint8Array>;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
 }
 
 /** Reads `--in FILE` or standard input. */

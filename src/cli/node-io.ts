@@ -2,6 +2,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { isatty } from 'node:tty';
 import { fileError, type CliIo } from './io.js';
+import { nodeStreams } from './node-streams.js';
 
 /**
  * Reads one line from the terminal with echo off (raw mode), after writing `question` to standard error:
@@ -71,6 +72,7 @@ export const nodeIo: CliIo = {
     }
   },
   now: () => new Date(),
+  streams: nodeStreams,
   // Only an interactive run can ask: in a pipe or a script a missing password stays an error.
   ...(isatty(0) && isatty(2) ? { promptSecret } : {}),
 };

@@ -134,18 +134,35 @@ interface ContentOpener {
 }
 
 /**
+ * The content cipher fits the envelope type (AuthEnvelopedData must be AEAD) and its parameters pass `policy`:
+ * checked before any key is used. Returns the CEK length the cipher needs.
+ *
+ * @throws AlgorithmError `unsupported-algorithm`, `legacy-gcm-parameters`; FormatError `malformed-cms`,
+ *   `bad-gcm-parameters`, `bad-rc2-parameters`
+ */
+export function checkEnvelopeCipher(
+  envelopeType: ParsedEnvelope['contentType'],
+  alg: ParsedEnvelope['contentEncryptionAlgorithm'],
+  cipher: string,
+  policy: GcmParameterPolicy,
+): { cekLength: number } {
+  const length = cekLength(alg);
+  if (envelopeType === 'authEnvelopedData' && !isGcm(alg)) {
+    throw new AlgorithmError('unsupported-algorithm', `AuthEnvelopedData with non-AEAD cipher ${cipher}`);
+  }
+  checkContentParameters(alg, policy);
+  return { cekLength: length };
+}
+
+/**
  * Checks the content cipher fits the envelope type (AuthEnvelopedData must be AEAD) and its parameters (IV, GCM
  * nonce and tag length under `policy`) before any key is used.
  */
 function contentOpener(env: ParsedEnvelope, policy: GcmParameterPolicy): ContentOpener {
   const alg = env.contentEncryptionAlgorithm;
-  const length = cekLength(alg);
+  const length = checkEnvelopeCipher(env.contentType, alg, env.cipher, policy).cekLength;
   const gcm = isGcm(alg);
   const legacy = gcm && env.contentType === 'envelopedData';
-  if (env.contentType === 'authEnvelopedData' && !gcm) {
-    throw new AlgorithmError('unsupported-algorithm', `AuthEnvelopedData with non-AEAD cipher ${env.cipher}`);
-  }
-  checkContentParameters(alg, policy);
   const decryptWith = async (cek: Uint8Array): Promise<Uint8Array> => {
     try {
       return await decryptContentWith(
@@ -192,12 +209,14 @@ async function decryptWithKek(
   return opener.result(await opener.decryptWith(cek), { index, keyManagement: 'kek', matchedBy: 'kek' });
 }
 
-/** Key transport / key agreement: tries each candidate RecipientInfo in turn; the first that decrypts wins. */
-async function decryptWithPrivateKey(
-  env: ParsedEnvelope,
+/**
+ * The private key loaded and, unless the caller opted out, checked against the recipient certificate.
+ *
+ * @throws ArgumentError `bad-argument` (no key; no certificate without `tryAllRecipients`); CryptoError `key-mismatch`
+ */
+export async function prepareRecipientKey(
   options: DecryptEnvelopeOptions,
-  opener: ContentOpener,
-): Promise<DecryptedEnvelope> {
+): Promise<{ key: LoadedPrivateKey; certInfo: Certificate | undefined }> {
   if (!options.privateKey) throw new ArgumentError('bad-argument', 'decryptEnvelope needs a private key (or a KEK)');
   const key = await toLoadedKey(options.privateKey);
   const certDer = options.certificate ? certificateDer(options.certificate) : undefined;
@@ -216,6 +235,16 @@ async function decryptWithPrivateKey(
       'bad-argument',
       'decryptEnvelope needs the recipient certificate unless tryAllRecipients is set',
     );
+  return { key, certInfo };
+}
+
+/** Key transport / key agreement: tries each candidate RecipientInfo in turn; the first that decrypts wins. */
+async function decryptWithPrivateKey(
+  env: ParsedEnvelope,
+  options: DecryptEnvelopeOptions,
+  opener: ContentOpener,
+): Promise<DecryptedEnvelope> {
+  const { key, certInfo } = await prepareRecipientKey(options);
   const candidates = boundedCandidates(env, certInfo, key, options.tryAllRecipients ?? false);
   let lastError: unknown;
   for (const c of candidates) {

@@ -119,3 +119,19 @@ export {
   type DecompressedContent,
   type DecompressOptions,
 } from './compressed.js';
+
+// Streaming (issue 11): BER with indefinite lengths out, definite or indefinite in, memory bounded.
+export {
+  createEnvelopeStream,
+  type CreateEnvelopeStreamOptions,
+  type EnvelopeStream,
+} from './stream/envelope-writer.js';
+export {
+  openEnvelopeStream,
+  type EnvelopeStreamInfo,
+  type EnvelopeStreamReader,
+  type DecryptedEnvelopeStream,
+} from './stream/envelope-reader.js';
+export { createSignedDataStream, startDetachedSignature, type DetachedSignature } from './stream/signed-writer.js';
+export { openSignedDataStream, type SignedDataStreamReader, type StreamedSignedData } from './stream/signed-reader.js';
+export { prepareSignedData, type PreparedSignedData } from './signer.js';

@@ -47,6 +47,11 @@ export function readAttributeFacts(
   }
 }
 
+/** Content that was streamed: only its digests were kept, by algorithm. */
+export interface DigestedContent {
+  digests: ReadonlyMap<DigestName, Uint8Array>;
+}
+
 /**
  * The bytes the signature covers (RFC 5652 §5.4): the signed attributes, once their contentType and
  * messageDigest match the content, or else the content itself.
@@ -54,7 +59,7 @@ export function readAttributeFacts(
 export async function signedBytes(
   si: SignerInfo,
   contentType: string,
-  content: Uint8Array,
+  content: Uint8Array | DigestedContent,
   digestName: DigestName,
   isCountersignature: boolean,
 ): Promise<{ data: Uint8Array } | { problem: SignerProblem }> {
@@ -69,6 +74,13 @@ export async function signedBytes(
           ),
         };
       }
+      if (!(content instanceof Uint8Array))
+        return {
+          problem: problem(
+            'no-content',
+            'a signature without signed attributes covers the content itself, which was streamed and not kept: verify it with the buffered API',
+          ),
+        };
       return { data: content };
     }
     const ct = singleValue(attrs, ATTRIBUTE.contentType);
@@ -87,7 +99,15 @@ export async function signedBytes(
         ),
       };
     }
-    const actual = await digestBytes(digestName, content);
+    const actual =
+      content instanceof Uint8Array ? await digestBytes(digestName, content) : content.digests.get(digestName);
+    if (!actual)
+      return {
+        problem: problem(
+          'no-content',
+          `the content was streamed with ${[...(content as DigestedContent).digests.keys()].join(', ') || 'no digest'} only, not ${digestName}`,
+        ),
+      };
     if (!bytesEqual(actual, decodeOctetsValue(md))) {
       return {
         problem: problem(

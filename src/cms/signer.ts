@@ -128,81 +128,112 @@ function certificateSet(signers: readonly CmsSigner[], extra: readonly Uint8Arra
  */
 export async function createSignedData(content: BytesLike, options: CreateSignedDataOptions): Promise<Uint8Array> {
   const data = toBytes(content, 'content');
+  const prepared = await prepareSignedData(options);
+  const digests = new Map<SigningDigest, Uint8Array>();
+  for (const d of prepared.digests) digests.set(d, await digestBytes(DIGEST_INFO[d].webcrypto, data));
+  return prepared.finish(digests, options.detached ? {} : { content: data });
+}
+
+/**
+ * A SignedData whose signers are checked and whose header fields are known before the content is read: what the
+ * streaming writers need (the digests come from the stream), and what `createSignedData` uses on a buffer.
+ */
+export interface PreparedSignedData {
+  /** The digests the signers need, each computed once over the content. */
+  digests: SigningDigest[];
+  /** DER of the SignedData fields before encapContentInfo: version and digestAlgorithms. */
+  version: Uint8Array;
+  digestAlgorithms: Uint8Array;
+  /** DER of the `[0] IMPLICIT` certificate set (empty when no certificate is carried). */
+  certificates: Uint8Array;
+  /**
+   * Signs the content digests. Returns the whole DER ContentInfo (with `content` encapsulated when given), or with
+   * `signerInfosOnly` just the DER SET OF SignerInfo.
+   */
+  finish(
+    digests: ReadonlyMap<SigningDigest, Uint8Array>,
+    options?: { content?: Uint8Array; signerInfosOnly?: boolean },
+  ): Promise<Uint8Array>;
+}
+
+/**
+ * Checks the signers (keys, digests, weak-key policy) and fixes everything a SignedData states before its content.
+ *
+ * @throws {ArgumentError} `bad-argument`; {AlgorithmError} `unsupported-algorithm`, `weak-algorithm`
+ */
+export async function prepareSignedData(options: CreateSignedDataOptions): Promise<PreparedSignedData> {
   if (!options?.signers?.length) throw new ArgumentError('bad-argument', 'createSignedData needs at least one signer');
   const contentType = options.contentType ?? CONTENT_TYPE.data;
   const signingTime = options.signingTime === undefined ? new Date() : options.signingTime;
-  const context: SigningContext = {
-    data,
-    contentType,
-    signingTime,
-    allowWeak: options.allowWeak ?? false,
-    digestCache: new Map(),
-  };
-  const signerInfos: Uint8Array[] = [];
-  const digestAlgs = new Set<SigningDigest>();
-  let anyV3 = false;
-
-  for (const signer of options.signers) {
-    const si = await encodeSignerInfo(signer, context);
-    digestAlgs.add(si.digest);
-    if (si.version === 3) anyV3 = true;
-    signerInfos.push(si.der);
-  }
-
+  const allowWeak = options.allowWeak ?? false;
+  const prepared: PreparedSigner[] = [];
+  for (const signer of options.signers) prepared.push(await prepareSigner(signer, allowWeak));
+  const digests = [...new Set(prepared.map((p) => p.scheme.digest))];
+  const anyV3 = options.signers.some((s) => s.identifier === 'subjectKeyIdentifier');
   const certs = certificateSet(options.signers, options.certificates ?? []);
   const sdVersion = anyV3 || contentType !== CONTENT_TYPE.data ? 3 : 1;
-  const encap = options.detached
-    ? seq(encodeOid(contentType))
-    : seq(encodeOid(contentType), tlv(0xa0, tlv(0x04, data)));
-  const signedData = seq(
-    integerDer(Uint8Array.of(sdVersion)),
-    encodeSetOf([...digestAlgs].map((d) => algorithmId(DIGEST_INFO[d].oid))),
-    encap,
-    ...(certs.length ? [tlv(0xa0, concatBytes(...certs))] : []),
-    encodeSetOf(signerInfos),
-  );
-  return encodeContentInfo(CONTENT_TYPE.signedData, signedData);
+  const version = integerDer(Uint8Array.of(sdVersion));
+  const digestAlgorithms = encodeSetOf(digests.map((d) => algorithmId(DIGEST_INFO[d].oid)));
+  const certificates = certs.length ? tlv(0xa0, concatBytes(...certs)) : new Uint8Array(0);
+  return {
+    digests,
+    version,
+    digestAlgorithms,
+    certificates,
+    async finish(contentDigests, finishOptions = {}) {
+      const signerInfos: Uint8Array[] = [];
+      for (const p of prepared) {
+        const md = contentDigests.get(p.scheme.digest);
+        if (!md) throw new ArgumentError('bad-argument', `the ${p.scheme.digest} digest of the content is missing`);
+        signerInfos.push(await encodeSignerInfo(p, md, contentType, signingTime));
+      }
+      const signerInfoSet = encodeSetOf(signerInfos);
+      if (finishOptions.signerInfosOnly) return signerInfoSet;
+      const { content } = finishOptions;
+      const encap = content ? seq(encodeOid(contentType), tlv(0xa0, tlv(0x04, content))) : seq(encodeOid(contentType));
+      const signedData = seq(version, digestAlgorithms, encap, certificates, signerInfoSet);
+      return encodeContentInfo(CONTENT_TYPE.signedData, signedData);
+    },
+  };
 }
 
-/** What every SignerInfo of one SignedData shares. */
-interface SigningContext {
-  data: Uint8Array;
-  contentType: string;
-  signingTime: Date | null;
-  allowWeak: boolean;
-  /** The content's digest per algorithm, computed once however many signers use it. */
-  digestCache: Map<SigningDigest, Uint8Array>;
+/** A signer whose key, certificate and signature scheme have been checked. */
+interface PreparedSigner {
+  signer: CmsSigner;
+  info: Certificate;
+  scheme: Awaited<ReturnType<typeof schemeFor>>;
 }
 
-/** One SignerInfo (version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier) and the digest it used. */
-async function encodeSignerInfo(
-  signer: CmsSigner,
-  context: SigningContext,
-): Promise<{ der: Uint8Array; version: number; digest: SigningDigest }> {
+async function prepareSigner(signer: CmsSigner, allowWeak: boolean): Promise<PreparedSigner> {
   const key = signer.privateKey instanceof Uint8Array ? normalizePkcs8(signer.privateKey) : signer.privateKey;
   const requested = chooseSigningDigest(key, signer.digest);
   const info = readCertificate(signer.certificate);
-  const scheme = await schemeFor(key, requested, signer.pss ?? false, context.allowWeak);
-  let md = context.digestCache.get(scheme.digest);
-  if (!md) {
-    md = await digestBytes(DIGEST_INFO[scheme.digest].webcrypto, context.data);
-    context.digestCache.set(scheme.digest, md);
-  }
-  const serial = fromHex(info.serialHex);
-  const signedAttrs = encodeSetOf(signedAttributes(signer, info, serial, md, context));
-  const signature = await scheme.sign(signedAttrs);
+  const scheme = await schemeFor(key, requested, signer.pss ?? false, allowWeak);
+  if (signer.identifier === 'subjectKeyIdentifier' && !info.subjectKeyIdentifier)
+    throw new ArgumentError('bad-argument', 'the signer certificate has no subjectKeyIdentifier');
+  return { signer, info, scheme };
+}
 
+/** One SignerInfo (version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier) over a content digest. */
+async function encodeSignerInfo(
+  prepared: PreparedSigner,
+  md: Uint8Array,
+  contentType: string,
+  signingTime: Date | null,
+): Promise<Uint8Array> {
+  const { signer, info, scheme } = prepared;
+  const serial = fromHex(info.serialHex);
+  const signedAttrs = encodeSetOf(signedAttributes(signer, info, serial, md, contentType, signingTime));
+  const signature = await scheme.sign(signedAttrs);
   let version = 1;
   let sid: Uint8Array;
   if (signer.identifier === 'subjectKeyIdentifier') {
-    if (!info.subjectKeyIdentifier)
-      throw new ArgumentError('bad-argument', 'the signer certificate has no subjectKeyIdentifier');
-    sid = tlv(0x80, info.subjectKeyIdentifier);
+    sid = tlv(0x80, info.subjectKeyIdentifier!);
     version = 3;
   } else sid = seq(info.issuer.der, tlv(0x02, serial));
   const implicitAttrs = signedAttrs.slice();
   implicitAttrs[0] = 0xa0;
-  const der = seq(
+  return seq(
     integerDer(Uint8Array.of(version)),
     sid,
     algorithmId(DIGEST_INFO[scheme.digest].oid),
@@ -210,7 +241,6 @@ async function encodeSignerInfo(
     scheme.algorithm,
     tlv(0x04, signature),
   );
-  return { der, version, digest: scheme.digest };
 }
 
 /** The signed attributes, in the order written: contentType, messageDigest, signingTime, S/MIME and ESS attributes, then the caller's. */
@@ -219,9 +249,9 @@ function signedAttributes(
   info: Certificate,
   serial: Uint8Array,
   md: Uint8Array,
-  context: SigningContext,
+  contentType: string,
+  signingTime: Date | null,
 ): Uint8Array[] {
-  const { contentType, signingTime } = context;
   const attrs: Uint8Array[] = [
     encodeAttribute(ATTRIBUTE.contentType, encodeOid(contentType)),
     encodeAttribute(ATTRIBUTE.messageDigest, tlv(0x04, md)),

@@ -25,7 +25,7 @@ import { CONTENT_TYPE } from './content-info.js';
 import { parseSignerInfoDer, type SignedData, type SignerInfo } from './signed-data.js';
 import { describeSid, findSignerCertificates, parseCandidates, type CandidateCert } from './signer-lookup.js';
 import { problem, type SignerAlgorithms, type SignerCheck, type SignerProblem } from './signer-check.js';
-import { readAttributeFacts, signedBytes } from './signed-attribute-checks.js';
+import { readAttributeFacts, signedBytes, type DigestedContent } from './signed-attribute-checks.js';
 import { findVerifyingSigner } from './signature-value.js';
 
 // The result types belong to verifySignedData's API; they are defined apart so the helpers can share them.
@@ -34,6 +34,11 @@ export type { SignerAlgorithms, SignerCheck, SignerProblem } from './signer-chec
 export interface VerifySignedDataOptions {
   /** Content for a detached signature (exact bytes). Ignored when the SignedData carries content. */
   content?: BytesLike;
+  /**
+   * The digests of content that was streamed and not kept (by digest name), used when neither the SignedData nor
+   * `content` holds the content. A signer whose digest is missing, or without signed attributes, gets `no-content`.
+   */
+  contentDigests?: ReadonlyMap<DigestName, Uint8Array>;
   /** Extra certificates (DER) to find signers and DSA parameters in (e.g. from a directory). */
   certificates?: readonly Uint8Array[];
   /**
@@ -92,7 +97,7 @@ async function checkSignerInfo(
   si: SignerInfo,
   index: number,
   contentType: string,
-  content: Uint8Array | undefined,
+  content: Uint8Array | DigestedContent | undefined,
   candidates: readonly CandidateCert[],
   options: VerifySignedDataOptions,
   isCountersignature: boolean,
@@ -164,7 +169,7 @@ async function checkSignatureValue(
     sigAlg: AlgorithmIdentifier;
     digestInfo: DigestAlgorithmInfo;
     contentType: string;
-    content: Uint8Array | undefined;
+    content: Uint8Array | DigestedContent | undefined;
     isCountersignature: boolean;
   },
   signers: readonly CandidateCert[],
@@ -209,7 +214,13 @@ function signerDigestAlgorithm(si: SignerInfo): DigestAlgorithmInfo | undefined 
  * ```
  */
 export async function verifySignedData(sd: SignedData, options: VerifySignedDataOptions = {}): Promise<SignerCheck[]> {
-  const content = sd.content ?? (options.content === undefined ? undefined : toBytes(options.content, 'content'));
+  const content: Uint8Array | DigestedContent | undefined =
+    sd.content ??
+    (options.content !== undefined
+      ? toBytes(options.content, 'content')
+      : options.contentDigests
+        ? { digests: options.contentDigests }
+        : undefined);
   const candidates = parseCandidates([...sd.certificates, ...(options.certificates ?? [])]);
   const out: SignerCheck[] = [];
   for (const [index, si] of sd.signerInfos.entries()) {

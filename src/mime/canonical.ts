@@ -41,7 +41,8 @@ export function formatHeaders(fields: ReadonlyArray<readonly [string, string]>):
   return fields.map(([name, value]) => `${name}: ${value}\r\n`).join('');
 }
 
-function rawHeaderText(h: MimeHeader): string {
+/** A header field exactly as received, with a CRLF line end. */
+export function rawHeaderText(h: MimeHeader): string {
   return latin1(toCrlf(h.raw)).replace(/\r\n$/, '') + '\r\n';
 }
 

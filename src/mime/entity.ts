@@ -4,7 +4,7 @@
  * never re-serialized.
  */
 import { FormatError, LimitError } from '../errors.js';
-import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
+import { fromLatin1, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { getHeader, parseContentType, parseHeaderBlock, type ContentType, type MimeHeader } from './headers.js';
 import { decodeTransferEncoding } from './transfer-encoding.js';
 
@@ -88,14 +88,25 @@ function splitHeaders(src: Uint8Array, start: number, end: number): [number, num
   return undefined;
 }
 
+/**
+ * First occurrence of `needle` in src[from, end), Boyer-Moore-Horspool: a body full of `-` (every delimiter's first
+ * byte) must not cost a native call per byte, per nesting level.
+ */
 function indexOf(src: Uint8Array, needle: Uint8Array, from: number, end: number): number {
-  const first = needle[0]!;
-  outer: for (let i = src.indexOf(first, from); i >= 0 && i + needle.length <= end; i = src.indexOf(first, i + 1)) {
-    for (let j = 1; j < needle.length; j++) if (src[i + j] !== needle[j]) continue outer;
-    return i;
+  const n = needle.length;
+  const last = n - 1;
+  const skip = new Int32Array(256).fill(n);
+  for (let j = 0; j < last; j++) skip[needle[j]!] = last - j;
+  for (let i = from; i + n <= end; i += skip[src[i + last]!]!) {
+    let j = last;
+    while (j >= 0 && src[i + j] === needle[j]) j--;
+    if (j < 0) return i;
   }
   return -1;
 }
+
+/** Longest boundary searched for (see findDelimiters). */
+const MAX_BOUNDARY_LENGTH = 994;
 
 interface Delimiter {
   /** Start of the line break before the delimiter (that line break belongs to the delimiter). */
@@ -107,7 +118,10 @@ interface Delimiter {
 
 /** Delimiter lines `--boundary` / `--boundary--` inside [from, end), each at the start of a line. */
 function findDelimiters(src: Uint8Array, boundary: string, from: number, end: number): Delimiter[] {
-  const needle = Uint8Array.from(`--${boundary}`, (c) => c.charCodeAt(0) & 0xff);
+  // A delimiter line is at most 998 octets (RFC 5322 §2.1.1; RFC 2046 allows 70-character boundaries): a longer
+  // boundary cannot occur, and searching for it would only cost time.
+  if (boundary.length > MAX_BOUNDARY_LENGTH) return [];
+  const needle = fromLatin1(`--${boundary}`);
   const out: Delimiter[] = [];
   let pos = from;
   for (;;) {

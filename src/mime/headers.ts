@@ -105,13 +105,19 @@ export function parseParameterized(value: string): { head: string; params: Recor
     rest = rest.slice(1).replace(/^\s*/, '');
     let val: string;
     if (rest[0] === '"') {
+      // Slices between escapes, joined once: a megabyte-long quoted value must not be built a character at a time.
+      const pieces: string[] = [];
       let i = 1;
-      val = '';
+      let start = 1;
       while (i < rest.length && rest[i] !== '"') {
-        if (rest[i] === '\\' && i + 1 < rest.length) i++;
-        val += rest[i];
-        i++;
+        if (rest[i] === '\\' && i + 1 < rest.length) {
+          pieces.push(rest.slice(start, i));
+          start = i + 1;
+          i += 2;
+        } else i++;
       }
+      pieces.push(rest.slice(start, i));
+      val = pieces.join('');
       rest = rest.slice(i + 1);
     } else {
       const end = findUnquoted(rest, ';');
@@ -150,7 +156,10 @@ function decodeRfc2231(raw: Array<[string, string]>): Record<string, string> {
   for (const [name, list] of parts) {
     list.sort((a, b) => a.index - b.index);
     let charset = 'us-ascii';
-    const bytes: number[] = [];
+    // One buffer for all the pieces (each character is at most one byte), filled with plain loops: a value can be
+    // a megabyte long.
+    const bytes = new Uint8Array(list.reduce((n, p) => n + p.value.length, 0));
+    let length = 0;
     list.forEach((p, i) => {
       let v = p.value;
       if (p.encoded && i === 0) {
@@ -160,18 +169,25 @@ function decodeRfc2231(raw: Array<[string, string]>): Record<string, string> {
           v = m[2]!;
         }
       }
-      if (p.encoded) {
-        for (let j = 0; j < v.length; j++) {
-          if (v[j] === '%' && /^[0-9a-fA-F]{2}$/.test(v.slice(j + 1, j + 3))) {
-            bytes.push(parseInt(v.slice(j + 1, j + 3), 16));
-            j += 2;
-          } else bytes.push(v.charCodeAt(j) & 0xff);
-        }
-      } else for (const ch of v) bytes.push(ch.charCodeAt(0) & 0xff);
+      for (let j = 0; j < v.length; j++) {
+        const high = p.encoded && v.charCodeAt(j) === 0x25 ? hexValue(v.charCodeAt(j + 1)) : -1;
+        const low = high >= 0 ? hexValue(v.charCodeAt(j + 2)) : -1;
+        if (low >= 0) {
+          bytes[length++] = (high << 4) | low;
+          j += 2;
+        } else bytes[length++] = v.charCodeAt(j) & 0xff;
+      }
     });
-    out[name] = decodeCharset(Uint8Array.from(bytes), charset);
+    out[name] = decodeCharset(bytes.subarray(0, length), charset);
   }
   return out;
+}
+
+/** The value of a hexadecimal digit's character code, or -1 (also for NaN past the end of a string). */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /** Decodes bytes in a named charset; unknown charsets fall back to Latin-1 rather than failing. */

@@ -144,35 +144,52 @@ export async function encryptMessage(
   mime: BytesLike | string,
   options: EncryptMessageOptions,
 ): Promise<EncryptMessageResult> {
-  checkOptions(options);
-  const parties = collectParties(options);
-  assertUsableCertificates(parties);
-  if (options.validate !== false) await validateParties(parties, options);
-
-  const cipher = options.cipher ?? chooseContentCipher(parties.map((p) => p.capabilities));
+  const plan = await planEncryption(options);
   // The inner entity: Content-* headers move inside, the rest stays outside.
   // Strings are text (UTF-8), as for signMessage; bytes are taken as they are.
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   const { outerHeaders, inner } = splitForEncryption(input);
-  const envelope = await createEnvelope(inner, envelopeRecipients(parties, options), { cipher });
-  const entity = pkcs7MimeEntity(
-    envelope.der,
-    envelope.contentType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data',
-  );
+  const envelope = await createEnvelope(inner, plan.recipients, { cipher: plan.cipher });
+  const entity = concatBytes(pkcs7MimeHead(envelope.contentType), base64Bytes(envelope.der, 76));
   const message = outerHeaders ? joinMessage(outerHeaders, entity) : entity;
-
-  const written: EncryptedRecipient[] = envelope.recipients.map((s, i) => ({
-    ...s,
-    ...(parties[i]!.address !== undefined ? { address: parties[i]!.address } : {}),
-    sender: parties[i]!.sender,
-  }));
+  const written = plan.written(envelope.recipients);
   return {
     message,
     cms: envelope.der,
     contentType: envelope.contentType,
-    cipher,
+    cipher: plan.cipher,
     recipients: written,
-    warnings: warningsFor(written, cipher),
+    warnings: warningsFor(written, plan.cipher),
+  };
+}
+
+/** Who gets the message and how, decided (and every certificate checked) before anything is encrypted. */
+export interface EncryptionPlan {
+  cipher: ContentCipherName;
+  recipients: EnvelopeRecipient[];
+  /** The written RecipientInfos' summaries with the parties' addresses and sender flags. */
+  written(summaries: readonly RecipientSummary[]): EncryptedRecipient[];
+}
+
+/**
+ * Checks the options, collects the recipients and the sender, refuses missing or unusable certificates, validates
+ * them (unless `validate: false`) and chooses the cipher: everything `encryptMessage` does before encrypting.
+ */
+export async function planEncryption(options: EncryptMessageOptions): Promise<EncryptionPlan> {
+  checkOptions(options);
+  const parties = collectParties(options);
+  assertUsableCertificates(parties);
+  if (options.validate !== false) await validateParties(parties, options);
+  const cipher = options.cipher ?? chooseContentCipher(parties.map((p) => p.capabilities));
+  return {
+    cipher,
+    recipients: envelopeRecipients(parties, options),
+    written: (summaries) =>
+      summaries.map((s, i) => ({
+        ...s,
+        ...(parties[i]!.address !== undefined ? { address: parties[i]!.address } : {}),
+        sender: parties[i]!.sender,
+      })),
   };
 }
 
@@ -288,18 +305,18 @@ function envelopeRecipients(parties: Party[], options: EncryptMessageOptions): E
   });
 }
 
-function pkcs7MimeEntity(der: Uint8Array, smimeType: string): Uint8Array {
-  return concatBytes(
-    fromLatin1(
-      `Content-Type: application/pkcs7-mime; smime-type=${smimeType}; name="smime.p7m"\r\n` +
-        'Content-Transfer-Encoding: base64\r\n' +
-        'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n',
-    ),
-    base64Bytes(der, 76),
+/** The header section of the application/pkcs7-mime entity around an envelope (its base64 body follows). */
+export function pkcs7MimeHead(contentType: 'envelopedData' | 'authEnvelopedData'): Uint8Array {
+  const smimeType = contentType === 'authEnvelopedData' ? 'authEnveloped-data' : 'enveloped-data';
+  return fromLatin1(
+    `Content-Type: application/pkcs7-mime; smime-type=${smimeType}; name="smime.p7m"\r\n` +
+      'Content-Transfer-Encoding: base64\r\n' +
+      'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n',
   );
 }
 
-function warningsFor(recipients: EncryptedRecipient[], cipher: ContentCipherName): EncryptionWarning[] {
+/** Interoperability warnings for what was written. */
+export function warningsFor(recipients: EncryptedRecipient[], cipher: ContentCipherName): EncryptionWarning[] {
   const warnings: EncryptionWarning[] = [];
   const ecdh = recipients.filter((r) => r.keyManagement === 'ecdh');
   if (ecdh.length > 0 && ecdh.length < recipients.length) {

@@ -96,6 +96,96 @@ function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefi
   return { outerHeaders, entity: canonicalizeEntity(inner) };
 }
 
+/** A fresh random multipart boundary (128 bits: it cannot occur in content by chance). */
+export function newBoundary(): string {
+  return `----=_smimekit_${toHex(randomBytes(16))}`;
+}
+
+/** The caller's boundary when it is a valid one (RFC 2046 §5.1.1). */
+export function checkBoundary(boundary: string | undefined): string | undefined {
+  if (boundary !== undefined && !/^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/.test(boundary))
+    throw new ArgumentError('bad-argument', `"${boundary}" is not a valid MIME boundary`);
+  return boundary;
+}
+
+/** multipart/signed header section, preamble and first delimiter: the signed entity follows. */
+export function multipartSignedHead(digest: SigningDigest, boundary: string): Uint8Array {
+  return fromLatin1(
+    `Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=${micalgName(digest)};\r\n boundary="${boundary}"\r\n` +
+      `\r\nThis is an S/MIME signed message\r\n\r\n--${boundary}\r\n`,
+  );
+}
+
+/** The delimiter after the signed entity and the signature part's headers: its base64 body follows. */
+export function signaturePartHead(boundary: string): Uint8Array {
+  return fromLatin1(
+    `\r\n--${boundary}\r\n` +
+      'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\n' +
+      'Content-Transfer-Encoding: base64\r\n' +
+      'Content-Disposition: attachment; filename="smime.p7s"\r\n' +
+      'Content-Description: S/MIME Cryptographic Signature\r\n\r\n',
+  );
+}
+
+/** The close delimiter of a multipart/signed. */
+export function multipartSignedEnd(boundary: string): Uint8Array {
+  return fromLatin1(`\r\n--${boundary}--\r\n`);
+}
+
+/** Header section of an opaque signed message: its base64 SignedData follows. */
+export const OPAQUE_SIGNED_HEAD: Uint8Array = fromLatin1(
+  'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"\r\n' +
+    'Content-Transfer-Encoding: base64\r\n' +
+    'Content-Disposition: attachment; filename="smime.p7m"\r\n' +
+    'Content-Description: S/MIME Cryptographic Signature\r\n\r\n',
+);
+
+/** A signer checked and turned into CMS terms: what `signMessage` and `signMessageStream` share. */
+export interface PreparedMessageSigner {
+  detached: boolean;
+  /** The digest actually used (the key's default when the caller named none): `micalg` names it. */
+  digest: SigningDigest;
+  cmsOptions: { signers: CmsSigner[]; allowWeak: boolean; signingTime?: Date | null };
+}
+
+/**
+ * Checks the options (the key belongs to the certificate, the digest suits the key) and builds the CMS signer.
+ *
+ * @throws {CryptoError} `key-mismatch`; {ArgumentError} `bad-argument`
+ */
+export async function prepareMessageSigner(options: SignMessageOptions): Promise<PreparedMessageSigner> {
+  if (!options?.signer?.certificate || !options.signer.privateKey)
+    throw new ArgumentError('bad-argument', 'signMessage needs options.signer with certificate and privateKey');
+  const key =
+    options.signer.privateKey instanceof Uint8Array
+      ? normalizePkcs8(options.signer.privateKey)
+      : options.signer.privateKey;
+  // The key decides when the caller does not (SHA-384 for P-384, ...); micalg names the digest actually used.
+  const digest = chooseSigningDigest(key, options.digest);
+  // PEM, DER or a certificate object, as every API that takes a certificate accepts.
+  const certificate = certificateDer(options.signer.certificate, 'signer certificate');
+  await assertKeyMatchesCertificate(key, certificate);
+  const signer: CmsSigner = { certificate, privateKey: key, digest, pss: options.pss ?? false };
+  if (options.signer.chain)
+    signer.chain = options.signer.chain.map((c, i) => certificateDer(c, `signer chain certificate #${i + 1}`));
+  if (options.includeCertificates) signer.includeCertificates = options.includeCertificates;
+  if (options.capabilities !== undefined) signer.capabilities = options.capabilities;
+  if (options.encryptionCertificate !== undefined)
+    signer.encryptionCertificate =
+      options.encryptionCertificate === false
+        ? false
+        : certificateDer(options.encryptionCertificate, 'encryption certificate');
+  return {
+    detached: options.detached ?? true,
+    digest,
+    cmsOptions: {
+      signers: [signer],
+      allowWeak: options.allowWeak ?? false,
+      ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}),
+    },
+  };
+}
+
 /**
  * Signs a MIME entity or a whole RFC 5322 message. For a whole message the
  * transport headers (From, To, Subject, Date, Message-ID, ...) stay outside
@@ -112,71 +202,28 @@ function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefi
  * ```
  */
 export async function signMessage(mime: BytesLike | string, options: SignMessageOptions): Promise<Uint8Array> {
-  if (!options?.signer?.certificate || !options.signer.privateKey)
-    throw new ArgumentError('bad-argument', 'signMessage needs options.signer with certificate and privateKey');
+  const prepared = await prepareMessageSigner(options);
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const key =
-    options.signer.privateKey instanceof Uint8Array
-      ? normalizePkcs8(options.signer.privateKey)
-      : options.signer.privateKey;
-  // The key decides when the caller does not (SHA-384 for P-384, ...); micalg names the digest actually used.
-  const digest = chooseSigningDigest(key, options.digest);
-  // PEM, DER or a certificate object, as every API that takes a certificate accepts.
-  const certificate = certificateDer(options.signer.certificate, 'signer certificate');
-  await assertKeyMatchesCertificate(key, certificate);
   const { outerHeaders, entity } = prepareEntity(input);
-  const detached = options.detached ?? true;
-
-  const signer: CmsSigner = { certificate, privateKey: key, digest, pss: options.pss ?? false };
-  if (options.signer.chain)
-    signer.chain = options.signer.chain.map((c, i) => certificateDer(c, `signer chain certificate #${i + 1}`));
-  if (options.includeCertificates) signer.includeCertificates = options.includeCertificates;
-  if (options.capabilities !== undefined) signer.capabilities = options.capabilities;
-  if (options.encryptionCertificate !== undefined)
-    signer.encryptionCertificate =
-      options.encryptionCertificate === false
-        ? false
-        : certificateDer(options.encryptionCertificate, 'encryption certificate');
-  const cms = await createSignedData(entity, {
-    signers: [signer],
-    detached,
-    allowWeak: options.allowWeak ?? false,
-    ...(options.signingTime !== undefined ? { signingTime: options.signingTime } : {}),
-  });
+  const { detached, digest } = prepared;
+  const cms = await createSignedData(entity, { ...prepared.cmsOptions, detached });
 
   let out: Uint8Array;
   if (detached) {
-    let boundary = options.boundary ?? `----=_smimekit_${toHex(randomBytes(16))}`;
-    if (!/^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/.test(boundary))
-      throw new ArgumentError('bad-argument', `"${boundary}" is not a valid MIME boundary`);
+    let boundary = checkBoundary(options.boundary) ?? newBoundary();
     while (containsBoundary(entity, boundary)) {
       if (options.boundary) throw new ArgumentError('bad-argument', 'the boundary occurs in the content');
-      boundary = `----=_smimekit_${toHex(randomBytes(16))}`;
+      boundary = newBoundary();
     }
-    const head =
-      `Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=${micalgName(digest)};\r\n boundary="${boundary}"\r\n` +
-      `\r\nThis is an S/MIME signed message\r\n\r\n--${boundary}\r\n`;
-    const sigPart =
-      `\r\n--${boundary}\r\n` +
-      'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\n' +
-      'Content-Transfer-Encoding: base64\r\n' +
-      'Content-Disposition: attachment; filename="smime.p7s"\r\n' +
-      'Content-Description: S/MIME Cryptographic Signature\r\n\r\n' +
-      '';
     out = concatBytes(
-      fromLatin1(head),
+      multipartSignedHead(digest, boundary),
       entity,
-      fromLatin1(sigPart),
+      signaturePartHead(boundary),
       base64Bytes(cms, 76),
-      fromLatin1(`\r\n--${boundary}--\r\n`),
+      multipartSignedEnd(boundary),
     );
   } else {
-    const head =
-      'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"\r\n' +
-      'Content-Transfer-Encoding: base64\r\n' +
-      'Content-Disposition: attachment; filename="smime.p7m"\r\n' +
-      'Content-Description: S/MIME Cryptographic Signature\r\n\r\n';
-    out = concatBytes(fromLatin1(head), base64Bytes(cms, 76));
+    out = concatBytes(OPAQUE_SIGNED_HEAD, base64Bytes(cms, 76));
   }
   return outerHeaders ? joinMessage(outerHeaders, out) : out;
 }

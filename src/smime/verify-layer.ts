@@ -189,7 +189,7 @@ const MICALG: Record<string, string> = {
   MD5: 'md5',
 };
 
-function checkMicalg(ctx: VerifyContext, layer: SignedLayer, checks: SignerCheck[]): void {
+export function checkMicalg(ctx: VerifyContext, layer: SignedLayer, checks: SignerCheck[]): void {
   if (!layer.micalg) return;
   const stated = layer.micalg
     .toLowerCase()

@@ -97,7 +97,12 @@ function verifyVisitor(ctx: VerifyContext, startDepth: number): LayerVisitor {
   };
 }
 
-function finish(ctx: VerifyContext, content: Uint8Array, coverage: Coverage, sender?: SenderFindings): VerifyReport {
+export function finish(
+  ctx: VerifyContext,
+  content: Uint8Array,
+  coverage: Coverage,
+  sender?: SenderFindings,
+): VerifyReport {
   const problems: ReportProblem[] = [...ctx.problems];
   ctx.signers.forEach((s, i) => {
     for (const p of s.problems) problems.push({ ...p, signer: i });
@@ -130,7 +135,7 @@ function partiallySigned(coverage: Coverage): ReportProblem {
   };
 }
 
-function newContext(options: VerifyMessageOptions): VerifyContext {
+export function newContext(options: VerifyMessageOptions): VerifyContext {
   if (!options || typeof options !== 'object' || !options.trust)
     throw new ArgumentError('bad-argument', 'verifyMessage needs options.trust (a TrustList)');
   if (options.at !== undefined && (!(options.at instanceof Date) || Number.isNaN(options.at.getTime())))

@@ -25,14 +25,32 @@ export async function cli(
 ): Promise<CliResult> {
   const out: Uint8Array[] = [];
   let stderr = '';
-  const { promptSecret: _terminal, ...io } = nodeIo;
+  const { promptSecret: _terminal, streams, ...io } = nodeIo;
+  const stdinBytes = typeof stdin === 'string' ? fromLatin1(stdin) : stdin;
   const code = await runCli(argv, {
     ...io,
+    // Files stream from disk; standard input and output are the captured ones.
+    streams: {
+      stderrIsTerminal: false,
+      openInput: async (path) =>
+        path === undefined || path === '-'
+          ? { stream: new Blob([stdinBytes as Uint8Array<ArrayBuffer>]).stream() as ReadableStream<Uint8Array> }
+          : streams!.openInput(path),
+      openOutput: async (path) => {
+        if (path !== undefined && path !== '-') return streams!.openOutput(path);
+        const staged: Uint8Array[] = [];
+        return {
+          stream: new WritableStream<Uint8Array>({ write: (chunk) => void staged.push(chunk) }),
+          commit: async () => void out.push(...staged),
+          discard: async () => void staged.splice(0),
+        };
+      },
+    },
     stdout: (d) => out.push(typeof d === 'string' ? new TextEncoder().encode(d) : d),
     stderr: (t) => {
       stderr += t;
     },
-    readStdin: async () => (typeof stdin === 'string' ? fromLatin1(stdin) : stdin),
+    readStdin: async () => stdinBytes,
     ...(options.promptSecret ? { promptSecret: options.promptSecret } : {}),
   });
   const stdoutBytes = new Uint8Array(out.reduce((n, c) => n + c.length, 0));

@@ -77,6 +77,15 @@ function limit(id: string, title: string, fn: () => Promise<void> | void, timeou
 
 /** Rows whose crossing an existing test checks: id → [file, words of the test's title]. */
 const ELSEWHERE: Record<string, [string, string]> = {
+  'stream-header': [
+    'test/smime/stream.test.ts',
+    'a header section over 1 MiB: limit-exceeded maxHeaderBytes before any body is read',
+  ],
+  'stream-signature': ['test/smime/stream.test.ts', 'a signature part over 16 MiB: limit-exceeded maxSignaturePart'],
+  'stream-element': [
+    'test/smime/stream.test.ts',
+    'RecipientInfos over 16 MiB: limit-exceeded maxElementLength before anything is decrypted',
+  ],
   'name-constraints': [
     'test/trust/strictness.test.ts',
     'names x constraints past maxNameConstraintChecks: limit-exceeded with its detail, quickly',

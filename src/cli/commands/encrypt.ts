@@ -4,6 +4,8 @@ import { isContentCipherName } from '../../cms/content-cipher.js';
 import { assertAddress, sameAddress } from '../../directory/address.js';
 import { parseCertificate } from '../../x509/index.js';
 import { encryptMessage, type EncryptionParty, type EncryptMessageOptions } from '../../smime/encrypt.js';
+import { encryptMessageStream } from '../../smime/encrypt-stream.js';
+import { openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { assertAllResolved, resolveRecipients } from '../../smime/resolve.js';
 import type { ResolvedCertificate } from '../../directory/select.js';
 import type { TrustList } from '../../trust/trust-list.js';
@@ -25,7 +27,7 @@ import type { Command } from '../command.js';
 
 const USAGE = [
   'smimekit encrypt (--to CERT... | --rcpt ADDRESS...) --from CERT (--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] | --no-validate)',
-  '                 [--cipher aes-256-gcm|aes-128-gcm|aes-256-cbc|aes-128-cbc] [--oaep|--pkcs1] [--in FILE] [--out FILE]',
+  '                 [--cipher aes-256-gcm|aes-128-gcm|aes-256-cbc|aes-128-cbc] [--oaep|--pkcs1] [--stream] [--quiet] [--in FILE] [--out FILE]',
   `                 ${DIRECTORY_USAGE}`,
 ].join('\n');
 
@@ -46,6 +48,8 @@ export const encryptCommand: Command = {
       cipher: 'string',
       oaep: 'boolean',
       pkcs1: 'boolean',
+      stream: 'boolean',
+      quiet: 'boolean',
       in: 'string',
       out: 'string',
       at: 'string',
@@ -62,6 +66,7 @@ export const encryptCommand: Command = {
         'aes-256-gcm|aes-128-gcm|aes-256-cbc|aes-128-cbc  the content cipher (default: the most interoperable one every recipient supports)',
       oaep: 'RSA key transport with RSAES-OAEP',
       pkcs1: 'RSA key transport with PKCS#1 v1.5',
+      ...STREAM_DESCRIBE,
       in: 'FILE  the MIME entity or RFC 5322 message to encrypt (default: standard input)',
       ...describeCommon('out'),
       ...DIRECTORY_DESCRIBE,
@@ -105,8 +110,13 @@ export const encryptCommand: Command = {
       options.at = atFromFlags(args, io);
     }
     if (rcpt.length) await addDirectoryRecipients(args, io, rcpt, options);
-    const result = await encryptMessage(await readInput(io, flagString(args, 'in')), options);
-    await writeOutput(io, flagString(args, 'out'), result.message);
+    const input = await openMessageInput(args, io, flagString(args, 'in'));
+    const result =
+      'bytes' in input
+        ? await encryptMessage(input.bytes, options)
+        : await encryptMessageStream(withProgress(args, io, input, 'encrypting'), options);
+    if ('stream' in result) await writeStaged(io, flagString(args, 'out'), result.stream);
+    else await writeOutput(io, flagString(args, 'out'), result.message);
     // Interoperability notes for the person sending (exit 0: these are not errors).
     for (const w of result.warnings) io.stderr(`warning ${w.code}: ${w.message}\n`);
   },

@@ -2,7 +2,9 @@
 import { atFromFlags, contentDestination, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
 import { CryptoError, FormatError } from '../../errors.js';
 import { isSmimeErrorCode } from '../../error-codes.js';
-import { readMessage, type MessageLayer, type ReadMessageResult } from '../../smime/read.js';
+import { readMessage, type MessageLayer, type ReadMessageOptions, type ReadMessageResult } from '../../smime/read.js';
+import { readMessageStream, type ReadMessageStreamResult } from '../../smime/read-stream.js';
+import { drain, openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { flagBool, flagString, UsageError } from '../args.js';
 import {
   IDENTITY_DESCRIBE,
@@ -11,12 +13,13 @@ import {
   hasIdentityFlags,
   loadIdentityFromFlags,
 } from '../identity-flags.js';
-import { readInput, writeOutput, type CliIo } from '../io.js';
+import { writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
 const USAGE = [
   `smimekit read --trust FILE... [--certs FILE...] [--crl FILE...] ${IDENTITY_USAGE} [--at ISO-8601] [--allow-weak]`,
-  '              [--allow-sender-mismatch] [--require-authenticated] [--allow-legacy-gcm] [--json] [--in FILE] [--out FILE]',
+  '              [--allow-sender-mismatch] [--require-authenticated] [--allow-legacy-gcm] [--json] [--stream] [--quiet]',
+  '              [--in FILE] [--out FILE]',
   '  A signed message must be signed by its From/Sender (sender-mismatch). Encrypted content that neither AES-GCM nor',
   '  a signature protects gets the warning unauthenticated-encryption (refused with --require-authenticated).',
 ].join('\n');
@@ -76,6 +79,8 @@ export const readCommand: Command = {
       'require-authenticated': 'boolean',
       'allow-legacy-gcm': 'boolean',
       json: 'boolean',
+      stream: 'boolean',
+      quiet: 'boolean',
       in: 'string',
       out: 'string',
     },
@@ -88,6 +93,7 @@ export const readCommand: Command = {
         'refuse encrypted content that neither AES-GCM nor a valid signature protects (unauthenticated-encryption, exit 1)',
       'allow-legacy-gcm': 'read AES-GCM with a nonce other than 12 bytes or a 4- or 8-byte tag (legacy-gcm-parameters)',
       json: 'print the JSON report on standard output (the content then goes only to --out FILE)',
+      ...STREAM_DESCRIBE,
       in: 'FILE  the message (default: standard input)',
       out: 'FILE  where the innermost content goes (default: standard output); only when every layer checked out',
     },
@@ -99,7 +105,8 @@ export const readCommand: Command = {
     const trust = (await trustFromFlags(args, io))!;
     const at = atFromFlags(args, io);
     const identities = hasIdentityFlags(args) ? [await loadIdentityFromFlags(args, io)] : [];
-    const result = await readMessage(await readInput(io, flagString(args, 'in')), {
+    const input = await openMessageInput(args, io, flagString(args, 'in'));
+    const options = {
       identities,
       trust,
       at,
@@ -109,24 +116,73 @@ export const readCommand: Command = {
       allowSenderMismatch: flagBool(args, 'allow-sender-mismatch'),
       requireAuthenticated: flagBool(args, 'require-authenticated'),
       allowLegacyGcm: flagBool(args, 'allow-legacy-gcm'),
-    });
+    };
+    if (!('bytes' in input)) {
+      await readStreamed(io, withProgress(args, io, input, 'reading'), options, out, json);
+      return;
+    }
+    const result = await readMessage(input.bytes, options);
     // A message without any S/MIME layer has nothing to check: say so instead of passing it through as "ok".
     if (result.layers.length === 0)
       throw new FormatError('not-smime', 'the input has no S/MIME layer (not signed, encrypted or compressed)');
     // As verify: the content is the output (only when every layer checked out; `smimekit decrypt` gives the raw
     // content), the report goes to standard error, or with --json to standard output.
-    if (json) io.stdout(`${JSON.stringify(readResultToJson(result), null, 2)}\n`);
-    else io.stderr(readResultToText(result));
-    // Warnings (unauthenticated-encryption, sender-missing, ...) go to standard error, also with --json.
-    for (const w of result.warnings) io.stderr(`warning ${w.code}: ${w.message}\n`);
+    printResult(io, result, result.content.length, json);
     if (result.ok && out === '-') io.stdout(result.content);
     else if (result.ok && out !== undefined) await writeOutput(io, out, result.content);
-    if (!result.ok) {
-      const first = result.problems[0];
-      // A failed check on a well-formed message exits 1 with the first problem's code.
-      // A custom verifier may report codes of its own; the exit line keeps to the documented ones.
-      const code = isSmimeErrorCode(first?.code) ? first.code : 'bad-signature';
-      throw new CryptoError(code, first?.message ?? 'a signed layer did not verify');
-    }
+    failIfNotOk(result);
   },
 };
+
+/** The report on standard error (with --json on standard output); warnings always on standard error. */
+function printResult(io: CliIo, result: ReadMessageStreamResult, contentLength: number, json: boolean): void {
+  const full = { ...result, content: new Uint8Array(0) };
+  if (json) io.stdout(`${JSON.stringify({ ...(readResultToJson(full) as object), contentLength }, null, 2)}\n`);
+  else io.stderr(readResultToText(full));
+  // Warnings (unauthenticated-encryption, sender-missing, ...) go to standard error, also with --json.
+  for (const w of result.warnings) io.stderr(`warning ${w.code}: ${w.message}\n`);
+}
+
+/** A failed check on a well-formed message exits 1 with the first problem's code. */
+function failIfNotOk(result: ReadMessageStreamResult): void {
+  if (result.ok) return;
+  const first = result.problems[0];
+  // A custom verifier may report codes of its own; the exit line keeps to the documented ones.
+  const code = isSmimeErrorCode(first?.code) ? first.code : 'bad-signature';
+  throw new CryptoError(code, first?.message ?? 'a signed layer did not verify');
+}
+
+/** A large message: every layer opened as it streams; the content appears (staged) only when all checked out. */
+async function readStreamed(
+  io: CliIo,
+  input: ReadableStream<Uint8Array>,
+  options: ReadMessageOptions,
+  out: string | undefined,
+  json: boolean,
+): Promise<void> {
+  const read = await readMessageStream(input, options);
+  let length = 0;
+  const counted = read.stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        length += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  let failure: Error | undefined;
+  try {
+    if (out === undefined) await drain(counted);
+    else await writeStaged(io, out, counted);
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+  }
+  const result = await read.result.catch((e: unknown) => {
+    throw failure ?? (e instanceof Error ? e : new Error(String(e)));
+  });
+  if (result.layers.length === 0)
+    throw new FormatError('not-smime', 'the input has no S/MIME layer (not signed, encrypted or compressed)');
+  printResult(io, result, length, json);
+  failIfNotOk(result);
+  if (failure) throw failure;
+}

@@ -1,6 +1,8 @@
 /** `smimekit sign`: S/MIME signing (multipart/signed or opaque) with a PKCS#12 or certificate + key. */
 import { SIGNING_DIGESTS, type SigningDigest } from '../../cms/signer.js';
 import { signMessage } from '../../smime/sign.js';
+import { signMessageStream } from '../../smime/sign-stream.js';
+import { openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { decodePem, looksLikePem } from '../../util/pem.js';
 import { flagBool, flagString, UsageError } from '../args.js';
 import { describeCommon } from '../common-flags.js';
@@ -8,19 +10,29 @@ import { IDENTITY_DESCRIBE, IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlag
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 
-const USAGE = `smimekit sign ${IDENTITY_USAGE} [--opaque] [--digest auto|sha256|sha384|sha512] [--pss] [--in FILE] [--out FILE]`;
+const USAGE = `smimekit sign ${IDENTITY_USAGE} [--opaque] [--digest auto|sha256|sha384|sha512] [--pss] [--stream] [--quiet] [--in FILE] [--out FILE]`;
 
 export const signCommand: Command = {
   summary: 'sign a message (multipart/signed, or opaque with --opaque)',
   spec: {
     usage: USAGE,
-    flags: { ...IDENTITY_FLAGS, opaque: 'boolean', digest: 'string', pss: 'boolean', in: 'string', out: 'string' },
+    flags: {
+      ...IDENTITY_FLAGS,
+      opaque: 'boolean',
+      digest: 'string',
+      pss: 'boolean',
+      stream: 'boolean',
+      quiet: 'boolean',
+      in: 'string',
+      out: 'string',
+    },
     describe: {
       ...IDENTITY_DESCRIBE,
       opaque: 'write application/pkcs7-mime; smime-type=signed-data instead of multipart/signed',
       digest:
         'auto|sha256|sha384|sha512  the digest algorithm (default auto: sha384 for P-384 keys, sha512 for P-521 and Ed25519, else sha256)',
       pss: 'sign with RSASSA-PSS (RSA keys)',
+      ...STREAM_DESCRIBE,
       in: 'FILE  the MIME entity or RFC 5322 message to sign (default: standard input)',
       ...describeCommon('out'),
     },
@@ -47,13 +59,19 @@ export const signCommand: Command = {
           .slice(1)
           .map((b) => b.der);
     }
-    const input = await readInput(io, flagString(args, 'in'));
-    const signed = await signMessage(input, {
+    const options = {
       signer: { certificate: identity.certificate, privateKey: identity.privateKey, chain },
       detached: !flagBool(args, 'opaque'),
       ...(digest ? { digest } : {}),
       pss: flagBool(args, 'pss'),
-    });
+    };
+    const input = await openMessageInput(args, io, flagString(args, 'in'));
+    if (!('bytes' in input)) {
+      const signed = await signMessageStream(withProgress(args, io, input, 'signing'), options);
+      await writeStaged(io, flagString(args, 'out'), signed);
+      return;
+    }
+    const signed = await signMessage(input.bytes, options);
     await writeOutput(io, flagString(args, 'out'), signed);
   },
 };

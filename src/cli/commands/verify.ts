@@ -7,7 +7,9 @@ import {
   strictnessFromFlags,
   trustFromFlags,
 } from '../common-flags.js';
-import { verifyMessage, verifySignedContent } from '../../smime/verify.js';
+import { verifyMessage, verifySignedContent, type VerifyMessageOptions } from '../../smime/verify.js';
+import { verifyMessageStream } from '../../smime/verify-stream.js';
+import { drain, openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { verifyReportToJson, verifyReportToText, type VerifyReport } from '../../smime/report.js';
 import { looksLikePem } from '../../util/pem.js';
 import { latin1 } from '../../util/bytes.js';
@@ -18,7 +20,7 @@ import { CheckFailed, type Command } from '../command.js';
 const USAGE = [
   'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak]',
   '                [--allow-sender-mismatch] [--allow-partial] [--strictness default|strict|lenient] [--json]',
-  '                [--in FILE] [--content FILE] [--out FILE]',
+  '                [--stream] [--quiet] [--in FILE] [--content FILE] [--out FILE]',
   '  By default a signer must be for every From/Sender address (sender-mismatch) and one signature must cover the',
   '  whole message (partially-signed); --allow-sender-mismatch and --allow-partial turn these into warnings.',
   '  --content FILE: the content a detached signature (--in SIG.p7s, DER or PEM) covers, hashed exactly as given.',
@@ -47,6 +49,8 @@ export const verifyCommand: Command = {
       'allow-partial': 'boolean',
       strictness: 'string',
       json: 'boolean',
+      stream: 'boolean',
+      quiet: 'boolean',
       in: 'string',
       content: 'string',
       out: 'string',
@@ -59,6 +63,7 @@ export const verifyCommand: Command = {
       'allow-partial':
         'accept a message only part of which is signed, e.g. with a mailing-list footer (warning partially-signed instead of a failure)',
       json: 'print the JSON report on standard output (the content then goes only to --out FILE)',
+      ...STREAM_DESCRIBE,
       in: 'FILE  the signed message, or a bare signature (.p7s, DER or PEM) (default: standard input)',
       content: 'FILE  the content a detached bare signature (--in SIG.p7s) covers, hashed exactly as given',
       out: 'FILE  where the verified content goes (default: standard output); only when verification succeeds',
@@ -82,7 +87,7 @@ export const verifyCommand: Command = {
         '--content FILE needs the signature in --in FILE (standard input can carry only one of them)',
       );
     const strictness = strictnessFromFlags(args);
-    const input = await readInput(io, flagString(args, 'in'));
+    const opened = contentFile === undefined ? await openMessageInput(args, io, flagString(args, 'in')) : undefined;
 
     const options = {
       trust,
@@ -95,6 +100,11 @@ export const verifyCommand: Command = {
       ...(from !== undefined ? { from } : {}),
       ...(strictness !== undefined ? { validation: { strictness } } : {}),
     };
+    if (opened && !('bytes' in opened)) {
+      await verifyStreamed(io, withProgress(args, io, opened, 'verifying'), options, out, json);
+      return;
+    }
+    const input = opened ? opened.bytes : await readInput(io, flagString(args, 'in'));
     let report: VerifyReport;
     if (contentFile !== undefined) {
       if (!isBareCms(input))
@@ -104,16 +114,46 @@ export const verifyCommand: Command = {
 
     // As openssl cms -verify: the verified content is the output; the report goes to standard error, or with
     // --json to standard output (then the content only to --out FILE). Nothing unverified is ever written.
-    if (json) io.stdout(`${JSON.stringify(verifyReportToJson(report), null, 2)}\n`);
-    else io.stderr(verifyReportToText(report));
-    if (!report.ok) {
-      const first = report.problems[0] ?? { code: 'bad-signature', message: 'verification failed' };
-      throw new CheckFailed(
-        first.code,
-        first.signer !== undefined ? `signer ${first.signer}: ${first.message}` : first.message,
-      );
-    }
+    printReport(io, report, json);
     if (out === '-') io.stdout(report.content);
     else if (out !== undefined) await writeOutput(io, out, report.content);
   },
 };
+
+/** The report on standard error (standard output with --json); a failed check exits 1 with its first problem. */
+function printReport(io: CliIo, report: Omit<VerifyReport, 'content'>, json: boolean): void {
+  const full = { content: new Uint8Array(0), ...report };
+  if (json) io.stdout(`${JSON.stringify(verifyReportToJson(full), null, 2)}\n`);
+  else io.stderr(verifyReportToText(full));
+  if (!report.ok) {
+    const first = report.problems[0] ?? { code: 'bad-signature', message: 'verification failed' };
+    throw new CheckFailed(
+      first.code,
+      first.signer !== undefined ? `signer ${first.signer}: ${first.message}` : first.message,
+    );
+  }
+}
+
+/** A large message: the signed content streams to a staged output that appears only when the report is ok. */
+async function verifyStreamed(
+  io: CliIo,
+  input: ReadableStream<Uint8Array>,
+  options: VerifyMessageOptions,
+  out: string | undefined,
+  json: boolean,
+): Promise<void> {
+  const verified = await verifyMessageStream(input, options);
+  let failure: Error | undefined;
+  try {
+    if (out === undefined) await drain(verified.stream);
+    else await writeStaged(io, out, verified.stream);
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+  }
+  // A failed check ends the stream with an error, but the report says everything: print it, exit by it.
+  const report = await verified.report.catch((e: unknown) => {
+    throw failure ?? (e instanceof Error ? e : new Error(String(e)));
+  });
+  printReport(io, report, json);
+  if (failure) throw failure;
+}

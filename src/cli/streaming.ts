@@ -1,0 +1,143 @@
+/**
+ * How the message commands (sign, verify, encrypt, decrypt, read) handle inputs of any size: an input up to
+ * `STREAM_THRESHOLD` is read into memory and goes through the buffered functions (every feature, byte-identical
+ * output); a larger one — or any with `--stream` — goes through the streaming functions with a fixed memory peak.
+ * Streamed output is staged and appears only on success; progress goes to standard error on a terminal.
+ */
+import { concatBytes } from '../util/bytes.js';
+import { iterateBytes } from '../util/byte-source.js';
+import { flagBool, type ParsedArgs } from './args.js';
+import { readInput, type CliIo } from './io.js';
+
+/** Inputs larger than this are streamed (64 MiB: well above any ordinary mail, well below memory). */
+const STREAM_THRESHOLD = 64 * 1024 * 1024;
+
+/** The `describe` lines of the streaming flags. */
+export const STREAM_DESCRIBE = {
+  stream: `process the input as a stream with a fixed memory peak (automatic above ${STREAM_THRESHOLD / 1024 / 1024} MiB)`,
+  quiet: 'no progress lines on standard error',
+} as const;
+
+/** The message input: in memory, or a stream (with its size when known). */
+export type MessageInput = { bytes: Uint8Array } | { stream: ReadableStream<Uint8Array>; size?: number };
+
+/**
+ * Opens `--in FILE` / standard input: small inputs are read whole; a large one (or `--stream`) stays a stream. From a
+ * pipe, up to the threshold is read first, and the stream continues after it.
+ */
+export async function openMessageInput(args: ParsedArgs, io: CliIo, path: string | undefined): Promise<MessageInput> {
+  const force = flagBool(args, 'stream');
+  if (!io.streams) return { bytes: await readInput(io, path) };
+  const opened = await io.streams.openInput(path);
+  if (force) return opened;
+  if (opened.size !== undefined && opened.size > STREAM_THRESHOLD) return opened;
+  const source = iterateBytes(opened.stream);
+  const head: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const next = await source.next();
+    if (next.done) return { bytes: concatBytes(...head) };
+    head.push(next.value);
+    length += next.value.length;
+    if (length > STREAM_THRESHOLD) break;
+  }
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    yield* head;
+    yield* source;
+  }
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await iterator.return(undefined);
+    },
+  });
+  const iterator = rest();
+  return { stream };
+}
+
+/** Formats a byte count for progress lines. */
+function size(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024).toFixed(0)} KiB`;
+}
+
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The input with progress on standard error (bytes done, rate, ETA when the size is known), refreshed at most
+ * four times a second, on a terminal only and not with `--quiet`.
+ */
+export function withProgress(
+  args: ParsedArgs,
+  io: CliIo,
+  input: { stream: ReadableStream<Uint8Array>; size?: number },
+  label: string,
+): ReadableStream<Uint8Array> {
+  if (!io.streams?.stderrIsTerminal || flagBool(args, 'quiet')) return input.stream;
+  const started = Date.now();
+  let done = 0;
+  let shown = 0;
+  const show = (final: boolean) => {
+    const elapsed = (Date.now() - started) / 1000;
+    const rate = elapsed > 0 ? done / elapsed : 0;
+    let line = `${label}: ${size(done)}`;
+    if (input.size) line += ` of ${size(input.size)} (${Math.floor((done / input.size) * 100)} %)`;
+    line += `, ${size(rate)}/s`;
+    if (input.size && rate > 0 && !final) line += `, ETA ${duration((input.size - done) / rate)}`;
+    if (final) line += `, ${duration(elapsed)}`;
+    io.stderr(`\r${line}\u001b[K${final ? '\n' : ''}`);
+  };
+  return input.stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        done += chunk.length;
+        const now = Date.now();
+        if (now - shown >= 250) {
+          shown = now;
+          show(false);
+        }
+        controller.enqueue(chunk);
+      },
+      flush() {
+        show(true);
+      },
+    }),
+  );
+}
+
+/**
+ * Writes `content` to the staged output for `path` and commits it only when `content` ends without error and
+ * `accept` (the verdict, known at the end) holds; otherwise nothing is left behind.
+ */
+export async function writeStaged(
+  io: CliIo,
+  path: string | undefined,
+  content: ReadableStream<Uint8Array>,
+  accept: () => Promise<boolean> = async () => true,
+): Promise<void> {
+  const staged = await io.streams!.openOutput(path);
+  try {
+    await content.pipeTo(staged.stream);
+    if (!(await accept())) {
+      await staged.discard();
+      return;
+    }
+  } catch (e) {
+    await staged.discard();
+    throw e;
+  }
+  await staged.commit();
+}
+
+/** Drains a stream without keeping it (the verdict needs every byte; nothing is to be written). */
+export async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+  for await (const chunk of iterateBytes(stream)) void chunk;
+}

@@ -1,0 +1,49 @@
+/**
+ * Incremental message digests for streamed content. WebCrypto can only digest a whole buffer, so content of any
+ * size goes through Node's native hashes when the runtime has them (reached without a static `node:` import, so the
+ * browser build stays clean) and through @noble/hashes elsewhere.
+ */
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { AlgorithmError } from '../errors.js';
+
+/** Node's crypto module when the runtime is Node (TODO merge with the RSA accessor). */
+function nodeCrypto(): typeof import('node:crypto') | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined;
+}
+
+/** Digests the streaming paths compute. */
+export type StreamDigestName = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+/** An incremental digest: `update` any number of times, then `digest` once. */
+export interface StreamDigest {
+  update(chunk: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+const NOBLE = { 'SHA-1': sha1, 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
+const NODE_NAMES = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
+
+/**
+ * A new incremental digest.
+ *
+ * @throws AlgorithmError `unsupported-algorithm` for other names.
+ */
+export function createStreamDigest(name: StreamDigestName): StreamDigest {
+  if (!Object.prototype.hasOwnProperty.call(NOBLE, name))
+    throw new AlgorithmError('unsupported-algorithm', `digest ${String(name)} cannot be streamed`);
+  const native = nodeCrypto();
+  if (native) {
+    const hash = native.createHash(NODE_NAMES[name]);
+    return {
+      update: (chunk) => void hash.update(chunk),
+      digest: () => new Uint8Array(hash.digest()),
+    };
+  }
+  const hash = NOBLE[name].create();
+  return {
+    update: (chunk) => void hash.update(chunk),
+    digest: () => hash.digest(),
+  };
+}

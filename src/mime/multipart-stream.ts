@@ -1,0 +1,190 @@
+/**
+ * A streamed `multipart/signed` body split at its delimiters (RFC 2046 §5.1.1, RFC 1847 §2.1) without holding the
+ * signed part: its bytes pass on as they arrive, exactly what `entityBytes` of the part gives on a buffer (the
+ * CRLF before a delimiter belongs to the delimiter). The signature part is collected, bounded.
+ */
+import { FormatError, LimitError } from '../errors.js';
+import { concatBytes, fromLatin1 } from '../util/bytes.js';
+import { iterateBytes } from '../util/byte-source.js';
+
+/** Largest signature part read into memory (a SignedData with a long chain is a few tens of KiB). */
+const MAX_SIGNATURE_PART = 16 * 1024 * 1024;
+
+/** Longest line a delimiter can be on (RFC 5322 §2.1.1): a longer "delimiter" is content. */
+const MAX_LINE = 998;
+
+/** The two parts of a streamed multipart/signed. */
+export interface SplitMultipartSigned {
+  /** The signed part, as it passes. Read it to its end before awaiting `signaturePart`. */
+  signedPart: AsyncGenerator<Uint8Array>;
+  /** The signature part (header section and body), once the signed part has been read. */
+  signaturePart: Promise<Uint8Array>;
+}
+
+type State = 'preamble' | 'signed' | 'signature' | 'epilogue';
+
+/** What the splitter found at the front of its buffer. */
+type Scan =
+  | { kind: 'delimiter'; at: number; close: boolean; lineEnd: number }
+  | { kind: 'content'; upTo: number }
+  | { kind: 'need-more' };
+
+/**
+ * Splits a CRLF multipart/signed body. Exactly two parts are required (`malformed-smime` otherwise); a missing close
+ * delimiter ends the signature part at the end of the input, as `parseMime` reads it.
+ *
+ * @throws (through the generator) FormatError `malformed-smime`; LimitError `limit-exceeded`
+ *   (`maxSignaturePart`).
+ */
+export function splitMultipartSigned(body: AsyncIterable<Uint8Array>, boundary: string): SplitMultipartSigned {
+  const splitter = new Splitter(fromLatin1(`\r\n--${boundary}`));
+  let resolve!: (part: Uint8Array) => void;
+  let reject!: (e: unknown) => void;
+  const signaturePart = new Promise<Uint8Array>((res, rej) => ((resolve = res), (reject = rej)));
+  signaturePart.catch(() => undefined);
+  async function* signedPart(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* splitter.run(iterateBytes(body));
+      resolve(splitter.signature());
+    } catch (e) {
+      reject(e);
+      throw e;
+    }
+  }
+  return { signedPart: signedPart(), signaturePart };
+}
+
+class Splitter {
+  // A leading CRLF makes a delimiter on the very first line look like every other one.
+  private buffer: Uint8Array = fromLatin1('\r\n');
+  private state: State = 'preamble';
+  private readonly signatureParts: Uint8Array[] = [];
+  private signatureLength = 0;
+
+  constructor(private readonly delimiter: Uint8Array) {}
+
+  /** Yields the signed part's bytes; collects the signature part. */
+  async *run(source: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+    let eof = false;
+    while (this.state !== 'epilogue') {
+      const scan = this.scan(eof);
+      if (scan.kind === 'content') {
+        const out = this.take(scan.upTo);
+        if (this.state === 'signed' && out.length) yield out;
+        else this.keep(out);
+      } else if (scan.kind === 'delimiter') {
+        const out = this.take(scan.at);
+        if (this.state === 'signed' && out.length) yield out;
+        else this.keep(out);
+        this.take(scan.lineEnd - scan.at);
+        this.advance(scan.close);
+      } else if (eof) {
+        this.end();
+      } else {
+        const next = await source.next();
+        if (next.done) eof = true;
+        else this.buffer = this.buffer.length ? concatBytes(this.buffer, next.value) : next.value;
+      }
+    }
+    // The epilogue is read, not kept: the caller's verdict needs the source consumed to its end.
+    for (let next = await source.next(); !next.done; next = await source.next());
+  }
+
+  signature(): Uint8Array {
+    return concatBytes(...this.signatureParts);
+  }
+
+  /** The next thing at the front of the buffer. */
+  private scan(eof: boolean): Scan {
+    const { buffer, delimiter } = this;
+    const at = indexOf(buffer, delimiter);
+    if (at < 0) {
+      // Everything but a tail that could begin a delimiter is content.
+      const upTo = eof ? buffer.length : Math.max(0, buffer.length - delimiter.length - 2);
+      return upTo > 0 ? { kind: 'content', upTo } : { kind: 'need-more' };
+    }
+    if (at > 0) return { kind: 'content', upTo: at };
+    const after = delimiter.length;
+    const close = buffer[after] === 0x2d && buffer[after + 1] === 0x2d;
+    const nl = buffer.indexOf(0x0a, after);
+    if (nl < 0) {
+      if (eof && close) return { kind: 'delimiter', at: 0, close, lineEnd: buffer.length };
+      if (!eof && buffer.length <= after + MAX_LINE) return { kind: 'need-more' };
+      return { kind: 'content', upTo: 1 }; // a line that never ends is no delimiter
+    }
+    // Only transport padding (spaces, tabs) may follow the boundary (or its closing "--") before CRLF.
+    const from = close ? after + 2 : after;
+    let padding = buffer[nl - 1] === 0x0d;
+    for (let i = from; padding && i < nl - 1; i++) padding = buffer[i] === 0x20 || buffer[i] === 0x09;
+    return padding ? { kind: 'delimiter', at: 0, close, lineEnd: nl + 1 } : { kind: 'content', upTo: 1 };
+  }
+
+  private take(n: number): Uint8Array {
+    const out = this.buffer.subarray(0, n);
+    this.buffer = this.buffer.subarray(n);
+    return out.slice();
+  }
+
+  /** Keeps signature-part bytes (bounded); preamble bytes are dropped. */
+  private keep(bytes: Uint8Array): void {
+    if (this.state !== 'signature' || bytes.length === 0) return;
+    this.signatureLength += bytes.length;
+    if (this.signatureLength > MAX_SIGNATURE_PART)
+      throw new LimitError('limit-exceeded', `the signature part is longer than ${MAX_SIGNATURE_PART} bytes`, {
+        details: { limit: 'maxSignaturePart', value: MAX_SIGNATURE_PART },
+      });
+    this.signatureParts.push(bytes);
+  }
+
+  /** A delimiter line: on to the next part. */
+  private advance(close: boolean): void {
+    if (this.state === 'preamble') {
+      if (close) throw malformed('the multipart/signed has no part before its close delimiter');
+      this.state = 'signed';
+    } else if (this.state === 'signed') {
+      if (close)
+        throw malformed(
+          'the multipart/signed has 1 part; it must have exactly two (the signed part and the signature)',
+        );
+      this.state = 'signature';
+    } else {
+      if (!close)
+        throw malformed(
+          'the multipart/signed has more than two parts; it must have exactly two (the signed part and the signature)',
+        );
+      this.state = 'epilogue';
+    }
+  }
+
+  /** The input ended before the close delimiter. */
+  private end(): void {
+    if (this.state === 'signature') {
+      this.keep(this.take(this.buffer.length));
+      this.state = 'epilogue';
+      return;
+    }
+    throw malformed(
+      this.state === 'preamble'
+        ? 'the multipart/signed has no part (its boundary never occurs)'
+        : 'the multipart/signed ends inside its signed part: the signature part is missing',
+    );
+  }
+}
+
+function malformed(message: string): FormatError {
+  return new FormatError('malformed-smime', message);
+}
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0]!;
+  for (
+    let i = haystack.indexOf(first);
+    i >= 0 && i + needle.length <= haystack.length;
+    i = haystack.indexOf(first, i + 1)
+  ) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}

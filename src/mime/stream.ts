@@ -1,0 +1,168 @@
+/**
+ * MIME on streams: the header section of a streamed message read into memory (bounded), the body left streaming,
+ * line ends brought to CRLF on the fly, and the multipart/signed delimiters found without holding the part.
+ */
+import { LimitError } from '../errors.js';
+import { concatBytes } from '../util/bytes.js';
+import { iterateBytes, type ByteSource } from '../util/byte-source.js';
+
+/** Longest header section read from a stream (a real one is a few KiB; Exchange caps at 256 KiB). */
+const MAX_STREAM_HEADER_BYTES = 1024 * 1024;
+
+/** A streamed entity split after its header section. */
+export interface StreamedEntity {
+  /** The header section including the blank line that ends it; empty when the input has no header section. */
+  head: Uint8Array;
+  /** The rest, as it arrives. */
+  body: AsyncGenerator<Uint8Array>;
+}
+
+/** True as soon as the first bytes cannot begin a header field (a byte outside a field name before any colon). */
+function cannotBeHeader(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length && i < 1000; i++) {
+    const c = bytes[i]!;
+    if (c === 0x3a) return i === 0;
+    if (c <= 0x20 || c >= 0x7f) return true;
+  }
+  return false;
+}
+
+/** True when `line` (without its end) looks like a header field or a folded continuation. */
+function isHeaderLine(line: Uint8Array, first: boolean): boolean {
+  if (!first && (line[0] === 0x20 || line[0] === 0x09)) return true;
+  const colon = line.indexOf(0x3a);
+  if (colon <= 0) return false;
+  for (let i = 0; i < colon; i++) if (line[i]! <= 0x20 || line[i]! > 0x7e) return false;
+  return true;
+}
+
+/**
+ * Reads the header section of a streamed entity. Input that does not begin with a header field is all body
+ * (`head` empty), as a bare text file is.
+ *
+ * @throws LimitError `limit-exceeded` when the header section is longer than `maxHeaderBytes`.
+ */
+export async function readHeadStream(
+  source: ByteSource,
+  maxHeaderBytes = MAX_STREAM_HEADER_BYTES,
+): Promise<StreamedEntity> {
+  const input = iterateBytes(source);
+  let buffered: Uint8Array = new Uint8Array(0);
+  let lineStart = 0;
+  let first = true;
+  for (;;) {
+    // Binary input (raw BER) or text that does not begin with a field name has no header section at all.
+    if (first && cannotBeHeader(buffered)) return split(buffered, 0, input);
+    // Examine complete lines of what is buffered.
+    for (let nl = buffered.indexOf(0x0a, lineStart); nl >= 0; nl = buffered.indexOf(0x0a, lineStart)) {
+      const end = nl > lineStart && buffered[nl - 1] === 0x0d ? nl - 1 : nl;
+      const line = buffered.subarray(lineStart, end);
+      if (line.length === 0) return split(buffered, nl + 1, input);
+      // A line that is no header field ends the header section without a blank line (the body starts there).
+      if (!isHeaderLine(line, first)) return split(buffered, lineStart, input);
+      first = false;
+      lineStart = nl + 1;
+    }
+    if (buffered.length > maxHeaderBytes)
+      throw new LimitError('limit-exceeded', `the header section is longer than ${maxHeaderBytes} bytes`, {
+        details: { limit: 'maxHeaderBytes', value: maxHeaderBytes },
+      });
+    const next = await input.next();
+    if (next.done) {
+      // A stream that ends inside its headers: all header, no body (as parseMime reads it) — unless the first
+      // line is no header field.
+      const firstLine = buffered.subarray(0, buffered.indexOf(0x0a) < 0 ? buffered.length : buffered.indexOf(0x0a));
+      if (first && !isHeaderLine(firstLine, true)) return split(buffered, 0, input);
+      return { head: buffered, body: (async function* () {})() };
+    }
+    buffered = buffered.length ? concatBytes(buffered, next.value) : next.value;
+  }
+}
+
+function split(buffered: Uint8Array, at: number, rest: AsyncGenerator<Uint8Array>): StreamedEntity {
+  const head = buffered.subarray(0, at);
+  const tail = buffered.subarray(at);
+  async function* body(): AsyncGenerator<Uint8Array> {
+    if (tail.length) yield tail;
+    yield* rest;
+  }
+  return { head, body: body() };
+}
+
+/** Bare LF → CRLF as the bytes pass (existing CRLF kept), like `toCrlf` on a buffer. */
+export async function* crlfStream(source: ByteSource): AsyncGenerator<Uint8Array> {
+  let lastWasCr = false;
+  for await (const chunk of iterateBytes(source)) {
+    let bare = 0;
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1))
+      if (i === 0 ? !lastWasCr : chunk[i - 1] !== 0x0d) bare++;
+    if (chunk.length) {
+      if (bare === 0) yield chunk;
+      else {
+        const out = new Uint8Array(chunk.length + bare);
+        let n = 0;
+        let from = 0;
+        for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) {
+          if (i === 0 ? lastWasCr : chunk[i - 1] === 0x0d) continue;
+          out.set(chunk.subarray(from, i), n);
+          n += i - from;
+          out[n++] = 0x0d;
+          from = i;
+        }
+        out.set(chunk.subarray(from), n);
+        yield out;
+      }
+      lastWasCr = chunk[chunk.length - 1] === 0x0d;
+    }
+  }
+}
+
+/** What `sevenBitCheckStream` found wrong. */
+export interface SevenBitFinding {
+  reason: '8bit' | 'nul' | 'long-line' | 'from-line';
+  /** Offset in the stream. */
+  offset: number;
+}
+
+/**
+ * Passes CRLF text through and calls `onFinding` (once) for the first byte that would not survive a 7-bit relay
+ * unchanged or that mbox storage would rewrite: 8-bit data, NUL, a line over 998 octets, a line beginning `From `.
+ */
+export async function* sevenBitCheckStream(
+  source: ByteSource,
+  onFinding: (finding: SevenBitFinding) => void,
+): AsyncGenerator<Uint8Array> {
+  let offset = 0;
+  let lineLength = 0;
+  // The first bytes of the current line, to recognise "From " across chunk boundaries.
+  let lineHead = '';
+  let found = false;
+  const report = (reason: SevenBitFinding['reason'], at: number) => {
+    if (!found) {
+      found = true;
+      onFinding({ reason, offset: at });
+    }
+  };
+  for await (const chunk of iterateBytes(source)) {
+    if (!found) {
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i]!;
+        if (c === 0x0a) {
+          lineLength = 0;
+          lineHead = '';
+          continue;
+        }
+        if (c >= 0x80) report('8bit', offset + i);
+        else if (c === 0) report('nul', offset + i);
+        else if (c !== 0x0d && ++lineLength > 998) report('long-line', offset + i);
+        if (lineHead.length < 5 && lineLength <= 5 && c !== 0x0d) {
+          lineHead += String.fromCharCode(c);
+          if (lineHead === 'From ') report('from-line', offset + i - 4);
+        }
+        if (found) break;
+      }
+    }
+    offset += chunk.length;
+    yield chunk;
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * `readMessageStream`: `readMessage` for messages of any size — the layers a large message has in practice
+ * (encrypted, signed, signed then encrypted, triple wrapped), each opened by the streaming decryptor or verifier as
+ * the content passes. Compressed layers and custom verifiers need the whole message: use `readMessage`.
+ *
+ * The content stream closes normally only when every layer checked out (the last GCM tag, every signature, the
+ * sender check, `requireAuthenticated`); otherwise it errors, and `result` says why.
+ */
+import { ArgumentError, AlgorithmError, FormatError, LimitError } from '../errors.js';
+import { decodeOid } from '../asn1/index.js';
+import { fromBase64, latin1 } from '../util/bytes.js';
+import { generatorStream, iterateBytes, type ByteSource } from '../util/byte-source.js';
+import { CONTENT_TYPE } from '../cms/content-info.js';
+import { parseMime } from '../mime/entity.js';
+import { toCrlf } from '../mime/canonical.js';
+import { getHeader, type MimeHeader } from '../mime/headers.js';
+import { readHeadStream } from '../mime/stream.js';
+import { classifyEntity, type SmimeEntityType } from './classify.js';
+import { DEFAULT_MAX_LAYERS } from './layers.js';
+import { decryptMessageStream, type DecryptMessageStreamResult } from './decrypt-stream.js';
+import { verifyMessageStream, type VerifyMessageStreamReport } from './verify-stream.js';
+import type { MessageLayer, ReadMessageOptions, ReadMessageResult } from './read.js';
+import { isAuthenticated, unauthenticatedEncryption, type ReadVerification } from './read-checks.js';
+
+/** What `readMessageStream` reports once the content has been read to its end. */
+export type ReadMessageStreamResult = Omit<ReadMessageResult, 'content'>;
+
+/** The innermost content as a stream, and the result (settles when the stream ends). */
+export interface ReadMessageStream {
+  /** The content inside the last layer; closes normally only when the result is ok. */
+  stream: ReadableStream<Uint8Array>;
+  /** Resolves when the stream has been read to its end (also when not ok); rejects when a layer cannot be opened. */
+  result: Promise<ReadMessageStreamResult>;
+}
+
+type Step =
+  | { kind: 'enveloped'; identity: number; result: Promise<DecryptMessageStreamResult> }
+  | { kind: 'signed'; form: 'detached' | 'opaque'; report: Promise<VerifyMessageStreamReport> };
+
+/** A streamed entity whose header section (and, for pkcs7-mime, CMS content type) has been looked at. */
+interface Peeked {
+  headers: MimeHeader[];
+  type: SmimeEntityType | undefined;
+  /** The CMS content type of a pkcs7-mime body. */
+  cmsType?: string;
+  /** The entity again, from its first byte. */
+  stream: ReadableStream<Uint8Array>;
+  /** The same without the `prefix` given to `peek` (the content as its layer holds it). */
+  content: ReadableStream<Uint8Array>;
+}
+
+/**
+ * Reads a streamed S/MIME message, opening every layer (options as `readMessage`; `verifier` is not supported).
+ *
+ * @throws ArgumentError `bad-argument` (a custom verifier); what `decryptMessageStream` and `verifyMessageStream`
+ *   throw before the content; AlgorithmError `unsupported-format` for a compressed layer; LimitError
+ *   `limit-exceeded` beyond `maxLayers`.
+ */
+export async function readMessageStream(
+  input: ByteSource,
+  options: ReadMessageOptions = {},
+): Promise<ReadMessageStream> {
+  if (options.verifier)
+    throw new ArgumentError('bad-argument', 'a custom verifier needs the whole message: use readMessage');
+  const maxLayers = options.maxLayers ?? options.maxDepth ?? DEFAULT_MAX_LAYERS;
+  const steps: Step[] = [];
+  let current: ByteSource = input;
+  let prefixLength = 0;
+  for (let depth = 0; ; depth++) {
+    const peeked = await peek(current, prefixLength);
+    prefixLength = 0;
+    const type = peeked.type;
+    if (!type || type.form === 'pkcs7-signature' || (type.form === 'pkcs7-mime' && !isLayer(peeked.cmsType))) {
+      current = peeked.content;
+      break;
+    }
+    if (depth >= maxLayers) {
+      await peeked.stream.cancel();
+      throw new LimitError('limit-exceeded', `more than ${maxLayers} S/MIME layers`, {
+        details: { limit: 'maxLayers', value: maxLayers, maxLayers },
+      });
+    }
+    if (peeked.cmsType === CONTENT_TYPE.compressedData) {
+      await peeked.stream.cancel();
+      throw new AlgorithmError(
+        'unsupported-format',
+        'a compressed layer cannot be read from a stream (its size is unknown until inflated): use readMessage',
+      );
+    }
+    if (type.form === 'multipart-signed' || peeked.cmsType === CONTENT_TYPE.signedData) {
+      if (!options.trust) {
+        await peeked.stream.cancel();
+        throw new ArgumentError('bad-argument', 'reading a signed message needs options.trust (a TrustList)');
+      }
+      const verified = await verifyMessageStream(peeked.stream, {
+        ...options,
+        trust: options.trust,
+        // The sender is checked once for the whole message, below.
+        allowSenderMismatch: true,
+      });
+      steps.push({
+        kind: 'signed',
+        form: verified.kind === 'multipart-signed' ? 'detached' : 'opaque',
+        report: verified.report,
+      });
+      current = verified.stream;
+      continue;
+    }
+    const opened = await decryptWithAny(peeked.stream, options, depth);
+    steps.push({ kind: 'enveloped', identity: opened.identity, result: opened.result });
+    current = opened.stream;
+    prefixLength = opened.prefixLength;
+  }
+  const result = settleable();
+  const content = current;
+  async function* produce(): AsyncGenerator<Uint8Array> {
+    try {
+      // A failed verification errors the stream; its report still arrives, so the result can say why.
+      let failure: Error | undefined;
+      try {
+        yield* iterateBytes(content);
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error(String(e));
+      }
+      const read = await summarize(steps, options);
+      result.resolve(read);
+      if (!read.ok) throw failure ?? notOk(read);
+      if (failure) throw failure;
+    } catch (e) {
+      result.reject(e);
+      throw e;
+    }
+  }
+  return { stream: generatorStream(produce()), result: result.promise };
+}
+
+function notOk(read: ReadMessageStreamResult): Error {
+  const first = read.problems[0];
+  return new FormatError((first?.code ?? 'bad-signature') as 'bad-signature', first?.message ?? 'not ok');
+}
+
+function isLayer(cmsType: string | undefined): boolean {
+  return (
+    cmsType === CONTENT_TYPE.envelopedData ||
+    cmsType === CONTENT_TYPE.authEnvelopedData ||
+    cmsType === CONTENT_TYPE.signedData ||
+    cmsType === CONTENT_TYPE.compressedData
+  );
+}
+
+/** Each identity in turn until one is a recipient (only the key and RecipientInfos are tried: no content is read). */
+async function decryptWithAny(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadMessageOptions,
+  depth: number,
+): Promise<{
+  identity: number;
+  stream: ReadableStream<Uint8Array>;
+  prefixLength: number;
+  result: Promise<DecryptMessageStreamResult>;
+}> {
+  const identities = options.identities ?? [];
+  if (identities.length === 0) {
+    await stream.cancel();
+    throw new ArgumentError('bad-argument', `layer ${depth} is encrypted: an identity is needed to read it`);
+  }
+  if (identities.length > 1)
+    throw new ArgumentError(
+      'bad-argument',
+      'a streamed message can be tried with one identity only (the content cannot be read twice): use readMessage',
+    );
+  const opened = await decryptMessageStream(stream, {
+    identity: identities[0]!,
+    ...(options.allowLegacyGcm ? { allowLegacyGcm: true } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+  // The outer headers go on with the content: the sender check of a signature inside compares them.
+  const prefix = opened.outerHeaders;
+  async function* message(): AsyncGenerator<Uint8Array> {
+    if (prefix.length) yield prefix;
+    yield* iterateBytes(opened.stream);
+  }
+  return { identity: 0, stream: generatorStream(message()), prefixLength: prefix.length, result: opened.result };
+}
+
+/** The layers' outcomes, in `readMessage`'s terms. */
+async function summarize(steps: Step[], options: ReadMessageOptions): Promise<ReadMessageStreamResult> {
+  const layers: MessageLayer[] = [];
+  const problems: ReadMessageResult['problems'] = [];
+  const verifications: ReadVerification[] = [];
+  const reports: VerifyMessageStreamReport[] = [];
+  for (const step of steps) {
+    if (step.kind === 'enveloped') {
+      const r = await step.result;
+      layers.push({
+        type: 'enveloped',
+        identity: step.identity,
+        envelopeType: r.envelopeType,
+        cipher: r.cipher,
+        authenticated: r.authenticated,
+        legacyGcmInEnvelopedData: r.legacyGcmInEnvelopedData,
+        legacyCipher: r.legacyCipher,
+        recipient: r.recipient,
+        ...(r.declaredSmimeType !== undefined ? { declaredSmimeType: r.declaredSmimeType } : {}),
+      });
+      continue;
+    }
+    const report = await step.report;
+    reports.push(report);
+    const layer = layers.length;
+    const own = report.problems.filter((p) => p.code !== 'sender-mismatch');
+    const signers = report.signers.map((s) => ({
+      ...(s.subject !== undefined ? { subject: s.subject } : {}),
+      ...(s.email !== undefined ? { email: s.email } : {}),
+      signatureValid: s.signatureValid,
+      chainValid: s.chain?.valid === true,
+    }));
+    const ok =
+      own.length === 0 &&
+      report.signers.length > 0 &&
+      report.signers.every((s) => s.signatureValid && s.chain?.valid === true);
+    layers.push({ type: 'signed', form: step.form, ok, signers, problems: own });
+    for (const p of own) problems.push({ layer, code: p.code, message: p.message });
+    verifications.push({
+      layer,
+      v: { ok, content: new Uint8Array(0), signers, problems: own, report: { ...report, content: new Uint8Array(0) } },
+    });
+  }
+  // The sender check over the whole message: the first signed layer's report compared the headers it saw (the
+  // outer ones, carried through the decryption) with its signers.
+  const warnings: ReadMessageResult['warnings'] = [];
+  const firstSigned = layers.findIndex((l) => l.type === 'signed');
+  if (firstSigned >= 0) {
+    const report = reports[0]!;
+    // The verifier ran with allowSenderMismatch, so a mismatch is among its warnings; here it is decided.
+    for (const w of report.warnings) {
+      const finding = { layer: firstSigned, code: w.code, message: w.message };
+      if (w.code === 'sender-mismatch' && !options.allowSenderMismatch) problems.push(finding);
+      else warnings.push(finding);
+    }
+  }
+  const encrypted = layers.some((l) => l.type === 'enveloped');
+  const authenticated = isAuthenticated(layers, verifications);
+  if (encrypted && !authenticated) {
+    if (options.requireAuthenticated) problems.push(unauthenticatedEncryption(layers, true));
+    else warnings.push(unauthenticatedEncryption(layers, false));
+  }
+  const unprotected = layers.length === 0;
+  if (unprotected)
+    problems.push({
+      layer: 0,
+      code: 'not-smime',
+      message: 'the message is neither signed nor encrypted: nothing was verified',
+    });
+  return {
+    ok: problems.length === 0,
+    unprotected,
+    signed: layers.some((l) => l.type === 'signed'),
+    encrypted,
+    authenticated,
+    layers,
+    problems,
+    warnings,
+  };
+}
+
+function settleable(): {
+  promise: Promise<ReadMessageStreamResult>;
+  resolve(r: ReadMessageStreamResult): void;
+  reject(e: unknown): void;
+} {
+  let resolve!: (r: ReadMessageStreamResult) => void;
+  let reject!: (e: unknown) => void;
+  let settled = false;
+  const promise = new Promise<ReadMessageStreamResult>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined);
+  return {
+    promise,
+    resolve: (r) => {
+      if (!settled) resolve(r);
+      settled = true;
+    },
+    reject: (e) => {
+      if (!settled) reject(e);
+      settled = true;
+    },
+  };
+}
+
+/** Reads the header section (and a pkcs7-mime body's CMS content type), then gives the entity back whole. */
+async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked> {
+  const { head, body } = await readHeadStream(source);
+  const consumed: Uint8Array[] = [];
+  let headers: MimeHeader[] = [];
+  let type: SmimeEntityType | undefined;
+  let cmsType: string | undefined;
+  if (head.length) {
+    const entity = parseMime(toCrlf(head));
+    headers = entity.headers;
+    type = classifyEntity(entity);
+    if (type?.form === 'pkcs7-mime') {
+      const base64 = /^\s*base64\s*$/i.test(getHeader(entity.headers, 'content-transfer-encoding') ?? '');
+      cmsType = await sniffCmsType(body, consumed, base64);
+    }
+  }
+  async function* again(skip: number): AsyncGenerator<Uint8Array> {
+    if (head.length > skip) yield head.subarray(skip);
+    yield* consumed;
+    yield* body;
+  }
+  return {
+    headers,
+    type,
+    ...(cmsType !== undefined ? { cmsType } : {}),
+    // Only one of the two is read (a generator runs once).
+    stream: generatorStream(again(0)),
+    content: generatorStream(again(Math.min(prefixLength, head.length))),
+  };
+}
+
+/** The ContentInfo's contentType from the first bytes of a CMS body (the chunks read are kept in `consumed`). */
+async function sniffCmsType(
+  body: AsyncGenerator<Uint8Array>,
+  consumed: Uint8Array[],
+  base64: boolean,
+): Promise<string | undefined> {
+  let text = '';
+  let bytes: Uint8Array = new Uint8Array(0);
+  for (let i = 0; i < 64; i++) {
+    const next = await body.next();
+    if (next.done) break;
+    consumed.push(next.value);
+    if (base64) {
+      text += latin1(next.value).replace(/[^A-Za-z0-9+/]/g, '');
+      if (text.length >= 64) {
+        bytes = fromBase64(text.slice(0, 64));
+        break;
+      }
+    } else {
+      bytes = new Uint8Array([...bytes, ...next.value.subarray(0, 64)]);
+      if (bytes.length >= 48) break;
+    }
+  }
+  // SEQUENCE (any length form), then OBJECT IDENTIFIER.
+  if (bytes[0] !== 0x30) return undefined;
+  let i = 1;
+  const len = bytes[i++]!;
+  if (len > 0x80) i += len & 0x7f;
+  if (bytes[i] !== 0x06) return undefined;
+  const oidLength = bytes[i + 1]!;
+  if (oidLength > 40 || i + 2 + oidLength > bytes.length) return undefined;
+  try {
+    return decodeOid(bytes.subarray(i + 2, i + 2 + oidLength));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The MIME side of the streaming S/MIME functions: a streamed message split into outer headers and the inner
+ * entity (as `splitMessage` does on a buffer), the inner body brought to canonical form as it passes, and base64
+ * bodies written as they are produced.
+ */
+import { generatorStream, rechunk, type ByteSource } from '../util/byte-source.js';
+import { base64DecodeStream } from '../util/streams.js';
+import { base64Bytes } from '../util/bytes.js';
+import { joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
+import { parseMime, type MimeEntity } from '../mime/entity.js';
+import { classifyEntity, RAW_CMS, type SmimeEntityType } from './classify.js';
+import { notSmime } from './read-cms.js';
+import { getHeader, type MimeHeader } from '../mime/headers.js';
+import { crlfStream, readHeadStream } from '../mime/stream.js';
+
+/** A streamed message split for signing or encryption. */
+export interface StreamedSplit {
+  /** Transport headers that stay outside (undefined for a bare entity). */
+  outerHeaders?: MimeHeader[];
+  /** The inner entity's header section, CRLF, ending with the blank line (empty for headerless text). */
+  innerHead: Uint8Array;
+  /** Media type and transfer encoding of the inner entity (lower case). */
+  mediaType: string;
+  transferEncoding: string;
+  /** The inner body, as it arrives (not yet canonicalized). */
+  body: AsyncGenerator<Uint8Array>;
+}
+
+/**
+ * Reads a streamed message's header section and splits it: a whole message's `Content-*` headers move into the
+ * inner entity, the rest stay outside; a bare entity is the inner entity; input without headers is text.
+ */
+export async function splitStreamedMessage(input: ByteSource): Promise<StreamedSplit> {
+  const { head, body } = await readHeadStream(input);
+  if (head.length === 0) return { innerHead: head, mediaType: 'text/plain', transferEncoding: '7bit', body };
+  const canonicalHead = toCrlf(head);
+  const parsed = parseMime(canonicalHead);
+  let outerHeaders: MimeHeader[] | undefined;
+  let innerHead = canonicalHead;
+  let headers = parsed.headers;
+  if (looksLikeMessage(parsed)) {
+    const split = splitMessage(canonicalHead);
+    outerHeaders = split.outerHeaders;
+    innerHead = split.inner;
+    headers = parseMime(innerHead).headers;
+  }
+  const mediaType = parseMime(innerHead).contentType.mediaType;
+  const transferEncoding = (getHeader(headers, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
+  return { ...(outerHeaders ? { outerHeaders } : {}), innerHead, mediaType, transferEncoding, body };
+}
+
+/**
+ * The inner body in the form S/MIME protects (RFC 8551 §3.1): line-oriented bodies (text, multipart, base64 and
+ * quoted-printable) get CRLF; any other body keeps its exact bytes.
+ */
+export function canonicalBody(split: StreamedSplit): AsyncGenerator<Uint8Array> {
+  const lineOriented =
+    split.innerHead.length === 0 ||
+    /^(text|multipart)\//.test(split.mediaType) ||
+    split.transferEncoding === 'base64' ||
+    split.transferEncoding === 'quoted-printable';
+  return lineOriented ? crlfStream(split.body) : split.body;
+}
+
+/** Base64 in 76-character CRLF lines, as `base64Bytes(data, 76)` writes it, from a stream. */
+export async function* base64LinesStream(source: ByteSource): AsyncGenerator<Uint8Array> {
+  // 57 input bytes make one 76-character line, so whole-line blocks encode independently.
+  for await (const block of rechunk(source, 57 * 1024)) yield base64Bytes(block, 76);
+}
+
+/** The outer headers (with MIME-Version, as `joinMessage` writes them) followed by `entityHead`. */
+export function outerPrefix(outerHeaders: readonly MimeHeader[] | undefined, entityHead: Uint8Array): Uint8Array {
+  return outerHeaders ? joinMessage(outerHeaders, entityHead) : entityHead;
+}
+
+/** A streamed S/MIME message whose header section has been read and classified. */
+export interface StreamedSmime {
+  /** Outer (non-Content-*) headers of a whole message; empty for an entity or raw CMS. */
+  outerHeaders: MimeHeader[];
+  /** Every header of the top-level entity (for the sender check). */
+  headers: MimeHeader[];
+  /** How the top-level entity is S/MIME (RAW_CMS for BER input without MIME headers). */
+  type: SmimeEntityType;
+  /** The top-level entity's parsed header section (body empty). */
+  entity?: MimeEntity;
+  /** The body as it arrives: raw, undecoded. */
+  body: AsyncGenerator<Uint8Array>;
+  /** `base64` when the body must be decoded. */
+  transferEncoding: string;
+}
+
+/**
+ * Reads and classifies the top level of a streamed S/MIME message: a MIME message or entity, or raw CMS (BER,
+ * starting with a SEQUENCE).
+ *
+ * @throws FormatError `not-smime` when the top level is not an S/MIME entity.
+ */
+export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime> {
+  const { head, body } = await readHeadStream(input);
+  if (head.length === 0) {
+    // No header section: raw CMS (BER) — or PEM / text, which only the buffered functions read.
+    const first = await body.next();
+    if (first.done || first.value[0] !== 0x30) {
+      await body.return(undefined);
+      throw notSmime('not S/MIME (no MIME headers, and not BER-encoded CMS)');
+    }
+    async function* all(): AsyncGenerator<Uint8Array> {
+      yield first.value as Uint8Array;
+      yield* body;
+    }
+    return { outerHeaders: [], headers: [], type: RAW_CMS, body: all(), transferEncoding: 'binary' };
+  }
+  const entity = parseMime(toCrlf(head));
+  const type = classifyEntity(entity);
+  if (!type) {
+    await body.return(undefined);
+    throw notSmime(entity.contentType.mediaType);
+  }
+  const outerHeaders = looksLikeMessage(entity)
+    ? entity.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-'))
+    : [];
+  const transferEncoding = (getHeader(entity.headers, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
+  return { outerHeaders, headers: entity.headers, type, entity, body, transferEncoding };
+}
+
+/** The CMS bytes of a streamed pkcs7-mime body: base64-decoded when it is base64, as they are otherwise. */
+export function cmsBytes(smime: StreamedSmime): ReadableStream<Uint8Array> {
+  const raw = generatorStream(smime.body);
+  return smime.transferEncoding === 'base64' ? raw.pipeThrough(base64DecodeStream()) : raw;
+}

@@ -1,0 +1,294 @@
+/**
+ * `verifyMessageStream`: `verifyMessage` for messages of any size whose top level is the signature — a
+ * multipart/signed (the signed part streams through the digests) or an opaque signed-data (the encapsulated
+ * content streams). The signature part, certificates and SignerInfos are small and read into memory (bounded).
+ *
+ * The verdict is known only at the end, so the content stream closes normally only when the report is `ok`;
+ * otherwise it errors with the report's first problem code (and `report` still resolves with every detail).
+ * Content read before the end is unverified: use it only once the stream has closed.
+ *
+ * Differences from `verifyMessage`: only the top-level signature is verified (a signature nested inside the
+ * content is content; verify the output again to check it), the signed part is hashed in canonical CRLF form only
+ * (no binary-transport fallback), and the report's `content` fields hold only the signed entity's header section.
+ */
+import { FormatError, SmimeError } from '../errors.js';
+import type { ByteSource } from '../util/byte-source.js';
+import { generatorStream, iterateBytes } from '../util/byte-source.js';
+import { concatBytes } from '../util/bytes.js';
+import { createStreamDigest, type StreamDigest, type StreamDigestName } from '../crypto/digest-stream.js';
+import type { DigestName } from '../crypto/algorithms.js';
+import { parseSignedData, type SignedData } from '../cms/signed-data.js';
+import { openSignedDataStream } from '../cms/stream/signed-reader.js';
+import { verifySignedData } from '../cms/verify-signed-data.js';
+import { decodedBody, parseMime } from '../mime/entity.js';
+import { crlfStream } from '../mime/stream.js';
+import { splitMultipartSigned } from '../mime/multipart-stream.js';
+import type { ReportProblem, SignedLayer, VerifyReport } from './report.js';
+import { checkSender, messageSignedLayers, senderCopy } from './sender.js';
+import { checkMicalg, reportSigners, type VerifyContext } from './verify-layer.js';
+import { finish, newContext, type VerifyMessageOptions } from './verify.js';
+import { cmsBytes, openSmimeStream, type StreamedSmime } from './stream-entity.js';
+
+/** The report of a streamed verification: `verifyMessage`'s, without the content (it went to the stream). */
+export type VerifyMessageStreamReport = Omit<VerifyReport, 'content'>;
+
+/** The signed content as a stream, and the report (resolves when the stream ends). */
+export interface VerifyMessageStream {
+  /**
+   * The signed entity (multipart/signed) or encapsulated content (opaque), exactly the signed bytes. It closes
+   * normally only when the report is `ok`; otherwise it errors with the first problem's code.
+   */
+  stream: ReadableStream<Uint8Array>;
+  /** Resolves when `stream` has been read to its end (also when not ok); rejects on a format error. */
+  report: Promise<VerifyMessageStreamReport>;
+  /** `multipart-signed` or `opaque`, known before any content is read. */
+  kind: 'multipart-signed' | 'opaque';
+}
+
+/** Longest signed-entity header section kept for the sender check. */
+const MAX_SIGNED_HEAD = 256 * 1024;
+
+const MICALG_DIGESTS: Record<string, StreamDigestName> = {
+  'sha-1': 'SHA-1',
+  sha1: 'SHA-1',
+  'sha-256': 'SHA-256',
+  sha256: 'SHA-256',
+  'sha-384': 'SHA-384',
+  sha384: 'SHA-384',
+  'sha-512': 'SHA-512',
+  sha512: 'SHA-512',
+};
+
+/**
+ * Verifies a streamed S/MIME message whose top level is signed (options as `verifyMessage`).
+ *
+ * @throws FormatError `not-signed` (the top level is not a signature), `not-smime`, `malformed-smime`,
+ *   `malformed-cms` found before the content; ArgumentError `bad-argument` without `options.trust`.
+ * @example
+ * ```ts no-run
+ * const { stream, report } = await verifyMessageStream(Readable.toWeb(createReadStream('big.eml')), { trust });
+ * await stream.pipeTo(Writable.toWeb(createWriteStream('content.part'))); // rejects unless verified
+ * console.log((await report).signers[0]?.email);
+ * ```
+ */
+export async function verifyMessageStream(
+  input: ByteSource,
+  options: VerifyMessageOptions,
+): Promise<VerifyMessageStream> {
+  const ctx = newContext(options);
+  const smime = await openSmimeStream(input).catch((e: unknown) => {
+    if (e instanceof FormatError && e.code === 'not-smime') throw notSigned();
+    throw e;
+  });
+  if (smime.type.form === 'multipart-signed') return multipartSigned(ctx, smime);
+  if (smime.type.form !== 'pkcs7-mime') {
+    await smime.body.return(undefined);
+    throw notSigned();
+  }
+  return opaqueSigned(ctx, smime);
+}
+
+function notSigned(): FormatError {
+  return new FormatError('not-signed', 'the message has no S/MIME signature at its top level');
+}
+
+/** Ends the report and the stream together: the stream closes only for an ok report. */
+function verdict(report: VerifyReport): VerifyMessageStreamReport {
+  const { content: _content, ...rest } = report;
+  void _content;
+  return rest;
+}
+
+function notVerified(report: VerifyMessageStreamReport): SmimeError {
+  const first: ReportProblem = report.problems[0] ?? {
+    code: 'bad-signature',
+    message: 'the signature does not verify',
+  };
+  return new SmimeError(first.code, `the message is not verified: ${first.message}`, {
+    details: { problems: report.problems },
+  });
+}
+
+interface Settle<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function settleable<T>(): Settle<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/** The report for one top-level signed layer, with the sender check against the top-level headers. */
+function layerReport(ctx: VerifyContext, smime: StreamedSmime): VerifyMessageStreamReport {
+  const own = messageSignedLayers(ctx.layers, ctx.signers);
+  const outer = smime.headers.length ? senderCopy(smime.headers, 'the From/Sender header') : undefined;
+  const sender = checkSender([...(outer ? [outer] : []), ...own.copies], own.signers, {
+    allowMismatch: ctx.options.allowSenderMismatch ?? false,
+    from: ctx.options.from,
+  });
+  const coverage = { complete: true, signedParts: ['/'], unsignedParts: [], unsigned: [] };
+  return verdict(finish(ctx, new Uint8Array(0), coverage, sender));
+}
+
+/**
+ * The signed content as a stream whose end carries the verdict: `content` is passed on (its header section kept
+ * for the sender check), then `check` verifies; the report resolves, and the stream closes only when it is ok.
+ */
+function verdictStream(
+  ctx: VerifyContext,
+  smime: StreamedSmime,
+  content: AsyncIterable<Uint8Array>,
+  check: (head: Uint8Array) => Promise<void>,
+): { stream: ReadableStream<Uint8Array>; report: Promise<VerifyMessageStreamReport> } {
+  const report = settleable<VerifyMessageStreamReport>();
+  const head = new HeadCapture();
+  async function* produce(): AsyncGenerator<Uint8Array> {
+    let settled = false;
+    try {
+      for await (const chunk of content) {
+        head.add(chunk);
+        yield chunk;
+      }
+      await check(head.bytes());
+      const result = layerReport(ctx, smime);
+      settled = true;
+      report.resolve(result);
+      if (!result.ok) throw notVerified(result);
+    } catch (e) {
+      if (!settled) report.reject(e);
+      settled = true;
+      throw e;
+    } finally {
+      if (!settled) report.reject(cancelled());
+    }
+  }
+  return { stream: generatorStream(produce()), report: report.promise };
+}
+
+/** Records the verified layer and its signers in the report being built. */
+async function recordLayer(
+  ctx: VerifyContext,
+  layer: SignedLayer,
+  sd: SignedData,
+  checks: Awaited<ReturnType<typeof verifySignedData>>,
+): Promise<void> {
+  ctx.layers.push(layer);
+  layer.signers = await reportSigners(ctx, sd, checks, 0);
+}
+
+async function opaqueSigned(ctx: VerifyContext, smime: StreamedSmime): Promise<VerifyMessageStream> {
+  const opened = await openSignedDataStream(cmsBytes(smime), ctx.options.limits);
+  const { stream, report } = verdictStream(ctx, smime, iterateBytes(opened.content), async (head) => {
+    const { signedData, contentDigests } = await opened.result;
+    const checks = await verifySignedData(signedData, {
+      certificates: ctx.extraCerts,
+      allowWeak: ctx.options.allowWeak ?? false,
+      contentDigests,
+    });
+    const layer: SignedLayer = {
+      kind: 'opaque',
+      path: '/',
+      content: head,
+      signers: [],
+      certificates: signedData.certificates,
+    };
+    await recordLayer(ctx, layer, signedData, checks);
+    ctx.options.onLayer?.({ kind: 'signed-data', path: '/', depth: 0 });
+  });
+  return { stream, report, kind: 'opaque' };
+}
+
+function cancelled(): SmimeError {
+  return new SmimeError('stream-cancelled', 'the signed content stream was cancelled before its end');
+}
+
+/** The digests `micalg` announces, and SHA-256 (a missing or wrong micalg is common). */
+function announcedDigests(micalg: string | undefined): Map<DigestName, StreamDigest> {
+  const digests = new Map<DigestName, StreamDigest>();
+  for (const name of (micalg ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim())
+    .concat('sha-256')) {
+    const digest = MICALG_DIGESTS[name];
+    if (digest && !digests.has(digest)) digests.set(digest, createStreamDigest(digest));
+  }
+  return digests;
+}
+
+async function multipartSigned(ctx: VerifyContext, smime: StreamedSmime): Promise<VerifyMessageStream> {
+  const params = smime.entity!.contentType.params;
+  const boundary = params.boundary ?? '';
+  if (!boundary) {
+    await smime.body.return(undefined);
+    throw new FormatError('malformed-smime', 'the multipart/signed has no boundary parameter');
+  }
+  const digests = announcedDigests(params.micalg);
+  const split = splitMultipartSigned(crlfStream(smime.body), boundary);
+  async function* digested(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of split.signedPart) {
+      for (const d of digests.values()) d.update(chunk);
+      yield chunk;
+    }
+  }
+  const { stream, report } = verdictStream(ctx, smime, digested(), async (head) => {
+    const sd = parseSignedData(
+      decodedBody(parseMime(await split.signaturePart, ctx.options.limits)),
+      ctx.options.limits,
+    );
+    const detached = { ...sd };
+    delete detached.content; // the streamed part is what counts (a copy inside is not shown to anyone)
+    const checks = await verifySignedData(detached, {
+      certificates: ctx.extraCerts,
+      allowWeak: ctx.options.allowWeak ?? false,
+      contentDigests: new Map([...digests].map(([name, d]) => [name, d.digest()])),
+    });
+    const layer: SignedLayer = {
+      kind: 'multipart-signed',
+      path: '/',
+      content: head,
+      signers: [],
+      certificates: sd.certificates,
+    };
+    if (params.micalg) layer.micalg = params.micalg;
+    await recordLayer(ctx, layer, sd, checks);
+    checkMicalg(ctx, layer, checks);
+    ctx.options.onLayer?.({ kind: 'multipart-signed', path: '/', depth: 0 });
+  });
+  return { stream, report, kind: 'multipart-signed' };
+}
+
+/** Keeps the header section of the signed entity (for the sender check), bounded. */
+class HeadCapture {
+  private readonly parts: Uint8Array[] = [];
+  private length = 0;
+  private done = false;
+  add(chunk: Uint8Array): void {
+    if (this.done) return;
+    const take = chunk.subarray(0, Math.min(chunk.length, MAX_SIGNED_HEAD - this.length));
+    this.parts.push(take.slice());
+    this.length += take.length;
+    const all = concatBytes(...this.parts);
+    const end = findBlankLine(all);
+    if (end >= 0 || this.length >= MAX_SIGNED_HEAD) {
+      this.done = true;
+      this.parts.splice(0, this.parts.length, end >= 0 ? all.subarray(0, end) : all);
+    }
+  }
+  bytes(): Uint8Array {
+    return concatBytes(...this.parts);
+  }
+}
+
+function findBlankLine(bytes: Uint8Array): number {
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+    if (bytes[i + 1] === 0x0a) return i + 2;
+    if (bytes[i + 1] === 0x0d && bytes[i + 2] === 0x0a) return i + 3;
+  }
+  return -1;
+}

@@ -1,0 +1,108 @@
+/**
+ * Base64 decoding of a stream (browser-safe: a standard `TransformStream`), for the body of a streamed
+ * `application/pkcs7-mime` entity. (Encoding needs no state across chunks: whole 57-byte lines are encoded with
+ * `base64Bytes`, see smime/stream-entity.ts.)
+ */
+import { FormatError } from '../errors.js';
+
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Base64 character → value; -1 invalid, -2 whitespace (skipped), -3 `=`. Accepts the url alphabet like fromBase64. */
+const B64_DECODE = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let i = 0; i < 64; i++) t[B64_ALPHABET.charCodeAt(i)] = i;
+  t[0x2d] = 62; // '-'
+  t[0x5f] = 63; // '_'
+  for (const c of [0x20, 0x09, 0x0a, 0x0d]) t[c] = -2;
+  t[0x3d] = -3;
+  return t;
+})();
+
+/**
+ * Incremental base64 decoder for streams: CR, LF, space and tab are skipped anywhere; `=` padding may end the data,
+ * after which only whitespace and further `=` may follow. Accepts what `fromBase64` accepts (the url alphabet too)
+ * and refuses what it refuses, with the same code: `FormatError` `bad-base64` with `offset` (in the whole text) for
+ * an invalid character or data after padding, and from `finish` for a dangling single character or more than two
+ * `=`.
+ */
+export class Base64StreamDecoder {
+  #acc = 0;
+  #bits = 0;
+  #padding = 0;
+  #offset = 0;
+
+  /** Decodes the next piece of text; returns the bytes completed so far (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array {
+    const n = chunk.length;
+    const out = new Uint8Array(Math.floor(((n + 4) * 3) / 4));
+    const table = B64_DECODE;
+    let acc = this.#acc;
+    let bits = this.#bits;
+    let padding = this.#padding;
+    let o = 0;
+    let i = 0;
+    while (i < n) {
+      if (bits === 0 && padding === 0) {
+        // Fast path: four data characters at a group boundary.
+        while (i + 4 <= n) {
+          const a = table[chunk[i]!]!;
+          const b = table[chunk[i + 1]!]!;
+          const c = table[chunk[i + 2]!]!;
+          const d = table[chunk[i + 3]!]!;
+          if ((a | b | c | d) < 0) break;
+          const v = (a << 18) | (b << 12) | (c << 6) | d;
+          out[o] = v >> 16;
+          out[o + 1] = (v >> 8) & 0xff;
+          out[o + 2] = v & 0xff;
+          o += 3;
+          i += 4;
+        }
+        if (i >= n) break;
+      }
+      const v = table[chunk[i]!]!;
+      if (v >= 0) {
+        if (padding > 0) {
+          const offset = this.#offset + i;
+          throw new FormatError('bad-base64', `base64 data after padding at position ${offset}`, { offset });
+        }
+        acc = ((acc << 6) | v) & 0xffffff;
+        bits += 6;
+        if (bits >= 8) {
+          bits -= 8;
+          out[o++] = (acc >> bits) & 0xff;
+        }
+      } else if (v === -3) {
+        padding++;
+      } else if (v === -1) {
+        const offset = this.#offset + i;
+        throw new FormatError('bad-base64', `invalid base64 character at position ${offset}`, { offset });
+      }
+      i++;
+    }
+    this.#acc = acc;
+    this.#bits = bits;
+    this.#padding = padding;
+    this.#offset += n;
+    return out.subarray(0, o);
+  }
+
+  /** Checks the end of the text. */
+  finish(): void {
+    if (this.#bits >= 6 || this.#padding > 2) {
+      throw new FormatError('bad-base64', 'truncated base64 data', { offset: this.#offset });
+    }
+  }
+}
+
+/** A stream that decodes base64 text (ASCII bytes) into bytes; see {@link Base64StreamDecoder} for what it accepts. */
+export function base64DecodeStream(): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new Base64StreamDecoder();
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      const out = decoder.push(chunk);
+      if (out.length > 0) controller.enqueue(out);
+    },
+    flush() {
+      decoder.finish();
+    },
+  });
+}

@@ -1,0 +1,258 @@
+/**
+ * The CLI on streams, through the built binary: `--stream` round trips checked by OpenSSL, a failed check leaves no
+ * output (file or standard output) and no temporary file, no progress lines off a terminal, and a 160 MB message
+ * (streamed automatically above 64 MiB) through sign → verify → encrypt → decrypt → read with a bounded peak RSS.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
+import { chainFile } from '../cms/fixtures.js';
+
+const ROOT = resolve(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const AT = '2026-06-01';
+const ID = ['--cert', chainFile('ee-rsa.pem'), '--key', chainFile('ee-rsa.key')];
+const TRUST = ['--trust', chainFile('root.pem'), '--certs', chainFile('intermediate.pem'), '--at', AT];
+
+let dir: string;
+let rssHook: string;
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run npm run build (npm test does)');
+  dir = tempDir();
+  // Peak RSS of the CLI process itself, written when it exits.
+  rssHook = join(dir, 'rss-hook.cjs');
+  writeFileSync(
+    rssHook,
+    "process.on('exit', () => require('fs').writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+  );
+});
+
+interface Run {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+  rssMb: number;
+}
+
+function run(args: string[], input?: Uint8Array): Run {
+  const rssFile = join(dir, `rss-${Math.random().toString(36).slice(2)}`);
+  const r = spawnSync(process.execPath, ['--require', rssHook, CLI, ...args], {
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, RSS_FILE: rssFile },
+  });
+  const rssMb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) / 1024 : NaN;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString(), rssMb };
+}
+
+function openssl(args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync('openssl', args);
+  return { status: r.status, stderr: r.stderr.toString() };
+}
+
+const MESSAGE =
+  'From: rsa.user@example.test\r\nTo: bob@example.test\r\nSubject: streamed\r\nMIME-Version: 1.0\r\n' +
+  'Content-Type: text/plain; charset=us-ascii\r\n\r\n' +
+  Array.from({ length: 3000 }, (_, i) => `line ${i} of a message that goes through the CLI as a stream`).join('\r\n') +
+  '\r\n';
+
+function leftovers(): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+}
+
+describe('smimekit CLI --stream', () => {
+  it('sign → verify → encrypt → decrypt → read, each streamed, OpenSSL agreeing at every step', () => {
+    const plain = join(dir, 'plain.eml');
+    writeFileSync(plain, MESSAGE);
+    const signed = join(dir, 'signed.eml');
+    let r = run(['sign', ...ID, '--stream', '--in', plain, '--out', signed]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe(''); // no progress off a terminal
+    // The CLI signs with --cert/--key only: the intermediate is not in the message, so OpenSSL gets it with the root.
+    const bundle = join(dir, 'bundle.pem');
+    writeFileSync(
+      bundle,
+      `${readFileSync(chainFile('root.pem'), 'latin1')}\n${readFileSync(chainFile('intermediate.pem'), 'latin1')}`,
+    );
+    const o = openssl([
+      'cms',
+      '-verify',
+      '-in',
+      signed,
+      '-CAfile',
+      bundle,
+      '-purpose',
+      'any',
+      '-out',
+      join(dir, 'o.txt'),
+    ]);
+    expect(o.status, o.stderr).toBe(0);
+
+    r = run(['verify', ...TRUST, '--stream', '--in', signed]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString('latin1')).toContain('line 2999 of a message');
+    expect(r.stderr).toMatch(/^VERIFIED/);
+
+    const sealed = join(dir, 'sealed.eml');
+    r = run([
+      'encrypt',
+      '--to',
+      chainFile('ee-rsa.pem'),
+      '--from',
+      chainFile('ee-rsa.pem'),
+      '--no-validate',
+      '--cipher',
+      'aes-256-gcm',
+      '--stream',
+      '--in',
+      signed,
+      '--out',
+      sealed,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const d = openssl([
+      'cms',
+      '-decrypt',
+      '-in',
+      sealed,
+      '-recip',
+      chainFile('ee-rsa.pem'),
+      '-inkey',
+      chainFile('ee-rsa.key'),
+      '-out',
+      join(dir, 'd.txt'),
+    ]);
+    expect(d.status, d.stderr).toBe(0);
+
+    r = run(['decrypt', ...ID, '--stream', '--in', sealed]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.equals(readFileSync(join(dir, 'd.txt')))).toBe(true);
+
+    r = run(['read', ...TRUST, ...ID, '--stream', '--json', '--in', sealed, '--out', join(dir, 'read.eml')]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout.toString());
+    expect(report).toMatchObject({ ok: true, signed: true, encrypted: true, authenticated: true });
+    expect(report.layers.map((l: { type: string }) => l.type)).toEqual(['enveloped', 'signed']);
+    expect(readFileSync(join(dir, 'read.eml'), 'latin1')).toContain('line 2999 of a message');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('a failed check writes nothing: no --out file, nothing on standard output, no temporary file', () => {
+    const plain = join(dir, 'plain2.eml');
+    writeFileSync(plain, MESSAGE);
+    const signed = join(dir, 'signed2.eml');
+    expect(run(['sign', ...ID, '--stream', '--in', plain, '--out', signed]).status).toBe(0);
+    const tampered = join(dir, 'tampered.eml');
+    writeFileSync(tampered, readFileSync(signed, 'latin1').replace('line 1500 of', 'line 1501 of'), 'latin1');
+    const out = join(dir, 'must-not-exist.eml');
+    let r = run(['verify', ...TRUST, '--stream', '--in', tampered, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error digest-mismatch: /);
+    expect(existsSync(out)).toBe(false);
+    r = run(['verify', ...TRUST, '--stream', '--in', tampered]);
+    expect(r.status).toBe(1);
+    expect(r.stdout.length).toBe(0);
+
+    const sealed = join(dir, 'sealed2.eml');
+    expect(
+      run([
+        'encrypt',
+        '--to',
+        chainFile('ee-rsa.pem'),
+        '--from',
+        chainFile('ee-rsa.pem'),
+        '--no-validate',
+        '--cipher',
+        'aes-256-gcm',
+        '--in',
+        plain,
+        '--out',
+        sealed,
+      ]).status,
+    ).toBe(0);
+    const text = readFileSync(sealed, 'latin1');
+    const at = text.length - 3000;
+    writeFileSync(sealed, text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1), 'latin1');
+    r = run(['decrypt', ...ID, '--stream', '--in', sealed, '--out', out]);
+    expect(r.stderr).toMatch(/error decryption-failed: /);
+    expect(r.status).not.toBe(0);
+    expect(existsSync(out)).toBe(false);
+    r = run(['decrypt', ...ID, '--stream', '--in', sealed]);
+    expect(r.stdout.length).toBe(0);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('--stream from standard input, --try-all refused with it', () => {
+    const r = run(['sign', ...ID, '--stream'], Buffer.from(MESSAGE));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString('latin1')).toMatch(/^From: rsa\.user@example\.test\r\n/);
+    const t = run(['decrypt', ...ID, '--stream', '--try-all'], Buffer.from(MESSAGE));
+    expect(t.status).toBe(2);
+    expect(t.stderr).toMatch(/error usage: --try-all/);
+  });
+
+  it(
+    '160 MB: streamed automatically, every command under a fixed peak RSS, content intact',
+    { timeout: 240_000 },
+    () => {
+      const big = join(dir, 'big.eml');
+      const fd = openSync(big, 'w');
+      writeSync(
+        fd,
+        'From: rsa.user@example.test\r\nTo: bob@example.test\r\nSubject: big\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+      );
+      const block = Buffer.from(
+        'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n'.repeat(13000),
+      );
+      for (let i = 0; i < 160; i++) writeSync(fd, block);
+      closeSync(fd);
+      const size = statSync(big).size;
+      expect(size).toBeGreaterThan(150 * 1024 * 1024);
+      const steps: [string, string[]][] = [
+        ['sign', ['sign', ...ID, '--in', big, '--out', join(dir, 'big.signed')]],
+        ['verify', ['verify', ...TRUST, '--in', join(dir, 'big.signed'), '--out', join(dir, 'big.verified')]],
+        [
+          'encrypt',
+          [
+            'encrypt',
+            '--to',
+            chainFile('ee-rsa.pem'),
+            '--from',
+            chainFile('ee-rsa.pem'),
+            '--no-validate',
+            '--in',
+            join(dir, 'big.signed'),
+            '--out',
+            join(dir, 'big.sealed'),
+          ],
+        ],
+        ['decrypt', ['decrypt', ...ID, '--in', join(dir, 'big.sealed'), '--out', join(dir, 'big.decrypted')]],
+        ['read', ['read', ...TRUST, ...ID, '--in', join(dir, 'big.sealed'), '--out', join(dir, 'big.read')]],
+      ];
+      for (const [name, args] of steps) {
+        const r = run(args);
+        expect(r.status, `${name}: ${r.stderr}`).toBe(0);
+        // The input is 160 MB: a buffered run would need several times that.
+        expect(r.rssMb, name).toBeLessThan(128);
+      }
+      // The verified and the read content are the signed entity: the input's body, byte for byte.
+      const body = readFileSync(big).subarray(readFileSync(big).indexOf('\r\n\r\n') + 4);
+      const verified = readFileSync(join(dir, 'big.verified'));
+      expect(verified.subarray(verified.indexOf('\r\n\r\n') + 4).equals(body)).toBe(true);
+      expect(readFileSync(join(dir, 'big.read')).equals(verified)).toBe(true);
+      expect(leftovers()).toEqual([]);
+    },
+  );
+});
