@@ -1,6 +1,6 @@
 /** Content-Transfer-Encoding (RFC 2045 §6): decoding as receivers must, encoding as 7-bit-safe senders should. */
 import { FormatError } from '../errors.js';
-import { toBase64Lines } from '../util/bytes.js';
+import { latin1, toBase64Lines } from '../util/bytes.js';
 
 const B64 = (() => {
   const t = new Int16Array(256).fill(-1);
@@ -18,6 +18,17 @@ const B64 = (() => {
  */
 export function decodeBase64Body(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(Math.floor((bytes.length * 3) / 4) + 3);
+  const state = decodeBase64Into(bytes, out);
+  if (state % 8 === 6)
+    throw new FormatError('malformed-mime', 'base64 body is truncated (a single leftover character)');
+  return out.slice(0, Math.floor(state / 8));
+}
+
+/**
+ * The decoding loop, apart: with the checks after it in the same function, V8 deoptimized the function on every
+ * call (once per message). Returns bytes written * 8 + leftover bits.
+ */
+function decodeBase64Into(bytes: Uint8Array, out: Uint8Array): number {
   let acc = 0;
   let bits = 0;
   let n = 0;
@@ -33,8 +44,7 @@ export function decodeBase64Body(bytes: Uint8Array): Uint8Array {
       out[n++] = (acc >> bits) & 0xff;
     }
   }
-  if (bits === 6) throw new FormatError('malformed-mime', 'base64 body is truncated (a single leftover character)');
-  return out.slice(0, n);
+  return n * 8 + bits;
 }
 
 const hexValue = (c: number) =>
@@ -105,48 +115,61 @@ export function encodeBase64Body(bytes: Uint8Array): string {
  * cannot change the signed bytes.
  */
 export function encodeQuotedPrintable(bytes: Uint8Array): string {
-  const out: string[] = [];
-  const lines: Uint8Array[] = [];
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a) {
-      lines.push(bytes.subarray(start, i > start && bytes[i - 1] === 0x0d ? i - 1 : i));
-      start = i + 1;
-    }
-  }
-  const last = bytes.subarray(start);
-  for (const [index, line] of [...lines, last].entries()) {
-    let encoded = '';
+  return latin1(encodeQuotedPrintableBytes(bytes));
+}
+
+const HEX_DIGITS = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+
+/**
+ * `encodeQuotedPrintable` into bytes, written into one buffer (a megabyte of binary data escapes to three; building
+ * it as strings cost seconds in garbage collection).
+ */
+export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
+  // Worst case: every byte escaped (3) plus a soft break (3) per 25 bytes, and CRLF per line.
+  const out = new Uint8Array(bytes.length * 4 + 64);
+  let o = 0;
+  const encodeLine = (start: number, end: number): void => {
     let width = 0;
-    const emit = (piece: string) => {
-      if (width + piece.length > 75) {
-        encoded += '=\r\n';
-        width = 0;
-      }
-      encoded += piece;
-      width += piece.length;
-    };
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i]!;
-      const atEnd = i === line.length - 1;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
       // Where an encoded line begins: the original line's start, or after a soft line break.
-      const startsLine = i === 0 || width + 1 > 75;
-      const needsEscape =
+      const startsLine = i === start || width + 1 > 75;
+      const escape =
         c === 0x3d ||
         c > 0x7e ||
         (c < 0x20 && c !== 0x09) ||
-        ((c === 0x20 || c === 0x09) && atEnd) ||
+        ((c === 0x20 || c === 0x09) && i === end - 1) ||
         (startsLine && c === 0x2e) ||
         (startsLine &&
           c === 0x46 &&
-          line[i + 1] === 0x72 &&
-          line[i + 2] === 0x6f &&
-          line[i + 3] === 0x6d &&
-          line[i + 4] === 0x20);
-      emit(needsEscape ? `=${c.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(c));
+          i + 4 < end &&
+          bytes[i + 1] === 0x72 &&
+          bytes[i + 2] === 0x6f &&
+          bytes[i + 3] === 0x6d &&
+          bytes[i + 4] === 0x20);
+      const size = escape ? 3 : 1;
+      if (width + size > 75) {
+        out[o++] = 0x3d;
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+        width = 0;
+      }
+      if (escape) {
+        out[o++] = 0x3d;
+        out[o++] = HEX_DIGITS[c >> 4]!;
+        out[o++] = HEX_DIGITS[c & 15]!;
+      } else out[o++] = c;
+      width += size;
     }
-    out.push(encoded);
-    if (index === lines.length && last.length === 0) out.pop();
+  };
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0x0a) continue;
+    encodeLine(start, i > start && bytes[i - 1] === 0x0d ? i - 1 : i);
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+    start = i + 1;
   }
-  return out.join('\r\n') + (last.length === 0 && lines.length > 0 ? '\r\n' : '');
+  encodeLine(start, bytes.length);
+  return out.subarray(0, o);
 }

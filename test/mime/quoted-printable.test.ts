@@ -1,0 +1,51 @@
+/**
+ * Quoted-printable writing (what signing uses to re-encode 8-bit text and `From ` lines): it round-trips through
+ * the reader for any bytes, keeps lines within 76 characters, and escapes what relays and mbox storage would change.
+ * The megabyte case is the fuzzer's finding (a 4 MiB body took 3 s to encode, building strings a byte at a time).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeQuotedPrintable, encodeQuotedPrintable } from '../../src/mime/transfer-encoding.js';
+import { canonicalizeEntity } from '../../src/mime/canonical.js';
+import { decodedBody, parseMime } from '../../src/mime/entity.js';
+import { concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
+
+/** CRLF line ends: what the encoder keeps as hard line breaks (bare CR or LF inside a line are escaped). */
+const toCanonical = (bytes: Uint8Array) => fromLatin1(latin1(bytes).replace(/\r?\n/g, '\r\n'));
+
+describe('encodeQuotedPrintable', () => {
+  it('round-trips any bytes (line ends as CRLF) and keeps every line within 76 characters (fast-check)', () => {
+    const interesting = [0x46, 0x72, 0x6f, 0x6d, 0x20, 0x2e, 0x0d, 0x0a, 0x3d, 0x09, 0x41, 0xe9, 0x00];
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...interesting), fc.integer({ min: 0, max: 255 })), {
+          maxLength: 600,
+          size: 'max',
+        }),
+        (values) => {
+          const input = toCanonical(Uint8Array.from(values));
+          const encoded = encodeQuotedPrintable(input);
+          for (const line of encoded.split('\r\n')) expect(line.length).toBeLessThanOrEqual(76);
+          expect(encoded).not.toMatch(/(^|\r\n)(From |\.)/);
+          expect(latin1(decodeQuotedPrintable(fromLatin1(encoded)))).toBe(latin1(input));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('escapes exactly what must be escaped', () => {
+    expect(encodeQuotedPrintable(fromLatin1('From here\r\n.\r\ncaf\xe9 = ok \r\n'))).toBe(
+      '=46rom here\r\n=2E\r\ncaf=E9 =3D ok=20\r\n',
+    );
+  });
+
+  it('re-encodes a 4 MiB binary body inside a signed entity, byte-exact after decoding (fuzzer finding)', () => {
+    // No NUL, so the text is quoted-printable (a NUL would make it base64).
+    const body = new Uint8Array(4 * 1024 * 1024).map((_, i) => (i * 37 + (i >> 9)) & 0xff || 1);
+    const entity = concatBytes(fromLatin1('Content-Type: text/plain; charset=x-binary\r\n\r\n'), body);
+    const canonical = canonicalizeEntity(entity);
+    expect(latin1(canonical.subarray(0, 200))).toContain('Content-Transfer-Encoding: quoted-printable');
+    expect(Buffer.from(decodedBody(parseMime(canonical))).equals(Buffer.from(toCanonical(body)))).toBe(true);
+  });
+});
