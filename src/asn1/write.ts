@@ -4,22 +4,26 @@
  * because it encodes AES-GCM into EnvelopedData, which OpenSSL refuses.
  */
 import { ArgumentError, FormatError } from '../errors.js';
-import { concatBytes } from '../util/bytes.js';
 
-/** A TLV with a one-byte identifier around the concatenated parts. */
+/** A TLV with a one-byte identifier around the concatenated parts (written straight into the result). */
 export function tlv(identifier: number, ...parts: Uint8Array[]): Uint8Array {
-  const content = parts.length === 1 ? parts[0]! : concatBytes(...parts);
-  const n = content.length;
-  const header: number[] = [identifier];
-  if (n < 0x80) header.push(n);
+  let n = 0;
+  for (const p of parts) n += p.length;
+  let lenBytes = 0;
+  if (n >= 0x80) for (let v = n; v > 0; v = Math.floor(v / 256)) lenBytes++;
+  const headerLength = 2 + lenBytes;
+  const out = new Uint8Array(headerLength + n);
+  out[0] = identifier;
+  if (lenBytes === 0) out[1] = n;
   else {
-    const lenBytes: number[] = [];
-    for (let v = n; v > 0; v = Math.floor(v / 256)) lenBytes.unshift(v & 0xff);
-    header.push(0x80 | lenBytes.length, ...lenBytes);
+    out[1] = 0x80 | lenBytes;
+    for (let i = lenBytes, v = n; i > 0; i--, v = Math.floor(v / 256)) out[1 + i] = v & 0xff;
   }
-  const out = new Uint8Array(header.length + n);
-  out.set(header);
-  out.set(content, header.length);
+  let at = headerLength;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -45,8 +49,18 @@ export function setOf(elements: Uint8Array[]): Uint8Array {
   return set(...sorted);
 }
 
-/** OBJECT IDENTIFIER from dotted form. */
+/** OBJECT IDENTIFIER from dotted form (each OID encoded once; every call gets its own copy). */
 export function encodeOid(oid: string): Uint8Array {
+  let der = oidCache.get(oid);
+  if (!der) {
+    der = encodeOidUncached(oid);
+    if (oidCache.size < 1024) oidCache.set(oid, der);
+  }
+  return der.slice();
+}
+const oidCache = new Map<string, Uint8Array>();
+
+function encodeOidUncached(oid: string): Uint8Array {
   const arcs = oid.split('.').map((s) => {
     if (!/^\d+$/.test(s)) throw new FormatError('bad-oid', `not an object identifier: ${oid}`);
     return Number(s);

@@ -5,12 +5,18 @@
  */
 import { certificateDer } from '../util/certificate-input.js';
 import { ArgumentError } from '../errors.js';
-import { toBytes, type BytesLike } from '../util/bytes.js';
+import { concatBytes, toBytes, type BytesLike } from '../util/bytes.js';
 import { CONTENT_TYPE, encodeContentInfo } from './content-info.js';
-import { CONTENT_CIPHERS, encryptContent, generateCek, type ContentCipherName } from './content-cipher.js';
+import {
+  CONTENT_CIPHERS,
+  encryptContent,
+  generateCek,
+  type ContentCipherName,
+  type EncryptedContentParts,
+} from './content-cipher.js';
 import { encodeRecipientInfo, type EnvelopeRecipient, type RecipientSummary } from './recipient-encode.js';
 import { encodeAuthEnvelopedData } from './auth-enveloped.js';
-import { tlv, seq, set, encodeOid, encodeInt } from '../asn1/index.js';
+import { tlv, seq, set, encodeOid, encodeInt, berDefiniteHeader } from '../asn1/index.js';
 
 /** Options of `createEnvelope`. */
 export interface CreateEnvelopeOptions {
@@ -63,10 +69,10 @@ export async function createEnvelope(
     }
     const contentType = options.contentType ?? CONTENT_TYPE.data;
     const parts = await encryptContent(cipher, cek, data);
-    const eci = seq(encodeOid(contentType), parts.algorithm, tlv(0x80, parts.ciphertext));
     // Recipient order is kept (SET OF need not be sorted in BER; OpenSSL keeps insertion order too).
     const recipientInfos = set(...ris);
     if (info.mode === 'gcm') {
+      const eci = seq(encodeOid(contentType), parts.algorithm, tlv(0x80, parts.ciphertext));
       const der = encodeContentInfo(
         CONTENT_TYPE.authEnvelopedData,
         encodeAuthEnvelopedData(recipientInfos, eci, parts.tag!),
@@ -75,9 +81,42 @@ export async function createEnvelope(
     }
     // RFC 5652 §6.1: version 2 when any RecipientInfo is not v0 (SKI KTRI, KARI).
     const version = maxVersion === 0 ? 0 : 2;
-    const der = encodeContentInfo(CONTENT_TYPE.envelopedData, seq(encodeInt(version), recipientInfos, eci));
+    const der = envelopedContentInfo(encodeInt(version), recipientInfos, encodeOid(contentType), parts);
     return { der, contentType: 'envelopedData', cipher, recipients: summaries };
   } finally {
     cek.fill(0);
   }
+}
+
+/**
+ * ContentInfo { envelopedData, [0] EnvelopedData { version, recipientInfos, EncryptedContentInfo } }, the same bytes
+ * as nesting `seq`/`tlv`, but the ciphertext (the bulk) is copied once instead of once per level.
+ */
+function envelopedContentInfo(
+  version: Uint8Array,
+  recipientInfos: Uint8Array,
+  contentType: Uint8Array,
+  parts: EncryptedContentParts,
+): Uint8Array {
+  const ciphertext = berDefiniteHeader(0x80, parts.ciphertext.length);
+  const eciLength = contentType.length + parts.algorithm.length + ciphertext.length + parts.ciphertext.length;
+  const eci = berDefiniteHeader(0x30, eciLength);
+  const envelopedLength = version.length + recipientInfos.length + eci.length + eciLength;
+  const enveloped = berDefiniteHeader(0x30, envelopedLength);
+  const explicit = berDefiniteHeader(0xa0, enveloped.length + envelopedLength);
+  const oid = encodeOid(CONTENT_TYPE.envelopedData);
+  const contentInfo = berDefiniteHeader(0x30, oid.length + explicit.length + enveloped.length + envelopedLength);
+  return concatBytes(
+    contentInfo,
+    oid,
+    explicit,
+    enveloped,
+    version,
+    recipientInfos,
+    eci,
+    contentType,
+    parts.algorithm,
+    ciphertext,
+    parts.ciphertext,
+  );
 }

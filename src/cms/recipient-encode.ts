@@ -74,8 +74,21 @@ export function recipientKeyInfo(certificate: Uint8Array): RecipientKeyInfo {
   return { kind: 'unusable', info, reason: `a ${info.publicKeyAlgorithm} key cannot be used for encryption` };
 }
 
+/** IssuerAndSerialNumber DER, encoded once per certificate (callers copy it into larger structures). */
 function issuerAndSerial(info: Certificate): Uint8Array {
-  return seq(info.issuer.der, tlv(0x02, fromHex(info.serialHex)));
+  let der = issuerAndSerials.get(info);
+  if (!der) issuerAndSerials.set(info, (der = seq(info.issuer.der, tlv(0x02, fromHex(info.serialHex)))));
+  return der;
+}
+const issuerAndSerials = new WeakMap<Certificate, Uint8Array>();
+
+// AlgorithmIdentifiers written for every RSA recipient, encoded once.
+const RSA_PKCS1_ALGORITHM = algorithmId(RSA_ENCRYPTION, NULL);
+const oaepAlgorithms = new Map<OaepHash, Uint8Array>();
+function oaepAlgorithm(hash: OaepHash): Uint8Array {
+  let der = oaepAlgorithms.get(hash);
+  if (!der) oaepAlgorithms.set(hash, (der = algorithmId(RSAES_OAEP, encodeOaepParams({ hash }))));
+  return der;
 }
 
 /**
@@ -111,11 +124,11 @@ export async function encodeRecipientInfo(
     let algorithm: string;
     if (transport === 'rsa-oaep') {
       const hash = recipient.oaepHash ?? 'SHA-256';
-      alg = algorithmId(RSAES_OAEP, encodeOaepParams({ hash }));
+      alg = oaepAlgorithm(hash);
       encryptedKey = await rsaOaepEncrypt(info.spki, cek, { hash });
       algorithm = `RSAES-OAEP/${hash}`;
     } else if (transport === 'rsa-pkcs1') {
-      alg = algorithmId(RSA_ENCRYPTION, NULL);
+      alg = RSA_PKCS1_ALGORITHM;
       encryptedKey = await rsaPkcs1v15Encrypt(info.spki, cek);
       algorithm = 'rsaEncryption';
     } else {

@@ -4,7 +4,7 @@
  * message carries, and the DSA parameters its key inherits from them.
  */
 import { fromHex, toHex, bytesEqual } from '../util/bytes.js';
-import { sha1, sha256 } from '../util/hash.js';
+import { sha1 } from '../util/hash.js';
 import { namesEqual, parseDistinguishedNameDer, readCertificate, type Certificate } from '../x509/index.js';
 import { OID } from '../crypto/algorithms.js';
 import type { SignerIdentifier } from './signed-data.js';
@@ -84,10 +84,10 @@ export function parseCandidates(certs: readonly Uint8Array[]): CandidateCert[] {
   const seen = new Set<string>();
   for (const der of certs) {
     try {
-      const fp = toHex(sha256(der));
-      if (seen.has(fp)) continue;
-      seen.add(fp);
-      out.push({ der, info: readCertificate(der) });
+      const info = readCertificate(der); // its fingerprint is the SHA-256 of der, computed once
+      if (seen.has(info.fingerprint)) continue;
+      seen.add(info.fingerprint);
+      out.push({ der, info });
     } catch {
       // An unreadable certificate in the message must not prevent verification by the others.
     }

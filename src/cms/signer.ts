@@ -89,11 +89,20 @@ function canEncrypt(info: Certificate): boolean {
   return info.publicKeyAlgorithm === OID.rsaEncryption || info.publicKeyAlgorithm === OID.ecPublicKey;
 }
 
+/** Hex SHA-256 of a certificate's DER: the certificate model's (computed once per certificate) when it decodes. */
+function fingerprintOf(der: Uint8Array): string {
+  try {
+    return readCertificate(der).fingerprint;
+  } catch {
+    return toHex(sha256(der));
+  }
+}
+
 function certificateSet(signers: readonly CmsSigner[], extra: readonly Uint8Array[]): Uint8Array[] {
   const out: Uint8Array[] = [];
   const seen = new Set<string>();
   const add = (der: Uint8Array) => {
-    const key = toHex(sha256(der));
+    const key = fingerprintOf(der);
     if (!seen.has(key)) {
       seen.add(key);
       out.push(der);
@@ -278,7 +287,7 @@ function signedAttributes(
     attrs.push(
       encodeAttribute(
         ATTRIBUTE.signingCertificateV2,
-        encodeSigningCertificateV2(sha256(signer.certificate), info.issuer.der, serial),
+        encodeSigningCertificateV2(fromHex(info.fingerprint), info.issuer.der, serial),
       ),
     );
   }

@@ -2,13 +2,15 @@
  * The signature schemes smimekit signs with, one per key type: RSA PKCS#1
  * v1.5, RSA-PSS (MGF1 with the message digest, salt = digest length), ECDSA
  * P-256/384/521 and Ed25519 (RFC 8419: SHA-512 message digest). The signature
- * itself is made with WebCrypto.
+ * itself is made with WebCrypto, or on Node with the runtime's default backend
+ * by OpenSSL directly (crypto/signing-keys.ts); keys are imported once.
  */
 import { DEFAULT_MIN_RSA_BITS } from '../crypto/policy.js';
 import { AlgorithmError, ArgumentError, FormatError } from '../errors.js';
 import { concatBytes, toArrayBuffer } from '../util/bytes.js';
 import { OID } from '../crypto/algorithms.js';
 import { getSubtle } from '../crypto/engine.js';
+import { importSigningKeyOnce, nativeSigner } from '../crypto/signing-keys.js';
 import { rsaPkcs1ToPkcs8, type LoadedPrivateKey } from '../crypto/private-key.js';
 import { TAG, derParse, derChildren, derContent, derIsUniversal, tlv, seq, NULL, algorithmId } from '../asn1/index.js';
 
@@ -130,19 +132,42 @@ export async function schemeFor(
   }
 }
 
-/** Imports a PKCS#8 key for signing; WebCrypto's refusal is `bad-key`. */
+/** Imports a PKCS#8 key for signing (once per key); WebCrypto's refusal is `bad-key`. */
 async function importSigningKey(
   subtle: SubtleCrypto,
   pkcs8: Uint8Array,
   algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm,
+  importable?: (pkcs8: Uint8Array) => Uint8Array,
 ): Promise<CryptoKey> {
   try {
-    return await subtle.importKey('pkcs8', toArrayBuffer(pkcs8), algorithm, false, ['sign']);
+    return await importSigningKeyOnce(subtle, pkcs8, algorithm, importable);
   } catch (e) {
     throw new FormatError('bad-key', `the private key cannot be used for signing: ${(e as Error).message}`, {
       cause: e,
     });
   }
+}
+
+/**
+ * The scheme's `sign`: OpenSSL when it took the key (with WebCrypto as the fallback should it refuse an input, so
+ * errors stay WebCrypto's), else WebCrypto with the key imported now (a refused key is `bad-key` here).
+ */
+async function signWith(
+  native: ((data: Uint8Array) => Uint8Array) | undefined,
+  webImport: () => Promise<CryptoKey>,
+  webSign: (ck: CryptoKey, data: Uint8Array) => Promise<Uint8Array>,
+): Promise<Scheme['sign']> {
+  if (native) {
+    return async (data) => {
+      try {
+        return native(data);
+      } catch {
+        return webSign(await webImport(), data);
+      }
+    };
+  }
+  const ck = await webImport();
+  return (data) => webSign(ck, data);
 }
 
 async function rsaScheme(
@@ -161,44 +186,52 @@ async function rsaScheme(
   }
   const d = DIGEST_INFO[requested];
   const usePss = pss || key.type === 'rsa-pss';
-  const pkcs8 = key.type === 'rsa-pss' ? pssKeyAsRsa(key.pkcs8) : key.pkcs8;
-  const ck = await importSigningKey(subtle, pkcs8, {
-    name: usePss ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5',
-    hash: d.webcrypto,
-  });
+  const importable = key.type === 'rsa-pss' ? pssKeyAsRsa : undefined;
+  const name = usePss ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
+  const native = nativeSigner(
+    key.pkcs8,
+    usePss
+      ? { name: 'RSA-PSS', hash: d.webcrypto, saltLength: d.length }
+      : { name: 'RSASSA-PKCS1-v1_5', hash: d.webcrypto },
+    importable,
+  );
+  const params = usePss ? { name, saltLength: d.length } : { name };
   return {
     // rsaEncryption (with NULL) is what OpenSSL, Outlook and Thunderbird write for PKCS#1 v1.5 in CMS.
     algorithm: usePss
       ? algorithmId(OID.rsassaPss, encodePssParameters(requested))
       : algorithmId(OID.rsaEncryption, NULL),
     digest: requested,
-    sign: async (data) =>
-      new Uint8Array(
-        await subtle.sign(
-          usePss ? { name: 'RSA-PSS', saltLength: d.length } : { name: 'RSASSA-PKCS1-v1_5' },
-          ck,
-          toArrayBuffer(data),
-        ),
-      ),
+    sign: await signWith(
+      native,
+      () => importSigningKey(subtle, key.pkcs8, { name, hash: d.webcrypto }, importable),
+      async (ck, data) => new Uint8Array(await subtle.sign(params, ck, toArrayBuffer(data))),
+    ),
   };
 }
 
 async function ecdsaScheme(subtle: SubtleCrypto, key: LoadedPrivateKey, requested: SigningDigest): Promise<Scheme> {
-  const ck = await importSigningKey(subtle, key.pkcs8, { name: 'ECDSA', namedCurve: key.curve! });
   const hash = DIGEST_INFO[requested].webcrypto;
   return {
     algorithm: algorithmId(ECDSA_OID[requested]),
     digest: requested,
-    sign: async (data) =>
-      p1363ToDer(new Uint8Array(await subtle.sign({ name: 'ECDSA', hash }, ck, toArrayBuffer(data)))),
+    sign: await signWith(
+      nativeSigner(key.pkcs8, { name: 'ECDSA', hash }),
+      () => importSigningKey(subtle, key.pkcs8, { name: 'ECDSA', namedCurve: key.curve! }),
+      async (ck, data) =>
+        p1363ToDer(new Uint8Array(await subtle.sign({ name: 'ECDSA', hash }, ck, toArrayBuffer(data)))),
+    ),
   };
 }
 
 async function ed25519Scheme(subtle: SubtleCrypto, key: LoadedPrivateKey): Promise<Scheme> {
-  const ck = await importSigningKey(subtle, key.pkcs8, { name: 'Ed25519' });
   return {
     algorithm: algorithmId(OID.ed25519),
     digest: 'sha512', // RFC 8419 §3: SHA-512 when signed attributes are present
-    sign: async (data) => new Uint8Array(await subtle.sign({ name: 'Ed25519' }, ck, toArrayBuffer(data))),
+    sign: await signWith(
+      nativeSigner(key.pkcs8, { name: 'Ed25519' }),
+      () => importSigningKey(subtle, key.pkcs8, { name: 'Ed25519' }),
+      async (ck, data) => new Uint8Array(await subtle.sign({ name: 'Ed25519' }, ck, toArrayBuffer(data))),
+    ),
   };
 }

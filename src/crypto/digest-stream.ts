@@ -6,12 +6,7 @@
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { AlgorithmError } from '../errors.js';
-
-/** Node's crypto module when the runtime is Node (TODO merge with the RSA accessor). */
-function nodeCrypto(): typeof import('node:crypto') | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined;
-}
+import { nativeCrypto } from './native.js';
 
 /** Digests the streaming paths compute. */
 export type StreamDigestName = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -33,7 +28,7 @@ const NODE_NAMES = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 
 export function createStreamDigest(name: StreamDigestName): StreamDigest {
   if (!Object.prototype.hasOwnProperty.call(NOBLE, name))
     throw new AlgorithmError('unsupported-algorithm', `digest ${String(name)} cannot be streamed`);
-  const native = nodeCrypto();
+  const native = nativeCrypto();
   if (native) {
     const hash = native.createHash(NODE_NAMES[name]);
     return {

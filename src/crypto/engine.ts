@@ -8,9 +8,22 @@ import { SmimeError } from '../errors.js';
 
 let current: Crypto | undefined;
 
-/** Installs the WebCrypto implementation smimekit will use. */
+/**
+ * Installs the WebCrypto implementation smimekit will use. Every signature, verification, digest, cipher and random
+ * number then comes from it. With the runtime's own WebCrypto (the default), smimekit on Node ≥ 20.16 calls the same
+ * OpenSSL directly through `node:crypto` where that is faster; another backend (an HSM, `@peculiar/webcrypto`)
+ * switches that off.
+ */
 export function setCryptoBackend(crypto: Crypto): void {
   current = crypto;
+  platformBackend = crypto === (globalThis as { crypto?: Crypto }).crypto;
+}
+
+let platformBackend = true;
+
+/** True while the backend is the runtime's own WebCrypto (what the native fast path of native.ts requires). */
+export function usesPlatformBackend(): boolean {
+  return platformBackend;
 }
 
 /** The active WebCrypto implementation. */

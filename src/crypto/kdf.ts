@@ -4,6 +4,7 @@
  */
 import { sha1, sha256 } from '../util/hash.js';
 import { getSubtle } from './engine.js';
+import { nativeCrypto, nativeDigest, nativeHmac, plain } from './native.js';
 import { AlgorithmError } from '../errors.js';
 import { concatBytes, toArrayBuffer } from '../util/bytes.js';
 
@@ -28,14 +29,16 @@ function hashInfo(hash: string): { outLen: number; blockLen: number } {
   return info;
 }
 
-/** Digest with the active WebCrypto backend. */
+/** Digest with the active WebCrypto backend (OpenSSL directly on Node: no job per call). */
 export async function digest(hash: KdfHash, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await getSubtle().digest(hash, toArrayBuffer(data)));
+  return nativeDigest(hash, data) ?? new Uint8Array(await getSubtle().digest(hash, toArrayBuffer(data)));
 }
 
 /** HMAC with the active WebCrypto backend. */
 export async function hmac(hash: KdfHash, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
   hashInfo(hash);
+  const native = nativeHmac(hash, key, data);
+  if (native) return native;
   const subtle = getSubtle();
   // WebCrypto rejects zero-length HMAC keys; HMAC pads keys with zeros, so one zero byte is equivalent.
   const k = await subtle.importKey(
@@ -168,8 +171,11 @@ export async function pkcs12Kdf(
  * I = 0, 1, ... (16-bit big-endian), L = output length in bits (16-bit).
  */
 export async function implicitRejectionPrf(key: Uint8Array, label: string, lengthBytes: number): Promise<Uint8Array> {
-  const subtle = getSubtle();
-  const k = await subtle.importKey('raw', toArrayBuffer(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const node = nativeCrypto();
+  const subtle = node ? undefined : getSubtle();
+  const k = subtle
+    ? await subtle.importKey('raw', toArrayBuffer(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    : undefined;
   const labelBytes = new TextEncoder().encode(label);
   const bits = lengthBytes * 8;
   const out = new Uint8Array(Math.ceil(lengthBytes / 32) * 32);
@@ -180,7 +186,8 @@ export async function implicitRejectionPrf(key: Uint8Array, label: string, lengt
   for (let i = 0, at = 0; at < lengthBytes; i++, at += 32) {
     msg[0] = i >> 8;
     msg[1] = i & 0xff;
-    out.set(new Uint8Array(await subtle.sign('HMAC', k, toArrayBuffer(msg))), at);
+    if (node) out.set(plain(node.createHmac('sha256', key).update(msg).digest()), at);
+    else out.set(new Uint8Array(await subtle!.sign('HMAC', k!, toArrayBuffer(msg))), at);
   }
   return out.subarray(0, lengthBytes);
 }

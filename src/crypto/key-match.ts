@@ -3,11 +3,12 @@
  * certificates (SubjectPublicKeyInfo) and of private keys, and the check that
  * a private key belongs to a certificate.
  */
-import { readCertificate } from '../x509/index.js';
+import { readCertificate, type Certificate } from '../x509/index.js';
 import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import { CryptoError, FormatError, SmimeError } from '../errors.js';
 import { bytesEqual, concatBytes, fromBase64 } from '../util/bytes.js';
 import { getSubtle } from './engine.js';
+import { BytesCache } from './native.js';
 import { OID } from './oids.js';
 import { curveInfo, ecCurveOid, encodePkcs8, normalizePkcs8, parseRsaPrivateKeyPkcs1 } from './private-key.js';
 import type { LoadedPrivateKey, NamedCurve } from './private-key.js';
@@ -146,13 +147,28 @@ export async function keyMatchesCertificate(
   const key = privateKey instanceof Uint8Array ? normalizePkcs8(privateKey) : privateKey;
   let certKey: PublicKeyFingerprint;
   try {
-    certKey = spkiFingerprint(certificateSpki(certificateDer(certificate)));
+    const cert = readCertificate(certificateDer(certificate));
+    certKey = certificateKeys.get(cert) ?? spkiFingerprint(derParse(cert.spki));
+    certificateKeys.set(cert, certKey);
   } catch (e) {
     if (e instanceof SmimeError) throw e;
     throw new FormatError('bad-certificate', 'cannot parse the certificate', { cause: e });
   }
-  return fingerprintsEqual(await privateKeyFingerprint(key), certKey);
+  let keyPrint = privateKeyPrints.peek(key.pkcs8);
+  if (!keyPrint || keyPrint.type !== key.type || keyPrint.curve !== key.curve) {
+    keyPrint = { type: key.type, curve: key.curve, print: await privateKeyFingerprint(key) };
+    privateKeyPrints.set(key.pkcs8, keyPrint);
+  }
+  return fingerprintsEqual(keyPrint.print, certKey);
 }
+
+// Fingerprints computed once per certificate and per key array (an RSA key's means parsing it into bigints).
+const certificateKeys = new WeakMap<Certificate, PublicKeyFingerprint>();
+const privateKeyPrints = new BytesCache<{
+  type: LoadedPrivateKey['type'];
+  curve: LoadedPrivateKey['curve'];
+  print: PublicKeyFingerprint;
+}>();
 
 /** Throws CryptoError `key-mismatch` unless the key belongs to the certificate. */
 export async function assertKeyMatchesCertificate(

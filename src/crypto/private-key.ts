@@ -1,11 +1,10 @@
 /**
- * Private keys: PEM/DER PKCS#8, encrypted PKCS#8 (PBES2, PBES1, PKCS#12 PBE),
- * PKCS#1 `RSA PRIVATE KEY` and SEC1 `EC PRIVATE KEY` are normalized to
- * unencrypted PKCS#8 DER plus key type information.
+ * Private keys: PEM/DER PKCS#8, encrypted PKCS#8 (PBES2, PBES1, PKCS#12 PBE), PKCS#1 `RSA PRIVATE KEY` and SEC1
+ * `EC PRIVATE KEY` are normalized to unencrypted PKCS#8 DER plus key type information.
  */
 import { AlgorithmError, FormatError, PasswordError, SmimeError } from '../errors.js';
-import { toBytes } from '../util/bytes.js';
-import type { BytesLike } from '../util/bytes.js';
+import { bytesEqual, toBytes, type BytesLike } from '../util/bytes.js';
+import { BytesCache } from './native.js';
 import { decodePem, looksLikePem } from '../util/pem.js';
 import { bigintBitLength, bytesToBigint } from './bigint.js';
 import { OID } from './oids.js';
@@ -212,11 +211,17 @@ function ecSec1ToPkcs8(sec1: Uint8Array, curveParams?: DerNode): Uint8Array {
   return encodePkcs8(0, seq(encodeOid(OID.ecPublicKey), encodeOid(oid)), ecPrivateKey);
 }
 
-/**
- * Inspects and normalizes an unencrypted PKCS#8 PrivateKeyInfo / OneAsymmetricKey.
- * DSA and Diffie-Hellman keys are `unsupported-algorithm`.
- */
+/** Normalizes an unencrypted PKCS#8 / OneAsymmetricKey (DSA, DH: `unsupported-algorithm`), once per key array. */
 export function normalizePkcs8(der: Uint8Array): LoadedPrivateKey {
+  const hit = normalized.peek(der);
+  if (hit && bytesEqual(hit.key.pkcs8, hit.out)) return hit.key;
+  const key = normalizeUncached(der);
+  normalized.set(der, { key, out: key.pkcs8.slice() });
+  return key;
+}
+const normalized = new BytesCache<{ key: LoadedPrivateKey; out: Uint8Array }>();
+
+function normalizeUncached(der: Uint8Array): LoadedPrivateKey {
   const kids = derSequence(derParse(der), 'PrivateKeyInfo', 3);
   const version = derSmallInt(kids[0], 'PrivateKeyInfo version');
   if (version > 1) throw new FormatError('bad-key', `unsupported PrivateKeyInfo version ${version}`);
@@ -326,8 +331,7 @@ async function loadDer(
     return normalizePkcs8(bytes);
   // PKCS#1 RSAPrivateKey: 9 INTEGERs.
   if (kids.length >= 9 && kids.slice(0, 9).every((k) => derIsUniversal(k, 2))) {
-    const pkcs8Der = rsaPkcs1ToPkcs8(bytes);
-    return normalizePkcs8(pkcs8Der);
+    return normalizePkcs8(rsaPkcs1ToPkcs8(bytes));
   }
   // SEC1 ECPrivateKey: INTEGER 1, OCTET STRING, [0]?, [1]?
   if (kids.length >= 2 && derIsUniversal(kids[0]!, 2) && derIsUniversal(kids[1]!, 4)) {

@@ -4,20 +4,21 @@
  */
 import { AlgorithmError, ArgumentError, CryptoError } from '../errors.js';
 import { concatBytes, toArrayBuffer } from '../util/bytes.js';
-import { bigintToBytes, bytesToBigint, modPow } from './bigint.js';
 import { getSubtle, randomBytes } from './engine.js';
+import { NODE_HASH, nativeCrypto, nativePublicKey, plain } from './native.js';
 import { digest, hashLength } from './kdf.js';
 import type { KdfHash } from './kdf.js';
 import { OID } from './oids.js';
 import {
+  belowModulus,
   ctEq,
   ctIsZero,
   ctSelect,
-  i2osp,
   lengthOf,
   parsePrivate,
   parsePublic,
-  rsaPrivateRaw,
+  rsaPrivateRawBytes,
+  rsaPublicRawBytes,
 } from './rsa-primitives.js';
 import {
   derParse,
@@ -73,8 +74,8 @@ function webCryptoOaep(hash: OaepHash, mgfHash: OaepHash): boolean {
 }
 
 /**
- * RSAES-OAEP encryption (RFC 8017 §7.1.1): WebCrypto when the MGF1 hash
- * equals the OAEP hash, bigint otherwise.
+ * RSAES-OAEP encryption (RFC 8017 §7.1.1): OpenSSL on Node and WebCrypto elsewhere when the MGF1 hash equals the
+ * OAEP hash; otherwise this code's encoding on the raw public operation.
  *
  * @param publicKey SubjectPublicKeyInfo, X.509 certificate or PKCS#1 RSAPublicKey DER.
  */
@@ -90,13 +91,21 @@ export async function rsaOaepEncrypt(
   if (message.length > k - 2 * hLen - 2)
     throw new ArgumentError('message-too-long', `message too long for RSA-OAEP (max ${k - 2 * hLen - 2} bytes)`);
   if (webCryptoOaep(hash, mgfHash)) {
-    const subtle = getSubtle();
-    const cryptoKey = await subtle.importKey('spki', toArrayBuffer(pub.spki), { name: 'RSA-OAEP', hash }, false, [
-      'encrypt',
-    ]);
-    const params: RsaOaepParams = { name: 'RSA-OAEP' };
-    if (label.length) params.label = toArrayBuffer(label);
-    return new Uint8Array(await subtle.encrypt(params, cryptoKey, toArrayBuffer(message)));
+    const node = nativeCrypto();
+    const native = node && nativePublicKey(node, pub.spki);
+    if (node && native) {
+      const params = { key: native, padding: node.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: NODE_HASH[hash] };
+      return plain(node.publicEncrypt(label.length ? { ...params, oaepLabel: label } : params, message));
+    }
+    if (!node) {
+      const subtle = getSubtle();
+      const cryptoKey = await subtle.importKey('spki', toArrayBuffer(pub.spki), { name: 'RSA-OAEP', hash }, false, [
+        'encrypt',
+      ]);
+      const params: RsaOaepParams = { name: 'RSA-OAEP' };
+      if (label.length) params.label = toArrayBuffer(label);
+      return new Uint8Array(await subtle.encrypt(params, cryptoKey, toArrayBuffer(message)));
+    }
   }
   const lHash = await digest(hash, label);
   const db = new Uint8Array(k - hLen - 1);
@@ -108,15 +117,14 @@ export async function rsaOaepEncrypt(
   for (let i = 0; i < db.length; i++) db[i] = db[i]! ^ dbMask[i]!;
   const seedMask = await mgf1(mgfHash, db, hLen);
   for (let i = 0; i < hLen; i++) seed[i] = seed[i]! ^ seedMask[i]!;
-  const em = concatBytes(Uint8Array.of(0), seed, db);
-  return bigintToBytes(modPow(bytesToBigint(em), pub.e, pub.n), k);
+  return rsaPublicRawBytes(pub, concatBytes(Uint8Array.of(0), seed, db));
 }
 
 /**
- * RSAES-OAEP decryption (RFC 8017 §7.1.2). WebCrypto when it can (same
- * OAEP and MGF1 hash, rsaEncryption key), otherwise a bigint private
- * operation with a branch-free decoding check. Every failure is the single
- * error CryptoError `decryption-failed` (no Manger-style distinction).
+ * RSAES-OAEP decryption (RFC 8017 §7.1.2). On Node, OpenSSL's raw private operation (native.ts); elsewhere
+ * WebCrypto when it can (same OAEP and MGF1 hash, rsaEncryption key), otherwise the bigint private operation. The
+ * raw results are decoded here with a branch-free check. Every failure is the single error CryptoError
+ * `decryption-failed` (no Manger-style distinction).
  *
  * @param privateKey PKCS#8 or PKCS#1 DER.
  */
@@ -129,12 +137,10 @@ export async function rsaOaepDecrypt(
   const { hash, mgfHash, label } = oaepParams(options);
   const hLen = hashLength(hash);
   const k = key.k;
-  const fail = (cause?: unknown): CryptoError =>
-    new CryptoError('decryption-failed', 'RSA-OAEP decryption failed', cause === undefined ? undefined : { cause });
-  if (ciphertext.length > k || k < 2 * hLen + 2) throw fail();
+  if (ciphertext.length > k || k < 2 * hLen + 2) throw oaepFailed();
   // Some encoders drop leading zero bytes of the ciphertext integer; restore the k-byte form.
   if (ciphertext.length < k) ciphertext = concatBytes(new Uint8Array(k - ciphertext.length), ciphertext);
-  if (webCryptoOaep(hash, mgfHash) && pkcs8) {
+  if (webCryptoOaep(hash, mgfHash) && pkcs8 && !nativeCrypto()) {
     const subtle = getSubtle();
     let cryptoKey: CryptoKey | undefined;
     try {
@@ -148,13 +154,35 @@ export async function rsaOaepDecrypt(
       try {
         return new Uint8Array(await subtle.decrypt(params, cryptoKey, toArrayBuffer(ciphertext)));
       } catch (e) {
-        throw fail(e);
+        throw oaepFailed(e);
       }
     }
   }
-  const c = bytesToBigint(ciphertext);
-  if (c >= key.n) throw fail();
-  const em = i2osp(rsaPrivateRaw(key, c), k);
+  if (!belowModulus(key, ciphertext)) throw oaepFailed();
+  const em = rsaPrivateRawBytes(key, ciphertext);
+  try {
+    return await oaepDecode(em, hLen, hash, mgfHash, label);
+  } finally {
+    em.fill(0);
+  }
+}
+
+function oaepFailed(cause?: unknown): CryptoError {
+  return new CryptoError(
+    'decryption-failed',
+    'RSA-OAEP decryption failed',
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** EME-OAEP decoding (RFC 8017 §7.1.2 step 3) of the raw result, checked without branches on its content. */
+async function oaepDecode(
+  em: Uint8Array,
+  hLen: number,
+  hash: OaepHash,
+  mgfHash: OaepHash,
+  label: Uint8Array,
+): Promise<Uint8Array> {
   const maskedSeed = em.subarray(1, 1 + hLen);
   const maskedDb = em.subarray(1 + hLen);
   const seedMask = await mgf1(mgfHash, maskedDb, hLen);
@@ -177,7 +205,7 @@ export async function rsaOaepDecrypt(
     found |= isOne;
   }
   good &= found;
-  if (!good) throw fail();
+  if (!good) throw oaepFailed();
   return db.slice(index + 1);
 }
 

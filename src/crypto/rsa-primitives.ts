@@ -6,8 +6,9 @@
  */
 import { ArgumentError, CryptoError, FormatError, SmimeError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
-import { bigintBitLength, bytesToBigint, modInverse, modPow } from './bigint.js';
+import { bigintBitLength, bigintToBytes, bytesToBigint, modInverse, modPow } from './bigint.js';
 import { randomBytes } from './engine.js';
+import { BytesCache, nativeCrypto, nativePrivateKey, nativePublicKey, plain } from './native.js';
 import { OID } from './oids.js';
 import { readCertificate } from '../x509/index.js';
 import { parseRsaPrivateKeyPkcs1 } from './private-key.js';
@@ -29,12 +30,18 @@ import {
 interface RsaPrivateKey extends RsaPrivateNumbers {
   /** Modulus length in bytes. */
   k: number;
+  /** The PKCS#1 RSAPrivateKey DER the numbers come from (what the native path imports). */
+  pkcs1: Uint8Array;
+  /** The modulus as k big-endian bytes (for range checks without bigint conversions). */
+  nBytes: Uint8Array;
 }
 
 interface RsaPublicKey {
   n: bigint;
   e: bigint;
   k: number;
+  /** Modulus size in bits. */
+  bits: number;
   /** SubjectPublicKeyInfo with rsaEncryption, for WebCrypto import. */
   spki: Uint8Array;
 }
@@ -46,8 +53,18 @@ function byteLength(n: bigint): number {
   return Math.ceil(n.toString(16).length / 2);
 }
 
-/** RSA private key from PKCS#8 (rsaEncryption or RSASSA-PSS) or PKCS#1 DER. */
+const privateCache = new BytesCache<{ key: RsaPrivateKey; pkcs8: Uint8Array | undefined }>();
+const publicCache = new BytesCache<RsaPublicKey>();
+
+/**
+ * RSA private key from PKCS#8 (rsaEncryption or RSASSA-PSS) or PKCS#1 DER, parsed once per key array (the result
+ * is shared: callers must not change it).
+ */
 export function parsePrivate(der: Uint8Array): { key: RsaPrivateKey; pkcs8: Uint8Array | undefined } {
+  return privateCache.get(der, parsePrivateUncached);
+}
+
+function parsePrivateUncached(der: Uint8Array): { key: RsaPrivateKey; pkcs8: Uint8Array | undefined } {
   let top: DerNode[];
   try {
     top = derSequence(derParse(der), 'RSA private key', 3);
@@ -71,7 +88,7 @@ export function parsePrivate(der: Uint8Array): { key: RsaPrivateKey; pkcs8: Uint
     throw new FormatError('bad-key', `RSA keys above ${MAX_MODULUS_BITS} bits are not supported`);
   const k = byteLength(nums.n);
   if (k < 64) throw new ArgumentError('weak-key', 'RSA keys below 512 bits are not supported');
-  return { key: { ...nums, k }, pkcs8 };
+  return { key: { ...nums, k, pkcs1, nBytes: bigintToBytes(nums.n, k) }, pkcs8 };
 }
 
 function spkiFor(n: bigint, e: bigint): Uint8Array {
@@ -89,8 +106,15 @@ export function lengthOf(len: number): Uint8Array {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
-/** RSA public key from SubjectPublicKeyInfo DER, an X.509 certificate DER, or PKCS#1 RSAPublicKey DER. */
+/**
+ * RSA public key from SubjectPublicKeyInfo DER, an X.509 certificate DER, or PKCS#1 RSAPublicKey DER, parsed once
+ * per key array (the result is shared: callers must not change it).
+ */
 export function parsePublic(der: Uint8Array): RsaPublicKey {
+  return publicCache.get(der, parsePublicUncached);
+}
+
+function parsePublicUncached(der: Uint8Array): RsaPublicKey {
   try {
     let kids = derSequence(derParse(der, { allowTrailing: true }), 'RSA public key', 2);
     if (kids[0]!.cls === 0 && kids[0]!.tag === 2) {
@@ -126,11 +150,12 @@ const MAX_MODULUS_BITS = 16384;
 function checkPublic(n: bigint, e: bigint): RsaPublicKey {
   // RFC 8017 §3.1: 3 <= e <= n - 1. A huge e (or n) in a hostile certificate would make modPow run for minutes.
   if (n <= 0n || e <= 1n || e >= n || (n & 1n) === 0n) throw new FormatError('bad-key', 'invalid RSA public key');
-  if (bigintBitLength(n) > MAX_MODULUS_BITS)
+  const bits = bigintBitLength(n);
+  if (bits > MAX_MODULUS_BITS)
     throw new FormatError('bad-key', `RSA keys above ${MAX_MODULUS_BITS} bits are not supported`);
   const k = byteLength(n);
   if (k < 64) throw new ArgumentError('weak-key', 'RSA keys below 512 bits are not supported');
-  return { n, e, k, spki: spkiFor(n, e) };
+  return { n, e, k, bits, spki: spkiFor(n, e) };
 }
 
 // ---------------------------------------------------------------------------
@@ -155,7 +180,7 @@ export function i2osp(v: bigint, k: number): Uint8Array {
 }
 
 /** Raw RSA private operation c^d mod n: CRT, base blinding, and a check against faults/inconsistent keys. */
-export function rsaPrivateRaw(key: RsaPrivateKey, c: bigint): bigint {
+function rsaPrivateRaw(key: RsaPrivateKey, c: bigint): bigint {
   const { n, e, d, p, q, dp, dq, qi } = key;
   // Base blinding: the exponentiation works on c * r^e, unrelated to the attacker's c.
   let r = 0n;
@@ -171,6 +196,43 @@ export function rsaPrivateRaw(key: RsaPrivateKey, c: bigint): bigint {
     mb = modPow(blinded, d, n);
   }
   return (mb * rInv) % n;
+}
+
+/** True when the k-byte big-endian `c` is below the modulus (a public property of the ciphertext). */
+export function belowModulus(key: RsaPrivateKey, c: Uint8Array): boolean {
+  for (let i = 0; i < key.k; i++) if (c[i] !== key.nBytes[i]) return c[i]! < key.nBytes[i]!;
+  return false;
+}
+
+/**
+ * The raw private operation on a k-byte ciphertext below n, as k bytes: OpenSSL without padding (its own blinding
+ * and CRT check) where the native path is on, else the bigint `rsaPrivateRaw`. No padding is checked here.
+ */
+export function rsaPrivateRawBytes(key: RsaPrivateKey, c: Uint8Array): Uint8Array {
+  const node = nativeCrypto();
+  const native = node && nativePrivateKey(node, key.pkcs1, 'pkcs1');
+  if (node && native) {
+    try {
+      return plain(node.privateDecrypt({ key: native, padding: node.constants.RSA_NO_PADDING }, c));
+    } catch {
+      // OpenSSL refused the key (not the input: c < n is checked before): the bigint path below.
+    }
+  }
+  return i2osp(rsaPrivateRaw(key, bytesToBigint(c)), key.k);
+}
+
+/** The raw public operation m^e mod n on a k-byte block below n, as k bytes (OpenSSL where the native path is on). */
+export function rsaPublicRawBytes(pub: RsaPublicKey, m: Uint8Array): Uint8Array {
+  const node = nativeCrypto();
+  const native = node && nativePublicKey(node, pub.spki);
+  if (node && native) {
+    try {
+      return plain(node.publicEncrypt({ key: native, padding: node.constants.RSA_NO_PADDING }, m));
+    } catch {
+      // Refused by OpenSSL: the bigint path below.
+    }
+  }
+  return bigintToBytes(modPow(bytesToBigint(m), pub.e, pub.n), pub.k);
 }
 
 // ---------------------------------------------------------------------------

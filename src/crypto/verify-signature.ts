@@ -2,12 +2,13 @@
  * Verifies an X.509-style signature (certificate, CRL, CMS SignerInfo) given
  * the signature AlgorithmIdentifier, the signed bytes and the signer's
  * SubjectPublicKeyInfo. RSA PKCS#1 v1.5, RSA-PSS, ECDSA and Ed25519 go through
- * WebCrypto; DSA (and RSA with digests WebCrypto lacks, e.g. MD5) use bigint
+ * WebCrypto (on Node with the default backend, OpenSSL directly: native.ts);
+ * DSA (and RSA with digests WebCrypto lacks, e.g. MD5) use bigint
  * code here. Algorithm *policy* (what is too weak) is not decided here: see
  * `policy.ts`; key type and size facts are in `public-key-summary.ts`.
  */
 import { AlgorithmError, FormatError } from '../errors.js';
-import { bytesEqual, toArrayBuffer } from '../util/bytes.js';
+import { toArrayBuffer } from '../util/bytes.js';
 import { md5 } from '../util/hash.js';
 import {
   OID,
@@ -18,10 +19,12 @@ import {
   type DigestName,
   type SignatureAlgorithmInfo,
 } from './algorithms.js';
-import { bigintBitLength, modPow } from './bigint.js';
+import { bigintBitLength } from './bigint.js';
+import { rsaPkcs1VerifyDigest } from './rsa-verify-digest.js';
 import { dsaVerifyDigest, parseDsaPublicKey, parseDsaSignature } from './dsa.js';
 import { getSubtle } from './engine.js';
-import { asNamedCurveSpki, bitLength, curveOf, curveOidOf, dsaParametersOf, rsaModulus } from './public-key-summary.js';
+import { BytesCache, nativeDigest, nativeVerify } from './native.js';
+import { asNamedCurveSpki, curveOf, curveOidOf, dsaParametersOf } from './public-key-summary.js';
 import {
   parseAlgorithmIdentifier,
   parseSubjectPublicKeyInfo,
@@ -47,7 +50,8 @@ const MAX_DSA_Q_BITS = 256;
 
 /** Digest of `data` with any supported digest (WebCrypto, or the built-in MD5). */
 export async function digest(name: DigestName, data: Uint8Array): Promise<Uint8Array> {
-  if (isWebCryptoDigest(name)) return new Uint8Array(await getSubtle().digest(name, toArrayBuffer(data)));
+  if (isWebCryptoDigest(name))
+    return nativeDigest(name, data) ?? new Uint8Array(await getSubtle().digest(name, toArrayBuffer(data)));
   if (name === 'MD5') return md5(data);
   throw new AlgorithmError('unsupported-algorithm', `digest ${name} is not supported`);
 }
@@ -128,53 +132,6 @@ function ecdsaDerToP1363(signature: Uint8Array, size: number): Uint8Array | unde
   }
 }
 
-/** Largest RSA modulus / public exponent the bigint verifier accepts (as OpenSSL: 16384 bits; e of at most 64 bits). */
-const MAX_RSA_BITS = 16384;
-const MAX_RSA_EXPONENT_BITS = 64;
-
-/**
- * RSA PKCS#1 v1.5 verification in bigint, for digests WebCrypto does not offer (MD5).
- * The whole encoded message is compared with the one expected (RFC 8017 §8.2.2 step 4), so no
- * garbage can hide in the padding, the DigestInfo parameters or after the digest (BERserk-style
- * forgeries). DigestInfo parameters may be NULL or absent (RFC 8017 note to §9.2).
- */
-function rsaPkcs1VerifyDigest(info: PublicKeyInfo, hashOid: string, hash: Uint8Array, signature: Uint8Array): boolean {
-  const { n, e } = rsaModulus(info.publicKey);
-  const nBits = bitLength(n);
-  const eBits = bitLength(e);
-  if (nBits > MAX_RSA_BITS || eBits > MAX_RSA_EXPONENT_BITS)
-    throw new AlgorithmError(
-      'unsupported-algorithm',
-      `RSA keys over ${MAX_RSA_BITS} bits or with exponents over ${MAX_RSA_EXPONENT_BITS} bits are not supported`,
-    );
-  const modulus = decodeInteger(Uint8Array.from([0, ...n]));
-  const exponent = decodeInteger(Uint8Array.from([0, ...e]));
-  if (modulus < 3n || exponent < 3n) return false;
-  const k = Math.ceil(nBits / 8);
-  if (signature.length !== k) return false;
-  const s = decodeInteger(Uint8Array.from([0, ...signature]));
-  if (s >= modulus) return false;
-  let m = modPow(s, exponent, modulus);
-  const em = new Uint8Array(k);
-  for (let i = k - 1; i >= 0; i--, m >>= 8n) em[i] = Number(m & 0xffn);
-  const oid = encodeOid(hashOid);
-  const digestInfo = (withNull: boolean) =>
-    tlv(
-      0x30,
-      new Uint8Array([...tlv(0x30, new Uint8Array([...oid, ...(withNull ? [0x05, 0x00] : [])])), ...tlv(0x04, hash)]),
-    );
-  for (const t of [digestInfo(true), digestInfo(false)]) {
-    if (k < t.length + 11) continue;
-    const expected = new Uint8Array(k).fill(0xff);
-    expected[0] = 0;
-    expected[1] = 1;
-    expected[k - t.length - 1] = 0;
-    expected.set(t, k - t.length);
-    if (bytesEqual(em, expected)) return true;
-  }
-  return false;
-}
-
 /**
  * Whether a signature AlgorithmIdentifier carries the parameters its algorithm requires: NULL or absent
  * for RSA PKCS#1 v1.5 (RFC 4055 §5), absent for ECDSA (RFC 5758 §3.2), DSA (RFC 3279 §2.2.2) and EdDSA
@@ -222,7 +179,8 @@ export interface VerifySignatureInput {
  * ```
  */
 export async function verifySignature(input: VerifySignatureInput): Promise<boolean> {
-  const info = input.publicKey instanceof Uint8Array ? parseSubjectPublicKeyInfo(input.publicKey) : input.publicKey;
+  const info =
+    input.publicKey instanceof Uint8Array ? spkiInfos.get(input.publicKey, parseSubjectPublicKeyInfo) : input.publicKey;
   const sigAlg = signatureAlgorithm(input.algorithm.oid);
   if (!sigAlg)
     throw new AlgorithmError('unsupported-algorithm', `signature algorithm ${input.algorithm.oid} is not supported`);
@@ -255,6 +213,9 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
       throw new AlgorithmError('unsupported-algorithm', `${sigAlg.name} signatures are not supported`);
   }
 }
+
+/** Decoded keys, once per SPKI array (certificates hand out the same array every time). */
+const spkiInfos = new BytesCache<PublicKeyInfo>();
 
 /** One signature check, as the per-family verifiers below receive it. */
 interface SignatureCheck {
@@ -305,6 +266,8 @@ async function verifyRsaPkcs1({
     if (hash !== 'MD5') throw new AlgorithmError('unsupported-algorithm', `${sigAlg.name} is not supported`);
     return rsaPkcs1VerifyDigest(info, OID.md5, md5(input.data), input.signature);
   }
+  const native = nativeVerify(info, hash, input.data, input.signature, { padding: 'pkcs1' });
+  if (native !== undefined) return native;
   const key = await importVerifyKey(subtle, () => info.der, { name: 'RSASSA-PKCS1-v1_5', hash });
   return subtle.verify('RSASSA-PKCS1-v1_5', key, toArrayBuffer(input.signature), data);
 }
@@ -333,6 +296,15 @@ async function verifyRsaPss({ input, info, keyKind, subtle, data, mismatch }: Si
       `RSA-PSS with ${params.hash} / MGF1-${params.mgfHash} is not supported`,
     );
   }
+  const native = nativeVerify(
+    info,
+    params.hash,
+    input.data,
+    input.signature,
+    { padding: 'pss', saltLength: params.saltLength },
+    () => asRsaEncryptionSpki(info),
+  );
+  if (native !== undefined) return native;
   const key = await importVerifyKey(subtle, () => asRsaEncryptionSpki(info), { name: 'RSA-PSS', hash: params.hash });
   return subtle.verify({ name: 'RSA-PSS', saltLength: params.saltLength }, key, toArrayBuffer(input.signature), data);
 }
@@ -349,12 +321,16 @@ async function verifyEcdsa({ input, info, sigAlg, keyKind, subtle, data, mismatc
     derIsUniversal(derParse(info.algorithm.parameters!), TAG.OID)
       ? info.der
       : asNamedCurveSpki(info, curveOidOf(info)!);
+  const native = nativeVerify(info, hash, input.data, raw, { p1363: true }, spki);
+  if (native !== undefined) return native;
   const key = await importVerifyKey(subtle, spki, { name: 'ECDSA', namedCurve: curve.name });
   return subtle.verify({ name: 'ECDSA', hash }, key, toArrayBuffer(raw), data);
 }
 
 async function verifyEd25519({ input, info, keyKind, subtle, data, mismatch }: SignatureCheck): Promise<boolean> {
   if (keyKind !== 'ed25519') throw mismatch();
+  const native = nativeVerify(info, null, input.data, input.signature);
+  if (native !== undefined) return native;
   const key = await importVerifyKey(subtle, () => info.der, { name: 'Ed25519' });
   return subtle.verify({ name: 'Ed25519' }, key, toArrayBuffer(input.signature), data);
 }

@@ -6,7 +6,7 @@
 import { base64Bytes, concatBytes, fromLatin1, latin1 } from '../util/bytes.js';
 import { bodyBytes, decodedBody, parseMime, type MimeEntity } from './entity.js';
 import { getHeader, type MimeHeader } from './headers.js';
-import { encodeQuotedPrintable } from './transfer-encoding.js';
+import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
 
 /** Bare LF → CRLF (existing CRLF kept). Returns the input itself when already canonical. */
 export function toCrlf(bytes: Uint8Array): Uint8Array {
@@ -134,7 +134,7 @@ function rebuild(e: MimeEntity, sevenBit: boolean, insideSigned = false): Uint8A
 function reencode(e: MimeEntity, textual: boolean): Uint8Array {
   const decoded = decodedBody(e);
   const useQp = textual && !decoded.includes(0);
-  const encoded = useQp ? fromLatin1(encodeQuotedPrintable(toCrlf(decoded))) : base64Bytes(decoded, 76);
+  const encoded = useQp ? encodeQuotedPrintableBytes(toCrlf(decoded)) : base64Bytes(decoded, 76);
   const headers = e.headers
     .filter((h) => h.name.toLowerCase() !== 'content-transfer-encoding')
     .map(rawHeaderText)

@@ -9,7 +9,7 @@ import { randomBytes } from '../crypto/engine.js';
 import { canonicalizeEntity, isSevenBitSafe, toCrlf } from '../mime/canonical.js';
 import { parseMime } from '../mime/entity.js';
 import { getHeader } from '../mime/headers.js';
-import { encodeQuotedPrintable } from '../mime/transfer-encoding.js';
+import { encodeQuotedPrintableBytes } from '../mime/transfer-encoding.js';
 import { assertAddress, normalizeAddress } from '../directory/address.js';
 
 /** A mailbox: `a@b.example`, `Name <a@b.example>`, `"Last, First" <a@b.example>`, or its parts. */
@@ -241,5 +241,5 @@ export function contentEntity(content: string | BytesLike): Uint8Array {
   const ascii = bytes.every((b) => b < 0x80);
   const sevenBit = isSevenBitSafe(bytes);
   const head = `Content-Type: text/plain; charset=${ascii ? 'us-ascii' : 'utf-8'}\r\nContent-Transfer-Encoding: ${sevenBit ? '7bit' : 'quoted-printable'}\r\n\r\n`;
-  return concatBytes(fromLatin1(head), sevenBit ? bytes : fromLatin1(encodeQuotedPrintable(bytes)));
+  return concatBytes(fromLatin1(head), sevenBit ? bytes : encodeQuotedPrintableBytes(bytes));
 }

@@ -13,7 +13,10 @@ import { concatBytes, fromLatin1 } from '../util/bytes.js';
 import { generatorStream, type ByteSource } from '../util/byte-source.js';
 import { createSignedDataStream, startDetachedSignature } from '../cms/stream/signed-writer.js';
 import { base64Bytes } from '../util/bytes.js';
-import { encodeQuotedPrintable } from '../mime/transfer-encoding.js';
+import { encodeQuotedPrintableBytes } from '../mime/transfer-encoding.js';
+
+/** A quoted-printable soft line break. */
+const SOFT_BREAK = Uint8Array.of(0x3d, 0x0d, 0x0a);
 import { crlfStream, sevenBitCheckStream, type SevenBitFinding } from '../mime/stream.js';
 import { parseMime } from '../mime/entity.js';
 import { rawHeaderText } from '../mime/canonical.js';
@@ -127,15 +130,15 @@ async function* quotedPrintableStream(source: AsyncIterable<Uint8Array>): AsyncG
     const data = carry.length ? concatBytes(carry, chunk) : chunk;
     const lastLf = data.lastIndexOf(0x0a);
     if (lastLf >= 0) {
-      yield fromLatin1(encodeQuotedPrintable(data.subarray(0, lastLf + 1)));
+      yield encodeQuotedPrintableBytes(data.subarray(0, lastLf + 1));
       carry = data.slice(lastLf + 1);
     } else carry = data.slice();
     if (carry.length > 64 * 1024) {
-      yield fromLatin1(`${encodeQuotedPrintable(carry)}=\r\n`);
+      yield concatBytes(encodeQuotedPrintableBytes(carry), SOFT_BREAK);
       carry = new Uint8Array(0);
     }
   }
-  if (carry.length) yield fromLatin1(encodeQuotedPrintable(carry));
+  if (carry.length) yield encodeQuotedPrintableBytes(carry);
 }
 
 async function* entityStream(head: Uint8Array, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {

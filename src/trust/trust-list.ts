@@ -48,6 +48,17 @@ export interface TrustAnchorOptions {
   notBeforeDistrust?: { date: Date; purposes?: readonly string[] };
 }
 
+/** How often each trust list gained an anchor or a CRL (validation results cached for it expire with a change). */
+const generations = new WeakMap<TrustList, number>();
+function changed(list: TrustList): void {
+  generations.set(list, (generations.get(list) ?? 0) + 1);
+}
+
+/** @internal A number that changes whenever `list` gains an anchor or a CRL. */
+export function trustListGeneration(list: TrustList): number {
+  return generations.get(list) ?? 0;
+}
+
 export class TrustList {
   private readonly list: TrustAnchor[] = [];
   private readonly byFingerprint = new Map<string, TrustAnchor>();
@@ -128,6 +139,7 @@ export class TrustList {
     if (options.disallowedPurposes) anchor.disallowedPurposes = [...options.disallowedPurposes];
     if (options.notBeforeDistrust) anchor.notBeforeDistrust = options.notBeforeDistrust;
     this.list.push(anchor);
+    changed(this);
     this.byFingerprint.set(cert.fingerprint, anchor);
     push(this.bySubjectKey, cert.subject.key, anchor);
     if (cert.subjectKeyIdentifier) push(this.byKeyId, toHex(cert.subjectKeyIdentifier), anchor);
@@ -140,6 +152,7 @@ export class TrustList {
     if (!this.crlFingerprints.has(parsed.fingerprint)) {
       this.crlFingerprints.add(parsed.fingerprint);
       this.crlList.push(parsed);
+      changed(this);
     }
     return parsed;
   }
@@ -245,6 +258,19 @@ function expand(input: BytesLike | string, kind: 'certificates' | 'crls'): Uint8
   return loadCertificates(input)[kind];
 }
 
+/**
+ * The certificate when the input is the DER of a well-formed one (what every message and caller hands over; the
+ * certificate model remembers the array, so this costs no parsing the second time), else undefined.
+ */
+function derCertificate(input: BytesLike | string): Certificate | undefined {
+  if (typeof input === 'string' || toBytesView(input)[0] !== 0x30) return undefined;
+  try {
+    return parseCertificate(input);
+  } catch {
+    return undefined; // PKCS#7, or not well-formed: expand() and the strict parse below decide
+  }
+}
+
 function toBytesView(input: BytesLike): Uint8Array {
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
@@ -260,7 +286,11 @@ export function parseCertificates(inputs: Iterable<BytesLike | string | Certific
   for (const input of inputs) {
     try {
       if (isCertificate(input)) out.push(input);
-      else for (const der of expand(input, 'certificates')) out.push(parseCertificate(der));
+      else {
+        const known = derCertificate(input);
+        if (known) out.push(known);
+        else for (const der of expand(input, 'certificates')) out.push(parseCertificate(der));
+      }
     } catch (e) {
       if (!lenient || !(e instanceof FormatError)) throw e;
     }

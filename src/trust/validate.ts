@@ -3,7 +3,8 @@
  * each (RFC 5280, S/MIME rules, algorithm policy, revocation) and returns the
  * first valid one, or the most plausible failing one with every problem
  * found. Validation failures are reported, never thrown; only unusable
- * arguments (garbage certificate bytes, bad options) throw.
+ * arguments (garbage certificate bytes, bad options) throw. Valid results are
+ * reused while nothing they depend on changes (validation-cache.ts).
  */
 import type { BytesLike } from '../util/bytes.js';
 import { ANY_POLICY, type Certificate } from '../x509/index.js';
@@ -17,6 +18,7 @@ import { problemFor, type PathElement, type TrustProblem, type ValidationReport 
 import { resolveOptions, type ResolvedOptions, type ValidationOptions } from './options.js';
 import { reasonName } from '../x509/index.js';
 import { FormatError, asSmimeError } from '../errors.js';
+import { cachedValidation, storeValidation, validationKey, type ValidationInputs } from './validation-cache.js';
 
 /** How deep CRL-issuer validations may nest (a CRL signer whose CRL signer ...). */
 const MAX_SIGNER_DEPTH = 3;
@@ -167,6 +169,10 @@ function report(
  * message); an unreadable `certificate` throws `FormatError`
  * (`malformed-certificate`), bad options throw `ArgumentError`.
  *
+ * A valid result is remembered by the trust list and returned again (as a copy, with the new `at`) for the same
+ * certificate, intermediates, CRLs and options while the validation time stays between the dates it depends on and
+ * the trust list gains no anchor or CRL; never when `revocationChecker` or `fetchers` are given.
+ *
  * @example
  * ```ts
  * const trust = TrustList.fromBytes(await readFile('exchange.sst'));
@@ -181,21 +187,43 @@ export async function validateCertificate(
   const resolved = resolveOptions(options);
   const leaf = parseCertificates([certificate])[0];
   if (!leaf) throw new FormatError('malformed-certificate', 'no certificate found in the input');
-  const ctx: ValidationContext = {
+  const inputs: ValidationInputs = {
     trust: options.trust,
+    leaf,
+    intermediates: parseCertificates(options.intermediates ?? [], true),
+    crls: parseCrls(options.crls ?? [], true),
+    options: resolved,
+  };
+  const key = validationKey(inputs);
+  const cached = key === undefined ? undefined : cachedValidation(options.trust, key, resolved.at);
+  if (cached) return cached;
+  const result = await validateUncached(inputs);
+  if (key !== undefined) storeValidation(inputs, key, result);
+  return result;
+}
+
+async function validateUncached({
+  trust,
+  leaf,
+  intermediates,
+  crls,
+  options: resolved,
+}: ValidationInputs): Promise<ValidationReport> {
+  const ctx: ValidationContext = {
+    trust,
     options: resolved,
     pool: new Map(),
     poolFingerprints: new Set(),
-    crls: [...options.trust.crls],
+    crls: [...trust.crls],
     signatureCache: new Map(),
     signerCache: new Map(),
     inProgress: new Set(),
     fetched: new Set(),
     work: { ranking: 0, crlSigner: 0, nameConstraints: 0 },
   };
-  for (const c of parseCertificates(options.intermediates ?? [], true)) addToPool(ctx, c);
+  for (const c of intermediates) addToPool(ctx, c);
   const seen = new Set(ctx.crls.map((c) => c.fingerprint));
-  for (const crl of parseCrls(options.crls ?? [], true)) {
+  for (const crl of crls) {
     if (!seen.has(crl.fingerprint)) {
       seen.add(crl.fingerprint);
       ctx.crls.push(crl);

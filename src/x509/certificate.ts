@@ -2,10 +2,10 @@
  * The one certificate model. A `Certificate` is decoded once from its exact
  * DER (the signed TBSCertificate bytes are kept as received) and cached by
  * the SHA-256 of those bytes, so the SST layer, trust, CMS and the facade all
- * share the same object.
+ * share the same object; a second lookup with the same array skips the hash.
  */
 import { FormatError, SmimeError } from '../errors.js';
-import { toBytes, toHex } from '../util/bytes.js';
+import { bytesEqual, toBytes, toHex } from '../util/bytes.js';
 import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import { encodePem, looksLikePem } from '../util/pem.js';
 import { sha1, sha256 } from '../util/hash.js';
@@ -188,12 +188,24 @@ export class Certificate implements ExtensionFields {
   }
 
   /** @internal Decodes (or returns the cached) certificate for this DER. */
-  static decode(der: Uint8Array): Certificate {
+  static decode(der: Uint8Array, identity: object = der): Certificate {
+    // The same array again (what callers hold on to; `identity` when `der` is a fresh view of it) skips the
+    // SHA-256: comparing with the private copy is cheaper and still notices an array changed in place.
+    const known = byArray.get(identity);
+    if (known && bytesEqual(known.der, der)) {
+      if (cache.get(known.fingerprint) !== known) remember(known); // dropped from the LRU meanwhile: back in
+      return known;
+    }
+    const cert = Certificate.decodeByFingerprint(der);
+    byArray.set(identity, cert);
+    return cert;
+  }
+
+  private static decodeByFingerprint(der: Uint8Array): Certificate {
     const fingerprint = toHex(sha256(der));
     const cached = cache.get(fingerprint);
     if (cached) {
-      cache.delete(fingerprint); // refresh its place in the LRU order
-      cache.set(fingerprint, cached);
+      remember(cached);
       return cached;
     }
     let cert: Certificate;
@@ -202,8 +214,7 @@ export class Certificate implements ExtensionFields {
     } catch (e) {
       throw asCertificateError(e);
     }
-    cache.set(fingerprint, cert);
-    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    remember(cert);
     return cert;
   }
 
@@ -251,6 +262,15 @@ export class Certificate implements ExtensionFields {
 
 const CACHE_SIZE = 4096;
 const cache = new Map<string, Certificate>();
+/** Certificates by the array they were decoded from (entries go with the arrays). */
+const byArray = new WeakMap<object, Certificate>();
+
+/** Puts (back) a certificate last in the LRU order of `cache`, dropping the oldest beyond CACHE_SIZE. */
+function remember(cert: Certificate): void {
+  cache.delete(cert.fingerprint);
+  cache.set(cert.fingerprint, cert);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+}
 
 function asCertificateError(e: unknown): FormatError {
   if (e instanceof FormatError && e.code === 'malformed-certificate') return e;
@@ -283,7 +303,7 @@ export function readCertificate(input: CertificateInput | Certificate): Certific
   // Binary input that is not PEM goes to the decoder as is, so junk is `malformed-certificate`.
   if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
     const bytes = toBytes(input, 'certificate');
-    if (!looksLikePem(bytes)) return Certificate.decode(bytes);
+    if (!looksLikePem(bytes)) return Certificate.decode(bytes, input);
   }
   return Certificate.decode(certificateDer(input));
 }

@@ -1,11 +1,16 @@
 /**
  * AES-CBC, AES-GCM and AES key wrap through WebCrypto. WebCrypto's AES-CBC
  * always adds and checks PKCS#7 padding; failures become `decryption-failed`.
+ * On Node with the default backend, CBC and GCM (12-byte nonces) run on OpenSSL
+ * directly (native.ts), synchronously; CBC padding is then checked here, in
+ * constant time.
  */
 import { getSubtle } from '../engine.js';
 import { ArgumentError, CryptoError } from '../../errors.js';
-import { toArrayBuffer } from '../../util/bytes.js';
+import { concatBytes, toArrayBuffer } from '../../util/bytes.js';
+import { nativeCrypto, plain } from '../native.js';
 import { gcmDecryptAnyNonce, gcmEncryptAnyNonce } from './gcm-any-nonce.js';
+import { pkcs7Unpad } from './modes.js';
 
 function checkAesKey(key: Uint8Array): void {
   if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
@@ -25,6 +30,12 @@ async function importAes(
 /** AES-CBC encryption with PKCS#7 padding. */
 export async function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
   if (iv.length !== 16) throw new ArgumentError('bad-iv', `AES-CBC IV must be 16 bytes, not ${iv.length}`);
+  const node = nativeCrypto();
+  if (node) {
+    checkAesKey(key);
+    const c = node.createCipheriv(`aes-${key.length * 8}-cbc`, key, iv);
+    return concatBytes(plain(c.update(plaintext)), plain(c.final()));
+  }
   const k = await importAes(key, 'AES-CBC', ['encrypt']);
   return new Uint8Array(
     await getSubtle().encrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(plaintext)),
@@ -36,6 +47,12 @@ export async function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext:
   if (iv.length !== 16) throw new ArgumentError('bad-iv', `AES-CBC IV must be 16 bytes, not ${iv.length}`);
   if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
     throw new CryptoError('decryption-failed', 'decryption failed: ciphertext length is not a multiple of 16');
+  }
+  const node = nativeCrypto();
+  if (node) {
+    checkAesKey(key);
+    const d = node.createDecipheriv(`aes-${key.length * 8}-cbc`, key, iv).setAutoPadding(false);
+    return pkcs7Unpad(concatBytes(plain(d.update(ciphertext)), plain(d.final())), 16);
   }
   const k = await importAes(key, 'AES-CBC', ['decrypt']);
   try {
@@ -84,6 +101,14 @@ export async function aesGcmEncrypt(
   const params = gcmParams(iv, options);
   checkAesKey(key);
   if (iv.length !== 12) return gcmEncryptAnyNonce(key, iv, plaintext, params.tagLength! / 8, options?.aad);
+  const node = nativeCrypto();
+  if (node) {
+    const tagLength = params.tagLength! / 8;
+    const c = node.createCipheriv(`aes-${key.length * 8}-gcm` as 'aes-256-gcm', key, iv, { authTagLength: tagLength });
+    if (options?.aad) c.setAAD(options.aad);
+    const ciphertext = concatBytes(plain(c.update(plaintext)), plain(c.final()));
+    return { ciphertext, tag: plain(c.getAuthTag()).slice() };
+  }
   const k = await importAes(key, 'AES-GCM', ['encrypt']);
   const out = new Uint8Array(await getSubtle().encrypt(params, k, toArrayBuffer(plaintext)));
   const tagLength = options?.tagLength ?? 16;
@@ -101,6 +126,22 @@ export async function aesGcmDecrypt(
   const params = gcmParams(iv, { ...options, tagLength: tag.length });
   checkAesKey(key);
   if (iv.length !== 12) return gcmDecryptAnyNonce(key, iv, ciphertext, tag, options?.aad);
+  const node = nativeCrypto();
+  if (node) {
+    const d = node.createDecipheriv(`aes-${key.length * 8}-gcm` as 'aes-256-gcm', key, iv, {
+      authTagLength: tag.length,
+    });
+    d.setAuthTag(tag);
+    if (options?.aad) d.setAAD(options.aad);
+    const out = plain(d.update(ciphertext));
+    try {
+      d.final();
+    } catch (e) {
+      out.fill(0);
+      throw new CryptoError('decryption-failed', 'decryption failed: authentication tag mismatch', { cause: e });
+    }
+    return out;
+  }
   const k = await importAes(key, 'AES-GCM', ['decrypt']);
   const joined = new Uint8Array(ciphertext.length + tag.length);
   joined.set(ciphertext);

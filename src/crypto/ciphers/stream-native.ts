@@ -9,6 +9,7 @@
  *   when OpenSSL wants it before the data: the ciphertext is authenticated without AAD and the expected tag is
  *   corrected by GHASH's linearity (`lateAadCorrection`).
  */
+import { nativeCrypto } from '../native.js';
 import { pkcs7Unpad } from './modes.js';
 import { type CipherCore, EMPTY, failed } from './stream-common.js';
 import { lateAadCorrection } from './stream-ghash.js';
@@ -39,22 +40,12 @@ interface NodeCrypto {
   ): NodeCipher;
 }
 
-let cached: NodeCrypto | null | undefined;
-
-/** `node:crypto` when the runtime offers it without an import (Node ≥ 20.16), else undefined. */
+/**
+ * `node:crypto` when the native path may be used (see native.ts: Node ≥ 20.16 and the runtime's own WebCrypto as
+ * backend), else undefined.
+ */
 export function nodeCrypto(): NodeCrypto | undefined {
-  if (cached === undefined) {
-    cached = null;
-    try {
-      const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-      const builtin = runtime?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
-      if (typeof builtin?.createCipheriv === 'function' && typeof builtin.createDecipheriv === 'function')
-        cached = builtin as NodeCrypto;
-    } catch {
-      // Not Node, or a runtime that refuses: the portable path.
-    }
-  }
-  return cached ?? undefined;
+  return nativeCrypto() as NodeCrypto | undefined;
 }
 
 /** A Node Buffer as a plain Uint8Array over the same memory (no copy). */

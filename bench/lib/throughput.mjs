@@ -1,0 +1,77 @@
+/**
+ * Messages per second: 4 KB sign + encrypt (AES-256-CBC, three RSA-2048 recipients) in a loop, on one core (one
+ * worker thread) and on all cores (one worker thread per core), each worker loading its identity once. Runs in its
+ * own `node` child (`bench/run.mjs --throughput SPEC`), so that nothing else shares the process.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { material } from './material.mjs';
+import { implementation } from '../impl/index.mjs';
+
+const RUN = fileURLToPath(new URL('../run.mjs', import.meta.url));
+export const THROUGHPUT_OP = 'sign+encrypt';
+const THROUGHPUT_SIZE = '4k';
+
+/** In a worker: prepare, say ready, run for `seconds` once told to start, report the count. */
+export async function throughputWorker(port, spec) {
+  const impl = await implementation(spec.impl);
+  const m = material(spec.dir);
+  const state = await impl.prepare?.(THROUGHPUT_OP, THROUGHPUT_SIZE, m);
+  const warmEnd = Date.now() + spec.warmupMs;
+  while (Date.now() < warmEnd) await impl.run(THROUGHPUT_OP, THROUGHPUT_SIZE, m, state);
+  port.postMessage({ ready: true });
+  await new Promise((resolve) => port.once('message', resolve));
+  const start = performance.now();
+  const end = start + spec.seconds * 1000;
+  let n = 0;
+  while (performance.now() < end) {
+    await impl.run(THROUGHPUT_OP, THROUGHPUT_SIZE, m, state);
+    n++;
+  }
+  port.postMessage({ n, ms: performance.now() - start });
+}
+
+/** In the child: start `workers` workers together; prints `{ perSecond, workers, counts }`. */
+export async function throughputChild(spec) {
+  const workers = Array.from(
+    { length: spec.workers },
+    () => new Worker(RUN, { workerData: { benchThroughputWorker: spec } }),
+  );
+  const ready = workers.map(
+    (w) =>
+      new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      }),
+  );
+  await Promise.all(ready);
+  const done = workers.map(
+    (w) =>
+      new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      }),
+  );
+  for (const w of workers) w.postMessage('start');
+  const results = await Promise.all(done);
+  await Promise.all(workers.map((w) => w.terminate()));
+  // Each worker ran for its own `ms`; the rate is the sum of the per-worker rates.
+  const perSecond = results.reduce((a, r) => a + (r.n / r.ms) * 1000, 0);
+  process.stdout.write(`${JSON.stringify({ perSecond, workers: spec.workers, counts: results.map((r) => r.n) })}\n`);
+}
+
+/** In the parent: one measurement in a fresh child. */
+export function measureThroughput(implName, dir, { workers, seconds, warmupMs }) {
+  const spec = { impl: implName, dir, workers, seconds, warmupMs };
+  const r = spawnSync(process.execPath, [RUN, '--throughput', JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: (seconds + 120) * 1000,
+  });
+  const line = r.stdout?.toString().trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{'))
+    throw new Error(
+      `throughput ${implName}: exit ${r.status}: ${r.stderr?.toString().trim().split('\n').slice(-1)[0] ?? ''}`,
+    );
+  return JSON.parse(line);
+}
