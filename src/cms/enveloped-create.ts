@@ -55,18 +55,7 @@ export async function createEnvelope(
   if (!info) throw new ArgumentError('bad-argument', `unknown content cipher "${String(cipher)}"`);
   const cek = generateCek(cipher);
   try {
-    const ris: Uint8Array[] = [];
-    const summaries: RecipientSummary[] = [];
-    let maxVersion = 0;
-    for (const r of recipients) {
-      const ri = await encodeRecipientInfo(
-        { ...r, certificate: certificateDer(r.certificate, 'recipient certificate') },
-        cek,
-      );
-      ris.push(ri.der);
-      summaries.push(ri.summary);
-      maxVersion = Math.max(maxVersion, ri.version);
-    }
+    const { ris, summaries, maxVersion } = await encodeRecipientInfos(recipients, cek);
     const contentType = options.contentType ?? CONTENT_TYPE.data;
     const parts = await encryptContent(cipher, cek, data);
     // Recipient order is kept (SET OF need not be sorted in BER; OpenSSL keeps insertion order too).
@@ -119,4 +108,24 @@ function envelopedContentInfo(
     ciphertext,
     parts.ciphertext,
   );
+}
+
+/** Every recipient's RecipientInfo for `cek`, in order, with the highest RecipientInfo version (for the envelope's). */
+export async function encodeRecipientInfos(
+  recipients: readonly EnvelopeRecipient[],
+  cek: Uint8Array,
+): Promise<{ ris: Uint8Array[]; summaries: RecipientSummary[]; maxVersion: number }> {
+  const ris: Uint8Array[] = [];
+  const summaries: RecipientSummary[] = [];
+  let maxVersion = 0;
+  for (const r of recipients) {
+    const ri = await encodeRecipientInfo(
+      { ...r, certificate: certificateDer(r.certificate, 'recipient certificate') },
+      cek,
+    );
+    ris.push(ri.der);
+    summaries.push(ri.summary);
+    maxVersion = Math.max(maxVersion, ri.version);
+  }
+  return { ris, summaries, maxVersion };
 }

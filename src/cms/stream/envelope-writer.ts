@@ -4,13 +4,13 @@
  * `[0] IMPLICIT OCTET STRING` of definite chunks — so memory does not grow with the message. The RecipientInfos are
  * written first, so every recipient problem is reported before any output.
  */
-import { certificateDer } from '../../util/certificate-input.js';
 import { ArgumentError } from '../../errors.js';
 import { randomBytes } from '../../crypto/engine.js';
 import { createContentEncryptor } from '../../crypto/ciphers/stream.js';
 import { CONTENT_TYPE } from '../content-info.js';
 import { CONTENT_CIPHERS, generateCek, type ContentCipherName } from '../content-cipher.js';
-import { encodeRecipientInfo, type EnvelopeRecipient, type RecipientSummary } from '../recipient-encode.js';
+import type { EnvelopeRecipient, RecipientSummary } from '../recipient-encode.js';
+import { encodeRecipientInfos } from '../enveloped-create.js';
 import { seq, set, encodeOid, encodeInt, octets, algorithmId } from '../../asn1/index.js';
 import { berIndefiniteHeader, END_OF_CONTENTS, octetStringChunk } from '../../asn1/stream-writer.js';
 import { concatBytes } from '../../util/bytes.js';
@@ -49,23 +49,14 @@ export async function createEnvelopeStream(
   const info = CONTENT_CIPHERS[cipher];
   if (!info) throw new ArgumentError('bad-argument', `unknown content cipher "${String(cipher)}"`);
   const cek = generateCek(cipher);
-  const ris: Uint8Array[] = [];
-  const summaries: RecipientSummary[] = [];
-  let maxVersion = 0;
+  let encoded: Awaited<ReturnType<typeof encodeRecipientInfos>>;
   try {
-    for (const r of recipients) {
-      const ri = await encodeRecipientInfo(
-        { ...r, certificate: certificateDer(r.certificate, 'recipient certificate') },
-        cek,
-      );
-      ris.push(ri.der);
-      summaries.push(ri.summary);
-      maxVersion = Math.max(maxVersion, ri.version);
-    }
+    encoded = await encodeRecipientInfos(recipients, cek);
   } catch (e) {
     cek.fill(0);
     throw e;
   }
+  const { ris, summaries, maxVersion } = encoded;
   const gcm = info.mode === 'gcm';
   const iv = randomBytes(gcm ? 12 : 16);
   // RFC 5084: the ICV length is written explicitly (16) since the DEFAULT is 12.
