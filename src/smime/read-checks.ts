@@ -14,7 +14,7 @@ import {
   type SenderCopy,
   type SenderSigner,
 } from './sender.js';
-import type { MessageLayer, SignedLayerVerification } from './read.js';
+import type { MessageLayer, ReadMessageResult, SignedLayerVerification } from './read.js';
 
 /** A finding of `readMessage`, tied to a layer when there is one. */
 export interface ReadFinding {
@@ -73,7 +73,7 @@ export function readSenderCheck(
  * on messages attached inside a layer do not count. False for plain mail and for AES-CBC (or 3DES, RC2, DES)
  * without such a signature: CBC is malleable (EFAIL).
  */
-export function isAuthenticated(layers: readonly MessageLayer[], verifications: readonly ReadVerification[]): boolean {
+function isAuthenticated(layers: readonly MessageLayer[], verifications: readonly ReadVerification[]): boolean {
   if (layers.some((l) => l.type === 'enveloped' && l.authenticated)) return true;
   return verifications.some(({ v }) => {
     if (!v.report) return v.signers.length > 0 && v.signers.every((s) => s.signatureValid);
@@ -89,7 +89,7 @@ export function isAuthenticated(layers: readonly MessageLayer[], verifications: 
 }
 
 /** `unauthenticated-encryption`: what it means, for the warning and for the refusal. */
-export function unauthenticatedEncryption(layers: readonly MessageLayer[], refused: boolean): ReadFinding {
+function unauthenticatedEncryption(layers: readonly MessageLayer[], refused: boolean): ReadFinding {
   const index = layers.findIndex((l) => l.type === 'enveloped' && !l.authenticated);
   const layer = layers[index];
   const cipher = layer?.type === 'enveloped' ? layer.cipher : 'CBC';
@@ -97,5 +97,43 @@ export function unauthenticatedEncryption(layers: readonly MessageLayer[], refus
     layer: Math.max(index, 0),
     code: 'unauthenticated-encryption',
     message: `the content was encrypted with ${cipher} (no integrity protection) and no signature that verifies covers it: it may have been modified in transit (EFAIL)${refused ? '; refused (requireAuthenticated)' : ''}`,
+  };
+}
+
+/**
+ * The message-level verdict once every layer is open: authenticated encryption (warning, or a problem with
+ * `requireAuthenticated`), plain mail never `ok`, and the flags of the result. `problems` and `warnings` are
+ * completed in place.
+ */
+export function messageVerdict(
+  layers: MessageLayer[],
+  verifications: readonly ReadVerification[],
+  problems: ReadMessageResult['problems'],
+  warnings: ReadMessageResult['warnings'],
+  requireAuthenticated: boolean,
+): Omit<ReadMessageResult, 'content'> {
+  const unprotected = !layers.some((l) => l.type === 'signed' || l.type === 'enveloped');
+  const encrypted = layers.some((l) => l.type === 'enveloped');
+  const authenticated = isAuthenticated(layers, verifications);
+  if (encrypted && !authenticated) {
+    if (requireAuthenticated) problems.push(unauthenticatedEncryption(layers, true));
+    else warnings.push(unauthenticatedEncryption(layers, false));
+  }
+  // Plain mail must never read as "ok": a client showing a secure badge on ok would mark it secure.
+  if (unprotected)
+    problems.push({
+      layer: 0,
+      code: 'not-smime',
+      message: 'the message is neither signed nor encrypted: nothing was verified',
+    });
+  return {
+    ok: problems.length === 0,
+    unprotected,
+    signed: layers.some((l) => l.type === 'signed'),
+    encrypted,
+    authenticated,
+    layers,
+    problems,
+    warnings,
   };
 }

@@ -20,7 +20,7 @@ import { DEFAULT_MAX_LAYERS } from './layers.js';
 import { decryptMessageStream, type DecryptMessageStreamResult } from './decrypt-stream.js';
 import { verifyMessageStream, type VerifyMessageStreamReport } from './verify-stream.js';
 import type { MessageLayer, ReadMessageOptions, ReadMessageResult } from './read.js';
-import { isAuthenticated, unauthenticatedEncryption, type ReadVerification } from './read-checks.js';
+import { messageVerdict, type ReadVerification } from './read-checks.js';
 
 /** What `readMessageStream` reports once the content has been read to its end. */
 export type ReadMessageStreamResult = Omit<ReadMessageResult, 'content'>;
@@ -239,29 +239,7 @@ async function summarize(steps: Step[], options: ReadMessageOptions): Promise<Re
       else warnings.push(finding);
     }
   }
-  const encrypted = layers.some((l) => l.type === 'enveloped');
-  const authenticated = isAuthenticated(layers, verifications);
-  if (encrypted && !authenticated) {
-    if (options.requireAuthenticated) problems.push(unauthenticatedEncryption(layers, true));
-    else warnings.push(unauthenticatedEncryption(layers, false));
-  }
-  const unprotected = layers.length === 0;
-  if (unprotected)
-    problems.push({
-      layer: 0,
-      code: 'not-smime',
-      message: 'the message is neither signed nor encrypted: nothing was verified',
-    });
-  return {
-    ok: problems.length === 0,
-    unprotected,
-    signed: layers.some((l) => l.type === 'signed'),
-    encrypted,
-    authenticated,
-    layers,
-    problems,
-    warnings,
-  };
+  return messageVerdict(layers, verifications, problems, warnings, options.requireAuthenticated ?? false);
 }
 
 function settleable(): {

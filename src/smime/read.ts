@@ -16,7 +16,7 @@ import type { VerifyReport } from './report.js';
 import type { DecryptionIdentity, DecryptMessageResult } from './decrypt.js';
 import { cmsOfEntity } from './read-cms.js';
 import type { MimeHeader } from '../mime/headers.js';
-import { isAuthenticated, readSenderCheck, unauthenticatedEncryption, type ReadVerification } from './read-checks.js';
+import { messageVerdict, readSenderCheck, type ReadVerification } from './read-checks.js';
 import { LAYER_SELECTION, layerKindOf } from './classify.js';
 import {
   DEFAULT_MAX_LAYERS,
@@ -269,37 +269,20 @@ function finish(
   options: ReadMessageOptions,
 ): ReadMessageResult {
   const { layers, problems } = state;
-  const unprotected = !layers.some((l) => l.type === 'signed' || l.type === 'enveloped');
-  const encrypted = layers.some((l) => l.type === 'enveloped');
   const sender = readSenderCheck(rootHeaders, state.verifications, {
     allowMismatch: options.allowSenderMismatch ?? false,
     from: options.from,
   });
   problems.push(...sender.problems);
   const warnings: ReadMessageResult['warnings'] = [...sender.warnings];
-  const authenticated = isAuthenticated(layers, state.verifications);
-  if (encrypted && !authenticated) {
-    if (options.requireAuthenticated) problems.push(unauthenticatedEncryption(layers, true));
-    else warnings.push(unauthenticatedEncryption(layers, false));
-  }
-  // Plain mail must never read as "ok": a client showing a secure badge on ok would mark it secure.
-  if (unprotected)
-    problems.push({
-      layer: 0,
-      code: 'not-smime',
-      message: 'the message is neither signed nor encrypted: nothing was verified',
-    });
-  return {
-    ok: problems.length === 0,
-    unprotected,
-    signed: layers.some((l) => l.type === 'signed'),
-    encrypted,
-    authenticated,
+  const verdict = messageVerdict(
     layers,
-    content,
+    state.verifications,
     problems,
     warnings,
-  };
+    options.requireAuthenticated ?? false,
+  );
+  return { ...verdict, content };
 }
 
 function verifierOptions(options: ReadMessageOptions): Parameters<SignedLayerVerifier>[1] {
