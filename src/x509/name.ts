@@ -58,8 +58,11 @@ function decodeString(node: DerNode): string | undefined {
     }
     case TAG.UniversalString: {
       let s = '';
-      for (let i = 0; i + 3 < c.length; i += 4)
-        s += String.fromCodePoint(((c[i]! << 24) | (c[i + 1]! << 16) | (c[i + 2]! << 8) | c[i + 3]!) >>> 0);
+      for (let i = 0; i + 3 < c.length; i += 4) {
+        const point = ((c[i]! << 24) | (c[i + 1]! << 16) | (c[i + 2]! << 8) | c[i + 3]!) >>> 0;
+        // Past U+10FFFF, or a surrogate: not a character (fromCodePoint would throw); shown as U+FFFD.
+        s += String.fromCodePoint(point > 0x10ffff || (point >= 0xd800 && point <= 0xdfff) ? 0xfffd : point);
+      }
       return s;
     }
     default:
