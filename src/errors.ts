@@ -63,6 +63,10 @@ export interface ErrorDetails {
   readonly sources?: readonly unknown[];
   /** The time limit that expired, in milliseconds. */
   readonly timeoutMs?: number;
+  /** HTTP status code of a failed download (`fetch-failed`). */
+  readonly httpStatus?: number;
+  /** OCSP responseStatus of an unsuccessful response (`ocsp-error-response`): 1 malformedRequest, 3 tryLater... */
+  readonly ocspStatus?: number;
   /** The size limit an LDAP search hit. */
   readonly sizeLimit?: number;
   /** LDAP result code returned by the server. */
@@ -143,6 +147,16 @@ export class PasswordError extends SmimeError {
 /** A directory (address book) lookup failed. */
 export class DirectoryError extends SmimeError {
   override readonly name: string = 'DirectoryError';
+}
+
+/** A download (OCSP, CRL distribution point, caIssuers) failed or timed out: `fetch-failed`, `fetch-timeout`. */
+export class NetworkError extends SmimeError {
+  override readonly name: string = 'NetworkError';
+}
+
+/** An OCSP response that cannot be relied on: `ocsp-*` codes (docs/revocation.md). */
+export class RevocationError extends SmimeError {
+  override readonly name: string = 'RevocationError';
 }
 
 /**

@@ -40,11 +40,40 @@ export {
   type TrustProblem,
   type TrustProblemCode,
   type ProblemCertificate,
+  type CertificateRevocation,
+  type RevocationCrlSource,
 } from './trust/report.js';
+export { MemoryRevocationCache, type MemoryRevocationCacheOptions } from './trust/online/cache.js';
+export { caIssuersFetcher, type CaIssuersOptions } from './trust/online/ca-issuers.js';
+export type { FetchFunction } from './trust/online/http.js';
+export type { OcspUse, OnlineAttempt } from './trust/online/check.js';
+export { queryOcsp, type OcspQueryOptions, type OcspAnswer } from './trust/online/ocsp.js';
+export {
+  createOcspRequest,
+  ocspGetUrl,
+  type OcspRequest,
+  type OcspRequestOptions,
+  type CertId,
+  type OcspHashName,
+} from './trust/online/ocsp-request.js';
+export {
+  parseOcspResponse,
+  type OcspResponse,
+  type BasicOcspResponse,
+  type SingleOcspResponse,
+  type ResponseCertId,
+  type ResponderId,
+} from './trust/online/ocsp-response.js';
+export { verifyOcspResponse, type OcspCheckOptions, type OcspVerdict } from './trust/online/ocsp-verify.js';
+
 export type {
   ValidationOptions,
   TrustPurpose,
   RevocationMode,
+  RevocationOptions,
+  RevocationSetting,
+  RevocationCache,
+  LdapCrlFetcher,
   RevocationChecker,
   CertificateFetcher,
   PathBuildingLimits,
@@ -108,6 +137,14 @@ export {
   type ComposedMessage,
 } from './smime/compose.js';
 export type { MessageCopyPlan } from './smime/compose.js';
+export type { HeaderProtectionOptions, SignHeaderProtectionOptions } from './smime/header-protection.js';
+export type { HeaderProtectionResult, HeaderProtectionFinding } from './smime/header-protection-read.js';
+export type { HeaderMismatch } from './mime/header-protection.js';
+export type {
+  HeaderConfidentialityPolicy,
+  HeaderConfidentialityPolicyName,
+  HeaderField,
+} from './mime/header-policy.js';
 export type { MailAddress, EnvelopeAddresses } from './smime/compose-headers.js';
 export { resolveRecipients, assertAllResolved, DEFAULT_GROUP_EXPANSION_TIMEOUT_MS } from './smime/resolve.js';
 export type { ResolveRecipientsOptions, ResolveRecipientsResult, GroupResolution } from './smime/resolve.js';

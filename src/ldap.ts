@@ -12,3 +12,4 @@ export {
   INET_ORG_PERSON_FILTER,
   type FilterEscapeOptions,
 } from './directory/ldap-filter.js';
+export { ldapCrlFetcher, parseLdapCrlUrl, type LdapCrlFetcherOptions, type LdapCrlUrl } from './directory/ldap-crl.js';

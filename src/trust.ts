@@ -14,12 +14,47 @@ export {
   type TrustProblemCode,
   type ProblemCertificate,
   type PathElement,
+  type CertificateRevocation,
+  type RevocationCrlSource,
 } from './trust/report.js';
+export { MemoryRevocationCache, type MemoryRevocationCacheOptions } from './trust/online/cache.js';
+export { caIssuersFetcher, downloadIssuers, type CaIssuersOptions } from './trust/online/ca-issuers.js';
+export {
+  download,
+  type FetchFunction,
+  type DownloadOptions,
+  type DownloadRequest,
+  type Downloaded,
+} from './trust/online/http.js';
+export type { OcspUse, OnlineAttempt } from './trust/online/check.js';
+export { queryOcsp, type OcspQueryOptions, type OcspAnswer } from './trust/online/ocsp.js';
+export {
+  createOcspRequest,
+  ocspGetUrl,
+  type OcspRequest,
+  type OcspRequestOptions,
+  type CertId,
+  type OcspHashName,
+} from './trust/online/ocsp-request.js';
+export {
+  parseOcspResponse,
+  type OcspResponse,
+  type BasicOcspResponse,
+  type SingleOcspResponse,
+  type ResponseCertId,
+  type ResponderId,
+} from './trust/online/ocsp-response.js';
+export { verifyOcspResponse, type OcspCheckOptions, type OcspVerdict } from './trust/online/ocsp-verify.js';
+
 export { emailsMatch } from './trust/smime-rules.js';
 export type {
   ValidationOptions,
   TrustPurpose,
   RevocationMode,
+  RevocationOptions,
+  RevocationSetting,
+  RevocationCache,
+  LdapCrlFetcher,
   RevocationStatus,
   RevocationChecker,
   CertificateFetcher,

@@ -1,7 +1,9 @@
 /** Flag handling shared by the commands that validate certificates: --trust, --certs/--untrusted, --crl, --at. */
 import { ArgumentError } from '../errors.js';
 import { TrustList } from '../trust/trust-list.js';
-import { flagList, flagString, UsageError, type ParsedArgs } from './args.js';
+import type { RevocationMode, RevocationSetting } from '../trust/options.js';
+import { ldapCrlFetcher } from '../directory/ldap-crl.js';
+import { flagBool, flagList, flagString, UsageError, type ParsedArgs } from './args.js';
 import { readInput, type CliIo } from './io.js';
 
 /** `--help` lines of the flags many commands share, in the words that fit them all. */
@@ -13,6 +15,9 @@ const COMMON_DESCRIBE = {
   'allow-weak': 'accept SHA-1, MD5, DSA and short RSA keys (for reading old mail)',
   strictness:
     'default|strict|lenient  RFC 5280 profile rules (docs/trust.md, Strictness decisions): strict fails on what default only warns about; lenient warns on profile rules',
+  online:
+    'check revocation online: the OCSP responders and CRL distribution points (HTTP, LDAP) the certificates name; also download missing intermediates (caIssuers)',
+  'online-timeout': 'MS  time limit of each download with --online (default 5000)',
   json: 'print the report as JSON on standard output',
   in: 'FILE  the input message (default: standard input)',
   out: 'FILE  where the output goes (default: standard output); written atomically',
@@ -34,6 +39,25 @@ export async function trustFromFlags(args: ParsedArgs, io: CliIo, required = tru
   for (const path of files) trust.addBytes(await readInput(io, path));
   if (trust.size === 0) throw new ArgumentError('no-certificates', 'the --trust files contain no certificates');
   return trust;
+}
+
+/** The flags of online revocation, for a command's `flags`. */
+export const ONLINE_FLAGS = { online: 'boolean', 'online-timeout': 'string' } as const;
+
+/** `mode`, or with `--online` the mode with every online source (LDAP distribution points included). */
+export function revocationFromFlags(args: ParsedArgs, mode: RevocationMode = 'prefer'): RevocationSetting {
+  const timeout = flagString(args, 'online-timeout');
+  if (!flagBool(args, 'online')) {
+    if (timeout !== undefined) throw new UsageError('--online-timeout goes with --online');
+    return mode;
+  }
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    timeoutMs = Number(timeout);
+    if (!/^\d+$/.test(timeout) || timeoutMs < 1 || timeoutMs > 600_000)
+      throw new UsageError(`--online-timeout must be a number of milliseconds (1..600000), not "${timeout}"`);
+  }
+  return { mode, online: true, ldap: ldapCrlFetcher(), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
 }
 
 /** The contents of every file given to a repeatable flag, in order. */

@@ -16,7 +16,15 @@ import { resolvePolicy, type ResolvedSmimePolicy, type SmimePolicy } from '../sm
 import { policyFromJson } from '../smime/policy-json.js';
 import type { TrustList } from '../trust/trust-list.js';
 import { flagBool, flagList, flagString, UsageError, type FlagKind, type ParsedArgs } from './args.js';
-import { atFromFlags, describeCommon, readAll, trustFromFlags } from './common-flags.js';
+import {
+  atFromFlags,
+  describeCommon,
+  ONLINE_FLAGS,
+  readAll,
+  revocationFromFlags,
+  trustFromFlags,
+} from './common-flags.js';
+import type { RevocationSetting } from '../trust/options.js';
 import { canPrompt, readSecretEnv, readSecretFile } from './identity-flags.js';
 import { readInput, type CliIo } from './io.js';
 
@@ -63,19 +71,21 @@ export const RESOLVE_FLAGS: Record<string, FlagKind> = {
   crl: 'repeat',
   at: 'string',
   policy: 'string',
+  ...ONLINE_FLAGS,
 };
 
 /** `--help` lines of `RESOLVE_FLAGS`. */
 export const RESOLVE_DESCRIBE: Record<string, string> = {
   trust:
     'FILE  trust anchors (SST, PEM, DER or PKCS#7); required unless --policy names the trust list, and wins over it',
-  ...describeCommon('certs', 'crl', 'at'),
+  ...describeCommon('certs', 'crl', 'at', 'online', 'online-timeout'),
   policy:
     'FILE  the tenant policy as JSON (Get-SmimeConfig | ConvertTo-Json, or the SmimePolicy names); see docs/address-books.md',
 };
 
 /** Usage fragment for `RESOLVE_FLAGS`. */
-export const RESOLVE_USAGE = '--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--policy FILE]';
+export const RESOLVE_USAGE =
+  '--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--policy FILE] [--online [--online-timeout MS]]';
 
 const LDAP_ONLY = [
   'base',
@@ -356,6 +366,8 @@ export interface ResolveSettings {
   policy: ResolvedSmimePolicy;
   /** The `--policy` as given, if any. */
   given?: SmimePolicy;
+  /** The policy's revocation mode, with the online sources of `--online`. */
+  revocation: RevocationSetting;
 }
 
 /**
@@ -379,6 +391,7 @@ export async function resolveSettingsFromFlags(args: ParsedArgs, io: CliIo): Pro
     intermediates: await readAll(args, io, 'certs'),
     crls: await readAll(args, io, 'crl'),
     policy,
+    revocation: revocationFromFlags(args, policy.revocation),
     ...(given ? { given } : {}),
   };
 }

@@ -15,7 +15,7 @@ import { ArgumentError } from '../errors.js';
 import type { BytesLike } from '../util/bytes.js';
 import type { Certificate, Crl } from '../x509/index.js';
 import { TrustList } from '../trust/trust-list.js';
-import type { RevocationMode } from '../trust/options.js';
+import type { RevocationSetting } from '../trust/options.js';
 import type { ValidationReport } from '../trust/report.js';
 import { abortError } from './abort.js';
 import { assertAddress } from './address.js';
@@ -52,7 +52,8 @@ export interface SelectCertificateOptions {
   /** Extra untrusted CA certificates for path building (candidates' published chains are always used). */
   intermediates?: Iterable<BytesLike | string>;
   crls?: Iterable<BytesLike | string | Crl>;
-  revocation?: RevocationMode;
+  /** Revocation mode (default `prefer`), or a mode with online sources (docs/revocation.md). */
+  revocation?: RevocationSetting;
   allowWeak?: boolean;
   /** Default `when-none-valid`. */
   fallback?: CertificateFallback;

@@ -36,3 +36,36 @@ export {
   formatHeaders,
   type SplitMessage,
 } from './canonical.js';
+export {
+  hcpBaseline,
+  hcpShy,
+  hcpNoConfidentiality,
+  headerConfidentialityPolicy,
+  isStructuralField,
+  isUserFacingField,
+  USER_FACING_FIELDS,
+  OBSCURED_SUBJECT,
+  type HeaderConfidentialityPolicy,
+  type HeaderConfidentialityPolicyName,
+  type HeaderField,
+} from './header-policy.js';
+export {
+  protectHeaders,
+  protectedHeaderSection,
+  outerHeaderMismatches,
+  confidentialFields,
+  payloadAsMessage,
+  displayFields,
+  HP_OUTER,
+  type ProtectHeadersOptions,
+  type ProtectedMessage,
+  type ProtectedHeaderSection,
+  type HeaderMismatch,
+} from './header-protection.js';
+export {
+  addLegacyDisplay,
+  removeLegacyDisplay,
+  mainBodyParts,
+  LEGACY_DISPLAY_PARAMETER,
+  LEGACY_DISPLAY_CLASS,
+} from './legacy-display.js';

@@ -11,6 +11,7 @@ import { bytesEqual, concatBytes, fromLatin1, toBytes, type BytesLike } from '..
 import type { CertificateDirectory } from '../directory/types.js';
 import type { CertificateFallback } from '../directory/select.js';
 import type { TrustList } from '../trust/trust-list.js';
+import type { RevocationOptions, RevocationSetting } from '../trust/options.js';
 import { assertSenderCertificate, senderMissing } from './sender-certificate.js';
 import { signMessage, type SmimeSigner } from './sign.js';
 import { encryptMessage, type EncryptionParty, type EncryptionWarning } from './encrypt.js';
@@ -23,6 +24,7 @@ import {
 } from './resolve.js';
 import { resolvePolicy, type BccForking, type ResolvedSmimePolicy, type SmimePolicy } from './policy.js';
 import { buildHeaders, contentEntity, type EnvelopeAddresses } from './compose-headers.js';
+import type { HeaderProtectionOptions } from './header-protection.js';
 
 /** The message to compose: addresses, subject and body, as a mail client holds them. */
 export interface MailEnvelope extends EnvelopeAddresses {
@@ -58,10 +60,20 @@ export interface ComposeOptions {
   crls?: readonly (BytesLike | string)[];
   /** Accept SHA-1-signed certificates and short RSA keys (default false). */
   allowWeak?: boolean;
+  /**
+   * Online revocation sources for the recipients' and sender's certificates (e.g. `{ online: true }`); the mode
+   * comes from the policy (docs/revocation.md).
+   */
+  revocation?: Omit<RevocationOptions, 'mode'>;
   /** Per-directory time limit, ms (default 10 000). */
   directoryTimeoutMs?: number;
   /** When `userCertificate` values stand in for `userSMIMECertificate` (see `resolveRecipients`). */
   fallback?: CertificateFallback;
+  /**
+   * RFC 9788 header protection (docs/header-protection.md): the header fields are signed and encrypted with the
+   * body; encrypted copies carry an obscured Subject (`[...]`) outside. Default off.
+   */
+  headerProtection?: boolean | HeaderProtectionOptions;
 }
 
 /** One message to hand to the MTA. */
@@ -126,6 +138,11 @@ interface Context {
   trust?: TrustList;
 }
 
+/** The policy's revocation mode, with the caller's online sources. */
+function revocationSetting(options: ComposeOptions, policy: ResolvedSmimePolicy): RevocationSetting {
+  return options.revocation ? { ...options.revocation, mode: policy.revocation } : policy.revocation;
+}
+
 /** The sender's encryption certificate, validated as any recipient's is (the sender must read Sent Items). */
 async function senderCertificate(ctx: Context): Promise<Uint8Array> {
   const { options, policy, from } = ctx;
@@ -140,7 +157,7 @@ async function senderCertificate(ctx: Context): Promise<Uint8Array> {
       ...(options.identity?.chain ?? []).map((c, i) => certificateDer(c, `identity chain certificate #${i + 1}`)),
     ],
     crls: options.crls ?? [],
-    revocation: policy.revocation,
+    revocation: revocationSetting(options, policy),
     ...(options.at ? { at: options.at } : {}),
     ...(options.allowWeak !== undefined ? { allowWeak: options.allowWeak } : {}),
   });
@@ -155,7 +172,7 @@ async function resolveCopies(ctx: Context, plans: readonly MessageCopyPlan[]): P
   const resolveOptions: ResolveRecipientsOptions = {
     directory: options.directory,
     trust: ctx.trust!,
-    revocation: policy.revocation,
+    revocation: revocationSetting(options, policy),
     secondaryAddresses: policy.useSecondaryProxies,
     groupExpansionTimeoutMs: Math.max(1, policy.groupExpansionTimeoutMs),
     ...(options.at ? { at: options.at } : {}),
@@ -180,9 +197,12 @@ function merge(results: readonly ResolveRecipientsResult[]): ResolveRecipientsRe
   };
 }
 
-function sign(ctx: Context, message: Uint8Array): Promise<Uint8Array> {
+/** Signs `message`; `protect`: with header protection, for the encryption that follows when `encrypting`. */
+function sign(ctx: Context, message: Uint8Array, protect?: { encrypting: boolean }): Promise<Uint8Array> {
   const { options, policy } = ctx;
+  const hp = options.headerProtection;
   return signMessage(message, {
+    ...(protect && hp ? { headerProtection: { ...(hp === true ? {} : hp), forEncryption: protect.encrypting } } : {}),
     signer: options.identity!,
     detached: policy.clearSign,
     ...(policy.signingAlgorithm !== 'auto' ? { digest: policy.signingAlgorithm } : {}),
@@ -196,7 +216,13 @@ function sign(ctx: Context, message: Uint8Array): Promise<Uint8Array> {
 }
 
 /** Encrypts one copy to its resolved recipients (each certificate once) and the sender. */
-async function encryptCopy(ctx: Context, content: Uint8Array, resolved: ResolveRecipientsResult, sender: Uint8Array) {
+async function encryptCopy(
+  ctx: Context,
+  content: Uint8Array,
+  resolved: ResolveRecipientsResult,
+  sender: Uint8Array,
+  protect: boolean,
+) {
   const { options, policy } = ctx;
   const parties: EncryptionParty[] = [];
   for (const r of resolved.recipients) {
@@ -216,6 +242,8 @@ async function encryptCopy(ctx: Context, content: Uint8Array, resolved: ResolveR
     ...(policy.encryptionAlgorithm !== 'auto' ? { cipher: policy.encryptionAlgorithm } : {}),
     ...(policy.useKeyIdentifier ? { recipientIdentifier: 'subjectKeyIdentifier' as const } : {}),
     ...(options.allowWeak !== undefined ? { allowWeak: options.allowWeak } : {}),
+    // Signed content got its header protection when it was signed.
+    ...(protect && options.headerProtection ? { headerProtection: options.headerProtection } : {}),
   });
   const encryptedTo = [...new Set([...result.recipients.filter((r) => !r.sender).map((r) => r.address!), ctx.from])];
   return { message: result.message, warnings: result.warnings, encryptedTo };
@@ -268,7 +296,7 @@ export async function composeMessage(envelope: MailEnvelope, options: ComposeOpt
   const resolved = encrypting ? await resolveCopies(ctx, plans) : [];
 
   let content = concatBytes(fromLatin1(headers.text), contentEntity(envelope.content));
-  if (signing) content = await sign(ctx, content);
+  if (signing) content = await sign(ctx, content, { encrypting });
   const messages: ComposedMessage[] = [];
   const warnings = new Map<string, EncryptionWarning>();
   for (const [i, plan] of plans.entries()) {
@@ -279,7 +307,7 @@ export async function composeMessage(envelope: MailEnvelope, options: ComposeOpt
       encryptedTo: [],
     };
     if (encrypting) {
-      const encrypted = await encryptCopy(ctx, content, resolved[i]!, senderCert!);
+      const encrypted = await encryptCopy(ctx, content, resolved[i]!, senderCert!, !signing);
       copy.message = signing && policy.tripleWrap ? await sign(ctx, encrypted.message) : encrypted.message;
       copy.encryptedTo = encrypted.encryptedTo;
       for (const w of encrypted.warnings) warnings.set(`${w.code}\u0000${w.message}`, w);

@@ -14,6 +14,7 @@ import {
   type EncryptMessageResult,
 } from './encrypt.js';
 import { base64LinesStream, canonicalBody, outerPrefix, splitStreamedMessage } from './stream-entity.js';
+import { refuseHeaderProtection } from './header-protection.js';
 
 /** Result of `encryptMessageStream`: what `encryptMessage` reports, and the message as a stream. */
 export interface EncryptMessageStreamResult extends Omit<EncryptMessageResult, 'message' | 'cms'> {
@@ -37,6 +38,7 @@ export async function encryptMessageStream(
   input: ByteSource,
   options: EncryptMessageOptions,
 ): Promise<EncryptMessageStreamResult> {
+  refuseHeaderProtection(options.headerProtection, 'encryptMessageStream');
   const plan = await planEncryption(options);
   const split = await splitStreamedMessage(input);
   async function* entity(): AsyncGenerator<Uint8Array> {

@@ -23,9 +23,10 @@ import { headerSection, parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { validateCertificate } from '../trust/validate.js';
 import type { TrustList } from '../trust/trust-list.js';
-import type { RevocationMode } from '../trust/options.js';
+import type { RevocationSetting } from '../trust/options.js';
 import type { TrustProblem } from '../trust/report.js';
 import { capabilityOids, chooseContentCipher, chooseKeyTransport, type CapabilitiesInput } from './capabilities.js';
+import { protectForEncryption, type HeaderProtectionOptions } from './header-protection.js';
 
 /** A recipient (or the sender) of an encrypted message. */
 export interface EncryptionParty {
@@ -64,8 +65,15 @@ export interface EncryptMessageOptions {
   crls?: Iterable<BytesLike | string>;
   /** Validation time (default now). */
   at?: Date;
-  revocation?: RevocationMode;
+  /** Revocation mode (default `prefer`), or a mode with online sources (docs/revocation.md). */
+  revocation?: RevocationSetting;
   allowWeak?: boolean;
+  /**
+   * RFC 9788 header protection (docs/header-protection.md): the header fields go inside the encryption
+   * (`hp="cipher"`), the outer ones are obscured by the policy (Subject: `[...]`). Default off. A message signed
+   * before must have been signed with `headerProtection: { forEncryption: true }`.
+   */
+  headerProtection?: boolean | HeaderProtectionOptions;
 }
 
 /** A non-fatal interoperability finding. */
@@ -148,7 +156,11 @@ export async function encryptMessage(
   // The inner entity: Content-* headers move inside, the rest stays outside.
   // Strings are text (UTF-8), as for signMessage; bytes are taken as they are.
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const { outerHeaders, inner } = splitForEncryption(input);
+  const split = splitForEncryption(input);
+  const { outerHeaders, entity: inner } = protectForEncryption(
+    { outerHeaders: split.outerHeaders, entity: split.inner },
+    options.headerProtection,
+  );
   const envelope = await createEnvelope(inner, plan.recipients, { cipher: plan.cipher });
   const entity = concatBytes(pkcs7MimeHead(envelope.contentType), base64Bytes(envelope.der, 76));
   const message = outerHeaders ? joinMessage(outerHeaders, entity) : entity;

@@ -13,6 +13,7 @@ import type { CmsLimits } from '../cms/limits.js';
 import { decodedBody, parseMime, type MimeEntity, type MimeParseOptions } from '../mime/entity.js';
 import type { Crl } from '../x509/index.js';
 import type { TrustList } from '../trust/trust-list.js';
+import type { RevocationSetting } from '../trust/options.js';
 import { classifyEntity, rawCms, RAW_CMS, type SmimeEntityType, type SmimeLayerKind } from './classify.js';
 import type { Coverage, CoveragePart } from './report.js';
 
@@ -46,6 +47,11 @@ export interface SmimeLayerOptions {
   crls?: readonly (BytesLike | string | Crl)[];
   /** Accept SHA-1/MD5/DSA signatures and weak certificates (to read old mail). Default false. */
   allowWeak?: boolean;
+  /**
+   * Revocation checking of the signer chains (default `prefer`): a mode, or a mode with online sources such as
+   * `{ mode: 'prefer', online: true }` for OCSP and CRL distribution points (docs/revocation.md).
+   */
+  revocation?: RevocationSetting;
   /**
    * An address the message must be from (e.g. the SMTP envelope sender): each signer certificate must be for
    * it (RFC 8550 §3; `email-mismatch`). The From/Sender headers are checked in any case (`sender-mismatch`).

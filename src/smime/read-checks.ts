@@ -74,7 +74,14 @@ export function readSenderCheck(
  * without such a signature: CBC is malleable (EFAIL).
  */
 function isAuthenticated(layers: readonly MessageLayer[], verifications: readonly ReadVerification[]): boolean {
-  if (layers.some((l) => l.type === 'enveloped' && l.authenticated)) return true;
+  return layers.some((l) => l.type === 'enveloped' && l.authenticated) || signatureVouches(verifications);
+}
+
+/**
+ * True when a signed layer `readMessage` opened vouches for the content inside it: every signature of its
+ * outermost layer verifies and one signature covers its whole content.
+ */
+export function signatureVouches(verifications: readonly ReadVerification[]): boolean {
   return verifications.some(({ v }) => {
     if (!v.report) return v.signers.length > 0 && v.signers.every((s) => s.signatureValid);
     // The verifier's outermost layer is the layer read found; the others are nested in it or attached.

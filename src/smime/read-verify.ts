@@ -30,6 +30,7 @@ export async function defaultVerify(
     ...(options.intermediates ? { intermediates: options.intermediates } : {}),
     ...(options.crls ? { crls: options.crls } : {}),
     ...(options.allowWeak ? { allowWeak: true } : {}),
+    ...(options.revocation !== undefined ? { revocation: options.revocation } : {}),
     ...(options.from !== undefined ? { from: options.from } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.allowPartial ? { allowPartial: true } : {}),

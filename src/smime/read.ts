@@ -11,12 +11,14 @@ import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped-decryp
 import { parseEnvelope } from '../cms/enveloped-parse.js';
 import { decompressCompressed, decompressionLimits } from '../cms/compressed.js';
 import { TrustList } from '../trust/trust-list.js';
+import type { RevocationSetting } from '../trust/options.js';
 import { defaultVerify } from './read-verify.js';
 import type { VerifyReport } from './report.js';
 import type { DecryptionIdentity, DecryptMessageResult } from './decrypt.js';
 import { cmsOfEntity } from './read-cms.js';
 import type { MimeHeader } from '../mime/headers.js';
-import { messageVerdict, readSenderCheck, type ReadVerification } from './read-checks.js';
+import { messageVerdict, readSenderCheck, signatureVouches, type ReadVerification } from './read-checks.js';
+import { readHeaderProtection, type HeaderProtectionResult } from './header-protection-read.js';
 import { LAYER_SELECTION, layerKindOf } from './classify.js';
 import {
   DEFAULT_MAX_LAYERS,
@@ -57,6 +59,7 @@ export type SignedLayerVerifier = (
     intermediates?: readonly BytesLike[];
     crls?: readonly BytesLike[];
     allowWeak?: boolean;
+    revocation?: RevocationSetting;
     from?: string;
   },
 ) => Promise<SignedLayerVerification>;
@@ -150,6 +153,11 @@ export interface ReadMessageResult {
    * `sender-mismatch` with `allowSenderMismatch`.
    */
   warnings: { layer: number; code: string; message: string }[];
+  /**
+   * RFC 9788 header protection of `content` (docs/header-protection.md): the protected header fields, the outer
+   * ones that differ (also `header-mismatch` warnings), what to display. Absent without it.
+   */
+  headerProtection?: HeaderProtectionResult;
 }
 
 /**
@@ -275,6 +283,15 @@ function finish(
   });
   problems.push(...sender.problems);
   const warnings: ReadMessageResult['warnings'] = [...sender.warnings];
+  // The content is inside every layer read opened: decrypted, or under a signature that verifies.
+  const vouched = {
+    signature: signatureVouches(state.verifications),
+    encryption: layers.some((l) => l.type === 'enveloped'),
+  };
+  const hp = layers.some((l) => l.type !== 'compressed')
+    ? readHeaderProtection(rootHeaders, content, vouched, options.limits)
+    : { warnings: [] };
+  warnings.push(...hp.warnings.map((w) => ({ layer: Math.max(layers.length - 1, 0), ...w })));
   const verdict = messageVerdict(
     layers,
     state.verifications,
@@ -282,7 +299,7 @@ function finish(
     warnings,
     options.requireAuthenticated ?? false,
   );
-  return { ...verdict, content };
+  return { ...verdict, content, ...(hp.result ? { headerProtection: hp.result } : {}) };
 }
 
 function verifierOptions(options: ReadMessageOptions): Parameters<SignedLayerVerifier>[1] {
@@ -292,6 +309,7 @@ function verifierOptions(options: ReadMessageOptions): Parameters<SignedLayerVer
   if (options.intermediates) out.intermediates = options.intermediates;
   if (options.crls) out.crls = options.crls;
   if (options.allowWeak) out.allowWeak = true;
+  if (options.revocation !== undefined) out.revocation = options.revocation;
   if (options.from !== undefined) out.from = options.from;
   return out;
 }

@@ -9,6 +9,7 @@ import type { CapabilityEntry } from '../cms/attributes.js';
 import type { ValidationReport } from '../trust/report.js';
 import { toHex } from '../util/bytes.js';
 import { sha256 } from '../util/hash.js';
+import { headerProtectionToJson, type HeaderProtectionResult } from './header-protection-read.js';
 
 /** One signer of one signed layer. */
 export interface SignerReport {
@@ -118,6 +119,11 @@ export interface VerifyReport {
    * `allowPartial` and `sender-mismatch` with `allowSenderMismatch`.
    */
   warnings: ReportProblem[];
+  /**
+   * RFC 9788 header protection of the verified content (docs/header-protection.md): the protected header fields,
+   * the outer ones that differ (also `header-mismatch` warnings), what to display. Absent without it.
+   */
+  headerProtection?: HeaderProtectionResult;
 }
 
 function certJson(der: Uint8Array | undefined) {
@@ -174,6 +180,7 @@ export function verifyReportToJson(report: VerifyReport): unknown {
     })),
     contentLength: report.content.length,
     contentSha256: toHex(sha256(report.content)),
+    ...(report.headerProtection ? { headerProtection: headerProtectionToJson(report.headerProtection) } : {}),
   };
 }
 
@@ -208,6 +215,11 @@ export function verifyReportToText(report: VerifyReport): string {
       `coverage: only ${report.coverage.signedParts.join(', ')} is signed; not covered: ${unsigned.join(', ') || '(the message around the signed parts)'}`,
     );
   }
+  const hp = report.headerProtection;
+  if (hp)
+    lines.push(
+      `header protection: ${hp.scheme} (hp="${hp.hp}"), ${hp.trusted ? 'the protected header fields are displayed' : 'not trusted: the outer header fields are displayed'}`,
+    );
   for (const w of report.warnings) lines.push(`warning ${w.code}: ${w.message}`);
   return `${lines.join('\n')}\n`;
 }

@@ -30,6 +30,7 @@ import {
   signaturePartHead,
   type SignMessageOptions,
 } from './sign.js';
+import { refuseHeaderProtection } from './header-protection.js';
 import {
   base64LinesStream,
   canonicalBody,
@@ -54,6 +55,7 @@ export async function signMessageStream(
   input: ByteSource,
   options: SignMessageOptions,
 ): Promise<ReadableStream<Uint8Array>> {
+  refuseHeaderProtection(options.headerProtection, 'signMessageStream');
   const prepared = await prepareMessageSigner(options);
   const boundary = checkBoundary(options.boundary) ?? newBoundary();
   const split = await splitStreamedMessage(input);

@@ -17,6 +17,7 @@ import type { CapabilityEntry } from '../cms/attributes.js';
 import { canonicalizeEntity, joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
 import { parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
+import { protectForSigning, type SignHeaderProtectionOptions } from './header-protection.js';
 
 /** The signing identity: what `loadIdentity` returns fits. */
 export interface SmimeSigner {
@@ -51,6 +52,11 @@ export interface SignMessageOptions {
   boundary?: string;
   /** Allow signing with an RSA key under 2048 bits (refused by default: `weak-algorithm`). */
   allowWeak?: boolean;
+  /**
+   * RFC 9788 header protection (docs/header-protection.md): the message's header fields are signed too, inside
+   * the signed entity (`hp="clear"`). Default off. Needs a whole message.
+   */
+  headerProtection?: boolean | SignHeaderProtectionOptions;
 }
 
 /** `signMessage` input that is plain text without any header gets a text/plain entity. */
@@ -204,7 +210,7 @@ export async function prepareMessageSigner(options: SignMessageOptions): Promise
 export async function signMessage(mime: BytesLike | string, options: SignMessageOptions): Promise<Uint8Array> {
   const prepared = await prepareMessageSigner(options);
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const { outerHeaders, entity } = prepareEntity(input);
+  const { outerHeaders, entity } = protectForSigning(prepareEntity(input), options.headerProtection);
   const { detached, digest } = prepared;
   const cms = await createSignedData(entity, { ...prepared.cmsOptions, detached });
 

@@ -14,7 +14,7 @@ import { parseSignedData } from '../cms/signed-data.js';
 import { verifySignedData } from '../cms/verify-signed-data.js';
 import type { MimeEntity } from '../mime/entity.js';
 import type { TrustList } from '../trust/trust-list.js';
-import type { RevocationMode, ValidationOptions } from '../trust/options.js';
+import type { RevocationSetting, ValidationOptions } from '../trust/options.js';
 import { LAYER_SELECTION } from './classify.js';
 import {
   DEFAULT_MAX_LAYERS,
@@ -34,6 +34,7 @@ import {
 } from './verify-layer.js';
 import type { Coverage, ReportProblem, SignedLayer, VerifyReport } from './report.js';
 import { checkSender, messageSignedLayers, senderCopy, type SenderFindings } from './sender.js';
+import { verifyHeaderProtection } from './header-protection-read.js';
 
 /** Options of `verifyMessage`: the shared vocabulary of `SmimeLayerOptions` (with `trust` required) and verify's own. */
 export interface VerifyMessageOptions extends SmimeLayerOptions {
@@ -50,8 +51,8 @@ export interface VerifyMessageOptions extends SmimeLayerOptions {
    * OpenSSL and mail clients: only CRLs from `crls` and the trust list count.
    */
   useMessageCrls?: boolean;
-  /** Revocation mode of the chain validation (default `prefer`). */
-  revocation?: RevocationMode;
+  /** Revocation mode of the chain validation (default `prefer`), or a mode with online sources (docs/revocation.md). */
+  revocation?: RevocationSetting;
   /** Further options for `validateCertificate` (EKU rules, policies, fetchers, ...). */
   validation?: Partial<Omit<ValidationOptions, 'trust' | 'at' | 'email' | 'purpose'>>;
   /**
@@ -207,7 +208,7 @@ export async function verifyTree(
  */
 export async function verifyMessage(mime: BytesLike | string, options: VerifyMessageOptions): Promise<VerifyReport> {
   const bytes = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  return (await verifyTree(bytes, options)).report;
+  return verifyHeaderProtection((await verifyTree(bytes, options)).report, bytes, options.limits);
 }
 
 /**

@@ -14,6 +14,7 @@ import { publicKeyAlgorithm } from '../crypto/algorithms.js';
 import { parseCertificate, type Certificate } from '../x509/index.js';
 import { addToPool, certificatesNamed, checkSignature, isSignatureChecked, type ValidationContext } from './context.js';
 import type { TrustAnchor } from './trust-list.js';
+import { downloadIssuers } from './online/ca-issuers.js';
 
 export interface CandidatePath {
   /** End-entity first, anchor certificate last. */
@@ -40,9 +41,25 @@ function needsInheritedParameters(cert: Certificate): boolean {
   }
 }
 
+/** Whether path building may ask anyone for more issuers (the caller's fetchers, or caIssuers URLs when online). */
+function canFetch(ctx: ValidationContext): boolean {
+  return ctx.options.fetchers.length > 0 || ctx.options.online?.caIssuers === true;
+}
+
 async function fetchIssuers(ctx: ValidationContext, cert: Certificate): Promise<void> {
-  if (ctx.options.fetchers.length === 0 || ctx.fetched.has(cert.fingerprint)) return;
+  if (!canFetch(ctx) || ctx.fetched.has(cert.fingerprint)) return;
   ctx.fetched.add(cert.fingerprint);
+  const online = ctx.options.online;
+  if (online?.caIssuers && ctx.downloads.left > 0) {
+    ctx.downloads.left--; // one unit per certificate: downloadIssuers follows at most two URLs
+    const found = await downloadIssuers(cert, {
+      timeoutMs: online.timeoutMs,
+      cache: online.cache,
+      now: online.now,
+      ...(online.fetch ? { fetch: online.fetch } : {}),
+    });
+    for (const c of found) addToPool(ctx, c);
+  }
   for (const fetcher of ctx.options.fetchers) {
     try {
       for (const item of await fetcher.fetchIssuers(cert)) {
@@ -97,7 +114,7 @@ async function issuerCandidates(
     return out;
   };
   let ranked = await rank(certificatesNamed(ctx, cert.issuer.key));
-  if (!ranked.some((r) => r.score < 10) && ctx.options.fetchers.length > 0) {
+  if (!ranked.some((r) => r.score < 10) && canFetch(ctx)) {
     await fetchIssuers(ctx, cert);
     ranked = await rank(certificatesNamed(ctx, cert.issuer.key));
   }

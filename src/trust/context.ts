@@ -39,6 +39,10 @@ export interface ValidationContext {
   inProgress: Set<string>;
   /** Certificates already handed to the fetchers. */
   fetched: Set<string>;
+  /** Where each CRL (by fingerprint) came from, for the report; absent: the trust list. */
+  crlOrigins: Map<string, CrlOrigin>;
+  /** Downloads left in this validation (online revocation and caIssuers): hostile certificates must not cause many. */
+  downloads: { left: number };
   /**
    * Signatures verified only to rank issuer candidates (path building) and to look for a CRL's signer
    * among certificates of the CRL issuer's name, over the whole validation including nested CRL-signer
@@ -47,6 +51,15 @@ export interface ValidationContext {
    * name-constraint comparisons, capped at `maxNameConstraintChecks`.
    */
   work?: { ranking: number; crlSigner: number; nameConstraints: number };
+}
+
+/** Where a CRL used for revocation came from. */
+interface CrlOrigin {
+  origin: 'trust-list' | 'supplied' | 'fetched';
+  /** The distribution point it was downloaded from. */
+  url?: string;
+  /** Taken from the revocation cache rather than downloaded now. */
+  cached?: boolean;
 }
 
 export function addToPool(ctx: ValidationContext, cert: Certificate): void {

@@ -5,6 +5,8 @@ import type { Certificate } from '../x509/index.js';
 import { ANY_POLICY } from '../x509/index.js';
 import type { Crl } from '../x509/index.js';
 import { TrustList } from './trust-list.js';
+import type { FetchFunction } from './online/http.js';
+import { sharedRevocationCache } from './online/cache.js';
 
 /** What the certificate will be used for. `any` applies RFC 5280 only (no S/MIME rules). */
 export type TrustPurpose = 'sign' | 'encrypt' | 'any';
@@ -19,6 +21,63 @@ export type TrustPurpose = 'sign' | 'encrypt' | 'any';
  */
 export type RevocationMode = 'off' | 'prefer' | 'require';
 
+/**
+ * Revocation with its online sources. The network is used only with `online: true`: then a certificate whose
+ * status the local CRLs (trust list, caller) cannot tell is asked about at its OCSP responders (authorityInfoAccess),
+ * then its CRL distribution points are downloaded (HTTP; LDAP through `ldap`), and missing intermediates are
+ * fetched from caIssuers URLs. Answers are cached (by responder and certificate, by CRL URL) until their nextUpdate.
+ * See docs/revocation.md.
+ */
+export interface RevocationOptions {
+  /** Default `prefer`. */
+  mode?: RevocationMode;
+  /** Use the network (default false). */
+  online?: boolean;
+  /** HTTP transport (default: the platform `fetch`). */
+  fetch?: FetchFunction;
+  /** Time limit of each download (default 5 000 ms). */
+  timeoutMs?: number;
+  /** Ask OCSP responders (default true when online). */
+  ocsp?: boolean;
+  /** Download CRLs from distribution points (default true when online). */
+  crl?: boolean;
+  /** Download missing intermediates from caIssuers URLs (default true when online). */
+  caIssuers?: boolean;
+  /** Send a nonce in OCSP requests (default false: most responders serve pre-signed answers, RFC 5019). */
+  nonce?: boolean;
+  /** Hash of the OCSP CertID (default `sha1`, which every responder indexes). */
+  ocspHash?: 'sha1' | 'sha256';
+  /** OCSP over HTTP POST (default) or GET (RFC 5019; cache-friendly). */
+  ocspMethod?: 'post' | 'get';
+  /** Largest CRL downloaded (default 10 MiB). */
+  maxCrlBytes?: number;
+  /** Most downloads in one validation, nested CRL-signer validations included (default 24). */
+  maxDownloads?: number;
+  /** Clock-skew allowance for OCSP thisUpdate/nextUpdate (default 5 minutes). */
+  clockSkewMs?: number;
+  /** Oldest OCSP response without nextUpdate accepted (default 7 days). */
+  maxOcspAgeMs?: number;
+  /** Where answers are kept between validations (default: one shared in-memory cache). */
+  cache?: RevocationCache;
+  /** Reads `ldap://` distribution points (e.g. `ldapCrlFetcher()` from `smimekit/ldap`); without it they are skipped. */
+  ldap?: LdapCrlFetcher;
+  /** The current time, for OCSP freshness and cache expiry (default: the system clock). Not the validation time. */
+  now?: () => Date;
+}
+
+/** Either a mode, or a mode with online sources. */
+export type RevocationSetting = RevocationMode | RevocationOptions;
+
+/** Fetches the CRLs an `ldap://` distribution point URL names (RFC 4516), as DER. */
+export type LdapCrlFetcher = (url: string, options: { timeoutMs: number; maxBytes: number }) => Promise<Uint8Array[]>;
+
+/** Storage for downloaded revocation answers (OCSP responses, CRLs), re-verified whenever they are used. */
+export interface RevocationCache {
+  get(key: string): Promise<Uint8Array | undefined> | Uint8Array | undefined;
+  /** Keep `value` until `expires` (its nextUpdate). */
+  set(key: string, value: Uint8Array, expires: Date): Promise<void> | void;
+}
+
 /** Outcome of a revocation check. */
 export interface RevocationStatus {
   status: 'good' | 'revoked' | 'unknown';
@@ -29,9 +88,8 @@ export interface RevocationStatus {
 }
 
 /**
- * Pluggable revocation source (OCSP, CRL download, a cache...). It is asked
- * for a certificate whose status the supplied CRLs could not determine.
- * smimekit ships no network implementation.
+ * Pluggable revocation source, asked for a certificate whose status neither the CRLs nor the online sources
+ * (`revocation: { online: true }`) could determine: a company's own status service, a test double.
  */
 export interface RevocationChecker {
   check(certificate: Certificate, issuer: Certificate, options: { at: Date }): Promise<RevocationStatus>;
@@ -82,8 +140,8 @@ export interface ValidationOptions {
   allowWeak?: boolean;
   /** Smallest RSA key accepted without `allowWeak` (default 2048). */
   minRsaBits?: number;
-  /** Default `prefer`. */
-  revocation?: RevocationMode;
+  /** Default `prefer`; an object turns on online sources (OCSP, CRL distribution points, caIssuers). */
+  revocation?: RevocationSetting;
   revocationChecker?: RevocationChecker;
   /** End-entity EKU rules for sign/encrypt. */
   eku?: {
@@ -117,6 +175,8 @@ export interface ResolvedOptions {
   allowWeak: boolean;
   minRsaBits: number;
   revocation: RevocationMode;
+  /** Present only when the caller turned the network on. */
+  online?: OnlineRevocation;
   revocationChecker?: RevocationChecker;
   fetchers: CertificateFetcher[];
   requireEku: boolean;
@@ -141,7 +201,8 @@ export function resolveOptions(options: ValidationOptions): ResolvedOptions {
   const purpose = options.purpose ?? 'sign';
   if (purpose !== 'sign' && purpose !== 'encrypt' && purpose !== 'any')
     throw new ArgumentError('bad-argument', `unknown purpose "${String(purpose)}"`);
-  const revocation = options.revocation ?? 'prefer';
+  const setting = options.revocation ?? 'prefer';
+  const revocation = typeof setting === 'object' && setting !== null ? (setting.mode ?? 'prefer') : setting;
   if (revocation !== 'off' && revocation !== 'prefer' && revocation !== 'require') {
     throw new ArgumentError('bad-argument', `unknown revocation mode "${String(revocation)}"`);
   }
@@ -185,5 +246,63 @@ export function resolveOptions(options: ValidationOptions): ResolvedOptions {
   };
   if (options.email !== undefined) resolved.email = options.email;
   if (options.revocationChecker) resolved.revocationChecker = options.revocationChecker;
+  if (typeof setting === 'object' && setting !== null && setting.online === true && revocation !== 'off') {
+    resolved.online = resolveOnline(setting, count);
+  }
   return resolved;
+}
+
+/** Online sources with every default filled in. */
+export interface OnlineRevocation {
+  fetch?: FetchFunction;
+  timeoutMs: number;
+  ocsp: boolean;
+  crl: boolean;
+  caIssuers: boolean;
+  nonce: boolean;
+  ocspHash: 'sha1' | 'sha256';
+  ocspMethod: 'post' | 'get';
+  maxCrlBytes: number;
+  maxDownloads: number;
+  clockSkewMs: number;
+  maxOcspAgeMs: number;
+  cache: RevocationCache;
+  ldap?: LdapCrlFetcher;
+  now: () => Date;
+}
+
+const DEFAULT_ONLINE_TIMEOUT_MS = 5_000;
+const DEFAULT_MAX_CRL_BYTES = 10 * 1024 * 1024;
+const DEFAULT_MAX_DOWNLOADS = 24;
+const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
+const DEFAULT_MAX_OCSP_AGE_MS = 7 * 24 * 3_600_000;
+
+function resolveOnline(
+  o: RevocationOptions,
+  count: (name: string, v: number | undefined, fallback: number, min: number) => number,
+): OnlineRevocation {
+  if (o.fetch !== undefined && typeof o.fetch !== 'function')
+    throw new ArgumentError('bad-argument', 'revocation.fetch must be a function');
+  if (o.ocspHash !== undefined && o.ocspHash !== 'sha1' && o.ocspHash !== 'sha256')
+    throw new ArgumentError('bad-argument', `revocation.ocspHash must be "sha1" or "sha256"`);
+  if (o.ocspMethod !== undefined && o.ocspMethod !== 'post' && o.ocspMethod !== 'get')
+    throw new ArgumentError('bad-argument', `revocation.ocspMethod must be "post" or "get"`);
+  const online: OnlineRevocation = {
+    timeoutMs: count('revocation.timeoutMs', o.timeoutMs, DEFAULT_ONLINE_TIMEOUT_MS, 1),
+    ocsp: o.ocsp ?? true,
+    crl: o.crl ?? true,
+    caIssuers: o.caIssuers ?? true,
+    nonce: o.nonce ?? false,
+    ocspHash: o.ocspHash ?? 'sha1',
+    ocspMethod: o.ocspMethod ?? 'post',
+    maxCrlBytes: count('revocation.maxCrlBytes', o.maxCrlBytes, DEFAULT_MAX_CRL_BYTES, 1),
+    maxDownloads: count('revocation.maxDownloads', o.maxDownloads, DEFAULT_MAX_DOWNLOADS, 0),
+    clockSkewMs: count('revocation.clockSkewMs', o.clockSkewMs, DEFAULT_CLOCK_SKEW_MS, 0),
+    maxOcspAgeMs: count('revocation.maxOcspAgeMs', o.maxOcspAgeMs, DEFAULT_MAX_OCSP_AGE_MS, 0),
+    cache: o.cache ?? sharedRevocationCache(),
+    now: o.now ?? (() => new Date()),
+  };
+  if (o.fetch) online.fetch = o.fetch;
+  if (o.ldap) online.ldap = o.ldap;
+  return online;
 }

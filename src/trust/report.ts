@@ -4,6 +4,7 @@
  * *why* a certificate is not trusted. See docs/trust.md for every code.
  */
 import type { Certificate } from '../x509/index.js';
+import type { OcspUse, OnlineAttempt } from './online/check.js';
 
 /** Stable problem codes. Never renamed once published. */
 export type TrustProblemCode =
@@ -90,6 +91,41 @@ export interface PathElement {
   certificate: Certificate;
 }
 
+/** A CRL that established a certificate's status. */
+export interface RevocationCrlSource {
+  /** From the trust list, from the caller (`crls`), or downloaded from a distribution point. */
+  origin: 'trust-list' | 'supplied' | 'fetched';
+  /** The distribution point URL of a downloaded CRL. */
+  url?: string;
+  /** Taken from the revocation cache rather than downloaded during this validation. */
+  cached?: boolean;
+  issuer: string;
+  thisUpdate: Date;
+  nextUpdate?: Date;
+}
+
+/** How the revocation status of one certificate of the path was established. */
+export interface CertificateRevocation {
+  /** Position in `path` (0 is the end-entity); the trust anchor has none. */
+  index: number;
+  subject: string;
+  serialNumber: string;
+  status: 'good' | 'revoked' | 'unknown';
+  /** What answered: CRLs, an OCSP responder, the caller's `revocationChecker`, or nothing (`unknown`). */
+  source: 'crl' | 'ocsp' | 'checker' | 'none';
+  /** The CRLs behind a `crl` answer. */
+  crls?: RevocationCrlSource[];
+  /** The OCSP answer behind an `ocsp` answer. */
+  ocsp?: OcspUse;
+  /** Online sources that gave no answer, with the error code of each (`fetch-timeout`, `ocsp-stale`...). */
+  attempts?: OnlineAttempt[];
+  /** CRLReason code of a revoked certificate. */
+  reason?: number;
+  revocationDate?: Date;
+  /** In words: why the status is what it is. */
+  message: string;
+}
+
 export interface ValidationReport {
   valid: boolean;
   /** End-entity first, trust anchor last. When no anchor was reached: the longest partial chain found. */
@@ -107,6 +143,11 @@ export interface ValidationReport {
   policies: string[];
   /** How many candidate paths were examined. */
   pathsTried: number;
+  /**
+   * For each certificate of the path but the anchor: its revocation status and how it was established. Empty
+   * when revocation is `off` or was not reached (the path already had problems).
+   */
+  revocation: CertificateRevocation[];
 }
 
 /** Builds a problem for certificate `index` of `path`. */
@@ -146,5 +187,27 @@ export function validationReportToJson(report: ValidationReport): Record<string,
     warnings: report.warnings,
     policies: report.policies,
     pathsTried: report.pathsTried,
+    revocation: report.revocation.map(revocationToJson),
+  };
+}
+
+function revocationToJson(r: CertificateRevocation): Record<string, unknown> {
+  const iso = (d: Date | undefined) => d?.toISOString();
+  return {
+    ...r,
+    ...(r.revocationDate ? { revocationDate: iso(r.revocationDate) } : {}),
+    ...(r.crls
+      ? { crls: r.crls.map((c) => ({ ...c, thisUpdate: iso(c.thisUpdate), nextUpdate: iso(c.nextUpdate) })) }
+      : {}),
+    ...(r.ocsp
+      ? {
+          ocsp: {
+            ...r.ocsp,
+            producedAt: iso(r.ocsp.producedAt),
+            thisUpdate: iso(r.ocsp.thisUpdate),
+            nextUpdate: iso(r.ocsp.nextUpdate),
+          },
+        }
+      : {}),
   };
 }

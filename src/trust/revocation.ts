@@ -18,6 +18,7 @@ import {
 import { CrlReason, reasonName, type Crl } from '../x509/index.js';
 import { appendRdn, generalNamesEqual, namesEqual, type DistinguishedName, type GeneralName } from '../x509/index.js';
 import type { RevocationStatus } from './options.js';
+import { onlineStatus, type OcspUse, type OnlineAttempt } from './online/check.js';
 
 /** All ReasonFlags bits (unused .. aACompromise). */
 const ALL_REASONS = 0x1ff;
@@ -193,6 +194,8 @@ async function crlSigner(
 /** A CRL-based status; `badCrl` says why a CRL from the certificate's own CA that covers it is invalid. */
 export interface CrlRevocationStatus extends RevocationStatus {
   badCrl?: string;
+  /** The CRLs that established a `good` or `revoked` status. */
+  crls?: Crl[];
 }
 
 /** What the CRLs told so far about one certificate. */
@@ -202,6 +205,8 @@ interface CrlScan {
   /** Why CRLs could not be used. */
   notes: Set<string>;
   badCrl?: string;
+  /** CRLs that covered some reasons. */
+  used: Crl[];
 }
 
 /** The entry for the certificate in `crl` or in a delta CRL for it (same issuer, scope and signer, current). */
@@ -238,7 +243,7 @@ async function applyCrl(
   dp: DistributionPoint,
   crl: Crl,
   scan: CrlScan,
-): Promise<RevocationStatus | undefined> {
+): Promise<CrlRevocationStatus | undefined> {
   const { cert } = input;
   if (!crlCoversDp(crl, cert, dp)) return undefined;
   if (!isCurrent(crl, ctx.options.at)) {
@@ -273,9 +278,11 @@ async function applyCrl(
       ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
       revocationDate: entry.revocationDate,
       message: `revoked on ${entry.revocationDate.toISOString()} (${reasonName(entry.reason)}) according to the CRL from ${crl.issuer.text}`,
+      crls: [crl],
     };
   }
   scan.reasonsMask |= interim;
+  scan.used.push(crl);
   return undefined;
 }
 
@@ -287,7 +294,7 @@ async function crlStatus(
 ): Promise<CrlRevocationStatus> {
   const { cert } = input;
   const points: DistributionPoint[] = cert.crlDistributionPoints?.length ? cert.crlDistributionPoints : [{}];
-  const scan: CrlScan = { reasonsMask: 0, notes: new Set() };
+  const scan: CrlScan = { reasonsMask: 0, notes: new Set(), used: [] };
   const completes = ctx.crls.filter((c) => c.deltaBase === undefined);
   for (const dp of points) {
     for (const crl of completes) {
@@ -296,7 +303,7 @@ async function crlStatus(
       if (revoked) return revoked;
     }
   }
-  if (scan.reasonsMask === ALL_REASONS) return { status: 'good' };
+  if (scan.reasonsMask === ALL_REASONS) return { status: 'good', crls: scan.used };
   const why = scan.notes.size ? [...scan.notes].join('; ') : `no usable CRL from ${cert.issuer.text} covers it`;
   const out: CrlRevocationStatus = {
     status: 'unknown',
@@ -306,22 +313,35 @@ async function crlStatus(
   return out;
 }
 
-/** Status from CRLs, then from the caller's checker when the CRLs cannot tell. */
+/** How a certificate's status was established (see `CertificateRevocation` in the report). */
+export interface EstablishedStatus extends CrlRevocationStatus {
+  source: 'crl' | 'ocsp' | 'checker' | 'none';
+  ocsp?: OcspUse;
+  /** Online sources tried that gave no answer, in order. */
+  attempts?: OnlineAttempt[];
+}
+
+/** Status from the local CRLs, then online sources (when turned on), then the caller's checker. */
 export async function revocationStatus(
   ctx: ValidationContext,
   input: CertificateRevocationInput,
   validateSigner: SignerValidator,
-): Promise<CrlRevocationStatus> {
+): Promise<EstablishedStatus> {
   const fromCrls = await crlStatus(ctx, input, validateSigner);
-  if (fromCrls.status !== 'unknown' || !ctx.options.revocationChecker) return fromCrls;
-  const unknown = (message: string): CrlRevocationStatus =>
-    fromCrls.badCrl ? { status: 'unknown', message, badCrl: fromCrls.badCrl } : { status: 'unknown', message };
+  if (fromCrls.status !== 'unknown') return { ...fromCrls, source: 'crl' };
+  let current: EstablishedStatus = { ...fromCrls, source: 'none' };
+  if (ctx.options.online && !fromCrls.badCrl) {
+    current = await onlineStatus(ctx, input, fromCrls, () => crlStatus(ctx, input, validateSigner));
+    if (current.status !== 'unknown') return current;
+  }
+  if (!ctx.options.revocationChecker) return current;
+  const unknown = (message: string): EstablishedStatus => ({ ...current, status: 'unknown', message });
   try {
     const checked = await ctx.options.revocationChecker.check(input.cert, input.issuer, { at: ctx.options.at });
     if (checked.status === 'unknown')
-      return unknown(`${fromCrls.message ?? ''}; checker: ${checked.message ?? 'unknown'}`);
-    return checked;
+      return unknown(`${current.message ?? ''}; checker: ${checked.message ?? 'unknown'}`);
+    return { ...checked, source: 'checker' };
   } catch (e) {
-    return unknown(`${fromCrls.message ?? ''}; checker failed: ${e instanceof Error ? e.message : String(e)}`);
+    return unknown(`${current.message ?? ''}; checker failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -11,10 +11,17 @@ import { ANY_POLICY, type Certificate } from '../x509/index.js';
 import { addToPool, type ValidationContext } from './context.js';
 import { buildPaths, type BuildState, type CandidatePath } from './build.js';
 import { validatePath } from './path-validation.js';
-import { revocationStatus, type SignerValidator } from './revocation.js';
+import { revocationStatus, type EstablishedStatus, type SignerValidator } from './revocation.js';
 import { checkSmimeRules, intermediatesWithoutEmailEku } from './smime-rules.js';
 import { parseCertificates, parseCrls } from './trust-list.js';
-import { problemFor, type PathElement, type TrustProblem, type ValidationReport } from './report.js';
+import {
+  problemFor,
+  type CertificateRevocation,
+  type PathElement,
+  type RevocationCrlSource,
+  type TrustProblem,
+  type ValidationReport,
+} from './report.js';
 import { resolveOptions, type ResolvedOptions, type ValidationOptions } from './options.js';
 import { reasonName } from '../x509/index.js';
 import { FormatError, asSmimeError } from '../errors.js';
@@ -41,6 +48,7 @@ interface Outcome {
   problems: TrustProblem[];
   warnings: TrustProblem[];
   policies: string[];
+  revocation: CertificateRevocation[];
 }
 
 function rank(o: Outcome): number {
@@ -57,6 +65,7 @@ async function validateOne(ctx: ValidationContext, candidate: CandidatePath, dep
   for (const v of checkSmimeRules(chain[0]!, ctx.options)) problems.push(problemFor(v.code, chain, 0, v.message));
   for (const v of intermediatesWithoutEmailEku(chain, ctx.options))
     problems.push(problemFor('bad-eku', chain, v.index, v.message));
+  const revocation: CertificateRevocation[] = [];
   if (problems.length === 0 && ctx.options.revocation !== 'off') {
     const validateSigner = signerValidator(ctx, depth);
     for (let k = 0; k < chain.length - 1; k++) {
@@ -67,6 +76,7 @@ async function validateOne(ctx: ValidationContext, candidate: CandidatePath, dep
         params ? { ...input, issuerDsaParameters: params } : input,
         validateSigner,
       );
+      revocation.push(describeRevocation(ctx, chain, k, status));
       if (status.status === 'revoked') {
         problems.push(problemFor('revoked', chain, k, status.message ?? `revoked (${reasonName(status.reason)})`));
       } else if (status.status === 'unknown' && status.badCrl) {
@@ -83,7 +93,43 @@ async function validateOne(ctx: ValidationContext, candidate: CandidatePath, dep
       }
     }
   }
-  return { candidate, problems, warnings, policies: result.policies };
+  return { candidate, problems, warnings, policies: result.policies, revocation };
+}
+
+/** The report's account of one certificate's revocation status. */
+function describeRevocation(
+  ctx: ValidationContext,
+  chain: Certificate[],
+  index: number,
+  status: EstablishedStatus,
+): CertificateRevocation {
+  const cert = chain[index]!;
+  const out: CertificateRevocation = {
+    index,
+    subject: cert.subject.text,
+    serialNumber: cert.serialHex,
+    status: status.status,
+    source: status.source,
+    message:
+      status.message ??
+      (status.status === 'good' ? 'not revoked' : status.badCrl ? status.badCrl : 'no revocation information'),
+  };
+  if (status.crls?.length) {
+    out.crls = status.crls.map((crl) => {
+      const source: RevocationCrlSource = {
+        ...(ctx.crlOrigins.get(crl.fingerprint) ?? { origin: 'trust-list' }),
+        issuer: crl.issuer.text,
+        thisUpdate: crl.thisUpdate,
+      };
+      if (crl.nextUpdate) source.nextUpdate = crl.nextUpdate;
+      return source;
+    });
+  }
+  if (status.ocsp) out.ocsp = status.ocsp;
+  if (status.attempts?.length) out.attempts = status.attempts;
+  if (status.reason !== undefined) out.reason = status.reason;
+  if (status.revocationDate) out.revocationDate = status.revocationDate;
+  return out;
 }
 
 function signerValidator(ctx: ValidationContext, depth: number): SignerValidator {
@@ -123,14 +169,24 @@ async function validateWith(
       tried++;
       const outcome = await validateOne(ctx, candidate, depth);
       if (outcome.problems.length === 0) {
-        return report(ctx, outcome.candidate.chain, true, [], outcome.warnings, outcome.policies, tried);
+        return report(
+          ctx,
+          outcome.candidate.chain,
+          true,
+          [],
+          outcome.warnings,
+          outcome.policies,
+          tried,
+          outcome.revocation,
+        );
       }
       if (!best || rank(outcome) < rank(best)) best = outcome;
     }
   } finally {
     ctx.inProgress.delete(leaf.fingerprint);
   }
-  if (best) return report(ctx, best.candidate.chain, true, best.problems, best.warnings, best.policies, tried);
+  if (best)
+    return report(ctx, best.candidate.chain, true, best.problems, best.warnings, best.policies, tried, best.revocation);
   const chain = state.longest;
   const top = chain[chain.length - 1]!;
   const selfSigned = top.subject.key === top.issuer.key;
@@ -150,6 +206,7 @@ function report(
   warnings: TrustProblem[],
   policies: string[],
   pathsTried: number,
+  revocation: CertificateRevocation[] = [],
 ): ValidationReport {
   return {
     valid: problems.length === 0,
@@ -159,6 +216,7 @@ function report(
     at: ctx.options.at,
     policies,
     pathsTried,
+    revocation,
   };
 }
 
@@ -171,7 +229,7 @@ function report(
  *
  * A valid result is remembered by the trust list and returned again (as a copy, with the new `at`) for the same
  * certificate, intermediates, CRLs and options while the validation time stays between the dates it depends on and
- * the trust list gains no anchor or CRL; never when `revocationChecker` or `fetchers` are given.
+ * the trust list gains no anchor or CRL; never when `revocationChecker` or `fetchers` are given or revocation is online.
  *
  * @example
  * ```ts
@@ -219,6 +277,8 @@ async function validateUncached({
     signerCache: new Map(),
     inProgress: new Set(),
     fetched: new Set(),
+    crlOrigins: new Map(),
+    downloads: { left: resolved.online?.maxDownloads ?? 0 },
     work: { ranking: 0, crlSigner: 0, nameConstraints: 0 },
   };
   for (const c of intermediates) addToPool(ctx, c);
@@ -227,6 +287,7 @@ async function validateUncached({
     if (!seen.has(crl.fingerprint)) {
       seen.add(crl.fingerprint);
       ctx.crls.push(crl);
+      ctx.crlOrigins.set(crl.fingerprint, { origin: 'supplied' });
     }
   }
   try {

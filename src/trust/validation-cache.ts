@@ -46,7 +46,8 @@ export interface ValidationInputs {
 /** The cache key of a validation, or undefined when it must not be cached. */
 export function validationKey(inputs: ValidationInputs): string | undefined {
   const o = inputs.options;
-  if (o.revocationChecker || o.fetchers.length > 0) return undefined;
+  // Online answers change with time and the network: never reused.
+  if (o.revocationChecker || o.fetchers.length > 0 || o.online) return undefined;
   return [
     inputs.leaf.fingerprint,
     inputs.intermediates.map((c) => c.fingerprint).join(','),

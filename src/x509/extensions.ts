@@ -323,3 +323,42 @@ export function parseExtensions(node: DerNode): Extension[] {
   }
   return out;
 }
+
+/** id-ad-ocsp and id-ad-caIssuers (RFC 5280 §4.2.2.1). */
+export const ACCESS_METHOD = { ocsp: '1.3.6.1.5.5.7.48.1', caIssuers: '1.3.6.1.5.5.7.48.2' } as const;
+/** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): a delegated OCSP responder certificate that is never checked. */
+export const OCSP_NO_CHECK = '1.3.6.1.5.5.7.48.1.5';
+/** id-kp-OCSPSigning. */
+export const EKU_OCSP_SIGNING = '1.3.6.1.5.5.7.3.9';
+
+/** Where to ask about a certificate online: the URIs of its authorityInfoAccess extension. */
+export interface AuthorityAccess {
+  /** OCSP responder URLs, in the certificate's order. */
+  ocsp: string[];
+  /** URLs of the issuer's certificate (DER, or a certs-only PKCS#7). */
+  caIssuers: string[];
+}
+
+/**
+ * The OCSP and caIssuers URIs of `extensions`' authorityInfoAccess. Only online checking reads it, so a malformed
+ * (non-critical) value is not a certificate problem: it gives no URIs.
+ */
+export function authorityAccess(extensions: readonly Extension[]): AuthorityAccess {
+  const out: AuthorityAccess = { ocsp: [], caIssuers: [] };
+  const ext = extensions.find((e) => e.oid === EXT.authorityInfoAccess);
+  if (!ext) return out;
+  try {
+    for (const ad of derChildren(derExpect(derParse(ext.value), TAG.SEQUENCE, 'authorityInfoAccess'))) {
+      const [method, location] = derChildren(derExpect(ad, TAG.SEQUENCE, 'AccessDescription'));
+      if (!method || !location) continue;
+      const name = parseGeneralName(location);
+      if (name.type !== 'uri') continue;
+      const oid = oidOf(method, 'accessMethod');
+      if (oid === ACCESS_METHOD.ocsp) out.ocsp.push(name.value);
+      else if (oid === ACCESS_METHOD.caIssuers) out.caIssuers.push(name.value);
+    }
+  } catch {
+    return { ocsp: [], caIssuers: [] };
+  }
+  return out;
+}

@@ -62,6 +62,8 @@ export interface IssueUserOptions {
   eku?: readonly string[];
   /** Generate a new key instead of the one cached per folder and key type. */
   newKey?: boolean;
+  /** More OpenSSL extension lines, e.g. `crlDistributionPoints = URI:http://127.0.0.1:8080/ca.crl`. */
+  extensions?: readonly string[];
 }
 
 /** An issued user. `identity` fits `buildUserSmimeCertificate`, `signMessage` and `decryptMessage`. */
@@ -221,6 +223,7 @@ function userExtensions(keyType: 'rsa' | 'p256', options: IssueUserOptions, emai
   if (ku.length) lines.push(`keyUsage = critical,${ku.join(',')}`);
   if (eku.length) lines.push(`extendedKeyUsage = ${eku.join(',')}`);
   if (emails.length) lines.push(`subjectAltName = ${emails.map((e) => `email:${e}`).join(',')}`);
+  lines.push(...(options.extensions ?? []));
   return lines.join('\n') + '\n';
 }
 

@@ -45,6 +45,7 @@ describe('layering', () => {
     'ldap.ts',
     'directory/ldap.ts',
     'directory/ldap-connection.ts',
+    'directory/ldap-crl.ts',
     'nodemailer.ts',
     'nodemailer/plugin.ts',
   ]);
@@ -111,6 +112,8 @@ describe('entry points', () => {
       [...seen].filter(
         (p) =>
           p === 'directory/ldap.ts' ||
+          p === 'directory/ldap-crl.ts' ||
+          p === 'directory/ldap-connection.ts' ||
           p === 'ldap.ts' ||
           p.startsWith('cli/') ||
           p === 'nodemailer.ts' ||

@@ -77,6 +77,15 @@ function limit(id: string, title: string, fn: () => Promise<void> | void, timeou
 
 /** Rows whose crossing an existing test checks: id → [file, words of the test's title]. */
 const ELSEWHERE: Record<string, [string, string]> = {
+  'crl-download': ['test/trust/online/crl-fetch.test.ts', 'a CRL over maxCrlBytes is limit-exceeded and not read'],
+  'download-time': [
+    'test/trust/online/crl-fetch.test.ts',
+    'a %s distribution point leaves the status unknown with the code %s',
+  ],
+  downloads: [
+    'test/trust/online/crl-fetch.test.ts',
+    'more downloads than maxDownloads: the rest is limit-exceeded, nothing fetched',
+  ],
   'stream-header': [
     'test/smime/stream.test.ts',
     'a header section over 1 MiB: limit-exceeded maxHeaderBytes before any body is read',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { composeMessage, type ComposeOptions, type ComposeResult } from '../../smime/compose.js';
 import type { SmimePolicy } from '../../smime/policy.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError, type ParsedArgs } from '../args.js';
-import { atFromFlags, readAll, trustFromFlags } from '../common-flags.js';
+import { atFromFlags, readAll, revocationFromFlags, trustFromFlags } from '../common-flags.js';
 import {
   DIRECTORY_DESCRIBE,
   DIRECTORY_FLAGS,
@@ -32,11 +32,17 @@ import {
 } from '../identity-flags.js';
 import { fileError, readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
+import {
+  HEADER_PROTECTION_DESCRIBE,
+  HEADER_PROTECTION_FLAGS,
+  headerProtectionFromFlags,
+} from '../header-protection-flags.js';
 
 const USAGE = [
   'smimekit compose --from ADDRESS (--to|--rcpt ADDRESS... | --cc ADDRESS... | --bcc ADDRESS...) [--subject TEXT] [--in FILE]',
   `                 [--p12 FILE | --cert FILE --key FILE] ${PASSWORD_USAGE}`,
   '                 [--sign] [--encrypt] [--policy FILE] [--trust FILE...] [--certs FILE...] [--crl FILE...] [--at ISO-8601]',
+  '                 [--online [--online-timeout MS]] [--header-protection [--hcp baseline|shy|none] [--no-legacy-display]]',
   '                 [--out FILE | --out-dir DIR]',
   `                 ${DIRECTORY_USAGE}`,
 ].join('\n');
@@ -81,6 +87,13 @@ async function composeOptions(
     throw new UsageError('encrypting needs --trust FILE (or a --policy that names the trust list)');
   options.intermediates = await readAll(args, io, 'certs');
   options.crls = await readAll(args, io, 'crl');
+  const headerProtection = headerProtectionFromFlags(args);
+  if (headerProtection) options.headerProtection = headerProtection;
+  const revocation = revocationFromFlags(args);
+  if (typeof revocation === 'object') {
+    const { mode: _policyDecides, ...sources } = revocation; // the mode comes from the policy
+    options.revocation = sources;
+  }
   return options;
 }
 
@@ -141,6 +154,7 @@ export const composeCommand: Command = {
       ...IDENTITY_FLAGS,
       ...RESOLVE_FLAGS,
       ...DIRECTORY_FLAGS,
+      ...HEADER_PROTECTION_FLAGS,
     },
     describe: {
       from: "ADDRESS  the sender, a@b or 'Name <a@b>'; with --sign / --encrypt its certificate must be valid for it",
@@ -158,6 +172,7 @@ export const composeCommand: Command = {
       ...RESOLVE_DESCRIBE,
       trust: "FILE  trust anchors (SST, PEM, DER or PKCS#7); encrypting needs them or the policy's trust list",
       ...DIRECTORY_DESCRIBE,
+      ...HEADER_PROTECTION_DESCRIBE,
     },
   },
   async run(args, io: CliIo) {

@@ -1,5 +1,12 @@
 /** `smimekit encrypt`: S/MIME encryption to recipients and, always, the sender. */
-import { atFromFlags, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
+import {
+  atFromFlags,
+  describeCommon,
+  ONLINE_FLAGS,
+  readAll,
+  revocationFromFlags,
+  trustFromFlags,
+} from '../common-flags.js';
 import { isContentCipherName } from '../../cms/content-cipher.js';
 import { assertAddress, sameAddress } from '../../directory/address.js';
 import { parseCertificate } from '../../x509/index.js';
@@ -24,10 +31,16 @@ import {
 } from '../directory-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
+import {
+  HEADER_PROTECTION_DESCRIBE,
+  HEADER_PROTECTION_FLAGS,
+  headerProtectionFromFlags,
+} from '../header-protection-flags.js';
 
 const USAGE = [
-  'smimekit encrypt (--to CERT... | --rcpt ADDRESS...) --from CERT (--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] | --no-validate)',
-  '                 [--cipher aes-256-gcm|aes-128-gcm|aes-256-cbc|aes-128-cbc] [--oaep|--pkcs1] [--stream] [--quiet] [--in FILE] [--out FILE]',
+  'smimekit encrypt (--to CERT... | --rcpt ADDRESS...) --from CERT (--trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--online] | --no-validate)',
+  '                 [--cipher aes-256-gcm|aes-128-gcm|aes-256-cbc|aes-128-cbc] [--oaep|--pkcs1] [--header-protection [--hcp baseline|shy|none] [--no-legacy-display]]',
+  '                 [--stream] [--quiet] [--in FILE] [--out FILE]',
   `                 ${DIRECTORY_USAGE}`,
 ].join('\n');
 
@@ -45,9 +58,11 @@ export const encryptCommand: Command = {
       certs: 'repeat',
       crl: 'repeat',
       'no-validate': 'boolean',
+      ...ONLINE_FLAGS,
       cipher: 'string',
       oaep: 'boolean',
       pkcs1: 'boolean',
+      ...HEADER_PROTECTION_FLAGS,
       stream: 'boolean',
       quiet: 'boolean',
       in: 'string',
@@ -60,12 +75,13 @@ export const encryptCommand: Command = {
       to: "CERT  a recipient's certificate (PEM or DER)",
       rcpt: 'ADDRESS  a recipient whose certificate is found in the address books, as smimekit lookup finds it',
       from: "CERT  the sender's certificate: the message is always encrypted to the sender too",
-      ...describeCommon('trust', 'certs', 'crl', 'at'),
+      ...describeCommon('trust', 'certs', 'crl', 'at', 'online', 'online-timeout'),
       'no-validate': 'use the certificates without validating them (not with --rcpt)',
       cipher:
         'aes-256-gcm|aes-128-gcm|aes-256-cbc|aes-128-cbc  the content cipher (default: the most interoperable one every recipient supports)',
       oaep: 'RSA key transport with RSAES-OAEP',
       pkcs1: 'RSA key transport with PKCS#1 v1.5',
+      ...HEADER_PROTECTION_DESCRIBE,
       ...STREAM_DESCRIBE,
       in: 'FILE  the MIME entity or RFC 5322 message to encrypt (default: standard input)',
       ...describeCommon('out'),
@@ -101,6 +117,8 @@ export const encryptCommand: Command = {
       validate: !noValidate,
     };
     if (cipher !== undefined && isContentCipherName(cipher)) options.cipher = cipher;
+    const headerProtection = headerProtectionFromFlags(args);
+    if (headerProtection) options.headerProtection = headerProtection;
     if (flagBool(args, 'oaep')) options.keyTransport = 'rsa-oaep';
     if (flagBool(args, 'pkcs1')) options.keyTransport = 'rsa-pkcs1';
     if (!noValidate) {
@@ -108,6 +126,9 @@ export const encryptCommand: Command = {
       options.intermediates = await readAll(args, io, 'certs');
       options.crls = await readAll(args, io, 'crl');
       options.at = atFromFlags(args, io);
+      options.revocation = revocationFromFlags(args);
+    } else if (flagBool(args, 'online')) {
+      throw new UsageError('--online checks revocation while validating: it has no use with --no-validate');
     }
     if (rcpt.length) await addDirectoryRecipients(args, io, rcpt, options);
     const input = await openMessageInput(args, io, flagString(args, 'in'));
@@ -160,6 +181,7 @@ async function addDirectoryRecipients(
       at: options.at!,
       intermediates: options.intermediates as Uint8Array[],
       crls: options.crls as Uint8Array[],
+      ...(options.revocation !== undefined ? { revocation: options.revocation } : {}),
     });
     assertAllResolved(result);
     const parties: EncryptionParty[] = [];

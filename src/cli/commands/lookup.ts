@@ -197,7 +197,7 @@ export const lookupCommand: Command = {
         at: settings.at,
         intermediates: settings.intermediates,
         crls: settings.crls,
-        revocation: policy.revocation,
+        revocation: settings.revocation,
         secondaryAddresses: policy.useSecondaryProxies,
         groupExpansionTimeoutMs: Math.max(1, policy.groupExpansionTimeoutMs),
       });

@@ -1,8 +1,17 @@
 /** `smimekit read`: unwraps every signed / encrypted / compressed layer, verifies and reports. */
-import { atFromFlags, contentDestination, describeCommon, readAll, trustFromFlags } from '../common-flags.js';
+import {
+  atFromFlags,
+  contentDestination,
+  describeCommon,
+  ONLINE_FLAGS,
+  readAll,
+  revocationFromFlags,
+  trustFromFlags,
+} from '../common-flags.js';
 import { CryptoError, FormatError } from '../../errors.js';
 import { isSmimeErrorCode } from '../../error-codes.js';
 import { readMessage, type MessageLayer, type ReadMessageOptions, type ReadMessageResult } from '../../smime/read.js';
+import { headerProtectionToJson } from '../../smime/header-protection-read.js';
 import { readMessageStream, type ReadMessageStreamResult } from '../../smime/read-stream.js';
 import { drain, openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { flagBool, flagString, UsageError } from '../args.js';
@@ -19,7 +28,7 @@ import type { Command } from '../command.js';
 const USAGE = [
   `smimekit read --trust FILE... [--certs FILE...] [--crl FILE...] ${IDENTITY_USAGE} [--at ISO-8601] [--allow-weak]`,
   '              [--allow-sender-mismatch] [--require-authenticated] [--allow-legacy-gcm] [--json] [--stream] [--quiet]',
-  '              [--in FILE] [--out FILE]',
+  '              [--online [--online-timeout MS]] [--in FILE] [--out FILE]',
   '  A signed message must be signed by its From/Sender (sender-mismatch). Encrypted content that neither AES-GCM nor',
   '  a signature protects gets the warning unauthenticated-encryption (refused with --require-authenticated).',
 ].join('\n');
@@ -39,6 +48,7 @@ function readResultToJson(r: ReadMessageResult): unknown {
     layers: r.layers.map(layerJson),
     problems: r.problems,
     warnings: r.warnings,
+    ...(r.headerProtection ? { headerProtection: headerProtectionToJson(r.headerProtection) } : {}),
     contentLength: r.content.length,
   };
 }
@@ -60,6 +70,13 @@ function readResultToText(r: ReadMessageResult): string {
         );
     }
   });
+  const hp = r.headerProtection;
+  if (hp) {
+    lines.push(
+      `header protection: ${hp.scheme} (hp="${hp.hp}"), ${hp.trusted ? 'protected header fields shown' : 'not trusted: outer header fields shown'}`,
+    );
+    for (const [name, value] of hp.displayHeaders) lines.push(`  ${name}: ${value}`);
+  }
   for (const p of r.problems) lines.push(`  problem ${p.code} (layer ${p.layer}): ${p.message}`);
   return `${lines.join('\n')}\n`;
 }
@@ -78,6 +95,7 @@ export const readCommand: Command = {
       'allow-sender-mismatch': 'boolean',
       'require-authenticated': 'boolean',
       'allow-legacy-gcm': 'boolean',
+      ...ONLINE_FLAGS,
       json: 'boolean',
       stream: 'boolean',
       quiet: 'boolean',
@@ -86,7 +104,7 @@ export const readCommand: Command = {
     },
     describe: {
       ...IDENTITY_DESCRIBE,
-      ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak'),
+      ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak', 'online', 'online-timeout'),
       'allow-sender-mismatch':
         'accept a signer whose certificate is not for the From/Sender addresses (warning sender-mismatch instead of a failure)',
       'require-authenticated':
@@ -116,6 +134,7 @@ export const readCommand: Command = {
       allowSenderMismatch: flagBool(args, 'allow-sender-mismatch'),
       requireAuthenticated: flagBool(args, 'require-authenticated'),
       allowLegacyGcm: flagBool(args, 'allow-legacy-gcm'),
+      revocation: revocationFromFlags(args),
     };
     if (!('bytes' in input)) {
       await readStreamed(io, withProgress(args, io, input, 'reading'), options, out, json);

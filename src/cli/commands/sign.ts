@@ -9,8 +9,13 @@ import { describeCommon } from '../common-flags.js';
 import { IDENTITY_DESCRIBE, IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
+import {
+  HEADER_PROTECTION_DESCRIBE,
+  HEADER_PROTECTION_FLAGS,
+  headerProtectionFromFlags,
+} from '../header-protection-flags.js';
 
-const USAGE = `smimekit sign ${IDENTITY_USAGE} [--opaque] [--digest auto|sha256|sha384|sha512] [--pss] [--stream] [--quiet] [--in FILE] [--out FILE]`;
+const USAGE = `smimekit sign ${IDENTITY_USAGE} [--opaque] [--digest auto|sha256|sha384|sha512] [--pss] [--header-protection [--for-encryption]] [--stream] [--quiet] [--in FILE] [--out FILE]`;
 
 export const signCommand: Command = {
   summary: 'sign a message (multipart/signed, or opaque with --opaque)',
@@ -21,6 +26,8 @@ export const signCommand: Command = {
       opaque: 'boolean',
       digest: 'string',
       pss: 'boolean',
+      ...HEADER_PROTECTION_FLAGS,
+      'for-encryption': 'boolean',
       stream: 'boolean',
       quiet: 'boolean',
       in: 'string',
@@ -32,6 +39,9 @@ export const signCommand: Command = {
       digest:
         'auto|sha256|sha384|sha512  the digest algorithm (default auto: sha384 for P-384 keys, sha512 for P-521 and Ed25519, else sha256)',
       pss: 'sign with RSASSA-PSS (RSA keys)',
+      ...HEADER_PROTECTION_DESCRIBE,
+      'for-encryption':
+        'with --header-protection: the signed message will be encrypted next (smimekit encrypt --header-protection), so hide what the policy hides now',
       ...STREAM_DESCRIBE,
       in: 'FILE  the MIME entity or RFC 5322 message to sign (default: standard input)',
       ...describeCommon('out'),
@@ -47,6 +57,7 @@ export const signCommand: Command = {
     // Flags are checked before any file is read, so usage errors come first.
     if (!flagString(args, 'p12') && (!flagString(args, 'cert') || !flagString(args, 'key')))
       throw new UsageError(`an identity is required: ${IDENTITY_USAGE}`);
+    const headerProtection = headerProtectionFromFlags(args, flagBool(args, 'for-encryption'));
     const identity = await loadIdentityFromFlags(args, io);
     let chain = identity.chain;
     const certPath = flagString(args, 'cert');
@@ -64,6 +75,7 @@ export const signCommand: Command = {
       detached: !flagBool(args, 'opaque'),
       ...(digest ? { digest } : {}),
       pss: flagBool(args, 'pss'),
+      ...(headerProtection ? { headerProtection } : {}),
     };
     const input = await openMessageInput(args, io, flagString(args, 'in'));
     if (!('bytes' in input)) {

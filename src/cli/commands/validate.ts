@@ -1,8 +1,21 @@
 /** `smimekit validate`: RFC 5280 / S/MIME validation of a certificate against trust lists, with a report. */
-import { atFromFlags, describeCommon, readAll, strictnessFromFlags, trustFromFlags } from '../common-flags.js';
+import {
+  atFromFlags,
+  describeCommon,
+  ONLINE_FLAGS,
+  readAll,
+  revocationFromFlags,
+  strictnessFromFlags,
+  trustFromFlags,
+} from '../common-flags.js';
 import { ValidationError } from '../../errors.js';
 import { validateCertificate } from '../../trust/validate.js';
-import { validationReportToJson, type TrustProblem, type ValidationReport } from '../../trust/report.js';
+import {
+  validationReportToJson,
+  type CertificateRevocation,
+  type TrustProblem,
+  type ValidationReport,
+} from '../../trust/report.js';
 import type { RevocationMode, TrustPurpose } from '../../trust/options.js';
 import { flagBool, flagList, flagString, requireFlag, UsageError } from '../args.js';
 import { readInput, type CliIo } from '../io.js';
@@ -12,12 +25,30 @@ const USAGE = [
   'smimekit validate --trust FILE... --cert EE [--untrusted FILE...] [--crl FILE...] [--at ISO-8601]',
   '                  [--purpose sign|encrypt|any] [--email ADDR] [--policy OID]... [--require-explicit-policy]',
   '                  [--inhibit-policy-mapping] [--inhibit-any-policy] [--allow-weak] [--revocation off|prefer|require]',
-  '                  [--strictness default|strict|lenient] [--json]',
+  '                  [--online [--online-timeout MS]] [--strictness default|strict|lenient] [--json]',
 ].join('\n');
 
 function problemLine(p: TrustProblem): string {
   const where = p.certificate ? ` [${p.certificate.index}] ${p.certificate.subject}` : '';
   return `  ${p.code}${where}: ${p.message}`;
+}
+
+/** One certificate's revocation status and where it came from. */
+function revocationLine(r: CertificateRevocation): string {
+  let how: string;
+  if (r.source === 'ocsp' && r.ocsp) how = `OCSP ${r.ocsp.url}${r.ocsp.cached ? ' (cached)' : ''}`;
+  else if (r.source === 'crl' && r.crls?.length)
+    how = r.crls
+      .map((c) =>
+        c.origin === 'fetched'
+          ? `CRL ${c.url}${c.cached ? ' (cached)' : ''}`
+          : `CRL from the ${c.origin === 'supplied' ? '--crl files' : 'trust list'}`,
+      )
+      .join(', ');
+  else if (r.source === 'checker') how = 'revocation checker';
+  else how = r.message;
+  const tried = (r.attempts ?? []).map((a) => `\n      tried ${a.url}: ${a.code}: ${a.message}`).join('');
+  return `  [${r.index}] ${r.status}: ${how}${tried}`;
 }
 
 /** Human-readable report. */
@@ -33,6 +64,7 @@ function reportToText(report: ValidationReport): string {
   if (report.problems.length) lines.push('problems:', ...report.problems.map(problemLine));
   if (report.warnings.length) lines.push('warnings:', ...report.warnings.map(problemLine));
   if (report.valid && report.policies.length) lines.push(`policies: ${report.policies.join(', ')}`);
+  if (report.revocation.length) lines.push('revocation:', ...report.revocation.map(revocationLine));
   return `${lines.join('\n')}\n`;
 }
 
@@ -54,11 +86,12 @@ export const validateCommand: Command = {
       'inhibit-any-policy': 'boolean',
       'allow-weak': 'boolean',
       revocation: 'string',
+      ...ONLINE_FLAGS,
       strictness: 'string',
       json: 'boolean',
     },
     describe: {
-      ...describeCommon('trust', 'crl', 'at', 'json', 'strictness'),
+      ...describeCommon('trust', 'crl', 'at', 'json', 'strictness', 'online', 'online-timeout'),
       cert: 'FILE  the certificate to validate (PEM or DER)',
       untrusted: 'FILE  intermediate certificates for building the path (not trusted themselves)',
       purpose: 'sign|encrypt|any  what the certificate is for (default sign); any checks RFC 5280 only',
@@ -78,9 +111,10 @@ export const validateCommand: Command = {
     const purpose = (flagString(args, 'purpose') ?? 'sign') as TrustPurpose;
     if (!['sign', 'encrypt', 'any'].includes(purpose))
       throw new UsageError(`--purpose must be sign, encrypt or any, not "${purpose}"`);
-    const revocation = (flagString(args, 'revocation') ?? 'prefer') as RevocationMode;
-    if (!['off', 'prefer', 'require'].includes(revocation))
-      throw new UsageError(`--revocation must be off, prefer or require, not "${revocation}"`);
+    const mode = (flagString(args, 'revocation') ?? 'prefer') as RevocationMode;
+    if (!['off', 'prefer', 'require'].includes(mode))
+      throw new UsageError(`--revocation must be off, prefer or require, not "${mode}"`);
+    const revocation = revocationFromFlags(args, mode);
     const at = atFromFlags(args, io);
     const policies = flagList(args, 'policy');
     for (const p of policies) if (!/^\d+(\.\d+)+$/.test(p)) throw new UsageError(`--policy ${p} is not a dotted OID`);

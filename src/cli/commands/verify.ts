@@ -3,7 +3,9 @@ import {
   atFromFlags,
   contentDestination,
   describeCommon,
+  ONLINE_FLAGS,
   readAll,
+  revocationFromFlags,
   strictnessFromFlags,
   trustFromFlags,
 } from '../common-flags.js';
@@ -20,7 +22,7 @@ import { CheckFailed, type Command } from '../command.js';
 const USAGE = [
   'smimekit verify --trust FILE... [--certs FILE...] [--crl FILE...] [--at ISO-8601] [--from ADDR] [--allow-weak]',
   '                [--allow-sender-mismatch] [--allow-partial] [--strictness default|strict|lenient] [--json]',
-  '                [--stream] [--quiet] [--in FILE] [--content FILE] [--out FILE]',
+  '                [--online [--online-timeout MS]] [--stream] [--quiet] [--in FILE] [--content FILE] [--out FILE]',
   '  By default a signer must be for every From/Sender address (sender-mismatch) and one signature must cover the',
   '  whole message (partially-signed); --allow-sender-mismatch and --allow-partial turn these into warnings.',
   '  --content FILE: the content a detached signature (--in SIG.p7s, DER or PEM) covers, hashed exactly as given.',
@@ -48,6 +50,7 @@ export const verifyCommand: Command = {
       'allow-sender-mismatch': 'boolean',
       'allow-partial': 'boolean',
       strictness: 'string',
+      ...ONLINE_FLAGS,
       json: 'boolean',
       stream: 'boolean',
       quiet: 'boolean',
@@ -56,7 +59,7 @@ export const verifyCommand: Command = {
       out: 'string',
     },
     describe: {
-      ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak', 'strictness'),
+      ...describeCommon('trust', 'certs', 'crl', 'at', 'allow-weak', 'strictness', 'online', 'online-timeout'),
       from: 'ADDR  an address the message must be from (e.g. the envelope sender): every signer must be valid for it',
       'allow-sender-mismatch':
         'accept a signer whose certificate is not for the From/Sender addresses (warning sender-mismatch instead of a failure)',
@@ -97,6 +100,7 @@ export const verifyCommand: Command = {
       allowWeak: flagBool(args, 'allow-weak'),
       allowSenderMismatch: flagBool(args, 'allow-sender-mismatch'),
       allowPartial: flagBool(args, 'allow-partial'),
+      revocation: revocationFromFlags(args),
       ...(from !== undefined ? { from } : {}),
       ...(strictness !== undefined ? { validation: { strictness } } : {}),
     };

@@ -1,0 +1,184 @@
+/**
+ * `--header-protection` on sign, encrypt and compose, and what verify and read print for it: the Subject of an
+ * encrypted message stays out of the clear, read shows the protected one, and a changed outer Subject is reported.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decryptCommand } from '../../src/cli/commands/decrypt.js';
+import { encryptCommand } from '../../src/cli/commands/encrypt.js';
+import { readCommand } from '../../src/cli/commands/read.js';
+import { signCommand } from '../../src/cli/commands/sign.js';
+import { verifyCommand } from '../../src/cli/commands/verify.js';
+import { registerCommand } from '../../src/cli/run.js';
+import { cli, errorCode } from '../helpers/cli.js';
+import { issueUser, type IssuedUser } from '../helpers/pki.js';
+import { projectVectorPath } from '../helpers/vectors.js';
+import { tempDir } from '../helpers/temp.js';
+
+const MESSAGE =
+  'From: Alice <alice@example.test>\r\nTo: Bob <bob@example.test>\r\nSubject: Quarterly figures\r\nDate: Fri, 04 Dec 2026 10:00:00 +0000\r\nMessage-ID: <hp-cli@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThe numbers are in.\r\n';
+
+let dir: string;
+let alice: IssuedUser;
+let bob: IssuedUser;
+const trustArgs = () => [
+  '--trust',
+  projectVectorPath('chains', 'root.pem'),
+  '--certs',
+  projectVectorPath('chains', 'intermediate.pem'),
+];
+const text = (file: string) => readFileSync(file, 'latin1');
+
+beforeAll(async () => {
+  for (const [name, command] of Object.entries({
+    sign: signCommand,
+    encrypt: encryptCommand,
+    read: readCommand,
+    verify: verifyCommand,
+    decrypt: decryptCommand,
+  }))
+    registerCommand(name, command);
+  dir = tempDir('smimekit-hp-cli-');
+  alice = await issueUser(dir, { name: 'Alice', email: 'alice@example.test' });
+  bob = await issueUser(dir, { name: 'Bob', email: 'bob@example.test' });
+  writeFileSync(join(dir, 'message.eml'), MESSAGE);
+}, 60_000);
+
+describe('--header-protection on the CLI', () => {
+  it('sign --header-protection: verify reports it; an outer Subject changed afterwards is a header-mismatch warning', async () => {
+    const signed = join(dir, 'signed.eml');
+    const r = await cli([
+      'sign',
+      '--cert',
+      alice.certFile,
+      '--key',
+      alice.keyFile,
+      '--header-protection',
+      '--in',
+      join(dir, 'message.eml'),
+      '--out',
+      signed,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(text(signed)).toMatch(/hp="clear"/);
+    const ok = await cli(['verify', ...trustArgs(), '--in', signed]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/header protection: signed-only/);
+    expect(ok.stderr).not.toMatch(/header-mismatch/);
+    const tampered = join(dir, 'tampered.eml');
+    writeFileSync(tampered, text(signed).replace('Subject: Quarterly figures', 'Subject: Wire the money'), 'latin1');
+    const changed = await cli(['verify', ...trustArgs(), '--in', tampered]);
+    expect(changed.code, changed.stderr).toBe(0); // a warning: the signature itself holds
+    expect(changed.stderr).toMatch(/warning header-mismatch: .*Subject/);
+  });
+
+  it('sign --for-encryption then encrypt --header-protection: Subject out of the clear; read shows the real one', async () => {
+    const signed = join(dir, 'signed-for-enc.eml');
+    const encrypted = join(dir, 'encrypted.eml');
+    const s = await cli([
+      'sign',
+      '--cert',
+      alice.certFile,
+      '--key',
+      alice.keyFile,
+      '--header-protection',
+      '--for-encryption',
+      '--in',
+      join(dir, 'message.eml'),
+      '--out',
+      signed,
+    ]);
+    expect(s.code, s.stderr).toBe(0);
+    const e = await cli([
+      'encrypt',
+      '--to',
+      bob.certFile,
+      '--from',
+      alice.certFile,
+      ...trustArgs(),
+      '--header-protection',
+      '--in',
+      signed,
+      '--out',
+      encrypted,
+    ]);
+    expect(e.code, e.stderr).toBe(0);
+    const outside = text(encrypted);
+    expect(outside).toMatch(/^Subject: \[\.\.\.\]\r$/m);
+    expect(outside).not.toMatch(/Quarterly/);
+    const read = await cli(['read', ...trustArgs(), '--cert', bob.certFile, '--key', bob.keyFile, '--in', encrypted]);
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stderr).toMatch(/header protection: encrypted \(hp="cipher"\), protected header fields shown/);
+    expect(read.stderr).toMatch(/^ {2}Subject: Quarterly figures$/m);
+    const json = await cli([
+      'read',
+      ...trustArgs(),
+      '--cert',
+      bob.certFile,
+      '--key',
+      bob.keyFile,
+      '--in',
+      encrypted,
+      '--json',
+    ]);
+    const report = JSON.parse(json.stdout) as {
+      headerProtection: { hp: string; trusted: boolean; confidential: string[] };
+    };
+    expect(report.headerProtection).toMatchObject({ hp: 'cipher', trusted: true });
+    expect(report.headerProtection.confidential).toContain('Subject');
+  });
+
+  it('encrypt --header-protection --hcp none keeps the Subject outside; bad combinations are usage errors', async () => {
+    const encrypted = join(dir, 'encrypted-none.eml');
+    const e = await cli([
+      'encrypt',
+      '--to',
+      bob.certFile,
+      '--from',
+      alice.certFile,
+      ...trustArgs(),
+      '--header-protection',
+      '--hcp',
+      'none',
+      '--in',
+      join(dir, 'message.eml'),
+      '--out',
+      encrypted,
+    ]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(text(encrypted)).toMatch(/^Subject: Quarterly figures\r$/m);
+    for (const argv of [
+      ['sign', '--cert', alice.certFile, '--key', alice.keyFile, '--for-encryption', '--in', join(dir, 'message.eml')],
+      [
+        'encrypt',
+        '--to',
+        bob.certFile,
+        '--from',
+        alice.certFile,
+        ...trustArgs(),
+        '--hcp',
+        'shy',
+        '--in',
+        join(dir, 'message.eml'),
+      ],
+      [
+        'encrypt',
+        '--to',
+        bob.certFile,
+        '--from',
+        alice.certFile,
+        ...trustArgs(),
+        '--header-protection',
+        '--hcp',
+        'loud',
+        '--in',
+        join(dir, 'message.eml'),
+      ],
+    ]) {
+      const r = await cli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(errorCode(r)).toBe('usage');
+    }
+  });
+});
