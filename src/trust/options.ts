@@ -53,6 +53,11 @@ export interface RevocationOptions {
   maxCrlBytes?: number;
   /** Most downloads in one validation, nested CRL-signer validations included (default 24). */
   maxDownloads?: number;
+  /**
+   * A source that could not be reached (refused, timed out, too big) is not asked again for this long, so a dead
+   * responder does not cost every validation its timeout (default 60 000 ms; 0 asks every time). Kept in `cache`.
+   */
+  retryAfterMs?: number;
   /** Clock-skew allowance for OCSP thisUpdate/nextUpdate (default 5 minutes). */
   clockSkewMs?: number;
   /** Oldest OCSP response without nextUpdate accepted (default 7 days). */
@@ -264,6 +269,7 @@ export interface OnlineRevocation {
   ocspMethod: 'post' | 'get';
   maxCrlBytes: number;
   maxDownloads: number;
+  retryAfterMs: number;
   clockSkewMs: number;
   maxOcspAgeMs: number;
   cache: RevocationCache;
@@ -274,6 +280,7 @@ export interface OnlineRevocation {
 const DEFAULT_ONLINE_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_CRL_BYTES = 10 * 1024 * 1024;
 const DEFAULT_MAX_DOWNLOADS = 24;
+const DEFAULT_RETRY_AFTER_MS = 60_000;
 const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 const DEFAULT_MAX_OCSP_AGE_MS = 7 * 24 * 3_600_000;
 
@@ -297,6 +304,7 @@ function resolveOnline(
     ocspMethod: o.ocspMethod ?? 'post',
     maxCrlBytes: count('revocation.maxCrlBytes', o.maxCrlBytes, DEFAULT_MAX_CRL_BYTES, 1),
     maxDownloads: count('revocation.maxDownloads', o.maxDownloads, DEFAULT_MAX_DOWNLOADS, 0),
+    retryAfterMs: count('revocation.retryAfterMs', o.retryAfterMs, DEFAULT_RETRY_AFTER_MS, 0),
     clockSkewMs: count('revocation.clockSkewMs', o.clockSkewMs, DEFAULT_CLOCK_SKEW_MS, 0),
     maxOcspAgeMs: count('revocation.maxOcspAgeMs', o.maxOcspAgeMs, DEFAULT_MAX_OCSP_AGE_MS, 0),
     cache: o.cache ?? sharedRevocationCache(),

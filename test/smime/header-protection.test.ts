@@ -408,3 +408,18 @@ describe('messages without header protection read exactly as before', () => {
     expect(latin1(message)).toContain('Subject: Quarterly figures');
   });
 });
+
+describe('the sender check reads the protected From', () => {
+  it('a signer whose certificate is not for the protected From is sender-mismatch, whatever the outer From says', async () => {
+    const forged = MESSAGE.replace('From: Alice <alice@example.test>', 'From: CEO <ceo@example.test>');
+    const signed = latin1(await signMessage(fromLatin1(forged), signOptions({ headerProtection: true })));
+    // The outer From is made to match the signer; the protected one (what a client shows) still says ceo@.
+    const disguised = fromLatin1(signed.replace('From: CEO <ceo@example.test>', 'From: Alice <alice@example.test>'));
+    const report = await verifyMessage(disguised, { trust, at: AT });
+    expect(report.ok).toBe(false);
+    expect(codes(report.problems)).toContain('sender-mismatch');
+    const read = await readMessage(disguised, { trust, at: AT });
+    expect(read.ok).toBe(false);
+    expect(codes(read.problems)).toContain('sender-mismatch');
+  });
+});

@@ -5,7 +5,7 @@
  * attempt is kept with its error code so the report can say why a status stayed unknown.
  */
 import { SmimeError } from '../../errors.js';
-import type { SmimeErrorCode } from '../../error-codes.js';
+import { isSmimeErrorCode, type SmimeErrorCode } from '../../error-codes.js';
 import { authorityAccess, parseCrl, type Certificate, type Crl } from '../../x509/index.js';
 import type { ValidationContext } from '../context.js';
 import type { OnlineRevocation } from '../options.js';
@@ -41,6 +41,49 @@ const MAX_URLS_PER_SOURCE = 4;
 function attemptOf(kind: OnlineAttempt['kind'], url: string, e: unknown): OnlineAttempt {
   if (e instanceof SmimeError) return { kind, url, code: e.code, message: e.message };
   return { kind, url, code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Failures of the source itself (not of its answer): worth not repeating for a while. */
+const UNREACHABLE = new Set<SmimeErrorCode>([
+  'fetch-failed',
+  'fetch-timeout',
+  'limit-exceeded',
+  'directory-unreachable',
+  'directory-timeout',
+]);
+
+const failureKey = (kind: OnlineAttempt['kind'], url: string) => `failed ${kind} ${url}`;
+
+/** True (with the attempt noted) when `url` failed less than `retryAfterMs` ago. */
+async function failedRecently(
+  online: OnlineRevocation,
+  kind: OnlineAttempt['kind'],
+  url: string,
+  attempts: OnlineAttempt[],
+): Promise<boolean> {
+  if (online.retryAfterMs === 0) return false;
+  const stored = await online.cache.get(failureKey(kind, url));
+  if (!stored) return false;
+  const [code = '', ...why] = new TextDecoder().decode(stored).split('\n');
+  attempts.push({
+    kind,
+    url,
+    code: isSmimeErrorCode(code) ? code : 'fetch-failed',
+    message: `not asked again within ${online.retryAfterMs} ms of its last failure: ${why.join(' ')}`,
+  });
+  return true;
+}
+
+/** Notes a failed attempt, and remembers an unreachable source for `retryAfterMs`. */
+async function failed(online: OnlineRevocation, attempts: OnlineAttempt[], attempt: OnlineAttempt): Promise<void> {
+  attempts.push(attempt);
+  if (online.retryAfterMs === 0 || !UNREACHABLE.has(attempt.code)) return;
+  const until = new Date(online.now().getTime() + online.retryAfterMs);
+  await online.cache.set(
+    failureKey(attempt.kind, attempt.url),
+    new TextEncoder().encode(`${attempt.code}\n${attempt.message}`),
+    until,
+  );
 }
 
 function spend(ctx: ValidationContext, kind: OnlineAttempt['kind'], url: string, attempts: OnlineAttempt[]): boolean {
@@ -112,6 +155,7 @@ async function fromOcsp(
   for (const url of urls) {
     const cached = await cachedOcsp(ctx, online, url, input);
     if (cached && cached.status !== 'unknown') return ocspStatus(cached, url, true);
+    if (await failedRecently(online, 'ocsp', url, attempts)) continue;
     if (!spend(ctx, 'ocsp', url, attempts)) break;
     try {
       const answer = await queryOcsp(url, input.cert, input.issuer, {
@@ -136,7 +180,7 @@ async function fromOcsp(
         message: `the responder does not know the certificate: ${answer.message}`,
       });
     } catch (e) {
-      attempts.push(attemptOf('ocsp', url, e));
+      await failed(online, attempts, attemptOf('ocsp', url, e));
     }
   }
   return undefined;
@@ -185,6 +229,7 @@ async function fetchCrl(ctx: ValidationContext, online: OnlineRevocation, url: s
       // An unreadable cache entry is fetched again.
     }
   }
+  if (await failedRecently(online, 'crl', url, attempts)) return;
   if (!spend(ctx, 'crl', url, attempts)) return;
   try {
     for (const der of await downloadCrls(online, url)) {
@@ -193,7 +238,7 @@ async function fetchCrl(ctx: ValidationContext, online: OnlineRevocation, url: s
       if (crl.nextUpdate && crl.nextUpdate > online.now()) await online.cache.set(key, der, crl.nextUpdate);
     }
   } catch (e) {
-    attempts.push(attemptOf('crl', url, e));
+    await failed(online, attempts, attemptOf('crl', url, e));
   }
 }
 

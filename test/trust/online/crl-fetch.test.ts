@@ -267,6 +267,30 @@ describe('CRL distribution points over HTTP', () => {
     expect(enough.revocation[0]).toMatchObject({ status: 'good', source: 'crl' });
   });
 
+  it('a distribution point that did not answer is not asked again within retryAfterMs', async () => {
+    const cache = new MemoryRevocationCache();
+    const options = { trust, purpose: 'any' as const, revocation: online({ cache, timeoutMs: 800 }) };
+    await validateCertificate(users.hang!.certificate, options);
+    const hits = http.hits.get('/hang.crl');
+    const started = Date.now();
+    const again = await validateCertificate(users.hang!.certificate, options);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(http.hits.get('/hang.crl')).toBe(hits);
+    expect(again.revocation[0]!.attempts).toEqual([
+      expect.objectContaining({
+        kind: 'crl',
+        code: 'fetch-timeout',
+        message: expect.stringContaining('not asked again'),
+      }),
+    ]);
+    // retryAfterMs: 0 asks every time.
+    await validateCertificate(users.hang!.certificate, {
+      ...options,
+      revocation: online({ cache, timeoutMs: 300, retryAfterMs: 0 }),
+    });
+    expect(http.hits.get('/hang.crl')).toBe(hits! + 1);
+  });
+
   it('says when a certificate names no online source', async () => {
     const report = await validateCertificate(users.none!.certificate, { trust, purpose: 'any', revocation: online() });
     expect(report.revocation[0]!.message).toMatch(/names no OCSP responder and no CRL distribution point/);
