@@ -13,6 +13,7 @@ import { BerStreamReader, type BerHeader } from '../../asn1/stream-reader.js';
 import { derAlgorithm, derOid, derParse, derSmallInt, type ParsedAlgorithm } from '../../asn1/index.js';
 import { createContentDecryptor } from '../../crypto/ciphers/stream.js';
 import { generatorStream, iterateBytes, type ByteSource } from '../../util/byte-source.js';
+import { bytesEqual } from '../../util/bytes.js';
 import { DEFAULT_CMS_LIMITS, type CmsLimits } from '../limits.js';
 import { CONTENT_TYPE } from '../content-info.js';
 import { contentCipherName, isGcm } from '../content-cipher.js';
@@ -169,7 +170,7 @@ async function recoverContentKey(
   if (options.kek) {
     const kek = options.kek;
     const index = info.recipientInfos.findIndex(
-      (ri) => ri.kind === 'kekri' && (!kek.keyIdentifier || equal(ri.keyIdentifier, kek.keyIdentifier)),
+      (ri) => ri.kind === 'kekri' && (!kek.keyIdentifier || bytesEqual(ri.keyIdentifier, kek.keyIdentifier)),
     );
     const ri = info.recipientInfos[index];
     if (!ri || ri.kind !== 'kekri')
@@ -290,8 +291,4 @@ async function decryptStream(
     }
   }
   return { stream: generatorStream(produce()), result };
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -149,10 +149,10 @@ async function fromOcsp(
   ctx: ValidationContext,
   online: OnlineRevocation,
   input: CertificateRevocationInput,
+  urls: readonly string[],
   attempts: OnlineAttempt[],
 ): Promise<EstablishedStatus | undefined> {
-  const urls = authorityAccess(input.cert.extensions).ocsp.slice(0, MAX_URLS_PER_SOURCE);
-  for (const url of urls) {
+  for (const url of urls.slice(0, MAX_URLS_PER_SOURCE)) {
     const cached = await cachedOcsp(ctx, online, url, input);
     if (cached && cached.status !== 'unknown') return ocspStatus(cached, url, true);
     if (await failedRecently(online, 'ocsp', url, attempts)) continue;
@@ -246,12 +246,12 @@ async function fetchCrl(ctx: ValidationContext, online: OnlineRevocation, url: s
 async function fromDistributionPoints(
   ctx: ValidationContext,
   online: OnlineRevocation,
-  input: CertificateRevocationInput,
+  urls: readonly string[],
   attempts: OnlineAttempt[],
   recheck: () => Promise<CrlRevocationStatus>,
 ): Promise<CrlRevocationStatus | undefined> {
   let last: CrlRevocationStatus | undefined;
-  for (const url of distributionPointUrls(input.cert).slice(0, MAX_URLS_PER_SOURCE)) {
+  for (const url of urls.slice(0, MAX_URLS_PER_SOURCE)) {
     const before = ctx.crls.length;
     await fetchCrl(ctx, online, url, attempts);
     if (ctx.crls.length === before) continue;
@@ -270,16 +270,18 @@ export async function onlineStatus(
 ): Promise<EstablishedStatus> {
   const online = ctx.options.online!;
   const attempts: OnlineAttempt[] = [];
+  const ocspUrls = authorityAccess(input.cert.extensions).ocsp;
+  const crlUrls = distributionPointUrls(input.cert);
   if (online.ocsp) {
-    const answer = await fromOcsp(ctx, online, input, attempts);
+    const answer = await fromOcsp(ctx, online, input, ocspUrls, attempts);
     if (answer) return attempts.length ? { ...answer, attempts } : answer;
   }
   let crls = local;
-  if (online.crl) crls = (await fromDistributionPoints(ctx, online, input, attempts, recheck)) ?? local;
+  if (online.crl) crls = (await fromDistributionPoints(ctx, online, crlUrls, attempts, recheck)) ?? local;
   if (crls.status !== 'unknown') return { ...crls, source: 'crl', ...(attempts.length ? { attempts } : {}) };
   const tried = attempts.map((a) => `${a.url}: ${a.message}`);
   const none =
-    authorityAccess(input.cert.extensions).ocsp.length === 0 && distributionPointUrls(input.cert).length === 0
+    ocspUrls.length === 0 && crlUrls.length === 0
       ? 'the certificate names no OCSP responder and no CRL distribution point'
       : undefined;
   const message = [crls.message, ...tried, none].filter(Boolean).join('; ');
