@@ -1,8 +1,7 @@
 /** Flag handling shared by the commands that validate certificates: --trust, --certs/--untrusted, --crl, --at. */
 import { ArgumentError } from '../errors.js';
 import { TrustList } from '../trust/trust-list.js';
-import type { RevocationMode, RevocationSetting } from '../trust/options.js';
-import { ldapCrlFetcher } from '../directory/ldap-crl.js';
+import type { LdapCrlFetcher, RevocationMode, RevocationSetting } from '../trust/options.js';
 import { flagBool, flagList, flagString, UsageError, type ParsedArgs } from './args.js';
 import { readInput, type CliIo } from './io.js';
 
@@ -57,8 +56,14 @@ export function revocationFromFlags(args: ParsedArgs, mode: RevocationMode = 'pr
     if (!/^\d+$/.test(timeout) || timeoutMs < 1 || timeoutMs > 600_000)
       throw new UsageError(`--online-timeout must be a number of milliseconds (1..600000), not "${timeout}"`);
   }
-  return { mode, online: true, ldap: ldapCrlFetcher(), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+  return { mode, online: true, ldap: lazyLdapCrlFetcher, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
 }
+
+/** The LDAP client (ldapts) is loaded only when an `ldap://` distribution point is met: every command starts lighter. */
+const lazyLdapCrlFetcher: LdapCrlFetcher = async (url, limits) => {
+  const { ldapCrlFetcher } = await import('../directory/ldap-crl.js');
+  return ldapCrlFetcher()(url, limits);
+};
 
 /** The contents of every file given to a repeatable flag, in order. */
 export async function readAll(args: ParsedArgs, io: CliIo, flag: string): Promise<Uint8Array[]> {

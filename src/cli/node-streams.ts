@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isatty } from 'node:tty';
 import { fileError, type CliStreams, type StagedOutput } from './io.js';
+import { gcPacer } from './gc-pacer.js';
 
 /** Chunk size of file reads. */
 const READ_CHUNK = 256 * 1024;
@@ -28,11 +29,13 @@ async function openFile(path: string): Promise<{ stream: ReadableStream<Uint8Arr
   } catch (e) {
     throw fileError(path, e);
   }
+  const pace = gcPacer();
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         const buffer = new Uint8Array(READ_CHUNK);
         const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
+        pace(bytesRead);
         if (bytesRead === 0) {
           await handle.close();
           controller.close();
@@ -50,10 +53,12 @@ async function openFile(path: string): Promise<{ stream: ReadableStream<Uint8Arr
 /** Standard input as a pull-driven stream (see openFile). */
 function stdinStream(): ReadableStream<Uint8Array> {
   const iterator = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const pace = gcPacer();
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         const next = await iterator.next();
+        if (!next.done) pace(next.value.length);
         if (next.done) controller.close();
         else controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.length));
       },

@@ -5,35 +5,49 @@
  */
 import { base64Bytes, concatBytes, fromLatin1, latin1 } from '../util/bytes.js';
 import { bodyBytes, decodedBody, parseMime, type MimeEntity } from './entity.js';
-import { getHeader, type MimeHeader } from './headers.js';
+import { getHeader, parseHeaderBlock, type MimeHeader } from './headers.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
 
 /** Bare LF → CRLF (existing CRLF kept). Returns the input itself when already canonical. */
 export function toCrlf(bytes: Uint8Array): Uint8Array {
+  // Line ends are found with indexOf (native), not byte by byte: text has one per line, not one per byte.
   let bare = 0;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && (i === 0 || bytes[i - 1] !== 0x0d)) bare++;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1))
+    if (i === 0 || bytes[i - 1] !== 0x0d) bare++;
   if (bare === 0) return bytes;
   const out = new Uint8Array(bytes.length + bare);
   let n = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === 0x0a && (i === 0 || bytes[i - 1] !== 0x0d)) out[n++] = 0x0d;
-    out[n++] = c;
+  let from = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+    if (i > 0 && bytes[i - 1] === 0x0d) continue;
+    out.set(bytes.subarray(from, i), n);
+    n += i - from;
+    out[n++] = 0x0d;
+    from = i;
   }
+  out.set(bytes.subarray(from), n);
   return out;
 }
 
+/** Bytes `isSevenBitSafe` must look at: NUL, LF, CR and everything from 0x80. */
+const SEVEN_BIT_SPECIAL = Uint8Array.from({ length: 256 }, (_, c) =>
+  c === 0 || c === 0x0a || c === 0x0d || c >= 0x80 ? 1 : 0,
+);
+
 /** True when every byte is 7-bit, there is no NUL or bare CR, and no line exceeds 998 octets (RFC 5322 §2.1.1). */
 export function isSevenBitSafe(bytes: Uint8Array): boolean {
-  let lineLength = 0;
+  let lineStart = 0;
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
-    if (c >= 0x80 || c === 0) return false;
-    if (c === 0x0d && bytes[i + 1] !== 0x0a) return false;
-    if (c === 0x0a) lineLength = 0;
-    else if (c !== 0x0d && ++lineLength > 998) return false;
+    if (SEVEN_BIT_SPECIAL[c] === 0) continue;
+    if (c === 0x0a) {
+      // The line's octets, its CR (the only place one may be) not counted.
+      const length = i - lineStart - (i > lineStart && bytes[i - 1] === 0x0d ? 1 : 0);
+      if (length > 998) return false;
+      lineStart = i + 1;
+    } else if (c !== 0x0d || bytes[i + 1] !== 0x0a) return false;
   }
-  return true;
+  return bytes.length - lineStart <= 998;
 }
 
 /** Serializes header fields (name, value) with CRLF; values must already be RFC 5322-safe. */
@@ -97,8 +111,14 @@ function hasFromLine(bytes: Uint8Array): boolean {
 /** `message/*` bodies may not be quoted-printable or base64 (RFC 2046 §5.2.1): they stay as they are. */
 const MESSAGE = /^message\//;
 
-function rebuild(e: MimeEntity, sevenBit: boolean, insideSigned = false): Uint8Array {
-  const head = toCrlf(e.source.subarray(e.start, e.bodyStart));
+/** The header section to use for the top-level entity instead of its own (a message's Content-* fields only). */
+interface HeadOverride {
+  head: Uint8Array;
+  headers: MimeHeader[];
+}
+
+function rebuild(e: MimeEntity, sevenBit: boolean, insideSigned = false, top?: HeadOverride): Uint8Array {
+  const head = top ? top.head : toCrlf(e.source.subarray(e.start, e.bodyStart));
   if (e.children.length > 0) {
     // Re-encode parts, keep preamble, delimiters and epilogue (as CRLF text). A multipart/signed inside is
     // someone's signature: its parts are not re-encoded for "From " lines (that would break it).
@@ -127,15 +147,15 @@ function rebuild(e: MimeEntity, sevenBit: boolean, insideSigned = false): Uint8A
   } else if (isSevenBitSafe(body) && !hasBareLf(body) && !fromLine) {
     return concatBytes(head, body);
   }
-  return reencode(e, textual);
+  return reencode(e, textual, top?.headers ?? e.headers);
 }
 
 /** The entity with its body re-encoded: quoted-printable for text, base64 (from the exact bytes) otherwise. */
-function reencode(e: MimeEntity, textual: boolean): Uint8Array {
+function reencode(e: MimeEntity, textual: boolean, ownHeaders: readonly MimeHeader[]): Uint8Array {
   const decoded = decodedBody(e);
   const useQp = textual && !decoded.includes(0);
   const encoded = useQp ? encodeQuotedPrintableBytes(toCrlf(decoded)) : base64Bytes(decoded, 76);
-  const headers = e.headers
+  const headers = ownHeaders
     .filter((h) => h.name.toLowerCase() !== 'content-transfer-encoding')
     .map(rawHeaderText)
     .join('');
@@ -161,13 +181,33 @@ export interface SplitMessage {
 export function splitMessage(input: Uint8Array): SplitMessage {
   // The body is taken as it is: a binary part must never be line-end converted (canonicalizeEntity decides).
   const e = parseMime(input);
+  const { outerHeaders, head } = splitHeaders(e);
+  return { outerHeaders, inner: concatBytes(head, input.subarray(e.bodyStart)) };
+}
+
+/** A message's outer header fields, and the header section of its body entity (Content-* fields, blank line). */
+function splitHeaders(e: MimeEntity): { outerHeaders: MimeHeader[]; head: Uint8Array } {
   const outerHeaders = e.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-'));
   const contentHeaders = e.headers.filter((h) => h.name.toLowerCase().startsWith('content-'));
   const head =
     contentHeaders.length > 0
       ? contentHeaders.map(rawHeaderText).join('')
       : 'Content-Type: text/plain; charset=us-ascii\r\n';
-  return { outerHeaders, inner: concatBytes(fromLatin1(`${head}\r\n`), input.subarray(e.bodyStart)) };
+  return { outerHeaders, head: fromLatin1(`${head}\r\n`) };
+}
+
+/**
+ * `splitMessage`, then `canonicalizeEntity` of the inner entity (options as there), without building the inner
+ * entity first: the body of a large message is copied once, not twice, and parsed once.
+ */
+export function splitCanonicalMessage(
+  input: Uint8Array,
+  root = parseMime(input),
+  options: CanonicalOptions = {},
+): SplitMessage {
+  const { outerHeaders, head } = splitHeaders(root);
+  const headers = parseHeaderBlock(head).filter((h) => h.name !== '');
+  return { outerHeaders, inner: rebuild(root, options.sevenBit ?? true, false, { head, headers }) };
 }
 
 /** True when the bytes begin with header fields that make them a whole message rather than a bare entity. */

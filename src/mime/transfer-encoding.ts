@@ -120,25 +120,51 @@ export function encodeQuotedPrintable(bytes: Uint8Array): string {
 
 const HEX_DIGITS = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
 
+/** Per byte: 1 = written as is anywhere in a line, 2 = space or tab (escaped at the end of a line), 0 = escaped. */
+const QP_LITERAL = Uint8Array.from({ length: 256 }, (_, c) =>
+  c === 0x20 || c === 0x09 ? 2 : c >= 0x21 && c <= 0x7e && c !== 0x3d ? 1 : 0,
+);
+
+/** The longest encoded line before a soft break: 76 characters with the `=` of the break. */
+const QP_WIDTH = 75;
+
 /**
  * `encodeQuotedPrintable` into bytes, written into one buffer (a megabyte of binary data escapes to three; building
- * it as strings cost seconds in garbage collection).
+ * it as strings cost seconds in garbage collection). The buffer grows as needed rather than being sized for the
+ * worst case, so text (the usual input) costs about its own size.
  */
 export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
-  // Worst case: every byte escaped (3) plus a soft break (3) per 25 bytes, and CRLF per line.
-  const out = new Uint8Array(bytes.length * 4 + 64);
+  // One function with local state (no closure over a reassigned buffer): V8 keeps the loop in registers.
+  let out = new Uint8Array(bytes.length + (bytes.length >> 5) + 64);
   let o = 0;
-  const encodeLine = (start: number, end: number): void => {
+  for (let start = 0; ;) {
+    const lf = bytes.indexOf(0x0a, start);
+    const end = lf < 0 ? bytes.length : lf > start && bytes[lf - 1] === 0x0d ? lf - 1 : lf;
+    // Worst case for the line: every byte escaped, a soft break per 25 bytes, and the CRLF after it.
+    const need = o + (end - start) * 4 + 8;
+    if (need > out.length) {
+      const grown = new Uint8Array(Math.max(need, out.length * 2));
+      grown.set(out.subarray(0, o));
+      out = grown;
+    }
+    const last = end - 1;
     let width = 0;
     for (let i = start; i < end; i++) {
+      if (width !== 0) {
+        // A run of bytes written as they are, up to the line's last byte and the encoded line's width: the
+        // common case for text, in a loop with nothing else in it.
+        const stop = Math.min(last, i + (QP_WIDTH - width));
+        const from = i;
+        while (i < stop && QP_LITERAL[bytes[i]!] !== 0) out[o++] = bytes[i++]!;
+        width += i - from;
+      }
       const c = bytes[i]!;
+      const kind = QP_LITERAL[c]!;
       // Where an encoded line begins: the original line's start, or after a soft line break.
-      const startsLine = i === start || width + 1 > 75;
+      const startsLine = width === 0 || width + 1 > QP_WIDTH;
       const escape =
-        c === 0x3d ||
-        c > 0x7e ||
-        (c < 0x20 && c !== 0x09) ||
-        ((c === 0x20 || c === 0x09) && i === end - 1) ||
+        kind === 0 ||
+        (kind === 2 && i === last) ||
         (startsLine && c === 0x2e) ||
         (startsLine &&
           c === 0x46 &&
@@ -148,7 +174,7 @@ export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
           bytes[i + 3] === 0x6d &&
           bytes[i + 4] === 0x20);
       const size = escape ? 3 : 1;
-      if (width + size > 75) {
+      if (width + size > QP_WIDTH) {
         out[o++] = 0x3d;
         out[o++] = 0x0d;
         out[o++] = 0x0a;
@@ -161,15 +187,9 @@ export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
       } else out[o++] = c;
       width += size;
     }
-  };
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] !== 0x0a) continue;
-    encodeLine(start, i > start && bytes[i - 1] === 0x0d ? i - 1 : i);
+    if (lf < 0) return out.subarray(0, o);
     out[o++] = 0x0d;
     out[o++] = 0x0a;
-    start = i + 1;
+    start = lf + 1;
   }
-  encodeLine(start, bytes.length);
-  return out.subarray(0, o);
 }

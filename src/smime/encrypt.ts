@@ -18,7 +18,7 @@ import {
   type RecipientIdentifierType,
   type RecipientSummary,
 } from '../cms/recipient-encode.js';
-import { canonicalizeEntity, joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
+import { canonicalizeEntity, joinMessage, looksLikeMessage, splitCanonicalMessage, toCrlf } from '../mime/canonical.js';
 import { headerSection, parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { validateCertificate } from '../trust/validate.js';
@@ -162,8 +162,9 @@ export async function encryptMessage(
     options.headerProtection,
   );
   const envelope = await createEnvelope(inner, plan.recipients, { cipher: plan.cipher });
-  const entity = concatBytes(pkcs7MimeHead(envelope.contentType), base64Bytes(envelope.der, 76));
-  const message = outerHeaders ? joinMessage(outerHeaders, entity) : entity;
+  // One copy of the (base64) envelope: the outer header section goes in front of it directly.
+  const outer = outerHeaders ? joinMessage(outerHeaders, new Uint8Array(0)) : new Uint8Array(0);
+  const message = concatBytes(outer, pkcs7MimeHead(envelope.contentType), base64Bytes(envelope.der, 76));
   const written = plan.written(envelope.recipients);
   return {
     message,
@@ -358,7 +359,6 @@ export function warningsFor(recipients: EncryptedRecipient[], cipher: ContentCip
   return warnings;
 }
 
-const CRLF = Uint8Array.of(13, 10);
 // The envelope is base64 on the wire: text gets CRLF, every other body keeps its exact bytes.
 const FOR_ENCRYPTION = { sevenBit: false } as const;
 
@@ -371,11 +371,7 @@ const FOR_ENCRYPTION = { sevenBit: false } as const;
 function splitForEncryption(input: Uint8Array): { outerHeaders?: MimeHeader[]; inner: Uint8Array } {
   const section = headerSection(input);
   if (!section) return { inner: toCrlf(input) }; // no header section: plain text
-  const head = concatBytes(toCrlf(input.subarray(0, section.headerEnd)), CRLF);
-  if (!looksLikeMessage(parseMime(head))) return { inner: canonicalizeEntity(input, FOR_ENCRYPTION) };
-  const split = splitMessage(head);
-  return {
-    outerHeaders: split.outerHeaders,
-    inner: canonicalizeEntity(concatBytes(split.inner, input.subarray(section.bodyStart)), FOR_ENCRYPTION),
-  };
+  const root = parseMime(input);
+  if (!looksLikeMessage(root)) return { inner: canonicalizeEntity(input, FOR_ENCRYPTION) };
+  return splitCanonicalMessage(input, root, FOR_ENCRYPTION);
 }

@@ -17,7 +17,7 @@ import { encodeQuotedPrintableBytes } from '../mime/transfer-encoding.js';
 
 /** A quoted-printable soft line break. */
 const SOFT_BREAK = Uint8Array.of(0x3d, 0x0d, 0x0a);
-import { crlfStream, sevenBitCheckStream, type SevenBitFinding } from '../mime/stream.js';
+import { sevenBitCheckStream, type SevenBitFinding } from '../mime/stream.js';
 import { parseMime } from '../mime/entity.js';
 import { rawHeaderText } from '../mime/canonical.js';
 import {
@@ -71,11 +71,12 @@ export async function signMessageStream(
   }
   const entity = sevenBitEntity(split);
   const signature = await startDetachedSignature(prepared.cmsOptions);
-  const scan = boundaryScanner(boundary);
+  // A generated boundary holds 128 random bits, so only a caller's own boundary can occur in the content.
+  const scan = options.boundary === undefined ? undefined : boundaryScanner(boundary);
   async function* produce(): AsyncGenerator<Uint8Array> {
     yield outerPrefix(split.outerHeaders, multipartSignedHead(prepared.digest, boundary));
     for await (const chunk of entity) {
-      scan(chunk);
+      scan?.(chunk);
       signature.update(chunk);
       yield chunk;
     }
@@ -92,7 +93,8 @@ function sevenBitEntity(split: StreamedSplit): AsyncGenerator<Uint8Array> {
   if (single && !encoded) {
     const text = split.innerHead.length === 0 || /^text\//.test(split.mediaType);
     const head = reencodedHead(split.innerHead, text ? 'quoted-printable' : 'base64');
-    const body = text ? quotedPrintableStream(crlfStream(split.body)) : base64LinesStream(split.body);
+    // Quoted-printable ends every line with CRLF itself: no line-end pass before it.
+    const body = text ? quotedPrintableStream(split.body) : base64LinesStream(split.body);
     return entityStream(head, body);
   }
   return entityStream(split.innerHead, sevenBitCheckStream(canonicalBody(split), notSevenBit));
@@ -125,22 +127,42 @@ function reencodedHead(head: Uint8Array, encoding: 'base64' | 'quoted-printable'
   return fromLatin1(`${kept}${type}Content-Transfer-Encoding: ${encoding}\r\n\r\n`);
 }
 
-/** Quoted-printable of CRLF text as it passes: whole lines at a time (a very long line is cut with a soft break). */
+/**
+ * Quoted-printable of CRLF text as it passes: whole lines at a time (a very long line is cut with a soft break).
+ * Only a line split between chunks is copied; the rest of a chunk is encoded where it lies.
+ */
 async function* quotedPrintableStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let carry: Uint8Array = new Uint8Array(0);
   for await (const chunk of source) {
-    const data = carry.length ? concatBytes(carry, chunk) : chunk;
-    const lastLf = data.lastIndexOf(0x0a);
-    if (lastLf >= 0) {
-      yield encodeQuotedPrintableBytes(data.subarray(0, lastLf + 1));
-      carry = data.slice(lastLf + 1);
-    } else carry = data.slice();
-    if (carry.length > 64 * 1024) {
-      yield concatBytes(encodeQuotedPrintableBytes(carry), SOFT_BREAK);
-      carry = new Uint8Array(0);
+    const lastLf = chunk.lastIndexOf(0x0a);
+    if (lastLf < 0) {
+      carry = concatBytes(carry, chunk);
+      if (carry.length > LONG_LINE_CUT) carry = yield* cutLongLine(carry);
+      continue;
     }
+    let from = 0;
+    if (carry.length) {
+      from = chunk.indexOf(0x0a) + 1;
+      yield encodeQuotedPrintableBytes(concatBytes(carry, chunk.subarray(0, from)));
+    }
+    if (lastLf >= from) yield encodeQuotedPrintableBytes(chunk.subarray(from, lastLf + 1));
+    carry = chunk.slice(lastLf + 1);
+    if (carry.length > LONG_LINE_CUT) carry = yield* cutLongLine(carry);
   }
   if (carry.length) yield encodeQuotedPrintableBytes(carry);
+}
+
+/** Where a line with no end in sight is cut with a soft break, so that a huge line does not fill memory. */
+const LONG_LINE_CUT = 64 * 1024;
+
+/**
+ * Encodes a long partial line with a soft break after it; a CR at its end stays behind (it may be the first half
+ * of a CRLF split between chunks, which must stay a line end and not become an escaped `=0D`).
+ */
+async function* cutLongLine(carry: Uint8Array): AsyncGenerator<Uint8Array, Uint8Array> {
+  const keep = carry[carry.length - 1] === 0x0d ? 1 : 0;
+  yield concatBytes(encodeQuotedPrintableBytes(carry.subarray(0, carry.length - keep)), SOFT_BREAK);
+  return carry.slice(carry.length - keep);
 }
 
 async function* entityStream(head: Uint8Array, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -148,17 +170,24 @@ async function* entityStream(head: Uint8Array, body: AsyncIterable<Uint8Array>):
   yield* body;
 }
 
-/** Fails when `--boundary` occurs in the content (possible only with a caller-chosen boundary, or by design). */
+/**
+ * Fails when `--boundary` occurs in the content (possible only with a caller-chosen boundary, or by design).
+ * Each chunk is searched where it lies; only the seam with the previous chunk is copied.
+ */
 function boundaryScanner(boundary: string): (chunk: Uint8Array) => void {
   const needle = fromLatin1(`--${boundary}`);
+  const keep = needle.length - 1;
   let tail: Uint8Array = new Uint8Array(0);
-  return (chunk) => {
-    const data = tail.length ? concatBytes(tail, chunk) : chunk;
+  const search = (data: Uint8Array): void => {
     for (let i = data.indexOf(0x2d); i >= 0 && i + needle.length <= data.length; i = data.indexOf(0x2d, i + 1)) {
       let j = 1;
       while (j < needle.length && data[i + j] === needle[j]) j++;
       if (j === needle.length) throw new ArgumentError('bad-argument', 'the boundary occurs in the content');
     }
-    tail = data.slice(Math.max(0, data.length - needle.length + 1));
+  };
+  return (chunk) => {
+    if (tail.length) search(concatBytes(tail, chunk.subarray(0, keep)));
+    search(chunk);
+    tail = chunk.length >= keep ? chunk.slice(chunk.length - keep) : concatBytes(tail, chunk).slice(-keep);
   };
 }

@@ -14,7 +14,7 @@ import { normalizePkcs8, type LoadedPrivateKey } from '../crypto/private-key.js'
 import { createSignedData, micalgName, type CmsSigner, type SigningDigest } from '../cms/signer.js';
 import { chooseSigningDigest } from '../cms/signing-schemes.js';
 import type { CapabilityEntry } from '../cms/attributes.js';
-import { canonicalizeEntity, joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
+import { canonicalizeEntity, joinMessage, looksLikeMessage, splitCanonicalMessage, toCrlf } from '../mime/canonical.js';
 import { parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { protectForSigning, type SignHeaderProtectionOptions } from './header-protection.js';
@@ -82,7 +82,6 @@ function containsBoundary(data: Uint8Array, boundary: string): boolean {
 /** Prepares the entity to sign: outer headers (if a whole message) and the canonical inner entity. */
 function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; entity: Uint8Array } {
   if (input.length === 0) throw new ArgumentError('bad-argument', 'nothing to sign: the message is empty');
-  let outerHeaders: MimeHeader[] | undefined;
   let inner: Uint8Array;
   if (!hasHeaders(input)) {
     // Bare text: give it the headers RFC 2045 would assume, with the right charset.
@@ -94,12 +93,12 @@ function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefi
   } else {
     const root = parseMime(input);
     if (looksLikeMessage(root)) {
-      const split = splitMessage(input);
-      outerHeaders = split.outerHeaders;
-      inner = split.inner;
-    } else inner = input;
+      const split = splitCanonicalMessage(input, root);
+      return { outerHeaders: split.outerHeaders, entity: split.inner };
+    }
+    inner = input;
   }
-  return { outerHeaders, entity: canonicalizeEntity(inner) };
+  return { outerHeaders: undefined, entity: canonicalizeEntity(inner) };
 }
 
 /** A fresh random multipart boundary (128 bits: it cannot occur in content by chance). */
@@ -214,22 +213,19 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
   const { detached, digest } = prepared;
   const cms = await createSignedData(entity, { ...prepared.cmsOptions, detached });
 
-  let out: Uint8Array;
-  if (detached) {
-    let boundary = checkBoundary(options.boundary) ?? newBoundary();
-    while (containsBoundary(entity, boundary)) {
-      if (options.boundary) throw new ArgumentError('bad-argument', 'the boundary occurs in the content');
-      boundary = newBoundary();
-    }
-    out = concatBytes(
-      multipartSignedHead(digest, boundary),
-      entity,
-      signaturePartHead(boundary),
-      base64Bytes(cms, 76),
-      multipartSignedEnd(boundary),
-    );
-  } else {
-    out = concatBytes(OPAQUE_SIGNED_HEAD, base64Bytes(cms, 76));
-  }
-  return outerHeaders ? joinMessage(outerHeaders, out) : out;
+  // The output is assembled in one copy: the outer header section (a whole message) goes in front of the rest.
+  const outer = outerHeaders ? joinMessage(outerHeaders, new Uint8Array(0)) : new Uint8Array(0);
+  if (!detached) return concatBytes(outer, OPAQUE_SIGNED_HEAD, base64Bytes(cms, 76));
+  // A generated boundary holds 128 random bits: only a caller's own can occur in the content.
+  const boundary = checkBoundary(options.boundary) ?? newBoundary();
+  if (options.boundary !== undefined && containsBoundary(entity, boundary))
+    throw new ArgumentError('bad-argument', 'the boundary occurs in the content');
+  return concatBytes(
+    outer,
+    multipartSignedHead(digest, boundary),
+    entity,
+    signaturePartHead(boundary),
+    base64Bytes(cms, 76),
+    multipartSignedEnd(boundary),
+  );
 }

@@ -77,12 +77,54 @@ const B64_LOOKUP = (() => {
 
 const B64_BYTES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
 
+/** Node's `Buffer`, where there is one: its native base64 encoder is several times faster than any loop here. */
+interface NativeBuffer {
+  from(data: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: 'base64'): string };
+  allocUnsafe(size: number): Uint8Array & { write(text: string, offset: number, encoding: 'latin1'): number };
+}
+const nativeBuffer = (globalThis as unknown as { Buffer?: NativeBuffer }).Buffer;
+
+/** Below this, the JavaScript encoder is as fast as the round trip through a native string. */
+const NATIVE_BASE64_MIN = 1024;
+
 /**
  * Base64 straight into ASCII bytes, optionally wrapped: `lineLength` characters
  * per line, each line (the last one too) followed by CRLF — the MIME body form.
- * Builds no intermediate strings, so 100 MB stays fast.
+ * Builds no intermediate strings in browsers; on Node, large inputs go through
+ * `Buffer`'s native encoder (the same bytes, about four times faster).
  */
 export function base64Bytes(data: Uint8Array, lineLength = 0): Uint8Array {
+  if (nativeBuffer && data.length >= NATIVE_BASE64_MIN && typeof nativeBuffer.allocUnsafe === 'function')
+    return nativeBase64Bytes(nativeBuffer, data, lineLength);
+  return portableBase64Bytes(data, lineLength);
+}
+
+function nativeBase64Bytes(native: NativeBuffer, data: Uint8Array, lineLength: number): Uint8Array {
+  const chars = Math.ceil(data.length / 3) * 4;
+  const lines = lineLength > 0 ? Math.ceil(chars / lineLength) : 0;
+  const out = native.allocUnsafe(chars + lines * 2);
+  // Blocks of whole lines (and whole 3-byte groups): no string of the whole output, which for a large message
+  // costs more than the encoding.
+  const lineBytes = lineLength > 0 && lineLength % 4 === 0 ? (lineLength / 4) * 3 : 0;
+  const block = lineBytes > 0 ? lineBytes * 1024 : lineLength > 0 ? data.length : 48 * 1024;
+  let o = 0;
+  for (let at = 0; at < data.length; at += block) {
+    const end = Math.min(data.length, at + block);
+    const text = native.from(data.buffer, data.byteOffset + at, end - at).toString('base64');
+    if (lineLength <= 0) o += out.write(text, o, 'latin1');
+    else
+      for (let i = 0; i < text.length; i += lineLength) {
+        o += out.write(text.substring(i, i + lineLength), o, 'latin1');
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+      }
+  }
+  // A plain Uint8Array over the same memory: callers may rely on slice() copying, which Buffer's does not.
+  return new Uint8Array(out.buffer, out.byteOffset, o);
+}
+
+/** `base64Bytes` in plain JavaScript (browsers, and small inputs everywhere); exported for the differential test. */
+export function portableBase64Bytes(data: Uint8Array, lineLength = 0): Uint8Array {
   const chars = Math.ceil(data.length / 3) * 4;
   const lines = lineLength > 0 ? Math.ceil(chars / lineLength) : 0;
   const out = new Uint8Array(chars + lines * 2);

@@ -6,7 +6,7 @@
  * that takes a certificate accepts the same inputs and explains the same errors.
  */
 import { ArgumentError, FormatError } from '../errors.js';
-import { fromLatin1, toBytes, type BytesLike } from './bytes.js';
+import { bytesEqual, fromLatin1, toBytes, type BytesLike } from './bytes.js';
 import { decodePem, looksLikePem } from './pem.js';
 
 /** What certificate-taking APIs accept. */
@@ -15,7 +15,15 @@ export type CertificateInput = BytesLike | string | { der: BytesLike } | { raw: 
 const CERT_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
 
 /**
- * The DER of a certificate given in any accepted form (the first CERTIFICATE block of PEM text).
+ * PEM already decoded, by the array the caller passed: a gateway passes the same recipient certificates with every
+ * message, and the same DER array back lets `Certificate.decode` find its certificate without hashing. A copy of
+ * the PEM is kept and compared, so an array changed in place is decoded again.
+ */
+const decodedPem = new WeakMap<object, { pem: Uint8Array; der: Uint8Array }>();
+
+/**
+ * The DER of a certificate given in any accepted form (the first CERTIFICATE block of PEM text). The result may
+ * be shared between calls: read it, do not change it.
  *
  * @throws ArgumentError `bad-argument` naming `what` — also when a string is an e-mail address or file name
  *   rather than a certificate
@@ -44,7 +52,11 @@ export function certificateDer(input: CertificateInput, what = 'certificate'): U
       throw new FormatError('not-der', `${what}: neither DER (a certificate starts with a SEQUENCE) nor PEM`);
     return bytes;
   }
+  const owner = typeof input === 'string' ? undefined : input;
+  const known = owner && decodedPem.get(owner);
+  if (known && bytesEqual(known.pem, bytes)) return known.der;
   const block = decodePem(bytes).find((b) => CERT_LABELS.has(b.label));
   if (!block) throw new FormatError('malformed-pem', `${what}: the PEM text has no CERTIFICATE block`);
+  if (owner) decodedPem.set(owner, { pem: bytes.slice(), der: block.der });
   return block.der;
 }

@@ -17,6 +17,7 @@ import { decryptMessageStream } from '../../src/smime/decrypt-stream.js';
 import { readMessage } from '../../src/smime/read.js';
 import { readMessageStream } from '../../src/smime/read-stream.js';
 import { TrustList } from '../../src/trust/trust-list.js';
+import { decodedBody, parseMime } from '../../src/mime/entity.js';
 import { SmimeError } from '../../src/errors.js';
 import { bytesEqual, concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
 import { tempDir } from '../helpers/temp.js';
@@ -262,6 +263,24 @@ describe('signMessageStream / verifyMessageStream', () => {
     expect(latin1(signed)).toContain('caf=E9');
     expect(latin1(signed)).toContain('=46rom here');
     expect((await verifyMessage(signed, { trust, at: AT })).ok).toBe(true);
+  });
+
+  it('quoted-printable keeps every line: bare LF, and a 100 KB line whose CRLF is split between chunks', async () => {
+    const long = 'x'.repeat(100_000);
+    const body = `first\nsecond\r\n${long}\r\nlast\r\n`;
+    const input = fromLatin1(
+      `From: rsa.user@example.test\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n${body}`,
+    );
+    const head = input.length - body.length;
+    // The piece ends on the CR of the long line's CRLF, after the 64 KiB cut of a partial line.
+    const cut = head + 'first\nsecond\r\n'.length + long.length + 1;
+    const signed = await collect(
+      await signMessageStream(chunked(input, [cut, input.length]), { signer: alice, signingTime: AT }),
+    );
+    const verified = await verifyMessage(signed, { trust, at: AT });
+    expect(verified.ok).toBe(true);
+    expect(latin1(verified.content)).toContain('Content-Transfer-Encoding: quoted-printable');
+    expect(latin1(decodedBody(parseMime(verified.content)))).toBe(body.replace(/\r?\n/g, '\r\n'));
   });
 });
 

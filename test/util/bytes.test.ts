@@ -1,8 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64Bytes, fromBase64, latin1, toBase64, toBase64Lines, toBytes } from '../../src/util/bytes.js';
+import {
+  base64Bytes,
+  fromBase64,
+  latin1,
+  portableBase64Bytes,
+  toBase64,
+  toBase64Lines,
+  toBytes,
+} from '../../src/util/bytes.js';
 
 const nodeB64 = (d: Uint8Array) => Buffer.from(d).toString('base64');
+
+/** `d` as a view starting `offset` bytes into a larger buffer. */
+function concatOffset(d: Uint8Array, offset: number): Uint8Array {
+  const backing = new Uint8Array(d.length + offset + 3).fill(0xaa);
+  backing.set(d, offset);
+  return backing.subarray(offset, offset + d.length);
+}
 
 describe('base64', () => {
   it('matches Node for every tail length, flat and wrapped at 76 with CRLF after every line', () => {
@@ -18,6 +33,28 @@ describe('base64', () => {
       expect(latin1(base64Bytes(data, 76))).toBe(wrapped);
       expect(toBase64Lines(data, 64, '\n')).toBe(flat.match(/.{1,64}/g)?.join('\n') ?? '');
     }
+  });
+  it('the native (Node Buffer) and portable encoders write the same bytes, flat and wrapped (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1000, maxLength: 5000 }),
+        fc.constantFrom(0, 64, 76, 77),
+        fc.nat(7),
+        (d, width, offset) => {
+          // An offset view: the native path must encode the view, not its whole buffer.
+          const view = concatOffset(d, offset);
+          const fast = base64Bytes(view, width);
+          expect(fast.constructor).toBe(Uint8Array);
+          expect(latin1(fast)).toBe(latin1(portableBase64Bytes(view, width)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+  it('the native encoder works in blocks: a 300 KB input crosses several, byte-identical to the portable one', () => {
+    const big = new Uint8Array(300_001).map((_, i) => (i * 2654435761) >>> 24);
+    for (const width of [0, 76, 64])
+      expect(latin1(base64Bytes(big, width))).toBe(latin1(portableBase64Bytes(big, width)));
   });
   it('round-trips random data', () => {
     fc.assert(

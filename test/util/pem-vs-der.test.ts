@@ -24,3 +24,25 @@ it('a DER SignedData whose content holds a PEM PKCS7 block parses as itself, not
   // Real PEM still reads as PEM.
   expect(looksLikePem(new TextEncoder().encode(encodePem('PKCS7', outer)))).toBe(true);
 });
+
+it('the same PEM array decodes once; changed in place, it is decoded again (no stale certificate)', async () => {
+  const { certificateDer } = await import('../../src/util/certificate-input.js');
+  const { chainFile } = await import('../cms/fixtures.js');
+  const { readFileSync } = await import('node:fs');
+  const pem = readFileSync(chainFile('ee-rsa.pem'));
+  const other = readFileSync(chainFile('ee-p256.pem'));
+  const first = certificateDer(pem);
+  expect(certificateDer(pem)).toBe(first);
+  // A fresh array with the same text is decoded on its own, to equal bytes.
+  expect(certificateDer(Buffer.from(pem))).not.toBe(first);
+  expect(certificateDer(Buffer.from(pem))).toEqual(first);
+  // The caller reuses its buffer for another certificate: the cache must notice.
+  const reused = Buffer.alloc(Math.max(pem.length, other.length), 0x0a);
+  pem.copy(reused);
+  const before = certificateDer(reused);
+  reused.fill(0x0a);
+  other.copy(reused);
+  const after = certificateDer(reused);
+  expect(after).not.toEqual(before);
+  expect(after).toEqual(certificateDer(other));
+});
