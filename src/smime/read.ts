@@ -154,8 +154,9 @@ export interface ReadMessageResult {
    */
   warnings: { layer: number; code: string; message: string }[];
   /**
-   * RFC 9788 header protection of `content` (docs/header-protection.md): the protected header fields, the outer
-   * ones that differ (also `header-mismatch` warnings), what to display. Absent without it.
+   * Header protection of `content` (RFC 9788, or the older `protected-headers="v1"`: `format` says which;
+   * docs/header-protection.md): the protected header fields, the outer ones that differ (also `header-mismatch`
+   * warnings), what to display. Absent without it.
    */
   headerProtection?: HeaderProtectionResult;
 }

@@ -9,7 +9,11 @@ import type { CapabilityEntry } from '../cms/attributes.js';
 import type { ValidationReport } from '../trust/report.js';
 import { toHex } from '../util/bytes.js';
 import { sha256 } from '../util/hash.js';
-import { headerProtectionToJson, type HeaderProtectionResult } from './header-protection-read.js';
+import {
+  headerProtectionLabel,
+  headerProtectionToJson,
+  type HeaderProtectionResult,
+} from './header-protection-read.js';
 
 /** One signer of one signed layer. */
 export interface SignerReport {
@@ -120,8 +124,9 @@ export interface VerifyReport {
    */
   warnings: ReportProblem[];
   /**
-   * RFC 9788 header protection of the verified content (docs/header-protection.md): the protected header fields,
-   * the outer ones that differ (also `header-mismatch` warnings), what to display. Absent without it.
+   * Header protection of the verified content (RFC 9788, or the older `protected-headers="v1"`: `format` says
+   * which; docs/header-protection.md): the protected header fields, the outer ones that differ (also
+   * `header-mismatch` warnings), what to display. Absent without it.
    */
   headerProtection?: HeaderProtectionResult;
 }
@@ -218,7 +223,7 @@ export function verifyReportToText(report: VerifyReport): string {
   const hp = report.headerProtection;
   if (hp)
     lines.push(
-      `header protection: ${hp.scheme} (hp="${hp.hp}"), ${hp.trusted ? 'the protected header fields are displayed' : 'not trusted: the outer header fields are displayed'}`,
+      `header protection: ${headerProtectionLabel(hp)}, ${hp.trusted ? 'the protected header fields are displayed' : 'not trusted: the outer header fields are displayed'}`,
     );
   for (const w of report.warnings) lines.push(`warning ${w.code}: ${w.message}`);
   return `${lines.join('\n')}\n`;

@@ -1,8 +1,10 @@
 /**
  * `--header-protection` on sign, encrypt and compose, and what verify and read print for it: the Subject of an
  * encrypted message stays out of the clear, read shows the protected one, and a changed outer Subject is reported.
+ * The older `protected-headers="v1"` scheme through the built binary, on a real sample (notmuch).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decryptCommand } from '../../src/cli/commands/decrypt.js';
@@ -13,7 +15,7 @@ import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { registerCommand } from '../../src/cli/run.js';
 import { cli, errorCode } from '../helpers/cli.js';
 import { issueUser, type IssuedUser } from '../helpers/pki.js';
-import { projectVectorPath } from '../helpers/vectors.js';
+import { describeVectors, projectVectorPath, repoRoot, sharedPath } from '../helpers/vectors.js';
 import { tempDir } from '../helpers/temp.js';
 
 const MESSAGE =
@@ -180,5 +182,33 @@ describe('--header-protection on the CLI', () => {
       expect(r.code, argv.join(' ')).toBe(2);
       expect(errorCode(r)).toBe('usage');
     }
+  });
+});
+
+describeVectors('read on a protected-headers="v1" message (the built CLI)', () => {
+  it('smime-sign+enc+legacy-disp: the format and the real Subject, in text and in --json', () => {
+    const bin = join(repoRoot, 'dist', 'cli', 'main.js');
+    if (!existsSync(bin)) throw new Error('dist/cli/main.js is missing: run npm run build (npm test does)');
+    const v = (...p: string[]) => sharedPath('notmuch', ...p);
+    const args = ['read', '--trust', v('smime', 'ca.crt'), '--p12', v('smime', 'bob.p12'), '--password', ''];
+    const message = v('corpora', 'protected-headers', 'smime-sign+enc+legacy-disp.eml');
+    const run = (extra: string[]) => spawnSync(process.execPath, [bin, ...args, ...extra], { encoding: 'latin1' });
+    const text = run(['--in', message, '--out', join(dir, 'v1-content.eml')]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stderr).toContain(
+      '\nheader protection: encrypted (protected-headers="v1", a scheme older than RFC 9788), protected header fields shown\n',
+    );
+    expect(text.stderr).toMatch(/^ {2}Subject: BarCorp contract signed, let's go!$/m);
+    const json = run(['--in', message, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const hp = (JSON.parse(json.stdout) as { headerProtection: Record<string, unknown> }).headerProtection;
+    expect([hp.format, hp.hp, hp.trusted, hp.confidential, hp.legacyDisplayRemoved, hp.outerMismatches]).toEqual([
+      'protected-headers-v1',
+      'cipher',
+      true,
+      ['Subject'],
+      true,
+      [],
+    ]);
   });
 });

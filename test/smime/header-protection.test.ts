@@ -99,6 +99,7 @@ describe('signed only (hp="clear")', () => {
     expect(report.warnings).toEqual([]);
     const { rest, shown, body } = split(report.headerProtection);
     expect(rest).toEqual({
+      format: 'rfc9788',
       hp: 'clear',
       scheme: 'signed-only',
       trusted: true,
@@ -193,6 +194,7 @@ describe('encrypted (hp="cipher")', () => {
     expect(hpWarnings(read.warnings)).toEqual([]);
     const { rest, shown, body } = split(read.headerProtection);
     expect(rest).toEqual({
+      format: 'rfc9788',
       hp: 'cipher',
       scheme: 'encrypted',
       trusted: true,

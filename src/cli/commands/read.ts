@@ -11,7 +11,7 @@ import {
 import { CryptoError, FormatError } from '../../errors.js';
 import { isSmimeErrorCode } from '../../error-codes.js';
 import { readMessage, type MessageLayer, type ReadMessageOptions, type ReadMessageResult } from '../../smime/read.js';
-import { headerProtectionToJson } from '../../smime/header-protection-read.js';
+import { headerProtectionLabel, headerProtectionToJson } from '../../smime/header-protection-read.js';
 import { readMessageStream, type ReadMessageStreamResult } from '../../smime/read-stream.js';
 import { drain, openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { flagBool, flagString, UsageError } from '../args.js';
@@ -73,7 +73,7 @@ function readResultToText(r: ReadMessageResult): string {
   const hp = r.headerProtection;
   if (hp) {
     lines.push(
-      `header protection: ${hp.scheme} (hp="${hp.hp}"), ${hp.trusted ? 'protected header fields shown' : 'not trusted: outer header fields shown'}`,
+      `header protection: ${headerProtectionLabel(hp)}, ${hp.trusted ? 'protected header fields shown' : 'not trusted: outer header fields shown'}`,
     );
     for (const [name, value] of hp.displayHeaders) lines.push(`  ${name}: ${value}`);
   }
