@@ -57,6 +57,7 @@ export const ERROR_CODES = [
   'key-algorithm-mismatch',
   'key-identifier-mismatch',
   'key-mismatch',
+  'legacy-display-unsupported',
   'legacy-gcm-parameters',
   'limit-exceeded',
   'malformed-capabilities',

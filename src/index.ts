@@ -139,6 +139,7 @@ export {
 export type { MessageCopyPlan } from './smime/compose.js';
 export type { HeaderProtectionOptions, SignHeaderProtectionOptions } from './smime/header-protection.js';
 export type { HeaderProtectionResult, HeaderProtectionFinding } from './smime/header-protection-read.js';
+export type { StreamHeaderProtectionResult } from './smime/header-protection-stream-read.js';
 export type { HeaderMismatch } from './mime/header-protection.js';
 export type {
   HeaderConfidentialityPolicy,

@@ -4,6 +4,7 @@
  */
 import { LimitError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
+import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
 import { iterateBytes, type ByteSource } from '../util/byte-source.js';
 
 /** Longest header section read from a stream (a real one is a few KiB; Exchange caps at 256 KiB). */
@@ -165,4 +166,45 @@ export async function* sevenBitCheckStream(
     offset += chunk.length;
     yield chunk;
   }
+}
+
+/** A quoted-printable soft line break. */
+const SOFT_BREAK = Uint8Array.of(0x3d, 0x0d, 0x0a);
+
+/**
+ * Quoted-printable of text as it passes (LF or CRLF line ends, written as CRLF): whole lines at a time (a very long line is cut with a soft break).
+ * Only a line split between chunks is copied; the rest of a chunk is encoded where it lies.
+ */
+export async function* quotedPrintableStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let carry: Uint8Array = new Uint8Array(0);
+  for await (const chunk of source) {
+    const lastLf = chunk.lastIndexOf(0x0a);
+    if (lastLf < 0) {
+      carry = concatBytes(carry, chunk);
+      if (carry.length > LONG_LINE_CUT) carry = yield* cutLongLine(carry);
+      continue;
+    }
+    let from = 0;
+    if (carry.length) {
+      from = chunk.indexOf(0x0a) + 1;
+      yield encodeQuotedPrintableBytes(concatBytes(carry, chunk.subarray(0, from)));
+    }
+    if (lastLf >= from) yield encodeQuotedPrintableBytes(chunk.subarray(from, lastLf + 1));
+    carry = chunk.slice(lastLf + 1);
+    if (carry.length > LONG_LINE_CUT) carry = yield* cutLongLine(carry);
+  }
+  if (carry.length) yield encodeQuotedPrintableBytes(carry);
+}
+
+/** Where a line with no end in sight is cut with a soft break, so that a huge line does not fill memory. */
+const LONG_LINE_CUT = 64 * 1024;
+
+/**
+ * Encodes a long partial line with a soft break after it; a CR at its end stays behind (it may be the first half
+ * of a CRLF split between chunks, which must stay a line end and not become an escaped `=0D`).
+ */
+async function* cutLongLine(carry: Uint8Array): AsyncGenerator<Uint8Array, Uint8Array> {
+  const keep = carry[carry.length - 1] === 0x0d ? 1 : 0;
+  yield concatBytes(encodeQuotedPrintableBytes(carry.subarray(0, carry.length - keep)), SOFT_BREAK);
+  return carry.slice(carry.length - keep);
 }

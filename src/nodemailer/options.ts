@@ -12,6 +12,7 @@ import type { RevocationMode } from '../trust/options.js';
 import type { SignMessageOptions, SmimeSigner } from '../smime/sign.js';
 import type { EncryptMessageOptions, EncryptionWarning } from '../smime/encrypt.js';
 import type { ResolveRecipientsResult } from '../smime/resolve.js';
+import { encryptionSettings, type HeaderProtectionOptions } from '../smime/header-protection.js';
 
 /** Options of `smimeNodemailer`: the defaults of every message the transporter sends. */
 export interface SmimeNodemailerOptions {
@@ -64,6 +65,12 @@ export interface SmimeNodemailerOptions {
    * that has one fails to send (`bad-argument`), so message data can never turn signing or encryption off.
    */
   allowMessageOptions?: boolean;
+  /**
+   * RFC 9788 header protection (docs/header-protection.md), as `composeMessage`'s option: the header fields
+   * (Subject, From, To, …) go inside the signature (`hp="clear"`) or the encryption (`hp="cipher"`, the outer
+   * Subject becomes `[...]` under the default policy). Default off.
+   */
+  headerProtection?: boolean | HeaderProtectionOptions;
   /** Called once per protected message, before it is handed to the transport (for logs and audits). */
   onProtected?: (result: SmimeProtectedMessage) => void;
 }
@@ -79,6 +86,8 @@ export interface SmimeMessageOptions {
   encrypt?: boolean;
   /** The sender's encryption certificate for this message (default: this message's signer's certificate). */
   senderCertificate?: CertificateInput;
+  /** Header protection for this message (default: the plugin's `headerProtection`). */
+  headerProtection?: boolean | HeaderProtectionOptions;
 }
 
 /** What happened to one message (`onProtected`). */
@@ -102,6 +111,7 @@ export interface MessageSettings {
   signer?: SmimeSigner;
   encrypt: boolean;
   senderCertificate?: CertificateInput;
+  headerProtection?: boolean | HeaderProtectionOptions;
 }
 
 function assertSigner(signer: unknown, what: string): asserts signer is SmimeSigner {
@@ -122,6 +132,7 @@ export function checkPluginOptions(options: SmimeNodemailerOptions): void {
   if (options.encrypt !== undefined && typeof options.encrypt !== 'boolean')
     throw new ArgumentError('bad-argument', 'options.encrypt must be a boolean');
   if (options.encrypt) assertCanEncrypt(options);
+  encryptionSettings(options.headerProtection); // throws for a value that is no header protection option
 }
 
 function assertCanEncrypt(options: SmimeNodemailerOptions): void {
@@ -140,6 +151,7 @@ function messageOptions(value: unknown): SmimeMessageOptions | false {
   if (m.sign !== undefined && typeof m.sign !== 'boolean') assertSigner(m.sign, 'smime.sign');
   if (m.encrypt !== undefined && typeof m.encrypt !== 'boolean')
     throw new ArgumentError('bad-argument', 'smime.encrypt must be a boolean');
+  encryptionSettings(m.headerProtection);
   return m;
 }
 
@@ -178,9 +190,11 @@ export function messageSettings(
   const senderCertificate =
     m.senderCertificate ??
     (own ? own.certificate : (options.senderCertificate ?? (options.sign || undefined)?.certificate));
+  const headerProtection = m.headerProtection ?? options.headerProtection;
   return {
     ...(signer ? { signer } : {}),
     encrypt,
     ...(senderCertificate !== undefined ? { senderCertificate } : {}),
+    ...(headerProtection ? { headerProtection } : {}),
   };
 }

@@ -88,12 +88,20 @@ export async function planEncryption(
   return { sender, parties, resolved };
 }
 
-async function sign(message: Uint8Array, options: SmimeNodemailerOptions, settings: MessageSettings) {
+/** Signs; with header protection, for the encryption that follows when `encrypting` (as `composeMessage`). */
+async function sign(
+  message: Uint8Array,
+  options: SmimeNodemailerOptions,
+  settings: MessageSettings,
+  encrypting: boolean,
+) {
   const signer = settings.signer!;
+  const hp = settings.headerProtection;
   // A separate encryption certificate is announced (SMIMEEncryptionKeyPreference) so replies can use it.
   const other = settings.senderCertificate !== undefined && settings.senderCertificate !== signer.certificate;
   return signMessage(message, {
     signer,
+    ...(hp ? { headerProtection: { ...(hp === true ? {} : hp), forEncryption: encrypting } } : {}),
     ...(options.detached !== undefined ? { detached: options.detached } : {}),
     ...(options.digest ? { digest: options.digest } : {}),
     ...(options.pss !== undefined ? { pss: options.pss } : {}),
@@ -114,7 +122,7 @@ export async function protect(
   plan: EncryptionPlan | undefined,
   from: string | undefined,
 ): Promise<ProtectResult> {
-  let out = settings.signer ? await sign(message, options, settings) : message;
+  let out = settings.signer ? await sign(message, options, settings, plan !== undefined) : message;
   if (!plan) return { message: out, encryptedTo: [], warnings: [] };
   const result = await encryptMessage(out, {
     recipients: plan.parties,
@@ -125,6 +133,8 @@ export async function protect(
     ...(options.keyTransport ? { keyTransport: options.keyTransport } : {}),
     ...(options.recipientIdentifier ? { recipientIdentifier: options.recipientIdentifier } : {}),
     ...(options.allowWeak !== undefined ? { allowWeak: options.allowWeak } : {}),
+    // Signed content got its header protection (hp="cipher") when it was signed.
+    ...(settings.headerProtection ? { headerProtection: settings.headerProtection } : {}),
   });
   out = result.message;
   const encryptedTo = [

@@ -94,7 +94,7 @@ export function headerProtectionToJson(hp: HeaderProtectionResult): unknown {
 }
 
 /** The scheme in words for text reports: `signed-only (hp="clear")`, `encrypted (protected-headers="v1", ...)`. */
-export function headerProtectionLabel(hp: HeaderProtectionResult): string {
+export function headerProtectionLabel(hp: Pick<HeaderProtectionResult, 'format' | 'scheme' | 'hp'>): string {
   if (hp.format === 'rfc9788') return `${hp.scheme} (hp="${hp.hp}")`;
   const how = hp.format === 'protected-headers-v1' ? 'protected-headers="v1"' : 'message/rfc822 wrapper, RFC 8551';
   return `${hp.scheme} (${how}, a scheme older than RFC 9788)`;

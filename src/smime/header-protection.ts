@@ -50,7 +50,11 @@ export interface SignHeaderProtectionOptions extends HeaderProtectionOptions {
   forEncryption?: boolean;
 }
 
-/** The MIME-level options for an option value; undefined when header protection is off. */
+/**
+ * The MIME-level options for an option value; undefined when header protection is off.
+ *
+ * @throws {ArgumentError} `bad-argument` for a value that is no option, or an unknown policy
+ */
 function headerProtectionSettings(
   option: boolean | SignHeaderProtectionOptions | undefined,
   hp: 'clear' | 'cipher',
@@ -66,20 +70,6 @@ function headerProtectionSettings(
       `unknown header confidentiality policy "${String(p)}" (baseline, shy, none)`,
     );
   return { hp, policy: headerConfidentialityPolicy(p), legacyDisplay: settings.legacyDisplay ?? true };
-}
-
-/**
- * The streaming functions do not write header protection: asking them for it is an error, never a message
- * silently sent without it.
- *
- * @throws {ArgumentError} `bad-argument`
- */
-export function refuseHeaderProtection(option: unknown, fn: string): void {
-  if (option !== undefined && option !== false)
-    throw new ArgumentError(
-      'bad-argument',
-      `${fn} does not support headerProtection: use the buffered function (docs/header-protection.md)`,
-    );
 }
 
 /** What signing and encrypting work on: the outer header section (a whole message) and the body entity. */
@@ -101,6 +91,21 @@ function protect(
   return { outerHeaders: protectedMessage.outerHeaders, entity: protectedMessage.payload };
 }
 
+/** `signMessage`'s settings: `hp="cipher"` with `forEncryption`, else `hp="clear"`. */
+export function signingSettings(
+  option: boolean | SignHeaderProtectionOptions | undefined,
+): ProtectHeadersOptions | undefined {
+  const forEncryption = typeof option === 'object' && option !== null && option.forEncryption === true;
+  return headerProtectionSettings(option, forEncryption ? 'cipher' : 'clear');
+}
+
+/** `encryptMessage`'s settings: always `hp="cipher"`. */
+export function encryptionSettings(
+  option: boolean | HeaderProtectionOptions | undefined,
+): ProtectHeadersOptions | undefined {
+  return headerProtectionSettings(option, 'cipher');
+}
+
 /**
  * `signMessage` with `headerProtection`: the canonical entity becomes the Cryptographic Payload (`hp="clear"`,
  * or `hp="cipher"` with `forEncryption`), canonical again after the legacy display element was added.
@@ -109,8 +114,7 @@ export function protectForSigning(
   split: SplitContent,
   option: boolean | SignHeaderProtectionOptions | undefined,
 ): SplitContent {
-  const forEncryption = typeof option === 'object' && option !== null && option.forEncryption === true;
-  const settings = headerProtectionSettings(option, forEncryption ? 'cipher' : 'clear');
+  const settings = signingSettings(option);
   if (!settings) return split;
   const out = protect(split, settings);
   return { outerHeaders: out.outerHeaders, entity: canonicalizeEntity(out.entity) };
@@ -138,7 +142,7 @@ export function protectForEncryption(
   option: boolean | HeaderProtectionOptions | undefined,
   limits?: CmsLimits,
 ): SplitContent {
-  const settings = headerProtectionSettings(option, 'cipher');
+  const settings = encryptionSettings(option);
   if (!settings) return split;
   const hp = signedPayloadHp(parseMime(split.entity), limits);
   if (hp === undefined) return protect(split, settings);

@@ -21,9 +21,18 @@ import { decryptMessageStream, type DecryptMessageStreamResult } from './decrypt
 import { verifyMessageStream, type VerifyMessageStreamReport } from './verify-stream.js';
 import type { MessageLayer, ReadMessageOptions, ReadMessageResult } from './read.js';
 import { messageVerdict, type ReadVerification } from './read-checks.js';
+import { HeadCapture, payloadProtection, type StreamHeaderProtectionResult } from './header-protection-stream-read.js';
 
 /** What `readMessageStream` reports once the content has been read to its end. */
-export type ReadMessageStreamResult = Omit<ReadMessageResult, 'content'>;
+export type ReadMessageStreamResult = Omit<ReadMessageResult, 'content' | 'headerProtection'> & {
+  /**
+   * RFC 9788 header protection of the innermost content, as `readMessage` reports it (its `header-mismatch`
+   * warnings too), read from the content's header section once every layer's verdict is in: trusted under a
+   * signature that verifies over the whole message, or a decryption. Only the header section to display
+   * (`displayHead`): the body is the stream. Absent without it.
+   */
+  headerProtection?: StreamHeaderProtectionResult;
+};
 
 /** The innermost content as a stream, and the result (settles when the stream ends). */
 export interface ReadMessageStream {
@@ -66,8 +75,10 @@ export async function readMessageStream(
   const steps: Step[] = [];
   let current: ByteSource = input;
   let prefixLength = 0;
+  let rootHeaders: MimeHeader[] = [];
   for (let depth = 0; ; depth++) {
     const peeked = await peek(current, prefixLength);
+    if (depth === 0) rootHeaders = peeked.headers;
     prefixLength = 0;
     const type = peeked.type;
     if (!type || type.form === 'pkcs7-signature' || (type.form === 'pkcs7-mime' && !isLayer(peeked.cmsType))) {
@@ -111,18 +122,34 @@ export async function readMessageStream(
     current = opened.stream;
     prefixLength = opened.prefixLength;
   }
+  return withVerdict(current, steps, options, rootHeaders);
+}
+
+/**
+ * The innermost content as a stream whose end carries every layer's verdict (and the header protection read from
+ * the content's header section, kept as it passes): the result settles, and the stream closes only when it is ok.
+ */
+function withVerdict(
+  content: ByteSource,
+  steps: Step[],
+  options: ReadMessageOptions,
+  rootHeaders: readonly MimeHeader[],
+): ReadMessageStream {
   const result = settleable();
-  const content = current;
   async function* produce(): AsyncGenerator<Uint8Array> {
     try {
       // A failed verification errors the stream; its report still arrives, so the result can say why.
       let failure: Error | undefined;
+      const head = new HeadCapture();
       try {
-        yield* iterateBytes(content);
+        for await (const chunk of iterateBytes(content)) {
+          head.add(chunk);
+          yield chunk;
+        }
       } catch (e) {
         failure = e instanceof Error ? e : new Error(String(e));
       }
-      const read = await summarize(steps, options);
+      const read = await summarize(steps, options, { rootHeaders, head: head.bytes() });
       result.resolve(read);
       if (!read.ok) throw failure ?? notOk(read);
       if (failure) throw failure;
@@ -183,8 +210,12 @@ async function decryptWithAny(
   return { identity: 0, stream: generatorStream(message()), prefixLength: prefix.length, result: opened.result };
 }
 
-/** The layers' outcomes, in `readMessage`'s terms. */
-async function summarize(steps: Step[], options: ReadMessageOptions): Promise<ReadMessageStreamResult> {
+/** The layers' outcomes, in `readMessage`'s terms; `payload`: the top-level headers and the content's header section. */
+async function summarize(
+  steps: Step[],
+  options: ReadMessageOptions,
+  payload: { rootHeaders: readonly MimeHeader[]; head: Uint8Array },
+): Promise<ReadMessageStreamResult> {
   const layers: MessageLayer[] = [];
   const problems: ReadMessageResult['problems'] = [];
   const verifications: ReadVerification[] = [];
@@ -205,7 +236,10 @@ async function summarize(steps: Step[], options: ReadMessageOptions): Promise<Re
       });
       continue;
     }
-    const report = await step.report;
+    // The header protection of the whole message is read once, below, from the innermost content.
+    const { headerProtection: _hp, ...report } = await step.report;
+    void _hp;
+    report.warnings = report.warnings.filter((w) => w.code !== 'header-mismatch');
     reports.push(report);
     const layer = layers.length;
     const own = report.problems.filter((p) => p.code !== 'sender-mismatch');
@@ -239,7 +273,17 @@ async function summarize(steps: Step[], options: ReadMessageOptions): Promise<Re
       else warnings.push(finding);
     }
   }
-  return messageVerdict(layers, verifications, problems, warnings, options.requireAuthenticated ?? false);
+  const hp = layers.length ? payloadProtection(layers, verifications, payload, options.limits) : { warnings: [] };
+  warnings.push(...hp.warnings.map((w) => ({ layer: layers.length - 1, ...w })));
+  const { headerProtection: _none, ...read } = messageVerdict(
+    layers,
+    verifications,
+    problems,
+    warnings,
+    options.requireAuthenticated ?? false,
+  );
+  void _none;
+  return hp.result ? { ...read, headerProtection: hp.result } : read;
 }
 
 function settleable(): {

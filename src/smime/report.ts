@@ -9,11 +9,8 @@ import type { CapabilityEntry } from '../cms/attributes.js';
 import type { ValidationReport } from '../trust/report.js';
 import { toHex } from '../util/bytes.js';
 import { sha256 } from '../util/hash.js';
-import {
-  headerProtectionLabel,
-  headerProtectionToJson,
-  type HeaderProtectionResult,
-} from './header-protection-read.js';
+import { headerProtectionLabel, type HeaderProtectionResult } from './header-protection-read.js';
+import { headerProtectionJson, type StreamHeaderProtectionResult } from './header-protection-stream-read.js';
 
 /** One signer of one signed layer. */
 export interface SignerReport {
@@ -136,7 +133,12 @@ function certJson(der: Uint8Array | undefined) {
 }
 
 /** The report as plain JSON (dates ISO, certificates by SHA-256, no bytes). */
-export function verifyReportToJson(report: VerifyReport): unknown {
+/** A report to print: `verifyMessage`'s, or `verifyMessageStream`'s with an empty content. */
+type PrintableReport = Omit<VerifyReport, 'headerProtection'> & {
+  headerProtection?: HeaderProtectionResult | StreamHeaderProtectionResult | undefined;
+};
+
+export function verifyReportToJson(report: PrintableReport): unknown {
   return {
     ok: report.ok,
     problems: report.problems,
@@ -185,12 +187,12 @@ export function verifyReportToJson(report: VerifyReport): unknown {
     })),
     contentLength: report.content.length,
     contentSha256: toHex(sha256(report.content)),
-    ...(report.headerProtection ? { headerProtection: headerProtectionToJson(report.headerProtection) } : {}),
+    ...(report.headerProtection ? { headerProtection: headerProtectionJson(report.headerProtection) } : {}),
   };
 }
 
 /** Human-readable report. */
-export function verifyReportToText(report: VerifyReport): string {
+export function verifyReportToText(report: PrintableReport): string {
   const lines: string[] = [
     `${report.ok ? 'VERIFIED' : 'NOT VERIFIED'}: ${report.signers.length} signer(s) in ${report.layers.length} signed layer(s)`,
   ];

@@ -7,17 +7,17 @@
  * quoted-printable as it passes (quoted-printable for text, base64 otherwise), and requires a multipart body to be
  * 7-bit safe already (no 8-bit data, NUL, over-long line or line beginning `From `): otherwise the stream fails
  * with `content-not-7bit` and `signMessage` is the way to sign it.
+ *
+ * `headerProtection` (RFC 9788) works as in `signMessage`: the protected header section is made from the
+ * message's header section, which comes first (src/smime/header-protection-stream.ts); with `forEncryption`, a
+ * legacy display element that cannot be streamed into the body is `legacy-display-unsupported`.
  */
 import { ArgumentError, FormatError } from '../errors.js';
 import { concatBytes, fromLatin1 } from '../util/bytes.js';
 import { generatorStream, type ByteSource } from '../util/byte-source.js';
 import { createSignedDataStream, startDetachedSignature } from '../cms/stream/signed-writer.js';
 import { base64Bytes } from '../util/bytes.js';
-import { encodeQuotedPrintableBytes } from '../mime/transfer-encoding.js';
-
-/** A quoted-printable soft line break. */
-const SOFT_BREAK = Uint8Array.of(0x3d, 0x0d, 0x0a);
-import { sevenBitCheckStream, type SevenBitFinding } from '../mime/stream.js';
+import { quotedPrintableStream, sevenBitCheckStream, type SevenBitFinding } from '../mime/stream.js';
 import { parseMime } from '../mime/entity.js';
 import { rawHeaderText } from '../mime/canonical.js';
 import {
@@ -30,7 +30,8 @@ import {
   signaturePartHead,
   type SignMessageOptions,
 } from './sign.js';
-import { refuseHeaderProtection } from './header-protection.js';
+import { signingSettings } from './header-protection.js';
+import { protectStreamedEntity, type StreamedEntity } from './header-protection-stream.js';
 import {
   base64LinesStream,
   canonicalBody,
@@ -44,7 +45,8 @@ import {
  * certificate and option problems are thrown before anything is read; a problem found in the content (see the
  * module notes) errors the returned stream.
  *
- * @throws {CryptoError} `key-mismatch`; {ArgumentError} `bad-argument`
+ * @throws {CryptoError} `key-mismatch`; {ArgumentError} `bad-argument`, `legacy-display-unsupported` (header
+ *   protection for encryption of a body the legacy display element cannot be streamed into: multipart, HTML, base64)
  * @example
  * ```ts no-run
  * const signed = await signMessageStream(Readable.toWeb(createReadStream('big.eml')), { signer: identity });
@@ -55,26 +57,34 @@ export async function signMessageStream(
   input: ByteSource,
   options: SignMessageOptions,
 ): Promise<ReadableStream<Uint8Array>> {
-  refuseHeaderProtection(options.headerProtection, 'signMessageStream');
   const prepared = await prepareMessageSigner(options);
+  const settings = signingSettings(options.headerProtection);
   const boundary = checkBoundary(options.boundary) ?? newBoundary();
   const split = await splitStreamedMessage(input);
+  let protection;
+  try {
+    const inner = prepared.detached ? sevenBitEntity(split) : { head: split.innerHead, body: canonicalBody(split) };
+    protection = protectStreamedEntity(split.outerHeaders, inner, settings);
+  } catch (e) {
+    await split.body.return(undefined);
+    throw e;
+  }
+  const { outerHeaders } = protection;
+  const entity = entityStream(protection.entity.head, protection.entity.body);
   if (!prepared.detached) {
-    const entity = entityStream(split.innerHead, canonicalBody(split));
     const cms = await createSignedDataStream(entity, prepared.cmsOptions);
     return generatorStream(
       (async function* () {
-        yield outerPrefix(split.outerHeaders, OPAQUE_SIGNED_HEAD);
+        yield outerPrefix(outerHeaders, OPAQUE_SIGNED_HEAD);
         yield* base64LinesStream(cms);
       })(),
     );
   }
-  const entity = sevenBitEntity(split);
   const signature = await startDetachedSignature(prepared.cmsOptions);
   // A generated boundary holds 128 random bits, so only a caller's own boundary can occur in the content.
   const scan = options.boundary === undefined ? undefined : boundaryScanner(boundary);
   async function* produce(): AsyncGenerator<Uint8Array> {
-    yield outerPrefix(split.outerHeaders, multipartSignedHead(prepared.digest, boundary));
+    yield outerPrefix(outerHeaders, multipartSignedHead(prepared.digest, boundary));
     for await (const chunk of entity) {
       scan?.(chunk);
       signature.update(chunk);
@@ -87,7 +97,7 @@ export async function signMessageStream(
 }
 
 /** The inner entity as it is signed detached: 7-bit safe, or re-encoded as it passes. */
-function sevenBitEntity(split: StreamedSplit): AsyncGenerator<Uint8Array> {
+function sevenBitEntity(split: StreamedSplit): StreamedEntity {
   const single = !/^multipart\//.test(split.mediaType) || split.innerHead.length === 0;
   const encoded = split.transferEncoding === 'base64' || split.transferEncoding === 'quoted-printable';
   if (single && !encoded) {
@@ -95,9 +105,9 @@ function sevenBitEntity(split: StreamedSplit): AsyncGenerator<Uint8Array> {
     const head = reencodedHead(split.innerHead, text ? 'quoted-printable' : 'base64');
     // Quoted-printable ends every line with CRLF itself: no line-end pass before it.
     const body = text ? quotedPrintableStream(split.body) : base64LinesStream(split.body);
-    return entityStream(head, body);
+    return { head, body };
   }
-  return entityStream(split.innerHead, sevenBitCheckStream(canonicalBody(split), notSevenBit));
+  return { head: split.innerHead, body: sevenBitCheckStream(canonicalBody(split), notSevenBit) };
 }
 
 function notSevenBit(finding: SevenBitFinding): never {
@@ -125,44 +135,6 @@ function reencodedHead(head: Uint8Array, encoding: 'base64' | 'quoted-printable'
     ? ''
     : 'Content-Type: text/plain; charset=utf-8\r\n';
   return fromLatin1(`${kept}${type}Content-Transfer-Encoding: ${encoding}\r\n\r\n`);
-}
-
-/**
- * Quoted-printable of CRLF text as it passes: whole lines at a time (a very long line is cut with a soft break).
- * Only a line split between chunks is copied; the rest of a chunk is encoded where it lies.
- */
-async function* quotedPrintableStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  let carry: Uint8Array = new Uint8Array(0);
-  for await (const chunk of source) {
-    const lastLf = chunk.lastIndexOf(0x0a);
-    if (lastLf < 0) {
-      carry = concatBytes(carry, chunk);
-      if (carry.length > LONG_LINE_CUT) carry = yield* cutLongLine(carry);
-      continue;
-    }
-    let from = 0;
-    if (carry.length) {
-      from = chunk.indexOf(0x0a) + 1;
-      yield encodeQuotedPrintableBytes(concatBytes(carry, chunk.subarray(0, from)));
-    }
-    if (lastLf >= from) yield encodeQuotedPrintableBytes(chunk.subarray(from, lastLf + 1));
-    carry = chunk.slice(lastLf + 1);
-    if (carry.length > LONG_LINE_CUT) carry = yield* cutLongLine(carry);
-  }
-  if (carry.length) yield encodeQuotedPrintableBytes(carry);
-}
-
-/** Where a line with no end in sight is cut with a soft break, so that a huge line does not fill memory. */
-const LONG_LINE_CUT = 64 * 1024;
-
-/**
- * Encodes a long partial line with a soft break after it; a CR at its end stays behind (it may be the first half
- * of a CRLF split between chunks, which must stay a line end and not become an escaped `=0D`).
- */
-async function* cutLongLine(carry: Uint8Array): AsyncGenerator<Uint8Array, Uint8Array> {
-  const keep = carry[carry.length - 1] === 0x0d ? 1 : 0;
-  yield concatBytes(encodeQuotedPrintableBytes(carry.subarray(0, carry.length - keep)), SOFT_BREAK);
-  return carry.slice(carry.length - keep);
 }
 
 async function* entityStream(head: Uint8Array, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {

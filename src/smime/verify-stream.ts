@@ -14,7 +14,6 @@
 import { FormatError, SmimeError } from '../errors.js';
 import type { ByteSource } from '../util/byte-source.js';
 import { generatorStream, iterateBytes } from '../util/byte-source.js';
-import { concatBytes } from '../util/bytes.js';
 import { createStreamDigest, type StreamDigest, type StreamDigestName } from '../crypto/digest-stream.js';
 import type { DigestName } from '../crypto/algorithms.js';
 import { parseSignedData, type SignedData } from '../cms/signed-data.js';
@@ -28,9 +27,24 @@ import { checkSender, messageSignedLayers, senderCopy } from './sender.js';
 import { checkMicalg, reportSigners, type VerifyContext } from './verify-layer.js';
 import { finish, newContext, type VerifyMessageOptions } from './verify.js';
 import { cmsBytes, openSmimeStream, type StreamedSmime } from './stream-entity.js';
+import {
+  HeadCapture,
+  streamedHeaderProtection,
+  type StreamHeaderProtectionResult,
+} from './header-protection-stream-read.js';
 
-/** The report of a streamed verification: `verifyMessage`'s, without the content (it went to the stream). */
-export type VerifyMessageStreamReport = Omit<VerifyReport, 'content'>;
+/**
+ * The report of a streamed verification: `verifyMessage`'s, without the content (it went to the stream); its
+ * `headerProtection` has the header section to display but no display body.
+ */
+export type VerifyMessageStreamReport = Omit<VerifyReport, 'content' | 'headerProtection'> & {
+  /**
+   * RFC 9788 header protection of the signed content, as `verifyMessage` reports it (its `header-mismatch`
+   * warnings too), read from the content's header section once the verdict is final; the protected header fields
+   * are trusted only when every signature of the layer verifies. Absent without it.
+   */
+  headerProtection?: StreamHeaderProtectionResult;
+};
 
 /** The signed content as a stream, and the report (resolves when the stream ends). */
 export interface VerifyMessageStream {
@@ -44,9 +58,6 @@ export interface VerifyMessageStream {
   /** `multipart-signed` or `opaque`, known before any content is read. */
   kind: 'multipart-signed' | 'opaque';
 }
-
-/** Longest signed-entity header section kept for the sender check. */
-const MAX_SIGNED_HEAD = 256 * 1024;
 
 const MICALG_DIGESTS: Record<string, StreamDigestName> = {
   'sha-1': 'SHA-1',
@@ -94,8 +105,8 @@ function notSigned(): FormatError {
 
 /** Ends the report and the stream together: the stream closes only for an ok report. */
 function verdict(report: VerifyReport): VerifyMessageStreamReport {
-  const { content: _content, ...rest } = report;
-  void _content;
+  const { content: _content, headerProtection: _hp, ...rest } = report;
+  void [_content, _hp];
   return rest;
 }
 
@@ -123,8 +134,11 @@ function settleable<T>(): Settle<T> {
   return { promise, resolve, reject };
 }
 
-/** The report for one top-level signed layer, with the sender check against the top-level headers. */
-function layerReport(ctx: VerifyContext, smime: StreamedSmime): VerifyMessageStreamReport {
+/**
+ * The report for one top-level signed layer, with the sender check against the top-level headers and the header
+ * protection of the signed content (`head`: its header section).
+ */
+function layerReport(ctx: VerifyContext, smime: StreamedSmime, head: Uint8Array): VerifyMessageStreamReport {
   const own = messageSignedLayers(ctx.layers, ctx.signers);
   const outer = smime.headers.length ? senderCopy(smime.headers, 'the From/Sender header') : undefined;
   const sender = checkSender([...(outer ? [outer] : []), ...own.copies], own.signers, {
@@ -132,7 +146,15 @@ function layerReport(ctx: VerifyContext, smime: StreamedSmime): VerifyMessageStr
     from: ctx.options.from,
   });
   const coverage = { complete: true, signedParts: ['/'], unsignedParts: [], unsigned: [] };
-  return verdict(finish(ctx, new Uint8Array(0), coverage, sender));
+  const report = verdict(finish(ctx, new Uint8Array(0), coverage, sender));
+  // As verifyHeaderProtection: the one signed layer covers the whole message; its signatures must all verify.
+  const layer = report.layers[0];
+  const signature =
+    layer !== undefined && layer.signers.length > 0 && layer.signers.every((i) => report.signers[i]?.signatureValid);
+  const hp = streamedHeaderProtection(smime.headers, head, { signature, encryption: false }, ctx.options.limits);
+  if (!hp.result) return report;
+  report.warnings.push(...hp.warnings);
+  return { ...report, headerProtection: hp.result };
 }
 
 /**
@@ -155,7 +177,7 @@ function verdictStream(
         yield chunk;
       }
       await check(head.bytes());
-      const result = layerReport(ctx, smime);
+      const result = layerReport(ctx, smime, head.bytes());
       settled = true;
       report.resolve(result);
       if (!result.ok) throw notVerified(result);
@@ -261,34 +283,4 @@ async function multipartSigned(ctx: VerifyContext, smime: StreamedSmime): Promis
     ctx.options.onLayer?.({ kind: 'multipart-signed', path: '/', depth: 0 });
   });
   return { stream, report, kind: 'multipart-signed' };
-}
-
-/** Keeps the header section of the signed entity (for the sender check), bounded. */
-class HeadCapture {
-  private readonly parts: Uint8Array[] = [];
-  private length = 0;
-  private done = false;
-  add(chunk: Uint8Array): void {
-    if (this.done) return;
-    const take = chunk.subarray(0, Math.min(chunk.length, MAX_SIGNED_HEAD - this.length));
-    this.parts.push(take.slice());
-    this.length += take.length;
-    const all = concatBytes(...this.parts);
-    const end = findBlankLine(all);
-    if (end >= 0 || this.length >= MAX_SIGNED_HEAD) {
-      this.done = true;
-      this.parts.splice(0, this.parts.length, end >= 0 ? all.subarray(0, end) : all);
-    }
-  }
-  bytes(): Uint8Array {
-    return concatBytes(...this.parts);
-  }
-}
-
-function findBlankLine(bytes: Uint8Array): number {
-  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
-    if (bytes[i + 1] === 0x0a) return i + 2;
-    if (bytes[i + 1] === 0x0d && bytes[i + 2] === 0x0a) return i + 3;
-  }
-  return -1;
 }

@@ -14,8 +14,6 @@ import { composeMessage } from '../../src/smime/compose.js';
 import { encryptMessage, type EncryptMessageOptions } from '../../src/smime/encrypt.js';
 import { readMessage } from '../../src/smime/read.js';
 import { signMessage, type SignMessageOptions } from '../../src/smime/sign.js';
-import { signMessageStream } from '../../src/smime/sign-stream.js';
-import { encryptMessageStream } from '../../src/smime/encrypt-stream.js';
 import { verifyMessage } from '../../src/smime/verify.js';
 import { verifyReportToJson, verifyReportToText } from '../../src/smime/report.js';
 import type { HeaderProtectionResult } from '../../src/smime/header-protection-read.js';
@@ -288,16 +286,6 @@ describe('encrypted (hp="cipher")', () => {
         headerProtection ? 'already signed with hp="clear"' : 'already signed without header protection',
       );
     }
-  });
-
-  it('the streaming functions refuse headerProtection rather than ignore it', async () => {
-    const input = () => [fromLatin1(MESSAGE)];
-    await expect(signMessageStream(input(), signOptions({ headerProtection: true }))).rejects.toThrow(
-      'signMessageStream does not support headerProtection: use the buffered function (docs/header-protection.md)',
-    );
-    await expect(encryptMessageStream(input(), encryptOptions({ headerProtection: {} }))).rejects.toThrow(
-      'encryptMessageStream does not support headerProtection',
-    );
   });
 
   it('refuses a bare entity and an unknown policy', async () => {

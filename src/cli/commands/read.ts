@@ -11,7 +11,8 @@ import {
 import { CryptoError, FormatError } from '../../errors.js';
 import { isSmimeErrorCode } from '../../error-codes.js';
 import { readMessage, type MessageLayer, type ReadMessageOptions, type ReadMessageResult } from '../../smime/read.js';
-import { headerProtectionLabel, headerProtectionToJson } from '../../smime/header-protection-read.js';
+import { headerProtectionLabel, type HeaderProtectionResult } from '../../smime/header-protection-read.js';
+import { headerProtectionJson, type StreamHeaderProtectionResult } from '../../smime/header-protection-stream-read.js';
 import { readMessageStream, type ReadMessageStreamResult } from '../../smime/read-stream.js';
 import { drain, openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { flagBool, flagString, UsageError } from '../args.js';
@@ -38,8 +39,13 @@ function layerJson(l: MessageLayer): unknown {
   return l;
 }
 
+/** `readMessage`'s result, or `readMessageStream`'s (its header protection has no display body). */
+type Printable = Omit<ReadMessageResult, 'headerProtection'> & {
+  headerProtection?: HeaderProtectionResult | StreamHeaderProtectionResult | undefined;
+};
+
 /** The read report as plain JSON. */
-function readResultToJson(r: ReadMessageResult): unknown {
+function readResultToJson(r: Printable): unknown {
   return {
     ok: r.ok,
     signed: r.signed,
@@ -48,13 +54,13 @@ function readResultToJson(r: ReadMessageResult): unknown {
     layers: r.layers.map(layerJson),
     problems: r.problems,
     warnings: r.warnings,
-    ...(r.headerProtection ? { headerProtection: headerProtectionToJson(r.headerProtection) } : {}),
+    ...(r.headerProtection ? { headerProtection: headerProtectionJson(r.headerProtection) } : {}),
     contentLength: r.content.length,
   };
 }
 
 /** Human-readable summary, one line per layer. */
-function readResultToText(r: ReadMessageResult): string {
+function readResultToText(r: Printable): string {
   const lines = [`${r.ok ? 'OK' : 'NOT OK'}: ${r.layers.length} layer(s)`];
   r.layers.forEach((l, i) => {
     if (l.type === 'enveloped')
@@ -154,7 +160,7 @@ export const readCommand: Command = {
 };
 
 /** The report on standard error (with --json on standard output); warnings always on standard error. */
-function printResult(io: CliIo, result: ReadMessageStreamResult, contentLength: number, json: boolean): void {
+function printResult(io: CliIo, result: Omit<Printable, 'content'>, contentLength: number, json: boolean): void {
   const full = { ...result, content: new Uint8Array(0) };
   if (json) io.stdout(`${JSON.stringify({ ...(readResultToJson(full) as object), contentLength }, null, 2)}\n`);
   else io.stderr(readResultToText(full));
@@ -163,7 +169,7 @@ function printResult(io: CliIo, result: ReadMessageStreamResult, contentLength: 
 }
 
 /** A failed check on a well-formed message exits 1 with the first problem's code. */
-function failIfNotOk(result: ReadMessageStreamResult): void {
+function failIfNotOk(result: Pick<ReadMessageStreamResult, 'ok' | 'problems'>): void {
   if (result.ok) return;
   const first = result.problems[0];
   // A custom verifier may report codes of its own; the exit line keeps to the documented ones.

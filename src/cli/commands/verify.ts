@@ -10,7 +10,7 @@ import {
   trustFromFlags,
 } from '../common-flags.js';
 import { verifyMessage, verifySignedContent, type VerifyMessageOptions } from '../../smime/verify.js';
-import { verifyMessageStream } from '../../smime/verify-stream.js';
+import { verifyMessageStream, type VerifyMessageStreamReport } from '../../smime/verify-stream.js';
 import { drain, openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { verifyReportToJson, verifyReportToText, type VerifyReport } from '../../smime/report.js';
 import { looksLikePem } from '../../util/pem.js';
@@ -125,7 +125,11 @@ export const verifyCommand: Command = {
 };
 
 /** The report on standard error (standard output with --json); a failed check exits 1 with its first problem. */
-function printReport(io: CliIo, report: Omit<VerifyReport, 'content'>, json: boolean): void {
+function printReport(
+  io: CliIo,
+  report: Omit<VerifyReport, 'content'> | VerifyMessageStreamReport,
+  json: boolean,
+): void {
   const full = { content: new Uint8Array(0), ...report };
   if (json) io.stdout(`${JSON.stringify(verifyReportToJson(full), null, 2)}\n`);
   else io.stderr(verifyReportToText(full));
