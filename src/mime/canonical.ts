@@ -118,36 +118,59 @@ interface HeadOverride {
 }
 
 function rebuild(e: MimeEntity, sevenBit: boolean, insideSigned = false, top?: HeadOverride): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  rebuildInto(pieces, e, sevenBit, insideSigned, top);
+  return pieces.length === 1 ? pieces[0]! : concatBytes(...pieces);
+}
+
+/**
+ * The canonical entity as pieces, in order: a body that needs no change is a view of the input, not a copy, so a
+ * caller that hashes and writes the pieces (signing) never holds the entity twice.
+ */
+function rebuildInto(
+  out: Uint8Array[],
+  e: MimeEntity,
+  sevenBit: boolean,
+  insideSigned = false,
+  top?: HeadOverride,
+): void {
   const head = top ? top.head : toCrlf(e.source.subarray(e.start, e.bodyStart));
   if (e.children.length > 0) {
     // Re-encode parts, keep preamble, delimiters and epilogue (as CRLF text). A multipart/signed inside is
     // someone's signature: its parts are not re-encoded for "From " lines (that would break it).
     const signed = insideSigned || e.contentType.mediaType === 'multipart/signed';
-    const pieces: Uint8Array[] = [head];
+    out.push(head);
     let cursor = e.bodyStart;
     for (const child of e.children) {
-      pieces.push(toCrlf(e.source.subarray(cursor, child.start)), rebuild(child, sevenBit, signed));
+      out.push(toCrlf(e.source.subarray(cursor, child.start)));
+      rebuildInto(out, child, sevenBit, signed);
       cursor = child.end;
     }
-    pieces.push(toCrlf(e.source.subarray(cursor, e.end)));
-    return concatBytes(...pieces);
+    out.push(toCrlf(e.source.subarray(cursor, e.end)));
+    return;
   }
   const body = bodyBytes(e);
   const encoding = (getHeader(e.headers, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
   const textual = TEXTUAL.test(e.contentType.mediaType);
-  if (!sevenBit)
-    return concatBytes(head, textual || encoding === 'base64' || encoding === 'quoted-printable' ? toCrlf(body) : body);
+  if (!sevenBit) {
+    out.push(head, textual || encoding === 'base64' || encoding === 'quoted-printable' ? toCrlf(body) : body);
+    return;
+  }
   // A line beginning "From " is rewritten as ">From " by mbox stores, which would break the signature: such a body
   // is re-encoded (quoted-printable writes the F as =46), as RFC 3156 §3 recommends for signed mail.
   const fromLine = !insideSigned && !MESSAGE.test(e.contentType.mediaType) && hasFromLine(body);
   // Encoded bodies and text are line-oriented, so CRLF conversion does not change their meaning.
   if (encoding === 'base64' || encoding === 'quoted-printable' || textual) {
     const crlf = toCrlf(body);
-    if (isSevenBitSafe(crlf) && !fromLine) return concatBytes(head, crlf);
+    if (isSevenBitSafe(crlf) && !fromLine) {
+      out.push(head, crlf);
+      return;
+    }
   } else if (isSevenBitSafe(body) && !hasBareLf(body) && !fromLine) {
-    return concatBytes(head, body);
+    out.push(head, body);
+    return;
   }
-  return reencode(e, textual, top?.headers ?? e.headers);
+  out.push(reencode(e, textual, top?.headers ?? e.headers));
 }
 
 /** The entity with its body re-encoded: quoted-printable for text, base64 (from the exact bytes) otherwise. */
@@ -205,9 +228,28 @@ export function splitCanonicalMessage(
   root = parseMime(input),
   options: CanonicalOptions = {},
 ): SplitMessage {
+  const { outerHeaders, pieces } = splitCanonicalMessagePieces(input, root, options);
+  return { outerHeaders, inner: pieces.length === 1 ? pieces[0]! : concatBytes(...pieces) };
+}
+
+/** `splitCanonicalMessage` with the inner entity as pieces (views of the input where nothing changes). */
+export function splitCanonicalMessagePieces(
+  input: Uint8Array,
+  root = parseMime(input),
+  options: CanonicalOptions = {},
+): { outerHeaders: MimeHeader[]; pieces: Uint8Array[] } {
   const { outerHeaders, head } = splitHeaders(root);
   const headers = parseHeaderBlock(head).filter((h) => h.name !== '');
-  return { outerHeaders, inner: rebuild(root, options.sevenBit ?? true, false, { head, headers }) };
+  const pieces: Uint8Array[] = [];
+  rebuildInto(pieces, root, options.sevenBit ?? true, false, { head, headers });
+  return { outerHeaders, pieces };
+}
+
+/** `canonicalizeEntity` as pieces (views of the input where nothing changes): concatenated, the same bytes. */
+export function canonicalEntityPieces(input: Uint8Array, options: CanonicalOptions = {}): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  rebuildInto(pieces, parseMime(input), options.sevenBit ?? true);
+  return pieces;
 }
 
 /** True when the bytes begin with header fields that make them a whole message rather than a bare entity. */

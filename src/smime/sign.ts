@@ -14,7 +14,14 @@ import { normalizePkcs8, type LoadedPrivateKey } from '../crypto/private-key.js'
 import { createSignedData, micalgName, type CmsSigner, type SigningDigest } from '../cms/signer.js';
 import { chooseSigningDigest } from '../cms/signing-schemes.js';
 import type { CapabilityEntry } from '../cms/attributes.js';
-import { canonicalizeEntity, joinMessage, looksLikeMessage, splitCanonicalMessage, toCrlf } from '../mime/canonical.js';
+import {
+  canonicalEntityPieces,
+  joinMessage,
+  looksLikeMessage,
+  splitCanonicalMessagePieces,
+  toCrlf,
+} from '../mime/canonical.js';
+import { startDetachedSignature } from '../cms/stream/signed-writer.js';
 import { parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { protectForSigning, type SignHeaderProtectionOptions } from './header-protection.js';
@@ -79,8 +86,11 @@ function containsBoundary(data: Uint8Array, boundary: string): boolean {
   return false;
 }
 
-/** Prepares the entity to sign: outer headers (if a whole message) and the canonical inner entity. */
-function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; entity: Uint8Array } {
+/**
+ * Prepares the entity to sign: outer headers (if a whole message) and the canonical inner entity, as pieces (a
+ * body that needs no change stays a view of the input: a large message is not copied before it is hashed).
+ */
+function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; pieces: Uint8Array[] } {
   if (input.length === 0) throw new ArgumentError('bad-argument', 'nothing to sign: the message is empty');
   let inner: Uint8Array;
   if (!hasHeaders(input)) {
@@ -92,13 +102,10 @@ function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefi
     );
   } else {
     const root = parseMime(input);
-    if (looksLikeMessage(root)) {
-      const split = splitCanonicalMessage(input, root);
-      return { outerHeaders: split.outerHeaders, entity: split.inner };
-    }
+    if (looksLikeMessage(root)) return splitCanonicalMessagePieces(input, root);
     inner = input;
   }
-  return { outerHeaders: undefined, entity: canonicalizeEntity(inner) };
+  return { outerHeaders: undefined, pieces: canonicalEntityPieces(inner) };
 }
 
 /** A fresh random multipart boundary (128 bits: it cannot occur in content by chance). */
@@ -209,21 +216,32 @@ export async function prepareMessageSigner(options: SignMessageOptions): Promise
 export async function signMessage(mime: BytesLike | string, options: SignMessageOptions): Promise<Uint8Array> {
   const prepared = await prepareMessageSigner(options);
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
-  const { outerHeaders, entity } = protectForSigning(prepareEntity(input), options.headerProtection);
+  let { outerHeaders, pieces } = prepareEntity(input);
+  if (options.headerProtection) {
+    const whole = protectForSigning({ outerHeaders, entity: concatBytes(...pieces) }, options.headerProtection);
+    ({ outerHeaders } = whole);
+    pieces = [whole.entity];
+  }
   const { detached, digest } = prepared;
-  const cms = await createSignedData(entity, { ...prepared.cmsOptions, detached });
+  let cms: Uint8Array;
+  if (detached) {
+    // The digest is taken over the pieces as they are: the entity is written once, into the output.
+    const signature = await startDetachedSignature(prepared.cmsOptions);
+    for (const piece of pieces) signature.update(piece);
+    cms = await signature.finish();
+  } else cms = await createSignedData(concatBytes(...pieces), { ...prepared.cmsOptions, detached });
 
   // The output is assembled in one copy: the outer header section (a whole message) goes in front of the rest.
   const outer = outerHeaders ? joinMessage(outerHeaders, new Uint8Array(0)) : new Uint8Array(0);
   if (!detached) return concatBytes(outer, OPAQUE_SIGNED_HEAD, base64Bytes(cms, 76));
   // A generated boundary holds 128 random bits: only a caller's own can occur in the content.
   const boundary = checkBoundary(options.boundary) ?? newBoundary();
-  if (options.boundary !== undefined && containsBoundary(entity, boundary))
+  if (options.boundary !== undefined && containsBoundary(concatBytes(...pieces), boundary))
     throw new ArgumentError('bad-argument', 'the boundary occurs in the content');
   return concatBytes(
     outer,
     multipartSignedHead(digest, boundary),
-    entity,
+    ...pieces,
     signaturePartHead(boundary),
     base64Bytes(cms, 76),
     multipartSignedEnd(boundary),

@@ -244,8 +244,9 @@ describe('smimekit CLI --stream', () => {
       for (const [name, args] of steps) {
         const r = run(args);
         expect(r.status, `${name}: ${r.stderr}`).toBe(0);
-        // The input is 160 MB: a buffered run would need several times that.
-        expect(r.rssMb, name).toBeLessThan(128);
+        // The input is 160 MB: a buffered run would need several times that. Node with smimekit loaded is about
+        // 55 MB; the CLI's minor collection every 2 MiB read keeps the rest near 20 MB (without it: 93-99 MB).
+        expect(r.rssMb, `${name}: ${r.rssMb} MB`).toBeLessThan(90);
       }
       // The verified and the read content are the signed entity: the input's body, byte for byte.
       const body = readFileSync(big).subarray(readFileSync(big).indexOf('\r\n\r\n') + 4);

@@ -52,12 +52,22 @@ it('toCrlf writes what the byte-by-byte definition writes, and returns its input
 
 it('isSevenBitSafe agrees with the byte-by-byte definition (8-bit, NUL, bare CR, 998-octet lines)', () => {
   fc.assert(
-    fc.property(body, (bytes) => {
+    fc.property(body, fc.nat(3), (bytes, offset) => {
       expect(isSevenBitSafe(bytes)).toBe(referenceSevenBitSafe(bytes));
+      // Views that start mid-word: the word-at-a-time pass must cover the unaligned head and tail.
+      const view = bytes.subarray(Math.min(offset, bytes.length));
+      expect(isSevenBitSafe(view)).toBe(referenceSevenBitSafe(view));
     }),
     { numRuns: 3000 },
   );
   expect(isSevenBitSafe(new Uint8Array(998).fill(0x78))).toBe(true);
+  // One bad byte anywhere in a long clean run: each position of a 32-bit word, NUL and 8-bit alike.
+  for (const bad of [0x00, 0x80, 0xff])
+    for (let at = 0; at < 9; at++) {
+      const clean = new Uint8Array(40).fill(0x61);
+      clean[20 + at] = bad;
+      expect(isSevenBitSafe(clean.subarray(at % 4)), `0x${bad.toString(16)} at ${at}`).toBe(false);
+    }
   expect(isSevenBitSafe(new Uint8Array(999).fill(0x78))).toBe(false);
 });
 
