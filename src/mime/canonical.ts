@@ -31,32 +31,77 @@ export function toCrlf(bytes: Uint8Array): Uint8Array {
 
 /** True when every byte is 7-bit, there is no NUL or bare CR, and no line exceeds 998 octets (RFC 5322 §2.1.1). */
 export function isSevenBitSafe(bytes: Uint8Array): boolean {
-  // Line ends and CRs are found natively (indexOf); the rest is one pass over 32-bit words with no branch.
-  for (let i = bytes.indexOf(0x0d); i >= 0; i = bytes.indexOf(0x0d, i + 1)) if (bytes[i + 1] !== 0x0a) return false;
-  let lineStart = 0;
-  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
-    // The line's octets, its CR (the only place one may be) not counted.
-    if (i - lineStart - (i > lineStart && bytes[i - 1] === 0x0d ? 1 : 0) > 998) return false;
-    lineStart = i + 1;
-  }
-  return bytes.length - lineStart <= 998 && noNulOrEightBit(bytes);
+  return scanBody(bytes).sevenBit;
 }
 
-/** No byte is 0x00 and none is 0x80 or above. */
-function noNulOrEightBit(bytes: Uint8Array): boolean {
-  const head = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3);
-  const count = (bytes.length - head) >> 2;
-  for (let i = 0; i < head; i++) if (bytes[i] === 0 || bytes[i]! >= 0x80) return false;
-  for (let i = head + count * 4; i < bytes.length; i++) if (bytes[i] === 0 || bytes[i]! >= 0x80) return false;
-  if (count === 0) return true;
-  const words = new Int32Array(bytes.buffer, bytes.byteOffset + head, count);
-  let found = 0;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    // A byte with its high bit set, or a zero byte ((w - 0x01..) & ~w has the high bit of the lowest zero byte).
-    found |= w | ((w - 0x01010101) & ~w);
+/** What signing needs to know of a body before it decides whether to re-encode it, from one pass. */
+export interface BodyScan {
+  /** `isSevenBitSafe`: no 8-bit byte, no NUL, no bare CR, no line over 998 octets. */
+  sevenBit: boolean;
+  /** A LF without a CR before it. */
+  bareLf: boolean;
+  /** A line beginning `From ` (what mbox storage rewrites as `>From `). */
+  fromLine: boolean;
+}
+
+/** The line-by-line part of a scan, carried across the words that hold a CR or LF. */
+interface LineState {
+  lineStart: number;
+  bareLf: boolean;
+  fromLine: boolean;
+  /** A bare CR, a line over 998 octets, a NUL or an 8-bit byte (outside the word-at-a-time part). */
+  broken: boolean;
+}
+
+const startsFrom = (b: Uint8Array, i: number): boolean =>
+  b[i] === 0x46 && b[i + 1] === 0x72 && b[i + 2] === 0x6f && b[i + 3] === 0x6d && b[i + 4] === 0x20;
+
+/** Byte by byte over `[from, to)`: line ends, CRs, and (for the unaligned ends) NUL and 8-bit bytes. */
+function scanBytes(b: Uint8Array, from: number, to: number, s: LineState): void {
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c === 0 || c >= 0x80) s.broken = true;
+    else if (c === 0x0d) {
+      if (b[i + 1] !== 0x0a) s.broken = true;
+    } else if (c === 0x0a) {
+      const cr = i > 0 && b[i - 1] === 0x0d;
+      if (!cr) s.bareLf = true;
+      // The line's octets, its CR (the only place one may be) not counted.
+      if (i - s.lineStart - (cr ? 1 : 0) > 998) s.broken = true;
+      s.lineStart = i + 1;
+      if (startsFrom(b, i + 1)) s.fromLine = true;
+    }
   }
-  return (found & 0x80808080) === 0;
+}
+
+/**
+ * One pass over a body: 32-bit words with no branch for the ordinary bytes (a high bit or a zero byte is
+ * accumulated), byte by byte only for the words that hold a CR or a LF — about one per line of text. Three
+ * searches of the whole body (line ends, CRs, `From `) cost several times more on large messages.
+ */
+export function scanBody(b: Uint8Array): BodyScan {
+  const s: LineState = { lineStart: 0, bareLf: false, fromLine: startsFrom(b, 0), broken: false };
+  const head = Math.min(b.length, (4 - (b.byteOffset & 3)) & 3);
+  const count = (b.length - head) >> 2;
+  scanBytes(b, 0, head, s);
+  let found = 0;
+  if (count > 0) {
+    const words = new Int32Array(b.buffer, b.byteOffset + head, count);
+    for (let k = 0; k < count; k++) {
+      const w = words[k]!;
+      // (v - 0x01..) & ~v & 0x80.. is non-zero exactly when v has a zero byte: here NUL, CR (w ^ 0x0d..), LF.
+      found |= w | ((w - 0x01010101) & ~w);
+      const cr = w ^ 0x0d0d0d0d;
+      const lf = w ^ 0x0a0a0a0a;
+      if ((((cr - 0x01010101) & ~cr) | ((lf - 0x01010101) & ~lf)) & 0x80808080) {
+        const at = head + k * 4;
+        scanBytes(b, at, at + 4, s);
+      }
+    }
+  }
+  scanBytes(b, head + count * 4, b.length, s);
+  const sevenBit = !s.broken && (found & 0x80808080) === 0 && b.length - s.lineStart <= 998;
+  return { sevenBit, bareLf: s.bareLf, fromLine: s.fromLine };
 }
 
 /** Serializes header fields (name, value) with CRLF; values must already be RFC 5322-safe. */
@@ -70,11 +115,6 @@ export function rawHeaderText(h: MimeHeader): string {
 }
 
 const TEXTUAL = /^(text\/|message\/|application\/(?:json|xml|x-sh)\b)/;
-
-function hasBareLf(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && (i === 0 || bytes[i - 1] !== 0x0d)) return true;
-  return false;
-}
 
 /**
  * Makes one entity safe to sign: CRLF line endings in headers and text, and any
@@ -100,21 +140,6 @@ export interface CanonicalOptions {
    * leaves every other body as is.
    */
   sevenBit?: boolean;
-}
-
-/** True when a line of `bytes` begins with `From ` (what mbox storage rewrites as `>From `). */
-function hasFromLine(bytes: Uint8Array): boolean {
-  for (let i = bytes.indexOf(0x46); i >= 0; i = bytes.indexOf(0x46, i + 1)) {
-    if (
-      (i === 0 || bytes[i - 1] === 0x0a) &&
-      bytes[i + 1] === 0x72 &&
-      bytes[i + 2] === 0x6f &&
-      bytes[i + 3] === 0x6d &&
-      bytes[i + 4] === 0x20
-    )
-      return true;
-  }
-  return false;
 }
 
 /** `message/*` bodies may not be quoted-printable or base64 (RFC 2046 §5.2.1): they stay as they are. */
@@ -167,15 +192,16 @@ function rebuildInto(
   }
   // A line beginning "From " is rewritten as ">From " by mbox stores, which would break the signature: such a body
   // is re-encoded (quoted-printable writes the F as =46), as RFC 3156 §3 recommends for signed mail.
-  const fromLine = !insideSigned && !MESSAGE.test(e.contentType.mediaType) && hasFromLine(body);
+  const scan = scanBody(body);
+  const fromLine = !insideSigned && !MESSAGE.test(e.contentType.mediaType) && scan.fromLine;
   // Encoded bodies and text are line-oriented, so CRLF conversion does not change their meaning.
   if (encoding === 'base64' || encoding === 'quoted-printable' || textual) {
-    const crlf = toCrlf(body);
-    if (isSevenBitSafe(crlf) && !fromLine) {
+    const crlf = scan.bareLf ? toCrlf(body) : body;
+    if ((scan.bareLf ? isSevenBitSafe(crlf) : scan.sevenBit) && !fromLine) {
       out.push(head, crlf);
       return;
     }
-  } else if (isSevenBitSafe(body) && !hasBareLf(body) && !fromLine) {
+  } else if (scan.sevenBit && !scan.bareLf && !fromLine) {
     out.push(head, body);
     return;
   }

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { isSevenBitSafe, toCrlf } from '../../src/mime/canonical.js';
+import { isSevenBitSafe, scanBody, toCrlf } from '../../src/mime/canonical.js';
 
 function referenceToCrlf(bytes: Uint8Array): Uint8Array {
   const out: number[] = [];
@@ -97,4 +97,21 @@ it('splitCanonicalMessage gives what splitMessage then canonicalizeEntity give, 
       expect(fast.outerHeaders).toEqual(old.outerHeaders);
       expect(Buffer.from(fast.inner).equals(Buffer.from(canonicalizeEntity(old.inner)))).toBe(true);
     }
+});
+
+it('scanBody finds bare LFs and "From " lines as the byte-by-byte searches do, at any alignment', () => {
+  const withFrom = fc
+    .array(fc.oneof(body, fc.constant(Uint8Array.from([0x46, 0x72, 0x6f, 0x6d, 0x20]))), { maxLength: 6 })
+    .map((parts) => Uint8Array.from(parts.flatMap((p) => [...p])));
+  fc.assert(
+    fc.property(withFrom, fc.nat(3), (bytes, offset) => {
+      const view = bytes.subarray(Math.min(offset, bytes.length));
+      const text = Buffer.from(view).toString('latin1');
+      const scan = scanBody(view);
+      expect(scan.bareLf).toBe(/(^|[^\r])\n/.test(text));
+      expect(scan.fromLine).toBe(/(^|\n)From /.test(text));
+      expect(scan.sevenBit).toBe(referenceSevenBitSafe(view));
+    }),
+    { numRuns: 3000 },
+  );
 });
