@@ -110,7 +110,15 @@ export {
   type VerifyCmsOptions,
 } from './smime/verify.js';
 export { verifyReportToJson, verifyReportToText } from './smime/report.js';
-export type { VerifyReport, SignerReport, SignedLayer, ReportProblem, Coverage, CoveragePart } from './smime/report.js';
+export type {
+  VerifyReport,
+  PrintableVerifyReport,
+  SignerReport,
+  SignedLayer,
+  ReportProblem,
+  Coverage,
+  CoveragePart,
+} from './smime/report.js';
 export {
   encryptMessage,
   type EncryptMessageOptions,

@@ -132,13 +132,16 @@ function certJson(der: Uint8Array | undefined) {
   return der ? { sha256: toHex(sha256(der)) } : undefined;
 }
 
-/** The report as plain JSON (dates ISO, certificates by SHA-256, no bytes). */
-/** A report to print: `verifyMessage`'s, or `verifyMessageStream`'s with an empty content. */
-type PrintableReport = Omit<VerifyReport, 'headerProtection'> & {
+/**
+ * A report to print: `verifyMessage`'s, or `verifyMessageStream`'s (whose `headerProtection` is the streamed
+ * form, without the display body).
+ */
+export type PrintableVerifyReport = Omit<VerifyReport, 'headerProtection'> & {
   headerProtection?: HeaderProtectionResult | StreamHeaderProtectionResult | undefined;
 };
 
-export function verifyReportToJson(report: PrintableReport): unknown {
+/** The report as plain JSON (dates ISO, certificates by SHA-256, no bytes). */
+export function verifyReportToJson(report: PrintableVerifyReport): unknown {
   return {
     ok: report.ok,
     problems: report.problems,
@@ -192,7 +195,7 @@ export function verifyReportToJson(report: PrintableReport): unknown {
 }
 
 /** Human-readable report. */
-export function verifyReportToText(report: PrintableReport): string {
+export function verifyReportToText(report: PrintableVerifyReport): string {
   const lines: string[] = [
     `${report.ok ? 'VERIFIED' : 'NOT VERIFIED'}: ${report.signers.length} signer(s) in ${report.layers.length} signed layer(s)`,
   ];
