@@ -20,10 +20,11 @@ import { verifyMessage } from '../../src/smime/verify.js';
 import { verifyMessageStream } from '../../src/smime/verify-stream.js';
 import type { HeaderProtectionResult } from '../../src/smime/header-protection-read.js';
 import type { TrustList } from '../../src/trust/trust-list.js';
-import { concatBytes, fromLatin1, latin1, utf8 } from '../../src/util/bytes.js';
+import { fromLatin1, latin1, utf8 } from '../../src/util/bytes.js';
 import { openssl, opensslVerifyMime } from '../cms/fixtures.js';
 import { issueUser, PKI_AT as AT, trustListFromChains, type IssuedUser } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp.js';
+import { chunked as chunkedBy, collect } from '../helpers/streams.js';
 
 const dir = tempDir();
 let alice: IssuedUser;
@@ -48,26 +49,9 @@ const BODY = Array.from({ length: 3000 }, (_, i) => `line ${i} of the figures`).
 const message = (contentHeaders = ['Content-Type: text/plain; charset=us-ascii'], body = BODY, head = HEAD) =>
   fromLatin1([...head, ...contentHeaders, '', body].join('\r\n'));
 
-/** `bytes` in pieces of odd sizes, so the header section arrives split anywhere. */
-function chunked(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  const sizes = [1, 7, 300, 4096, 13];
-  let offset = 0;
-  let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      const n = sizes[i++ % sizes.length]!;
-      controller.enqueue(bytes.slice(offset, offset + n));
-      offset += n;
-    },
-  });
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) parts.push(chunk);
-  return concatBytes(...parts);
-}
+/** Pieces of odd sizes, so the header section arrives split anywhere. */
+const ODD = [1, 7, 300, 4096, 13];
+const chunked = (bytes: Uint8Array): ReadableStream<Uint8Array> => chunkedBy(bytes, ODD);
 
 const signOptions = (extra: Partial<SignMessageOptions> = {}): SignMessageOptions => ({
   signer: alice.identity,

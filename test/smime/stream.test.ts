@@ -21,6 +21,7 @@ import { decodedBody, parseMime } from '../../src/mime/entity.js';
 import { SmimeError } from '../../src/errors.js';
 import { bytesEqual, concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
 import { tempDir } from '../helpers/temp.js';
+import { chunked, collect } from '../helpers/streams.js';
 import { AT, chainFile, identity, openssl, type TestIdentity } from '../cms/fixtures.js';
 
 let alice: TestIdentity;
@@ -32,27 +33,6 @@ beforeAll(async () => {
   trust = TrustList.fromBytes(readFileSync(chainFile('root.pem')));
   dir = tempDir();
 });
-
-/** A source that hands out `bytes` in pieces of the given sizes (cycled). */
-function chunked(bytes: Uint8Array, sizes: number[] = [65536]): ReadableStream<Uint8Array> {
-  let offset = 0;
-  let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      const n = sizes[i++ % sizes.length]!;
-      controller.enqueue(bytes.slice(offset, offset + n));
-      offset += n;
-    },
-  });
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const reader = stream.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-  return concatBytes(...parts);
-}
 
 function message(bodyLines: number, from = 'rsa.user@example.test'): Uint8Array {
   const body = Array.from({ length: bodyLines }, (_, i) => `line ${i} of the streamed test message`).join('\r\n');
