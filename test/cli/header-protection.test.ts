@@ -7,44 +7,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decryptCommand } from '../../src/cli/commands/decrypt.js';
-import { encryptCommand } from '../../src/cli/commands/encrypt.js';
-import { readCommand } from '../../src/cli/commands/read.js';
-import { signCommand } from '../../src/cli/commands/sign.js';
-import { verifyCommand } from '../../src/cli/commands/verify.js';
-import { registerCommand } from '../../src/cli/run.js';
 import { cli, errorCode } from '../helpers/cli.js';
-import { issueUser, type IssuedUser } from '../helpers/pki.js';
-import { describeVectors, projectVectorPath, repoRoot, sharedPath } from '../helpers/vectors.js';
-import { tempDir } from '../helpers/temp.js';
-
-const MESSAGE =
-  'From: Alice <alice@example.test>\r\nTo: Bob <bob@example.test>\r\nSubject: Quarterly figures\r\nDate: Fri, 04 Dec 2026 10:00:00 +0000\r\nMessage-ID: <hp-cli@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThe numbers are in.\r\n';
+import type { IssuedUser } from '../helpers/pki.js';
+import { setUpHeaderProtectionCli, trustArgs } from '../helpers/hp-cli.js';
+import { describeVectors, repoRoot, sharedPath } from '../helpers/vectors.js';
 
 let dir: string;
 let alice: IssuedUser;
 let bob: IssuedUser;
-const trustArgs = () => [
-  '--trust',
-  projectVectorPath('chains', 'root.pem'),
-  '--certs',
-  projectVectorPath('chains', 'intermediate.pem'),
-];
 const text = (file: string) => readFileSync(file, 'latin1');
 
 beforeAll(async () => {
-  for (const [name, command] of Object.entries({
-    sign: signCommand,
-    encrypt: encryptCommand,
-    read: readCommand,
-    verify: verifyCommand,
-    decrypt: decryptCommand,
-  }))
-    registerCommand(name, command);
-  dir = tempDir('smimekit-hp-cli-');
-  alice = await issueUser(dir, { name: 'Alice', email: 'alice@example.test' });
-  bob = await issueUser(dir, { name: 'Bob', email: 'bob@example.test' });
-  writeFileSync(join(dir, 'message.eml'), MESSAGE);
+  ({ dir, alice, bob } = await setUpHeaderProtectionCli('smimekit-hp-cli-'));
 }, 60_000);
 
 describe('--header-protection on the CLI', () => {
