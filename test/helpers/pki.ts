@@ -319,3 +319,13 @@ export function chainsSst(options: { intermediates?: boolean; extra?: readonly U
     createSst(certificates.map((certificate) => ({ certificate, enhancedKeyUsage: [EKU_EMAIL_PROTECTION] }))),
   );
 }
+
+/**
+ * Alice (the CA's shared test key) and Bob (a key of his own) as the header-protection tests use them, with the
+ * trust list of the test chains (intermediates included).
+ */
+export async function issueAliceAndBob(dir: string): Promise<{ alice: IssuedUser; bob: IssuedUser; trust: TrustList }> {
+  const alice = await issueUser(dir, { name: 'Alice', email: 'alice@example.test' });
+  const bob = await issueUser(dir, { name: 'Bob', email: 'bob@example.test', newKey: true });
+  return { alice, bob, trust: trustListFromChains({ intermediates: true }) };
+}

@@ -22,7 +22,7 @@ import type { HeaderProtectionResult } from '../../src/smime/header-protection-r
 import type { TrustList } from '../../src/trust/trust-list.js';
 import { fromLatin1, latin1, utf8 } from '../../src/util/bytes.js';
 import { openssl, opensslVerifyMime } from '../cms/fixtures.js';
-import { issueUser, PKI_AT as AT, trustListFromChains, type IssuedUser } from '../helpers/pki.js';
+import { PKI_AT as AT, type IssuedUser, issueAliceAndBob } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp.js';
 import { chunked as chunkedBy, collect } from '../helpers/streams.js';
 
@@ -32,9 +32,7 @@ let bob: IssuedUser;
 let trust: TrustList;
 
 beforeAll(async () => {
-  alice = await issueUser(dir, { name: 'Alice', email: 'alice@example.test' });
-  bob = await issueUser(dir, { name: 'Bob', email: 'bob@example.test', newKey: true });
-  trust = trustListFromChains({ intermediates: true });
+  ({ alice, bob, trust } = await issueAliceAndBob(dir));
 });
 
 const HEAD = [

@@ -14,7 +14,7 @@ import { OPAQUE_SIGNED_HEAD } from '../../src/smime/sign.js';
 import { verifyMessage } from '../../src/smime/verify.js';
 import type { TrustList } from '../../src/trust/trust-list.js';
 import { base64Bytes, concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
-import { issueUser, PKI_AT as AT, trustListFromChains, type IssuedUser } from '../helpers/pki.js';
+import { PKI_AT as AT, type IssuedUser, issueAliceAndBob } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir();
@@ -23,9 +23,7 @@ let bob: IssuedUser;
 let trust: TrustList;
 
 beforeAll(async () => {
-  alice = await issueUser(dir, { name: 'Alice', email: 'alice@example.test' });
-  bob = await issueUser(dir, { name: 'Bob', email: 'bob@example.test', newKey: true });
-  trust = trustListFromChains({ intermediates: true });
+  ({ alice, bob, trust } = await issueAliceAndBob(dir));
 });
 
 const crlf = (lines: string[]) => lines.join('\r\n');
