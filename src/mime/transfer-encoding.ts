@@ -131,65 +131,140 @@ const QP_WIDTH = 75;
 /**
  * `encodeQuotedPrintable` into bytes, written into one buffer (a megabyte of binary data escapes to three; building
  * it as strings cost seconds in garbage collection). The buffer grows as needed rather than being sized for the
- * worst case, so text (the usual input) costs about its own size.
+ * worst case, so text (the usual input) costs about its own size. Lines with nothing to escape (most text) are
+ * copied in blocks; only the others are encoded byte by byte.
  */
 export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
-  // One function with local state (no closure over a reassigned buffer): V8 keeps the loop in registers.
   let out = new Uint8Array(bytes.length + (bytes.length >> 5) + 64);
   let o = 0;
-  for (let start = 0; ;) {
+  const head = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3);
+  const count = (bytes.length - head) >> 2;
+  const words = count > 0 ? new Int32Array(bytes.buffer, bytes.byteOffset + head, count) : NO_WORDS;
+  let unsafe = -1; // the next byte at or after the line's start that must be escaped wherever it stands
+  let verbatim = 0; // start of the lines not yet written, which are copied as they are
+  for (let start = 0; ; ) {
     const lf = bytes.indexOf(0x0a, start);
     const end = lf < 0 ? bytes.length : lf > start && bytes[lf - 1] === 0x0d ? lf - 1 : lf;
-    // Worst case for the line: every byte escaped, a soft break per 25 bytes, and the CRLF after it.
-    const need = o + (end - start) * 4 + 8;
+    if (unsafe < start) unsafe = nextUnsafe(bytes, words, head, start);
+    const plain = unsafe >= end && plainLine(bytes, start, end);
+    // A plain line within the width that already ends in CRLF is its own encoding: left for the block copy.
+    if (plain && end - start <= QP_WIDTH && lf > start && lf === end + 1) {
+      start = lf + 1;
+      continue;
+    }
+    // Worst case for the pending lines and this one: every byte escaped, a soft break per 25 bytes, the CRLF.
+    const need = o + (start - verbatim) + (end - start) * 4 + 8;
     if (need > out.length) {
       const grown = new Uint8Array(Math.max(need, out.length * 2));
       grown.set(out.subarray(0, o));
       out = grown;
     }
-    const last = end - 1;
-    let width = 0;
-    for (let i = start; i < end; i++) {
-      if (width !== 0) {
-        // A run of bytes written as they are, up to the line's last byte and the encoded line's width: the
-        // common case for text, in a loop with nothing else in it.
-        const stop = Math.min(last, i + (QP_WIDTH - width));
-        const from = i;
-        while (i < stop && QP_LITERAL[bytes[i]!] !== 0) out[o++] = bytes[i++]!;
-        width += i - from;
-      }
-      const c = bytes[i]!;
-      const kind = QP_LITERAL[c]!;
-      // Where an encoded line begins: the original line's start, or after a soft line break.
-      const startsLine = width === 0 || width + 1 > QP_WIDTH;
-      const escape =
-        kind === 0 ||
-        (kind === 2 && i === last) ||
-        (startsLine && c === 0x2e) ||
-        (startsLine &&
-          c === 0x46 &&
-          i + 4 < end &&
-          bytes[i + 1] === 0x72 &&
-          bytes[i + 2] === 0x6f &&
-          bytes[i + 3] === 0x6d &&
-          bytes[i + 4] === 0x20);
-      const size = escape ? 3 : 1;
-      if (width + size > QP_WIDTH) {
-        out[o++] = 0x3d;
-        out[o++] = 0x0d;
-        out[o++] = 0x0a;
-        width = 0;
-      }
-      if (escape) {
-        out[o++] = 0x3d;
-        out[o++] = HEX_DIGITS[c >> 4]!;
-        out[o++] = HEX_DIGITS[c & 15]!;
-      } else out[o++] = c;
-      width += size;
+    if (start > verbatim) {
+      out.set(bytes.subarray(verbatim, start), o);
+      o += start - verbatim;
     }
+    o = plain ? encodePlainLine(bytes, start, end, out, o) : encodeLine(bytes, start, end, out, o);
     if (lf < 0) return out.subarray(0, o);
     out[o++] = 0x0d;
     out[o++] = 0x0a;
-    start = lf + 1;
+    start = verbatim = lf + 1;
   }
+}
+
+const NO_WORDS = new Int32Array(0);
+
+/**
+ * True when the line [start, end) of bytes that need no escape also needs none at its edges: no space or tab at its
+ * end, and no `.` or `F` (a possible `From `) where an encoded line would begin.
+ */
+function plainLine(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end > start && QP_LITERAL[bytes[end - 1]!] !== 1) return false;
+  for (let s = start; s < end; s += QP_WIDTH) if (bytes[s] === 0x2e || bytes[s] === 0x46) return false;
+  return true;
+}
+
+/** A plain line: soft breaks every QP_WIDTH bytes and nothing else. */
+function encodePlainLine(bytes: Uint8Array, start: number, end: number, out: Uint8Array, o: number): number {
+  let s = start;
+  for (; end - s > QP_WIDTH; s += QP_WIDTH) {
+    out.set(bytes.subarray(s, s + QP_WIDTH), o);
+    o += QP_WIDTH;
+    out[o++] = 0x3d;
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+  }
+  for (; s < end; s++) out[o++] = bytes[s]!;
+  return o;
+}
+
+/** One line [start, end) byte by byte, escaping what the rules say. */
+function encodeLine(bytes: Uint8Array, start: number, end: number, out: Uint8Array, o: number): number {
+  const last = end - 1;
+  let width = 0;
+  for (let i = start; i < end; i++) {
+    if (width !== 0) {
+      // A run of bytes written as they are, up to the line's last byte and the encoded line's width.
+      const stop = Math.min(last, i + (QP_WIDTH - width));
+      const from = i;
+      while (i < stop && QP_LITERAL[bytes[i]!] !== 0) out[o++] = bytes[i++]!;
+      width += i - from;
+    }
+    const c = bytes[i]!;
+    const kind = QP_LITERAL[c]!;
+    // Where an encoded line begins: the original line's start, or after a soft line break.
+    const startsLine = width === 0 || width + 1 > QP_WIDTH;
+    const escape =
+      kind === 0 ||
+      (kind === 2 && i === last) ||
+      (startsLine && c === 0x2e) ||
+      (startsLine &&
+        c === 0x46 &&
+        i + 4 < end &&
+        bytes[i + 1] === 0x72 &&
+        bytes[i + 2] === 0x6f &&
+        bytes[i + 3] === 0x6d &&
+        bytes[i + 4] === 0x20);
+    const size = escape ? 3 : 1;
+    if (width + size > QP_WIDTH) {
+      out[o++] = 0x3d;
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+      width = 0;
+    }
+    if (escape) {
+      out[o++] = 0x3d;
+      out[o++] = HEX_DIGITS[c >> 4]!;
+      out[o++] = HEX_DIGITS[c & 15]!;
+    } else out[o++] = c;
+    width += size;
+  }
+  return o;
+}
+
+/**
+ * The first index at or after `from` of a byte that is escaped wherever it stands (`=`, controls other than tab,
+ * 8-bit bytes, a CR that does not end a line). Four bytes at a time over `words` (the aligned part of `bytes` from
+ * `head`); only words that may hold such a byte, or a line end, are looked at byte by byte.
+ */
+function nextUnsafe(bytes: Uint8Array, words: Int32Array, head: number, from: number): number {
+  const firstWord = from <= head ? 0 : Math.ceil((from - head) / 4);
+  const wordsFrom = head + firstWord * 4;
+  for (let j = from; j < wordsFrom && j < bytes.length; j++) if (unsafeByte(bytes, j)) return j;
+  for (let k = firstWord; k < words.length; k++) {
+    const w = words[k]!;
+    const eq = w ^ 0x3d3d3d3d;
+    const del = w ^ 0x7f7f7f7f;
+    // Non-zero when a byte is >= 0x80, < 0x20, '=' or DEL: (v - 0x01..) & ~v finds a zero byte of v.
+    if ((w | ((w - 0x20202020) & ~w) | ((eq - 0x01010101) & ~eq) | ((del - 0x01010101) & ~del)) & 0x80808080) {
+      const at = head + k * 4;
+      for (let j = at; j < at + 4; j++) if (unsafeByte(bytes, j)) return j;
+    }
+  }
+  for (let j = Math.max(from, head + words.length * 4); j < bytes.length; j++) if (unsafeByte(bytes, j)) return j;
+  return bytes.length;
+}
+
+function unsafeByte(bytes: Uint8Array, j: number): boolean {
+  const c = bytes[j]!;
+  return QP_LITERAL[c] === 0 && c !== 0x0a && !(c === 0x0d && bytes[j + 1] === 0x0a);
 }
