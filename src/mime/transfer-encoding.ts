@@ -142,7 +142,7 @@ export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
   const words = count > 0 ? new Int32Array(bytes.buffer, bytes.byteOffset + head, count) : NO_WORDS;
   let unsafe = -1; // the next byte at or after the line's start that must be escaped wherever it stands
   let verbatim = 0; // start of the lines not yet written, which are copied as they are
-  for (let start = 0; ; ) {
+  for (let start = 0; ;) {
     const lf = bytes.indexOf(0x0a, start);
     const end = lf < 0 ? bytes.length : lf > start && bytes[lf - 1] === 0x0d ? lf - 1 : lf;
     if (unsafe < start) unsafe = nextUnsafe(bytes, words, head, start);

@@ -73,7 +73,9 @@ describe('encodeQuotedPrintable', () => {
     // Long plain runs (lines up to three encoded lines wide) with rare specials, in a view at offset 0-3 of its buffer,
     // so that the four-bytes-at-a-time scan meets every alignment and every special at every word position.
     const plain = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789 ,;'.split('').map((c) => [c.charCodeAt(0)]));
-    const rare = fc.constantFrom(...[0x0d, 0x0a, 0x3d, 0x2e, 0x46, 0x09, 0x20, 0x7f, 0x80, 0xff, 0x00, 0x1f].map((c) => [c]));
+    const rare = fc.constantFrom(
+      ...[0x0d, 0x0a, 0x3d, 0x2e, 0x46, 0x09, 0x20, 0x7f, 0x80, 0xff, 0x00, 0x1f].map((c) => [c]),
+    );
     const from = fc.constant([...fromLatin1('From ')]);
     const lineEnd = fc.constantFrom([0x0d, 0x0a], [0x0a]);
     const line = fc.tuple(
