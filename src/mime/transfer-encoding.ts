@@ -152,47 +152,98 @@ const QP_WIDTH = 75;
 /**
  * `encodeQuotedPrintable` into bytes, written into one buffer (a megabyte of binary data escapes to three; building
  * it as strings cost seconds in garbage collection). The buffer grows as needed rather than being sized for the
- * worst case, so text (the usual input) costs about its own size. Lines with nothing to escape (most text) are
- * copied in blocks; only the others are encoded byte by byte.
+ * worst case, so text (the usual input) costs about its own size. One pass over the input, four bytes at a time,
+ * finds the line ends and the bytes that must be escaped; lines with nothing to escape (most text) are copied in
+ * blocks, and only the others are encoded byte by byte.
  */
 export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
-  let out = new Uint8Array(bytes.length + (bytes.length >> 5) + 64);
-  let o = 0;
-  const head = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3);
-  const count = (bytes.length - head) >> 2;
-  const words = count > 0 ? new Int32Array(bytes.buffer, bytes.byteOffset + head, count) : NO_WORDS;
-  let unsafe = -1; // the next byte at or after the line's start that must be escaped wherever it stands
-  let verbatim = 0; // start of the lines not yet written, which are copied as they are
-  for (let start = 0; ;) {
-    const lf = bytes.indexOf(0x0a, start);
-    const end = lf < 0 ? bytes.length : lf > start && bytes[lf - 1] === 0x0d ? lf - 1 : lf;
-    if (unsafe < start) unsafe = nextUnsafe(bytes, words, head, start);
-    const plain = unsafe >= end && plainLine(bytes, start, end);
-    // A plain line within the width that already ends in CRLF is its own encoding: left for the block copy.
-    if (plain && end - start <= QP_WIDTH && lf > start && lf === end + 1) {
-      start = lf + 1;
-      continue;
+  const writer = new QpWriter(bytes);
+  const length = bytes.length;
+  const head = Math.min(length, (4 - (bytes.byteOffset & 3)) & 3);
+  const count = (length - head) >> 2;
+  for (let j = 0; j < head; j++) writer.visit(j);
+  if (count > 0) {
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset + head, count);
+    for (let k = 0; k < count; k++) {
+      const w = words[k]!;
+      const eq = w ^ 0x3d3d3d3d;
+      const del = w ^ 0x7f7f7f7f;
+      // Non-zero when a byte is < 0x20 (line ends among them), >= 0x80, '=' or DEL: (v - 0x01..) & ~v finds a
+      // zero byte of v. Only such words are looked at byte by byte.
+      if ((w | ((w - 0x20202020) & ~w) | ((eq - 0x01010101) & ~eq) | ((del - 0x01010101) & ~del)) & 0x80808080) {
+        const at = head + k * 4;
+        writer.visit(at);
+        writer.visit(at + 1);
+        writer.visit(at + 2);
+        writer.visit(at + 3);
+      }
     }
-    // Worst case for the pending lines and this one: every byte escaped, a soft break per 25 bytes, the CRLF.
-    const need = o + (start - verbatim) + (end - start) * 4 + 8;
-    if (need > out.length) {
-      const grown = new Uint8Array(Math.max(need, out.length * 2));
-      grown.set(out.subarray(0, o));
-      out = grown;
-    }
-    if (start > verbatim) {
-      out.set(bytes.subarray(verbatim, start), o);
-      o += start - verbatim;
-    }
-    o = plain ? encodePlainLine(bytes, start, end, out, o) : encodeLine(bytes, start, end, out, o);
-    if (lf < 0) return out.subarray(0, o);
-    out[o++] = 0x0d;
-    out[o++] = 0x0a;
-    start = verbatim = lf + 1;
   }
+  for (let j = head + count * 4; j < length; j++) writer.visit(j);
+  return writer.finish();
 }
 
-const NO_WORDS = new Int32Array(0);
+/** The state of `encodeQuotedPrintableBytes`: the output, and the line being read. */
+class QpWriter {
+  private out: Uint8Array;
+  private o = 0;
+  /** Start of the lines not yet written, which are copied as they are. */
+  private verbatim = 0;
+  private lineStart = 0;
+  /** The current line holds a byte escaped wherever it stands. */
+  private dirty = false;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.out = new Uint8Array(bytes.length + (bytes.length >> 4) + 64);
+  }
+
+  /** A byte the word test flagged: a line end, or maybe a byte to escape (a CR ending a line is not one). */
+  visit(j: number): void {
+    const c = this.bytes[j]!;
+    if (c === 0x0a) {
+      this.line(this.lineStart, j);
+      this.lineStart = j + 1;
+      this.dirty = false;
+    } else if (QP_LITERAL[c] === 0 && !(c === 0x0d && this.bytes[j + 1] === 0x0a)) this.dirty = true;
+  }
+
+  finish(): Uint8Array {
+    this.line(this.lineStart, -1);
+    return this.out.subarray(0, this.o);
+  }
+
+  /** The line from `start` to its LF at `lf` (-1: the last line, without one). */
+  private line(start: number, lf: number): void {
+    const bytes = this.bytes;
+    const end = lf < 0 ? bytes.length : lf > start && bytes[lf - 1] === 0x0d ? lf - 1 : lf;
+    const plain = !this.dirty && plainLine(bytes, start, end);
+    // A plain line within the width that already ends in CRLF is its own encoding: left for the block copy.
+    if (plain && lf === end + 1 && end - start <= QP_WIDTH) return;
+    const size = end - start;
+    // Worst case: a soft break per full width; escaped, every byte three and a soft break per 25 of them.
+    this.reserve(start - this.verbatim + (plain ? size + Math.ceil(size / QP_WIDTH) * 3 : size * 4) + 8);
+    const out = this.out;
+    let o = this.o;
+    if (start > this.verbatim) {
+      out.set(bytes.subarray(this.verbatim, start), o);
+      o += start - this.verbatim;
+    }
+    o = plain ? encodePlainLine(bytes, start, end, out, o) : encodeLine(bytes, start, end, out, o);
+    if (lf >= 0) {
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+    }
+    this.o = o;
+    this.verbatim = lf < 0 ? bytes.length : lf + 1;
+  }
+
+  private reserve(more: number): void {
+    if (this.o + more <= this.out.length) return;
+    const grown = new Uint8Array(Math.max(this.o + more, this.out.length * 2));
+    grown.set(this.out.subarray(0, this.o));
+    this.out = grown;
+  }
+}
 
 /**
  * True when the line [start, end) of bytes that need no escape also needs none at its edges: no space or tab at its
@@ -260,32 +311,4 @@ function encodeLine(bytes: Uint8Array, start: number, end: number, out: Uint8Arr
     width += size;
   }
   return o;
-}
-
-/**
- * The first index at or after `from` of a byte that is escaped wherever it stands (`=`, controls other than tab,
- * 8-bit bytes, a CR that does not end a line). Four bytes at a time over `words` (the aligned part of `bytes` from
- * `head`); only words that may hold such a byte, or a line end, are looked at byte by byte.
- */
-function nextUnsafe(bytes: Uint8Array, words: Int32Array, head: number, from: number): number {
-  const firstWord = from <= head ? 0 : Math.ceil((from - head) / 4);
-  const wordsFrom = head + firstWord * 4;
-  for (let j = from; j < wordsFrom && j < bytes.length; j++) if (unsafeByte(bytes, j)) return j;
-  for (let k = firstWord; k < words.length; k++) {
-    const w = words[k]!;
-    const eq = w ^ 0x3d3d3d3d;
-    const del = w ^ 0x7f7f7f7f;
-    // Non-zero when a byte is >= 0x80, < 0x20, '=' or DEL: (v - 0x01..) & ~v finds a zero byte of v.
-    if ((w | ((w - 0x20202020) & ~w) | ((eq - 0x01010101) & ~eq) | ((del - 0x01010101) & ~del)) & 0x80808080) {
-      const at = head + k * 4;
-      for (let j = at; j < at + 4; j++) if (unsafeByte(bytes, j)) return j;
-    }
-  }
-  for (let j = Math.max(from, head + words.length * 4); j < bytes.length; j++) if (unsafeByte(bytes, j)) return j;
-  return bytes.length;
-}
-
-function unsafeByte(bytes: Uint8Array, j: number): boolean {
-  const c = bytes[j]!;
-  return QP_LITERAL[c] === 0 && c !== 0x0a && !(c === 0x0d && bytes[j + 1] === 0x0a);
 }

@@ -111,13 +111,23 @@ function nativeBase64Bytes(native: NativeBuffer, data: Uint8Array, lineLength: n
   for (let at = 0; at < data.length; at += block) {
     const end = Math.min(data.length, at + block);
     const text = native.from(data.buffer, data.byteOffset + at, end - at).toString('base64');
-    if (lineLength <= 0) o += out.write(text, o, 'latin1');
-    else
-      for (let i = 0; i < text.length; i += lineLength) {
-        o += out.write(text.substring(i, i + lineLength), o, 'latin1');
-        out[o++] = 0x0d;
-        out[o++] = 0x0a;
-      }
+    if (lineLength <= 0) {
+      o += out.write(text, o, 'latin1');
+      continue;
+    }
+    // The block's text is written once at the end of the space its lines take, then each line is moved down to
+    // its place (never past the text still to move) and given its CRLF: one native write instead of one per line.
+    const blockLines = Math.ceil(text.length / lineLength);
+    let from = o + blockLines * 2;
+    out.write(text, from, 'latin1');
+    const textEnd = from + text.length;
+    for (; from < textEnd; from += lineLength) {
+      const lineEnd = Math.min(textEnd, from + lineLength);
+      out.copyWithin(o, from, lineEnd);
+      o += lineEnd - from;
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+    }
   }
   // A plain Uint8Array over the same memory: callers may rely on slice() copying, which Buffer's does not.
   return new Uint8Array(out.buffer, out.byteOffset, o);
