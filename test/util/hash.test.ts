@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { md5, sha1, sha256 } from '../../src/util/hash.js';
+import { md5, portableDigests, sha1, sha256 } from '../../src/util/hash.js';
 import { toHex } from '../../src/util/bytes.js';
 
 const node = (alg: string, d: Uint8Array) => createHash(alg).update(d).digest('hex');
@@ -23,5 +23,17 @@ describe('synchronous hashes agree with node:crypto', () => {
       }),
       { numRuns: 200 },
     );
+  });
+  it('the JavaScript digests (browsers, short inputs) agree too, on both sides of the native threshold', () => {
+    for (const n of [0, 64, 255, 256, 257, 5000]) {
+      const d = new Uint8Array(randomBytes(n));
+      expect(toHex(portableDigests.sha1(d))).toBe(node('sha1', d));
+      expect(toHex(portableDigests.sha256(d))).toBe(node('sha256', d));
+    }
+  });
+  it('returns plain Uint8Arrays (results compare like the portable ones)', () => {
+    const d = new Uint8Array(1000);
+    expect(sha256(d).constructor).toBe(Uint8Array);
+    expect(sha1(d)).toEqual(portableDigests.sha1(d));
   });
 });
