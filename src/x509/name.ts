@@ -39,12 +39,15 @@ const NAMES: Record<string, string> = {
   '2.5.4.97': 'organizationIdentifier',
 };
 
+/** One decoder for every name (constructing one per attribute cost more than the decoding). */
+const UTF8 = new TextDecoder('utf-8');
+
 function decodeString(node: DerNode): string | undefined {
   const c = derContent(node);
   if (node.cls !== 0) return undefined;
   switch (node.tag) {
     case TAG.UTF8String:
-      return new TextDecoder('utf-8').decode(c);
+      return UTF8.decode(c);
     case TAG.PrintableString:
     case TAG.IA5String:
     case TAG.VisibleString:
@@ -121,8 +124,12 @@ export const OID_EMAIL_ADDRESS = '1.2.840.113549.1.9.1';
 function normalizeValue(value: string): string {
   // x509-lite renders non-string values as #hex; keep those byte-exact.
   if (/^#[0-9a-f]*$/.test(value)) return value;
-  return value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+  // NFKC leaves printable ASCII (most names) as it is: skip the Unicode pass for it.
+  const ascii = PRINTABLE_ASCII.test(value);
+  return (ascii ? value : value.normalize('NFKC')).trim().replace(/\s+/g, ' ').toLowerCase();
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 function rdnKey(rdn: NameAttribute[]): string {
   return rdn

@@ -86,8 +86,11 @@ const FP = (() => {
   for (let i = 0; i < 64; i++) inv[IP[i]! - 1] = i + 1;
   return inv;
 })();
-const IP_T = permutationTables(IP);
-const FP_T = permutationTables(FP);
+/** The permutation tables, built on first use: every program loads this module, few read 3DES mail. */
+let permutations: { ip: Uint32Array; fp: Uint32Array } | undefined;
+function permutationTablesOnce(): { ip: Uint32Array; fp: Uint32Array } {
+  return (permutations ??= { ip: permutationTables(IP), fp: permutationTables(FP) });
+}
 
 /** SP[i][v]: P applied to the output of S-box i for 6-bit input v. */
 const SP = (() => {
@@ -207,6 +210,7 @@ export function createDes(key: Uint8Array): BlockCipher {
   } else {
     throw new ArgumentError('bad-key-length', `DES keys are 8, 16 or 24 bytes, not ${key.length}`);
   }
+  const { ip: IP_T, fp: FP_T } = permutationTablesOnce();
   const crypt = (decrypt: boolean, input: Uint8Array, inOff: number, output: Uint8Array, outOff: number): void => {
     let [hi, lo] = permute(IP_T, ...readBlock(input, inOff));
     if (keys.length === 1) {
