@@ -164,23 +164,37 @@ export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
   for (let j = 0; j < head; j++) writer.visit(j);
   if (count > 0) {
     const words = new Int32Array(bytes.buffer, bytes.byteOffset + head, count);
-    for (let k = 0; k < count; k++) {
-      const w = words[k]!;
-      const eq = w ^ 0x3d3d3d3d;
-      const del = w ^ 0x7f7f7f7f;
-      // Non-zero when a byte is < 0x20 (line ends among them), >= 0x80, '=' or DEL: (v - 0x01..) & ~v finds a
-      // zero byte of v. Only such words are looked at byte by byte.
-      if ((w | ((w - 0x20202020) & ~w) | ((eq - 0x01010101) & ~eq) | ((del - 0x01010101) & ~del)) & 0x80808080) {
-        const at = head + k * 4;
-        writer.visit(at);
-        writer.visit(at + 1);
-        writer.visit(at + 2);
-        writer.visit(at + 3);
-      }
-    }
+    // '=' is found natively; text without one (most of it) then needs the shorter word test.
+    if (bytes.indexOf(0x3d) < 0) visitWordsNoEquals(writer, words, head);
+    else visitWords(writer, words, head);
   }
   for (let j = head + count * 4; j < length; j++) writer.visit(j);
   return writer.finish();
+}
+
+/**
+ * Visits the bytes of every word that may hold a byte < 0x20 (line ends among them), >= 0x80, '=' or DEL.
+ * (v - 0x01..) & ~v is non-zero exactly when v has a zero byte.
+ */
+function visitWords(writer: QpWriter, words: Int32Array, head: number): void {
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k]!;
+    const eq = w ^ 0x3d3d3d3d;
+    const del = w ^ 0x7f7f7f7f;
+    if ((w | ((w - 0x20202020) & ~w) | ((eq - 0x01010101) & ~eq) | ((del - 0x01010101) & ~del)) & 0x80808080)
+      writer.visitWord(head + k * 4);
+  }
+}
+
+/**
+ * `visitWords` for input without '=': w + 0x01.. sets the high bit of a DEL byte, and a carry into a byte only
+ * ever comes from a 0xff byte, which w itself marks.
+ */
+function visitWordsNoEquals(writer: QpWriter, words: Int32Array, head: number): void {
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k]!;
+    if ((w | (w + 0x01010101) | ((w - 0x20202020) & ~w)) & 0x80808080) writer.visitWord(head + k * 4);
+  }
 }
 
 /** The state of `encodeQuotedPrintableBytes`: the output, and the line being read. */
@@ -205,6 +219,13 @@ class QpWriter {
       this.lineStart = j + 1;
       this.dirty = false;
     } else if (QP_LITERAL[c] === 0 && !(c === 0x0d && this.bytes[j + 1] === 0x0a)) this.dirty = true;
+  }
+
+  visitWord(at: number): void {
+    this.visit(at);
+    this.visit(at + 1);
+    this.visit(at + 2);
+    this.visit(at + 3);
   }
 
   finish(): Uint8Array {

@@ -3,7 +3,7 @@
  * entity (as `splitMessage` does on a buffer), the inner body brought to canonical form as it passes, and base64
  * bodies written as they are produced.
  */
-import { generatorStream, rechunk, type ByteSource } from '../util/byte-source.js';
+import { generatorStream, iterateBytes, type ByteSource } from '../util/byte-source.js';
 import { base64DecodeStream } from '../util/streams.js';
 import { base64Bytes } from '../util/bytes.js';
 import { joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
@@ -64,9 +64,30 @@ export function canonicalBody(split: StreamedSplit): AsyncGenerator<Uint8Array> 
 
 /** Base64 in 76-character CRLF lines, as `base64Bytes(data, 76)` writes it, from a stream. */
 export async function* base64LinesStream(source: ByteSource): AsyncGenerator<Uint8Array> {
-  // 57 input bytes make one 76-character line, so whole-line blocks encode independently.
-  for await (const block of rechunk(source, 57 * 1024)) yield base64Bytes(block, 76);
+  // 57 input bytes make one 76-character line, so whole lines encode independently: each chunk's whole lines are
+  // encoded where they lie, and only a line split between chunks is gathered (no copy of every chunk into blocks).
+  const line = new Uint8Array(LINE_BYTES);
+  let held = 0;
+  for await (const chunk of iterateBytes(source)) {
+    let offset = 0;
+    if (held > 0) {
+      offset = Math.min(LINE_BYTES - held, chunk.length);
+      line.set(chunk.subarray(0, offset), held);
+      held += offset;
+      if (held < LINE_BYTES) continue;
+      yield base64Bytes(line, 76);
+      held = 0;
+    }
+    const whole = offset + (chunk.length - offset - ((chunk.length - offset) % LINE_BYTES));
+    if (whole > offset) yield base64Bytes(chunk.subarray(offset, whole), 76);
+    line.set(chunk.subarray(whole), 0);
+    held = chunk.length - whole;
+  }
+  if (held > 0) yield base64Bytes(line.subarray(0, held), 76);
 }
+
+/** Input bytes of one 76-character base64 line. */
+const LINE_BYTES = 57;
 
 /** The outer headers (with MIME-Version, as `joinMessage` writes them) followed by `entityHead`. */
 export function outerPrefix(outerHeaders: readonly MimeHeader[] | undefined, entityHead: Uint8Array): Uint8Array {

@@ -12,7 +12,7 @@ import { AlgorithmError, CryptoError, FormatError, LimitError, SmimeError } from
 import { BerStreamReader, type BerHeader } from '../../asn1/stream-reader.js';
 import { derAlgorithm, derOid, derParse, derSmallInt, type ParsedAlgorithm } from '../../asn1/index.js';
 import { createContentDecryptor } from '../../crypto/ciphers/stream.js';
-import { generatorStream, iterateBytes, type ByteSource } from '../../util/byte-source.js';
+import { generatorStream, iterateBytes, rechunk, type ByteSource } from '../../util/byte-source.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { DEFAULT_CMS_LIMITS, type CmsLimits } from '../limits.js';
 import { CONTENT_TYPE } from '../content-info.js';
@@ -252,7 +252,9 @@ async function decryptStream(
   async function* produce(): AsyncGenerator<Uint8Array> {
     try {
       const header = await reader.readHeader();
-      for await (const chunk of reader.octetStringChunks(header)) {
+      // OpenSSL's -stream output holds the ciphertext in pieces of a few KiB: gathered into blocks, so that the
+      // layers after this one (a signature to verify, the caller) see few large chunks instead of thousands.
+      for await (const chunk of rechunk(reader.octetStringChunks(header))) {
         const out = await decipher.update(chunk);
         if (out.length) yield out;
       }

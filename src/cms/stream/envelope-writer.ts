@@ -12,7 +12,7 @@ import { CONTENT_CIPHERS, generateCek, type ContentCipherName } from '../content
 import type { EnvelopeRecipient, RecipientSummary } from '../recipient-encode.js';
 import { encodeRecipientInfos } from '../enveloped-create.js';
 import { seq, set, encodeOid, encodeInt, octets, algorithmId } from '../../asn1/index.js';
-import { berIndefiniteHeader, END_OF_CONTENTS, octetStringChunk } from '../../asn1/stream-writer.js';
+import { berDefiniteHeader, berIndefiniteHeader, END_OF_CONTENTS, octetStringChunk } from '../../asn1/stream-writer.js';
 import { concatBytes } from '../../util/bytes.js';
 import { generatorStream, rechunk, type ByteSource } from '../../util/byte-source.js';
 
@@ -81,7 +81,11 @@ export async function createEnvelopeStream(
       yield head;
       for await (const block of rechunk(content)) {
         const out = await encryptor.update(block);
-        if (out.length) yield octetStringChunk(out);
+        // The header, then the ciphertext itself: no copy of each block into a chunk of its own.
+        if (out.length) {
+          yield berDefiniteHeader(0x04, out.length);
+          yield out;
+        }
       }
       const last = await encryptor.final();
       const tail: Uint8Array[] = [];

@@ -9,7 +9,7 @@ import { CONTENT_TYPE } from '../content-info.js';
 import { prepareSignedData, type CreateSignedDataOptions, type SigningDigest } from '../signer.js';
 import { DIGEST_INFO } from '../signing-schemes.js';
 import { encodeOid } from '../../asn1/index.js';
-import { berIndefiniteHeader, END_OF_CONTENTS, octetStringChunk } from '../../asn1/stream-writer.js';
+import { berDefiniteHeader, berIndefiniteHeader, END_OF_CONTENTS } from '../../asn1/stream-writer.js';
 import { concatBytes } from '../../util/bytes.js';
 import { generatorStream, rechunk, type ByteSource } from '../../util/byte-source.js';
 
@@ -77,7 +77,8 @@ export async function createSignedDataStream(
     );
     for await (const block of rechunk(content)) {
       digests.update(block);
-      yield octetStringChunk(block);
+      yield berDefiniteHeader(0x04, block.length);
+      yield block;
     }
     const signerInfos = await prepared.finish(digests.finish(), { signerInfosOnly: true });
     // eContent OCTET STRING, [0], EncapsulatedContentInfo; certificates; SignerInfos; SignedData, [0], ContentInfo.
