@@ -278,16 +278,24 @@ function plainLine(bytes: Uint8Array, start: number, end: number): boolean {
 
 /** A plain line: soft breaks every QP_WIDTH bytes and nothing else. */
 function encodePlainLine(bytes: Uint8Array, start: number, end: number, out: Uint8Array, o: number): number {
-  let s = start;
-  for (; end - s > QP_WIDTH; s += QP_WIDTH) {
-    out.set(bytes.subarray(s, s + QP_WIDTH), o);
-    o += QP_WIDTH;
-    out[o++] = 0x3d;
-    out[o++] = 0x0d;
-    out[o++] = 0x0a;
+  const size = end - start;
+  if (size <= QP_WIDTH) {
+    for (let s = start; s < end; s++) out[o++] = bytes[s]!;
+    return o;
   }
-  for (; s < end; s++) out[o++] = bytes[s]!;
-  return o;
+  // The whole line in one copy, then the part after each soft break moved up into place, last part first (a
+  // view per segment cost more than the copying).
+  const breaks = Math.floor((size - 1) / QP_WIDTH);
+  out.set(bytes.subarray(start, end), o);
+  for (let k = breaks; k >= 1; k--) {
+    const from = o + k * QP_WIDTH;
+    const to = from + 3 * k;
+    out.copyWithin(to, from, o + Math.min(size, (k + 1) * QP_WIDTH));
+    out[to - 3] = 0x3d;
+    out[to - 2] = 0x0d;
+    out[to - 1] = 0x0a;
+  }
+  return o + size + 3 * breaks;
 }
 
 /** One line [start, end) byte by byte, escaping what the rules say. */
