@@ -76,7 +76,6 @@ export async function* base64LinesStream(source: ByteSource): AsyncGenerator<Uin
       held += offset;
       if (held < LINE_BYTES) continue;
       yield base64Bytes(line, 76);
-      held = 0;
     }
     const whole = offset + (chunk.length - offset - ((chunk.length - offset) % LINE_BYTES));
     if (whole > offset) yield base64Bytes(chunk.subarray(offset, whole), 76);
