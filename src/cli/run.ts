@@ -9,41 +9,51 @@ import { parseArgs, UsageError } from './args.js';
 import { CheckFailed, type Command } from './command.js';
 import { optionsHelp } from './help.js';
 import type { CliIo } from './io.js';
-import { sstCommands } from './commands/sst.js';
-import { validateCommand } from './commands/validate.js';
-import { encryptCommand } from './commands/encrypt.js';
-import { decryptCommand } from './commands/decrypt.js';
-import { readCommand } from './commands/read.js';
-import { signCommand } from './commands/sign.js';
-import { verifyCommand } from './commands/verify.js';
-import { lookupCommand } from './commands/lookup.js';
-import { composeCommand } from './commands/compose.js';
-import { publishCommand } from './commands/publish.js';
-import { p12Command } from './commands/p12.js';
 
-/** Registered commands by name (`sst list`, `validate`, ...). */
-const commands = new Map<string, Command>();
+/**
+ * The commands by name (`sst list`, `validate`, ...), each loaded when it is first needed: a run loads only its own
+ * command's code (and the library parts it uses), which keeps the start of every run, and the memory of a streaming
+ * one, smaller. Help listings load them all.
+ */
+const loaders = new Map<string, () => Promise<Command>>([
+  ...['sst list', 'sst create', 'sst add', 'sst remove', 'sst export'].map(
+    (name) => [name, async () => (await import('./commands/sst.js')).sstCommands[name]!] as const,
+  ),
+  ['validate', async () => (await import('./commands/validate.js')).validateCommand],
+  ['encrypt', async () => (await import('./commands/encrypt.js')).encryptCommand],
+  ['decrypt', async () => (await import('./commands/decrypt.js')).decryptCommand],
+  ['read', async () => (await import('./commands/read.js')).readCommand],
+  ['sign', async () => (await import('./commands/sign.js')).signCommand],
+  ['verify', async () => (await import('./commands/verify.js')).verifyCommand],
+  ['lookup', async () => (await import('./commands/lookup.js')).lookupCommand],
+  ['compose', async () => (await import('./commands/compose.js')).composeCommand],
+  ['publish', async () => (await import('./commands/publish.js')).publishCommand],
+  ['p12', async () => (await import('./commands/p12.js')).p12Command],
+]);
+const loaded = new Map<string, Command>();
 
+/** Replaces (or adds) a command: tests run the CLI with commands of their own. */
 export function registerCommand(name: string, command: Command): void {
-  commands.set(name, command);
+  loaded.set(name, command);
+  if (!loaders.has(name)) loaders.set(name, () => Promise.resolve(command));
 }
 
-/** The registered commands (for help and its tests). */
-export function registeredCommands(): ReadonlyMap<string, Command> {
-  return commands;
+async function commandNamed(name: string): Promise<Command | undefined> {
+  const known = loaded.get(name);
+  if (known) return known;
+  const load = loaders.get(name);
+  if (!load) return undefined;
+  const command = await load();
+  loaded.set(name, command);
+  return command;
 }
 
-for (const [name, command] of Object.entries(sstCommands)) registerCommand(name, command);
-registerCommand('validate', validateCommand);
-registerCommand('encrypt', encryptCommand);
-registerCommand('decrypt', decryptCommand);
-registerCommand('read', readCommand);
-registerCommand('sign', signCommand);
-registerCommand('verify', verifyCommand);
-registerCommand('lookup', lookupCommand);
-registerCommand('compose', composeCommand);
-registerCommand('publish', publishCommand);
-registerCommand('p12', p12Command);
+/** Every command, in the order of the overview (for help and its tests). */
+export async function loadAllCommands(): Promise<ReadonlyMap<string, Command>> {
+  const all = new Map<string, Command>();
+  for (const name of loaders.keys()) all.set(name, (await commandNamed(name))!);
+  return all;
+}
 
 /** One example per command, shown by `COMMAND --help` and `smimekit help COMMAND` (a test parses each one). */
 export const EXAMPLES: Record<string, string[]> = {
@@ -83,7 +93,8 @@ function commandHelp(name: string, command: Command): string {
 const isHelpFlag = (arg: string | undefined): boolean => arg === '--help' || arg === '-h';
 
 /** `smimekit sst --help`: the commands of a group. */
-function groupHelp(group: string): string | undefined {
+async function groupHelp(group: string): Promise<string | undefined> {
+  const commands = await loadAllCommands();
   const names = [...commands.keys()].filter((k) => k.startsWith(`${group} `));
   if (names.length === 0) return undefined;
   const width = Math.max(...names.map((k) => k.length));
@@ -91,14 +102,16 @@ function groupHelp(group: string): string | undefined {
 }
 
 /** Help for `smimekit help WORDS...` (one or two words); undefined when no command matches. */
-function helpFor(words: readonly string[]): string | undefined {
+async function helpFor(words: readonly string[]): Promise<string | undefined> {
   const two = words.slice(0, 2).join(' ');
-  const command = commands.get(two) ?? commands.get(words[0] ?? '');
-  if (command) return commandHelp(commands.has(two) ? two : words[0]!, command);
+  const name = loaders.has(two) ? two : (words[0] ?? '');
+  const command = await commandNamed(name);
+  if (command) return commandHelp(name, command);
   return groupHelp(words[0] ?? '');
 }
 
-function overview(): string {
+async function overview(): Promise<string> {
+  const commands = await loadAllCommands();
   const width = Math.max(...[...commands.keys()].map((k) => k.length));
   const lines = [...commands.entries()].map(([name, c]) => `  smimekit ${name.padEnd(width)}  ${c.summary}`);
   return `smimekit — S/MIME toolkit\n\nUsage:\n${lines.join('\n')}\n\nRun 'smimekit COMMAND --help' for a command's options. Exit codes: 0 ok, 1 check failed, 2 usage or input error.\n`;
@@ -121,15 +134,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     if (argv.length === 0) {
       // No command is a usage error: the help goes to standard error, and the exit code says it failed.
-      io.stderr(overview());
+      io.stderr(await overview());
       throw new UsageError('no command given; run smimekit --help');
     }
     if (isHelpFlag(argv[0]) || (argv[0] === 'help' && argv.length === 1)) {
-      io.stdout(overview());
+      io.stdout(await overview());
       return 0;
     }
     if (argv[0] === 'help') {
-      const text = helpFor(argv.slice(1));
+      const text = await helpFor(argv.slice(1));
       if (!text) throw new UsageError(`unknown command "${argv.slice(1).join(' ')}"; run smimekit --help`);
       io.stdout(text);
       return 0;
@@ -140,15 +153,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     // Commands are one or two words ("validate", "sst list").
     const two = argv.length > 1 ? `${argv[0]} ${argv[1]}` : '';
-    const useTwo = commands.has(two);
+    const useTwo = loaders.has(two);
     const name = useTwo ? two : argv[0]!;
-    const command = commands.get(name);
-    if (!command && argv.length > 1 && isHelpFlag(argv[1]) && groupHelp(argv[0]!)) {
-      io.stdout(groupHelp(argv[0]!)!);
+    const command = await commandNamed(name);
+    const group = command ? undefined : await groupHelp(argv[0]!);
+    if (group !== undefined && argv.length > 1 && isHelpFlag(argv[1])) {
+      io.stdout(group);
       return 0;
     }
     if (!command) {
-      const group = [...commands.keys()].filter((k) => k.startsWith(`${argv[0]} `));
+      const group = [...loaders.keys()].filter((k) => k.startsWith(`${argv[0]} `));
       throw new UsageError(
         group.length > 0
           ? `unknown command "${two || name}"; try: ${group.join(', ')}`

@@ -10,13 +10,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registeredCommands } from '../../src/cli/run.js';
+import { loadAllCommands } from '../../src/cli/run.js';
 import { cli, tempDir } from '../helpers/cli.js';
 import { chainFile } from '../cms/fixtures.js';
 import { repoRoot } from '../helpers/vectors.js';
 
 const bin = join(repoRoot, 'dist', 'cli', 'main.js');
-const names = [...registeredCommands().keys()];
+const registry = await loadAllCommands();
+const names = [...registry.keys()];
 const dir = tempDir('smimekit-contract-');
 const tmp = (name: string) => join(dir, name);
 const c = chainFile;

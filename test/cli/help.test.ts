@@ -1,10 +1,11 @@
 /** The help contract (issue #10 item 8): every command has help with an example that parses; bare smimekit exits 2. */
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
-import { EXAMPLES, registeredCommands } from '../../src/cli/run.js';
+import { EXAMPLES, loadAllCommands } from '../../src/cli/run.js';
 import { cli, errorCode } from '../helpers/cli.js';
 
-const names = [...registeredCommands().keys()];
+const registry = await loadAllCommands();
+const names = [...registry.keys()];
 
 /** Shell words of an example: double quotes group, a trailing backslash continues the line. */
 function words(example: readonly string[]): string[] {
@@ -43,11 +44,11 @@ describe('help', () => {
     expect(example, `no example for ${name}`).toBeDefined();
     const argv = words(example!);
     expect(argv.slice(0, 1 + name.split(' ').length)).toEqual(['smimekit', ...name.split(' ')]);
-    expect(() => parseArgs(argv.slice(1 + name.split(' ').length), registeredCommands().get(name)!.spec)).not.toThrow();
+    expect(() => parseArgs(argv.slice(1 + name.split(' ').length), registry.get(name)!.spec)).not.toThrow();
   });
 
   it.each(names)('%s: its help describes every flag it has, and only those; stdout only, exit 0', async (name) => {
-    const { spec } = registeredCommands().get(name)!;
+    const { spec } = registry.get(name)!;
     // The spec: one description per flag; a placeholder first (two spaces after it) exactly when the flag takes a value.
     expect(Object.keys(spec.describe).sort()).toEqual(Object.keys(spec.flags).sort());
     for (const [flag, kind] of Object.entries(spec.flags)) {
