@@ -13,6 +13,7 @@
  * changed in place is imported again rather than used stale.
  */
 import { bytesEqual } from '../util/bytes.js';
+import { nodeBuiltinModule } from '../util/node-builtin.js';
 import { usesPlatformBackend } from './engine.js';
 
 /** `node:crypto`, typed (types only: nothing is imported at run time). */
@@ -26,15 +27,11 @@ let portableOnly = false;
 /** `node:crypto` when the runtime offers it without an import, whatever the backend. */
 function nodeBuiltinCrypto(): NodeCrypto | undefined {
   if (builtin === undefined) {
-    builtin = null;
-    try {
-      const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-      const mod = runtime?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
-      if (typeof mod?.createPrivateKey === 'function' && typeof mod.privateDecrypt === 'function')
-        builtin = mod as NodeCrypto;
-    } catch {
-      // Not Node, or a runtime that refuses: the portable path.
-    }
+    const mod = nodeBuiltinModule('node:crypto') as Partial<NodeCrypto> | undefined;
+    builtin =
+      typeof mod?.createPrivateKey === 'function' && typeof mod.privateDecrypt === 'function'
+        ? (mod as NodeCrypto)
+        : null;
   }
   return builtin ?? undefined;
 }

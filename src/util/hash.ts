@@ -8,6 +8,7 @@
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { md5, sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
+import { nodeBuiltinModule } from './node-builtin.js';
 
 export { md5 };
 
@@ -20,17 +21,8 @@ interface NodeHashing {
   createHash(name: string): { update(data: Uint8Array): { digest(): Uint8Array } };
 }
 
-function nodeHashing(): NodeHashing | undefined {
-  try {
-    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const mod = runtime?.getBuiltinModule?.('node:crypto') as Partial<NodeHashing> | undefined;
-    return typeof mod?.createHash === 'function' ? (mod as NodeHashing) : undefined;
-  } catch {
-    return undefined; // not Node, or a runtime that refuses
-  }
-}
-
-const node = nodeHashing();
+const nodeCrypto = nodeBuiltinModule('node:crypto') as Partial<NodeHashing> | undefined;
+const node = typeof nodeCrypto?.createHash === 'function' ? (nodeCrypto as NodeHashing) : undefined;
 
 function withNative(name: string, portable: Digest): Digest {
   if (!node) return portable;
