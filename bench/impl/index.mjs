@@ -9,28 +9,32 @@
  * - `available()` (optional): false, or a string, leaves the column out of this run (e.g. no streaming API yet);
  * - `streaming`: true for implementations whose memory does not grow with the message (`--huge` runs only these).
  *
- * Adding one (say, another library) is one module and one line below.
+ * Modules are imported on demand: a measurement child loads only the implementation it measures, so its peak
+ * memory is not that of PKI.js and node-forge loaded next to smimekit. Adding one (say, another library) is one
+ * module and one line below.
  */
-import smimekit from './smimekit.mjs';
-import smimekitStream from './smimekit-stream.mjs';
-import { smimekitCli, smimekitCliStream } from './smimekit-cli.mjs';
-import { openssl, opensslStream } from './openssl.mjs';
-import pkijs from './pkijs.mjs';
-import forge from './forge.mjs';
-
-export const IMPLEMENTATIONS = [
-  smimekit,
-  smimekitStream,
-  smimekitCli,
-  smimekitCliStream,
-  openssl,
-  opensslStream,
-  pkijs,
-  forge,
+const MODULES = [
+  ['smimekit', () => import('./smimekit.mjs'), 'default'],
+  ['smimekit-stream', () => import('./smimekit-stream.mjs'), 'default'],
+  ['smimekit-cli', () => import('./smimekit-cli.mjs'), 'smimekitCli'],
+  ['smimekit-cli-stream', () => import('./smimekit-cli.mjs'), 'smimekitCliStream'],
+  ['openssl', () => import('./openssl.mjs'), 'openssl'],
+  ['openssl-stream', () => import('./openssl.mjs'), 'opensslStream'],
+  ['pkijs', () => import('./pkijs.mjs'), 'default'],
+  ['forge', () => import('./forge.mjs'), 'default'],
 ];
 
+/** The implementation names, in table order, without loading any. */
+export const IMPLEMENTATION_NAMES = MODULES.map(([name]) => name);
+
+/** One implementation, loading only its module. */
 export async function implementation(name) {
-  const impl = IMPLEMENTATIONS.find((i) => i.name === name);
-  if (!impl) throw new Error(`no implementation ${name}`);
+  const entry = MODULES.find(([n]) => n === name);
+  if (!entry) throw new Error(`no implementation ${name}`);
+  const impl = (await entry[1]())[entry[2]];
+  if (impl?.name !== name) throw new Error(`bench/impl: ${name} is exported under another name (${impl?.name})`);
   return impl;
 }
+
+/** Every implementation, in table order (the main process needs their labels and `supports`). */
+export const implementations = () => Promise.all(IMPLEMENTATION_NAMES.map(implementation));

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { availableParallelism, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IMPLEMENTATIONS } from '../impl/index.mjs';
+import { IMPLEMENTATION_NAMES, implementations } from '../impl/index.mjs';
 import { HUGE, material, SIZES } from './material.mjs';
 import { measureInProcess, measureProcess, median, plan, runCommand, TIME_BIN } from './measure.mjs';
 import { EXTRA_OPS, inputKind, isSized, OP_ALIASES, OPS } from './ops.mjs';
@@ -21,7 +21,7 @@ const SVG = join(root, 'docs', 'performance.svg');
 const USAGE = `usage: node bench/run.mjs [--quick] [--sizes 4k,1m,25m,150m] [--ops LIST] [--impl LIST] [--huge] [--merge] [--render] [--no-write] [--keep]
        node bench/run.mjs timing [--iterations N]
 ops: ${[...OPS.map((o) => o.id), ...EXTRA_OPS].join(', ')} (shorthands: ${Object.keys(OP_ALIASES).join(', ')})
-implementations: ${IMPLEMENTATIONS.map((i) => i.name).join(', ')}`;
+implementations: ${IMPLEMENTATION_NAMES.join(', ')}`;
 
 function parseOptions(argv) {
   const o = { quick: false, write: true, huge: false, keep: false };
@@ -82,7 +82,7 @@ function parseOptions(argv) {
       if (!OPS.some((op) => op.id === x) && !EXTRA_OPS.includes(x)) throw new Error(`unknown operation ${x}\n${USAGE}`);
   }
   for (const x of o.impl ?? [])
-    if (!IMPLEMENTATIONS.some((i) => i.name === x)) throw new Error(`unknown implementation ${x}\n${USAGE}`);
+    if (!IMPLEMENTATION_NAMES.includes(x)) throw new Error(`unknown implementation ${x}\n${USAGE}`);
   return o;
 }
 
@@ -107,6 +107,7 @@ export async function main(argv) {
     process.exitCode = 2;
     return;
   }
+  const IMPLEMENTATIONS = await implementations();
   const labels = Object.fromEntries(IMPLEMENTATIONS.map((i) => [i.name, i.label]));
   if (o.render) {
     // Only re-render bench/results.json: the tables, targets, chart and docs, without measuring.

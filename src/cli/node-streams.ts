@@ -8,8 +8,8 @@ import { isatty } from 'node:tty';
 import { fileError, type CliStreams, type StagedOutput } from './io.js';
 import { gcPacer } from './gc-pacer.js';
 
-/** Chunk size of file reads. */
-const READ_CHUNK = 256 * 1024;
+/** Chunk size of file reads: small enough that few bytes are in flight between two collections (gc-pacer.ts). */
+const READ_CHUNK = 64 * 1024;
 
 /**
  * A file as a pull-driven stream: a read happens only when the consumer asks, so memory stays at one chunk

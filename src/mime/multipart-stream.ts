@@ -70,12 +70,14 @@ class Splitter {
       const scan = this.scan(eof);
       if (scan.kind === 'content') {
         const out = this.take(scan.upTo);
-        if (this.state === 'signed' && out.length) yield out;
-        else this.keep(out);
+        if (this.state === 'signed') {
+          if (out.length) yield out;
+        } else this.keep(out);
       } else if (scan.kind === 'delimiter') {
         const out = this.take(scan.at);
-        if (this.state === 'signed' && out.length) yield out;
-        else this.keep(out);
+        if (this.state === 'signed') {
+          if (out.length) yield out;
+        } else this.keep(out);
         this.take(scan.lineEnd - scan.at);
         this.advance(scan.close);
       } else if (eof) {
@@ -99,8 +101,9 @@ class Splitter {
     const { buffer, delimiter } = this;
     const at = indexOf(buffer, delimiter);
     if (at < 0) {
-      // Everything but a tail that could begin a delimiter is content.
-      const upTo = eof ? buffer.length : Math.max(0, buffer.length - delimiter.length - 2);
+      // Everything but a tail that could begin a delimiter is content. Usually there is no such tail, so the next
+      // chunk is scanned where it lies instead of being copied behind the rest of this one.
+      const upTo = eof ? buffer.length : buffer.length - delimiterPrefixAtEnd(buffer, delimiter);
       return upTo > 0 ? { kind: 'content', upTo } : { kind: 'need-more' };
     }
     if (at > 0) return { kind: 'content', upTo: at };
@@ -119,15 +122,17 @@ class Splitter {
     return padding ? { kind: 'delimiter', at: 0, close, lineEnd: nl + 1 } : { kind: 'content', upTo: 1 };
   }
 
+  /** The first `n` bytes of the buffer, as a view (signed-part bytes pass on without a copy). */
   private take(n: number): Uint8Array {
     const out = this.buffer.subarray(0, n);
     this.buffer = this.buffer.subarray(n);
-    return out.slice();
+    return out;
   }
 
-  /** Keeps signature-part bytes (bounded); preamble bytes are dropped. */
-  private keep(bytes: Uint8Array): void {
-    if (this.state !== 'signature' || bytes.length === 0) return;
+  /** Keeps signature-part bytes (bounded; copied, so that no input chunk stays referenced); preamble bytes are dropped. */
+  private keep(view: Uint8Array): void {
+    if (this.state !== 'signature' || view.length === 0) return;
+    const bytes = view.slice();
     this.signatureLength += bytes.length;
     if (this.signatureLength > MAX_SIGNATURE_PART)
       throw new LimitError('limit-exceeded', `the signature part is longer than ${MAX_SIGNATURE_PART} bytes`, {
@@ -173,6 +178,18 @@ class Splitter {
 
 function malformed(message: string): FormatError {
   return new FormatError('malformed-smime', message);
+}
+
+/** The length of the longest proper prefix of `delimiter` that `buffer` ends with (0 when none). */
+function delimiterPrefixAtEnd(buffer: Uint8Array, delimiter: Uint8Array): number {
+  const first = delimiter[0]!;
+  for (let from = Math.max(0, buffer.length - delimiter.length + 1); from < buffer.length; from++) {
+    if (buffer[from] !== first) continue;
+    let j = 1;
+    while (from + j < buffer.length && buffer[from + j] === delimiter[j]) j++;
+    if (from + j === buffer.length) return buffer.length - from;
+  }
+  return 0;
 }
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
