@@ -3,7 +3,7 @@ import { defineConfig, type Options } from 'tsup';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
-// The library's entries, one per sub-path export (package.json "exports"). `ldap` and `nodemailer` are
+// The library's entries, one per sub-path export (package.json "exports"). `ldap`, `nodemailer` and `node` are
 // Node-only; every other entry is runtime-agnostic (Node and browsers) and never imports `node:`.
 const library = {
   index: 'src/index.ts',
@@ -16,6 +16,7 @@ const library = {
   directory: 'src/directory.ts',
   ldap: 'src/ldap.ts',
   nodemailer: 'src/nodemailer.ts',
+  node: 'src/node.ts',
 };
 
 const shared: Options = {

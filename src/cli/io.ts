@@ -1,5 +1,5 @@
 /** The CLI's view of the outside world, so commands run the same in tests and in a terminal. */
-import { SmimeError } from '../errors.js';
+import type { StagedFile } from '../node/files.js';
 
 export interface CliIo {
   stdout(data: string | Uint8Array): void;
@@ -33,11 +33,7 @@ export interface CliStreams {
 }
 
 /** Output being written; see `CliStreams.openOutput`. */
-export interface StagedOutput {
-  stream: WritableStream<Uint8Array>;
-  commit(): Promise<void>;
-  discard(): Promise<void>;
-}
+export type StagedOutput = StagedFile;
 
 /** Reads `--in FILE` or standard input. */
 export async function readInput(io: CliIo, path: string | undefined): Promise<Uint8Array> {
@@ -48,21 +44,4 @@ export async function readInput(io: CliIo, path: string | undefined): Promise<Ui
 export async function writeOutput(io: CliIo, path: string | undefined, data: Uint8Array | string): Promise<void> {
   if (path === undefined || path === '-') io.stdout(data);
   else await io.writeFile(path, data);
-}
-
-/** Error for files that cannot be read or written (exit 2). */
-export function fileError(path: string, e: unknown, writing = false): SmimeError {
-  const code = (e as { code?: string }).code;
-  const reason =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : (e as Error).message;
-  return new SmimeError(
-    writing ? 'unwritable-output' : 'unreadable-input',
-    `cannot ${writing ? 'write' : 'read'} ${path}: ${reason}`,
-  );
 }

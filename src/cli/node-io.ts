@@ -1,7 +1,8 @@
 /** CliIo on Node's file system and standard streams. Output files are written atomically. */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { isatty } from 'node:tty';
-import { fileError, type CliIo } from './io.js';
+import { fileError } from '../node/files.js';
+import type { CliIo } from './io.js';
 import { nodeStreams } from './node-streams.js';
 
 /**

@@ -8,8 +8,22 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/vectors.js';
 
-// nodemailer/ (the Node-only `smimekit/nodemailer` plugin) sits on the facade; the CLI may use it, never the reverse.
-const LAYERS = ['util', 'x509', 'sst', 'crypto', 'cms', 'mime', 'trust', 'directory', 'smime', 'nodemailer', 'cli'];
+// node/ (files as streams, GC pacing: `smimekit/node`) and nodemailer/ (the `smimekit/nodemailer` plugin) are
+// Node-only and sit on the facade; the CLI may use them, never the reverse.
+const LAYERS = [
+  'util',
+  'x509',
+  'sst',
+  'crypto',
+  'cms',
+  'mime',
+  'trust',
+  'directory',
+  'smime',
+  'node',
+  'nodemailer',
+  'cli',
+];
 // errors.ts, util/ and asn1/ are the foundation every layer stands on.
 const rank = (layer: string) => (layer === 'errors.ts' || layer === 'asn1' ? 0 : LAYERS.indexOf(layer));
 
@@ -40,8 +54,12 @@ describe('layering', () => {
     expect(violations).toEqual([]);
   });
 
-  // Node-only adapters, published behind sub-path exports (smimekit/ldap, smimekit/nodemailer), never from the root entry.
+  // Node-only adapters, published behind sub-path exports (smimekit/ldap, smimekit/nodemailer, smimekit/node), never
+  // from the root entry.
   const NODE_ONLY = new Set([
+    'node.ts',
+    'node/files.ts',
+    'node/gc-pacer.ts',
     'ldap.ts',
     'directory/ldap.ts',
     'directory/ldap-connection.ts',
@@ -117,7 +135,9 @@ describe('entry points', () => {
           p === 'ldap.ts' ||
           p.startsWith('cli/') ||
           p === 'nodemailer.ts' ||
-          p.startsWith('nodemailer/'),
+          p.startsWith('nodemailer/') ||
+          p === 'node.ts' ||
+          p.startsWith('node/'),
       ),
     ).toEqual([]);
     expect(seen.size).toBeGreaterThan(50);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/vectors.js';
 
-// The runtime-agnostic entries (everything but smimekit/ldap and the CLI).
+// The runtime-agnostic entries (everything but smimekit/ldap, smimekit/nodemailer, smimekit/node and the CLI).
 const BROWSER_ENTRIES = ['index', 'cms', 'x509', 'asn1', 'mime', 'sst', 'trust', 'directory'];
 
 describe('package', () => {
@@ -56,6 +56,7 @@ describe('package', () => {
     // shipping an LDAP client that cannot run.
     expect(Object.keys(pkg.exports['./ldap'])).toEqual(['node']);
     expect(Object.keys(pkg.exports['./nodemailer'])).toEqual(['node']);
+    expect(Object.keys(pkg.exports['./node'])).toEqual(['node']);
     const probe = [
       "import * as root from 'smimekit'; import * as cms from 'smimekit/cms'; import * as x509 from 'smimekit/x509';",
       "import * as asn1 from 'smimekit/asn1'; import * as mime from 'smimekit/mime'; import * as sst from 'smimekit/sst';",
@@ -93,5 +94,18 @@ describe('package', () => {
       { cwd: repoRoot, encoding: 'utf8' },
     );
     expect(out.trim()).toBe('function \\2a function');
+  });
+
+  it('smimekit/node resolves by name to the Node-only file streams', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { openFileStream, writeStreamToFile, stageFile, gcPacer } from 'smimekit/node'; console.log([openFileStream, writeStreamToFile, stageFile, gcPacer].map((f) => typeof f).join(' '))",
+      ],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('function function function function');
   });
 });

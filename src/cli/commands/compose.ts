@@ -30,7 +30,8 @@ import {
   hasIdentityFlags,
   loadIdentityFromFlags,
 } from '../identity-flags.js';
-import { fileError, readInput, writeOutput, type CliIo } from '../io.js';
+import { fileError } from '../../node/files.js';
+import { readInput, writeOutput, type CliIo } from '../io.js';
 import type { Command } from '../command.js';
 import {
   HEADER_PROTECTION_DESCRIBE,
