@@ -44,6 +44,9 @@ function promptSecret(question: string): Promise<string> {
   });
 }
 
+/** A Buffer as a plain Uint8Array over the same memory (`new Uint8Array(buffer)` would copy it). */
+const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
+
 export const nodeIo: CliIo = {
   stdout(data) {
     process.stdout.write(data);
@@ -54,11 +57,11 @@ export const nodeIo: CliIo = {
   async readStdin() {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return new Uint8Array(Buffer.concat(chunks));
+    return view(Buffer.concat(chunks));
   },
   async readFile(path) {
     try {
-      return new Uint8Array(await readFile(path));
+      return view(await readFile(path));
     } catch (e) {
       throw fileError(path, e);
     }

@@ -3,13 +3,18 @@
  * consumer asks, so memory stays at one chunk) and staged output (a temporary file renamed into place only once the
  * stream has ended without error, so unverified content never sits under the final name).
  */
+import { randomUUID } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ArgumentError, SmimeError } from '../errors.js';
 import { gcPacer, DEFAULT_GC_PACE } from './gc-pacer.js';
 
-/** Default chunk size of file reads: small enough that few bytes are in flight between two collections. */
-const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/**
+ * Default chunk size of file reads. Measured on 25 and 150 MB: 64 KiB holds the least in flight between two
+ * collections (the CLI's choice) but costs 10–15% in time in a program's own process; 128 KiB is as fast as
+ * 256 KiB there and about as lean as 64 KiB.
+ */
+const DEFAULT_CHUNK_SIZE = 128 * 1024;
 const MAX_CHUNK_SIZE = 64 * 1024 * 1024;
 
 /** An error for a file that cannot be read (`unreadable-input`) or written (`unwritable-output`). */
@@ -22,9 +27,7 @@ export function fileError(path: string, e: unknown, writing = false): SmimeError
         ? 'permission denied'
         : code === 'EISDIR'
           ? 'is a directory'
-          : code === 'EEXIST'
-            ? 'a temporary file of that name exists'
-            : (e as Error).message;
+          : (e as Error).message;
   return new SmimeError(
     writing ? 'unwritable-output' : 'unreadable-input',
     `cannot ${writing ? 'write' : 'read'} ${path}: ${reason}`,
@@ -34,7 +37,7 @@ export function fileError(path: string, e: unknown, writing = false): SmimeError
 
 /** Options of {@link openFileStream}. */
 export interface FileStreamOptions {
-  /** Bytes per read, 1 byte to 64 MiB (default 64 KiB). */
+  /** Bytes per read, 1 byte to 64 MiB (default 128 KiB). */
   chunkSize?: number;
   /**
    * Run a minor garbage collection every 512 KiB read (`true`), or every this many bytes, to keep the process's
@@ -137,7 +140,8 @@ export interface StagedFile {
  * @throws {SmimeError} `unwritable-output` (the directory is missing or not writable)
  */
 export async function stageFile(path: string): Promise<StagedFile> {
-  const temp = join(dirname(path), `.${basename(path)}.smimekit-${process.pid}-${Date.now()}.tmp`);
+  // The random part keeps two writers of the same path (in one process, in the same millisecond) apart.
+  const temp = join(dirname(path), `.${basename(path)}.smimekit-${process.pid}-${randomUUID().slice(0, 8)}.tmp`);
   let handle: FileHandle;
   try {
     handle = await open(temp, 'wx');

@@ -4,7 +4,7 @@
  */
 import type { CertificateInput } from '../util/certificate-input.js';
 import { ArgumentError, CryptoError, FormatError, SmimeError } from '../errors.js';
-import { concatBytes, toBytes, utf8, type BytesLike } from '../util/bytes.js';
+import { toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import type { LoadedPrivateKey } from '../crypto/private-key.js';
 import { decryptEnvelope, type DecryptedEnvelope } from '../cms/enveloped-decrypt.js';
 import { parseEnvelope } from '../cms/enveloped-parse.js';
@@ -45,7 +45,7 @@ export interface DecryptMessageOptions extends Pick<SmimeLayerOptions, 'limits' 
 export interface DecryptMessageResult {
   /** The decrypted content exactly as encrypted (for S/MIME: a MIME entity). */
   content: Uint8Array;
-  /** For a whole message: its outer headers followed by the decrypted entity; otherwise equal to `content`. */
+  /** For a whole message: its outer headers followed by the decrypted entity; otherwise `content` itself. */
   message: Uint8Array;
   /** `envelopedData` or `authEnvelopedData`. */
   envelopeType: DecryptedEnvelope['envelopeType'];
@@ -158,7 +158,8 @@ async function decryptLayer(target: LayerTarget, options: DecryptMessageOptions)
     tryAllRecipients: options.tryAllRecipients ?? false,
     allowLegacyGcm: options.allowLegacyGcm ?? false,
   });
-  const message = found.outerHeaders.length ? joinMessage(found.outerHeaders, env.content) : concatBytes(env.content);
+  // Without outer headers the message is the content itself: no second copy of a possibly large entity.
+  const message = found.outerHeaders.length ? joinMessage(found.outerHeaders, env.content) : env.content;
   const out: DecryptMessageResult = {
     content: env.content,
     message,

@@ -122,13 +122,26 @@ describe('writeStreamToFile', () => {
 });
 
 describe('stageFile', () => {
+  it('two staged writers of one path at once: each gets its own temporary file, the last commit wins', async () => {
+    const folder = join(dir, 'twice');
+    mkdirSync(folder);
+    const [a, b] = await Promise.all([stageFile(join(folder, 'out.txt')), stageFile(join(folder, 'out.txt'))]);
+    await new Blob(['first']).stream().pipeTo(a.stream);
+    await new Blob(['second']).stream().pipeTo(b.stream);
+    expect(readdirSync(folder)).toHaveLength(2);
+    await a.commit();
+    await b.commit();
+    expect(readdirSync(folder)).toEqual(['out.txt']);
+    expect(readFileSync(join(folder, 'out.txt'), 'utf8')).toBe('second');
+  });
+
   it('commit renames into place; discard leaves nothing', async () => {
     const folder = join(dir, 'staged');
     mkdirSync(folder);
     const kept = await stageFile(join(folder, 'kept.txt'));
     await new Blob(['kept']).stream().pipeTo(kept.stream);
     expect(readdirSync(folder)).toHaveLength(1);
-    expect(readdirSync(folder)[0]).toMatch(/^\.kept\.txt\.smimekit-\d+-\d+\.tmp$/);
+    expect(readdirSync(folder)[0]).toMatch(/^\.kept\.txt\.smimekit-\d+-[0-9a-f]{8}\.tmp$/);
     await kept.commit();
     const dropped = await stageFile(join(folder, 'dropped.txt'));
     const writer = dropped.stream.getWriter();

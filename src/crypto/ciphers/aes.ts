@@ -52,7 +52,11 @@ export async function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext:
   if (node) {
     checkAesKey(key);
     const d = node.createDecipheriv(`aes-${key.length * 8}-cbc`, key, iv).setAutoPadding(false);
-    return pkcs7Unpad(concatBytes(plain(d.update(ciphertext)), plain(d.final())), 16);
+    // Without padding removal OpenSSL holds nothing back: update() returns every block and final() nothing, so the
+    // plaintext is unpadded where it lies instead of being copied behind an empty tail.
+    const blocks = plain(d.update(ciphertext));
+    const tail = plain(d.final());
+    return pkcs7Unpad(tail.length ? concatBytes(blocks, tail) : blocks, 16);
   }
   const k = await importAes(key, 'AES-CBC', ['decrypt']);
   try {
