@@ -4,7 +4,8 @@
  * 3DES/DES/RC2 through the crypto layer). RC2/DES/3DES are never written.
  */
 import { ArgumentError, CryptoError } from '../errors.js';
-import { aesCbcEncrypt, aesGcmDecrypt, aesGcmEncrypt } from '../crypto/ciphers/aes.js';
+import { aesCbcEncryptPieces, aesGcmDecrypt, aesGcmEncrypt } from '../crypto/ciphers/aes.js';
+import { concatBytes } from '../util/bytes.js';
 import {
   AES_GCM_OIDS,
   contentKeyLength,
@@ -97,22 +98,32 @@ export async function encryptContent(
   plaintext: Uint8Array,
   aad?: Uint8Array,
 ): Promise<EncryptedContentParts> {
+  const { ciphertext, ...rest } = await encryptContentPieces(cipher, key, plaintext, aad);
+  return { ...rest, ciphertext: ciphertext.length === 1 ? ciphertext[0]! : concatBytes(...ciphertext) };
+}
+
+/**
+ * `encryptContent` of plaintext in pieces (concatenated, the content), with the ciphertext in pieces: for a caller
+ * that copies it into a larger structure anyway. AES-CBC encrypts the pieces where they lie.
+ */
+export async function encryptContentPieces(
+  cipher: ContentCipherName,
+  key: Uint8Array,
+  plaintext: Uint8Array | readonly Uint8Array[],
+  aad?: Uint8Array,
+): Promise<Omit<EncryptedContentParts, 'ciphertext'> & { ciphertext: Uint8Array[] }> {
   const info = CONTENT_CIPHERS[cipher];
   if (key.length !== info.keyLength)
     throw new ArgumentError('bad-key-length', `${cipher} needs a ${info.keyLength}-byte key`);
   if (info.mode === 'cbc') {
     const iv = randomBytes(16);
-    return { algorithm: algorithmId(info.oid, octets(iv)), ciphertext: await aesCbcEncrypt(key, iv, plaintext) };
+    return { algorithm: algorithmId(info.oid, octets(iv)), ciphertext: await aesCbcEncryptPieces(key, iv, plaintext) };
   }
   // RFC 5084: 12-byte nonce; the ICV length is written explicitly (16) since the DEFAULT is 12.
   const nonce = randomBytes(12);
-  const { ciphertext, tag } = await aesGcmEncrypt(
-    key,
-    nonce,
-    plaintext,
-    aad ? { aad, tagLength: 16 } : { tagLength: 16 },
-  );
-  return { algorithm: algorithmId(info.oid, seq(octets(nonce), encodeInt(16))), ciphertext, tag };
+  const whole = plaintext instanceof Uint8Array ? plaintext : concatBytes(...plaintext);
+  const { ciphertext, tag } = await aesGcmEncrypt(key, nonce, whole, aad ? { aad, tagLength: 16 } : { tagLength: 16 });
+  return { algorithm: algorithmId(info.oid, seq(octets(nonce), encodeInt(16))), ciphertext: [ciphertext], tag };
 }
 
 /**

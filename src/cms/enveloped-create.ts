@@ -6,17 +6,10 @@
 import { certificateDer } from '../util/certificate-input.js';
 import { ArgumentError } from '../errors.js';
 import { concatBytes, toBytes, type BytesLike } from '../util/bytes.js';
-import { CONTENT_TYPE, encodeContentInfo } from './content-info.js';
-import {
-  CONTENT_CIPHERS,
-  encryptContent,
-  generateCek,
-  type ContentCipherName,
-  type EncryptedContentParts,
-} from './content-cipher.js';
+import { CONTENT_TYPE } from './content-info.js';
+import { CONTENT_CIPHERS, encryptContentPieces, generateCek, type ContentCipherName } from './content-cipher.js';
 import { encodeRecipientInfo, type EnvelopeRecipient, type RecipientSummary } from './recipient-encode.js';
-import { encodeAuthEnvelopedData } from './auth-enveloped.js';
-import { tlv, seq, set, encodeOid, encodeInt, berDefiniteHeader } from '../asn1/index.js';
+import { set, encodeOid, encodeInt, octets, berDefiniteHeader } from '../asn1/index.js';
 
 /** Options of `createEnvelope`. */
 export interface CreateEnvelopeOptions {
@@ -48,7 +41,15 @@ export async function createEnvelope(
   recipients: readonly EnvelopeRecipient[],
   options: CreateEnvelopeOptions = {},
 ): Promise<CreatedEnvelope> {
-  const data = toBytes(content, 'content');
+  return createEnvelopeOfPieces([toBytes(content, 'content')], recipients, options);
+}
+
+/** `createEnvelope` of content in pieces (concatenated, the content): a large body is not joined to its headers first. */
+export async function createEnvelopeOfPieces(
+  data: readonly Uint8Array[],
+  recipients: readonly EnvelopeRecipient[],
+  options: CreateEnvelopeOptions = {},
+): Promise<CreatedEnvelope> {
   if (!recipients.length) throw new ArgumentError('bad-argument', 'at least one recipient is needed');
   const cipher = options.cipher ?? 'aes-256-cbc';
   const info = CONTENT_CIPHERS[cipher];
@@ -57,20 +58,31 @@ export async function createEnvelope(
   try {
     const { ris, summaries, maxVersion } = await encodeRecipientInfos(recipients, cek);
     const contentType = options.contentType ?? CONTENT_TYPE.data;
-    const parts = await encryptContent(cipher, cek, data);
+    const parts = await encryptContentPieces(cipher, cek, data);
     // Recipient order is kept (SET OF need not be sorted in BER; OpenSSL keeps insertion order too).
     const recipientInfos = set(...ris);
+    const eContentType = encodeOid(contentType);
     if (info.mode === 'gcm') {
-      const eci = seq(encodeOid(contentType), parts.algorithm, tlv(0x80, parts.ciphertext));
-      const der = encodeContentInfo(
+      // RFC 5083: AuthEnvelopedData { version 0, recipientInfos, authEncryptedContentInfo, mac } (no attributes).
+      const der = envelopeContentInfo(
         CONTENT_TYPE.authEnvelopedData,
-        encodeAuthEnvelopedData(recipientInfos, eci, parts.tag!),
+        [encodeInt(0), recipientInfos],
+        eContentType,
+        parts.algorithm,
+        parts.ciphertext,
+        [octets(parts.tag!)],
       );
       return { der, contentType: 'authEnvelopedData', cipher, recipients: summaries };
     }
     // RFC 5652 §6.1: version 2 when any RecipientInfo is not v0 (SKI KTRI, KARI).
     const version = maxVersion === 0 ? 0 : 2;
-    const der = envelopedContentInfo(encodeInt(version), recipientInfos, encodeOid(contentType), parts);
+    const der = envelopeContentInfo(
+      CONTENT_TYPE.envelopedData,
+      [encodeInt(version), recipientInfos],
+      eContentType,
+      parts.algorithm,
+      parts.ciphertext,
+    );
     return { der, contentType: 'envelopedData', cipher, recipients: summaries };
   } finally {
     cek.fill(0);
@@ -78,35 +90,40 @@ export async function createEnvelope(
 }
 
 /**
- * ContentInfo { envelopedData, [0] EnvelopedData { version, recipientInfos, EncryptedContentInfo } }, the same bytes
- * as nesting `seq`/`tlv`, but the ciphertext (the bulk) is copied once instead of once per level.
+ * ContentInfo { type, [0] SEQUENCE { ...before, SEQUENCE { contentType, algorithm, [0] ciphertext }, ...after } }:
+ * EnvelopedData (`before`: version and RecipientInfos) and AuthEnvelopedData (`after`: the mac). The same bytes as
+ * nesting `seq`/`tlv`, but the ciphertext (the bulk) is copied once, from its pieces, instead of once per level.
  */
-function envelopedContentInfo(
-  version: Uint8Array,
-  recipientInfos: Uint8Array,
+function envelopeContentInfo(
+  type: string,
+  before: readonly Uint8Array[],
   contentType: Uint8Array,
-  parts: EncryptedContentParts,
+  algorithm: Uint8Array,
+  ciphertextPieces: readonly Uint8Array[],
+  after: readonly Uint8Array[] = [],
 ): Uint8Array {
-  const ciphertext = berDefiniteHeader(0x80, parts.ciphertext.length);
-  const eciLength = contentType.length + parts.algorithm.length + ciphertext.length + parts.ciphertext.length;
+  const sum = (xs: readonly Uint8Array[]) => xs.reduce((n, x) => n + x.length, 0);
+  const ciphertextLength = sum(ciphertextPieces);
+  const ciphertext = berDefiniteHeader(0x80, ciphertextLength);
+  const eciLength = contentType.length + algorithm.length + ciphertext.length + ciphertextLength;
   const eci = berDefiniteHeader(0x30, eciLength);
-  const envelopedLength = version.length + recipientInfos.length + eci.length + eciLength;
-  const enveloped = berDefiniteHeader(0x30, envelopedLength);
-  const explicit = berDefiniteHeader(0xa0, enveloped.length + envelopedLength);
-  const oid = encodeOid(CONTENT_TYPE.envelopedData);
-  const contentInfo = berDefiniteHeader(0x30, oid.length + explicit.length + enveloped.length + envelopedLength);
+  const envelopeLength = sum(before) + eci.length + eciLength + sum(after);
+  const envelope = berDefiniteHeader(0x30, envelopeLength);
+  const explicit = berDefiniteHeader(0xa0, envelope.length + envelopeLength);
+  const oid = encodeOid(type);
+  const contentInfo = berDefiniteHeader(0x30, oid.length + explicit.length + envelope.length + envelopeLength);
   return concatBytes(
     contentInfo,
     oid,
     explicit,
-    enveloped,
-    version,
-    recipientInfos,
+    envelope,
+    ...before,
     eci,
     contentType,
-    parts.algorithm,
+    algorithm,
     ciphertext,
-    parts.ciphertext,
+    ...ciphertextPieces,
+    ...after,
   );
 }
 

@@ -9,7 +9,7 @@ import { ArgumentError, CertificateMissingError, ValidationError } from '../erro
 import { base64Bytes, bytesEqual, concatBytes, fromLatin1, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import type { OaepHash } from '../crypto/rsa-oaep.js';
-import { createEnvelope } from '../cms/enveloped-create.js';
+import { createEnvelopeOfPieces } from '../cms/enveloped-create.js';
 import { CONTENT_CIPHERS, isContentCipherName, type ContentCipherName } from '../cms/content-cipher.js';
 import {
   recipientKeyInfo,
@@ -18,7 +18,13 @@ import {
   type RecipientIdentifierType,
   type RecipientSummary,
 } from '../cms/recipient-encode.js';
-import { canonicalizeEntity, joinMessage, looksLikeMessage, splitCanonicalMessage, toCrlf } from '../mime/canonical.js';
+import {
+  canonicalizeEntity,
+  joinMessage,
+  looksLikeMessage,
+  splitCanonicalMessagePieces,
+  toCrlf,
+} from '../mime/canonical.js';
 import { headerSection, parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { validateCertificate } from '../trust/validate.js';
@@ -157,14 +163,19 @@ export async function encryptMessage(
   // Strings are text (UTF-8), as for signMessage; bytes are taken as they are.
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   const split = splitForEncryption(input);
-  const { outerHeaders, entity: inner } = protectForEncryption(
-    { outerHeaders: split.outerHeaders, entity: split.inner },
-    options.headerProtection,
-  );
-  const envelope = await createEnvelope(inner, plan.recipients, { cipher: plan.cipher });
+  let { outerHeaders } = split;
+  let inner = split.pieces;
+  if (options.headerProtection) {
+    const entity = inner.length === 1 ? inner[0]! : concatBytes(...inner);
+    const protectedSplit = protectForEncryption({ outerHeaders, entity }, options.headerProtection);
+    ({ outerHeaders } = protectedSplit);
+    inner = [protectedSplit.entity];
+  }
+  // The pieces (views of the input where nothing changes) are encrypted where they lie.
+  const envelope = await createEnvelopeOfPieces(inner, plan.recipients, { cipher: plan.cipher });
   // One copy of the (base64) envelope: the outer header section goes in front of it directly.
   const outer = outerHeaders ? joinMessage(outerHeaders, new Uint8Array(0)) : new Uint8Array(0);
-  const message = concatBytes(outer, pkcs7MimeHead(envelope.contentType), base64Bytes(envelope.der, 76));
+  const message = base64Bytes(envelope.der, 76, [outer, pkcs7MimeHead(envelope.contentType)]);
   const written = plan.written(envelope.recipients);
   return {
     message,
@@ -368,10 +379,10 @@ const FOR_ENCRYPTION = { sevenBit: false } as const;
  * converted). Only the header section is parsed to find the split; a bare
  * entity (no From/To/Subject/...) is encrypted whole.
  */
-function splitForEncryption(input: Uint8Array): { outerHeaders?: MimeHeader[]; inner: Uint8Array } {
+function splitForEncryption(input: Uint8Array): { outerHeaders?: MimeHeader[]; pieces: Uint8Array[] } {
   const section = headerSection(input);
-  if (!section) return { inner: toCrlf(input) }; // no header section: plain text
+  if (!section) return { pieces: [toCrlf(input)] }; // no header section: plain text
   const root = parseMime(input);
-  if (!looksLikeMessage(root)) return { inner: canonicalizeEntity(input, FOR_ENCRYPTION) };
-  return splitCanonicalMessage(input, root, FOR_ENCRYPTION);
+  if (!looksLikeMessage(root)) return { pieces: [canonicalizeEntity(input, FOR_ENCRYPTION)] };
+  return splitCanonicalMessagePieces(input, root, FOR_ENCRYPTION);
 }

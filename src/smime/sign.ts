@@ -233,7 +233,7 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
 
   // The output is assembled in one copy: the outer header section (a whole message) goes in front of the rest.
   const outer = outerHeaders ? joinMessage(outerHeaders, new Uint8Array(0)) : new Uint8Array(0);
-  if (!detached) return concatBytes(outer, OPAQUE_SIGNED_HEAD, base64Bytes(cms, 76));
+  if (!detached) return base64Bytes(cms, 76, [outer, OPAQUE_SIGNED_HEAD]);
   // A generated boundary holds 128 random bits: only a caller's own can occur in the content.
   const boundary = checkBoundary(options.boundary) ?? newBoundary();
   if (options.boundary !== undefined && containsBoundary(concatBytes(...pieces), boundary))

@@ -92,23 +92,47 @@ const NATIVE_BASE64_MIN = 1024;
  * Base64 straight into ASCII bytes, optionally wrapped: `lineLength` characters
  * per line, each line (the last one too) followed by CRLF — the MIME body form.
  * Builds no intermediate strings in browsers; on Node, large inputs go through
- * `Buffer`'s native encoder (the same bytes, about four times faster).
+ * `Buffer`'s native encoder (the same bytes, about four times faster). The `prefix` pieces (a header section, say)
+ * come first in the same buffer, so a message body is not copied again behind its headers.
  */
-export function base64Bytes(data: Uint8Array, lineLength = 0): Uint8Array {
+export function base64Bytes(data: Uint8Array, lineLength = 0, prefix: readonly Uint8Array[] = []): Uint8Array {
   if (nativeBuffer && data.length >= NATIVE_BASE64_MIN && typeof nativeBuffer.allocUnsafe === 'function')
-    return nativeBase64Bytes(nativeBuffer, data, lineLength);
-  return portableBase64Bytes(data, lineLength);
+    return nativeBase64Bytes(nativeBuffer, data, lineLength, prefix);
+  return portableBase64Bytes(data, lineLength, prefix);
 }
 
-function nativeBase64Bytes(native: NativeBuffer, data: Uint8Array, lineLength: number): Uint8Array {
+/** The output buffer of a base64 encoding that starts with `prefix` (a message's header section, say). */
+function base64Output(
+  alloc: (n: number) => Uint8Array,
+  data: Uint8Array,
+  lineLength: number,
+  prefix: readonly Uint8Array[],
+): { out: Uint8Array; start: number } {
   const chars = Math.ceil(data.length / 3) * 4;
   const lines = lineLength > 0 ? Math.ceil(chars / lineLength) : 0;
-  const out = native.allocUnsafe(chars + lines * 2);
+  const start = prefix.reduce((n, p) => n + p.length, 0);
+  const out = alloc(start + chars + lines * 2);
+  let at = 0;
+  for (const p of prefix) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return { out, start };
+}
+
+function nativeBase64Bytes(
+  native: NativeBuffer,
+  data: Uint8Array,
+  lineLength: number,
+  prefix: readonly Uint8Array[],
+): Uint8Array {
+  const { out: bytes, start } = base64Output((n) => native.allocUnsafe(n), data, lineLength, prefix);
+  const out = bytes as ReturnType<NativeBuffer['allocUnsafe']>;
   // Blocks of whole lines (and whole 3-byte groups): no string of the whole output, which for a large message
   // costs more than the encoding.
   const lineBytes = lineLength > 0 && lineLength % 4 === 0 ? (lineLength / 4) * 3 : 0;
   const block = lineBytes > 0 ? lineBytes * 1024 : lineLength > 0 ? data.length : 48 * 1024;
-  let o = 0;
+  let o = start;
   for (let at = 0; at < data.length; at += block) {
     const end = Math.min(data.length, at + block);
     const text = native.from(data.buffer, data.byteOffset + at, end - at).toString('base64');
@@ -135,13 +159,11 @@ function nativeBase64Bytes(native: NativeBuffer, data: Uint8Array, lineLength: n
 }
 
 /** `base64Bytes` in plain JavaScript (browsers, and small inputs everywhere); exported for the differential test. */
-export function portableBase64Bytes(data: Uint8Array, lineLength = 0): Uint8Array {
-  const chars = Math.ceil(data.length / 3) * 4;
-  const lines = lineLength > 0 ? Math.ceil(chars / lineLength) : 0;
-  const out = new Uint8Array(chars + lines * 2);
+export function portableBase64Bytes(data: Uint8Array, lineLength = 0, prefix: readonly Uint8Array[] = []): Uint8Array {
+  const { out, start } = base64Output((n) => new Uint8Array(n), data, lineLength, prefix);
   // Whole lines of whole groups are written four characters at a time; anything else goes through `put`.
   const groupsPerLine = lineLength > 0 && lineLength % 4 === 0 ? lineLength / 4 : 0;
-  let o = 0;
+  let o = start;
   let i = 0;
   if (lineLength === 0 || groupsPerLine > 0) {
     const lineBytes = groupsPerLine > 0 ? groupsPerLine * 3 : data.length - (data.length % 3);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   base64Bytes,
+  concatBytes,
   fromBase64,
   latin1,
   portableBase64Bytes,
@@ -47,6 +48,21 @@ describe('base64', () => {
           const fast = base64Bytes(view, width);
           expect(fast.constructor).toBe(Uint8Array);
           expect(latin1(fast)).toBe(latin1(portableBase64Bytes(view, width)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+  it('with a prefix, both encoders write the prefix and then exactly the encoding without it (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 3 }),
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.constantFrom(0, 76, 77),
+        (prefix, d, width) => {
+          const expected = latin1(concatBytes(...prefix)) + latin1(portableBase64Bytes(d, width));
+          expect(latin1(base64Bytes(d, width, prefix))).toBe(expected);
+          expect(latin1(portableBase64Bytes(d, width, prefix))).toBe(expected);
         },
       ),
       { numRuns: 300 },

@@ -29,17 +29,35 @@ async function importAes(
 
 /** AES-CBC encryption with PKCS#7 padding. */
 export async function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+  const pieces = await aesCbcEncryptPieces(key, iv, plaintext);
+  return pieces.length === 1 ? pieces[0]! : concatBytes(...pieces);
+}
+
+/**
+ * AES-CBC encryption (PKCS#7 padding) whose ciphertext comes in pieces, in order: on Node, what OpenSSL returns for
+ * the bulk and then for the padded last block. A caller that writes the ciphertext into a larger structure copies
+ * it once, there, instead of once to join it and again into the structure.
+ */
+export async function aesCbcEncryptPieces(
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array | readonly Uint8Array[],
+): Promise<Uint8Array[]> {
   if (iv.length !== 16) throw new ArgumentError('bad-iv', `AES-CBC IV must be 16 bytes, not ${iv.length}`);
+  const pieces = plaintext instanceof Uint8Array ? [plaintext] : plaintext;
   const node = nativeCrypto();
   if (node) {
     checkAesKey(key);
     const c = node.createCipheriv(`aes-${key.length * 8}-cbc`, key, iv);
-    return concatBytes(plain(c.update(plaintext)), plain(c.final()));
+    const out = pieces.map((piece) => plain(c.update(piece)));
+    out.push(plain(c.final()));
+    return out.filter((piece) => piece.length > 0);
   }
   const k = await importAes(key, 'AES-CBC', ['encrypt']);
-  return new Uint8Array(
-    await getSubtle().encrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(plaintext)),
-  );
+  const data = pieces.length === 1 ? pieces[0]! : concatBytes(...pieces);
+  return [
+    new Uint8Array(await getSubtle().encrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(data))),
+  ];
 }
 
 /** AES-CBC decryption; bad padding (wrong key, corrupted data) is `decryption-failed`. */
@@ -110,13 +128,15 @@ export async function aesGcmEncrypt(
     const tagLength = params.tagLength! / 8;
     const c = node.createCipheriv(`aes-${key.length * 8}-gcm` as 'aes-256-gcm', key, iv, { authTagLength: tagLength });
     if (options?.aad) c.setAAD(options.aad);
-    const ciphertext = concatBytes(plain(c.update(plaintext)), plain(c.final()));
-    return { ciphertext, tag: plain(c.getAuthTag()).slice() };
+    // GCM holds nothing back: final() returns no bytes, and the ciphertext is update()'s output as it is.
+    const head = plain(c.update(plaintext));
+    const tail = plain(c.final());
+    return { ciphertext: tail.length ? concatBytes(head, tail) : head, tag: plain(c.getAuthTag()).slice() };
   }
   const k = await importAes(key, 'AES-GCM', ['encrypt']);
   const out = new Uint8Array(await getSubtle().encrypt(params, k, toArrayBuffer(plaintext)));
   const tagLength = options?.tagLength ?? 16;
-  return { ciphertext: out.slice(0, out.length - tagLength), tag: out.slice(out.length - tagLength) };
+  return { ciphertext: out.subarray(0, out.length - tagLength), tag: out.slice(out.length - tagLength) };
 }
 
 /** AES-GCM decryption; a tag mismatch is `decryption-failed` and no plaintext is returned. */
