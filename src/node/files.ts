@@ -16,6 +16,8 @@ import { gcPacer, DEFAULT_GC_PACE } from './gc-pacer.js';
  */
 const DEFAULT_CHUNK_SIZE = 128 * 1024;
 const MAX_CHUNK_SIZE = 64 * 1024 * 1024;
+/** Output gathered before one write to a staged file. */
+const WRITE_BUFFER = 256 * 1024;
 
 /** An error for a file that cannot be read (`unreadable-input`) or written (`unwritable-output`). */
 export function fileError(path: string, e: unknown, writing = false): SmimeError {
@@ -155,21 +157,40 @@ export async function stageFile(path: string): Promise<StagedFile> {
       await handle.close();
     }
   };
+  const writeAll = async (bytes: Uint8Array) => {
+    for (let offset = 0; offset < bytes.length;) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
+      offset += bytesWritten;
+    }
+  };
+  // Small chunks are gathered into one reused buffer: a write is a round trip to the thread pool, and a streamed
+  // message arrives in pieces of a few KiB to 100 KiB.
+  let pending: Uint8Array | undefined;
+  let filled = 0;
+  const flush = async () => {
+    if (pending && filled > 0) await writeAll(pending.subarray(0, filled));
+    filled = 0;
+  };
   // `Writable.toWeb` on Node 20 queues without bound ahead of a slow disk: each write here waits for it.
   const stream = new WritableStream<Uint8Array>({
     async write(chunk) {
-      for (let offset = 0; offset < chunk.length;) {
-        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, null);
-        offset += bytesWritten;
-      }
+      if (filled + chunk.length > WRITE_BUFFER) await flush();
+      if (chunk.length >= WRITE_BUFFER) return writeAll(chunk);
+      pending ??= new Uint8Array(WRITE_BUFFER);
+      pending.set(chunk, filled);
+      filled += chunk.length;
     },
-    close,
+    async close() {
+      await flush();
+      await close();
+    },
     abort: close,
   });
   return {
     stream,
     async commit() {
       try {
+        await flush(); // when the stream was not closed: what it gathered is part of the output
         await close();
         await rename(temp, path);
       } catch (e) {

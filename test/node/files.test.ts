@@ -135,6 +135,25 @@ describe('stageFile', () => {
     expect(readFileSync(join(folder, 'out.txt'), 'utf8')).toBe('second');
   });
 
+  it('small and large writes in any mix land in order, also when commit comes without closing the stream', async () => {
+    const folder = join(dir, 'mixed');
+    mkdirSync(folder);
+    const sizes = [1, 3000, 70_000, 300_000, 5, 262_144, 262_143, 2, 100_000];
+    const pieces = sizes.map((n, k) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + k * 7) & 0xff));
+    const expected = Buffer.concat(pieces);
+    const closed = await stageFile(join(folder, 'closed.bin'));
+    const w1 = closed.stream.getWriter();
+    for (const piece of pieces) await w1.write(piece);
+    await w1.close();
+    await closed.commit();
+    const open = await stageFile(join(folder, 'open.bin'));
+    const w2 = open.stream.getWriter();
+    for (const piece of pieces) await w2.write(piece);
+    await open.commit();
+    expect(readFileSync(join(folder, 'closed.bin')).equals(expected)).toBe(true);
+    expect(readFileSync(join(folder, 'open.bin')).equals(expected)).toBe(true);
+  });
+
   it('commit renames into place; discard leaves nothing', async () => {
     const folder = join(dir, 'staged');
     mkdirSync(folder);
