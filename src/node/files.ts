@@ -85,19 +85,18 @@ export async function openFileStream(path: string, options: FileStreamOptions = 
   const { collectGarbage = false } = options;
   const pace =
     collectGarbage === false ? undefined : gcPacer(collectGarbage === true ? DEFAULT_GC_PACE : collectGarbage);
-  let handle: FileHandle;
+  let opened: FileHandle | undefined;
   let size: number | undefined;
   try {
-    handle = await open(path, 'r');
-    const info = await handle.stat();
-    if (info.isDirectory()) {
-      await handle.close();
-      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    }
+    opened = await open(path, 'r');
+    const info = await opened.stat();
+    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (info.isFile()) size = info.size;
   } catch (e) {
+    await opened?.close().catch(() => undefined);
     throw fileError(path, e);
   }
+  const handle = opened;
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -126,7 +125,7 @@ export async function openFileStream(path: string, options: FileStreamOptions = 
 
 /** Output that appears under its name only when committed; see {@link stageFile}. */
 export interface StagedFile {
-  /** Where the bytes go: each write waits for the file system. */
+  /** Where the bytes go: small writes are gathered into 256 KiB, and each write to the file waits for it. */
   stream: WritableStream<Uint8Array>;
   /** Closes the temporary file and renames it into place (replacing a file of that name). */
   commit(): Promise<void>;
