@@ -8,6 +8,10 @@ import { repoRoot } from '../helpers/vectors.js';
 // The runtime-agnostic entries (everything but smimekit/ldap, smimekit/nodemailer, smimekit/node and the CLI).
 const BROWSER_ENTRIES = ['index', 'cms', 'x509', 'asn1', 'mime', 'sst', 'trust', 'directory'];
 
+/** What an ES module run from the repository (so `smimekit` resolves through its own exports map) prints. */
+const runModule = (code: string): string =>
+  execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: repoRoot, encoding: 'utf8' }).trim();
+
 describe('package', () => {
   beforeAll(() => {
     if (!existsSync(join(repoRoot, 'dist', 'index.js')))
@@ -15,16 +19,10 @@ describe('package', () => {
   });
 
   it('resolves by name with types and named exports', () => {
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        "import { parseSst, serializeSst, SmimeError } from 'smimekit'; console.log(typeof parseSst, typeof serializeSst, new SmimeError('x','y').code)",
-      ],
-      { cwd: repoRoot, encoding: 'utf8' },
+    const out = runModule(
+      "import { parseSst, serializeSst, SmimeError } from 'smimekit'; console.log(typeof parseSst, typeof serializeSst, new SmimeError('x','y').code)",
     );
-    expect(out.trim()).toBe('function function x');
+    expect(out).toBe('function function x');
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     expect(existsSync(join(repoRoot, pkg.exports['.'].import.types))).toBe(true);
     expect(existsSync(join(repoRoot, pkg.exports['.'].require.types))).toBe(true);
@@ -84,28 +82,16 @@ describe('package', () => {
   });
 
   it('smimekit/ldap resolves by name to the Node-only LDAP address book', () => {
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        "import { LdapDirectory, escapeFilterValue } from 'smimekit/ldap'; import { DirectoryError } from 'smimekit'; console.log(typeof LdapDirectory, escapeFilterValue('*'), typeof DirectoryError)",
-      ],
-      { cwd: repoRoot, encoding: 'utf8' },
+    const out = runModule(
+      "import { LdapDirectory, escapeFilterValue } from 'smimekit/ldap'; import { DirectoryError } from 'smimekit'; console.log(typeof LdapDirectory, escapeFilterValue('*'), typeof DirectoryError)",
     );
-    expect(out.trim()).toBe('function \\2a function');
+    expect(out).toBe('function \\2a function');
   });
 
   it('smimekit/node resolves by name to the Node-only file streams', () => {
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        "import { openFileStream, writeStreamToFile, stageFile, gcPacer } from 'smimekit/node'; console.log([openFileStream, writeStreamToFile, stageFile, gcPacer].map((f) => typeof f).join(' '))",
-      ],
-      { cwd: repoRoot, encoding: 'utf8' },
+    const out = runModule(
+      "import { openFileStream, writeStreamToFile, stageFile, gcPacer } from 'smimekit/node'; console.log([openFileStream, writeStreamToFile, stageFile, gcPacer].map((f) => typeof f).join(' '))",
     );
-    expect(out.trim()).toBe('function function function function');
+    expect(out).toBe('function function function function');
   });
 });
