@@ -4,7 +4,7 @@
  * requires.
  */
 import { LimitError } from '../errors.js';
-import { concatBytes, toHex } from '../util/bytes.js';
+import { joinPieces, toHex } from '../util/bytes.js';
 import {
   TAG,
   derChildren,
@@ -96,7 +96,7 @@ export function derOctets(node: DerNode | undefined, what = 'OCTET STRING', opti
     }
   };
   walk(node, 0);
-  return pieces.length === 1 ? pieces[0]! : concatBytes(...pieces);
+  return joinPieces(pieces);
 }
 
 /** BIT STRING content without the unused-bits octet, which must be 0 (keys, signatures). */

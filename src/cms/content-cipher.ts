@@ -5,7 +5,7 @@
  */
 import { ArgumentError, CryptoError } from '../errors.js';
 import { aesCbcEncryptPieces, aesGcmDecrypt, aesGcmEncrypt } from '../crypto/ciphers/aes.js';
-import { concatBytes } from '../util/bytes.js';
+import { joinPieces } from '../util/bytes.js';
 import {
   AES_GCM_OIDS,
   contentKeyLength,
@@ -99,7 +99,7 @@ export async function encryptContent(
   aad?: Uint8Array,
 ): Promise<EncryptedContentParts> {
   const { ciphertext, ...rest } = await encryptContentPieces(cipher, key, plaintext, aad);
-  return { ...rest, ciphertext: ciphertext.length === 1 ? ciphertext[0]! : concatBytes(...ciphertext) };
+  return { ...rest, ciphertext: joinPieces(ciphertext) };
 }
 
 /**
@@ -121,7 +121,7 @@ export async function encryptContentPieces(
   }
   // RFC 5084: 12-byte nonce; the ICV length is written explicitly (16) since the DEFAULT is 12.
   const nonce = randomBytes(12);
-  const whole = plaintext instanceof Uint8Array ? plaintext : concatBytes(...plaintext);
+  const whole = plaintext instanceof Uint8Array ? plaintext : joinPieces(plaintext);
   const { ciphertext, tag } = await aesGcmEncrypt(key, nonce, whole, aad ? { aad, tagLength: 16 } : { tagLength: 16 });
   return { algorithm: algorithmId(info.oid, seq(octets(nonce), encodeInt(16))), ciphertext: [ciphertext], tag };
 }

@@ -3,7 +3,7 @@
  * that survive 7-bit transports unchanged. Signing the canonical form is what
  * keeps signatures valid after relays touch the message.
  */
-import { base64Bytes, concatBytes, fromLatin1, latin1 } from '../util/bytes.js';
+import { base64Bytes, concatBytes, fromLatin1, joinPieces, latin1 } from '../util/bytes.js';
 import { bodyBytes, decodedBody, parseMime, type MimeEntity } from './entity.js';
 import { getHeader, parseHeaderBlock, type MimeHeader } from './headers.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
@@ -156,7 +156,7 @@ interface HeadOverride {
 function rebuild(e: MimeEntity, sevenBit: boolean, insideSigned = false, top?: HeadOverride): Uint8Array {
   const pieces: Uint8Array[] = [];
   rebuildInto(pieces, e, sevenBit, insideSigned, top);
-  return pieces.length === 1 ? pieces[0]! : concatBytes(...pieces);
+  return joinPieces(pieces);
 }
 
 /**

@@ -6,7 +6,7 @@
  * the widest interoperability unless the caller overrides them.
  */
 import { ArgumentError, CertificateMissingError, ValidationError } from '../errors.js';
-import { base64Bytes, bytesEqual, concatBytes, fromLatin1, toBytes, utf8, type BytesLike } from '../util/bytes.js';
+import { base64Bytes, bytesEqual, fromLatin1, joinPieces, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { certificateDer, type CertificateInput } from '../util/certificate-input.js';
 import type { OaepHash } from '../crypto/rsa-oaep.js';
 import { createEnvelopeOfPieces } from '../cms/enveloped-create.js';
@@ -166,7 +166,7 @@ export async function encryptMessage(
   let { outerHeaders } = split;
   let inner = split.pieces;
   if (options.headerProtection) {
-    const entity = inner.length === 1 ? inner[0]! : concatBytes(...inner);
+    const entity = joinPieces(inner);
     const protectedSplit = protectForEncryption({ outerHeaders, entity }, options.headerProtection);
     ({ outerHeaders } = protectedSplit);
     inner = [protectedSplit.entity];

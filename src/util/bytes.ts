@@ -34,6 +34,12 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Pieces as one array without a copy where one suffices: a lone non-empty piece is returned as it is. */
+export function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
+  const nonEmpty = pieces.filter((p) => p.length > 0);
+  return nonEmpty.length === 1 ? nonEmpty[0]! : concatBytes(...nonEmpty);
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

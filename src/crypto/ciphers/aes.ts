@@ -7,7 +7,7 @@
  */
 import { getSubtle } from '../engine.js';
 import { ArgumentError, CryptoError } from '../../errors.js';
-import { concatBytes, toArrayBuffer } from '../../util/bytes.js';
+import { joinPieces, toArrayBuffer } from '../../util/bytes.js';
 import { nativeCrypto, plain } from '../native.js';
 import { gcmDecryptAnyNonce, gcmEncryptAnyNonce } from './gcm-any-nonce.js';
 import { pkcs7Unpad } from './modes.js';
@@ -29,8 +29,7 @@ async function importAes(
 
 /** AES-CBC encryption with PKCS#7 padding. */
 export async function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
-  const pieces = await aesCbcEncryptPieces(key, iv, plaintext);
-  return pieces.length === 1 ? pieces[0]! : concatBytes(...pieces);
+  return joinPieces(await aesCbcEncryptPieces(key, iv, plaintext));
 }
 
 /**
@@ -54,7 +53,7 @@ export async function aesCbcEncryptPieces(
     return out.filter((piece) => piece.length > 0);
   }
   const k = await importAes(key, 'AES-CBC', ['encrypt']);
-  const data = pieces.length === 1 ? pieces[0]! : concatBytes(...pieces);
+  const data = joinPieces(pieces);
   return [
     new Uint8Array(await getSubtle().encrypt({ name: 'AES-CBC', iv: toArrayBuffer(iv) }, k, toArrayBuffer(data))),
   ];
@@ -74,7 +73,7 @@ export async function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext:
     // plaintext is unpadded where it lies instead of being copied behind an empty tail.
     const blocks = plain(d.update(ciphertext));
     const tail = plain(d.final());
-    return pkcs7Unpad(tail.length ? concatBytes(blocks, tail) : blocks, 16);
+    return pkcs7Unpad(joinPieces([blocks, tail]), 16);
   }
   const k = await importAes(key, 'AES-CBC', ['decrypt']);
   try {
@@ -131,7 +130,7 @@ export async function aesGcmEncrypt(
     // GCM holds nothing back: final() returns no bytes, and the ciphertext is update()'s output as it is.
     const head = plain(c.update(plaintext));
     const tail = plain(c.final());
-    return { ciphertext: tail.length ? concatBytes(head, tail) : head, tag: plain(c.getAuthTag()).slice() };
+    return { ciphertext: joinPieces([head, tail]), tag: plain(c.getAuthTag()).slice() };
   }
   const k = await importAes(key, 'AES-GCM', ['encrypt']);
   const out = new Uint8Array(await getSubtle().encrypt(params, k, toArrayBuffer(plaintext)));
