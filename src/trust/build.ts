@@ -14,7 +14,6 @@ import { publicKeyAlgorithm } from '../crypto/algorithms.js';
 import { parseCertificate, type Certificate } from '../x509/index.js';
 import { addToPool, certificatesNamed, checkSignature, isSignatureChecked, type ValidationContext } from './context.js';
 import type { TrustAnchor } from './trust-list.js';
-import { downloadIssuers } from './online/ca-issuers.js';
 
 export interface CandidatePath {
   /** End-entity first, anchor certificate last. */
@@ -52,6 +51,7 @@ async function fetchIssuers(ctx: ValidationContext, cert: Certificate): Promise<
   const online = ctx.options.online;
   if (online?.caIssuers && ctx.downloads.left > 0) {
     ctx.downloads.left--; // one unit per certificate: downloadIssuers follows at most two URLs
+    const { downloadIssuers } = await import('./online/ca-issuers.js'); // loaded only when going online
     const found = await downloadIssuers(cert, {
       timeoutMs: online.timeoutMs,
       cache: online.cache,

@@ -18,7 +18,7 @@ import {
 import { CrlReason, reasonName, type Crl } from '../x509/index.js';
 import { appendRdn, generalNamesEqual, namesEqual, type DistinguishedName, type GeneralName } from '../x509/index.js';
 import type { RevocationStatus } from './options.js';
-import { onlineStatus, type OcspUse, type OnlineAttempt } from './online/check.js';
+import type { OcspUse, OnlineAttempt } from './online/check.js';
 
 /** All ReasonFlags bits (unused .. aACompromise). */
 const ALL_REASONS = 0x1ff;
@@ -331,6 +331,8 @@ export async function revocationStatus(
   if (fromCrls.status !== 'unknown') return { ...fromCrls, source: 'crl' };
   let current: EstablishedStatus = { ...fromCrls, source: 'none' };
   if (ctx.options.online && !fromCrls.badCrl) {
+    // Loaded on first use: OCSP and HTTP are a tenth of the code, and most validations never go online.
+    const { onlineStatus } = await import('./online/check.js');
     current = await onlineStatus(ctx, input, fromCrls, () => crlStatus(ctx, input, validateSigner));
     if (current.status !== 'unknown') return current;
   }

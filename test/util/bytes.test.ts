@@ -10,6 +10,7 @@ import {
   toBase64,
   toBase64Lines,
   toBytes,
+  toHex,
 } from '../../src/util/bytes.js';
 
 const nodeB64 = (d: Uint8Array) => Buffer.from(d).toString('base64');
@@ -144,5 +145,29 @@ describe('ASN.1 times', () => {
     for (const bad of ['20231301000000Z', '20230230000000Z', '20230229000000Z', '20230101240000Z', '20230101006000Z']) {
       await expect(time(0x18, bad)).rejects.toMatchObject({ code: 'malformed-der' });
     }
+  });
+});
+
+describe('latin1 and toHex', () => {
+  const oracle = (d: Uint8Array) => Buffer.from(d).toString('latin1');
+  it('is one char per byte for any bytes and any length, a BOM and U+FFFD-looking bytes included', () => {
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf);
+    const ascii = new Uint8Array(100).fill(0x41);
+    // A leading UTF-8 BOM must stay three chars (a decoder dropping it made "ASCII" of it once).
+    expect(latin1(concatBytes(bom, ascii))).toBe(oracle(concatBytes(bom, ascii)));
+    expect(latin1(concatBytes(ascii, Uint8Array.of(0x80), ascii))).toBe(
+      oracle(concatBytes(ascii, Uint8Array.of(0x80), ascii)),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (d, sevenBit) => {
+        const bytes = sevenBit ? d.map((b) => b & 0x7f) : d;
+        expect(latin1(bytes)).toBe(oracle(bytes));
+      }),
+    );
+  });
+  it('toHex matches Node for every byte value', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(toHex(all)).toBe(Buffer.from(all).toString('hex'));
+    expect(toHex(new Uint8Array(0))).toBe('');
   });
 });
