@@ -37,7 +37,8 @@ describe('package', () => {
       seen.add(file);
       const code = readFileSync(join(repoRoot, 'dist', file), 'utf8');
       expect(code, file).not.toMatch(/from ['"](node:|ldapts)|require\(['"]/);
-      for (const m of code.matchAll(/(?:from|import) ?['"]\.\/([^'"]+)['"]/g)) visit(m[1]!);
+      // Static imports and dynamic ones (`await import('./chunk.js')`: the online revocation code loads on first use).
+      for (const m of code.matchAll(/(?:from|import) ?\(?['"]\.\/([^'"]+)['"]/g)) visit(m[1]!);
     };
     for (const entry of BROWSER_ENTRIES) visit(`${entry}.js`);
     expect(seen.size).toBeGreaterThan(BROWSER_ENTRIES.length);
@@ -86,6 +87,34 @@ describe('package', () => {
       "import { LdapDirectory, escapeFilterValue } from 'smimekit/ldap'; import { DirectoryError } from 'smimekit'; console.log(typeof LdapDirectory, escapeFilterValue('*'), typeof DirectoryError)",
     );
     expect(out).toBe('function \\2a function');
+  });
+
+  it('the online revocation code, loaded on first use, runs from both the ES module and the CommonJS build', () => {
+    // With online sources on, the message for a certificate without URLs comes from that code; off, it does not.
+    const validate = (online: boolean) =>
+      `validateCertificate(r('ee-rsa.pem'), { trust: TrustList.fromBytes(r('root.pem')), intermediates: [r('intermediate.pem')], ` +
+      `revocation: ${online ? "{ mode: 'prefer', online: true, fetch: async () => { throw new Error('no network') } }" : "'prefer'"} })` +
+      `.then((report) => console.log(report.valid, report.revocation[0].message.includes('names no OCSP responder')))`;
+    const prelude = "const r = (f) => readFileSync(join('vectors', 'chains', f));";
+    const esm = (online: boolean) =>
+      runModule(
+        `import { readFileSync } from 'node:fs'; import { join } from 'node:path'; import { validateCertificate, TrustList } from 'smimekit'; ${prelude} ${validate(online)}`,
+      );
+    const cjs = (online: boolean) =>
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const { readFileSync } = require('node:fs'); const { join } = require('node:path'); const { validateCertificate, TrustList } = require('smimekit'); ${prelude} ${validate(online)}`,
+        ],
+        { cwd: repoRoot, encoding: 'utf8' },
+      ).trim();
+    expect([esm(true), esm(false), cjs(true), cjs(false)]).toEqual([
+      'true true',
+      'true false',
+      'true true',
+      'true false',
+    ]);
   });
 
   it('smimekit/node resolves by name to the Node-only file streams', () => {
