@@ -198,9 +198,9 @@ function rebuildInto(
   const fromLine = !insideSigned && !MESSAGE.test(e.contentType.mediaType) && scan.fromLine;
   // Encoded bodies and text are line-oriented, so CRLF conversion does not change their meaning.
   if (encoding === 'base64' || encoding === 'quoted-printable' || textual) {
-    const crlf = scan.bareLf ? toCrlf(body) : body;
-    if ((scan.bareLf ? isSevenBitSafe(crlf) : scan.sevenBit) && !fromLine) {
-      out.push(head, crlf);
+    // CRLF conversion adds only CRs before LFs, so the scan of the body stands for its CRLF form.
+    if (scan.sevenBit && !fromLine) {
+      out.push(head, scan.bareLf ? toCrlf(body) : body);
       return;
     }
   } else if (scan.sevenBit && !scan.bareLf && !fromLine) {

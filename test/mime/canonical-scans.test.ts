@@ -71,6 +71,15 @@ it('isSevenBitSafe agrees with the byte-by-byte definition (8-bit, NUL, bare CR,
   expect(isSevenBitSafe(new Uint8Array(999).fill(0x78))).toBe(false);
 });
 
+it('a body is 7-bit safe exactly when its CRLF form is: signing scans a body once, before converting it', () => {
+  fc.assert(
+    fc.property(body, (bytes) => {
+      expect(scanBody(bytes).sevenBit).toBe(referenceSevenBitSafe(referenceToCrlf(bytes)));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
 it('splitCanonicalMessage gives what splitMessage then canonicalizeEntity give, for every kind of body', async () => {
   const { canonicalizeEntity, splitCanonicalMessage, splitMessage } = await import('../../src/mime/canonical.js');
   const { fromLatin1 } = await import('../../src/util/bytes.js');
