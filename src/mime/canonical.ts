@@ -7,27 +7,9 @@ import { base64Bytes, concatBytes, fromLatin1, joinPieces, latin1 } from '../uti
 import { bodyBytes, decodedBody, parseMime, type MimeEntity } from './entity.js';
 import { getHeader, parseHeaderBlock, type MimeHeader } from './headers.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
+import { deferCrlf, toCrlf, type EntityPiece } from './crlf.js';
 
-/** Bare LF → CRLF (existing CRLF kept). Returns the input itself when already canonical. */
-export function toCrlf(bytes: Uint8Array): Uint8Array {
-  // Line ends are found with indexOf (native), not byte by byte: text has one per line, not one per byte.
-  let bare = 0;
-  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1))
-    if (i === 0 || bytes[i - 1] !== 0x0d) bare++;
-  if (bare === 0) return bytes;
-  const out = new Uint8Array(bytes.length + bare);
-  let n = 0;
-  let from = 0;
-  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
-    if (i > 0 && bytes[i - 1] === 0x0d) continue;
-    out.set(bytes.subarray(from, i), n);
-    n += i - from;
-    out[n++] = 0x0d;
-    from = i;
-  }
-  out.set(bytes.subarray(from), n);
-  return out;
-}
+export { toCrlf } from './crlf.js';
 
 /** True when every byte is 7-bit, there is no NUL or bare CR, and no line exceeds 998 octets (RFC 5322 §2.1.1). */
 export function isSevenBitSafe(bytes: Uint8Array): boolean {
@@ -164,11 +146,12 @@ function rebuild(e: MimeEntity, sevenBit: boolean, insideSigned = false, top?: H
  * caller that hashes and writes the pieces (signing) never holds the entity twice.
  */
 function rebuildInto(
-  out: Uint8Array[],
+  out: EntityPiece[],
   e: MimeEntity,
   sevenBit: boolean,
   insideSigned = false,
   top?: HeadOverride,
+  defer = false,
 ): void {
   const head = top ? top.head : toCrlf(e.source.subarray(e.start, e.bodyStart));
   if (e.children.length > 0) {
@@ -179,7 +162,7 @@ function rebuildInto(
     let cursor = e.bodyStart;
     for (const child of e.children) {
       out.push(toCrlf(e.source.subarray(cursor, child.start)));
-      rebuildInto(out, child, sevenBit, signed);
+      rebuildInto(out, child, sevenBit, signed, undefined, defer);
       cursor = child.end;
     }
     out.push(toCrlf(e.source.subarray(cursor, e.end)));
@@ -200,7 +183,7 @@ function rebuildInto(
   if (encoding === 'base64' || encoding === 'quoted-printable' || textual) {
     // CRLF conversion adds only CRs before LFs, so the scan of the body stands for its CRLF form.
     if (scan.sevenBit && !fromLine) {
-      out.push(head, scan.bareLf ? toCrlf(body) : body);
+      out.push(head, !scan.bareLf ? body : defer ? deferCrlf(body) : toCrlf(body));
       return;
     }
   } else if (scan.sevenBit && !scan.bareLf && !fromLine) {
@@ -282,11 +265,24 @@ export function splitCanonicalMessagePieces(
   return { outerHeaders, pieces };
 }
 
-/** `canonicalizeEntity` as pieces (views of the input where nothing changes): concatenated, the same bytes. */
-export function canonicalEntityPieces(input: Uint8Array, options: CanonicalOptions = {}): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
-  rebuildInto(pieces, parseMime(input), options.sevenBit ?? true);
-  return pieces;
+/**
+ * The canonical pieces signing needs (7-bit, as `canonicalizeEntity` makes them), with a text body that has bare
+ * LFs left unconverted (a `CrlfBody`): `feedPieces` digests it and `flattenPieces` writes it, each converting
+ * as it goes. `message` is set for a whole message, whose header section is split off (`splitCanonicalMessage`).
+ */
+export function signingPieces(
+  root: MimeEntity,
+  message: boolean,
+): { outerHeaders: MimeHeader[] | undefined; pieces: EntityPiece[] } {
+  const pieces: EntityPiece[] = [];
+  if (!message) {
+    rebuildInto(pieces, root, true, false, undefined, true);
+    return { outerHeaders: undefined, pieces };
+  }
+  const { outerHeaders, head } = splitHeaders(root);
+  const headers = parseHeaderBlock(head).filter((h) => h.name !== '');
+  rebuildInto(pieces, root, true, false, { head, headers }, true);
+  return { outerHeaders, pieces };
 }
 
 /** True when the bytes begin with header fields that make them a whole message rather than a bare entity. */

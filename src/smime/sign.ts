@@ -14,13 +14,8 @@ import { normalizePkcs8, type LoadedPrivateKey } from '../crypto/private-key.js'
 import { createSignedData, micalgName, type CmsSigner, type SigningDigest } from '../cms/signer.js';
 import { chooseSigningDigest } from '../cms/signing-schemes.js';
 import type { CapabilityEntry } from '../cms/attributes.js';
-import {
-  canonicalEntityPieces,
-  joinMessage,
-  looksLikeMessage,
-  splitCanonicalMessagePieces,
-  toCrlf,
-} from '../mime/canonical.js';
+import { joinMessage, looksLikeMessage, signingPieces, toCrlf } from '../mime/canonical.js';
+import { feedPieces, flattenPieces, type EntityPiece } from '../mime/crlf.js';
 import { startDetachedSignature } from '../cms/stream/signed-writer.js';
 import { parseMime } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
@@ -90,22 +85,19 @@ function containsBoundary(data: Uint8Array, boundary: string): boolean {
  * Prepares the entity to sign: outer headers (if a whole message) and the canonical inner entity, as pieces (a
  * body that needs no change stays a view of the input: a large message is not copied before it is hashed).
  */
-function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; pieces: Uint8Array[] } {
+function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; pieces: EntityPiece[] } {
   if (input.length === 0) throw new ArgumentError('bad-argument', 'nothing to sign: the message is empty');
-  let inner: Uint8Array;
   if (!hasHeaders(input)) {
     // Bare text: give it the headers RFC 2045 would assume, with the right charset.
     const ascii = input.every((b) => b < 0x80);
-    inner = concatBytes(
+    const inner = concatBytes(
       fromLatin1(`Content-Type: text/plain; charset=${ascii ? 'us-ascii' : 'utf-8'}\r\n\r\n`),
       toCrlf(input),
     );
-  } else {
-    const root = parseMime(input);
-    if (looksLikeMessage(root)) return splitCanonicalMessagePieces(input, root);
-    inner = input;
+    return signingPieces(parseMime(inner), false);
   }
-  return { outerHeaders: undefined, pieces: canonicalEntityPieces(inner) };
+  const root = parseMime(input);
+  return signingPieces(root, looksLikeMessage(root));
 }
 
 /** A fresh random multipart boundary (128 bits: it cannot occur in content by chance). */
@@ -218,7 +210,7 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
   const input = typeof mime === 'string' ? utf8(mime) : toBytes(mime, 'message');
   let { outerHeaders, pieces } = prepareEntity(input);
   if (options.headerProtection) {
-    const whole = protectForSigning({ outerHeaders, entity: concatBytes(...pieces) }, options.headerProtection);
+    const whole = protectForSigning({ outerHeaders, entity: flattenPieces(pieces) }, options.headerProtection);
     ({ outerHeaders } = whole);
     pieces = [whole.entity];
   }
@@ -227,23 +219,23 @@ export async function signMessage(mime: BytesLike | string, options: SignMessage
   if (detached) {
     // The digest is taken over the pieces as they are: the entity is written once, into the output.
     const signature = await startDetachedSignature(prepared.cmsOptions);
-    for (const piece of pieces) signature.update(piece);
+    feedPieces(pieces, (bytes) => signature.update(bytes));
     cms = await signature.finish();
-  } else cms = await createSignedData(concatBytes(...pieces), { ...prepared.cmsOptions, detached });
+  } else cms = await createSignedData(flattenPieces(pieces), { ...prepared.cmsOptions, detached });
 
   // The output is assembled in one copy: the outer header section (a whole message) goes in front of the rest.
   const outer = outerHeaders ? joinMessage(outerHeaders, new Uint8Array(0)) : new Uint8Array(0);
   if (!detached) return base64Bytes(cms, 76, [outer, OPAQUE_SIGNED_HEAD]);
   // A generated boundary holds 128 random bits: only a caller's own can occur in the content.
   const boundary = checkBoundary(options.boundary) ?? newBoundary();
-  if (options.boundary !== undefined && containsBoundary(concatBytes(...pieces), boundary))
+  if (options.boundary !== undefined && containsBoundary(flattenPieces(pieces), boundary))
     throw new ArgumentError('bad-argument', 'the boundary occurs in the content');
-  return concatBytes(
+  return flattenPieces([
     outer,
     multipartSignedHead(digest, boundary),
     ...pieces,
     signaturePartHead(boundary),
     base64Bytes(cms, 76),
     multipartSignedEnd(boundary),
-  );
+  ]);
 }

@@ -1,0 +1,66 @@
+/**
+ * Bodies kept unconverted until written: digesting them block by block and writing them in place must give exactly
+ * the bytes `toCrlf` gives, whatever falls on the block boundaries, and a message signed that way must verify.
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadIdentity, signMessage } from '../../src/index.js';
+import { deferCrlf, feedPieces, flattenPieces, toCrlf, type EntityPiece } from '../../src/mime/crlf.js';
+import { chainFile, opensslVerifyMime } from '../cms/fixtures.js';
+import { tempDir } from '../helpers/temp.js';
+
+const reference = (bytes: Uint8Array) =>
+  Buffer.from(
+    Buffer.from(bytes)
+      .toString('latin1')
+      .replace(/(?<!\r)\n/g, '\r\n'),
+    'latin1',
+  );
+const fed = (pieces: EntityPiece[]) => {
+  const parts: Buffer[] = [];
+  feedPieces(pieces, (view) => parts.push(Buffer.from(view))); // copies: the scratch buffer is reused
+  return Buffer.concat(parts);
+};
+
+describe('deferred CRLF bodies', () => {
+  it('digest blocks and the written form are toCrlf, across 64 KiB block boundaries', () => {
+    const BLOCK = 64 * 1024;
+    const lines = fc.array(fc.oneof(fc.constantFrom('\n', '\r\n', '\r', 'x'), fc.string({ maxLength: 40 })), {
+      maxLength: 30,
+    });
+    fc.assert(
+      fc.property(lines, fc.integer({ min: -3, max: 3 }), fc.nat(2), (parts, shift, blocks) => {
+        // Filler puts the generated text right at a block boundary (CR at the end of one block, LF at the start of
+        // the next among the cases).
+        const filler = 'a'.repeat(Math.max(0, blocks * BLOCK + shift));
+        const body = Buffer.from(filler + parts.join(''), 'latin1');
+        const piece = deferCrlf(body);
+        const expected = reference(body);
+        expect(Buffer.from(toCrlf(body)).equals(expected)).toBe(true);
+        expect(piece.length).toBe(expected.length);
+        expect(Buffer.from(flattenPieces([piece])).equals(expected)).toBe(true);
+        expect(fed([piece]).equals(expected)).toBe(true);
+        const head = Buffer.from('H\n');
+        expect(Buffer.from(flattenPieces([head, piece, head])).equals(Buffer.concat([head, expected, head]))).toBe(
+          true,
+        );
+      }),
+      { numRuns: 200 },
+    );
+    // No bare LF: the bytes themselves, not a deferred body.
+    const crlf = Buffer.from('a\r\nb\r\n');
+    expect(deferCrlf(crlf)).toBe(crlf);
+  });
+
+  it('a large message with bare LFs signs to a message OpenSSL verifies, its content the CRLF form', async () => {
+    const signer = await loadIdentity(readFileSync(chainFile('ee-rsa.p12')), 'test');
+    const line = 'A line of text that ends with a bare LF, as files on Unix do. 0123456789\n';
+    const body = line.repeat(Math.ceil((300 * 1024) / line.length));
+    const message = Buffer.from(`From: a@example.com\nSubject: lf\nContent-Type: text/plain\n\n${body}`);
+    const signed = await signMessage(message, { signer });
+    const result = opensslVerifyMime(tempDir('smimekit-crlf-'), signed);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.toString('latin1')).toContain(body.replace(/\n/g, '\r\n'));
+  });
+});
