@@ -6,7 +6,7 @@
  */
 
 /** A body whose bare LFs become CRLF when it is written. */
-export interface CrlfBody {
+interface CrlfBody {
   /** The body as it is (bare LFs and CRLFs mixed). */
   readonly crlfOf: Uint8Array;
   /** Its length once converted. */
