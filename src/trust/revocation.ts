@@ -331,7 +331,7 @@ export async function revocationStatus(
   if (fromCrls.status !== 'unknown') return { ...fromCrls, source: 'crl' };
   let current: EstablishedStatus = { ...fromCrls, source: 'none' };
   if (ctx.options.online && !fromCrls.badCrl) {
-    // Loaded on first use: OCSP and HTTP are a tenth of the code, and most validations never go online.
+    // Loaded on first use: most validations never go online, and the OCSP and HTTP code is not small.
     const { onlineStatus } = await import('./online/check.js');
     current = await onlineStatus(ctx, input, fromCrls, () => crlStatus(ctx, input, validateSigner));
     if (current.status !== 'unknown') return current;

@@ -297,12 +297,18 @@ export function utf8(text: string): Uint8Array {
 const asciiDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const NON_ASCII = /[^\x00-\x7f]/;
 
+function hasHighByte(bytes: Uint8Array, end: number): boolean {
+  for (let i = 0; i < end; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
 /** Latin-1 view of bytes: one char per byte, reversible (used for raw-byte-preserving text handling). */
 export function latin1(bytes: Uint8Array): string {
   // Most mail is ASCII, which the native UTF-8 decoder turns into the same string several times faster. The test
   // for ASCII is a regular expression on the decoded text: native too, where a byte loop runs in the interpreter
   // until it is compiled (80 ms for the first 600 KB of PEM a process reads).
-  if (bytes.length > 64) {
+  // Binary data shows an 8-bit byte early: a short look first spares it a decoding that would be thrown away.
+  if (bytes.length > 64 && !hasHighByte(bytes, Math.min(bytes.length, 1024))) {
     const text = asciiDecoder.decode(bytes);
     if (!NON_ASCII.test(text)) return text;
   }

@@ -158,9 +158,21 @@ describe('latin1 and toHex', () => {
     expect(latin1(concatBytes(ascii, Uint8Array.of(0x80), ascii))).toBe(
       oracle(concatBytes(ascii, Uint8Array.of(0x80), ascii)),
     );
+    // 8-bit bytes only past the first KiB: the native decoding is tried, and its regular expression must notice.
+    const late = concatBytes(
+      new Uint8Array(3000).fill(0x61),
+      Uint8Array.of(0xc3, 0xa9),
+      bom,
+      Uint8Array.of(0x80, 0xff, 0x7f),
+      ascii,
+    );
+    expect(latin1(late)).toBe(oracle(late));
+    // …also when they are valid UTF-8 for a Latin-1 letter (C3 A9 decodes to é, U+00E9).
+    const utf8Late = concatBytes(new Uint8Array(3000).fill(0x61), Uint8Array.of(0xc3, 0xa9), ascii);
+    expect(latin1(utf8Late)).toBe(oracle(utf8Late));
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (d, sevenBit) => {
-        const bytes = sevenBit ? d.map((b) => b & 0x7f) : d;
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), fc.nat(1500), (d, sevenBit, lead) => {
+        const bytes = concatBytes(new Uint8Array(lead).fill(0x20), sevenBit ? d.map((b) => b & 0x7f) : d);
         expect(latin1(bytes)).toBe(oracle(bytes));
       }),
     );
