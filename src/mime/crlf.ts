@@ -4,6 +4,7 @@
  * message's size, which on a virtual machine cost more in page faults than the whole signature. A deferred body
  * is converted in small blocks for the digest and straight into the output for writing.
  */
+import { joinPieces } from '../util/bytes.js';
 
 /** A body whose bare LFs become CRLF when it is written. */
 interface CrlfBody {
@@ -16,11 +17,11 @@ interface CrlfBody {
 /** A piece of a canonical entity: bytes as they are, or a body still to be brought to CRLF. */
 export type EntityPiece = Uint8Array | CrlfBody;
 
-/** The LFs without a CR before them, in `[from, to)` (a CR before `from` counts). */
-function bareLfCount(bytes: Uint8Array, from = 0, to = bytes.length): number {
+/** The LFs without a CR before them. */
+function bareLfCount(bytes: Uint8Array): number {
   // Line ends are found with indexOf (native), not byte by byte: text has one per line, not one per byte.
   let bare = 0;
-  for (let i = bytes.indexOf(0x0a, from); i >= 0 && i < to; i = bytes.indexOf(0x0a, i + 1))
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1))
     if (i === 0 || bytes[i - 1] !== 0x0d) bare++;
   return bare;
 }
@@ -80,7 +81,7 @@ export function feedPieces(pieces: readonly EntityPiece[], update: (bytes: Uint8
 
 /** The pieces as one array, deferred bodies converted in place: the one copy of the whole. */
 export function flattenPieces(pieces: readonly EntityPiece[]): Uint8Array {
-  if (pieces.length === 1 && pieces[0] instanceof Uint8Array) return pieces[0];
+  if (pieces.every((p) => p instanceof Uint8Array)) return joinPieces(pieces);
   const out = new Uint8Array(pieces.reduce((sum, p) => sum + p.length, 0));
   let offset = 0;
   for (const piece of pieces) {
