@@ -130,7 +130,8 @@ export function derAlgorithm(node: DerNode | undefined, what = 'AlgorithmIdentif
 /** Decodes OBJECT IDENTIFIER content to dotted form; `offset` goes into errors. */
 export function decodeOid(content: Uint8Array, offset = 0): string {
   if (content.length === 0) throw derError('empty OBJECT IDENTIFIER', offset);
-  const parts: number[] = [];
+  // Built as one string: arrays of arcs were most of what decoding a certificate allocated.
+  let text = '';
   let value = 0;
   for (let i = 0; i < content.length; i++) {
     const b = content[i]!;
@@ -138,15 +139,14 @@ export function decodeOid(content: Uint8Array, offset = 0): string {
     value = value * 128 + (b & 0x7f);
     if (value > Number.MAX_SAFE_INTEGER / 128) throw derError('OBJECT IDENTIFIER arc too large', offset);
     if ((b & 0x80) === 0) {
-      parts.push(value);
+      if (text === '') text = value < 40 ? `0.${value}` : value < 80 ? `1.${value - 40}` : `2.${value - 80}`;
+      else text += `.${value}`;
       value = 0;
     } else if (i === content.length - 1) {
       throw derError('truncated OBJECT IDENTIFIER', offset);
     }
   }
-  const first = parts[0]!;
-  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
-  return [...head, ...parts.slice(1)].join('.');
+  return text;
 }
 
 /** Two's-complement INTEGER content to a bigint. */

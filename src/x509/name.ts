@@ -41,13 +41,17 @@ const NAMES: Record<string, string> = {
 
 /** One decoder for every name (constructing one per attribute cost more than the decoding). */
 const UTF8 = new TextDecoder('utf-8');
+const NON_ASCII = /[^\x00-\x7f]/;
 
 function decodeString(node: DerNode): string | undefined {
   const c = derContent(node);
   if (node.cls !== 0) return undefined;
   switch (node.tag) {
-    case TAG.UTF8String:
-      return UTF8.decode(c);
+    case TAG.UTF8String: {
+      // TextDecoder costs microseconds a call, once most of decoding a certificate; names are short and mostly ASCII.
+      const text = latin1(c);
+      return NON_ASCII.test(text) ? UTF8.decode(c) : text;
+    }
     case TAG.PrintableString:
     case TAG.IA5String:
     case TAG.VisibleString:
@@ -99,10 +103,16 @@ function escapeValue(value: string): string {
 
 /** RFC 4514 string: most specific RDN first, `+` inside multi-valued RDNs. */
 export function formatName(rdns: NameAttribute[][]): string {
-  return [...rdns]
-    .reverse()
-    .map((rdn) => rdn.map((a) => `${a.name ?? a.oid}=${escapeValue(a.value)}`).join('+'))
-    .join(',');
+  let text = '';
+  for (let i = rdns.length - 1; i >= 0; i--) {
+    const rdn = rdns[i]!;
+    if (text !== '') text += ',';
+    for (let j = 0; j < rdn.length; j++) {
+      const a = rdn[j]!;
+      text += `${j > 0 ? '+' : ''}${a.name ?? a.oid}=${escapeValue(a.value)}`;
+    }
+  }
+  return text;
 }
 
 /** A parsed distinguished name. */
@@ -131,11 +141,13 @@ function normalizeValue(value: string): string {
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+function attributeKey(a: NameAttribute): string {
+  return `${a.oid}=${JSON.stringify(normalizeValue(a.value))}`;
+}
+
 function rdnKey(rdn: NameAttribute[]): string {
-  return rdn
-    .map((a) => `${a.oid}=${JSON.stringify(normalizeValue(a.value))}`)
-    .sort()
-    .join('+');
+  // Almost every RDN holds one attribute: no array to sort for it.
+  return rdn.length === 1 ? attributeKey(rdn[0]!) : rdn.map(attributeKey).sort().join('+');
 }
 
 /** Parses a Name node. */
