@@ -17,7 +17,7 @@ import type { CapabilityEntry } from '../cms/attributes.js';
 import { joinMessage, looksLikeMessage, signingPieces, toCrlf } from '../mime/canonical.js';
 import { feedPieces, flattenPieces, type EntityPiece } from '../mime/crlf.js';
 import { startDetachedSignature } from '../cms/stream/signed-writer.js';
-import { parseMime } from '../mime/entity.js';
+import { parseMime, type MimeEntity } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/headers.js';
 import { protectForSigning, type SignHeaderProtectionOptions } from './header-protection.js';
 
@@ -62,8 +62,7 @@ export interface SignMessageOptions {
 }
 
 /** `signMessage` input that is plain text without any header gets a text/plain entity. */
-function hasHeaders(bytes: Uint8Array): boolean {
-  const e = parseMime(bytes);
+function hasHeaders(e: MimeEntity): boolean {
   return e.headers.some((h) => h.name !== '') && e.bodyStart > e.start;
 }
 
@@ -87,7 +86,8 @@ function containsBoundary(data: Uint8Array, boundary: string): boolean {
  */
 function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefined; pieces: EntityPiece[] } {
   if (input.length === 0) throw new ArgumentError('bad-argument', 'nothing to sign: the message is empty');
-  if (!hasHeaders(input)) {
+  const root = parseMime(input);
+  if (!hasHeaders(root)) {
     // Bare text: give it the headers RFC 2045 would assume, with the right charset.
     const ascii = input.every((b) => b < 0x80);
     const inner = concatBytes(
@@ -96,7 +96,6 @@ function prepareEntity(input: Uint8Array): { outerHeaders: MimeHeader[] | undefi
     );
     return signingPieces(parseMime(inner), false);
   }
-  const root = parseMime(input);
   return signingPieces(root, looksLikeMessage(root));
 }
 

@@ -46,15 +46,16 @@ export function certificateDer(input: CertificateInput, what = 'certificate'): U
     );
   }
   const bytes = typeof input === 'string' ? fromLatin1(input) : toBytes(input, what);
+  const owner = typeof input === 'string' ? undefined : input;
+  // The same PEM array again (recipients' certificates on every message): no second look at its text.
+  const known = owner && decodedPem.get(owner);
+  if (known && bytesEqual(known.pem, bytes)) return known.der;
   if (!looksLikePem(bytes)) {
     // The bytes came from somewhere (a file, a message): what is wrong is their content, a format error.
     if (bytes[0] !== 0x30)
       throw new FormatError('not-der', `${what}: neither DER (a certificate starts with a SEQUENCE) nor PEM`);
     return bytes;
   }
-  const owner = typeof input === 'string' ? undefined : input;
-  const known = owner && decodedPem.get(owner);
-  if (known && bytesEqual(known.pem, bytes)) return known.der;
   const block = decodePem(bytes).find((b) => CERT_LABELS.has(b.label));
   if (!block) throw new FormatError('malformed-pem', `${what}: the PEM text has no CERTIFICATE block`);
   if (owner) decodedPem.set(owner, { pem: bytes.slice(), der: block.der });
