@@ -30,7 +30,8 @@ import { describeWithSlapd, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { tempDir } from '../helpers/temp.js';
 
 const AT = new Date('2026-06-01T00:00:00Z');
-const dir = tempDir('smimekit-exchange-');
+// Made in beforeAll: a file skipped for want of slapd runs no hooks, so a folder made here would be left behind.
+let dir: string;
 
 let slapd: Slapd;
 let gal: LdapDirectory;
@@ -43,6 +44,7 @@ const people = {} as Record<
 
 describeWithSlapd('the Exchange scenario', () => {
   beforeAll(async () => {
+    dir = tempDir('smimekit-exchange-');
     // The tenant's trust list, as uploaded with Set-SmimeConfig -SMIMECertificateIssuingCA: root + intermediate.
     const sst = serializeSst(createSst([certDer('root.pem'), certDer('intermediate.pem')]));
     trust = TrustList.fromSst(parseSst(sst));
@@ -132,7 +134,7 @@ describeWithSlapd('the Exchange scenario', () => {
   afterAll(async () => {
     await gal?.close();
     await slapd?.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const validation = () => ({ directory: [gal, contacts], trust, at: AT });
