@@ -62,7 +62,7 @@ export async function aesCbcEncryptPieces(
 /** Below this, pieces are joined before encryption: a cipher call costs more than copying a few KiB. */
 const JOIN_BELOW = 64 * 1024;
 
-/** The pieces of a small message joined into one (a 4 KB message arrives as a dozen views of its parts). */
+/** The pieces of a small message joined into one (a message arrives as views of its parts, headers apart). */
 function fewerPieces(pieces: readonly Uint8Array[]): readonly Uint8Array[] {
   if (pieces.length < 2) return pieces;
   let total = 0;
