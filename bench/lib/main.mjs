@@ -11,7 +11,7 @@ import { HUGE, material, SIZES } from './material.mjs';
 import { measureInProcess, measureProcess, median, plan, runCommand, TIME_BIN } from './measure.mjs';
 import { EXTRA_OPS, inputKind, isSized, OP_ALIASES, OPS } from './ops.mjs';
 import { fmtMs, mbPerSecond, prettierFormat, sizeLabel, svgChart, targets, textReport, writeDocs } from './report.mjs';
-import { measureThroughput, THROUGHPUT_OP } from './throughput.mjs';
+import { measureRsaLimit, measureThroughput, THROUGHPUT_OP } from './throughput.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS = join(root, 'bench', 'results.json');
@@ -238,8 +238,11 @@ export async function main(argv) {
       if (!existsSync(m.message('4k'))) m.makeMessage('4k', SIZES['4k']);
       const seconds = o.quick ? 1 : 3;
       const cores = availableParallelism();
+      // The ceiling of every row: the RSA operations of one message alone, on this host, in this run.
+      const rsaLimit = measureRsaLimit(work, seconds);
+      log(`msgs/s RSA operations alone: one core ${rsaLimit.toFixed(0)}`);
       for (const impl of impls.filter((i) => i.kind === 'in-process' && i.supports(THROUGHPUT_OP) === true)) {
-        const entry = { impl: impl.name, workers: cores, seconds };
+        const entry = { impl: impl.name, workers: cores, seconds, rsaLimit };
         try {
           entry.oneCore = measureThroughput(impl.name, work, { workers: 1, seconds, warmupMs: 500 }).perSecond;
           entry.allCores = measureThroughput(impl.name, work, { workers: cores, seconds, warmupMs: 500 }).perSecond;

@@ -4,9 +4,11 @@
  * own `node` child (`bench/run.mjs --throughput SPEC`), so that nothing else shares the process.
  */
 import { spawnSync } from 'node:child_process';
+import { constants, createPrivateKey, createPublicKey, publicEncrypt, randomBytes, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { material } from './material.mjs';
+import { material, RECIPIENTS, SIGNER } from './material.mjs';
 import { implementation } from '../impl/index.mjs';
 
 const RUN = fileURLToPath(new URL('../run.mjs', import.meta.url));
@@ -74,4 +76,29 @@ export function measureThroughput(implName, dir, { workers, seconds, warmupMs })
       `throughput ${implName}: exit ${r.status}: ${r.stderr?.toString().trim().split('\n').slice(-1)[0] ?? ''}`,
     );
   return JSON.parse(line);
+}
+
+/**
+ * What the RSA operations alone allow: messages per second on one core when a message costs exactly one RSA-2048
+ * signature and three RSA-2048 public-key encryptions (PKCS#1 v1.5, what the 4 KB sign + encrypt does), through
+ * Node's crypto (OpenSSL). The ceiling of the messages-per-second row on this host, measured in the same run.
+ */
+export function measureRsaLimit(dir, seconds) {
+  const m = material(dir);
+  const key = createPrivateKey(readFileSync(m.user(SIGNER).key));
+  const publics = RECIPIENTS.map((u) => createPublicKey(readFileSync(m.user(u).cert)));
+  const digestInput = randomBytes(64);
+  const cek = randomBytes(32);
+  const message = () => {
+    sign('sha256', digestInput, key);
+    for (const p of publics) publicEncrypt({ key: p, padding: constants.RSA_PKCS1_PADDING }, cek);
+  };
+  for (let i = 0; i < 50; i++) message();
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < seconds * 1000) {
+    message();
+    n++;
+  }
+  return (n / (performance.now() - start)) * 1000;
 }
