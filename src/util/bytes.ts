@@ -295,7 +295,8 @@ export function utf8(text: string): Uint8Array {
 
 /** Decodes ASCII natively; ignoreBOM keeps a leading EF BB BF visible (as U+FEFF) instead of dropping it. */
 const asciiDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Any character outside ASCII. */
+export const NON_ASCII = /[^\x00-\x7f]/;
 
 function hasHighByte(bytes: Uint8Array, end: number): boolean {
   for (let i = 0; i < end; i++) if (bytes[i]! >= 0x80) return true;

@@ -6,7 +6,7 @@
  * PrintableString and a UTF8String with the same text match.
  */
 import { FormatError } from '../errors.js';
-import { latin1, toHex } from '../util/bytes.js';
+import { latin1, NON_ASCII, toHex } from '../util/bytes.js';
 import { type DerNode, TAG, derParse, derChildren, derContent, derBytes, derExpect, decodeOid } from '../asn1/index.js';
 
 function fail(message: string, offset?: number): FormatError {
@@ -41,7 +41,6 @@ const NAMES: Record<string, string> = {
 
 /** One decoder for every name (constructing one per attribute cost more than the decoding). */
 const UTF8 = new TextDecoder('utf-8');
-const NON_ASCII = /[^\x00-\x7f]/;
 
 function decodeString(node: DerNode): string | undefined {
   const c = derContent(node);
