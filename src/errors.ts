@@ -71,6 +71,11 @@ export interface ErrorDetails {
   readonly sizeLimit?: number;
   /** LDAP result code returned by the server. */
   readonly resultCode?: number;
+  /**
+   * `content-not-7bit`: what was found (`8bit`, `nul`, `bare-cr`, `bare-lf`, `long-line`, `from-line`), and which
+   * body: `kept` (single-part, `bodyEncoding: 'keep'`: the default `'encode'` signs it) or `multipart`.
+   */
+  readonly sevenBit?: { readonly reason: string; readonly body: 'kept' | 'multipart' };
   /** Nesting limits of a message's layers. */
   readonly maxDepth?: number;
   readonly maxLayers?: number;

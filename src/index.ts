@@ -169,7 +169,7 @@ export type { SignerProblem } from './cms/verify-signed-data.js';
 
 // Messages of any size: the same operations on Web Streams, with memory bounded whatever the size (docs/streaming.md).
 export type { ByteSource } from './util/byte-source.js';
-export { signMessageStream } from './smime/sign-stream.js';
+export { signMessageStream, type SignMessageStreamOptions } from './smime/sign-stream.js';
 export {
   verifyMessageStream,
   type VerifyMessageStream,

@@ -6,6 +6,9 @@ import { LimitError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
 import { iterateBytes, type ByteSource } from '../util/byte-source.js';
+import { SevenBitScanner, type SevenBitFinding } from './seven-bit.js';
+
+export type { SevenBitFinding } from './seven-bit.js';
 
 /** Longest header section read from a stream (a real one is a few KiB; Exchange caps at 256 KiB). */
 const MAX_STREAM_HEADER_BYTES = 1024 * 1024;
@@ -94,78 +97,54 @@ function split(buffered: Uint8Array, at: number, rest: AsyncGenerator<Uint8Array
 export async function* crlfStream(source: ByteSource): AsyncGenerator<Uint8Array> {
   let lastWasCr = false;
   for await (const chunk of iterateBytes(source)) {
-    let bare = 0;
-    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1))
-      if (i === 0 ? !lastWasCr : chunk[i - 1] !== 0x0d) bare++;
-    if (chunk.length) {
-      if (bare === 0) yield chunk;
-      else {
-        const out = new Uint8Array(chunk.length + bare);
-        let n = 0;
-        let from = 0;
-        for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) {
-          if (i === 0 ? lastWasCr : chunk[i - 1] === 0x0d) continue;
-          out.set(chunk.subarray(from, i), n);
-          n += i - from;
-          out[n++] = 0x0d;
-          from = i;
-        }
-        out.set(chunk.subarray(from), n);
-        yield out;
-      }
-      lastWasCr = chunk[chunk.length - 1] === 0x0d;
-    }
+    if (chunk.length === 0) continue;
+    yield crlfChunk(chunk, lastWasCr);
+    lastWasCr = chunk[chunk.length - 1] === 0x0d;
   }
 }
 
-/** What `sevenBitCheckStream` found wrong. */
-export interface SevenBitFinding {
-  reason: '8bit' | 'nul' | 'long-line' | 'from-line';
-  /** Offset in the stream. */
-  offset: number;
+/** One chunk with its bare LFs made CRLF (the chunk itself when it has none); `lastWasCr`: the one before ended in CR. */
+function crlfChunk(chunk: Uint8Array, lastWasCr: boolean): Uint8Array {
+  let bare = 0;
+  for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1))
+    if (i === 0 ? !lastWasCr : chunk[i - 1] !== 0x0d) bare++;
+  if (bare === 0) return chunk;
+  const out = new Uint8Array(chunk.length + bare);
+  let n = 0;
+  let from = 0;
+  for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) {
+    if (i === 0 ? lastWasCr : chunk[i - 1] === 0x0d) continue;
+    out.set(chunk.subarray(from, i), n);
+    n += i - from;
+    out[n++] = 0x0d;
+    from = i;
+  }
+  out.set(chunk.subarray(from), n);
+  return out;
 }
 
 /**
- * Passes CRLF text through and calls `onFinding` (once) for the first byte that would not survive a 7-bit relay
- * unchanged or that mbox storage would rewrite: 8-bit data, NUL, a line over 998 octets, a line beginning `From `.
+ * Passes a body through and calls `onFinding` (once) for the first byte that would not survive a 7-bit relay
+ * unchanged or that mbox storage would rewrite: 8-bit data, NUL, a bare CR, a line over 998 octets, a line beginning
+ * `From ` (see `SevenBitScanner`). `lineEnds: 'convert'` (text) brings bare LFs to CRLF as they pass, in the same
+ * pass; `'finding'` (a body whose bytes are kept exactly) reports one.
  */
 export async function* sevenBitCheckStream(
   source: ByteSource,
   onFinding: (finding: SevenBitFinding) => void,
+  lineEnds: 'convert' | 'finding' = 'convert',
 ): AsyncGenerator<Uint8Array> {
-  let offset = 0;
-  let lineLength = 0;
-  // The first bytes of the current line, to recognise "From " across chunk boundaries.
-  let lineHead = '';
-  let found = false;
-  const report = (reason: SevenBitFinding['reason'], at: number) => {
-    if (!found) {
-      found = true;
-      onFinding({ reason, offset: at });
-    }
-  };
+  const scanner = new SevenBitScanner(lineEnds);
+  let lastWasCr = false;
   for await (const chunk of iterateBytes(source)) {
-    if (!found) {
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk[i]!;
-        if (c === 0x0a) {
-          lineLength = 0;
-          lineHead = '';
-          continue;
-        }
-        if (c >= 0x80) report('8bit', offset + i);
-        else if (c === 0) report('nul', offset + i);
-        else if (c !== 0x0d && ++lineLength > 998) report('long-line', offset + i);
-        if (lineHead.length < 5 && lineLength <= 5 && c !== 0x0d) {
-          lineHead += String.fromCharCode(c);
-          if (lineHead === 'From ') report('from-line', offset + i - 4);
-        }
-        if (found) break;
-      }
-    }
-    offset += chunk.length;
-    yield chunk;
+    const finding = scanner.scan(chunk);
+    if (finding) onFinding(finding);
+    if (chunk.length === 0) continue;
+    yield scanner.bareLf ? crlfChunk(chunk, lastWasCr) : chunk;
+    lastWasCr = chunk[chunk.length - 1] === 0x0d;
   }
+  const last = scanner.finish();
+  if (last) onFinding(last);
 }
 
 /** A quoted-printable soft line break. */

@@ -4,9 +4,10 @@
  *
  * What the stream cannot do that the buffered function does: look at the whole body before deciding how to
  * encode it. So a detached (multipart/signed) signature re-encodes a single-part body that is not base64 or
- * quoted-printable as it passes (quoted-printable for text, base64 otherwise), and requires a multipart body to be
- * 7-bit safe already (no 8-bit data, NUL, over-long line or line beginning `From `): otherwise the stream fails
- * with `content-not-7bit` and `signMessage` is the way to sign it.
+ * quoted-printable as it passes (quoted-printable for text, base64 otherwise) unless `bodyEncoding: 'keep'` says it
+ * is 7-bit, and requires a multipart body (or a kept one) to be 7-bit safe already (no 8-bit data, NUL, bare CR,
+ * over-long line or line beginning `From `): otherwise the stream fails with `content-not-7bit` and `signMessage`
+ * (or `'encode'`) is the way to sign it.
  *
  * `headerProtection` (RFC 9788) works as in `signMessage`: the protected header section is made from the
  * message's header section, which comes first (src/smime/header-protection-stream.ts); with `forEncryption`, a
@@ -35,13 +36,33 @@ import { protectStreamedEntity, type StreamedEntity } from './header-protection-
 import {
   base64LinesStream,
   canonicalBody,
+  isLineOriented,
   outerPrefix,
   splitStreamedMessage,
   type StreamedSplit,
 } from './stream-entity.js';
 
+/** `signMessageStream`'s options: `signMessage`'s, and how a detached signature writes a single-part body. */
+export interface SignMessageStreamOptions extends SignMessageOptions {
+  /**
+   * How a detached (`multipart/signed`) signature writes a single-part body that is not already base64 or
+   * quoted-printable. A stream has to write the part's header before it has seen the body, so it cannot decide
+   * from the whole body as `signMessage` does:
+   * - `'encode'` (default): re-encoded as it passes, quoted-printable for text and base64 otherwise. Always works.
+   * - `'keep'`: written as it is (line ends brought to CRLF), as `signMessage` writes a 7-bit body and
+   *   `openssl cms -sign -stream` writes any body: faster, and the body reads as it was. The body must be 7-bit safe
+   *   (no 8-bit data, NUL or bare CR, no line over 998 octets or beginning `From `), checked as it passes; the
+   *   first byte that is not fails the stream with `content-not-7bit` (`details.offset`). A source that can be read
+   *   again (a file) is then signed again with `'encode'`: `smimekit sign` does so.
+   *
+   * Multipart bodies are always kept and checked; an opaque signature (`detached: false`) carries any body as it is.
+   */
+  bodyEncoding?: 'encode' | 'keep';
+}
+
 /**
- * Signs a message from a stream and returns the signed message as a stream (options as `signMessage`). Key,
+ * Signs a message from a stream and returns the signed message as a stream (options as `signMessage`, plus
+ * `bodyEncoding`). Key,
  * certificate and option problems are thrown before anything is read; a problem found in the content (see the
  * module notes) errors the returned stream.
  *
@@ -55,15 +76,20 @@ import {
  */
 export async function signMessageStream(
   input: ByteSource,
-  options: SignMessageOptions,
+  options: SignMessageStreamOptions,
 ): Promise<ReadableStream<Uint8Array>> {
+  const { bodyEncoding = 'encode' } = options;
+  if (bodyEncoding !== 'encode' && bodyEncoding !== 'keep')
+    throw new ArgumentError('bad-argument', `bodyEncoding must be 'encode' or 'keep', not ${String(bodyEncoding)}`);
   const prepared = await prepareMessageSigner(options);
   const settings = signingSettings(options.headerProtection);
   const boundary = checkBoundary(options.boundary) ?? newBoundary();
   const split = await splitStreamedMessage(input);
   let protection;
   try {
-    const inner = prepared.detached ? sevenBitEntity(split) : { head: split.innerHead, body: canonicalBody(split) };
+    const inner = prepared.detached
+      ? sevenBitEntity(split, bodyEncoding)
+      : { head: split.innerHead, body: canonicalBody(split) };
     protection = protectStreamedEntity(split.outerHeaders, inner, settings);
   } catch (e) {
     await split.body.return(undefined);
@@ -97,31 +123,51 @@ export async function signMessageStream(
 }
 
 /** The inner entity as it is signed detached: 7-bit safe, or re-encoded as it passes. */
-function sevenBitEntity(split: StreamedSplit): StreamedEntity {
+function sevenBitEntity(split: StreamedSplit, bodyEncoding: 'encode' | 'keep'): StreamedEntity {
   const single = !/^multipart\//.test(split.mediaType) || split.innerHead.length === 0;
   const encoded = split.transferEncoding === 'base64' || split.transferEncoding === 'quoted-printable';
-  if (single && !encoded) {
+  if (single && !encoded && bodyEncoding === 'keep' && split.innerHead.length === 0) {
+    // Headerless text, as signMessage labels a 7-bit one.
+    const head = fromLatin1('Content-Type: text/plain; charset=us-ascii\r\n\r\n');
+    return { head, body: sevenBitCheckStream(split.body, notSevenBit('kept')) };
+  }
+  if (single && !encoded && bodyEncoding === 'encode') {
     const text = split.innerHead.length === 0 || /^text\//.test(split.mediaType);
     const head = reencodedHead(split.innerHead, text ? 'quoted-printable' : 'base64');
     // Quoted-printable ends every line with CRLF itself: no line-end pass before it.
     const body = text ? quotedPrintableStream(split.body) : base64LinesStream(split.body);
     return { head, body };
   }
-  return { head: split.innerHead, body: sevenBitCheckStream(canonicalBody(split), notSevenBit) };
+  // Line ends are brought to CRLF in the same pass as the check (a body kept byte for byte may have none alone).
+  const lineEnds = isLineOriented(split) ? 'convert' : 'finding';
+  const fail = single ? notSevenBit('kept') : notSevenBit('multipart');
+  return { head: split.innerHead, body: sevenBitCheckStream(split.body, fail, lineEnds) };
 }
 
-function notSevenBit(finding: SevenBitFinding): never {
-  const what = {
-    '8bit': '8-bit data',
-    nul: 'a NUL byte',
-    'long-line': 'a line longer than 998 octets',
-    'from-line': 'a line beginning "From " (mbox storage would change it)',
-  }[finding.reason];
-  throw new FormatError(
-    'content-not-7bit',
-    `the content has ${what} at byte ${finding.offset} of the body; a streamed multipart/signed needs 7-bit content (encode the part, or sign with signMessage)`,
-    { details: { offset: finding.offset } },
-  );
+/**
+ * The error for a body written as it is that is not 7-bit: `details.sevenBit.body` says whether it was a single-part body
+ * kept by `bodyEncoding: 'keep'` (which `'encode'` signs) or a multipart one (which only `signMessage` signs).
+ */
+function notSevenBit(body: 'kept' | 'multipart'): (finding: SevenBitFinding) => never {
+  return (finding) => {
+    const what = {
+      '8bit': '8-bit data',
+      nul: 'a NUL byte',
+      'bare-cr': 'a CR that does not end a line',
+      'bare-lf': 'a LF without a CR before it',
+      'long-line': 'a line longer than 998 octets',
+      'from-line': 'a line beginning "From " (mbox storage would change it)',
+    }[finding.reason];
+    const remedy =
+      body === 'kept'
+        ? "sign with bodyEncoding 'encode' (the default), which re-encodes it"
+        : 'encode its parts, or sign with signMessage';
+    throw new FormatError(
+      'content-not-7bit',
+      `the content has ${what} at byte ${finding.offset} of the body; a streamed multipart/signed writes this body as it is, so it must be 7-bit: ${remedy}`,
+      { details: { offset: finding.offset, sevenBit: { reason: finding.reason, body } } },
+    );
+  };
 }
 
 /** The entity's header section without Content-Transfer-Encoding, plus the new one (text/plain when none). */

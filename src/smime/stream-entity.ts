@@ -54,12 +54,17 @@ export async function splitStreamedMessage(input: ByteSource): Promise<StreamedS
  * quoted-printable) get CRLF; any other body keeps its exact bytes.
  */
 export function canonicalBody(split: StreamedSplit): AsyncGenerator<Uint8Array> {
-  const lineOriented =
+  return isLineOriented(split) ? crlfStream(split.body) : split.body;
+}
+
+/** Text, multipart, base64 and quoted-printable bodies are lines, whose ends S/MIME protects as CRLF. */
+export function isLineOriented(split: StreamedSplit): boolean {
+  return (
     split.innerHead.length === 0 ||
     /^(text|multipart)\//.test(split.mediaType) ||
     split.transferEncoding === 'base64' ||
-    split.transferEncoding === 'quoted-printable';
-  return lineOriented ? crlfStream(split.body) : split.body;
+    split.transferEncoding === 'quoted-printable'
+  );
 }
 
 /** Base64 in 76-character CRLF lines, as `base64Bytes(data, 76)` writes it, from a stream. */

@@ -73,6 +73,38 @@ function leftovers(): string[] {
 }
 
 describe('smimekit CLI --stream', () => {
+  it('sign --stream of a file keeps a 7-bit body as it is, and re-encodes one that is not, with no leftovers', () => {
+    const plain = join(dir, 'keep.eml');
+    writeFileSync(plain, MESSAGE);
+    const kept = join(dir, 'keep.signed.eml');
+    let r = run(['sign', ...ID, '--stream', '--in', plain, '--out', kept]);
+    expect(r.status, r.stderr).toBe(0);
+    const body = MESSAGE.slice(MESSAGE.indexOf('\r\n\r\n') + 4);
+    expect(readFileSync(kept, 'latin1')).toContain(`charset=us-ascii\r\n\r\n${body}`);
+    // Standard input cannot be read twice: its text is re-encoded from the start.
+    r = run(['sign', ...ID, '--stream'], Buffer.from(MESSAGE, 'latin1'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString('latin1')).toContain('Content-Transfer-Encoding: quoted-printable');
+    // 8-bit data near the end: the kept attempt fails there, and the file is signed again, re-encoded.
+    const eightBit = join(dir, 'latin1.eml');
+    writeFileSync(
+      eightBit,
+      Buffer.from(MESSAGE.replace('charset=us-ascii', 'charset=iso-8859-1') + 'caf\xe9\r\n', 'latin1'),
+    );
+    const encoded = join(dir, 'latin1.signed.eml');
+    r = run(['sign', ...ID, '--stream', '--in', eightBit, '--out', encoded]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const text = readFileSync(encoded, 'latin1');
+    expect(text).toContain('Content-Transfer-Encoding: quoted-printable');
+    expect(text).toContain('caf=E9');
+    for (const file of [kept, encoded]) {
+      const v = run(['verify', ...TRUST, '--in', file]);
+      expect(v.status, v.stderr).toBe(0);
+    }
+    expect(leftovers()).toEqual([]);
+  });
+
   it('sign → verify → encrypt → decrypt → read, each streamed, OpenSSL agreeing at every step', () => {
     const plain = join(dir, 'plain.eml');
     writeFileSync(plain, MESSAGE);

@@ -4,10 +4,12 @@ import { signMessage } from '../../smime/sign.js';
 import { signMessageStream } from '../../smime/sign-stream.js';
 import { openMessageInput, STREAM_DESCRIBE, withProgress, writeStaged } from '../streaming.js';
 import { decodePem, looksLikePem } from '../../util/pem.js';
-import { flagBool, flagString, UsageError } from '../args.js';
+import { flagBool, flagString, UsageError, type ParsedArgs } from '../args.js';
 import { describeCommon } from '../common-flags.js';
 import { IDENTITY_DESCRIBE, IDENTITY_FLAGS, IDENTITY_USAGE, loadIdentityFromFlags } from '../identity-flags.js';
 import { readInput, writeOutput, type CliIo } from '../io.js';
+import { SmimeError } from '../../errors.js';
+import type { SignMessageOptions } from '../../smime/sign.js';
 import type { Command } from '../command.js';
 import {
   HEADER_PROTECTION_DESCRIBE,
@@ -79,11 +81,43 @@ export const signCommand: Command = {
     };
     const input = await openMessageInput(args, io, flagString(args, 'in'));
     if (!('bytes' in input)) {
-      const signed = await signMessageStream(withProgress(args, io, input, 'signing'), options);
-      await writeStaged(io, flagString(args, 'out'), signed);
+      await signStreamed(args, io, input, options);
       return;
     }
     const signed = await signMessage(input.bytes, options);
     await writeOutput(io, flagString(args, 'out'), signed);
   },
 };
+
+/**
+ * Signs a streamed input. A file (which can be read twice) is first signed with its body kept as it is, as
+ * `signMessage` and `openssl cms -sign -stream` write a 7-bit body; if the body turns out not to be 7-bit, the staged
+ * output is dropped and the file signed again with the body re-encoded. Standard input is re-encoded from the start.
+ */
+async function signStreamed(
+  args: ParsedArgs,
+  io: CliIo,
+  input: { stream: ReadableStream<Uint8Array>; size?: number },
+  options: SignMessageOptions,
+): Promise<void> {
+  const path = flagString(args, 'in');
+  const out = flagString(args, 'out');
+  const rereadable = path !== undefined && path !== '-' && input.size !== undefined && options.detached !== false;
+  if (rereadable) {
+    try {
+      const kept = await signMessageStream(withProgress(args, io, input, 'signing'), {
+        ...options,
+        bodyEncoding: 'keep',
+      });
+      await writeStaged(io, out, kept);
+      return;
+    } catch (e) {
+      if (!(e instanceof SmimeError && e.code === 'content-not-7bit' && e.details.sevenBit?.body === 'kept')) throw e;
+      if (io.streams!.stderrIsTerminal && !flagBool(args, 'quiet'))
+        io.stderr(`${e.message.split(';')[0]}: signing again with the body re-encoded\n`);
+    }
+    input = await io.streams!.openInput(path);
+  }
+  const signed = await signMessageStream(withProgress(args, io, input, 'signing'), options);
+  await writeStaged(io, out, signed);
+}
