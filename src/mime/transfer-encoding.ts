@@ -1,6 +1,6 @@
 /** Content-Transfer-Encoding (RFC 2045 §6): decoding as receivers must, encoding as 7-bit-safe senders should. */
 import { FormatError } from '../errors.js';
-import { latin1, toBase64Lines } from '../util/bytes.js';
+import { latin1, nativeBase64Body, toBase64Lines } from '../util/bytes.js';
 
 const B64 = (() => {
   const t = new Int16Array(256).fill(-1);
@@ -17,6 +17,8 @@ const B64 = (() => {
  * @throws {FormatError} `malformed-mime` when a single character is left over (truncated input)
  */
 export function decodeBase64Body(bytes: Uint8Array): Uint8Array {
+  const native = bytes.length >= NATIVE_BASE64_BODY_MIN ? nativeBase64Body(bytes) : undefined;
+  if (native) return native;
   const out = new Uint8Array(Math.floor((bytes.length * 3) / 4) + 3);
   const state = decodeBase64Into(bytes, out);
   if (state % 8 === 6)
@@ -25,6 +27,9 @@ export function decodeBase64Body(bytes: Uint8Array): Uint8Array {
   // Line breaks leave a few percent unused: a view then, not a copy of a body that may be 100 MB.
   return out.length - n <= (n >> 4) + 64 ? out.subarray(0, n) : out.slice(0, n);
 }
+
+/** Below this, the loop here is as fast as the round trip through a native string. */
+const NATIVE_BASE64_BODY_MIN = 4096;
 
 /**
  * The decoding loop, apart: with the checks after it in the same function, V8 deoptimized the function on every

@@ -86,7 +86,15 @@ const B64_BYTES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
 
 /** Node's `Buffer`, where there is one: its native base64 encoder is several times faster than any loop here. */
 interface NativeBuffer {
-  from(data: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: 'base64'): string };
+  from(
+    data: ArrayBufferLike,
+    byteOffset: number,
+    length: number,
+  ): {
+    toString(encoding: 'base64' | 'latin1', start?: number, end?: number): string;
+    write(text: string, offset: number, length: number, encoding: 'base64'): number;
+    indexOf(value: number): number;
+  };
   from(text: string, encoding: 'base64'): Uint8Array;
   allocUnsafe(size: number): Uint8Array & { write(text: string, offset: number, encoding: 'latin1'): number };
 }
@@ -286,6 +294,55 @@ function nativeFromBase64(native: NativeBuffer, text: string): Uint8Array | unde
   if (padding === undefined || (compact.length - padding.length) % 4 === 1) return undefined;
   // A copy: small Buffers share Node's pool, and callers may hand `der.buffer` on.
   return new Uint8Array(native.from(compact, 'base64'));
+}
+
+/**
+ * A MIME base64 body (RFC 2045 §6.8: characters outside the alphabet skipped, decoding stops at the first `=`)
+ * through Node's decoder, which follows the same rules and is several times faster than a loop here. Undefined
+ * where there is no `Buffer`, where the body holds the url alphabet's `-` or `_`, or where it might end with a
+ * single character left over (an error for MIME, which the portable decoder reports).
+ */
+export function nativeBase64Body(bytes: Uint8Array): Uint8Array | undefined {
+  if (!nativeBuffer || typeof nativeBuffer.allocUnsafe !== 'function') return undefined;
+  // Buffer's search is native memchr; a Uint8Array's indexOf is a loop 15 times slower on a large body.
+  const view = nativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const stop = view.indexOf(0x3d);
+  const end = stop < 0 ? bytes.length : stop;
+  // Node's decoder also takes the url alphabet's '-' and '_', which MIME skips.
+  const url = view.indexOf(0x2d);
+  const underscore = view.indexOf(0x5f);
+  if ((url >= 0 && url < end) || (underscore >= 0 && underscore < end)) return undefined;
+  const out = new Uint8Array(Math.floor((end * 3) / 4) + 3);
+  const text = view.toString('latin1', 0, end);
+  const written = nativeBuffer.from(out.buffer, 0, out.length).write(text, 0, out.length, 'base64');
+  // Node skips what MIME skips, but drops a single character left over where MIME refuses it. Only a count of the
+  // characters tells, and only when the bytes end on a whole group: 3 bytes come from 4 characters, or from 5.
+  if (written % 3 !== 0) return out.subarray(0, written);
+  const characters = end - countLineEnds(bytes, end);
+  // Characters other than line ends were skipped too: one more than 4 per 3 bytes could be one of them, or the
+  // leftover; the portable decoder counts what only it can.
+  return characters % 4 !== 1 && written === Math.floor((characters * 3) / 4) ? out.subarray(0, written) : undefined;
+}
+
+/** CR and LF bytes in `bytes[0, end)`, eight bytes at a time: only words holding a byte below 0x0e are looked into. */
+function countLineEnds(b: Uint8Array, end: number): number {
+  let count = 0;
+  const head = Math.min(end, (4 - (b.byteOffset & 3)) & 3);
+  const pairs = ((end - head) >> 3) << 1;
+  const tally = (from: number, to: number) => {
+    for (let i = from; i < to; i++) if (b[i] === 0x0a || b[i] === 0x0d) count++;
+  };
+  tally(0, head);
+  if (pairs > 0) {
+    const words = new Int32Array(b.buffer, b.byteOffset + head, pairs);
+    for (let k = 0; k < pairs; k += 2) {
+      const w0 = words[k]!;
+      const w1 = words[k + 1]!;
+      if ((((w0 - 0x0e0e0e0e) & ~w0) | ((w1 - 0x0e0e0e0e) & ~w1)) & 0x80808080) tally(head + k * 4, head + k * 4 + 8);
+    }
+  }
+  tally(head + pairs * 4, end);
+  return count;
 }
 
 const utf8Encoder = new TextEncoder();
