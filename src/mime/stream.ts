@@ -3,7 +3,7 @@
  * line ends brought to CRLF on the fly, and the multipart/signed delimiters found without holding the part.
  */
 import { LimitError } from '../errors.js';
-import { concatBytes } from '../util/bytes.js';
+import { concatBytes, visitControlBytes } from '../util/bytes.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
 import { iterateBytes, type ByteSource } from '../util/byte-source.js';
 import { SevenBitScanner, type SevenBitFinding } from './seven-bit.js';
@@ -105,9 +105,7 @@ export async function* crlfStream(source: ByteSource): AsyncGenerator<Uint8Array
 
 /** One chunk with its bare LFs made CRLF (the chunk itself when it has none); `lastWasCr`: the one before ended in CR. */
 function crlfChunk(chunk: Uint8Array, lastWasCr: boolean): Uint8Array {
-  let bare = 0;
-  for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1))
-    if (i === 0 ? !lastWasCr : chunk[i - 1] !== 0x0d) bare++;
+  const bare = countBareLf(chunk, lastWasCr);
   if (bare === 0) return chunk;
   const out = new Uint8Array(chunk.length + bare);
   let n = 0;
@@ -121,6 +119,15 @@ function crlfChunk(chunk: Uint8Array, lastWasCr: boolean): Uint8Array {
   }
   out.set(chunk.subarray(from), n);
   return out;
+}
+
+/** LFs without a CR before them (`lastWasCr`: the chunk before ended with one). */
+function countBareLf(b: Uint8Array, lastWasCr: boolean): number {
+  let bare = 0;
+  visitControlBytes(b, b.length, (from, to) => {
+    for (let i = from; i < to; i++) if (b[i] === 0x0a && (i === 0 ? !lastWasCr : b[i - 1] !== 0x0d)) bare++;
+  });
+  return bare;
 }
 
 /**

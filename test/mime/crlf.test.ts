@@ -64,3 +64,28 @@ describe('deferred CRLF bodies', () => {
     expect(result.stdout.toString('latin1')).toContain(body.replace(/\n/g, '\r\n'));
   });
 });
+
+describe('crlfStream', () => {
+  it('gives what toCrlf gives on the whole, however the text is cut into chunks (CRLF split between two too)', async () => {
+    const { crlfStream } = await import('../../src/mime/stream.js');
+    const { chunked } = await import('../helpers/streams.js');
+    const { iterateBytes } = await import('../../src/util/byte-source.js');
+    const text = fc
+      .array(fc.oneof(fc.constantFrom('\n', '\r\n', '\r', '\n\n', 'x', '\x00'), fc.string({ maxLength: 30 })), {
+        maxLength: 60,
+      })
+      .map((parts) => Buffer.from(parts.join(''), 'latin1'));
+    await fc.assert(
+      fc.asyncProperty(
+        text,
+        fc.array(fc.integer({ min: 1, max: 70 }), { minLength: 1, maxLength: 4 }),
+        async (t, sizes) => {
+          const parts: Uint8Array[] = [];
+          for await (const chunk of crlfStream(iterateBytes(chunked(new Uint8Array(t), sizes)))) parts.push(chunk);
+          expect(Buffer.concat(parts).equals(reference(t))).toBe(true);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});
