@@ -1,6 +1,6 @@
 /** Content-Transfer-Encoding (RFC 2045 §6): decoding as receivers must, encoding as 7-bit-safe senders should. */
 import { FormatError } from '../errors.js';
-import { latin1, nativeBase64Body, toBase64Lines } from '../util/bytes.js';
+import { findByte, latin1, nativeBase64Body, toBase64Lines } from '../util/bytes.js';
 
 const B64 = (() => {
   const t = new Int16Array(256).fill(-1);
@@ -170,7 +170,7 @@ export function encodeQuotedPrintableBytes(bytes: Uint8Array): Uint8Array {
   if (count > 0) {
     const words = new Int32Array(bytes.buffer, bytes.byteOffset + head, count);
     // '=' is found natively; text without one (most of it) then needs the shorter word test.
-    if (bytes.indexOf(0x3d) < 0) visitWordsNoEquals(writer, words, head);
+    if (findByte(bytes, 0x3d) < 0) visitWordsNoEquals(writer, words, head);
     else visitWords(writer, words, head);
   }
   for (let j = head + count * 4; j < length; j++) writer.visit(j);

@@ -318,16 +318,43 @@ export function nativeBase64Body(bytes: Uint8Array): Uint8Array | undefined {
   // Node skips what MIME skips, but drops a single character left over where MIME refuses it. Only a count of the
   // characters tells, and only when the bytes end on a whole group: 3 bytes come from 4 characters, or from 5.
   if (written % 3 !== 0) return out.subarray(0, written);
-  const characters = end - countLineEnds(bytes, end);
+  const characters = end - countLineEnds(bytes.subarray(0, end));
   // Characters other than line ends were skipped too: one more than 4 per 3 bytes could be one of them, or the
   // leftover; the portable decoder counts what only it can.
   return characters % 4 !== 1 && written === Math.floor((characters * 3) / 4) ? out.subarray(0, written) : undefined;
 }
 
-/** CR and LF bytes in `bytes[0, end)`. */
-function countLineEnds(b: Uint8Array, end: number): number {
+/**
+ * `bytes.indexOf(value)`, by Node's native search where there is one: a Uint8Array's own indexOf is a loop about 15
+ * times slower on large data.
+ */
+export function findByte(bytes: Uint8Array, value: number): number {
+  if (!nativeBuffer || bytes.length < 4096) return bytes.indexOf(value);
+  return nativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(value);
+}
+
+/**
+ * Decodes `text`, whole groups of four base64 characters (either alphabet) with CR and LF between them and
+ * `characters` of them, through Node's decoder into `out` at `at`. Undefined without `Buffer`, or when the text held
+ * anything else, which Node skips where the caller must refuse it: fewer bytes come out than the characters make.
+ */
+export function nativeBase64Groups(
+  text: Uint8Array,
+  characters: number,
+  out: Uint8Array,
+  at: number,
+): number | undefined {
+  if (!nativeBuffer || characters % 4 !== 0) return undefined;
+  const latin = nativeBuffer.from(text.buffer, text.byteOffset, text.length).toString('latin1');
+  const room = out.length - at;
+  const written = nativeBuffer.from(out.buffer, out.byteOffset + at, room).write(latin, 0, room, 'base64');
+  return written === (characters / 4) * 3 ? written : undefined;
+}
+
+/** CR and LF bytes in `b`. */
+export function countLineEnds(b: Uint8Array): number {
   let count = 0;
-  visitControlBytes(b, end, (from, to) => {
+  visitControlBytes(b, b.length, (from, to) => {
     for (let i = from; i < to; i++) if (b[i] === 0x0a || b[i] === 0x0d) count++;
   });
   return count;

@@ -4,6 +4,7 @@
  * `base64Bytes`, see smime/stream-entity.ts.)
  */
 import { FormatError } from '../errors.js';
+import { countLineEnds, findByte, nativeBase64Groups } from './bytes.js';
 
 const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 /** Base64 character → value; -1 invalid, -2 whitespace (skipped), -3 `=`. Accepts the url alphabet like fromBase64. */
@@ -16,6 +17,9 @@ const B64_DECODE = (() => {
   t[0x3d] = -3;
   return t;
 })();
+
+/** Below this many bytes a chunk is decoded here: a native call costs more than it saves. */
+const NATIVE_MIN = 4096;
 
 /**
  * Incremental base64 decoder for streams: CR, LF, space and tab are skipped anywhere; `=` padding may end the data,
@@ -34,16 +38,62 @@ export class Base64StreamDecoder {
   push(chunk: Uint8Array): Uint8Array {
     const n = chunk.length;
     const out = new Uint8Array(Math.floor(((n + 4) * 3) / 4));
+    let o = 0;
+    let i = 0;
+    if (n >= NATIVE_MIN && this.#padding === 0 && findByte(chunk, 0x3d) < 0) {
+      // The group begun in the last chunk is finished here; whole groups go through Node's decoder where there is
+      // one; the characters after the last whole group, and any chunk Node cannot take as it is, come here.
+      i = this.#groupStart(chunk);
+      o = this.#decode(chunk, 0, i, out, 0);
+      const cut = this.#lastGroupEnd(chunk, i);
+      const characters = cut.characters;
+      const native = characters > 0 ? nativeBase64Groups(chunk.subarray(i, cut.at), characters, out, o) : undefined;
+      if (native !== undefined) {
+        o += native;
+        i = cut.at;
+      }
+    }
+    o = this.#decode(chunk, i, n, out, o);
+    this.#offset += n;
+    return out.subarray(0, o);
+  }
+
+  /** Where the group begun in an earlier chunk is complete: after the data characters it still needs. */
+  #groupStart(chunk: Uint8Array): number {
+    // After 1, 2 or 3 characters of a group, 6, 4 or 2 bits wait: 3, 2 or 1 characters to go.
+    let needed = this.#bits / 2;
+    let i = 0;
+    while (needed > 0 && i < chunk.length) if (B64_DECODE[chunk[i++]!]! !== -2) needed--;
+    return i;
+  }
+
+  /**
+   * The end of the last whole group of `chunk[from, …)` and the characters before it, counted as the bytes that are
+   * not CR or LF (anything else makes Node's count differ, and the chunk is decoded here).
+   */
+  #lastGroupEnd(chunk: Uint8Array, from: number): { at: number; characters: number } {
+    const rest = chunk.subarray(from);
+    const all = rest.length - countLineEnds(rest);
+    let extra = all % 4;
+    let at = chunk.length;
+    while (extra > 0 && at > from) {
+      const c = chunk[--at]!;
+      if (c !== 0x0a && c !== 0x0d) extra--;
+    }
+    return { at, characters: all - (all % 4) };
+  }
+
+  /** `chunk[from, to)` one group or character at a time into `out` at `o`; returns the new `o`. */
+  #decode(chunk: Uint8Array, from: number, to: number, out: Uint8Array, o: number): number {
     const table = B64_DECODE;
     let acc = this.#acc;
     let bits = this.#bits;
     let padding = this.#padding;
-    let o = 0;
-    let i = 0;
-    while (i < n) {
+    let i = from;
+    while (i < to) {
       if (bits === 0 && padding === 0) {
         // Fast path: four data characters at a group boundary.
-        while (i + 4 <= n) {
+        while (i + 4 <= to) {
           const a = table[chunk[i]!]!;
           const b = table[chunk[i + 1]!]!;
           const c = table[chunk[i + 2]!]!;
@@ -56,7 +106,7 @@ export class Base64StreamDecoder {
           o += 3;
           i += 4;
         }
-        if (i >= n) break;
+        if (i >= to) break;
       }
       const v = table[chunk[i]!]!;
       if (v >= 0) {
@@ -81,8 +131,7 @@ export class Base64StreamDecoder {
     this.#acc = acc;
     this.#bits = bits;
     this.#padding = padding;
-    this.#offset += n;
-    return out.subarray(0, o);
+    return o;
   }
 
   /** Checks the end of the text. */

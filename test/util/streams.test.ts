@@ -114,6 +114,44 @@ describe('base64DecodeStream', () => {
     );
   });
 
+  it('large chunks (the native decoder for whole groups) decode and refuse as fromBase64 does, junk anywhere (fast-check)', async () => {
+    const junk = fc.constantFrom(' ', '\t', '*', '-', '_', '=', '\r\n', 'A', '\u0080');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 3000, maxLength: 16000 }),
+        fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('\r\n', '\n'),
+        fc.array(fc.tuple(fc.nat(), junk), { maxLength: 2 }),
+        async (data, sizes, eol, insertions) => {
+          let text = mimeBase64(data, 76, eol);
+          for (const [at, j] of insertions) {
+            const i = at % (text.length + 1);
+            text = text.slice(0, i) + j + text.slice(i);
+          }
+          let expected: Uint8Array | string;
+          try {
+            expected = fromBase64(text);
+          } catch (e) {
+            expected = (e as FormatError).code;
+          }
+          let got: Uint8Array | string;
+          try {
+            got = await decode(
+              text,
+              sizes.map((n) => n + 4000),
+            );
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+            got = (e as FormatError).code;
+          }
+          if (typeof expected === 'string') expect(got).toBe(expected);
+          else expect(Buffer.from(got as Uint8Array)).toEqual(Buffer.from(expected));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it.each([
     ['an invalid character', 'QUJD\r\nR*VG', 7],
     ['data after padding', 'QUI=QUJD', 4],
