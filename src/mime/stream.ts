@@ -3,7 +3,8 @@
  * line ends brought to CRLF on the fly, and the multipart/signed delimiters found without holding the part.
  */
 import { LimitError } from '../errors.js';
-import { concatBytes, visitControlBytes } from '../util/bytes.js';
+import { concatBytes } from '../util/bytes.js';
+import { visitControlBytes } from '../util/native-buffer.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
 import { iterateBytes, type ByteSource } from '../util/byte-source.js';
 import { SevenBitScanner, type SevenBitFinding } from './seven-bit.js';

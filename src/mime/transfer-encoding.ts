@@ -1,6 +1,7 @@
 /** Content-Transfer-Encoding (RFC 2045 §6): decoding as receivers must, encoding as 7-bit-safe senders should. */
 import { FormatError } from '../errors.js';
-import { findByte, latin1, nativeBase64Body, toBase64Lines } from '../util/bytes.js';
+import { latin1, toBase64Lines } from '../util/bytes.js';
+import { findByte, nativeBase64Body } from '../util/native-buffer.js';
 
 const B64 = (() => {
   const t = new Int16Array(256).fill(-1);

@@ -4,7 +4,7 @@
  * `base64Bytes`, see smime/stream-entity.ts.)
  */
 import { FormatError } from '../errors.js';
-import { countLineEnds, findByte, nativeBase64Groups } from './bytes.js';
+import { countLineEnds, findByte, nativeBase64Groups } from './native-buffer.js';
 
 const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 /** Base64 character → value; -1 invalid, -2 whitespace (skipped), -3 `=`. Accepts the url alphabet like fromBase64. */
