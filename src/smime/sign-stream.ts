@@ -62,9 +62,8 @@ export interface SignMessageStreamOptions extends SignMessageOptions {
 
 /**
  * Signs a message from a stream and returns the signed message as a stream (options as `signMessage`, plus
- * `bodyEncoding`). Key,
- * certificate and option problems are thrown before anything is read; a problem found in the content (see the
- * module notes) errors the returned stream.
+ * `bodyEncoding`). Key, certificate and option problems are thrown before anything is read; a problem found in the
+ * content (see the module notes) errors the returned stream.
  *
  * @throws {CryptoError} `key-mismatch`; {ArgumentError} `bad-argument`, `legacy-display-unsupported` (header
  *   protection for encryption of a body the legacy display element cannot be streamed into: multipart, HTML, base64)
