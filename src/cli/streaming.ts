@@ -12,6 +12,8 @@ import { readInput, type CliIo } from './io.js';
 /** Inputs larger than this are streamed (64 MiB: well above any ordinary mail, well below memory). */
 const STREAM_THRESHOLD = 64 * 1024 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 /** The `describe` lines of the streaming flags. */
 export const STREAM_DESCRIBE = {
   stream: `process the input as a stream with a fixed memory peak (automatic above ${STREAM_THRESHOLD / 1024 / 1024} MiB)`,
@@ -23,7 +25,8 @@ export type MessageInput = { bytes: Uint8Array } | { stream: ReadableStream<Uint
 
 /**
  * Opens `--in FILE` / standard input: small inputs are read whole; a large one (or `--stream`) stays a stream. From a
- * pipe, up to the threshold is read first, and the stream continues after it.
+ * pipe, up to the threshold is read first (a pipe has no size to decide by), and the stream continues after it: the
+ * memory peak of a large piped input is the threshold plus the stream's, once; `--stream` avoids it.
  */
 export async function openMessageInput(args: ParsedArgs, io: CliIo, path: string | undefined): Promise<MessageInput> {
   const force = flagBool(args, 'stream');
@@ -48,7 +51,13 @@ export async function openMessageInput(args: ParsedArgs, io: CliIo, path: string
     if (length > STREAM_THRESHOLD) break;
   }
   async function* rest(): AsyncGenerator<Uint8Array> {
-    yield* head;
+    // Each chunk of the head is let go once passed on: the head's memory returns as the stream consumes it.
+    for (let i = 0; i < head.length; i++) {
+      const chunk = head[i]!;
+      head[i] = EMPTY;
+      yield chunk;
+    }
+    head.length = 0;
     yield* source;
   }
   const stream = new ReadableStream<Uint8Array>({
