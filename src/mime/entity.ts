@@ -5,6 +5,7 @@
  */
 import { FormatError, LimitError } from '../errors.js';
 import { fromLatin1, toBytes, utf8, type BytesLike } from '../util/bytes.js';
+import { byteSearch } from '../util/native-buffer.js';
 import { getHeader, parseContentType, parseHeaderBlock, type ContentType, type MimeHeader } from './headers.js';
 import { decodeTransferEncoding } from './transfer-encoding.js';
 
@@ -88,23 +89,6 @@ function splitHeaders(src: Uint8Array, start: number, end: number): [number, num
   return undefined;
 }
 
-/**
- * First occurrence of `needle` in src[from, end), Boyer-Moore-Horspool: a body full of `-` (every delimiter's first
- * byte) must not cost a native call per byte, per nesting level.
- */
-function indexOf(src: Uint8Array, needle: Uint8Array, from: number, end: number): number {
-  const n = needle.length;
-  const last = n - 1;
-  const skip = new Int32Array(256).fill(n);
-  for (let j = 0; j < last; j++) skip[needle[j]!] = last - j;
-  for (let i = from; i + n <= end; i += skip[src[i + last]!]!) {
-    let j = last;
-    while (j >= 0 && src[i + j] === needle[j]) j--;
-    if (j < 0) return i;
-  }
-  return -1;
-}
-
 /** Longest boundary searched for (see findDelimiters). */
 const MAX_BOUNDARY_LENGTH = 994;
 
@@ -122,10 +106,11 @@ function findDelimiters(src: Uint8Array, boundary: string, from: number, end: nu
   // boundary cannot occur, and searching for it would only cost time.
   if (boundary.length > MAX_BOUNDARY_LENGTH) return [];
   const needle = fromLatin1(`--${boundary}`);
+  const indexOf = byteSearch(needle);
   const out: Delimiter[] = [];
   let pos = from;
   for (;;) {
-    const at = indexOf(src, needle, pos, end);
+    const at = indexOf(src, pos, end);
     if (at < 0) break;
     pos = at + needle.length;
     if (at !== from && src[at - 1] !== 0x0a) continue;

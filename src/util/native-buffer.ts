@@ -13,7 +13,7 @@ export interface NativeBuffer {
   ): {
     toString(encoding: 'base64' | 'latin1', start?: number, end?: number): string;
     write(text: string, offset: number, length: number, encoding: 'base64'): number;
-    indexOf(value: number): number;
+    indexOf(value: number | Uint8Array, byteOffset?: number): number;
   };
   from(text: string, encoding: 'base64'): Uint8Array;
   allocUnsafe(size: number): Uint8Array & { write(text: string, offset: number, encoding: 'latin1'): number };
@@ -55,6 +55,38 @@ export function nativeBase64Body(bytes: Uint8Array): Uint8Array | undefined {
 export function findByte(bytes: Uint8Array, value: number): number {
   if (!nativeBuffer || bytes.length < 4096) return bytes.indexOf(value);
   return nativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(value);
+}
+
+/** Where a sequence {@link byteSearch} made for it starts in `src[from, end)`, or -1. */
+export type ByteSearch = (src: Uint8Array, from: number, end: number) => number;
+
+/** Below this many bytes to search, the loop here beats making a Buffer view for the native search. */
+const NATIVE_SEARCH_MIN = 2048;
+
+/**
+ * A search for `needle`, prepared once for many calls: Node's native search on long stretches, Boyer-Moore-Horspool
+ * (its table built here, once) on short ones and without `Buffer`, so that a body full of the needle's first byte
+ * (a `-` for MIME delimiters) never costs a step per byte.
+ */
+export function byteSearch(needle: Uint8Array): ByteSearch {
+  const n = needle.length;
+  const last = n - 1;
+  const skip = new Int32Array(256).fill(n);
+  for (let j = 0; j < last; j++) skip[needle[j]!] = last - j;
+  const loop: ByteSearch = (src, from, end) => {
+    for (let i = from; i + n <= end; i += skip[src[i + last]!]!) {
+      let j = last;
+      while (j >= 0 && src[i + j] === needle[j]) j--;
+      if (j < 0) return i;
+    }
+    return -1;
+  };
+  if (!nativeBuffer || n === 0) return loop;
+  const native = nativeBuffer;
+  return (src, from, end) =>
+    end - from < NATIVE_SEARCH_MIN
+      ? loop(src, from, end)
+      : native.from(src.buffer, src.byteOffset, end).indexOf(needle, from);
 }
 
 /**
