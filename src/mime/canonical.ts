@@ -4,6 +4,7 @@
  * keeps signatures valid after relays touch the message.
  */
 import { base64Bytes, concatBytes, fromLatin1, joinPieces, latin1 } from '../util/bytes.js';
+import { visitControlBytes } from '../util/native-buffer.js';
 import { bodyBytes, decodedBody, parseMime, type MimeEntity } from './entity.js';
 import { getHeader, parseHeaderBlock, type MimeHeader } from './headers.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
@@ -31,18 +32,18 @@ interface LineState {
   lineStart: number;
   bareLf: boolean;
   fromLine: boolean;
-  /** A bare CR, a line over 998 octets, a NUL or an 8-bit byte (outside the word-at-a-time part). */
+  /** A bare CR, a line over 998 octets or a NUL. */
   broken: boolean;
 }
 
 const startsFrom = (b: Uint8Array, i: number): boolean =>
   b[i] === 0x46 && b[i + 1] === 0x72 && b[i + 2] === 0x6f && b[i + 3] === 0x6d && b[i + 4] === 0x20;
 
-/** Byte by byte over `[from, to)`: line ends, CRs, and (for the unaligned ends) NUL and 8-bit bytes. */
+/** Byte by byte over `[from, to)`: line ends, CRs and NUL (8-bit bytes are the caller's). */
 function scanBytes(b: Uint8Array, from: number, to: number, s: LineState): void {
   for (let i = from; i < to; i++) {
     const c = b[i]!;
-    if (c === 0 || c >= 0x80) s.broken = true;
+    if (c === 0) s.broken = true;
     else if (c === 0x0d) {
       if (b[i + 1] !== 0x0a) s.broken = true;
     } else if (c === 0x0a) {
@@ -57,34 +58,14 @@ function scanBytes(b: Uint8Array, from: number, to: number, s: LineState): void 
 }
 
 /**
- * One pass over a body, two 32-bit words at a time with no branch for ordinary text: the high bits are OR-ed
- * together, and only a pair of words holding a byte below 0x0e (NUL, CR, LF and a few rare controls) is looked at
- * byte by byte — about one per line of text. Three searches of the whole body (line ends, CRs, `From `) cost several
- * times more on large messages.
+ * One pass over a body, eight bytes at a time with no branch for ordinary text ({@link visitControlBytes}): only
+ * stretches holding a byte below 0x0e (NUL, CR, LF and a few rare controls) are looked at byte by byte — about one
+ * per line of text. Three searches of the whole body (line ends, CRs, `From `) cost several times more.
  */
 export function scanBody(b: Uint8Array): BodyScan {
   const s: LineState = { lineStart: 0, bareLf: false, fromLine: startsFrom(b, 0), broken: false };
-  const head = Math.min(b.length, (4 - (b.byteOffset & 3)) & 3);
-  const count = (b.length - head) >> 2;
-  scanBytes(b, 0, head, s);
-  let high = 0;
-  const pairs = count & ~1;
-  if (pairs > 0) {
-    const words = new Int32Array(b.buffer, b.byteOffset + head, pairs);
-    for (let k = 0; k < pairs; k += 2) {
-      const w0 = words[k]!;
-      const w1 = words[k + 1]!;
-      high |= w0 | w1;
-      // (v - 0x0e..) & ~v & 0x80.. is non-zero when v has a byte below 0x0e (and, harmlessly, sometimes when a byte
-      // is 0x80 or more, which the high bits report anyway).
-      if ((((w0 - 0x0e0e0e0e) & ~w0) | ((w1 - 0x0e0e0e0e) & ~w1)) & 0x80808080) {
-        const at = head + k * 4;
-        scanBytes(b, at, at + 8, s);
-      }
-    }
-  }
-  scanBytes(b, head + pairs * 4, b.length, s);
-  const sevenBit = !s.broken && (high & 0x80808080) === 0 && b.length - s.lineStart <= 998;
+  const high = visitControlBytes(b, b.length, (from, to) => scanBytes(b, from, to, s));
+  const sevenBit = !s.broken && (high & 0x80) === 0 && b.length - s.lineStart <= 998;
   return { sevenBit, bareLf: s.bareLf, fromLine: s.fromLine };
 }
 

@@ -4,6 +4,7 @@
  * rare controls) are looked at byte by byte, about one pair per line of text. Native searches per line, one for
  * each rule and one for the line ends, cost more than the signature's digest.
  */
+import { visitControlBytes } from '../util/native-buffer.js';
 
 /** What `sevenBitCheckStream` found wrong. */
 export interface SevenBitFinding {
@@ -50,32 +51,10 @@ export class SevenBitScanner {
     this.lineStart = 0;
     if (this.pendingCr && b[0] !== 0x0a) this.note('bare-cr', -1);
     if (this.fromMatched >= 0 && this.fromMatched < FROM.length) this.matchFrom(b, 0);
-    const head = Math.min(b.length, (4 - (b.byteOffset & 3)) & 3);
-    const pairs = ((b.length - head) >> 3) << 1;
-    let high = 0;
-    for (let i = 0; i < head; i++) {
-      high |= b[i]!;
-      if (b[i]! < 0x0e) this.control(b, i);
-    }
-    if (pairs > 0) {
-      const words = new Int32Array(b.buffer, b.byteOffset + head, pairs);
-      for (let k = 0; k < pairs; k += 2) {
-        const w0 = words[k]!;
-        const w1 = words[k + 1]!;
-        high |= w0 | w1;
-        // (v - 0x0e..) & ~v & 0x80.. is non-zero when v has a byte below 0x0e (and sometimes when one is 0x80 or
-        // more, which `high` reports anyway).
-        if ((((w0 - 0x0e0e0e0e) & ~w0) | ((w1 - 0x0e0e0e0e) & ~w1)) & 0x80808080) {
-          const at = head + k * 4;
-          for (let i = at; i < at + 8; i++) if (b[i]! < 0x0e) this.control(b, i);
-        }
-      }
-    }
-    for (let i = head + pairs * 4; i < b.length; i++) {
-      high |= b[i]!;
-      if (b[i]! < 0x0e) this.control(b, i);
-    }
-    if (high & 0x80808080) {
+    const high = visitControlBytes(b, b.length, (from, to) => {
+      for (let i = from; i < to; i++) if (b[i]! < 0x0e) this.control(b, i);
+    });
+    if (high & 0x80) {
       let i = 0;
       while (b[i]! < 0x80) i++;
       this.note('8bit', i);

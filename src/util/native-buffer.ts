@@ -119,20 +119,25 @@ export function countLineEnds(b: Uint8Array): number {
 /**
  * Calls `visit(from, to)` for stretches of `b[0, end)` that cover every byte below 0x0e (line ends, NUL and a few
  * rare controls), found eight bytes at a time: in text, about one stretch of eight bytes per line, where a native
- * search per line costs several times more.
+ * search per line costs several times more. Returns the OR of every byte, so `& 0x80` tells whether any is 8-bit.
  */
-export function visitControlBytes(b: Uint8Array, end: number, visit: (from: number, to: number) => void): void {
+export function visitControlBytes(b: Uint8Array, end: number, visit: (from: number, to: number) => void): number {
   const head = Math.min(end, (4 - (b.byteOffset & 3)) & 3);
   const pairs = ((end - head) >> 3) << 1;
+  let high = 0;
+  for (let i = 0; i < head; i++) high |= b[i]!;
   if (head > 0) visit(0, head);
   if (pairs > 0) {
     const words = new Int32Array(b.buffer, b.byteOffset + head, pairs);
     for (let k = 0; k < pairs; k += 2) {
       const w0 = words[k]!;
       const w1 = words[k + 1]!;
+      high |= w0 | w1;
       // (v - 0x0e..) & ~v & 0x80.. is non-zero when v has a byte below 0x0e (and sometimes for one of 0x80 or more).
       if ((((w0 - 0x0e0e0e0e) & ~w0) | ((w1 - 0x0e0e0e0e) & ~w1)) & 0x80808080) visit(head + k * 4, head + k * 4 + 8);
     }
   }
+  for (let i = head + pairs * 4; i < end; i++) high |= b[i]!;
   if (head + pairs * 4 < end) visit(head + pairs * 4, end);
+  return (high | (high >>> 8) | (high >>> 16) | (high >>> 24)) & 0xff;
 }
