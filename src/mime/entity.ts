@@ -79,8 +79,9 @@ export function headerSection(src: Uint8Array): { headerEnd: number; bodyStart: 
 /** Finds the end of the header section: returns [headerEnd, bodyStart] or undefined when there is no blank line. */
 function splitHeaders(src: Uint8Array, start: number, end: number): [number, number] | undefined {
   // An entity that starts with a blank line has no headers (RFC 2045 allows it; RFC 4134 §4.8 does it).
-  if (src[start] === 0x0a) return [start, start + 1];
-  if (src[start] === 0x0d && src[start + 1] === 0x0a) return [start, start + 2];
+  // Within [start, end) only: an empty part must not take the line break of the delimiter after it.
+  if (start < end && src[start] === 0x0a) return [start, start + 1];
+  if (start + 1 < end && src[start] === 0x0d && src[start + 1] === 0x0a) return [start, start + 2];
   for (let i = start; i < end; i++) {
     if (src[i] !== 0x0a) continue;
     if (src[i + 1] === 0x0a && i + 1 < end) return [i + 1, i + 2];

@@ -77,6 +77,18 @@ describe('multipart parsing keeps exact bytes', () => {
     expect(text(entityBytes(lf.children[0]!))).toBe('Content-Type: text/plain\n\nhello --XYZ not a delimiter');
     expect(lf.children[1]!.children).toHaveLength(1);
   });
+  it('an empty part ends where the next delimiter begins: canonical form keeps every byte as it is', () => {
+    for (const eol of ['\r\n', '\n']) {
+      const src = `Content-Type: multipart/mixed; boundary=b${eol}${eol}--b${eol}${eol}--b${eol}${eol}x${eol}--b--${eol}`;
+      const m = parseMime(src);
+      expect(m.children).toHaveLength(2);
+      const empty = m.children[0]!;
+      expect([empty.start, empty.bodyStart, empty.end]).toEqual([empty.start, empty.start, empty.start]);
+      expect(empty.headers).toEqual([]);
+      expect(text(bodyBytes(m.children[1]!))).toBe('x');
+      if (eol === '\r\n') expect(text(canonicalizeEntity(fromLatin1(src)))).toBe(src);
+    }
+  });
   it('tolerates a missing close delimiter and enforces limits', () => {
     const m = parseMime('Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nlast part');
     expect(text(bodyBytes(m.children[0]!))).toBe('last part');
