@@ -5,10 +5,10 @@
  */
 import { base64Bytes, concatBytes, fromLatin1, joinPieces, latin1 } from '../util/bytes.js';
 import { visitControlBytes } from '../util/native-buffer.js';
-import { bodyBytes, decodedBody, parseMime, type MimeEntity } from './entity.js';
+import { bodyBytes, decodedBody, headerSection, parseMime, type MimeEntity } from './entity.js';
 import { getHeader, parseHeaderBlock, type MimeHeader } from './headers.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
-import { deferCrlf, toCrlf, type EntityPiece } from './crlf.js';
+import { deferCrlf, hasBareLf, toCrlf, type EntityPiece } from './crlf.js';
 
 export { toCrlf } from './crlf.js';
 
@@ -211,8 +211,12 @@ export function splitMessage(input: Uint8Array): SplitMessage {
 
 /** A message's outer header fields, and the header section of its body entity (Content-* fields, blank line). */
 function splitHeaders(e: MimeEntity): { outerHeaders: MimeHeader[]; head: Uint8Array } {
-  const outerHeaders = e.headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-'));
-  const contentHeaders = e.headers.filter((h) => h.name.toLowerCase().startsWith('content-'));
+  return splitHeaderFields(e.headers);
+}
+
+function splitHeaderFields(headers: readonly MimeHeader[]): { outerHeaders: MimeHeader[]; head: Uint8Array } {
+  const outerHeaders = headers.filter((h) => h.name !== '' && !h.name.toLowerCase().startsWith('content-'));
+  const contentHeaders = headers.filter((h) => h.name.toLowerCase().startsWith('content-'));
   const head =
     contentHeaders.length > 0
       ? contentHeaders.map(rawHeaderText).join('')
@@ -247,6 +251,25 @@ export function splitCanonicalMessagePieces(
 }
 
 /**
+ * `splitCanonicalMessagePieces(input, parseMime(input), { sevenBit: false })` from the header section alone, for a
+ * message whose body has no bare LF (every message signed here, and most mail): each part of such a body is already
+ * canonical for encryption, so the inner entity is the Content-* fields and the body as it is, neither parsed nor
+ * copied. Undefined when that does not hold: no header section, not a whole message, or a bare LF in the body.
+ */
+export function splitCrlfMessagePieces(
+  input: Uint8Array,
+): { outerHeaders: MimeHeader[]; pieces: Uint8Array[] } | undefined {
+  const section = headerSection(input);
+  if (!section) return undefined;
+  const body = input.subarray(section.bodyStart);
+  if (hasBareLf(body)) return undefined;
+  const headers = parseHeaderBlock(input.subarray(0, section.headerEnd));
+  if (!isMessageHeaders(headers)) return undefined;
+  const { outerHeaders, head } = splitHeaderFields(headers);
+  return { outerHeaders, pieces: [head, body] };
+}
+
+/**
  * The canonical pieces signing needs (7-bit, as `canonicalizeEntity` makes them), with a text body that has bare
  * LFs left unconverted (a `CrlfBody`): `feedPieces` digests it and `flattenPieces` writes it, each converting
  * as it goes. `message` is set for a whole message, whose header section is split off (`splitCanonicalMessage`).
@@ -268,7 +291,11 @@ export function signingPieces(
 
 /** True when the bytes begin with header fields that make them a whole message rather than a bare entity. */
 export function looksLikeMessage(e: MimeEntity): boolean {
-  return e.headers.some((h) => /^(from|to|subject|date|message-id|cc|sender)$/i.test(h.name));
+  return isMessageHeaders(e.headers);
+}
+
+function isMessageHeaders(headers: readonly MimeHeader[]): boolean {
+  return headers.some((h) => /^(from|to|subject|date|message-id|cc|sender)$/i.test(h.name));
 }
 
 /** Joins outer headers and a new body entity (which brings its own Content-* headers). */

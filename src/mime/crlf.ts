@@ -26,6 +26,13 @@ function bareLfCount(bytes: Uint8Array): number {
   return bare;
 }
 
+/** True when some LF has no CR before it (stops at the first). */
+export function hasBareLf(bytes: Uint8Array): boolean {
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1))
+    if (i === 0 || bytes[i - 1] !== 0x0d) return true;
+  return false;
+}
+
 /** Writes `[from, to)` of `bytes` with CRLF line ends into `out` at `offset`; returns the offset after it. */
 function writeCrlfRange(bytes: Uint8Array, from: number, to: number, out: Uint8Array, offset: number): number {
   let n = offset;

@@ -23,6 +23,7 @@ import {
   joinMessage,
   looksLikeMessage,
   splitCanonicalMessagePieces,
+  splitCrlfMessagePieces,
   toCrlf,
 } from '../mime/canonical.js';
 import { headerSection, parseMime } from '../mime/entity.js';
@@ -380,6 +381,8 @@ const FOR_ENCRYPTION = { sevenBit: false } as const;
  * entity (no From/To/Subject/...) is encrypted whole.
  */
 function splitForEncryption(input: Uint8Array): { outerHeaders?: MimeHeader[]; pieces: Uint8Array[] } {
+  const crlf = splitCrlfMessagePieces(input);
+  if (crlf) return crlf;
   const section = headerSection(input);
   if (!section) return { pieces: [toCrlf(input)] }; // no header section: plain text
   const root = parseMime(input);
