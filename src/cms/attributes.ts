@@ -3,7 +3,7 @@
  * encoding for signing and decoding for verification. Everything is written in
  * DER by hand so the signed-attribute bytes are exactly what gets signed.
  */
-import { FormatError } from '../errors.js';
+import { ArgumentError, FormatError } from '../errors.js';
 import { concatBytes, toHex } from '../util/bytes.js';
 import {
   TAG,
@@ -91,20 +91,34 @@ export function encodeAttribute(oid: string, ...values: Uint8Array[]): Uint8Arra
   return seq(encodeOid(oid), encodeSetOf(values));
 }
 
-/** UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5652 §11.3), whole seconds. */
+/**
+ * UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5652 §11.3), whole seconds. Digits are written from the
+ * date's fields (signing writes one per message: no string round trip).
+ *
+ * @throws ArgumentError `bad-argument` for an invalid date or a year outside 0–9999
+ */
 export function encodeTime(date: Date): Uint8Array {
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const y = date.getUTCFullYear();
-  const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
-  if (y >= 1950 && y < 2050)
-    return tlv(
-      0x17,
-      Uint8Array.from(`${digits.slice(2)}Z`, (c) => c.charCodeAt(0)),
-    );
-  return tlv(
-    0x18,
-    Uint8Array.from(`${digits}Z`, (c) => c.charCodeAt(0)),
-  );
+  if (!(y >= 0 && y <= 9999))
+    throw new ArgumentError('bad-argument', `signing time: ${String(date)} cannot be encoded`);
+  const utc = y >= 1950 && y < 2050;
+  const out = new Uint8Array(utc ? 15 : 17);
+  out[0] = utc ? 0x17 : 0x18;
+  out[1] = out.length - 2;
+  let at = 2;
+  const two = (v: number): void => {
+    out[at++] = 0x30 + Math.floor(v / 10);
+    out[at++] = 0x30 + (v % 10);
+  };
+  if (!utc) two(Math.floor(y / 100));
+  two(y % 100);
+  two(date.getUTCMonth() + 1);
+  two(date.getUTCDate());
+  two(date.getUTCHours());
+  two(date.getUTCMinutes());
+  two(date.getUTCSeconds());
+  out[at] = 0x5a; // Z
+  return out;
 }
 
 /** SMIMECapabilities value: SEQUENCE OF SEQUENCE { OID, parameters OPTIONAL }, order kept. */
