@@ -17,6 +17,7 @@ export interface NativeBuffer {
   };
   from(text: string, encoding: 'base64'): Uint8Array;
   allocUnsafe(size: number): Uint8Array & { write(text: string, offset: number, encoding: 'latin1'): number };
+  compare?(a: Uint8Array, b: Uint8Array): number;
 }
 export const nativeBuffer = (globalThis as unknown as { Buffer?: NativeBuffer }).Buffer;
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   base64Bytes,
+  bytesEqual,
   concatBytes,
   fromBase64,
   latin1,
@@ -113,6 +114,33 @@ describe('base64', () => {
   it('toBytes turns Buffers into plain Uint8Array views', () => {
     const b = toBytes(Buffer.from([1, 2, 3]));
     expect(b.constructor).toBe(Uint8Array);
+  });
+});
+
+describe('bytesEqual', () => {
+  it('agrees with a byte-by-byte comparison below and above the native threshold, views at any offset (fast-check)', () => {
+    const pair = fc.uint8Array({ maxLength: 200 }).chain((a) =>
+      fc.tuple(
+        fc.constant(a),
+        fc.oneof(
+          fc.constant(a.slice()),
+          fc.nat({ max: Math.max(0, a.length - 1) }).map((i) => {
+            const b = a.slice();
+            if (b.length) b[i]! ^= 1;
+            return b;
+          }),
+          fc.uint8Array({ maxLength: 200 }),
+        ),
+        fc.nat({ max: 7 }),
+      ),
+    );
+    fc.assert(
+      fc.property(pair, ([a, b, offset]) => {
+        const same = a.length === b.length && a.every((x, i) => x === b[i]);
+        expect(bytesEqual(concatOffset(a, offset), b)).toBe(same);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
