@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadIdentity, signMessage } from '../../src/index.js';
-import { deferCrlf, feedPieces, flattenPieces, toCrlf, type EntityPiece } from '../../src/mime/crlf.js';
+import { deferCrlf, feedPieces, flattenPieces, hasBareLf, toCrlf, type EntityPiece } from '../../src/mime/crlf.js';
 import { chainFile, opensslVerifyMime } from '../cms/fixtures.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -38,6 +38,11 @@ describe('deferred CRLF bodies', () => {
         const piece = deferCrlf(body);
         const expected = reference(body);
         expect(Buffer.from(toCrlf(body)).equals(expected)).toBe(true);
+        expect(hasBareLf(body)).toBe(expected.length !== body.length);
+        const offset = new Uint8Array(body.length + 5);
+        offset.set(body, 5); // a view that does not start its buffer (the native search runs over the same memory)
+        expect(hasBareLf(offset.subarray(5))).toBe(expected.length !== body.length);
+        expect(Buffer.from(toCrlf(offset.subarray(5))).equals(expected)).toBe(true);
         expect(piece.length).toBe(expected.length);
         expect(Buffer.from(flattenPieces([piece])).equals(expected)).toBe(true);
         expect(fed([piece]).equals(expected)).toBe(true);
