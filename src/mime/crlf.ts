@@ -5,7 +5,7 @@
  * is converted in small blocks for the digest and straight into the output for writing.
  */
 import { joinPieces } from '../util/bytes.js';
-import { nativeBuffer } from '../util/native-buffer.js';
+import { forEachLf, lineSearch } from '../util/native-buffer.js';
 
 /** A body whose bare LFs become CRLF when it is written. */
 interface CrlfBody {
@@ -18,35 +18,27 @@ interface CrlfBody {
 /** A piece of a canonical entity: bytes as they are, or a body still to be brought to CRLF. */
 export type EntityPiece = Uint8Array | CrlfBody;
 
-/**
- * What line ends are searched in: Node's Buffer over the same memory where there is one (its search per line is
- * 2–3 times faster than a Uint8Array's, measured on 4 KB and 25 MB of text), else the bytes themselves.
- */
-function searchable(bytes: Uint8Array): Pick<Uint8Array, 'indexOf'> {
-  return nativeBuffer && bytes.length >= 256 ? nativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : bytes;
-}
-
 /** The LFs without a CR before them. */
 function bareLfCount(bytes: Uint8Array): number {
-  // Line ends are found by search, not byte by byte: text has one per line, not one per byte.
-  const s = searchable(bytes);
   let bare = 0;
-  for (let i = s.indexOf(0x0a); i >= 0; i = s.indexOf(0x0a, i + 1)) if (i === 0 || bytes[i - 1] !== 0x0d) bare++;
+  forEachLf(bytes, (i) => {
+    if (i === 0 || bytes[i - 1] !== 0x0d) bare++;
+  });
   return bare;
 }
 
 /** True when some LF has no CR before it (stops at the first). */
 export function hasBareLf(bytes: Uint8Array): boolean {
-  const s = searchable(bytes);
-  for (let i = s.indexOf(0x0a); i >= 0; i = s.indexOf(0x0a, i + 1)) if (i === 0 || bytes[i - 1] !== 0x0d) return true;
-  return false;
+  let bare = false;
+  forEachLf(bytes, (i) => (bare = i === 0 || bytes[i - 1] !== 0x0d));
+  return bare;
 }
 
 /** Writes `[from, to)` of `bytes` with CRLF line ends into `out` at `offset`; returns the offset after it. */
 function writeCrlfRange(bytes: Uint8Array, from: number, to: number, out: Uint8Array, offset: number): number {
   let n = offset;
   let copied = from;
-  const s = searchable(bytes);
+  const s = lineSearch(bytes);
   for (let i = s.indexOf(0x0a, from); i >= 0 && i < to; i = s.indexOf(0x0a, i + 1)) {
     if (i > 0 && bytes[i - 1] === 0x0d) continue;
     out.set(bytes.subarray(copied, i), n);

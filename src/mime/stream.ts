@@ -4,7 +4,7 @@
  */
 import { LimitError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
-import { visitControlBytes } from '../util/native-buffer.js';
+import { forEachLf, lineSearch } from '../util/native-buffer.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
 import { iterateBytes, type ByteSource } from '../util/byte-source.js';
 import { SevenBitScanner, type SevenBitFinding } from './seven-bit.js';
@@ -111,7 +111,8 @@ function crlfChunk(chunk: Uint8Array, lastWasCr: boolean): Uint8Array {
   const out = new Uint8Array(chunk.length + bare);
   let n = 0;
   let from = 0;
-  for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) {
+  const search = lineSearch(chunk);
+  for (let i = search.indexOf(0x0a); i >= 0; i = search.indexOf(0x0a, i + 1)) {
     if (i === 0 ? lastWasCr : chunk[i - 1] === 0x0d) continue;
     out.set(chunk.subarray(from, i), n);
     n += i - from;
@@ -125,8 +126,8 @@ function crlfChunk(chunk: Uint8Array, lastWasCr: boolean): Uint8Array {
 /** LFs without a CR before them (`lastWasCr`: the chunk before ended with one). */
 function countBareLf(b: Uint8Array, lastWasCr: boolean): number {
   let bare = 0;
-  visitControlBytes(b, b.length, (from, to) => {
-    for (let i = from; i < to; i++) if (b[i] === 0x0a && (i === 0 ? !lastWasCr : b[i - 1] !== 0x0d)) bare++;
+  forEachLf(b, (i) => {
+    if (i === 0 ? !lastWasCr : b[i - 1] !== 0x0d) bare++;
   });
   return bare;
 }

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { byteSearch, countLineEnds, findByte } from '../../src/util/native-buffer.js';
+import { byteSearch, countLineEnds, findByte, forEachLf } from '../../src/util/native-buffer.js';
 
 /** The first `needle` in `src[from, end)`, one position at a time. */
 function naiveSearch(src: Uint8Array, needle: Uint8Array, from: number, end: number): number {
@@ -63,6 +63,36 @@ describe('findByte and countLineEnds', () => {
         expect(countLineEnds(body)).toBe(body.filter((c) => c === 0x0a || c === 0x0d).length);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('forEachLf', () => {
+  /** Lines of random lengths: runs of short ones (the word-scan fallback) and long ones (a search per line). */
+  const lines = fc
+    .array(fc.tuple(fc.oneof(fc.nat(3), fc.integer({ min: 30, max: 400 })), fc.constantFrom('\n', '\r\n', '\r')), {
+      maxLength: 400,
+      size: 'max',
+    })
+    .map((ls) => Uint8Array.from(ls.flatMap(([n, end]) => [...'x'.repeat(n), ...end].map((c) => c.charCodeAt(0)))));
+
+  it('visits every LF in order, as a loop over every byte does, and stops when told (fast-check)', () => {
+    fc.assert(
+      fc.property(lines, fc.nat(8), fc.nat(), (body, offset, stopAfter) => {
+        const backing = new Uint8Array(body.length + offset);
+        backing.set(body, offset);
+        const src = backing.subarray(offset);
+        const expected: number[] = [];
+        for (let i = 0; i < src.length; i++) if (src[i] === 0x0a) expected.push(i);
+        const seen: number[] = [];
+        forEachLf(src, (i) => void seen.push(i));
+        expect(seen).toEqual(expected);
+        const stop = expected.length ? stopAfter % expected.length : 0;
+        const until: number[] = [];
+        forEachLf(src, (i) => until.push(i) > stop);
+        expect(until).toEqual(expected.slice(0, stop + 1));
+      }),
+      { numRuns: 300 },
     );
   });
 });
