@@ -18,11 +18,11 @@ interface CrlfBody {
 /** A piece of a canonical entity: bytes as they are, or a body still to be brought to CRLF. */
 export type EntityPiece = Uint8Array | CrlfBody;
 
-/** The LFs without a CR before them. */
-function bareLfCount(bytes: Uint8Array): number {
+/** The LFs without a CR before them (`lastWasCr`: the bytes before these, in a stream, ended with one). */
+export function bareLfCount(bytes: Uint8Array, lastWasCr = false): number {
   let bare = 0;
   forEachLf(bytes, (i) => {
-    if (i === 0 || bytes[i - 1] !== 0x0d) bare++;
+    if (i === 0 ? !lastWasCr : bytes[i - 1] !== 0x0d) bare++;
   });
   return bare;
 }

@@ -4,7 +4,8 @@
  */
 import { LimitError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
-import { forEachLf, lineSearch } from '../util/native-buffer.js';
+import { lineSearch } from '../util/native-buffer.js';
+import { bareLfCount } from './crlf.js';
 import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
 import { iterateBytes, type ByteSource } from '../util/byte-source.js';
 import { SevenBitScanner, type SevenBitFinding } from './seven-bit.js';
@@ -106,7 +107,7 @@ export async function* crlfStream(source: ByteSource): AsyncGenerator<Uint8Array
 
 /** One chunk with its bare LFs made CRLF (the chunk itself when it has none); `lastWasCr`: the one before ended in CR. */
 function crlfChunk(chunk: Uint8Array, lastWasCr: boolean): Uint8Array {
-  const bare = countBareLf(chunk, lastWasCr);
+  const bare = bareLfCount(chunk, lastWasCr);
   if (bare === 0) return chunk;
   const out = new Uint8Array(chunk.length + bare);
   let n = 0;
@@ -121,15 +122,6 @@ function crlfChunk(chunk: Uint8Array, lastWasCr: boolean): Uint8Array {
   }
   out.set(chunk.subarray(from), n);
   return out;
-}
-
-/** LFs without a CR before them (`lastWasCr`: the chunk before ended with one). */
-function countBareLf(b: Uint8Array, lastWasCr: boolean): number {
-  let bare = 0;
-  forEachLf(b, (i) => {
-    if (i === 0 ? !lastWasCr : b[i - 1] !== 0x0d) bare++;
-  });
-  return bare;
 }
 
 /**
