@@ -43,45 +43,71 @@ function isHeaderLine(line: Uint8Array, first: boolean): boolean {
 }
 
 /**
- * Reads the header section of a streamed entity. Input that does not begin with a header field is all body
- * (`head` empty), as a bare text file is.
+ * Where a streamed header section ends. `'fields'` (writing: signing, encryption): at the first line that is no
+ * header field, so input that does not begin with one is all body, as a bare text file is. `'blank-line'` (reading
+ * S/MIME, as `parseMime` reads a buffer): at the first blank line, whatever the lines before it hold; only input
+ * that begins like BER-encoded CMS has no header section.
+ */
+export type HeaderSectionRule = 'fields' | 'blank-line';
+
+/** Bytes enough to tell BER-encoded CMS from text: a SEQUENCE, its length (up to 5 bytes), an OBJECT IDENTIFIER. */
+const BER_PROBE_BYTES = 7;
+
+/** A SEQUENCE whose first element is an OBJECT IDENTIFIER (a ContentInfo), definite or indefinite length. */
+function beginsLikeBer(b: Uint8Array): boolean {
+  if (b[0] !== 0x30 || b.length < 3) return false;
+  const l = b[1]!;
+  const lengthBytes = l < 0x80 || l === 0x80 ? 0 : l - 0x80;
+  return lengthBytes <= 4 && b[2 + lengthBytes] === 0x06;
+}
+
+/**
+ * Reads the header section of a streamed entity; `rule` says where it ends ({@link HeaderSectionRule}). Without
+ * one (`head` empty) the input is all body.
  *
  * @throws LimitError `limit-exceeded` when the header section is longer than `maxHeaderBytes`.
  */
 export async function readHeadStream(
   source: ByteSource,
   maxHeaderBytes = MAX_STREAM_HEADER_BYTES,
+  rule: HeaderSectionRule = 'fields',
 ): Promise<StreamedEntity> {
   const input = iterateBytes(source);
   let buffered: Uint8Array = new Uint8Array(0);
   let lineStart = 0;
   let first = true;
+  let ended = false;
   for (;;) {
-    // Binary input (raw BER) or text that does not begin with a field name has no header section at all.
-    if (first && cannotBeHeader(buffered)) return split(buffered, 0, input);
+    // 'blank-line' decides between BER and text once it has the bytes to (or the input ended before).
+    const probed = rule === 'fields' || ended || buffered.length >= BER_PROBE_BYTES;
+    if (first && probed) {
+      // Binary input (raw BER) — or, for 'fields', text that does not begin with a field name — has no header section.
+      if (rule === 'fields' ? cannotBeHeader(buffered) : beginsLikeBer(buffered)) return split(buffered, 0, input);
+    }
     // Examine complete lines of what is buffered.
-    for (let nl = buffered.indexOf(0x0a, lineStart); nl >= 0; nl = buffered.indexOf(0x0a, lineStart)) {
+    for (let nl = probed ? buffered.indexOf(0x0a, lineStart) : -1; nl >= 0; nl = buffered.indexOf(0x0a, lineStart)) {
       const end = nl > lineStart && buffered[nl - 1] === 0x0d ? nl - 1 : nl;
       const line = buffered.subarray(lineStart, end);
       if (line.length === 0) return split(buffered, nl + 1, input);
       // A line that is no header field ends the header section without a blank line (the body starts there).
-      if (!isHeaderLine(line, first)) return split(buffered, lineStart, input);
+      if (rule === 'fields' && !isHeaderLine(line, first)) return split(buffered, lineStart, input);
       first = false;
       lineStart = nl + 1;
+    }
+    if (ended) {
+      // A stream that ends inside its headers: all header, no body (as parseMime reads it) — unless, for 'fields',
+      // its first line is no header field.
+      const firstLine = buffered.subarray(0, buffered.indexOf(0x0a) < 0 ? buffered.length : buffered.indexOf(0x0a));
+      if (rule === 'fields' && first && !isHeaderLine(firstLine, true)) return split(buffered, 0, input);
+      return { head: buffered, body: (async function* () {})() };
     }
     if (buffered.length > maxHeaderBytes)
       throw new LimitError('limit-exceeded', `the header section is longer than ${maxHeaderBytes} bytes`, {
         details: { limit: 'maxHeaderBytes', value: maxHeaderBytes },
       });
     const next = await input.next();
-    if (next.done) {
-      // A stream that ends inside its headers: all header, no body (as parseMime reads it) — unless the first
-      // line is no header field.
-      const firstLine = buffered.subarray(0, buffered.indexOf(0x0a) < 0 ? buffered.length : buffered.indexOf(0x0a));
-      if (first && !isHeaderLine(firstLine, true)) return split(buffered, 0, input);
-      return { head: buffered, body: (async function* () {})() };
-    }
-    buffered = buffered.length ? concatBytes(buffered, next.value) : next.value;
+    if (next.done) ended = true;
+    else buffered = buffered.length ? concatBytes(buffered, next.value) : next.value;
   }
 }
 

@@ -311,7 +311,7 @@ function settleable(): {
 
 /** Reads the header section (and a pkcs7-mime body's CMS content type), then gives the entity back whole. */
 async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked> {
-  const { head, body } = await readHeadStream(source);
+  const { head, body } = await readHeadStream(source, undefined, 'blank-line');
   const consumed: Uint8Array[] = [];
   let headers: MimeHeader[] = [];
   let type: SmimeEntityType | undefined;

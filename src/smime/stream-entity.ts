@@ -121,7 +121,8 @@ export interface StreamedSmime {
  * @throws FormatError `not-smime` when the top level is not an S/MIME entity.
  */
 export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime> {
-  const { head, body } = await readHeadStream(input);
+  // The header section as the buffered readers take it: up to the first blank line, whatever the lines hold.
+  const { head, body } = await readHeadStream(input, undefined, 'blank-line');
   if (head.length === 0) {
     // No header section: raw CMS (BER) — or PEM / text, which only the buffered functions read.
     const first = await body.next();
@@ -151,5 +152,5 @@ export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime>
 /** The CMS bytes of a streamed pkcs7-mime body: base64-decoded when it is base64, as they are otherwise. */
 export function cmsBytes(smime: StreamedSmime): ReadableStream<Uint8Array> {
   const raw = generatorStream(smime.body);
-  return smime.transferEncoding === 'base64' ? raw.pipeThrough(base64DecodeStream()) : raw;
+  return smime.transferEncoding === 'base64' ? raw.pipeThrough(base64DecodeStream({ mimeBody: true })) : raw;
 }

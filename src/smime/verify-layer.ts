@@ -6,6 +6,7 @@
 import { FormatError, SmimeError } from '../errors.js';
 import { bytesEqual, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { parseSignedData, type SignedData } from '../cms/signed-data.js';
+import type { CmsLimits } from '../cms/limits.js';
 import { verifySignedData, type SignerCheck } from '../cms/verify-signed-data.js';
 import { parseContentInfo } from '../cms/content-info.js';
 import { decodedBody, entityBytes, type MimeEntity } from '../mime/entity.js';
@@ -122,6 +123,21 @@ export async function reportSigners(
   return indexes;
 }
 
+/**
+ * The SignedData of a multipart/signed's second part, which must be a signature part (application/pkcs7-signature,
+ * or application/octet-stream as some clients label it): the buffered and the streaming verifier both read it here.
+ */
+export function signaturePartSignedData(sigPart: MimeEntity, path: string, limits?: CmsLimits): SignedData {
+  const sigType = sigPart.contentType.mediaType;
+  if (!SIGNATURE_TYPES.has(sigType) && sigType !== 'application/octet-stream') {
+    throw new FormatError(
+      'malformed-smime',
+      `the signature part of the multipart/signed at ${describePath(path)} is ${sigType}, not application/pkcs7-signature`,
+    );
+  }
+  return parseSignedData(decodedBody(sigPart), limits);
+}
+
 export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEntity, path: string): Promise<Uint8Array> {
   const [part, sigPart] = entity.children;
   if (!part || !sigPart)
@@ -136,16 +152,9 @@ export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEnti
       `multipart/signed at ${describePath(path)} has ${entity.children.length} parts; it must have exactly two (the signed part and the signature)`,
     );
   }
-  const sigType = sigPart.contentType.mediaType;
-  if (!SIGNATURE_TYPES.has(sigType) && sigType !== 'application/octet-stream') {
-    throw new FormatError(
-      'malformed-smime',
-      `the signature part of the multipart/signed at ${describePath(path)} is ${sigType}, not application/pkcs7-signature`,
-    );
-  }
   const raw = entityBytes(part);
   const canonical = toCrlf(raw);
-  const sd = parseSignedData(decodedBody(sigPart), ctx.options.limits);
+  const sd = signaturePartSignedData(sigPart, path, ctx.options.limits);
   const embedded = sd.content;
   const detachedSd: SignedData = { ...sd };
   delete detachedSd.content;

@@ -16,17 +16,18 @@ import type { ByteSource } from '../util/byte-source.js';
 import { generatorStream, iterateBytes } from '../util/byte-source.js';
 import { createStreamDigest, type StreamDigest, type StreamDigestName } from '../crypto/digest-stream.js';
 import type { DigestName } from '../crypto/algorithms.js';
-import { parseSignedData, type SignedData } from '../cms/signed-data.js';
+import type { SignedData } from '../cms/signed-data.js';
 import { openSignedDataStream } from '../cms/stream/signed-reader.js';
 import { verifySignedData } from '../cms/verify-signed-data.js';
-import { decodedBody, parseMime } from '../mime/entity.js';
+import { parseMime } from '../mime/entity.js';
 import { crlfStream } from '../mime/stream.js';
 import { splitMultipartSigned } from '../mime/multipart-stream.js';
 import type { ReportProblem, SignedLayer, VerifyReport } from './report.js';
 import { checkSender, messageSignedLayers, senderCopy } from './sender.js';
-import { checkMicalg, reportSigners, type VerifyContext } from './verify-layer.js';
+import { checkMicalg, reportSigners, signaturePartSignedData, type VerifyContext } from './verify-layer.js';
 import { finish, newContext, type VerifyMessageOptions } from './verify.js';
 import { cmsBytes, openSmimeStream, type StreamedSmime } from './stream-entity.js';
+import { LAYER_SELECTION } from './classify.js';
 import {
   HeadCapture,
   streamedHeaderProtection,
@@ -91,12 +92,12 @@ export async function verifyMessageStream(
     if (e instanceof FormatError && e.code === 'not-smime') throw notSigned();
     throw e;
   });
-  if (smime.type.form === 'multipart-signed') return multipartSigned(ctx, smime);
-  if (smime.type.form !== 'pkcs7-mime') {
+  // The layers verifyMessage opens: not a multipart/signed of another protocol, a certs-only or a compressed body.
+  if (!LAYER_SELECTION.verify(smime.type)) {
     await smime.body.return(undefined);
     throw notSigned();
   }
-  return opaqueSigned(ctx, smime);
+  return smime.type.form === 'multipart-signed' ? multipartSigned(ctx, smime) : opaqueSigned(ctx, smime);
 }
 
 function notSigned(): FormatError {
@@ -259,8 +260,9 @@ async function multipartSigned(ctx: VerifyContext, smime: StreamedSmime): Promis
     }
   }
   const { stream, report } = verdictStream(ctx, smime, digested(), async (head) => {
-    const sd = parseSignedData(
-      decodedBody(parseMime(await split.signaturePart, ctx.options.limits)),
+    const sd = signaturePartSignedData(
+      parseMime(await split.signaturePart, ctx.options.limits),
+      '/',
       ctx.options.limits,
     );
     const detached = { ...sd };

@@ -18,6 +18,27 @@ const B64_DECODE = (() => {
   return t;
 })();
 
+/**
+ * The same for a MIME body (RFC 2045 §6.8, as `decodeBase64Body` reads one): the standard alphabet only, every other
+ * character skipped.
+ */
+const B64_BODY_DECODE = (() => {
+  const t = new Int8Array(256).fill(-2);
+  for (let i = 0; i < 64; i++) t[B64_ALPHABET.charCodeAt(i)] = i;
+  t[0x3d] = -3;
+  return t;
+})();
+
+/** Options of {@link Base64StreamDecoder}. */
+export interface Base64StreamOptions {
+  /**
+   * Read a MIME body as `decodeBase64Body` does (RFC 2045 §6.8): characters outside the standard alphabet are
+   * skipped, the first `=` ends the data (what follows is ignored), and a single leftover character is
+   * `malformed-mime`. The default is strict, as `fromBase64`.
+   */
+  mimeBody?: boolean;
+}
+
 /** Below this many bytes a chunk is decoded here: a native call costs more than it saves. */
 const NATIVE_MIN = 4096;
 
@@ -33,14 +54,28 @@ export class Base64StreamDecoder {
   #bits = 0;
   #padding = 0;
   #offset = 0;
+  readonly #mimeBody: boolean;
+  readonly #table: Int8Array;
+
+  constructor(options: Base64StreamOptions = {}) {
+    this.#mimeBody = options.mimeBody === true;
+    this.#table = this.#mimeBody ? B64_BODY_DECODE : B64_DECODE;
+  }
 
   /** Decodes the next piece of text; returns the bytes completed so far (possibly empty). */
   push(chunk: Uint8Array): Uint8Array {
     const n = chunk.length;
+    // A MIME body ends at its first `=`: the rest is not data.
+    if (this.#mimeBody && this.#padding > 0) {
+      this.#offset += n;
+      return new Uint8Array(0);
+    }
     const out = new Uint8Array(Math.floor(((n + 4) * 3) / 4));
     let o = 0;
     let i = 0;
-    if (n >= NATIVE_MIN && this.#padding === 0 && findByte(chunk, 0x3d) < 0) {
+    // Node's decoder takes the url alphabet too, which a MIME body does not have: such chunks are decoded here.
+    const nativeOk = !this.#mimeBody || (findByte(chunk, 0x2d) < 0 && findByte(chunk, 0x5f) < 0);
+    if (n >= NATIVE_MIN && this.#padding === 0 && nativeOk && findByte(chunk, 0x3d) < 0) {
       // The group begun in the last chunk is finished here; whole groups go through Node's decoder where there is
       // one; the characters after the last whole group, and any chunk Node cannot take as it is, come here.
       i = this.#groupStart(chunk);
@@ -63,7 +98,7 @@ export class Base64StreamDecoder {
     // After 1, 2 or 3 characters of a group, 6, 4 or 2 bits wait: 3, 2 or 1 characters to go.
     let needed = this.#bits / 2;
     let i = 0;
-    while (needed > 0 && i < chunk.length) if (B64_DECODE[chunk[i++]!]! !== -2) needed--;
+    while (needed > 0 && i < chunk.length) if (this.#table[chunk[i++]!]! !== -2) needed--;
     return i;
   }
 
@@ -85,7 +120,7 @@ export class Base64StreamDecoder {
 
   /** `chunk[from, to)` one group or character at a time into `out` at `o`; returns the new `o`. */
   #decode(chunk: Uint8Array, from: number, to: number, out: Uint8Array, o: number): number {
-    const table = B64_DECODE;
+    const table = this.#table;
     let acc = this.#acc;
     let bits = this.#bits;
     let padding = this.#padding;
@@ -122,6 +157,7 @@ export class Base64StreamDecoder {
         }
       } else if (v === -3) {
         padding++;
+        if (this.#mimeBody) break;
       } else if (v === -1) {
         const offset = this.#offset + i;
         throw new FormatError('bad-base64', `invalid base64 character at position ${offset}`, { offset });
@@ -136,6 +172,13 @@ export class Base64StreamDecoder {
 
   /** Checks the end of the text. */
   finish(): void {
+    if (this.#mimeBody) {
+      if (this.#bits >= 6)
+        throw new FormatError('malformed-mime', 'base64 body is truncated (a single leftover character)', {
+          offset: this.#offset,
+        });
+      return;
+    }
     if (this.#bits >= 6 || this.#padding > 2) {
       throw new FormatError('bad-base64', 'truncated base64 data', { offset: this.#offset });
     }
@@ -143,8 +186,8 @@ export class Base64StreamDecoder {
 }
 
 /** A stream that decodes base64 text (ASCII bytes) into bytes; see {@link Base64StreamDecoder} for what it accepts. */
-export function base64DecodeStream(): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new Base64StreamDecoder();
+export function base64DecodeStream(options: Base64StreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new Base64StreamDecoder(options);
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       const out = decoder.push(chunk);

@@ -179,3 +179,51 @@ describe('throughput', () => {
     expect(32 / decodeSeconds).toBeGreaterThan(20);
   });
 });
+
+describe('base64DecodeStream({ mimeBody: true }): a MIME body, as decodeBase64Body reads one', () => {
+  const decodeBody = async (text: Uint8Array, sizes: number[]) =>
+    readAll(piecesOf(text, sizes).pipeThrough(base64DecodeStream({ mimeBody: true })));
+  /** The same bytes as decodeBase64Body, or the same error code. */
+  const outcome = async (f: () => Promise<Uint8Array> | Uint8Array): Promise<string> => {
+    try {
+      return Buffer.from(await f()).toString('hex');
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      return `error ${e.code}`;
+    }
+  };
+
+  it('skips characters outside the alphabet (form feed, url alphabet), stops at the first =', async () => {
+    expect(Buffer.from(await decodeBody(ascii('QUJD\fREVG-_\r\n'), [3])).toString()).toBe('ABCDEF');
+    expect(Buffer.from(await decodeBody(ascii('QUI=\x0c\r\nQUJD garbage after the end'), [2])).toString()).toBe('AB');
+    await expect(decodeBody(ascii('QUJDR'), [1])).rejects.toMatchObject({ code: 'malformed-mime' });
+    // In a chunk long enough for Node's decoder, which would read '-' and '_' as the url alphabet.
+    const long = mimeBase64(new Uint8Array(6000).fill(0x41));
+    const stray = long.slice(0, 3000) + '-_' + long.slice(3000);
+    expect(await decodeBody(ascii(stray), [8000])).toEqual(new Uint8Array(6000).fill(0x41));
+  });
+
+  it('gives what decodeBase64Body gives for any text and chunking, native path included (fast-check)', async () => {
+    const { decodeBase64Body } = await import('../../src/mime/transfer-encoding.js');
+    const piece = fc.oneof(
+      // Whole groups mostly (no padding): the chunks that Node's decoder takes.
+      {
+        weight: 8,
+        arbitrary: fc.uint8Array({ maxLength: 3000 }).map((d) => mimeBase64(d.subarray(0, d.length - (d.length % 3)))),
+      },
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 100 }).map((d) => mimeBase64(d)) },
+      { weight: 1, arbitrary: fc.constantFrom('=', '==', '\f', '-', '_', ' ', '\t', '\x00', '\xff', '*', 'Q') },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 4 }),
+        async (pieces, sizes) => {
+          const text = ascii(pieces.join(''));
+          expect(await outcome(() => decodeBody(text, sizes))).toBe(await outcome(() => decodeBase64Body(text)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,246 @@
+/**
+ * The streaming readers against the buffered ones on generated messages (fast-check): for any message shape, any
+ * chunking and any single damaged byte, `verifyMessageStream` and `decryptMessageStream` reach the verdict
+ * `verifyMessage` and `decryptMessage` reach, give the same content when they accept, and never close a stream
+ * cleanly on input the buffered reader refuses.
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signMessage } from '../../src/smime/sign.js';
+import { verifyMessage } from '../../src/smime/verify.js';
+import { verifyMessageStream } from '../../src/smime/verify-stream.js';
+import { encryptMessage } from '../../src/smime/encrypt.js';
+import { decryptMessage } from '../../src/smime/decrypt.js';
+import { decryptMessageStream } from '../../src/smime/decrypt-stream.js';
+import { TrustList } from '../../src/trust/trust-list.js';
+import { SmimeError } from '../../src/errors.js';
+import { concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
+import { chunked, collect } from '../helpers/streams.js';
+import { AT, chainFile, identity, type TestIdentity } from '../cms/fixtures.js';
+
+let alice: TestIdentity;
+let trust: TrustList;
+
+beforeAll(async () => {
+  alice = await identity('ee-rsa');
+  trust = TrustList.fromBytes(readFileSync(chainFile('root.pem')));
+});
+
+/** A line of body text: ordinary words, an mbox `From `, 8-bit bytes, tabs, a long run. */
+const line = fc.oneof(
+  { weight: 6, arbitrary: fc.stringMatching(/^[ -~]{0,60}$/) },
+  { weight: 1, arbitrary: fc.constant('From the start of a line') },
+  { weight: 1, arbitrary: fc.constantFrom('caf\xe9 \xfcber', '\t indented\t', '') },
+  { weight: 1, arbitrary: fc.integer({ min: 900, max: 1200 }).map((n) => 'x'.repeat(n)) },
+);
+
+/** A body: lines joined by CRLF or, sometimes, a bare LF. */
+const body = fc
+  .array(fc.tuple(line, fc.constantFrom('\r\n', '\r\n', '\r\n', '\n')), { minLength: 0, maxLength: 40 })
+  .map((lines) => lines.map(([text, end]) => text + end).join(''));
+
+/** A message: a single text part or a multipart/mixed of a few, from the signer's address or someone else's. */
+const message = fc
+  .record({
+    from: fc.constantFrom('rsa.user@example.test', 'rsa.user@example.test', 'someone.else@example.test'),
+    subject: fc.stringMatching(/^[ -~]{0,40}$/),
+    parts: fc.array(body, { minLength: 1, maxLength: 3 }),
+    multipart: fc.boolean(),
+  })
+  .map(({ from, subject, parts, multipart }) => {
+    const head = `From: ${from}\r\nTo: bob@example.test\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\n`;
+    if (!multipart) return fromLatin1(`${head}Content-Type: text/plain; charset=iso-8859-1\r\n\r\n${parts[0]}`);
+    const boundary = 'differential-boundary';
+    const inner = parts
+      .map((p) => `--${boundary}\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n${p}\r\n`)
+      .join('');
+    return fromLatin1(
+      `${head}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n${inner}--${boundary}--\r\n`,
+    );
+  });
+
+/**
+ * No damage, one byte changed, or the message cut short, at a position given as a fraction of its length (a tenth
+ * of the cases in its first tenth: the header section and the structure around the body).
+ */
+const position = fc.oneof(
+  fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+  fc.double({ min: 0, max: 0.1, noNaN: true, maxExcluded: true }),
+);
+const damage = fc.option(
+  fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({ kind: fc.constant('xor' as const), at: position, xor: fc.integer({ min: 1, max: 255 }) }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut' as const), at: position, xor: fc.constant(0) }) },
+  ),
+  { nil: undefined, freq: 5 },
+);
+
+function damaged(bytes: Uint8Array, d: { kind: 'xor' | 'cut'; at: number; xor: number } | undefined): Uint8Array {
+  if (!d) return bytes;
+  const at = Math.floor(d.at * bytes.length);
+  if (d.kind === 'cut') return bytes.slice(0, at);
+  const copy = bytes.slice();
+  copy[at]! ^= d.xor;
+  return copy;
+}
+
+const chunkSizes = fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 });
+
+/** How a reading ended: accepted with content, or refused (with the codes saying why). */
+type Outcome = { ok: true; content: string } | { ok: false; codes: string[] };
+
+const codeOf = (e: unknown): string => {
+  if (e instanceof SmimeError) return e.code;
+  throw e; // anything but a typed error is a bug in itself
+};
+
+describe('streaming readers agree with the buffered ones (fast-check)', () => {
+  it('verifyMessageStream: same verdict and content as verifyMessage, for any message, chunking and damaged byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(message, fc.boolean(), damage, chunkSizes, async (input, detached, d, sizes) => {
+        const signed = damaged(await signMessage(input, { signer: alice, detached, signingTime: AT }), d);
+
+        let buffered: Outcome;
+        try {
+          const report = await verifyMessage(signed, { trust, at: AT });
+          buffered = report.ok
+            ? { ok: true, content: latin1(report.content!) }
+            : { ok: false, codes: report.problems.map((p) => p.code) };
+        } catch (e) {
+          buffered = { ok: false, codes: [codeOf(e)] };
+        }
+
+        let streamed: Outcome;
+        try {
+          const { stream, report } = await verifyMessageStream(chunked(signed, sizes), { trust, at: AT });
+          const content = await collect(stream).catch((e: unknown) => e);
+          const r = await report;
+          if (content instanceof Uint8Array) {
+            // A stream that closed cleanly must come with a report that accepts it.
+            expect(r.ok).toBe(true);
+            streamed = { ok: true, content: latin1(content) };
+          } else {
+            codeOf(content);
+            expect(r.ok).toBe(false);
+            streamed = { ok: false, codes: r.problems.map((p) => p.code) };
+          }
+        } catch (e) {
+          streamed = { ok: false, codes: [codeOf(e)] };
+        }
+
+        expect(streamed.ok, JSON.stringify({ buffered, streamed })).toBe(buffered.ok);
+        if (buffered.ok && streamed.ok) expect(streamed.content).toBe(buffered.content);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('decryptMessageStream: same verdict and content as decryptMessage, for any message, cipher, chunking and damaged byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        message,
+        fc.constantFrom('aes-256-cbc', 'aes-256-gcm', 'aes-128-gcm') as fc.Arbitrary<
+          'aes-256-cbc' | 'aes-256-gcm' | 'aes-128-gcm'
+        >,
+        damage,
+        chunkSizes,
+        async (input, cipher, d, sizes) => {
+          const { message: sealed } = await encryptMessage(input, {
+            recipients: [],
+            sender: alice.certificate,
+            validate: false,
+            cipher,
+          });
+          const bytes = damaged(sealed, d);
+
+          let buffered: Outcome;
+          try {
+            buffered = { ok: true, content: latin1((await decryptMessage(bytes, { identity: alice })).content) };
+          } catch (e) {
+            buffered = { ok: false, codes: [codeOf(e)] };
+          }
+
+          let streamed: Outcome;
+          try {
+            const { stream, result } = await decryptMessageStream(chunked(bytes, sizes), { identity: alice });
+            result.catch(() => undefined);
+            const content = await collect(stream).catch((e: unknown) => e);
+            if (content instanceof Uint8Array) {
+              await result;
+              streamed = { ok: true, content: latin1(content) };
+            } else {
+              streamed = { ok: false, codes: [codeOf(content)] };
+              await expect(result).rejects.toBeInstanceOf(SmimeError);
+            }
+          } catch (e) {
+            streamed = { ok: false, codes: [codeOf(e)] };
+          }
+
+          expect(streamed.ok, JSON.stringify({ buffered, streamed })).toBe(buffered.ok);
+          if (buffered.ok && streamed.ok) expect(streamed.content).toBe(buffered.content);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  // The cases the properties found, kept as examples.
+  describe('cases found by the properties', () => {
+    const plain = fromLatin1(
+      'From: rsa.user@example.test\r\nTo: bob@example.test\r\nSubject: found\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nbody\r\n',
+    );
+    async function bothVerify(signed: Uint8Array) {
+      const buffered = await verifyMessage(signed, { trust, at: AT }).then(
+        (r) => (r.ok ? 'ok' : r.problems[0]!.code),
+        (e: unknown) => codeOf(e),
+      );
+      const streamed = await verifyMessageStream(chunked(signed, [7]), { trust, at: AT }).then(
+        async ({ stream, report }) => {
+          const content = await collect(stream).catch((e: unknown) => codeOf(e));
+          return typeof content === 'string' ? content : (await report).ok ? 'ok' : 'not ok';
+        },
+        (e: unknown) => codeOf(e),
+      );
+      return { buffered, streamed };
+    }
+
+    it('a multipart/signed of another protocol is not-signed, streamed or not', async () => {
+      const signed = latin1(await signMessage(plain, { signer: alice, signingTime: AT }));
+      const other = fromLatin1(
+        signed.replace('protocol="application/pkcs7-signature"', 'protocol="application/pgp-signature"'),
+      );
+      expect(await bothVerify(other)).toEqual({ buffered: 'not-signed', streamed: 'not-signed' });
+    });
+
+    it('a signature part that is not application/pkcs7-signature is malformed-smime, streamed or not', async () => {
+      const signed = latin1(await signMessage(plain, { signer: alice, signingTime: AT }));
+      const relabelled = fromLatin1(
+        signed.replace('Content-Type: application/pkcs7-signature', 'Bontent-Type: application/pkcs7-signature'),
+      );
+      expect(await bothVerify(relabelled)).toEqual({ buffered: 'malformed-smime', streamed: 'malformed-smime' });
+    });
+
+    it('an opaque signature with a stray character after its base64 end verifies, streamed or not (RFC 2045 §6.8)', async () => {
+      const signed = await signMessage(plain, { signer: alice, signingTime: AT, detached: false });
+      const stray = concatBytes(signed.subarray(0, signed.length - 2), fromLatin1('\f\n'));
+      expect(await bothVerify(stray)).toEqual({ buffered: 'ok', streamed: 'ok' });
+    });
+
+    it('an envelope whose first header name has an 8-bit byte decrypts, streamed or not', async () => {
+      const { message: sealed } = await encryptMessage(plain, {
+        recipients: [],
+        sender: alice.certificate,
+        validate: false,
+      });
+      const damagedName = sealed.slice();
+      damagedName[0] = damagedName[0]! ^ 0x80;
+      const buffered = latin1((await decryptMessage(damagedName, { identity: alice })).content);
+      const { stream } = await decryptMessageStream(chunked(damagedName, [5]), { identity: alice });
+      expect(latin1(await collect(stream))).toBe(buffered);
+    });
+  });
+});
