@@ -13,6 +13,8 @@ import { verifyMessageStream } from '../../src/smime/verify-stream.js';
 import { encryptMessage } from '../../src/smime/encrypt.js';
 import { decryptMessage } from '../../src/smime/decrypt.js';
 import { decryptMessageStream } from '../../src/smime/decrypt-stream.js';
+import { readMessage } from '../../src/smime/read.js';
+import { readMessageStream } from '../../src/smime/read-stream.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { SmimeError } from '../../src/errors.js';
 import { concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
@@ -40,21 +42,40 @@ const body = fc
   .array(fc.tuple(line, fc.constantFrom('\r\n', '\r\n', '\r\n', '\n')), { minLength: 0, maxLength: 40 })
   .map((lines) => lines.map(([text, end]) => text + end).join(''));
 
+/** A part of a multipart: text, quoted-printable text, or a base64 attachment of random bytes. */
+const part = fc.oneof(
+  { weight: 3, arbitrary: body.map((b) => `Content-Type: text/plain; charset=iso-8859-1\r\n\r\n${b}`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .stringMatching(/^[ -<>-~]{0,200}$/)
+      .map((t) => `Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${t}=\r\n=3D end`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .uint8Array({ maxLength: 2000 })
+      .map(
+        (d) =>
+          `Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(d).toString('base64').replace(/.{76}/g, '$&\r\n')}`,
+      ),
+  },
+);
+
 /** A message: a single text part or a multipart/mixed of a few, from the signer's address or someone else's. */
 const message = fc
   .record({
     from: fc.constantFrom('rsa.user@example.test', 'rsa.user@example.test', 'someone.else@example.test'),
     subject: fc.stringMatching(/^[ -~]{0,40}$/),
-    parts: fc.array(body, { minLength: 1, maxLength: 3 }),
+    text: body,
+    parts: fc.array(part, { minLength: 1, maxLength: 3 }),
     multipart: fc.boolean(),
   })
-  .map(({ from, subject, parts, multipart }) => {
+  .map(({ from, subject, text, parts, multipart }) => {
     const head = `From: ${from}\r\nTo: bob@example.test\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\n`;
-    if (!multipart) return fromLatin1(`${head}Content-Type: text/plain; charset=iso-8859-1\r\n\r\n${parts[0]}`);
+    if (!multipart) return fromLatin1(`${head}Content-Type: text/plain; charset=iso-8859-1\r\n\r\n${text}`);
     const boundary = 'differential-boundary';
-    const inner = parts
-      .map((p) => `--${boundary}\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n${p}\r\n`)
-      .join('');
+    const inner = parts.map((p) => `--${boundary}\r\n${p}\r\n`).join('');
     return fromLatin1(
       `${head}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n${inner}--${boundary}--\r\n`,
     );
@@ -135,7 +156,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
         expect(streamed.ok, JSON.stringify({ buffered, streamed })).toBe(buffered.ok);
         if (buffered.ok && streamed.ok) expect(streamed.content).toBe(buffered.content);
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 
@@ -184,7 +205,71 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           if (buffered.ok && streamed.ok) expect(streamed.content).toBe(buffered.content);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
+    );
+  });
+
+  it('readMessageStream: same verdict, layers and content as readMessage, for signed, encrypted and both', async () => {
+    type Wrap = 'signed' | 'opaque' | 'encrypted' | 'signed+encrypted' | 'encrypted+signed';
+    await fc.assert(
+      fc.asyncProperty(
+        message,
+        fc.constantFrom<Wrap>('signed', 'opaque', 'encrypted', 'signed+encrypted', 'encrypted+signed'),
+        fc.constantFrom('aes-256-cbc', 'aes-256-gcm') as fc.Arbitrary<'aes-256-cbc' | 'aes-256-gcm'>,
+        damage,
+        chunkSizes,
+        async (input, wrap, cipher, d, sizes) => {
+          const sign = (m: Uint8Array, detached = true) => signMessage(m, { signer: alice, detached, signingTime: AT });
+          const encrypt = async (m: Uint8Array) =>
+            (await encryptMessage(m, { recipients: [], sender: alice.certificate, validate: false, cipher })).message;
+          const wrapped =
+            wrap === 'signed'
+              ? await sign(input)
+              : wrap === 'opaque'
+                ? await sign(input, false)
+                : wrap === 'encrypted'
+                  ? await encrypt(input)
+                  : wrap === 'signed+encrypted'
+                    ? await encrypt(await sign(input))
+                    : await sign(await encrypt(input));
+          const bytes = damaged(wrapped, d);
+          const options = { identities: [alice], trust, at: AT };
+
+          let buffered: Outcome & { layers?: string[] };
+          try {
+            const r = await readMessage(bytes, options);
+            buffered = r.ok
+              ? { ok: true, content: latin1(r.content), layers: r.layers.map((l) => l.type) }
+              : { ok: false, codes: r.problems.map((p) => p.code) };
+          } catch (e) {
+            buffered = { ok: false, codes: [codeOf(e)] };
+          }
+
+          let streamed: Outcome & { layers?: string[] };
+          try {
+            const { stream, result } = await readMessageStream(chunked(bytes, sizes), options);
+            result.catch(() => undefined);
+            const content = await collect(stream).catch((e: unknown) => e);
+            if (content instanceof Uint8Array) {
+              const r = await result;
+              expect(r.ok).toBe(true);
+              streamed = { ok: true, content: latin1(content), layers: r.layers.map((l) => l.type) };
+            } else {
+              codeOf(content);
+              streamed = { ok: false, codes: [codeOf(content)] };
+            }
+          } catch (e) {
+            streamed = { ok: false, codes: [codeOf(e)] };
+          }
+
+          expect(streamed.ok, JSON.stringify({ wrap, buffered, streamed })).toBe(buffered.ok);
+          if (buffered.ok && streamed.ok) {
+            expect(streamed.content).toBe(buffered.content);
+            expect(streamed.layers).toEqual(buffered.layers);
+          }
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 
