@@ -121,6 +121,10 @@ const codeOf = (e: unknown): string => {
   throw e; // anything but a typed error is a bug in itself
 };
 
+/** Header protection's verdict in a word: scheme, and whether the protected fields can be believed. */
+const hpOf = (hp: { hp: string; trusted: boolean } | undefined): string | undefined =>
+  hp && `${hp.hp}/${hp.trusted ? 'trusted' : 'not trusted'}`;
+
 describe('streaming readers agree with the buffered ones (fast-check)', () => {
   it('verifyMessageStream: same verdict and content as verifyMessage, for any message, chunking and damaged byte', async () => {
     await fc.assert(
@@ -220,8 +224,11 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
         fc.constantFrom('aes-256-cbc', 'aes-256-gcm') as fc.Arbitrary<'aes-256-cbc' | 'aes-256-gcm'>,
         damage,
         chunkSizes,
-        async (input, wrap, cipher, d, sizes) => {
-          const sign = (m: Uint8Array, detached = true) => signMessage(m, { signer: alice, detached, signingTime: AT });
+        fc.boolean(),
+        async (input, wrap, cipher, d, sizes, headerProtection) => {
+          // Header protection (RFC 9788) or not: its verdict comes from the same header sections.
+          const sign = (m: Uint8Array, detached = true) =>
+            signMessage(m, { signer: alice, detached, signingTime: AT, headerProtection });
           const encrypt = async (m: Uint8Array) =>
             (await encryptMessage(m, { recipients: [], sender: alice.certificate, validate: false, cipher })).message;
           const wrapped =
@@ -237,17 +244,22 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           const bytes = damaged(wrapped, d);
           const options = { identities: [alice], trust, at: AT };
 
-          let buffered: Outcome & { layers?: string[] };
+          let buffered: Outcome & { layers?: string[]; hp?: string };
           try {
             const r = await readMessage(bytes, options);
             buffered = r.ok
-              ? { ok: true, content: latin1(r.content), layers: r.layers.map((l) => l.type) }
+              ? {
+                  ok: true,
+                  content: latin1(r.content),
+                  layers: r.layers.map((l) => l.type),
+                  hp: hpOf(r.headerProtection),
+                }
               : { ok: false, codes: r.problems.map((p) => p.code) };
           } catch (e) {
             buffered = { ok: false, codes: [codeOf(e)] };
           }
 
-          let streamed: Outcome & { layers?: string[] };
+          let streamed: Outcome & { layers?: string[]; hp?: string };
           try {
             const { stream, result } = await readMessageStream(chunked(bytes, sizes), options);
             result.catch(() => undefined);
@@ -255,7 +267,12 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
             if (content instanceof Uint8Array) {
               const r = await result;
               expect(r.ok).toBe(true);
-              streamed = { ok: true, content: latin1(content), layers: r.layers.map((l) => l.type) };
+              streamed = {
+                ok: true,
+                content: latin1(content),
+                layers: r.layers.map((l) => l.type),
+                hp: hpOf(r.headerProtection),
+              };
             } else {
               codeOf(content);
               streamed = { ok: false, codes: [codeOf(content)] };
@@ -268,6 +285,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           if (buffered.ok && streamed.ok) {
             expect(streamed.content).toBe(buffered.content);
             expect(streamed.layers).toEqual(buffered.layers);
+            expect(streamed.hp).toBe(buffered.hp);
           }
         },
       ),
