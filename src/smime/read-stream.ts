@@ -149,7 +149,10 @@ function withVerdict(
       } catch (e) {
         failure = e instanceof Error ? e : new Error(String(e));
       }
-      const read = await summarize(steps, options, { rootHeaders, head: head.bytes() });
+      // When the content failed, the layers under it were let go mid-way: their own "cancelled" is not the cause.
+      const read = await summarize(steps, options, { rootHeaders, head: head.bytes() }).catch((e: unknown) => {
+        throw failure ?? e;
+      });
       result.resolve(read);
       if (!read.ok) throw failure ?? notOk(read);
       if (failure) throw failure;

@@ -188,6 +188,9 @@ function verdictStream(
       throw e;
     } finally {
       if (!settled) report.reject(cancelled());
+      // Failed or cancelled before its end: the input is let go, so that what produces it (a decryption in
+      // readMessageStream) settles too instead of waiting for a reader forever.
+      await smime.body.return(undefined).catch(() => undefined);
     }
   }
   return { stream: generatorStream(produce()), report: report.promise };

@@ -375,6 +375,25 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       expect(await bothVerify(stray)).toEqual({ buffered: 'ok', streamed: 'ok' });
     });
 
+    it('a malformed multipart/signed inside an encryption fails with its own error, and never hangs', async () => {
+      // The signed part's delimiter is gone: the signature part looks like the only part. The verifier fails before
+      // the decryption under it has read its end; that decryption must be let go (it waited for a reader forever,
+      // and Node exited with 13 and nothing said), and the error is the verifier's, as readMessage's.
+      const signed = latin1(await signMessage(plain, { signer: alice, signingTime: AT }));
+      const boundary = /boundary="([^"]+)"/.exec(signed)![1]!;
+      const broken = fromLatin1(signed.replace(`\r\n--${boundary}\r\n`, '\r\nno delimiter here\r\n'));
+      const { message: sealed } = await encryptMessage(broken, {
+        recipients: [],
+        sender: alice.certificate,
+        validate: false,
+      });
+      const options = { identities: [alice], trust, at: AT };
+      await expect(readMessage(sealed, options)).rejects.toMatchObject({ code: 'malformed-smime' });
+      const { stream, result } = await readMessageStream(chunked(sealed, [100]), options);
+      await expect(collect(stream)).rejects.toMatchObject({ code: 'malformed-smime' });
+      await expect(result).rejects.toMatchObject({ code: 'malformed-smime' });
+    }, 10_000);
+
     it('an envelope whose first header name has an 8-bit byte decrypts, streamed or not', async () => {
       const { message: sealed } = await encryptMessage(plain, {
         recipients: [],
