@@ -6,7 +6,7 @@
  * The content stream closes normally only when every layer checked out (the last GCM tag, every signature, the
  * sender check, `requireAuthenticated`); otherwise it errors, and `result` says why.
  */
-import { ArgumentError, AlgorithmError, FormatError, LimitError } from '../errors.js';
+import { ArgumentError, AlgorithmError, FormatError, LimitError, SmimeError } from '../errors.js';
 import { decodeOid } from '../asn1/index.js';
 import { fromBase64, latin1 } from '../util/bytes.js';
 import { generatorStream, iterateBytes, type ByteSource } from '../util/byte-source.js';
@@ -18,7 +18,7 @@ import { readHeadStream } from '../mime/stream.js';
 import { classifyEntity, type SmimeEntityType } from './classify.js';
 import { DEFAULT_MAX_LAYERS } from './layers.js';
 import { decryptMessageStream, type DecryptMessageStreamResult } from './decrypt-stream.js';
-import { verifyMessageStream, type VerifyMessageStreamReport } from './verify-stream.js';
+import { openVerifiedStream, type VerifyMessageStreamReport } from './verify-stream.js';
 import type { MessageLayer, ReadMessageOptions, ReadMessageResult } from './read.js';
 import { messageVerdict, type ReadVerification } from './read-checks.js';
 import { HeadCapture, payloadProtection, type StreamHeaderProtectionResult } from './header-protection-stream-read.js';
@@ -43,7 +43,13 @@ export interface ReadMessageStream {
 }
 
 type Step =
-  | { kind: 'enveloped'; identity: number; result: Promise<DecryptMessageStreamResult> }
+  | {
+      kind: 'enveloped';
+      identity: number;
+      result: Promise<DecryptMessageStreamResult>;
+      /** Stops reading the decrypted content (an authenticated one is read to its end first): the result settles. */
+      release: () => Promise<void>;
+    }
   | { kind: 'signed'; form: 'detached' | 'opaque'; report: Promise<VerifyMessageStreamReport> };
 
 /** A streamed entity whose header section (and, for pkcs7-mime, CMS content type) has been looked at. */
@@ -52,6 +58,8 @@ interface Peeked {
   type: SmimeEntityType | undefined;
   /** The CMS content type of a pkcs7-mime body. */
   cmsType?: string;
+  /** Nothing at all was read. */
+  empty: boolean;
   /** The entity again, from its first byte. */
   stream: ReadableStream<Uint8Array>;
   /** The same without the `prefix` given to `peek` (the content as its layer holds it). */
@@ -73,14 +81,53 @@ export async function readMessageStream(
     throw new ArgumentError('bad-argument', 'a custom verifier needs the whole message: use readMessage');
   const maxLayers = options.maxLayers ?? options.maxDepth ?? DEFAULT_MAX_LAYERS;
   const steps: Step[] = [];
+  try {
+    return await openLayers(input, options, maxLayers, steps);
+  } catch (e) {
+    throw await tamperingFirst(e, steps);
+  }
+}
+
+/**
+ * The error to report when opening a layer failed: an authenticated decryption around it that fails its tag
+ * (the layer was garbage because the message was tampered with, as readMessage reports), else `error` itself.
+ * Every decryption opened is let go, so that nothing waits for a reader.
+ */
+async function tamperingFirst(error: unknown, steps: Step[]): Promise<unknown> {
+  let tampered: unknown;
+  for (const step of [...steps].reverse()) {
+    if (step.kind !== 'enveloped') continue;
+    await step.release();
+    await step.result.catch((e: unknown) => {
+      if (tampered === undefined && e instanceof SmimeError && e.code === 'decryption-failed') tampered = e;
+    });
+  }
+  return tampered ?? error;
+}
+
+async function openLayers(
+  input: ByteSource,
+  options: ReadMessageOptions,
+  maxLayers: number,
+  steps: Step[],
+): Promise<ReadMessageStream> {
   let current: ByteSource = input;
   let prefixLength = 0;
   let rootHeaders: MimeHeader[] = [];
   for (let depth = 0; ; depth++) {
     const peeked = await peek(current, prefixLength);
     if (depth === 0) rootHeaders = peeked.headers;
+    if (depth === 0 && peeked.empty) throw new FormatError('malformed-mime', 'the message is empty');
     prefixLength = 0;
     const type = peeked.type;
+    if (type?.form === 'pkcs7-mime' && peeked.cmsType === undefined) {
+      // As readMessage: a pkcs7-mime body must be CMS (another CMS type is content; no CMS at all is an error).
+      await peeked.stream.cancel();
+      throw new FormatError(
+        'malformed-cms',
+        'the application/pkcs7-mime body is not CMS (no ContentInfo at its start)',
+      );
+    }
     if (!type || type.form === 'pkcs7-signature' || (type.form === 'pkcs7-mime' && !isLayer(peeked.cmsType))) {
       current = peeked.content;
       break;
@@ -103,12 +150,17 @@ export async function readMessageStream(
         await peeked.stream.cancel();
         throw new ArgumentError('bad-argument', 'reading a signed message needs options.trust (a TrustList)');
       }
-      const verified = await verifyMessageStream(peeked.stream, {
-        ...options,
-        trust: options.trust,
-        // The sender is checked once for the whole message, below.
-        allowSenderMismatch: true,
-      });
+      const verified = await openVerifiedStream(
+        peeked.stream,
+        {
+          ...options,
+          trust: options.trust,
+          // The sender is checked once for the whole message, below.
+          allowSenderMismatch: true,
+        },
+        // The layers inside read on to their end; the verdict is this function's (withVerdict).
+        { errorWhenNotOk: false },
+      );
       steps.push({
         kind: 'signed',
         form: verified.kind === 'multipart-signed' ? 'detached' : 'opaque',
@@ -118,7 +170,7 @@ export async function readMessageStream(
       continue;
     }
     const opened = await decryptWithAny(peeked.stream, options, depth);
-    steps.push({ kind: 'enveloped', identity: opened.identity, result: opened.result });
+    steps.push({ kind: 'enveloped', identity: opened.identity, result: opened.result, release: opened.release });
     current = opened.stream;
     prefixLength = opened.prefixLength;
   }
@@ -150,8 +202,12 @@ function withVerdict(
         failure = e instanceof Error ? e : new Error(String(e));
       }
       // When the content failed, the layers under it were let go mid-way: their own "cancelled" is not the cause.
+      // Whatever failed, no decryption is left waiting for a reader (an authenticated one is read to its end).
+      if (failure) for (const step of steps) if (step.kind === 'enveloped') await step.release();
+      // When the content failed, the layers under it were let go mid-way: their own "cancelled" is not the cause,
+      // but a decryption whose tag fails is (the content was garbage because the message was tampered with).
       const read = await summarize(steps, options, { rootHeaders, head: head.bytes() }).catch((e: unknown) => {
-        throw failure ?? e;
+        throw e instanceof SmimeError && e.code === 'decryption-failed' ? e : (failure ?? e);
       });
       result.resolve(read);
       if (!read.ok) throw failure ?? notOk(read);
@@ -188,6 +244,7 @@ async function decryptWithAny(
   stream: ReadableStream<Uint8Array>;
   prefixLength: number;
   result: Promise<DecryptMessageStreamResult>;
+  release: () => Promise<void>;
 }> {
   const identities = options.identities ?? [];
   if (identities.length === 0) {
@@ -206,11 +263,42 @@ async function decryptWithAny(
   });
   // The outer headers go on with the content: the sender check of a signature inside compares them.
   const prefix = opened.outerHeaders;
+  const authenticated = /gcm/i.test(opened.cipher);
+  let started = false;
   async function* message(): AsyncGenerator<Uint8Array> {
-    if (prefix.length) yield prefix;
-    yield* iterateBytes(opened.stream);
+    started = true;
+    const reader = opened.stream.getReader();
+    let done = false;
+    try {
+      if (prefix.length) yield prefix;
+      for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
+      done = true;
+    } finally {
+      // Let go before the end (a layer inside failed): an authenticated decryption is read to its end first, so
+      // that tampering is reported as such by its tag, as readMessage does, rather than as the garbage it gave.
+      if (!done && authenticated) {
+        try {
+          while (!(await reader.read()).done);
+        } catch {
+          // the tag's verdict is in opened.result
+        }
+      } else if (!done) await reader.cancel().catch(() => undefined);
+      reader.releaseLock();
+    }
   }
-  return { identity: 0, stream: generatorStream(message()), prefixLength: prefix.length, result: opened.result };
+  const generator = message();
+  const release = async (): Promise<void> => {
+    // Not started: nothing has read the decryption; cancelling it settles its result.
+    if (started) await generator.return(undefined);
+    else await opened.stream.cancel().catch(() => undefined);
+  };
+  return {
+    identity: 0,
+    stream: generatorStream(generator),
+    prefixLength: prefix.length,
+    result: opened.result,
+    release,
+  };
 }
 
 /** The layers' outcomes, in `readMessage`'s terms; `payload`: the top-level headers and the content's header section. */
@@ -319,7 +407,19 @@ async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked> {
   let headers: MimeHeader[] = [];
   let type: SmimeEntityType | undefined;
   let cmsType: string | undefined;
-  if (head.length) {
+  let empty = false;
+  if (head.length === 0) {
+    // Without a header section: is there anything at all? (readMessage refuses an empty message.)
+    for (let next = await body.next(); ; next = await body.next()) {
+      if (next.done) {
+        empty = true;
+        break;
+      }
+      if (next.value.length === 0) continue;
+      consumed.push(next.value);
+      break;
+    }
+  } else {
     const entity = parseMime(toCrlf(head));
     headers = entity.headers;
     type = classifyEntity(entity);
@@ -336,6 +436,7 @@ async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked> {
   return {
     headers,
     type,
+    empty,
     ...(cmsType !== undefined ? { cmsType } : {}),
     // Only one of the two is read (a generator runs once).
     stream: generatorStream(again(0)),

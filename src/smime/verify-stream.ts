@@ -87,7 +87,21 @@ export async function verifyMessageStream(
   input: ByteSource,
   options: VerifyMessageOptions,
 ): Promise<VerifyMessageStream> {
+  return openVerifiedStream(input, options, { errorWhenNotOk: true });
+}
+
+/**
+ * `verifyMessageStream` for readMessageStream, whose layers inside read the content: `errorWhenNotOk: false` ends
+ * the content cleanly when the signature does not verify, so that those layers finish and every layer is reported
+ * (as readMessage reports them); readMessageStream's own stream carries the verdict. Internal.
+ */
+export async function openVerifiedStream(
+  input: ByteSource,
+  options: VerifyMessageOptions,
+  behaviour: { errorWhenNotOk: boolean },
+): Promise<VerifyMessageStream> {
   const ctx = newContext(options);
+  const errorWhenNotOk = behaviour.errorWhenNotOk;
   const smime = await openSmimeStream(input).catch((e: unknown) => {
     if (e instanceof FormatError && e.code === 'not-smime') throw notSigned();
     throw e;
@@ -97,7 +111,9 @@ export async function verifyMessageStream(
     await smime.body.return(undefined);
     throw notSigned();
   }
-  return smime.type.form === 'multipart-signed' ? multipartSigned(ctx, smime) : opaqueSigned(ctx, smime);
+  return smime.type.form === 'multipart-signed'
+    ? multipartSigned(ctx, smime, errorWhenNotOk)
+    : opaqueSigned(ctx, smime, errorWhenNotOk);
 }
 
 function notSigned(): FormatError {
@@ -167,6 +183,7 @@ function verdictStream(
   smime: StreamedSmime,
   content: AsyncIterable<Uint8Array>,
   check: (head: Uint8Array) => Promise<void>,
+  errorWhenNotOk: boolean,
 ): { stream: ReadableStream<Uint8Array>; report: Promise<VerifyMessageStreamReport> } {
   const report = settleable<VerifyMessageStreamReport>();
   const head = new HeadCapture();
@@ -181,7 +198,7 @@ function verdictStream(
       const result = layerReport(ctx, smime, head.bytes());
       settled = true;
       report.resolve(result);
-      if (!result.ok) throw notVerified(result);
+      if (!result.ok && errorWhenNotOk) throw notVerified(result);
     } catch (e) {
       if (!settled) report.reject(e);
       settled = true;
@@ -207,25 +224,35 @@ async function recordLayer(
   layer.signers = await reportSigners(ctx, sd, checks, 0);
 }
 
-async function opaqueSigned(ctx: VerifyContext, smime: StreamedSmime): Promise<VerifyMessageStream> {
+async function opaqueSigned(
+  ctx: VerifyContext,
+  smime: StreamedSmime,
+  errorWhenNotOk: boolean,
+): Promise<VerifyMessageStream> {
   const opened = await openSignedDataStream(cmsBytes(smime), ctx.options.limits);
-  const { stream, report } = verdictStream(ctx, smime, iterateBytes(opened.content), async (head) => {
-    const { signedData, contentDigests } = await opened.result;
-    const checks = await verifySignedData(signedData, {
-      certificates: ctx.extraCerts,
-      allowWeak: ctx.options.allowWeak ?? false,
-      contentDigests,
-    });
-    const layer: SignedLayer = {
-      kind: 'opaque',
-      path: '/',
-      content: head,
-      signers: [],
-      certificates: signedData.certificates,
-    };
-    await recordLayer(ctx, layer, signedData, checks);
-    ctx.options.onLayer?.({ kind: 'signed-data', path: '/', depth: 0 });
-  });
+  const { stream, report } = verdictStream(
+    ctx,
+    smime,
+    iterateBytes(opened.content),
+    async (head) => {
+      const { signedData, contentDigests } = await opened.result;
+      const checks = await verifySignedData(signedData, {
+        certificates: ctx.extraCerts,
+        allowWeak: ctx.options.allowWeak ?? false,
+        contentDigests,
+      });
+      const layer: SignedLayer = {
+        kind: 'opaque',
+        path: '/',
+        content: head,
+        signers: [],
+        certificates: signedData.certificates,
+      };
+      await recordLayer(ctx, layer, signedData, checks);
+      ctx.options.onLayer?.({ kind: 'signed-data', path: '/', depth: 0 });
+    },
+    errorWhenNotOk,
+  );
   return { stream, report, kind: 'opaque' };
 }
 
@@ -247,7 +274,11 @@ function announcedDigests(micalg: string | undefined): Map<DigestName, StreamDig
   return digests;
 }
 
-async function multipartSigned(ctx: VerifyContext, smime: StreamedSmime): Promise<VerifyMessageStream> {
+async function multipartSigned(
+  ctx: VerifyContext,
+  smime: StreamedSmime,
+  errorWhenNotOk: boolean,
+): Promise<VerifyMessageStream> {
   const params = smime.entity!.contentType.params;
   const boundary = params.boundary ?? '';
   if (!boundary) {
@@ -262,30 +293,36 @@ async function multipartSigned(ctx: VerifyContext, smime: StreamedSmime): Promis
       yield chunk;
     }
   }
-  const { stream, report } = verdictStream(ctx, smime, digested(), async (head) => {
-    const sd = signaturePartSignedData(
-      parseMime(await split.signaturePart, ctx.options.limits),
-      '/',
-      ctx.options.limits,
-    );
-    const detached = { ...sd };
-    delete detached.content; // the streamed part is what counts (a copy inside is not shown to anyone)
-    const checks = await verifySignedData(detached, {
-      certificates: ctx.extraCerts,
-      allowWeak: ctx.options.allowWeak ?? false,
-      contentDigests: new Map([...digests].map(([name, d]) => [name, d.digest()])),
-    });
-    const layer: SignedLayer = {
-      kind: 'multipart-signed',
-      path: '/',
-      content: head,
-      signers: [],
-      certificates: sd.certificates,
-    };
-    if (params.micalg) layer.micalg = params.micalg;
-    await recordLayer(ctx, layer, sd, checks);
-    checkMicalg(ctx, layer, checks);
-    ctx.options.onLayer?.({ kind: 'multipart-signed', path: '/', depth: 0 });
-  });
+  const { stream, report } = verdictStream(
+    ctx,
+    smime,
+    digested(),
+    async (head) => {
+      const sd = signaturePartSignedData(
+        parseMime(await split.signaturePart, ctx.options.limits),
+        '/',
+        ctx.options.limits,
+      );
+      const detached = { ...sd };
+      delete detached.content; // the streamed part is what counts (a copy inside is not shown to anyone)
+      const checks = await verifySignedData(detached, {
+        certificates: ctx.extraCerts,
+        allowWeak: ctx.options.allowWeak ?? false,
+        contentDigests: new Map([...digests].map(([name, d]) => [name, d.digest()])),
+      });
+      const layer: SignedLayer = {
+        kind: 'multipart-signed',
+        path: '/',
+        content: head,
+        signers: [],
+        certificates: sd.certificates,
+      };
+      if (params.micalg) layer.micalg = params.micalg;
+      await recordLayer(ctx, layer, sd, checks);
+      checkMicalg(ctx, layer, checks);
+      ctx.options.onLayer?.({ kind: 'multipart-signed', path: '/', depth: 0 });
+    },
+    errorWhenNotOk,
+  );
   return { stream, report, kind: 'multipart-signed' };
 }

@@ -18,7 +18,7 @@ import { decryptMessageStream } from '../../src/smime/decrypt-stream.js';
 import { readMessage } from '../../src/smime/read.js';
 import { readMessageStream } from '../../src/smime/read-stream.js';
 import { TrustList } from '../../src/trust/trust-list.js';
-import { SmimeError } from '../../src/errors.js';
+import { CryptoError, SmimeError } from '../../src/errors.js';
 import { concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
 import { chunked, collect } from '../helpers/streams.js';
 import { AT, chainFile, identity, type TestIdentity } from '../cms/fixtures.js';
@@ -124,6 +124,16 @@ const codeOf = (e: unknown): string => {
 /** Header protection's verdict in a word: scheme, and whether the protected fields can be believed. */
 const hpOf = (hp: { hp: string; trusted: boolean } | undefined): string | undefined =>
   hp && `${hp.hp}/${hp.trusted ? 'trusted' : 'not trusted'}`;
+
+/**
+ * An error as the CLI's exit code sees it: a failed check (CryptoError, a tag or signature that does not hold) or
+ * input that cannot be read (FormatError, LimitError). Two unreadable messages may be refused at different places
+ * (a broken header and the CMS under it), with different codes.
+ */
+const failureOf = (e: unknown): string => {
+  codeOf(e);
+  return e instanceof CryptoError ? `check failed ${(e as SmimeError).code}` : 'unreadable';
+};
 
 describe('streaming readers agree with the buffered ones (fast-check)', () => {
   it('verifyMessageStream: same verdict and content as verifyMessage, for any message, chunking and damaged byte', async () => {
@@ -254,9 +264,9 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
                   layers: r.layers.map((l) => l.type),
                   hp: hpOf(r.headerProtection),
                 }
-              : { ok: false, codes: r.problems.map((p) => p.code) };
+              : { ok: false, codes: r.problems.map((p) => `report ${p.code}`) };
           } catch (e) {
-            buffered = { ok: false, codes: [codeOf(e)] };
+            buffered = { ok: false, codes: [failureOf(e)] };
           }
 
           let streamed: Outcome & { layers?: string[]; hp?: string };
@@ -275,13 +285,19 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
               };
             } else {
               codeOf(content);
-              streamed = { ok: false, codes: [codeOf(content)] };
+              // As readMessage: a report that says what failed, or the error that stopped the reading.
+              streamed = await result.then(
+                (r) => ({ ok: false, codes: r.problems.map((p) => `report ${p.code}`) }),
+                (e: unknown) => ({ ok: false, codes: [failureOf(e)] }),
+              );
             }
           } catch (e) {
-            streamed = { ok: false, codes: [codeOf(e)] };
+            streamed = { ok: false, codes: [failureOf(e)] };
           }
 
           expect(streamed.ok, JSON.stringify({ wrap, buffered, streamed })).toBe(buffered.ok);
+          if (!buffered.ok && !streamed.ok)
+            expect(streamed.codes[0], JSON.stringify({ wrap, buffered, streamed })).toBe(buffered.codes[0]);
           if (buffered.ok && streamed.ok) {
             expect(streamed.content).toBe(buffered.content);
             expect(streamed.layers).toEqual(buffered.layers);
@@ -393,6 +409,72 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       await expect(collect(stream)).rejects.toMatchObject({ code: 'malformed-smime' });
       await expect(result).rejects.toMatchObject({ code: 'malformed-smime' });
     }, 10_000);
+
+    async function bothRead(bytes: Uint8Array) {
+      const options = { identities: [alice], trust, at: AT };
+      const buffered = await readMessage(bytes, options).then(
+        (r) => (r.ok ? 'ok' : `report ${r.problems[0]!.code}`),
+        (e: unknown) => `error ${codeOf(e)}`,
+      );
+      const streamed = await readMessageStream(chunked(bytes, [64]), options).then(
+        async ({ stream, result }) => {
+          result.catch(() => undefined);
+          await collect(stream).catch(() => undefined);
+          return result.then(
+            (r) => (r.ok ? 'ok' : `report ${r.problems[0]!.code}`),
+            (e: unknown) => `error ${codeOf(e)}`,
+          );
+        },
+        (e: unknown) => `error ${codeOf(e)}`,
+      );
+      return { buffered, streamed };
+    }
+    /** One base64 character of the body changed, `back` characters before its end (in the ciphertext). */
+    const flipInBase64Body = (bytes: Uint8Array, back: number): Uint8Array => {
+      const copy = bytes.slice();
+      const at = copy.length - back;
+      copy[at] = copy[at] === 0x41 ? 0x42 : 0x41;
+      return copy;
+    };
+
+    it('a tampered AES-GCM envelope around a signature: decryption-failed (its tag), not the garbage inside', async () => {
+      const opaque = await signMessage(plain, { signer: alice, signingTime: AT, detached: false });
+      const { message: sealed } = await encryptMessage(opaque, {
+        recipients: [],
+        sender: alice.certificate,
+        validate: false,
+        cipher: 'aes-256-gcm',
+      });
+      // In the ciphertext: early in the content (the signature's structure), in its certificates, near its end.
+      for (const back of [3000, 2500, 2000, 1500, 1000, 500]) {
+        const tampered = flipInBase64Body(sealed, back);
+        expect(await bothRead(tampered), `${back} before the end`).toEqual({
+          buffered: 'error decryption-failed',
+          streamed: 'error decryption-failed',
+        });
+      }
+    });
+
+    it('a signature that fails over an envelope: a report naming it (every layer opened), not an error', async () => {
+      const { message: sealed } = await encryptMessage(plain, {
+        recipients: [],
+        sender: alice.certificate,
+        validate: false,
+      });
+      const signed = latin1(await signMessage(sealed, { signer: alice, signingTime: AT }));
+      const changed = fromLatin1(signed.replace('filename="smime.p7m"', 'filename="smime.p7x"'));
+      expect(await bothRead(changed)).toEqual({
+        buffered: 'report digest-mismatch',
+        streamed: 'report digest-mismatch',
+      });
+    });
+
+    it('an empty message: malformed-mime, streamed or not', async () => {
+      expect(await bothRead(new Uint8Array(0))).toEqual({
+        buffered: 'error malformed-mime',
+        streamed: 'error malformed-mime',
+      });
+    });
 
     it('an envelope whose first header name has an 8-bit byte decrypts, streamed or not', async () => {
       const { message: sealed } = await encryptMessage(plain, {
