@@ -475,6 +475,10 @@ async function sniffCmsType(
   if (bytes[i] !== 0x06) return undefined;
   const oidLength = bytes[i + 1]!;
   if (oidLength > 40 || i + 2 + oidLength > bytes.length) return undefined;
+  // A ContentInfo's content follows its type as [0] EXPLICIT: anything else is no ContentInfo (readMessage, which
+  // parses it whole, says malformed-cms), not content of another CMS type.
+  const after = i + 2 + oidLength;
+  if (after < bytes.length && bytes[after] !== 0xa0) return undefined;
   try {
     return decodeOid(bytes.subarray(i + 2, i + 2 + oidLength));
   } catch {

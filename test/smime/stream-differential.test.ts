@@ -469,6 +469,20 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       });
     });
 
+    it('a pkcs7-mime body whose ContentInfo is broken (the length of its type): malformed-cms, not content', async () => {
+      const { message: sealed } = await encryptMessage(plain, {
+        recipients: [],
+        sender: alice.certificate,
+        validate: false,
+      });
+      const text = latin1(sealed);
+      // 30 82 LL LL 06 09 2A…: the eighth base64 character holds the OID's length (09, 'J'); 'O' makes it 0E.
+      const at = text.indexOf('\r\n\r\n') + 4 + 7;
+      expect(text[at]).toBe('J');
+      const broken = fromLatin1(text.slice(0, at) + 'O' + text.slice(at + 1));
+      expect(await bothRead(broken)).toEqual({ buffered: 'error malformed-cms', streamed: 'error malformed-cms' });
+    });
+
     it('an empty message: malformed-mime, streamed or not', async () => {
       expect(await bothRead(new Uint8Array(0))).toEqual({
         buffered: 'error malformed-mime',
