@@ -1,0 +1,112 @@
+/**
+ * What readMessageStream looks at before it opens a layer: the header section of a streamed entity and, for a
+ * pkcs7-mime body, the CMS content type from its first bytes; then the entity again, whole, for the layer's reader.
+ */
+import { decodeOid } from '../asn1/index.js';
+import { fromBase64, latin1 } from '../util/bytes.js';
+import { generatorStream, type ByteSource } from '../util/byte-source.js';
+import { parseMime } from '../mime/entity.js';
+import { toCrlf } from '../mime/canonical.js';
+import { getHeader, type MimeHeader } from '../mime/headers.js';
+import { readHeadStream } from '../mime/stream.js';
+import { classifyEntity, type SmimeEntityType } from './classify.js';
+
+/** A streamed entity whose header section (and, for pkcs7-mime, CMS content type) has been looked at. */
+export interface Peeked {
+  headers: MimeHeader[];
+  type: SmimeEntityType | undefined;
+  /** The CMS content type of a pkcs7-mime body. */
+  cmsType?: string;
+  /** Nothing at all was read. */
+  empty: boolean;
+  /** The entity again, from its first byte. */
+  stream: ReadableStream<Uint8Array>;
+  /** The same without the `prefix` given to `peek` (the content as its layer holds it). */
+  content: ReadableStream<Uint8Array>;
+}
+
+/** Reads the header section (and a pkcs7-mime body's CMS content type), then gives the entity back whole. */
+export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked> {
+  const { head, body } = await readHeadStream(source, undefined, 'blank-line');
+  const consumed: Uint8Array[] = [];
+  let headers: MimeHeader[] = [];
+  let type: SmimeEntityType | undefined;
+  let cmsType: string | undefined;
+  let empty = false;
+  if (head.length === 0) {
+    // Without a header section: is there anything at all? (readMessage refuses an empty message.)
+    for (let next = await body.next(); ; next = await body.next()) {
+      if (next.done) {
+        empty = true;
+        break;
+      }
+      if (next.value.length === 0) continue;
+      consumed.push(next.value);
+      break;
+    }
+  } else {
+    const entity = parseMime(toCrlf(head));
+    headers = entity.headers;
+    type = classifyEntity(entity);
+    if (type?.form === 'pkcs7-mime') {
+      const base64 = /^\s*base64\s*$/i.test(getHeader(entity.headers, 'content-transfer-encoding') ?? '');
+      cmsType = await sniffCmsType(body, consumed, base64);
+    }
+  }
+  async function* again(skip: number): AsyncGenerator<Uint8Array> {
+    if (head.length > skip) yield head.subarray(skip);
+    yield* consumed;
+    yield* body;
+  }
+  return {
+    headers,
+    type,
+    empty,
+    ...(cmsType !== undefined ? { cmsType } : {}),
+    // Only one of the two is read (a generator runs once).
+    stream: generatorStream(again(0)),
+    content: generatorStream(again(Math.min(prefixLength, head.length))),
+  };
+}
+
+/** The ContentInfo's contentType from the first bytes of a CMS body (the chunks read are kept in `consumed`). */
+async function sniffCmsType(
+  body: AsyncGenerator<Uint8Array>,
+  consumed: Uint8Array[],
+  base64: boolean,
+): Promise<string | undefined> {
+  let text = '';
+  let bytes: Uint8Array = new Uint8Array(0);
+  for (let i = 0; i < 64; i++) {
+    const next = await body.next();
+    if (next.done) break;
+    consumed.push(next.value);
+    if (base64) {
+      text += latin1(next.value).replace(/[^A-Za-z0-9+/]/g, '');
+      if (text.length >= 64) {
+        bytes = fromBase64(text.slice(0, 64));
+        break;
+      }
+    } else {
+      bytes = new Uint8Array([...bytes, ...next.value.subarray(0, 64)]);
+      if (bytes.length >= 48) break;
+    }
+  }
+  // SEQUENCE (any length form), then OBJECT IDENTIFIER.
+  if (bytes[0] !== 0x30) return undefined;
+  let i = 1;
+  const len = bytes[i++]!;
+  if (len > 0x80) i += len & 0x7f;
+  if (bytes[i] !== 0x06) return undefined;
+  const oidLength = bytes[i + 1]!;
+  if (oidLength > 40 || i + 2 + oidLength > bytes.length) return undefined;
+  // A ContentInfo's content follows its type as [0] EXPLICIT: anything else is no ContentInfo (readMessage, which
+  // parses it whole, says malformed-cms), not content of another CMS type.
+  const after = i + 2 + oidLength;
+  if (after < bytes.length && bytes[after] !== 0xa0) return undefined;
+  try {
+    return decodeOid(bytes.subarray(i + 2, i + 2 + oidLength));
+  } catch {
+    return undefined;
+  }
+}
