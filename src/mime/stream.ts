@@ -54,7 +54,7 @@ export type HeaderSectionRule = 'fields' | 'blank-line';
 const BER_PROBE_BYTES = 7;
 
 /** A SEQUENCE whose first element is an OBJECT IDENTIFIER (a ContentInfo), definite or indefinite length. */
-function beginsLikeBer(b: Uint8Array): boolean {
+export function beginsLikeBer(b: Uint8Array): boolean {
   if (b[0] !== 0x30 || b.length < 3) return false;
   const l = b[1]!;
   const lengthBytes = l < 0x80 || l === 0x80 ? 0 : l - 0x80;

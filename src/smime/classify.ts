@@ -6,6 +6,7 @@
 import { CONTENT_TYPE, parseContentInfo, type ContentInfo } from '../cms/content-info.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { getHeader } from '../mime/headers.js';
+import { beginsLikeBer } from '../mime/stream.js';
 
 /** What kind of S/MIME layer was opened (the `smime-type` vocabulary of RFC 8551, plus `multipart-signed`). */
 export type SmimeLayerKind =
@@ -58,7 +59,10 @@ export function rawCms(bytes: Uint8Array): ContentInfo | undefined {
   if (!pem && (bytes[0] !== 0x30 || (bytes[1] ?? 0) > 0x84)) return undefined;
   try {
     return parseContentInfo(bytes);
-  } catch {
+  } catch (e) {
+    // What begins like a ContentInfo (SEQUENCE, length, OBJECT IDENTIFIER) is CMS, broken (a cut .p7m): not MIME
+    // text, and readMessageStream, which sees only the beginning, says the same.
+    if (!pem && beginsLikeBer(bytes)) throw e;
     return undefined;
   }
 }

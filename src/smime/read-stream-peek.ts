@@ -9,7 +9,7 @@ import { parseMime } from '../mime/entity.js';
 import { toCrlf } from '../mime/canonical.js';
 import { getHeader, type MimeHeader } from '../mime/headers.js';
 import { readHeadStream } from '../mime/stream.js';
-import { classifyEntity, type SmimeEntityType } from './classify.js';
+import { classifyEntity, RAW_CMS, type SmimeEntityType } from './classify.js';
 
 /** A streamed entity whose header section (and, for pkcs7-mime, CMS content type) has been looked at. */
 export interface Peeked {
@@ -34,16 +34,11 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
   let cmsType: string | undefined;
   let empty = false;
   if (head.length === 0) {
-    // Without a header section: is there anything at all? (readMessage refuses an empty message.)
-    for (let next = await body.next(); ; next = await body.next()) {
-      if (next.done) {
-        empty = true;
-        break;
-      }
-      if (next.value.length === 0) continue;
-      consumed.push(next.value);
-      break;
-    }
+    // No header section: raw BER-encoded CMS (a .p7m file), as readMessage reads it — or nothing at all.
+    cmsType = await sniffCmsType(body, consumed, false);
+    empty = consumed.every((c) => c.length === 0);
+    // It began like a ContentInfo (that is why there is no header section): CMS, whether or not its type reads.
+    if (!empty) type = RAW_CMS;
   } else {
     const entity = parseMime(toCrlf(head));
     headers = entity.headers;

@@ -19,7 +19,7 @@ import { readMessage } from '../../src/smime/read.js';
 import { readMessageStream } from '../../src/smime/read-stream.js';
 import { TrustList } from '../../src/trust/trust-list.js';
 import { CryptoError, SmimeError } from '../../src/errors.js';
-import { concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
+import { concatBytes, fromBase64, fromLatin1, latin1 } from '../../src/util/bytes.js';
 import { chunked, collect } from '../helpers/streams.js';
 import { AT, chainFile, identity, type TestIdentity } from '../cms/fixtures.js';
 
@@ -226,11 +226,18 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
   });
 
   it('readMessageStream: same verdict, layers and content as readMessage, for signed, encrypted and both', async () => {
-    type Wrap = 'signed' | 'opaque' | 'encrypted' | 'signed+encrypted' | 'encrypted+signed';
+    type Wrap = 'signed' | 'opaque' | 'encrypted' | 'signed+encrypted' | 'encrypted+signed' | 'encrypted, raw DER';
     await fc.assert(
       fc.asyncProperty(
         message,
-        fc.constantFrom<Wrap>('signed', 'opaque', 'encrypted', 'signed+encrypted', 'encrypted+signed'),
+        fc.constantFrom<Wrap>(
+          'signed',
+          'opaque',
+          'encrypted',
+          'signed+encrypted',
+          'encrypted+signed',
+          'encrypted, raw DER',
+        ),
         fc.constantFrom('aes-256-cbc', 'aes-256-gcm') as fc.Arbitrary<'aes-256-cbc' | 'aes-256-gcm'>,
         damage,
         chunkSizes,
@@ -241,6 +248,10 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
             signMessage(m, { signer: alice, detached, signingTime: AT, headerProtection });
           const encrypt = async (m: Uint8Array) =>
             (await encryptMessage(m, { recipients: [], sender: alice.certificate, validate: false, cipher })).message;
+          const der = (m: Uint8Array) => {
+            const text = latin1(m);
+            return fromBase64(text.slice(text.indexOf('\r\n\r\n') + 4));
+          };
           const wrapped =
             wrap === 'signed'
               ? await sign(input)
@@ -248,9 +259,11 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
                 ? await sign(input, false)
                 : wrap === 'encrypted'
                   ? await encrypt(input)
-                  : wrap === 'signed+encrypted'
-                    ? await encrypt(await sign(input))
-                    : await sign(await encrypt(input));
+                  : wrap === 'encrypted, raw DER'
+                    ? der(await encrypt(input))
+                    : wrap === 'signed+encrypted'
+                      ? await encrypt(await sign(input))
+                      : await sign(await encrypt(input));
           const bytes = damaged(wrapped, d);
           const options = { identities: [alice], trust, at: AT };
 
@@ -481,6 +494,23 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       expect(text[at]).toBe('J');
       const broken = fromLatin1(text.slice(0, at) + 'O' + text.slice(at + 1));
       expect(await bothRead(broken)).toEqual({ buffered: 'error malformed-cms', streamed: 'error malformed-cms' });
+    });
+
+    it('raw BER-encoded CMS (a .p7m file, no MIME around it) is read, streamed or not', async () => {
+      const { message: sealed } = await encryptMessage(plain, {
+        recipients: [],
+        sender: alice.certificate,
+        validate: false,
+      });
+      const text = latin1(sealed);
+      const der = fromBase64(text.slice(text.indexOf('\r\n\r\n') + 4));
+      expect(await bothRead(der)).toEqual({ buffered: 'ok', streamed: 'ok' });
+      const signed = await signMessage(plain, { signer: alice, signingTime: AT, detached: false });
+      const signedText = latin1(signed);
+      const signedDer = fromBase64(signedText.slice(signedText.indexOf('\r\n\r\n') + 4));
+      // Without the From header the sender check has nothing to compare: both say so the same way.
+      const both = await bothRead(signedDer);
+      expect(both.streamed).toBe(both.buffered);
     });
 
     it('an empty message: malformed-mime, streamed or not', async () => {
