@@ -135,6 +135,12 @@ const failureOf = (e: unknown): string => {
   return e instanceof CryptoError ? `check failed ${(e as SmimeError).code}` : 'unreadable';
 };
 
+/** Both accepted with the same content, or both refused. */
+function expectAgreement(buffered: Outcome, streamed: Outcome): void {
+  expect(streamed.ok, JSON.stringify({ buffered, streamed })).toBe(buffered.ok);
+  if (buffered.ok && streamed.ok) expect(streamed.content).toBe(buffered.content);
+}
+
 describe('streaming readers agree with the buffered ones (fast-check)', () => {
   it('verifyMessageStream: same verdict and content as verifyMessage, for any message, chunking and damaged byte', async () => {
     await fc.assert(
@@ -169,8 +175,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           streamed = { ok: false, codes: [codeOf(e)] };
         }
 
-        expect(streamed.ok, JSON.stringify({ buffered, streamed })).toBe(buffered.ok);
-        if (buffered.ok && streamed.ok) expect(streamed.content).toBe(buffered.content);
+        expectAgreement(buffered, streamed);
       }),
       { numRuns: 80 },
     );
@@ -217,8 +222,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
             streamed = { ok: false, codes: [codeOf(e)] };
           }
 
-          expect(streamed.ok, JSON.stringify({ buffered, streamed })).toBe(buffered.ok);
-          if (buffered.ok && streamed.ok) expect(streamed.content).toBe(buffered.content);
+          expectAgreement(buffered, streamed);
         },
       ),
       { numRuns: 80 },
@@ -364,6 +368,16 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
 
   // The cases the properties found, kept as examples.
   describe('cases found by the properties', () => {
+    /** `message` encrypted to alice (the sender), without validation. */
+    const seal = async (message: Uint8Array, cipher?: 'aes-256-gcm'): Promise<Uint8Array> =>
+      (
+        await encryptMessage(message, {
+          recipients: [],
+          sender: alice.certificate,
+          validate: false,
+          ...(cipher ? { cipher } : {}),
+        })
+      ).message;
     const plain = fromLatin1(
       'From: rsa.user@example.test\r\nTo: bob@example.test\r\nSubject: found\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nbody\r\n',
     );
@@ -411,11 +425,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       const signed = latin1(await signMessage(plain, { signer: alice, signingTime: AT }));
       const boundary = /boundary="([^"]+)"/.exec(signed)![1]!;
       const broken = fromLatin1(signed.replace(`\r\n--${boundary}\r\n`, '\r\nno delimiter here\r\n'));
-      const { message: sealed } = await encryptMessage(broken, {
-        recipients: [],
-        sender: alice.certificate,
-        validate: false,
-      });
+      const sealed = await seal(broken);
       const options = { identities: [alice], trust, at: AT };
       await expect(readMessage(sealed, options)).rejects.toMatchObject({ code: 'malformed-smime' });
       const { stream, result } = await readMessageStream(chunked(sealed, [100]), options);
@@ -452,12 +462,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
 
     it('a tampered AES-GCM envelope around a signature: decryption-failed (its tag), not the garbage inside', async () => {
       const opaque = await signMessage(plain, { signer: alice, signingTime: AT, detached: false });
-      const { message: sealed } = await encryptMessage(opaque, {
-        recipients: [],
-        sender: alice.certificate,
-        validate: false,
-        cipher: 'aes-256-gcm',
-      });
+      const sealed = await seal(opaque, 'aes-256-gcm');
       // In the ciphertext: early in the content (the signature's structure), in its certificates, near its end.
       for (const back of [3000, 2500, 2000, 1500, 1000, 500]) {
         const tampered = flipInBase64Body(sealed, back);
@@ -469,11 +474,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
     });
 
     it('a signature that fails over an envelope: a report naming it (every layer opened), not an error', async () => {
-      const { message: sealed } = await encryptMessage(plain, {
-        recipients: [],
-        sender: alice.certificate,
-        validate: false,
-      });
+      const sealed = await seal(plain);
       const signed = latin1(await signMessage(sealed, { signer: alice, signingTime: AT }));
       const changed = fromLatin1(signed.replace('filename="smime.p7m"', 'filename="smime.p7x"'));
       expect(await bothRead(changed)).toEqual({
@@ -483,11 +484,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
     });
 
     it('a pkcs7-mime body whose ContentInfo is broken (the length of its type): malformed-cms, not content', async () => {
-      const { message: sealed } = await encryptMessage(plain, {
-        recipients: [],
-        sender: alice.certificate,
-        validate: false,
-      });
+      const sealed = await seal(plain);
       const text = latin1(sealed);
       // 30 82 LL LL 06 09 2A…: the eighth base64 character holds the OID's length (09, 'J'); 'O' makes it 0E.
       const at = text.indexOf('\r\n\r\n') + 4 + 7;
@@ -497,11 +494,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
     });
 
     it('raw BER-encoded CMS (a .p7m file, no MIME around it) is read, streamed or not', async () => {
-      const { message: sealed } = await encryptMessage(plain, {
-        recipients: [],
-        sender: alice.certificate,
-        validate: false,
-      });
+      const sealed = await seal(plain);
       const text = latin1(sealed);
       const der = fromBase64(text.slice(text.indexOf('\r\n\r\n') + 4));
       expect(await bothRead(der)).toEqual({ buffered: 'ok', streamed: 'ok' });
@@ -521,11 +514,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
     });
 
     it('an envelope whose first header name has an 8-bit byte decrypts, streamed or not', async () => {
-      const { message: sealed } = await encryptMessage(plain, {
-        recipients: [],
-        sender: alice.certificate,
-        validate: false,
-      });
+      const sealed = await seal(plain);
       const damagedName = sealed.slice();
       damagedName[0] = damagedName[0]! ^ 0x80;
       const buffered = latin1((await decryptMessage(damagedName, { identity: alice })).content);
