@@ -80,11 +80,14 @@ async function tamperingFirst(error: unknown, steps: Step[]): Promise<unknown> {
     if (step.kind !== 'enveloped') continue;
     await step.release();
     await step.result.catch((e: unknown) => {
-      if (tampered === undefined && e instanceof SmimeError && e.code === 'decryption-failed') tampered = e;
+      if (tampered === undefined && isTampering(e)) tampered = e;
     });
   }
   return tampered ?? error;
 }
+
+/** An authenticated decryption's tag (or key) that does not hold: the cause to report over what it decrypted to. */
+const isTampering = (e: unknown): boolean => e instanceof SmimeError && e.code === 'decryption-failed';
 
 async function openLayers(
   input: ByteSource,
@@ -182,13 +185,12 @@ function withVerdict(
       } catch (e) {
         failure = e instanceof Error ? e : new Error(String(e));
       }
-      // When the content failed, the layers under it were let go mid-way: their own "cancelled" is not the cause.
       // Whatever failed, no decryption is left waiting for a reader (an authenticated one is read to its end).
       if (failure) for (const step of steps) if (step.kind === 'enveloped') await step.release();
-      // When the content failed, the layers under it were let go mid-way: their own "cancelled" is not the cause,
-      // but a decryption whose tag fails is (the content was garbage because the message was tampered with).
+      // The layers under a failed content were let go mid-way: their own "cancelled" is not the cause, but a
+      // decryption whose tag fails is (the content was garbage because the message was tampered with).
       const read = await summarize(steps, options, { rootHeaders, head: head.bytes() }).catch((e: unknown) => {
-        throw e instanceof SmimeError && e.code === 'decryption-failed' ? e : (failure ?? e);
+        throw isTampering(e) ? e : (failure ?? e);
       });
       result.resolve(read);
       if (!read.ok) throw failure ?? notOk(read);
