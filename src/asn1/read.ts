@@ -184,9 +184,20 @@ export function derBytes(node: DerNode): Uint8Array {
   return node.buf.subarray(node.start, node.end);
 }
 
-/** True for a universal-class node with this tag number. */
+/** Universal types X.690 allows in one form only: BOOLEAN, INTEGER, NULL, OID, REAL, ENUMERATED, RELATIVE-OID. */
+const PRIMITIVE_ONLY = (1 << 1) | (1 << 2) | (1 << 5) | (1 << 6) | (1 << 9) | (1 << 10) | (1 << 13);
+/** SEQUENCE and SET. */
+const CONSTRUCTED_ONLY = (1 << 16) | (1 << 17);
+
+/**
+ * True for a universal-class node with this tag number, in a form its type allows (a constructed OBJECT IDENTIFIER
+ * or a primitive SEQUENCE is not one: X.690 §8).
+ */
 export function derIsUniversal(node: DerNode, tag: number): boolean {
-  return node.cls === 0 && node.tag === tag;
+  if (node.cls !== 0 || node.tag !== tag) return false;
+  if (tag > 17) return true;
+  const bit = 1 << tag;
+  return node.constructed ? (bit & PRIMITIVE_ONLY) === 0 : (bit & CONSTRUCTED_ONLY) === 0;
 }
 
 /** True for a context-specific node (`[tag]`). */

@@ -30,7 +30,7 @@
  * if (!(await r.atEnd())) throw new Error('trailing data');
  * ```
  */
-import { ArgumentError, LimitError } from '../errors.js';
+import { ArgumentError, type FormatError, LimitError } from '../errors.js';
 import { MAX_DEPTH, derError } from './read.js';
 
 /** One BER identifier and length, as read from the stream. */
@@ -406,9 +406,10 @@ export class BerStreamReader {
 
   /**
    * Reads one whole element, header included, exactly the bytes received (BER allowed inside), as a fresh array
-   * that `derParse` accepts. For certificates, RecipientInfos, SignerInfos and other small parts. Over `maxLength`
-   * (default: the reader's `maxElementLength`): `LimitError` `limit-exceeded` with `details.limit`
-   * `'maxElementLength'`, raised before the bytes are buffered when the length is definite.
+   * that `derParse` accepts. For certificates, RecipientInfos, SignerInfos and other small parts. Over the reader's
+   * `maxElementLength` (the default `maxLength`): `LimitError` `limit-exceeded` with `details.limit`
+   * `'maxElementLength'`; over a smaller `maxLength` (a field's own bound): `FormatError` `malformed-der`. Raised
+   * before the bytes are buffered when the length is definite.
    */
   async readElement(maxLength: number = this.#maxElementLength): Promise<Uint8Array> {
     await this.#checkChildStart(0);
@@ -541,7 +542,12 @@ export class BerStreamReader {
 
   // ---- internals -------------------------------------------------------------------------------------------------
 
-  #tooLong(maxLength: number, offset: number): LimitError {
+  #tooLong(maxLength: number, offset: number): FormatError | LimitError {
+    // A cap below the reader's own is the caller's bound for a small field (an OID, a version): a length past it is
+    // a broken structure, as derParse says of a buffered one, not a limit to raise.
+    if (maxLength < this.#maxElementLength) {
+      return derError(`ASN.1 element longer than the ${maxLength} bytes this field can hold`, offset);
+    }
     return new LimitError('limit-exceeded', `ASN.1 element longer than ${maxLength} bytes`, {
       offset,
       details: { limit: 'maxElementLength', value: maxLength },

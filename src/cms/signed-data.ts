@@ -216,7 +216,10 @@ function parseSignedDataNode(
     const value = inner[0];
     if (value) {
       if (derIsUniversal(value, TAG.OCTET_STRING)) out.content = octetStringValue(value, budget);
-      // PKCS#7 v1.5 allowed `content ANY` for non-data types: the signature covers the contents octets.
+      // PKCS#7 v1.5 allowed `content ANY` for types other than data (RFC 5652 §5.2.1): the signature covers the
+      // contents octets. id-data content is an OCTET STRING in both.
+      else if (out.contentType === CONTENT_TYPE.data)
+        throw fail('encapContentInfo: eContent of id-data is not an OCTET STRING', value.start);
       else out.content = derContent(value);
     }
   }

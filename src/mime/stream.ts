@@ -6,7 +6,7 @@ import { LimitError } from '../errors.js';
 import { concatBytes } from '../util/bytes.js';
 import { lineSearch } from '../util/native-buffer.js';
 import { bareLfCount } from './crlf.js';
-import { encodeQuotedPrintableBytes } from './transfer-encoding.js';
+import { decodeQuotedPrintable, decodeQuotedPrintablePart, encodeQuotedPrintableBytes } from './transfer-encoding.js';
 import { iterateBytes, type ByteSource } from '../util/byte-source.js';
 import { SevenBitScanner, type SevenBitFinding } from './seven-bit.js';
 
@@ -213,4 +213,24 @@ async function* cutLongLine(carry: Uint8Array): AsyncGenerator<Uint8Array, Uint8
   const keep = carry[carry.length - 1] === 0x0d ? 1 : 0;
   yield concatBytes(encodeQuotedPrintableBytes(carry.subarray(0, carry.length - keep)), SOFT_BREAK);
   return carry.slice(carry.length - keep);
+}
+
+/**
+ * Quoted-printable decoding on a stream: what `decodeQuotedPrintable` gives for the whole body, chunk by chunk.
+ *
+ * @throws FormatError `malformed-mime` for more whitespace after a `=` than a line can hold (never in a real body).
+ */
+export function quotedPrintableDecodeStream(): TransformStream<Uint8Array, Uint8Array> {
+  let held: Uint8Array = new Uint8Array(0);
+  return new TransformStream({
+    transform(chunk, controller) {
+      const bytes = held.length > 0 ? concatBytes(held, chunk) : chunk;
+      const { decoded, consumed } = decodeQuotedPrintablePart(bytes, false);
+      held = bytes.slice(consumed);
+      if (decoded.length > 0) controller.enqueue(decoded);
+    },
+    flush(controller) {
+      if (held.length > 0) controller.enqueue(decodeQuotedPrintable(held));
+    },
+  });
 }

@@ -79,9 +79,29 @@ const hexValue = (c: number) =>
 
 /** Quoted-printable decoding; soft line breaks removed, hard breaks kept as they are. Lenient on bad escapes (kept literally). */
 export function decodeQuotedPrintable(bytes: Uint8Array): Uint8Array {
+  return decodeQuotedPrintablePart(bytes, true).decoded;
+}
+
+/** Whitespace after a `=` that a streamed body may hold before it knows whether a line break ends it. */
+const MAX_QP_SPACE_RUN = 998;
+
+/**
+ * Quoted-printable decoding of the beginning of a body (`final` false: more follows) or of its rest. Stops before a
+ * `=` whose meaning the next bytes decide (whitespace then maybe a soft line break, a CR whose LF may be next, an
+ * escape's second hex digit): `consumed` says where; decode from there with the next bytes. The same decoding as
+ * {@link decodeQuotedPrintable} for the whole body, however it is cut.
+ *
+ * @throws {FormatError} `malformed-mime`, when not `final`, for more whitespace after a `=` than a line can hold
+ *   (what a stream would otherwise have to keep without bound).
+ */
+export function decodeQuotedPrintablePart(
+  bytes: Uint8Array,
+  final: boolean,
+): { decoded: Uint8Array; consumed: number } {
   const out = new Uint8Array(bytes.length);
   let n = 0;
-  for (let i = 0; i < bytes.length; i++) {
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) {
     const c = bytes[i]!;
     if (c !== 0x3d) {
       out[n++] = c;
@@ -89,8 +109,14 @@ export function decodeQuotedPrintable(bytes: Uint8Array): Uint8Array {
     }
     // Soft line break: '=' followed by optional whitespace then CRLF / LF (or end of input).
     let j = i + 1;
-    while (j < bytes.length && (bytes[j] === 0x20 || bytes[j] === 0x09)) j++;
-    if (j >= bytes.length) {
+    while (j < length && (bytes[j] === 0x20 || bytes[j] === 0x09)) j++;
+    if (!final && j - i > MAX_QP_SPACE_RUN) {
+      throw new FormatError('malformed-mime', `quoted-printable body has over ${MAX_QP_SPACE_RUN} spaces after a "="`);
+    }
+    if (!final && (j >= length || (bytes[j] === 0x0d && j + 1 >= length) || (j === i + 1 && i + 2 >= length))) {
+      return { decoded: out.slice(0, n), consumed: i };
+    }
+    if (j >= length) {
       i = j;
       continue;
     }
@@ -105,7 +131,7 @@ export function decodeQuotedPrintable(bytes: Uint8Array): Uint8Array {
       i += 2;
     } else out[n++] = c;
   }
-  return out.slice(0, n);
+  return { decoded: out.slice(0, n), consumed: length };
 }
 
 /**
@@ -126,8 +152,21 @@ export function decodeTransferEncoding(body: Uint8Array, encoding: string | unde
     case '':
       return body;
     default:
-      throw new FormatError('unsupported-format', `unknown Content-Transfer-Encoding "${encoding}"`);
+      throw unknownTransferEncoding(encoding);
   }
+}
+
+/** The Content-Transfer-Encodings MIME defines, lowercase (an absent header is `7bit`). */
+const TRANSFER_ENCODINGS = new Set(['base64', 'quoted-printable', '7bit', '8bit', 'binary', '']);
+
+/** True for an encoding `decodeTransferEncoding` removes or leaves as it is (trimmed, lowercase). */
+export function isKnownTransferEncoding(encoding: string): boolean {
+  return TRANSFER_ENCODINGS.has(encoding);
+}
+
+/** `unsupported-format` for a Content-Transfer-Encoding header MIME does not define, as the header has it. */
+export function unknownTransferEncoding(header: string | undefined): FormatError {
+  return new FormatError('unsupported-format', `unknown Content-Transfer-Encoding "${header}"`);
 }
 
 /** Base64 in lines of 76 characters with CRLF, the MIME form (no trailing line break). */

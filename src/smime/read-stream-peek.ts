@@ -3,10 +3,16 @@
  * pkcs7-mime body, the CMS content type from its first bytes; then the entity again, whole, for the layer's reader.
  */
 import { decodeOid } from '../asn1/index.js';
-import { fromBase64, latin1 } from '../util/bytes.js';
+import { concatBytes, fromBase64, latin1 } from '../util/bytes.js';
 import { generatorStream, type ByteSource } from '../util/byte-source.js';
 import { parseMime } from '../mime/entity.js';
 import { toCrlf } from '../mime/canonical.js';
+import {
+  decodeBase64Body,
+  decodeQuotedPrintable,
+  isKnownTransferEncoding,
+  unknownTransferEncoding,
+} from '../mime/transfer-encoding.js';
 import { getHeader, type MimeHeader } from '../mime/headers.js';
 import { readHeadStream } from '../mime/stream.js';
 import { classifyEntity, RAW_CMS, type SmimeEntityType } from './classify.js';
@@ -35,7 +41,7 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
   let empty = false;
   if (head.length === 0) {
     // No header section: raw BER-encoded CMS (a .p7m file), as readMessage reads it — or nothing at all.
-    cmsType = await sniffCmsType(body, consumed, false);
+    cmsType = await sniffCmsType(body, consumed, 'binary');
     empty = consumed.every((c) => c.length === 0);
     // It began like a ContentInfo (that is why there is no header section): CMS, whether or not its type reads.
     if (!empty) type = RAW_CMS;
@@ -44,8 +50,13 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
     headers = entity.headers;
     type = classifyEntity(entity);
     if (type?.form === 'pkcs7-mime') {
-      const base64 = /^\s*base64\s*$/i.test(getHeader(entity.headers, 'content-transfer-encoding') ?? '');
-      cmsType = await sniffCmsType(body, consumed, base64);
+      const header = getHeader(entity.headers, 'content-transfer-encoding');
+      const encoding = (header ?? '7bit').trim().toLowerCase();
+      if (!isKnownTransferEncoding(encoding)) {
+        await body.return(undefined);
+        throw unknownTransferEncoding(header);
+      }
+      cmsType = await sniffCmsType(body, consumed, encoding);
     }
   }
   async function* again(skip: number): AsyncGenerator<Uint8Array> {
@@ -68,25 +79,37 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
 async function sniffCmsType(
   body: AsyncGenerator<Uint8Array>,
   consumed: Uint8Array[],
-  base64: boolean,
+  encoding: string,
 ): Promise<string | undefined> {
   let text = '';
-  let bytes: Uint8Array = new Uint8Array(0);
+  let raw: Uint8Array = new Uint8Array(0);
+  // Quoted-printable takes up to three characters a byte (and soft line breaks): read more of it.
+  const wanted = encoding === 'quoted-printable' ? 200 : 48;
+  let ended = false;
   for (let i = 0; i < 64; i++) {
     const next = await body.next();
-    if (next.done) break;
+    if (next.done) {
+      ended = true;
+      break;
+    }
     consumed.push(next.value);
-    if (base64) {
+    if (encoding === 'base64') {
       text += latin1(next.value).replace(/[^A-Za-z0-9+/]/g, '');
-      if (text.length >= 64) {
-        bytes = fromBase64(text.slice(0, 64));
-        break;
-      }
+      if (text.length >= 64) break;
     } else {
-      bytes = new Uint8Array([...bytes, ...next.value.subarray(0, 64)]);
-      if (bytes.length >= 48) break;
+      raw = concatBytes(raw, next.value.subarray(0, wanted));
+      if (raw.length >= wanted) break;
     }
   }
+  const bytes =
+    encoding === 'base64'
+      ? // A whole short body decodes as readMessage decodes it (a leftover character is malformed-mime, not a cut CMS).
+        ended
+        ? decodeBase64Body(concatBytes(...consumed))
+        : fromBase64(text.slice(0, text.length - (text.length % 4)))
+      : encoding === 'quoted-printable'
+        ? decodeQuotedPrintable(raw)
+        : raw;
   // SEQUENCE (any length form), then OBJECT IDENTIFIER.
   if (bytes[0] !== 0x30) return undefined;
   let i = 1;

@@ -3,15 +3,17 @@
  * entity (as `splitMessage` does on a buffer), the inner body brought to canonical form as it passes, and base64
  * bodies written as they are produced.
  */
+import { FormatError } from '../errors.js';
 import { generatorStream, iterateBytes, type ByteSource } from '../util/byte-source.js';
 import { base64DecodeStream } from '../util/streams.js';
 import { base64Bytes } from '../util/bytes.js';
 import { joinMessage, looksLikeMessage, splitMessage, toCrlf } from '../mime/canonical.js';
 import { parseMime, type MimeEntity } from '../mime/entity.js';
+import { isKnownTransferEncoding, unknownTransferEncoding } from '../mime/transfer-encoding.js';
 import { classifyEntity, RAW_CMS, type SmimeEntityType } from './classify.js';
 import { notSmime } from './read-cms.js';
 import { getHeader, type MimeHeader } from '../mime/headers.js';
-import { crlfStream, readHeadStream } from '../mime/stream.js';
+import { crlfStream, quotedPrintableDecodeStream, readHeadStream } from '../mime/stream.js';
 
 /** A streamed message split for signing or encryption. */
 export interface StreamedSplit {
@@ -118,15 +120,19 @@ export interface StreamedSmime {
  * Reads and classifies the top level of a streamed S/MIME message: a MIME message or entity, or raw CMS (BER,
  * starting with a SEQUENCE).
  *
- * @throws FormatError `not-smime` when the top level is not an S/MIME entity.
+ * @throws FormatError `not-smime` when the top level is not an S/MIME entity, `malformed-mime` when the input is
+ *   empty.
  */
 export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime> {
   // The header section as the buffered readers take it: up to the first blank line, whatever the lines hold.
   const { head, body } = await readHeadStream(input, undefined, 'blank-line');
   if (head.length === 0) {
     // No header section: raw CMS (BER) — or PEM / text, which only the buffered functions read.
-    const first = await body.next();
-    if (first.done || first.value[0] !== 0x30) {
+    let first = await body.next();
+    while (!first.done && first.value.length === 0) first = await body.next();
+    // Nothing at all: the buffered readers' error for it, not "not S/MIME".
+    if (first.done) throw new FormatError('malformed-mime', 'the message is empty');
+    if (first.value[0] !== 0x30) {
       await body.return(undefined);
       throw notSmime('not S/MIME (no MIME headers, and not BER-encoded CMS)');
     }
@@ -149,8 +155,20 @@ export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime>
   return { outerHeaders, headers: entity.headers, type, entity, body, transferEncoding };
 }
 
-/** The CMS bytes of a streamed pkcs7-mime body: base64-decoded when it is base64, as they are otherwise. */
+/**
+ * The CMS bytes of a streamed pkcs7-mime body, its Content-Transfer-Encoding removed as `decodeTransferEncoding`
+ * removes it.
+ *
+ * @throws FormatError `unsupported-format` for an encoding MIME does not define.
+ */
 export function cmsBytes(smime: StreamedSmime): ReadableStream<Uint8Array> {
   const raw = generatorStream(smime.body);
-  return smime.transferEncoding === 'base64' ? raw.pipeThrough(base64DecodeStream({ mimeBody: true })) : raw;
+  if (!isKnownTransferEncoding(smime.transferEncoding)) {
+    // As decodeTransferEncoding refuses it for the buffered readers (not read as binary: that would be malformed-cms).
+    void raw.cancel();
+    throw unknownTransferEncoding(getHeader(smime.headers, 'content-transfer-encoding'));
+  }
+  if (smime.transferEncoding === 'base64') return raw.pipeThrough(base64DecodeStream({ mimeBody: true }));
+  if (smime.transferEncoding === 'quoted-printable') return raw.pipeThrough(quotedPrintableDecodeStream());
+  return raw;
 }

@@ -787,16 +787,28 @@ describe('BerStreamReader: limits', () => {
 
     const w = new ChunkedOctetWriter({ chunkSize: 1000 });
     const big = concatBytes(w.start(), ...w.write(new Uint8Array(10_000)), ...w.end());
-    const r = new BerStreamReader(chunked(big, [512]));
-    await expect(r.readElement(5000)).rejects.toBeInstanceOf(LimitError);
+    const limited = (max: number) => new BerStreamReader(chunked(big, [512]), { maxElementLength: max });
+    await expect(limited(5000).readElement()).rejects.toBeInstanceOf(LimitError);
+    expect(await limited(big.length).readElement()).toHaveLength(big.length);
+    await expect(limited(big.length - 1).readElement()).rejects.toBeInstanceOf(LimitError);
+    const r2 = limited(5000);
+    await expect(r2.readContent(await r2.readHeader())).rejects.toBeInstanceOf(LimitError);
+    const r3 = limited(big.length - 4);
+    expect(await r3.readContent(await r3.readHeader())).toHaveLength(big.length - 4);
+  });
+
+  it("a field's own bound, below the reader's limit, is a broken structure (malformed-der), not a limit to raise", async () => {
+    const w = new ChunkedOctetWriter({ chunkSize: 1000 });
+    const big = concatBytes(w.start(), ...w.write(new Uint8Array(10_000)), ...w.end());
+    // Indefinite: found while reading; definite (a 2 GiB OID header): before buffering anything.
+    await expect(new BerStreamReader(chunked(big, [512])).readElement(5000)).rejects.toMatchObject({
+      code: 'malformed-der',
+    });
     expect(await new BerStreamReader(chunked(big, [512])).readElement(big.length)).toHaveLength(big.length);
-    await expect(new BerStreamReader(chunked(big, [512])).readElement(big.length - 1)).rejects.toBeInstanceOf(
-      LimitError,
-    );
-    const r2 = new BerStreamReader(chunked(big, [512]));
-    await expect(r2.readContent(await r2.readHeader(), 5000)).rejects.toBeInstanceOf(LimitError);
-    const r3 = new BerStreamReader(chunked(big, [512]));
-    expect(await r3.readContent(await r3.readHeader(), big.length - 4)).toHaveLength(big.length - 4);
+    const oid = new BerStreamReader(chunked(Uint8Array.of(0x06, 0x84, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3), [4]));
+    await expect(oid.readElement(1024)).rejects.toMatchObject({ code: 'malformed-der' });
+    const r = new BerStreamReader(chunked(big, [512]));
+    await expect(r.readContent(await r.readHeader(), 5000)).rejects.toMatchObject({ code: 'malformed-der' });
   });
 
   it('source errors propagate; abort rejects with the reason; cancel cancels the source', async () => {

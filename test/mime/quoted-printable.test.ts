@@ -9,6 +9,8 @@ import { decodeQuotedPrintable, encodeQuotedPrintable } from '../../src/mime/tra
 import { canonicalizeEntity } from '../../src/mime/canonical.js';
 import { decodedBody, parseMime } from '../../src/mime/entity.js';
 import { concatBytes, fromLatin1, latin1 } from '../../src/util/bytes.js';
+import { quotedPrintableDecodeStream } from '../../src/mime/stream.js';
+import { chunked, collect } from '../helpers/streams.js';
 
 /** CRLF line ends: what the encoder keeps as hard line breaks (bare CR or LF inside a line are escaped). */
 const toCanonical = (bytes: Uint8Array) => fromLatin1(latin1(bytes).replace(/\r?\n/g, '\r\n'));
@@ -126,5 +128,43 @@ describe('encodeQuotedPrintable', () => {
     const canonical = canonicalizeEntity(entity);
     expect(latin1(canonical.subarray(0, 200))).toContain('Content-Transfer-Encoding: quoted-printable');
     expect(Buffer.from(decodedBody(parseMime(canonical))).equals(Buffer.from(toCanonical(body)))).toBe(true);
+  });
+});
+
+describe('quotedPrintableDecodeStream (a pkcs7-mime body read by the streaming readers)', () => {
+  /** Bytes rich in what decides a `=`: escapes, soft breaks with whitespace before them, bare CR and LF. */
+  const qpText = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom('=', '=\r\n', '= \t\r\n', '=\n', '=3D', '=3d', '=A', '=G1', '\r', '\n', '\r\n', ' ', '\t'),
+        fc.stringMatching(/^[ -~]{0,12}$/),
+      ),
+      { maxLength: 60 },
+    )
+    .map((parts) => fromLatin1(parts.join('')));
+
+  it('gives what decodeQuotedPrintable gives for the whole body, however the body is cut into chunks', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        qpText,
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 5 }),
+        async (text, sizes) => {
+          const decoded = await collect(chunked(text, sizes).pipeThrough(quotedPrintableDecodeStream()));
+          expect(latin1(decoded)).toBe(latin1(decodeQuotedPrintable(text)));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('refuses more whitespace after a `=` than a line holds (it would have to keep it all), whatever the chunks', async () => {
+    const text = fromLatin1(`a=${' '.repeat(5000)}b=41`);
+    for (const sizes of [[100], [text.length]]) {
+      await expect(collect(chunked(text, sizes).pipeThrough(quotedPrintableDecodeStream()))).rejects.toMatchObject({
+        code: 'malformed-mime',
+      });
+    }
+    const line = fromLatin1(`a=${' '.repeat(900)}\r\nb=41`);
+    expect(latin1(await collect(chunked(line, [100]).pipeThrough(quotedPrintableDecodeStream())))).toBe('abA');
   });
 });

@@ -85,12 +85,13 @@ export async function openEnvelopeStream(source: ByteSource, limits: CmsLimits =
   try {
     const ci = expectHeader(await reader.readHeader(), 0, 16, 'ContentInfo SEQUENCE');
     const type = derOid(derParse(await reader.readElement(1024)), 'contentType');
+    // The [0] first, as parsing the ContentInfo whole does: a broken one is malformed-cms, whatever the type says.
+    const explicit = expectHeader(await reader.readHeader(), 2, 0, 'ContentInfo [0] content');
     if (type !== CONTENT_TYPE.envelopedData && type !== CONTENT_TYPE.authEnvelopedData)
       throw new FormatError('not-enveloped', `the CMS content is ${type}, not EnvelopedData`, {
         details: { contentType: type },
       });
     const auth = type === CONTENT_TYPE.authEnvelopedData;
-    const explicit = expectHeader(await reader.readHeader(), 2, 0, 'ContentInfo [0] content');
     const env = expectHeader(await reader.readHeader(), 0, 16, 'EnvelopedData SEQUENCE');
     const version = derSmallInt(derParse(await reader.readElement(64)), 'version');
     let next = await reader.peekHeader();

@@ -17,6 +17,8 @@ import { parseSignedData, type SignedData } from '../signed-data.js';
 const MAX_TRAILER_ELEMENT = 16 * 1024 * 1024;
 
 const STREAMABLE: readonly string[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
+/** Digested when digestAlgorithms names none of STREAMABLE (SHA-256 is digested whatever it names). */
+const UNANNOUNCED: readonly StreamDigestName[] = ['SHA-256', 'SHA-384', 'SHA-512'];
 
 /** What is left of a streamed SignedData once its content has passed: the structure and the content's digests. */
 export interface StreamedSignedData {
@@ -123,11 +125,12 @@ interface SignedFrame {
 async function readSignedHeader(reader: BerStreamReader): Promise<SignedFrame> {
   const ci = expectConstructed(await reader.readHeader(), 0, 16, 'ContentInfo SEQUENCE');
   const type = derOid(derParse(await reader.readElement(1024)), 'contentType');
+  // The [0] first, as parsing the ContentInfo whole does: a broken one is malformed-cms, whatever the type says.
+  const explicit = expectConstructed(await reader.readHeader(), 2, 0, 'ContentInfo [0] content');
   if (type !== CONTENT_TYPE.signedData)
     throw new FormatError('not-signed-data', `the CMS content is ${type}, not signedData`, {
       details: { contentType: type },
     });
-  const explicit = expectConstructed(await reader.readHeader(), 2, 0, 'ContentInfo [0] content');
   const sd = expectConstructed(await reader.readHeader(), 0, 16, 'SignedData SEQUENCE');
   const version = await reader.readElement(64);
   const digestAlgorithms = await reader.readElement(64 * 1024);
@@ -137,6 +140,11 @@ async function readSignedHeader(reader: BerStreamReader): Promise<SignedFrame> {
     if (name && STREAMABLE.includes(name) && !digests.has(name) && digests.size < 4)
       digests.set(name, createStreamDigest(name as StreamDigestName));
   }
+  // The signers' own algorithm decides, as for the buffered verifier, and is only known after the content. SHA-256
+  // (what S/MIME signers use) is always computed; with no usable announcement (an empty or damaged set), every
+  // strong one is.
+  for (const name of digests.size === 0 ? UNANNOUNCED : ['SHA-256' as const])
+    if (!digests.has(name)) digests.set(name, createStreamDigest(name));
   const encap = expectConstructed(await reader.readHeader(), 0, 16, 'EncapsulatedContentInfo SEQUENCE');
   const contentType = derOid(derParse(await reader.readElement(1024)), 'eContentType');
   const frame: SignedFrame = { ci, explicit, sd, encap, version, digestAlgorithms, contentType, digests };
