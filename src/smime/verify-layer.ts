@@ -218,19 +218,21 @@ export function checkMicalg(ctx: VerifyContext, layer: SignedLayer, checks: Sign
  * to the `unwrap` option; left closed, it is noted as not verified.
  */
 export async function verifyOpaque(ctx: VerifyContext, target: LayerTarget): Promise<LayerStep> {
-  const entity = target.entity!;
-  const body = decodedBody(entity);
+  const entity = target.entity;
+  // Raw CMS (a .p7m file, DER or PEM) has no entity around it.
+  const body = entity ? decodedBody(entity) : target.bytes;
   let sd: SignedData;
   try {
     sd = parseSignedData(body, ctx.options.limits);
   } catch (e) {
     if (e instanceof FormatError && e.code === 'not-signed-data' && target.type.smimeType !== 'signed-data') {
       // enveloped-data & co.: not ours to open; a caller may unwrap it.
-      const inner = ctx.options.unwrap ? await ctx.options.unwrap(entity) : undefined;
+      const inner = ctx.options.unwrap && entity ? await ctx.options.unwrap(entity) : undefined;
       if (inner) return { kind: cmsKind(body), content: inner, next: 'enveloped' };
+      const what = target.type.smimeType || (entity ? entity.contentType.mediaType : `CMS ${cmsKind(body)}`);
       ctx.warnings.push({
         code: 'not-verified-layer',
-        message: `${describePath(target.path)} is ${target.type.smimeType || entity.contentType.mediaType} and was not opened`,
+        message: `${describePath(target.path)} is ${what} and was not opened`,
       });
       return { kind: 'other' };
     }

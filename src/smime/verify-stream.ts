@@ -229,7 +229,12 @@ async function opaqueSigned(
   smime: StreamedSmime,
   errorWhenNotOk: boolean,
 ): Promise<VerifyMessageStream> {
-  const opened = await openSignedDataStream(cmsBytes(smime), ctx.options.limits);
+  const opened = await openSignedDataStream(cmsBytes(smime), ctx.options.limits).catch((e: unknown) => {
+    // Enveloped or other CMS not labelled signed-data: no signature here, as verifyMessage says.
+    if (e instanceof FormatError && e.code === 'not-signed-data' && smime.type.smimeType !== 'signed-data')
+      throw notSigned();
+    throw e;
+  });
   const { stream, report } = verdictStream(
     ctx,
     smime,

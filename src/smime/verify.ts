@@ -15,7 +15,7 @@ import { verifySignedData } from '../cms/verify-signed-data.js';
 import type { MimeEntity } from '../mime/entity.js';
 import type { TrustList } from '../trust/trust-list.js';
 import type { RevocationSetting, ValidationOptions } from '../trust/options.js';
-import { LAYER_SELECTION } from './classify.js';
+import { LAYER_SELECTION, mayBeRawCms } from './classify.js';
 import {
   DEFAULT_MAX_LAYERS,
   parseLayerMime,
@@ -72,6 +72,7 @@ export interface VerifyCmsOptions extends Omit<VerifyMessageOptions, 'unwrap' | 
 function verifyVisitor(ctx: VerifyContext, startDepth: number): LayerVisitor {
   return {
     scope: 'tree',
+    rawCms: true,
     select: LAYER_SELECTION.verify,
     async visit(target) {
       if (target.type.form !== 'multipart-signed') return verifyOpaque(ctx, target);
@@ -165,7 +166,9 @@ export async function verifyTree(
 ): Promise<VerifiedTree> {
   const ctx = newContext(options);
   let root = start.root;
-  if (!root && start.depth < (options.maxLayers ?? DEFAULT_MAX_LAYERS)) root = parseLayerMime(bytes, options.limits);
+  // Raw CMS (a .p7m file) is left to the walk, which opens it as readMessage and verifyMessageStream do.
+  if (!root && start.depth < (options.maxLayers ?? DEFAULT_MAX_LAYERS) && !mayBeRawCms(bytes))
+    root = parseLayerMime(bytes, options.limits);
   // AS2 (EDIINT over HTTP) messages carry AS2-Version / AS2-From headers; their content travels as binary.
   ctx.binaryTransport = root?.headers.some((h) => /^as2-(version|from|to)$/i.test(h.name)) ?? false;
   const walked = await walkLayers(bytes, verifyVisitor(ctx, start.depth), options, {

@@ -104,6 +104,13 @@ const damage = fc.option(
 
 type Damage = { kind: 'xor' | 'cut'; at: number; xor: number };
 
+/** A pkcs7-mime message's header section and the DER of its body. */
+const envelopeParts = (message: Uint8Array) => {
+  const text = latin1(message);
+  const split = text.indexOf('\r\n\r\n') + 4;
+  return { head: text.slice(0, split), der: fromBase64(text.slice(split)) };
+};
+
 function damaged(bytes: Uint8Array, d: Damage | undefined): Uint8Array {
   if (!d) return bytes;
   const at = Math.floor(d.at * bytes.length);
@@ -182,40 +189,51 @@ function expectAgreement(buffered: Outcome, streamed: Outcome, shifted: boolean,
 describe('streaming readers agree with the buffered ones (fast-check)', () => {
   it('verifyMessageStream: same verdict and content as verifyMessage, for any message, chunking and damaged byte', async () => {
     await fc.assert(
-      fc.asyncProperty(message, fc.boolean(), damage, chunkSizes, async (input, detached, d, sizes) => {
-        const signedIntact = await signMessage(input, { signer: alice, detached, signingTime: AT });
-        const signed = damaged(signedIntact, d);
+      fc.asyncProperty(
+        message,
+        fc.constantFrom('detached', 'opaque', 'opaque, raw DER'),
+        damage,
+        chunkSizes,
+        async (input, shape, d, sizes) => {
+          const signedMessage = await signMessage(input, {
+            signer: alice,
+            detached: shape === 'detached',
+            signingTime: AT,
+          });
+          const signedIntact = shape === 'opaque, raw DER' ? envelopeParts(signedMessage).der : signedMessage;
+          const signed = damaged(signedIntact, d);
 
-        let buffered: Outcome;
-        try {
-          const report = await verifyMessage(signed, { trust, at: AT });
-          buffered = report.ok
-            ? { ok: true, content: latin1(report.content!) }
-            : { ok: false, codes: report.problems.map((p) => `report ${p.code}`) };
-        } catch (e) {
-          buffered = { ok: false, codes: [failureOf(e)] };
-        }
-
-        let streamed: Outcome;
-        try {
-          const { stream, report } = await verifyMessageStream(chunked(signed, sizes), { trust, at: AT });
-          const content = await collect(stream).catch((e: unknown) => e);
-          const r = await report;
-          if (content instanceof Uint8Array) {
-            // A stream that closed cleanly must come with a report that accepts it.
-            expect(r.ok).toBe(true);
-            streamed = { ok: true, content: latin1(content) };
-          } else {
-            codeOf(content);
-            expect(r.ok).toBe(false);
-            streamed = { ok: false, codes: r.problems.map((p) => `report ${p.code}`) };
+          let buffered: Outcome;
+          try {
+            const report = await verifyMessage(signed, { trust, at: AT });
+            buffered = report.ok
+              ? { ok: true, content: latin1(report.content!) }
+              : { ok: false, codes: report.problems.map((p) => `report ${p.code}`) };
+          } catch (e) {
+            buffered = { ok: false, codes: [failureOf(e)] };
           }
-        } catch (e) {
-          streamed = { ok: false, codes: [failureOf(e)] };
-        }
 
-        expectAgreement(buffered, streamed, shiftsBase64(signedIntact, d));
-      }),
+          let streamed: Outcome;
+          try {
+            const { stream, report } = await verifyMessageStream(chunked(signed, sizes), { trust, at: AT });
+            const content = await collect(stream).catch((e: unknown) => e);
+            const r = await report;
+            if (content instanceof Uint8Array) {
+              // A stream that closed cleanly must come with a report that accepts it.
+              expect(r.ok).toBe(true);
+              streamed = { ok: true, content: latin1(content) };
+            } else {
+              codeOf(content);
+              expect(r.ok).toBe(false);
+              streamed = { ok: false, codes: r.problems.map((p) => `report ${p.code}`) };
+            }
+          } catch (e) {
+            streamed = { ok: false, codes: [failureOf(e)] };
+          }
+
+          expectAgreement(buffered, streamed, shiftsBase64(signedIntact, d));
+        },
+      ),
       { numRuns: 80 },
     );
   });
@@ -543,6 +561,23 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       expect(both.streamed).toBe(both.buffered);
     });
 
+    it('a raw opaque signature (.p7m) is verified by verifyMessage as by verifyMessageStream (it was not-signed)', async () => {
+      const { der } = envelopeParts(await signMessage(plain, { signer: alice, signingTime: AT, detached: false }));
+      const options = { trust, at: AT };
+      const buffered = await verifyMessage(der, options);
+      expect(buffered.ok).toBe(true);
+      expect(buffered.layers.map((l) => l.kind)).toEqual(['opaque']);
+      expect(buffered.warnings.map((w) => w.code)).toEqual(['sender-missing']);
+      expect(latin1(buffered.content!)).toContain('body');
+      expect(await bothVerify(der)).toEqual({ buffered: 'ok', streamed: 'ok' });
+      // PEM, which only the buffered readers take.
+      const pem = `-----BEGIN PKCS7-----\n${toBase64Lines(der, 64, '\n')}\n-----END PKCS7-----\n`;
+      expect((await verifyMessage(pem, options)).ok).toBe(true);
+      // An envelope is no signature: not-signed, streamed or not (the stream said not-signed-data).
+      const sealed = envelopeParts(await seal(plain)).der;
+      expect(await bothVerify(sealed)).toEqual({ buffered: 'not-signed', streamed: 'not-signed' });
+    });
+
     async function bothDecrypt(bytes: Uint8Array) {
       const buffered = await decryptMessage(bytes, { identity: alice }).then(
         (r) => latin1(r.content),
@@ -557,12 +592,6 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       );
       return { buffered, streamed };
     }
-    /** The envelope's MIME header section and its DER. */
-    const envelopeParts = (sealed: Uint8Array) => {
-      const text = latin1(sealed);
-      const split = text.indexOf('\r\n\r\n') + 4;
-      return { head: text.slice(0, split), der: fromBase64(text.slice(split)) };
-    };
 
     it('an empty message: malformed-mime, from every reader, streamed or not', async () => {
       const empty = new Uint8Array(0);
