@@ -2,8 +2,8 @@
  * MIME on streams: the header section of a streamed message read into memory (bounded), the body left streaming,
  * line ends brought to CRLF on the fly, and the multipart/signed delimiters found without holding the part.
  */
-import { LimitError } from '../errors.js';
-import { concatBytes } from '../util/bytes.js';
+import { FormatError, LimitError } from '../errors.js';
+import { concatBytes, latin1 } from '../util/bytes.js';
 import { lineSearch } from '../util/native-buffer.js';
 import { bareLfCount } from './crlf.js';
 import { decodeQuotedPrintable, decodeQuotedPrintablePart, encodeQuotedPrintableBytes } from './transfer-encoding.js';
@@ -50,8 +50,18 @@ function isHeaderLine(line: Uint8Array, first: boolean): boolean {
  */
 export type HeaderSectionRule = 'fields' | 'blank-line';
 
-/** Bytes enough to tell BER-encoded CMS from text: a SEQUENCE, its length (up to 5 bytes), an OBJECT IDENTIFIER. */
-const BER_PROBE_BYTES = 7;
+/**
+ * Bytes enough to tell raw CMS from text: a SEQUENCE, its length (up to 5 bytes), an OBJECT IDENTIFIER; or a PEM
+ * line `-----BEGIN PKCS7-----` (21 bytes).
+ */
+const RAW_CMS_PROBE_BYTES = 21;
+
+const CMS_PEM_BEGIN = /^-----BEGIN (PKCS7|CMS)-----/;
+
+/** True when `b` begins with a PEM BEGIN line of CMS (`PKCS7` or `CMS`), as the buffered readers take raw CMS. */
+export function beginsLikeCmsPem(b: Uint8Array): boolean {
+  return b[0] === 0x2d && CMS_PEM_BEGIN.test(latin1(b.subarray(0, RAW_CMS_PROBE_BYTES)));
+}
 
 /** A SEQUENCE whose first element is an OBJECT IDENTIFIER (a ContentInfo), definite or indefinite length. */
 export function beginsLikeBer(b: Uint8Array): boolean {
@@ -79,10 +89,11 @@ export async function readHeadStream(
   let ended = false;
   for (;;) {
     // 'blank-line' decides between BER and text once it has the bytes to (or the input ended before).
-    const probed = rule === 'fields' || ended || buffered.length >= BER_PROBE_BYTES;
+    const probed = rule === 'fields' || ended || buffered.length >= RAW_CMS_PROBE_BYTES;
     if (first && probed) {
-      // Binary input (raw BER) — or, for 'fields', text that does not begin with a field name — has no header section.
-      if (rule === 'fields' ? cannotBeHeader(buffered) : beginsLikeBer(buffered)) return split(buffered, 0, input);
+      // Raw CMS (BER or PEM) — or, for 'fields', text that does not begin with a field name — has no header section.
+      const raw = rule === 'fields' ? cannotBeHeader(buffered) : beginsLikeBer(buffered) || beginsLikeCmsPem(buffered);
+      if (raw) return split(buffered, 0, input);
     }
     // Examine complete lines of what is buffered.
     for (let nl = probed ? buffered.indexOf(0x0a, lineStart) : -1; nl >= 0; nl = buffered.indexOf(0x0a, lineStart)) {
@@ -231,6 +242,38 @@ export function quotedPrintableDecodeStream(): TransformStream<Uint8Array, Uint8
     },
     flush(controller) {
       if (held.length > 0) controller.enqueue(decodeQuotedPrintable(held));
+    },
+  });
+}
+
+/**
+ * The base64 text of a streamed PEM block (RFC 7468): what follows its BEGIN line up to its END line, for a base64
+ * decoder. The buffered readers take raw CMS in PEM too.
+ *
+ * @throws FormatError `malformed-pem` when the input ends before an END line.
+ */
+export function pemBodyStream(): TransformStream<Uint8Array, Uint8Array> {
+  let state: 'begin' | 'body' | 'end' = 'begin';
+  return new TransformStream({
+    transform(chunk, controller) {
+      let from = 0;
+      if (state === 'begin') {
+        const nl = chunk.indexOf(0x0a);
+        if (nl < 0) return;
+        state = 'body';
+        from = nl + 1;
+      }
+      if (state !== 'body') return;
+      // Base64 has no '-': the first one begins the END line.
+      const dash = chunk.indexOf(0x2d, from);
+      if (dash >= 0) state = 'end';
+      const text = chunk.subarray(from, dash >= 0 ? dash : chunk.length);
+      if (text.length > 0) controller.enqueue(text);
+    },
+    flush() {
+      if (state !== 'end') {
+        throw new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');
+      }
     },
   });
 }

@@ -68,9 +68,9 @@ export function rawCms(bytes: Uint8Array): ContentInfo | undefined {
   try {
     return parseContentInfo(bytes);
   } catch (e) {
-    // What begins like a ContentInfo (SEQUENCE, length, OBJECT IDENTIFIER) is CMS, broken (a cut .p7m): not MIME
-    // text, and readMessageStream, which sees only the beginning, says the same.
-    if (!pem && beginsLikeBer(bytes)) throw e;
+    // What begins like a ContentInfo (SEQUENCE, length, OBJECT IDENTIFIER) or a CMS PEM block is CMS, broken (a cut
+    // .p7m): not MIME text, and readMessageStream, which sees only the beginning, says the same.
+    if (pem || beginsLikeBer(bytes)) throw e;
     return undefined;
   }
 }

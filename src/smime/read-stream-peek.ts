@@ -3,6 +3,7 @@
  * pkcs7-mime body, the CMS content type from its first bytes; then the entity again, whole, for the layer's reader.
  */
 import { decodeOid } from '../asn1/index.js';
+import { FormatError } from '../errors.js';
 import { concatBytes, fromBase64, latin1 } from '../util/bytes.js';
 import { generatorStream, type ByteSource } from '../util/byte-source.js';
 import { parseMime } from '../mime/entity.js';
@@ -14,7 +15,7 @@ import {
   unknownTransferEncoding,
 } from '../mime/transfer-encoding.js';
 import { getHeader, type MimeHeader } from '../mime/headers.js';
-import { readHeadStream } from '../mime/stream.js';
+import { beginsLikeCmsPem, readHeadStream } from '../mime/stream.js';
 import { classifyEntity, RAW_CMS, type SmimeEntityType } from './classify.js';
 
 /** A streamed entity whose header section (and, for pkcs7-mime, CMS content type) has been looked at. */
@@ -40,8 +41,8 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
   let cmsType: string | undefined;
   let empty = false;
   if (head.length === 0) {
-    // No header section: raw BER-encoded CMS (a .p7m file), as readMessage reads it — or nothing at all.
-    cmsType = await sniffCmsType(body, consumed, 'binary');
+    // No header section: raw CMS (a .p7m file, BER or PEM), as readMessage reads it — or nothing at all.
+    cmsType = await sniffCmsType(body, consumed, 'raw');
     empty = consumed.every((c) => c.length === 0);
     // It began like a ContentInfo (that is why there is no header section): CMS, whether or not its type reads.
     if (!empty) type = RAW_CMS;
@@ -75,6 +76,19 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
   };
 }
 
+/**
+ * The first bytes of a PEM block's DER, from its first characters (`whole`: all of the input).
+ *
+ * @throws FormatError `malformed-pem` for a whole input without an END line, as the buffered readers say.
+ */
+function pemStart(text: string, whole: boolean): Uint8Array {
+  const afterBegin = text.slice(text.indexOf('\n') + 1);
+  if (whole && (!text.includes('\n') || !afterBegin.includes('-')))
+    throw new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');
+  const body = afterBegin.split('-')[0]!.replace(/[^A-Za-z0-9+/]/g, '');
+  return fromBase64(body.slice(0, body.length - (body.length % 4)));
+}
+
 /** The ContentInfo's contentType from the first bytes of a CMS body (the chunks read are kept in `consumed`). */
 async function sniffCmsType(
   body: AsyncGenerator<Uint8Array>,
@@ -83,8 +97,7 @@ async function sniffCmsType(
 ): Promise<string | undefined> {
   let text = '';
   let raw: Uint8Array = new Uint8Array(0);
-  // Quoted-printable takes up to three characters a byte (and soft line breaks): read more of it.
-  const wanted = encoding === 'quoted-printable' ? 200 : 48;
+  let wanted = 48;
   let ended = false;
   for (let i = 0; i < 64; i++) {
     const next = await body.next();
@@ -93,6 +106,10 @@ async function sniffCmsType(
       break;
     }
     consumed.push(next.value);
+    // Raw CMS: BER, or PEM (its first chunk holds the whole BEGIN line: readHeadStream looked at it).
+    if (encoding === 'raw') encoding = beginsLikeCmsPem(next.value) ? 'pem' : 'binary';
+    // Quoted-printable takes up to three characters a byte (and soft line breaks), PEM a BEGIN line: read more.
+    if (encoding === 'quoted-printable' || encoding === 'pem') wanted = 200;
     if (encoding === 'base64') {
       text += latin1(next.value).replace(/[^A-Za-z0-9+/]/g, '');
       if (text.length >= 64) break;
@@ -109,7 +126,9 @@ async function sniffCmsType(
         : fromBase64(text.slice(0, text.length - (text.length % 4)))
       : encoding === 'quoted-printable'
         ? decodeQuotedPrintable(raw)
-        : raw;
+        : encoding === 'pem'
+          ? pemStart(latin1(ended ? concatBytes(...consumed) : raw), ended)
+          : raw;
   // SEQUENCE (any length form), then OBJECT IDENTIFIER.
   if (bytes[0] !== 0x30) return undefined;
   let i = 1;

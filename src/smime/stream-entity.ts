@@ -13,7 +13,13 @@ import { isKnownTransferEncoding, unknownTransferEncoding } from '../mime/transf
 import { classifyEntity, RAW_CMS, type SmimeEntityType } from './classify.js';
 import { notSmime } from './read-cms.js';
 import { getHeader, type MimeHeader } from '../mime/headers.js';
-import { crlfStream, quotedPrintableDecodeStream, readHeadStream } from '../mime/stream.js';
+import {
+  beginsLikeCmsPem,
+  crlfStream,
+  pemBodyStream,
+  quotedPrintableDecodeStream,
+  readHeadStream,
+} from '../mime/stream.js';
 
 /** A streamed message split for signing or encryption. */
 export interface StreamedSplit {
@@ -112,9 +118,12 @@ export interface StreamedSmime {
   entity?: MimeEntity;
   /** The body as it arrives: raw, undecoded. */
   body: AsyncGenerator<Uint8Array>;
-  /** `base64` when the body must be decoded. */
+  /** How the body is encoded: `base64`, `quoted-printable`, none (`7bit`, `binary`…), or PEM for raw CMS. */
   transferEncoding: string;
 }
+
+/** `transferEncoding` of raw CMS in PEM (no MIME header says it). */
+const PEM = 'pem (raw CMS)';
 
 /**
  * Reads and classifies the top level of a streamed S/MIME message: a MIME message or entity, or raw CMS (BER,
@@ -127,12 +136,13 @@ export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime>
   // The header section as the buffered readers take it: up to the first blank line, whatever the lines hold.
   const { head, body } = await readHeadStream(input, undefined, 'blank-line');
   if (head.length === 0) {
-    // No header section: raw CMS (BER) — or PEM / text, which only the buffered functions read.
+    // No header section: raw CMS, BER or PEM (readHeadStream saw its first bytes, all in this first chunk).
     let first = await body.next();
     while (!first.done && first.value.length === 0) first = await body.next();
     // Nothing at all: the buffered readers' error for it, not "not S/MIME".
     if (first.done) throw new FormatError('malformed-mime', 'the message is empty');
-    if (first.value[0] !== 0x30) {
+    const pem = beginsLikeCmsPem(first.value);
+    if (!pem && first.value[0] !== 0x30) {
       await body.return(undefined);
       throw notSmime('not S/MIME (no MIME headers, and not BER-encoded CMS)');
     }
@@ -140,7 +150,7 @@ export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime>
       yield first.value as Uint8Array;
       yield* body;
     }
-    return { outerHeaders: [], headers: [], type: RAW_CMS, body: all(), transferEncoding: 'binary' };
+    return { outerHeaders: [], headers: [], type: RAW_CMS, body: all(), transferEncoding: pem ? PEM : 'binary' };
   }
   const entity = parseMime(toCrlf(head));
   const type = classifyEntity(entity);
@@ -163,6 +173,8 @@ export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime>
  */
 export function cmsBytes(smime: StreamedSmime): ReadableStream<Uint8Array> {
   const raw = generatorStream(smime.body);
+  if (smime.transferEncoding === PEM)
+    return raw.pipeThrough(pemBodyStream()).pipeThrough(base64DecodeStream({ mimeBody: true }));
   if (!isKnownTransferEncoding(smime.transferEncoding)) {
     // As decodeTransferEncoding refuses it for the buffered readers (not read as binary: that would be malformed-cms).
     void raw.cancel();

@@ -181,6 +181,57 @@ describe('smimekit CLI --stream', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('raw CMS from openssl -outform DER and PEM (.p7m files): decrypt, verify and read, streamed or not, agree', () => {
+    const plain = join(dir, 'raw-plain.eml');
+    writeFileSync(plain, MESSAGE);
+    for (const form of ['DER', 'PEM']) {
+      const sealed = join(dir, `sealed-${form}.p7m`);
+      const e = openssl([
+        'cms',
+        '-encrypt',
+        '-aes-256-cbc',
+        '-in',
+        plain,
+        '-outform',
+        form,
+        '-out',
+        sealed,
+        chainFile('ee-rsa.pem'),
+      ]);
+      expect(e.status, e.stderr).toBe(0);
+      const signedFile = join(dir, `signed-${form}.p7m`);
+      const s = openssl([
+        'cms',
+        '-sign',
+        '-nodetach',
+        '-in',
+        plain,
+        '-outform',
+        form,
+        '-out',
+        signedFile,
+        '-signer',
+        chainFile('ee-rsa.pem'),
+        '-inkey',
+        chainFile('ee-rsa.key'),
+      ]);
+      expect(s.status, s.stderr).toBe(0);
+      for (const stream of [[], ['--stream']]) {
+        const what = `${form} ${stream.join('')}`;
+        const d = run(['decrypt', ...ID, ...stream, '--in', sealed]);
+        expect(d.status, `${what}: ${d.stderr}`).toBe(0);
+        expect(d.stdout.toString('latin1'), what).toContain('line 2999 of a message');
+        const v = run(['verify', ...TRUST, ...stream, '--in', signedFile]);
+        expect(v.status, `${what}: ${v.stderr}`).toBe(0);
+        expect(v.stdout.toString('latin1'), what).toContain('line 2999 of a message');
+        const r = run(['read', ...TRUST, ...ID, ...stream, '--json', '--in', sealed]);
+        expect(r.status, `${what}: ${r.stderr}`).toBe(0);
+        expect(JSON.parse(r.stdout.toString()), what).toMatchObject({ encrypted: true });
+      }
+    }
+    expect(leftovers()).toEqual([]);
+  });
+
   it('a failed check writes nothing: no --out file, nothing on standard output, no temporary file', () => {
     const plain = join(dir, 'plain2.eml');
     writeFileSync(plain, MESSAGE);

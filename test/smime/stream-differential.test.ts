@@ -104,6 +104,10 @@ const damage = fc.option(
 
 type Damage = { kind: 'xor' | 'cut'; at: number; xor: number };
 
+/** Raw CMS as `openssl cms -outform PEM` writes it. */
+const pemOf = (der: Uint8Array, label = 'PKCS7') =>
+  fromLatin1(`-----BEGIN ${label}-----\n${toBase64Lines(der, 64, '\n')}\n-----END ${label}-----\n`);
+
 /** A pkcs7-mime message's header section and the DER of its body. */
 const envelopeParts = (message: Uint8Array) => {
   const text = latin1(message);
@@ -133,7 +137,9 @@ function shiftsBase64(bytes: Uint8Array, d: Damage | undefined): boolean {
   if (d?.kind !== 'xor') return false;
   const at = Math.floor(d.at * bytes.length);
   const text = latin1(bytes);
-  const line = text.slice(text.lastIndexOf('\n', at) + 1, (text.indexOf('\r', at) + 1 || text.length + 1) - 1);
+  const start = text.lastIndexOf('\n', at - 1) + 1;
+  const end = text.slice(at).search(/[\r\n]/);
+  const line = text.slice(start, end < 0 ? text.length : at + end).replace(/\r$/, '');
   return (
     /^[A-Za-z0-9+/]{16,}=*$/.test(line) &&
     BASE64_CHAR.test(text[at]!) !== BASE64_CHAR.test(String.fromCharCode(bytes[at]! ^ d.xor))
@@ -287,7 +293,14 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
   });
 
   it('readMessageStream: same verdict, layers and content as readMessage, for signed, encrypted and both', async () => {
-    type Wrap = 'signed' | 'opaque' | 'encrypted' | 'signed+encrypted' | 'encrypted+signed' | 'encrypted, raw DER';
+    type Wrap =
+      | 'signed'
+      | 'opaque'
+      | 'encrypted'
+      | 'signed+encrypted'
+      | 'encrypted+signed'
+      | 'encrypted, raw DER'
+      | 'encrypted, PEM';
     await fc.assert(
       fc.asyncProperty(
         message,
@@ -298,6 +311,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           'signed+encrypted',
           'encrypted+signed',
           'encrypted, raw DER',
+          'encrypted, PEM',
         ),
         fc.constantFrom('aes-256-cbc', 'aes-256-gcm') as fc.Arbitrary<'aes-256-cbc' | 'aes-256-gcm'>,
         damage,
@@ -322,9 +336,11 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
                   ? await encrypt(input)
                   : wrap === 'encrypted, raw DER'
                     ? der(await encrypt(input))
-                    : wrap === 'signed+encrypted'
-                      ? await encrypt(await sign(input))
-                      : await sign(await encrypt(input));
+                    : wrap === 'encrypted, PEM'
+                      ? pemOf(der(await encrypt(input)))
+                      : wrap === 'signed+encrypted'
+                        ? await encrypt(await sign(input))
+                        : await sign(await encrypt(input));
           const bytes = damaged(wrapped, d);
           const options = { identities: [alice], trust, at: AT };
 
@@ -561,6 +577,20 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       expect(both.streamed).toBe(both.buffered);
     });
 
+    it('raw CMS in PEM is read by the streaming readers as by the buffered ones (they said not S/MIME)', async () => {
+      const sealed = envelopeParts(await seal(plain)).der;
+      for (const label of ['PKCS7', 'CMS']) {
+        const both = await bothDecrypt(pemOf(sealed, label));
+        expect(both.streamed).toBe(both.buffered);
+        expect(both.buffered).toContain('body');
+        expect(await bothRead(pemOf(sealed, label))).toEqual({ buffered: 'ok', streamed: 'ok' });
+      }
+      // A BEGIN line without its END: the CMS may be whole, but the PEM is not (the buffered readers took it for text).
+      const cut = pemOf(sealed).subarray(0, pemOf(sealed).length - 20);
+      expect(await bothDecrypt(cut)).toEqual({ buffered: 'error malformed-pem', streamed: 'error malformed-pem' });
+      expect(await bothRead(cut)).toEqual({ buffered: 'error malformed-pem', streamed: 'error malformed-pem' });
+    });
+
     it('a raw opaque signature (.p7m) is verified by verifyMessage as by verifyMessageStream (it was not-signed)', async () => {
       const { der } = envelopeParts(await signMessage(plain, { signer: alice, signingTime: AT, detached: false }));
       const options = { trust, at: AT };
@@ -570,9 +600,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       expect(buffered.warnings.map((w) => w.code)).toEqual(['sender-missing']);
       expect(latin1(buffered.content!)).toContain('body');
       expect(await bothVerify(der)).toEqual({ buffered: 'ok', streamed: 'ok' });
-      // PEM, which only the buffered readers take.
-      const pem = `-----BEGIN PKCS7-----\n${toBase64Lines(der, 64, '\n')}\n-----END PKCS7-----\n`;
-      expect((await verifyMessage(pem, options)).ok).toBe(true);
+      expect(await bothVerify(pemOf(der))).toEqual({ buffered: 'ok', streamed: 'ok' });
       // An envelope is no signature: not-signed, streamed or not (the stream said not-signed-data).
       const sealed = envelopeParts(await seal(plain)).der;
       expect(await bothVerify(sealed)).toEqual({ buffered: 'not-signed', streamed: 'not-signed' });
