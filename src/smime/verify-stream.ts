@@ -74,8 +74,10 @@ const MICALG_DIGESTS: Record<string, StreamDigestName> = {
 /**
  * Verifies a streamed S/MIME message whose top level is signed (options as `verifyMessage`).
  *
- * @throws FormatError `not-signed` (the top level is not a signature), `not-smime`, `malformed-smime`,
- *   `malformed-cms` found before the content; ArgumentError `bad-argument` without `options.trust`.
+ * @throws FormatError `not-signed` (the top level is not a signature), `malformed-smime`, `malformed-cms`,
+ *   `malformed-mime` (empty input), `unsupported-format` (an unknown Content-Transfer-Encoding), `malformed-pem`,
+ *   found before the content — the codes `verifyMessage` gives; ArgumentError `bad-argument` without
+ *   `options.trust`.
  * @example
  * ```ts no-run
  * const { stream, report } = await verifyMessageStream(Readable.toWeb(createReadStream('big.eml')), { trust });
