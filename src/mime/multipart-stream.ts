@@ -111,7 +111,10 @@ class Splitter {
     const close = buffer[after] === 0x2d && buffer[after + 1] === 0x2d;
     const nl = buffer.indexOf(0x0a, after);
     if (nl < 0) {
-      if (eof && close) return { kind: 'delimiter', at: 0, close, lineEnd: buffer.length };
+      // The last line, without a line end: a delimiter when only padding follows (a cut close delimiter is a
+      // delimiter that opens one more part, as parseMime reads it).
+      if (eof && (close || onlyPadding(buffer, after)))
+        return { kind: 'delimiter', at: 0, close, lineEnd: buffer.length };
       if (!eof && buffer.length <= after + MAX_LINE) return { kind: 'need-more' };
       return { kind: 'content', upTo: 1 }; // a line that never ends is no delimiter
     }
@@ -174,6 +177,12 @@ class Splitter {
         : 'the multipart/signed ends inside its signed part: the signature part is missing',
     );
   }
+}
+
+function onlyPadding(buffer: Uint8Array, from: number): boolean {
+  for (let i = from; i < buffer.length; i++)
+    if (buffer[i] !== 0x20 && buffer[i] !== 0x09 && buffer[i] !== 0x0d) return false;
+  return true;
 }
 
 function malformed(message: string): FormatError {

@@ -250,30 +250,44 @@ export function quotedPrintableDecodeStream(): TransformStream<Uint8Array, Uint8
  * The base64 text of a streamed PEM block (RFC 7468): what follows its BEGIN line up to its END line, for a base64
  * decoder. The buffered readers take raw CMS in PEM too.
  *
- * @throws FormatError `malformed-pem` when the input ends before an END line.
+ * @throws FormatError `malformed-pem` when the input ends before a whole END line, or the END line names another
+ *   label, as `decodePem` says.
  */
 export function pemBodyStream(): TransformStream<Uint8Array, Uint8Array> {
   let state: 'begin' | 'body' | 'end' = 'begin';
+  let head = '';
+  let tail = '';
   return new TransformStream({
     transform(chunk, controller) {
       let from = 0;
       if (state === 'begin') {
         const nl = chunk.indexOf(0x0a);
+        head += latin1(chunk.subarray(0, nl < 0 ? chunk.length : nl));
         if (nl < 0) return;
         state = 'body';
         from = nl + 1;
       }
-      if (state !== 'body') return;
-      // Base64 has no '-': the first one begins the END line.
-      const dash = chunk.indexOf(0x2d, from);
-      if (dash >= 0) state = 'end';
-      const text = chunk.subarray(from, dash >= 0 ? dash : chunk.length);
-      if (text.length > 0) controller.enqueue(text);
+      if (state === 'body') {
+        // Base64 has no '-': the first one begins the END line.
+        const dash = chunk.indexOf(0x2d, from);
+        const text = chunk.subarray(from, dash >= 0 ? dash : chunk.length);
+        if (text.length > 0) controller.enqueue(text);
+        if (dash < 0) return;
+        state = 'end';
+        from = dash;
+      }
+      if (tail.length < PEM_END_MAX) tail += latin1(chunk.subarray(from, from + PEM_END_MAX));
     },
     flush() {
-      if (state !== 'end') {
+      const begin = /^-----BEGIN ([A-Z0-9 #/_.-]+)-----/.exec(head)?.[1];
+      const end = /^-----END ([A-Z0-9 #/_.-]+)-----/.exec(tail)?.[1];
+      if (end === undefined) {
         throw new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');
       }
+      if (end !== begin) throw new FormatError('malformed-pem', `PEM block "BEGIN ${begin}" ends with "END ${end}"`);
     },
   });
 }
+
+/** Enough of an END line to read its label. */
+const PEM_END_MAX = 80;

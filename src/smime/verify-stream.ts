@@ -263,6 +263,8 @@ async function opaqueSigned(
   return { stream, report, kind: 'opaque' };
 }
 
+const CRLF = Uint8Array.of(0x0d, 0x0a);
+
 function cancelled(): SmimeError {
   return new SmimeError('stream-cancelled', 'the signed content stream was cancelled before its end');
 }
@@ -305,8 +307,10 @@ async function multipartSigned(
     smime,
     digested(),
     async (head) => {
+      const part = await split.signaturePart;
+      // An empty part is an entity without headers (text/plain), as parseMime reads one inside a multipart.
       const sd = signaturePartSignedData(
-        parseMime(await split.signaturePart, ctx.options.limits),
+        parseMime(part.length > 0 ? part : CRLF, ctx.options.limits),
         '/',
         ctx.options.limits,
       );

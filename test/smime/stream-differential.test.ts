@@ -483,6 +483,21 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       expect(await bothVerify(relabelled)).toEqual({ buffered: 'malformed-smime', streamed: 'malformed-smime' });
     });
 
+    it('a multipart/signed cut inside its close delimiter, or right after the delimiter of its signature part: malformed-smime, streamed or not', async () => {
+      const signed = await signMessage(plain, { signer: alice, signingTime: AT });
+      // "--boundary--\r\n" cut to "--boundary": a delimiter that opens a third part (the stream verified it).
+      expect(await bothVerify(signed.subarray(0, signed.length - 4))).toEqual({
+        buffered: 'malformed-smime',
+        streamed: 'malformed-smime',
+      });
+      // The signature part's delimiter line and nothing after it: an empty part (the stream said malformed-mime).
+      const text = latin1(signed);
+      const boundary = /boundary="([^"]+)"/.exec(text)![1]!;
+      const second = text.indexOf(`--${boundary}\r\n`, text.indexOf(`--${boundary}\r\n`) + 1);
+      const empty = signed.subarray(0, second + boundary.length + 4);
+      expect(await bothVerify(empty)).toEqual({ buffered: 'malformed-smime', streamed: 'malformed-smime' });
+    });
+
     it('an opaque signature with a stray character after its base64 end verifies, streamed or not (RFC 2045 §6.8)', async () => {
       const signed = await signMessage(plain, { signer: alice, signingTime: AT, detached: false });
       const stray = concatBytes(signed.subarray(0, signed.length - 2), fromLatin1('\f\n'));
@@ -585,10 +600,18 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
         expect(both.buffered).toContain('body');
         expect(await bothRead(pemOf(sealed, label))).toEqual({ buffered: 'ok', streamed: 'ok' });
       }
-      // A BEGIN line without its END: the CMS may be whole, but the PEM is not (the buffered readers took it for text).
-      const cut = pemOf(sealed).subarray(0, pemOf(sealed).length - 20);
-      expect(await bothDecrypt(cut)).toEqual({ buffered: 'error malformed-pem', streamed: 'error malformed-pem' });
-      expect(await bothRead(cut)).toEqual({ buffered: 'error malformed-pem', streamed: 'error malformed-pem' });
+      // A BEGIN line without its END: the CMS may be whole, but the PEM is not (the buffered readers took it for
+      // text) — cut before the END line, inside it (the stream took its first '-' for all of it), or another label.
+      const whole = pemOf(sealed);
+      for (const cut of [whole.subarray(0, whole.length - 20), whole.subarray(0, whole.length - 8)]) {
+        expect(await bothDecrypt(cut)).toEqual({ buffered: 'error malformed-pem', streamed: 'error malformed-pem' });
+        expect(await bothRead(cut)).toEqual({ buffered: 'error malformed-pem', streamed: 'error malformed-pem' });
+      }
+      const relabelled = fromLatin1(latin1(whole).replace('-----END PKCS7-----', '-----END CMS-----'));
+      expect(await bothDecrypt(relabelled)).toEqual({
+        buffered: 'error malformed-pem',
+        streamed: 'error malformed-pem',
+      });
     });
 
     it('a raw opaque signature (.p7m) is verified by verifyMessage as by verifyMessageStream (it was not-signed)', async () => {
