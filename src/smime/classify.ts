@@ -6,7 +6,7 @@
 import { CONTENT_TYPE, parseContentInfo, type ContentInfo } from '../cms/content-info.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { getHeader } from '../mime/headers.js';
-import { beginsLikeBer } from '../mime/stream.js';
+import { beginsLikeBer, beginsLikeCmsPem } from '../mime/stream.js';
 
 /** What kind of S/MIME layer was opened (the `smime-type` vocabulary of RFC 8551, plus `multipart-signed`). */
 export type SmimeLayerKind =
@@ -53,17 +53,14 @@ export function classifyEntity(e: MimeEntity): SmimeEntityType | undefined {
   return ext ? { form: 'pkcs7-mime', smimeType, smime: true, fileExtension: ext } : undefined;
 }
 
-const isCmsPem = (bytes: Uint8Array): boolean =>
-  bytes[0] === 0x2d && /^-----BEGIN (PKCS7|CMS)-----/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
-
 /** True when `bytes` may be raw CMS (what {@link rawCms} looks at): PEM, or a SEQUENCE whose length can be one. */
 export function mayBeRawCms(bytes: Uint8Array): boolean {
-  return (bytes[0] === 0x30 && (bytes[1] ?? 0) <= 0x84) || isCmsPem(bytes);
+  return (bytes[0] === 0x30 && (bytes[1] ?? 0) <= 0x84) || beginsLikeCmsPem(bytes);
 }
 
 /** The ContentInfo when `bytes` are raw CMS (DER/BER or PEM), else `undefined` (text that merely starts with "0" is MIME). */
 export function rawCms(bytes: Uint8Array): ContentInfo | undefined {
-  const pem = isCmsPem(bytes);
+  const pem = beginsLikeCmsPem(bytes);
   if (!pem && (bytes[0] !== 0x30 || (bytes[1] ?? 0) > 0x84)) return undefined;
   try {
     return parseContentInfo(bytes);
