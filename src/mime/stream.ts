@@ -2,8 +2,9 @@
  * MIME on streams: the header section of a streamed message read into memory (bounded), the body left streaming,
  * line ends brought to CRLF on the fly, and the multipart/signed delimiters found without holding the part.
  */
-import { FormatError, LimitError } from '../errors.js';
+import { LimitError } from '../errors.js';
 import { concatBytes, latin1 } from '../util/bytes.js';
+import { pemLabelMismatch, pemLineLabel, pemWithoutEnd } from '../util/pem.js';
 import { lineSearch } from '../util/native-buffer.js';
 import { bareLfCount } from './crlf.js';
 import { decodeQuotedPrintable, decodeQuotedPrintablePart, encodeQuotedPrintableBytes } from './transfer-encoding.js';
@@ -279,12 +280,10 @@ export function pemBodyStream(): TransformStream<Uint8Array, Uint8Array> {
       if (tail.length < PEM_END_MAX) tail += latin1(chunk.subarray(from, from + PEM_END_MAX));
     },
     flush() {
-      const begin = /^-----BEGIN ([A-Z0-9 #/_.-]+)-----/.exec(head)?.[1];
-      const end = /^-----END ([A-Z0-9 #/_.-]+)-----/.exec(tail)?.[1];
-      if (end === undefined) {
-        throw new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');
-      }
-      if (end !== begin) throw new FormatError('malformed-pem', `PEM block "BEGIN ${begin}" ends with "END ${end}"`);
+      const begin = pemLineLabel(head, 'BEGIN');
+      const end = pemLineLabel(tail, 'END');
+      if (end === undefined) throw pemWithoutEnd();
+      if (end !== begin) throw pemLabelMismatch(begin, end);
     },
   });
 }

@@ -60,14 +60,13 @@ export function mayBeRawCms(bytes: Uint8Array): boolean {
 
 /** The ContentInfo when `bytes` are raw CMS (DER/BER or PEM), else `undefined` (text that merely starts with "0" is MIME). */
 export function rawCms(bytes: Uint8Array): ContentInfo | undefined {
-  const pem = beginsLikeCmsPem(bytes);
-  if (!pem && (bytes[0] !== 0x30 || (bytes[1] ?? 0) > 0x84)) return undefined;
+  if (!mayBeRawCms(bytes)) return undefined;
   try {
     return parseContentInfo(bytes);
   } catch (e) {
     // What begins like a ContentInfo (SEQUENCE, length, OBJECT IDENTIFIER) or a CMS PEM block is CMS, broken (a cut
     // .p7m): not MIME text, and readMessageStream, which sees only the beginning, says the same.
-    if (pem || beginsLikeBer(bytes)) throw e;
+    if (beginsLikeCmsPem(bytes) || beginsLikeBer(bytes)) throw e;
     return undefined;
   }
 }

@@ -3,8 +3,8 @@
  * pkcs7-mime body, the CMS content type from its first bytes; then the entity again, whole, for the layer's reader.
  */
 import { decodeOid } from '../asn1/index.js';
-import { FormatError } from '../errors.js';
 import { concatBytes, fromBase64, latin1 } from '../util/bytes.js';
+import { pemWithoutEnd } from '../util/pem.js';
 import { generatorStream, type ByteSource } from '../util/byte-source.js';
 import { parseMime } from '../mime/entity.js';
 import { toCrlf } from '../mime/canonical.js';
@@ -83,8 +83,7 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
  */
 function pemStart(text: string, whole: boolean): Uint8Array {
   const afterBegin = text.slice(text.indexOf('\n') + 1);
-  if (whole && (!text.includes('\n') || !afterBegin.includes('-')))
-    throw new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');
+  if (whole && (!text.includes('\n') || !afterBegin.includes('-'))) throw pemWithoutEnd();
   const body = afterBegin.split('-')[0]!.replace(/[^A-Za-z0-9+/]/g, '');
   return fromBase64(body.slice(0, body.length - (body.length % 4)));
 }

@@ -16,6 +16,25 @@ export interface PemBlock {
 
 const BLOCK = /-----BEGIN ([A-Z0-9 #/_.-]+)-----([\s\S]*?)-----END ([A-Z0-9 #/_.-]+)-----/g;
 
+/** The label of a BEGIN or END line at the start of `text` (`undefined` when there is no whole one). */
+export function pemLineLabel(text: string, kind: 'BEGIN' | 'END'): string | undefined {
+  return new RegExp(`^-----${kind} ([A-Z0-9 #/_.-]+)-----`).exec(text)?.[1];
+}
+
+/** `malformed-pem`: a BEGIN line and no END line after it. */
+export function pemWithoutEnd(): FormatError {
+  return new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');
+}
+
+/** `malformed-pem`: the END line names another label than the BEGIN line. */
+export function pemLabelMismatch(begin: string | undefined, end: string, offset?: number): FormatError {
+  return new FormatError(
+    'malformed-pem',
+    `PEM block "BEGIN ${begin}" ends with "END ${end}"`,
+    offset === undefined ? undefined : { offset },
+  );
+}
+
 /** True when the bytes look like PEM text (a BEGIN line near the start). */
 export function looksLikePem(bytes: Uint8Array): boolean {
   // DER whose content happens to hold a PEM block (a signed message quoting one) is DER, never the quoted block.
@@ -40,9 +59,7 @@ export function decodePem(input: string | Uint8Array): PemBlock[] {
   const out: PemBlock[] = [];
   for (const m of text.matchAll(BLOCK)) {
     const [, begin, body, end] = m;
-    if (begin !== end) {
-      throw new FormatError('malformed-pem', `PEM block "BEGIN ${begin}" ends with "END ${end}"`, { offset: m.index });
-    }
+    if (begin !== end) throw pemLabelMismatch(begin, end!, m.index);
     const headers: Record<string, string> = {};
     const lines: string[] = [];
     for (const line of body!.split(/\r?\n|\r/)) {
@@ -62,7 +79,7 @@ export function decodePem(input: string | Uint8Array): PemBlock[] {
     out.push({ label: begin!, der, headers, offset: m.index });
   }
   if (out.length === 0 && text.includes('-----BEGIN ')) {
-    throw new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');
+    throw pemWithoutEnd();
   }
   return out;
 }
