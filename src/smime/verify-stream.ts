@@ -246,7 +246,8 @@ async function opaqueSigned(
       const checks = await verifySignedData(signedData, {
         certificates: ctx.extraCerts,
         allowWeak: ctx.options.allowWeak ?? false,
-        contentDigests,
+        // No digests: a detached signature, reported as no-content like the buffered reader does.
+        ...(contentDigests.size > 0 ? { contentDigests } : {}),
       });
       const layer: SignedLayer = {
         kind: 'opaque',

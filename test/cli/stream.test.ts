@@ -216,6 +216,13 @@ describe('smimekit CLI --stream', () => {
         chainFile('ee-rsa.key'),
       ]);
       expect(s.status, s.stderr).toBe(0);
+      const detached = join(dir, `detached-${form}.p7s`);
+      const made = openssl([
+        ...['cms', '-sign', '-binary', '-in', plain, '-outform', form, '-out', detached],
+        ...['-signer', chainFile('ee-rsa.pem'), '-inkey', chainFile('ee-rsa.key')],
+      ]);
+      expect(made.status, made.stderr).toBe(0);
+      const reports: unknown[] = [];
       for (const stream of [[], ['--stream']]) {
         const what = `${form} ${stream.join('')}`;
         const d = run(['decrypt', ...ID, ...stream, '--in', sealed]);
@@ -224,10 +231,21 @@ describe('smimekit CLI --stream', () => {
         const v = run(['verify', ...TRUST, ...stream, '--in', signedFile]);
         expect(v.status, `${what}: ${v.stderr}`).toBe(0);
         expect(v.stdout.toString('latin1'), what).toContain('line 2999 of a message');
+        expect(v.stderr, what).toMatch(/^layer 0: opaque at the whole message$/m);
+        // A detached .p7s with no --content: the same report either way, naming what is missing.
+        const nc = run(['verify', ...TRUST, ...stream, '--json', '--in', detached]);
+        expect(nc.status, what).toBe(1);
+        const report = JSON.parse(nc.stdout.toString());
+        expect(report.problems[0], what).toMatchObject({
+          code: 'no-content',
+          message: 'the signature is detached and no content was supplied',
+        });
+        reports.push({ layers: report.layers, problems: report.problems, warnings: report.warnings });
         const r = run(['read', ...TRUST, ...ID, ...stream, '--json', '--in', sealed]);
         expect(r.status, `${what}: ${r.stderr}`).toBe(0);
         expect(JSON.parse(r.stdout.toString()), what).toMatchObject({ encrypted: true });
       }
+      expect(reports[1], form).toEqual(reports[0]);
     }
     expect(leftovers()).toEqual([]);
   });

@@ -114,7 +114,7 @@ export const verifyCommand: Command = {
       if (!isBareCms(input))
         throw new UsageError('--content goes with a bare detached signature (.p7s, DER or PEM), not a MIME message');
       report = await verifySignedContent(input, { ...options, content: await readInput(io, contentFile) });
-    } else report = isBareCms(input) ? await verifySignedContent(input, options) : await verifyMessage(input, options);
+    } else report = await verifyMessage(input, options); // bare CMS too, as an opaque layer (as with --stream)
 
     // As openssl cms -verify: the verified content is the output; the report goes to standard error, or with
     // --json to standard output (then the content only to --out FILE). Nothing unverified is ever written.
