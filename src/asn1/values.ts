@@ -181,27 +181,36 @@ export function derTime(node: DerNode): Date {
 }
 
 function makeDate(year: number, m: RegExpMatchArray, text: string, node: DerNode): Date {
-  const [month, day, hour, minute, second] = [
-    Number(m[2]),
-    Number(m[3]),
-    Number(m[4]),
-    Number(m[5]),
-    Number(m[6] ?? '0'),
-  ];
-  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() + (month === 2 && !isLeap(year) ? -1 : 0);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6] ?? '0');
+  const daysInMonth = month === 2 ? (isLeap(year) ? 29 : 28) : DAYS_IN_MONTH[month - 1]!;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) {
     throw derError(`invalid time value "${text}"`, node.start);
   }
-  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, Math.min(second, 59)));
-  date.setUTCFullYear(year); // Date.UTC maps years 0-99 to 1900-1999
-  let ms = date.getTime();
+  // Arithmetic rather than Date.UTC and setUTCFullYear: those are runtime calls that took about a tenth of
+  // loading a 400-certificate trust list in a fresh process.
+  let seconds = ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60 + Math.min(second, 59);
   const zone = m[7]!;
   if (zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
-    ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5))) * 60_000;
+    seconds -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5))) * 60;
   }
-  if (Number.isNaN(ms)) throw derError(`invalid time value "${text}"`, node.start);
-  return new Date(ms);
+  return new Date(seconds * 1000);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
 }
 
 function isLeap(year: number): boolean {

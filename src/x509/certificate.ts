@@ -155,7 +155,8 @@ export class Certificate implements ExtensionFields {
     this.serialNumber = decodeInteger(serialContent);
     this.serialHex = toHex(serialContent);
     this.issuer = parseDistinguishedName(t.issuer);
-    this.subject = parseDistinguishedName(t.subject);
+    // A self-issued certificate (every root) names itself twice: one decoding for both.
+    this.subject = bytesEqual(derBytes(t.subject), this.issuer.der) ? this.issuer : parseDistinguishedName(t.subject);
     this.notBefore = derTime(t.notBefore);
     this.notAfter = derTime(t.notAfter);
     this.spki = derBytes(derExpect(t.spki, TAG.SEQUENCE, 'subjectPublicKeyInfo'));

@@ -169,6 +169,40 @@ describe('ASN.1 times', () => {
     expect((await time(0x18, '00050101000000Z')).getUTCFullYear()).toBe(5);
     expect((await time(0x18, '20240229120000Z')).toISOString()).toBe('2024-02-29T12:00:00.000Z');
   });
+  it('any valid GeneralizedTime or UTCTime, with any offset, is the instant Date.UTC gives', async () => {
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          year: fc.integer({ min: 0, max: 9999 }),
+          month: fc.integer({ min: 1, max: 12 }),
+          day: fc.integer({ min: 1, max: 31 }),
+          hour: fc.integer({ min: 0, max: 23 }),
+          minute: fc.integer({ min: 0, max: 59 }),
+          second: fc.integer({ min: 0, max: 60 }),
+          offset: fc.option(fc.integer({ min: -1439, max: 1439 })),
+          utc: fc.boolean(),
+        }),
+        async ({ year, month, day, hour, minute, second, offset, utc }) => {
+          const y = utc ? 1950 + (year % 100) : year;
+          const lastDay = new Date(Date.UTC(2000, month, 0)).getUTCDate();
+          const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+          fc.pre(day <= (month === 2 && !leap ? 28 : lastDay));
+          const zone =
+            offset === null
+              ? 'Z'
+              : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60), 2)}${pad(Math.abs(offset) % 60, 2)}`;
+          const fields = `${pad(month, 2)}${pad(day, 2)}${pad(hour, 2)}${pad(minute, 2)}${pad(second, 2)}${zone}`;
+          const text = utc ? `${pad(y % 100, 2)}${fields}` : `${pad(y, 4)}${fields}`;
+          const expected = new Date(Date.UTC(2000, month - 1, day, hour, minute, Math.min(second, 59)));
+          expected.setUTCFullYear(y);
+          const ms = expected.getTime() - (offset ?? 0) * 60_000;
+          expect((await time(utc ? 0x17 : 0x18, text)).getTime(), text).toBe(ms);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
   it('out-of-range fields are malformed, not rolled over', async () => {
     for (const bad of ['20231301000000Z', '20230230000000Z', '20230229000000Z', '20230101240000Z', '20230101006000Z']) {
       await expect(time(0x18, bad)).rejects.toMatchObject({ code: 'malformed-der' });
