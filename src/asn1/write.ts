@@ -5,33 +5,84 @@
  */
 import { ArgumentError, FormatError } from '../errors.js';
 
-/** A TLV with a one-byte identifier around the concatenated parts (written straight into the result). */
-export function tlv(identifier: number, ...parts: Uint8Array[]): Uint8Array {
+/**
+ * A TLV to be written inside another: {@link tlv} writes its header and parts straight into the enclosing result.
+ * Building a structure of drafts and writing it with one `tlv` allocates one array, where nested `tlv` calls copy
+ * every part once per level (an array over 64 bytes costs about a microsecond to allocate).
+ */
+export class DerDraft {
+  /** Length of the whole encoding (header and content). */
+  readonly length: number;
+  readonly contentLength: number;
+  constructor(
+    readonly identifier: number,
+    readonly parts: readonly DerPart[],
+  ) {
+    let n = 0;
+    for (const p of parts) n += p.length;
+    this.contentLength = n;
+    this.length = headerLength(n) + n;
+  }
+}
+
+/** Encoded bytes, or a draft written where it is used. */
+export type DerPart = Uint8Array | DerDraft;
+
+/** A draft TLV (see {@link DerDraft}); nothing is copied until an enclosing {@link tlv} writes it. */
+export const draft = (identifier: number, ...parts: DerPart[]): DerDraft => new DerDraft(identifier, parts);
+
+function headerLength(contentLength: number): number {
+  let lenBytes = 0;
+  if (contentLength >= 0x80) for (let v = contentLength; v > 0; v = Math.floor(v / 256)) lenBytes++;
+  return 2 + lenBytes;
+}
+
+/** Writes identifier and definite length at `at`; returns the offset after them. */
+function writeHeader(out: Uint8Array, at: number, identifier: number, n: number): number {
+  const headerLen = headerLength(n);
+  out[at] = identifier;
+  if (headerLen === 2) out[at + 1] = n;
+  else {
+    const lenBytes = headerLen - 2;
+    out[at + 1] = 0x80 | lenBytes;
+    for (let i = lenBytes, v = n; i > 0; i--, v = Math.floor(v / 256)) out[at + 1 + i] = v & 0xff;
+  }
+  return at + headerLen;
+}
+
+function writeParts(out: Uint8Array, at: number, parts: readonly DerPart[]): number {
+  for (const p of parts) {
+    if (p instanceof DerDraft) at = writeParts(out, writeHeader(out, at, p.identifier, p.contentLength), p.parts);
+    else {
+      out.set(p, at);
+      at += p.length;
+    }
+  }
+  return at;
+}
+
+/** A TLV with a one-byte identifier around the concatenated parts (drafts included), written into one new array. */
+export function tlv(identifier: number, ...parts: DerPart[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
-  let lenBytes = 0;
-  if (n >= 0x80) for (let v = n; v > 0; v = Math.floor(v / 256)) lenBytes++;
-  const headerLength = 2 + lenBytes;
-  const out = new Uint8Array(headerLength + n);
-  out[0] = identifier;
-  if (lenBytes === 0) out[1] = n;
-  else {
-    out[1] = 0x80 | lenBytes;
-    for (let i = lenBytes, v = n; i > 0; i--, v = Math.floor(v / 256)) out[1 + i] = v & 0xff;
-  }
-  let at = headerLength;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  const out = new Uint8Array(headerLength(n) + n);
+  writeParts(out, writeHeader(out, 0, identifier, n), parts);
+  return out;
+}
+
+/** The bytes of a part: a draft written out, encoded bytes as they are. */
+export function derEncode(part: DerPart): Uint8Array {
+  if (!(part instanceof DerDraft)) return part;
+  const out = new Uint8Array(part.length);
+  writeParts(out, 0, [part]);
   return out;
 }
 
 /** SEQUENCE of already-encoded elements. */
-export const seq = (...parts: Uint8Array[]): Uint8Array => tlv(0x30, ...parts);
+export const seq = (...parts: DerPart[]): Uint8Array => tlv(0x30, ...parts);
 
 /** SET of already-encoded elements, in the order given (use {@link setOf} for DER SET OF). */
-export const set = (...parts: Uint8Array[]): Uint8Array => tlv(0x31, ...parts);
+export const set = (...parts: DerPart[]): Uint8Array => tlv(0x31, ...parts);
 
 /** OCTET STRING. */
 export const octets = (bytes: Uint8Array): Uint8Array => tlv(0x04, bytes);

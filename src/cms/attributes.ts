@@ -4,7 +4,7 @@
  * DER by hand so the signed-attribute bytes are exactly what gets signed.
  */
 import { ArgumentError, FormatError } from '../errors.js';
-import { concatBytes, toHex } from '../util/bytes.js';
+import { toHex } from '../util/bytes.js';
 import {
   TAG,
   derParse,
@@ -16,6 +16,8 @@ import {
   decodeOid,
   tlv,
   seq,
+  draft,
+  type DerDraft,
   encodeOid,
   derTime,
 } from '../asn1/index.js';
@@ -76,8 +78,16 @@ export interface CmsAttribute {
 
 /** DER SET OF: elements sorted by their encodings (X.690 §11.6). */
 export function encodeSetOf(elements: Uint8Array[], tag = 0x31): Uint8Array {
-  const sorted = [...elements].sort(compareBytes);
-  return tlv(tag, concatBytes(...sorted));
+  return tlv(tag, ...sortedForSetOf(elements));
+}
+
+/** The same SET OF as a draft, written by the enclosing `tlv`. */
+function draftSetOf(elements: Uint8Array[]): DerDraft {
+  return draft(0x31, ...sortedForSetOf(elements));
+}
+
+function sortedForSetOf(elements: Uint8Array[]): Uint8Array[] {
+  return elements.length < 2 ? elements : [...elements].sort(compareBytes);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -88,7 +98,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** One Attribute SEQUENCE { type, SET OF values }. */
 export function encodeAttribute(oid: string, ...values: Uint8Array[]): Uint8Array {
-  return seq(encodeOid(oid), encodeSetOf(values));
+  return seq(encodeOid(oid), draftSetOf(values));
 }
 
 /**
@@ -123,17 +133,17 @@ export function encodeTime(date: Date): Uint8Array {
 
 /** SMIMECapabilities value: SEQUENCE OF SEQUENCE { OID, parameters OPTIONAL }, order kept. */
 export function encodeCapabilities(capabilities: readonly CapabilityEntry[]): Uint8Array {
-  return seq(...capabilities.map((c) => seq(encodeOid(c.oid), ...(c.parameters ? [c.parameters] : []))));
+  return seq(...capabilities.map((c) => draft(0x30, encodeOid(c.oid), ...(c.parameters ? [c.parameters] : []))));
 }
 
 /** IssuerAndSerialNumber DER from the certificate's issuer Name DER and serial INTEGER content. */
 export function encodeIssuerAndSerial(issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
-  return seq(issuerDer, tlv(0x02, serialContent));
+  return seq(issuerDer, draft(0x02, serialContent));
 }
 
 /** SMIMEEncryptionKeyPreference with the issuerAndSerialNumber choice ([0] IMPLICIT). */
 export function encodeEncryptionKeyPreference(issuerDer: Uint8Array, serialContent: Uint8Array): Uint8Array {
-  return tlv(0xa0, concatBytes(issuerDer, tlv(0x02, serialContent)));
+  return tlv(0xa0, issuerDer, draft(0x02, serialContent));
 }
 
 /**
@@ -145,10 +155,10 @@ export function encodeSigningCertificateV2(
   issuerDer: Uint8Array,
   serialContent: Uint8Array,
 ): Uint8Array {
-  const generalNames = seq(tlv(0xa4, issuerDer)); // directoryName [4] EXPLICIT Name
-  const issuerSerial = seq(generalNames, tlv(0x02, serialContent));
-  const essCertId = seq(tlv(0x04, certHash), issuerSerial);
-  return seq(seq(essCertId));
+  const generalNames = draft(0x30, draft(0xa4, issuerDer)); // directoryName [4] EXPLICIT Name
+  const issuerSerial = draft(0x30, generalNames, draft(0x02, serialContent));
+  const essCertId = draft(0x30, draft(0x04, certHash), issuerSerial);
+  return seq(draft(0x30, essCertId));
 }
 
 /** Parses a SET OF Attribute given its whole TLV (tag [0]/[1] implicit or SET). */

@@ -12,6 +12,8 @@ import {
   derIsContext,
   decodeOid,
   tlv,
+  draft,
+  type DerPart,
   encodeOid,
 } from '../asn1/index.js';
 
@@ -75,12 +77,7 @@ export function parseContentInfo(input: BytesLike | string): ContentInfo {
   }
 }
 
-/** DER ContentInfo around already-encoded content. */
-export function encodeContentInfo(contentType: string, content: Uint8Array): Uint8Array {
-  const oid = encodeOid(contentType);
-  const explicit = tlv(0xa0, content);
-  const body = new Uint8Array(oid.length + explicit.length);
-  body.set(oid);
-  body.set(explicit, oid.length);
-  return tlv(0x30, body);
+/** DER ContentInfo around already-encoded (or drafted) content, written into one array. */
+export function encodeContentInfo(contentType: string, content: DerPart): Uint8Array {
+  return tlv(0x30, encodeOid(contentType), draft(0xa0, content));
 }

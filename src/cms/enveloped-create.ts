@@ -5,11 +5,11 @@
  */
 import { certificateDer } from '../util/certificate-input.js';
 import { ArgumentError } from '../errors.js';
-import { concatBytes, toBytes, type BytesLike } from '../util/bytes.js';
+import { toBytes, type BytesLike } from '../util/bytes.js';
 import { CONTENT_TYPE } from './content-info.js';
 import { CONTENT_CIPHERS, encryptContentPieces, generateCek, type ContentCipherName } from './content-cipher.js';
 import { encodeRecipientInfo, type EnvelopeRecipient, type RecipientSummary } from './recipient-encode.js';
-import { set, encodeOid, encodeInt, octets, berDefiniteHeader } from '../asn1/index.js';
+import { tlv, draft, encodeOid, encodeInt, type DerPart } from '../asn1/index.js';
 
 /** Options of `createEnvelope`. */
 export interface CreateEnvelopeOptions {
@@ -60,7 +60,7 @@ export async function createEnvelopeOfPieces(
     const contentType = options.contentType ?? CONTENT_TYPE.data;
     const parts = await encryptContentPieces(cipher, cek, data);
     // Recipient order is kept (SET OF need not be sorted in BER; OpenSSL keeps insertion order too).
-    const recipientInfos = set(...ris);
+    const recipientInfos = draft(0x31, ...ris);
     const eContentType = encodeOid(contentType);
     if (info.mode === 'gcm') {
       // RFC 5083: AuthEnvelopedData { version 0, recipientInfos, authEncryptedContentInfo, mac } (no attributes).
@@ -70,7 +70,7 @@ export async function createEnvelopeOfPieces(
         eContentType,
         parts.algorithm,
         parts.ciphertext,
-        [octets(parts.tag!)],
+        [draft(0x04, parts.tag!)],
       );
       return { der, contentType: 'authEnvelopedData', cipher, recipients: summaries };
     }
@@ -91,40 +91,19 @@ export async function createEnvelopeOfPieces(
 
 /**
  * ContentInfo { type, [0] SEQUENCE { ...before, SEQUENCE { contentType, algorithm, [0] ciphertext }, ...after } }:
- * EnvelopedData (`before`: version and RecipientInfos) and AuthEnvelopedData (`after`: the mac). The same bytes as
- * nesting `seq`/`tlv`, but the ciphertext (the bulk) is copied once, from its pieces, instead of once per level.
+ * EnvelopedData (`before`: version and RecipientInfos) and AuthEnvelopedData (`after`: the mac), written by one
+ * `tlv` from drafts: the ciphertext (the bulk) is copied once, from its pieces, instead of once per level.
  */
 function envelopeContentInfo(
   type: string,
-  before: readonly Uint8Array[],
+  before: readonly DerPart[],
   contentType: Uint8Array,
   algorithm: Uint8Array,
   ciphertextPieces: readonly Uint8Array[],
-  after: readonly Uint8Array[] = [],
+  after: readonly DerPart[] = [],
 ): Uint8Array {
-  const sum = (xs: readonly Uint8Array[]) => xs.reduce((n, x) => n + x.length, 0);
-  const ciphertextLength = sum(ciphertextPieces);
-  const ciphertext = berDefiniteHeader(0x80, ciphertextLength);
-  const eciLength = contentType.length + algorithm.length + ciphertext.length + ciphertextLength;
-  const eci = berDefiniteHeader(0x30, eciLength);
-  const envelopeLength = sum(before) + eci.length + eciLength + sum(after);
-  const envelope = berDefiniteHeader(0x30, envelopeLength);
-  const explicit = berDefiniteHeader(0xa0, envelope.length + envelopeLength);
-  const oid = encodeOid(type);
-  const contentInfo = berDefiniteHeader(0x30, oid.length + explicit.length + envelope.length + envelopeLength);
-  return concatBytes(
-    contentInfo,
-    oid,
-    explicit,
-    envelope,
-    ...before,
-    eci,
-    contentType,
-    algorithm,
-    ciphertext,
-    ...ciphertextPieces,
-    ...after,
-  );
+  const encryptedContentInfo = draft(0x30, contentType, algorithm, draft(0x80, ...ciphertextPieces));
+  return tlv(0x30, encodeOid(type), draft(0xa0, draft(0x30, ...before, encryptedContentInfo, ...after)));
 }
 
 /** Every recipient's RecipientInfo for `cek`, in order, with the highest RecipientInfo version (for the envelope's). */

@@ -13,7 +13,7 @@ import { certificateSpki, spkiFingerprint } from '../crypto/key-match.js';
 import { fromHex } from '../util/bytes.js';
 import { readCertificate, type Certificate } from '../x509/index.js';
 import { ID_EC_PUBLIC_KEY, XDH_OIDS, ecdhWrap, type EcdhCurve } from './ecdh.js';
-import { tlv, seq, octets, NULL, encodeInt, algorithmId } from '../asn1/index.js';
+import { tlv, seq, octets, draft, NULL, encodeInt, algorithmId } from '../asn1/index.js';
 import { RSA_ENCRYPTION, RSAES_OAEP } from './recipient-parse.js';
 
 /** RSA key transport schemes. */
@@ -91,6 +91,23 @@ function oaepAlgorithm(hash: OaepHash): Uint8Array {
   return der;
 }
 
+function summaryOf(
+  info: Certificate,
+  identifier: RecipientIdentifierType,
+  keyManagement: KeyManagement,
+  algorithm: string,
+): RecipientSummary {
+  // The order of the fields as reports have always listed them.
+  return {
+    subject: info.subject.text,
+    issuer: info.issuer.text,
+    serialNumber: info.serialHex,
+    identifier,
+    keyManagement,
+    algorithm,
+  };
+}
+
 /**
  * Encodes the RecipientInfo for one recipient, encrypting `cek` to its key.
  * Returns the DER (a CHOICE element: SEQUENCE for KTRI, `[1]` for KARI) and its version.
@@ -104,7 +121,6 @@ export async function encodeRecipientInfo(
   let identifier = recipient.identifier ?? 'issuerAndSerialNumber';
   // RFC 5652 ties subjectKeyIdentifier to the certificate's extension; without one, fall back.
   if (identifier === 'subjectKeyIdentifier' && !info.subjectKeyIdentifier) identifier = 'issuerAndSerialNumber';
-  const base = { subject: info.subject.text, issuer: info.issuer.text, serialNumber: info.serialHex, identifier };
   if (key.kind === 'rsa') {
     const bits = rsaPublicKeyBits(info.spki);
     if (!recipient.allowWeak && bits < DEFAULT_MIN_RSA_BITS) {
@@ -135,9 +151,9 @@ export async function encodeRecipientInfo(
       throw new ArgumentError('bad-argument', `unknown key transport "${String(transport)}"`);
     }
     return {
-      der: seq(encodeInt(version), rid, alg, octets(encryptedKey)),
+      der: seq(encodeInt(version), rid, alg, draft(0x04, encryptedKey)),
       version,
-      summary: { ...base, keyManagement: transport, algorithm },
+      summary: summaryOf(info, identifier, transport, algorithm),
     };
   }
   if (key.kind === 'ec') {
@@ -152,7 +168,7 @@ export async function encodeRecipientInfo(
     return {
       der: tlv(0xa1, encodeInt(3), originator, wrapped.keyEncryptionAlgorithm, rek),
       version: 3,
-      summary: { ...base, keyManagement: 'ecdh', algorithm: wrapped.scheme },
+      summary: summaryOf(info, identifier, 'ecdh', wrapped.scheme),
     };
   }
   throw new AlgorithmError('unsupported-algorithm', `cannot encrypt to ${info.subject.text}: ${key.reason}`, {

@@ -4,7 +4,7 @@
  * key type signs is in signing-schemes.ts.
  */
 import { ArgumentError } from '../errors.js';
-import { concatBytes, fromHex, toBytes, toHex, type BytesLike } from '../util/bytes.js';
+import { fromHex, toBytes, toHex, type BytesLike } from '../util/bytes.js';
 import { sha256 } from '../util/hash.js';
 import { readCertificate, type Certificate } from '../x509/index.js';
 import { OID } from '../crypto/algorithms.js';
@@ -23,7 +23,7 @@ import {
 } from './attributes.js';
 import { CONTENT_TYPE, encodeContentInfo } from './content-info.js';
 import { chooseSigningDigest, DIGEST_INFO, integerDer, schemeFor, type SigningDigest } from './signing-schemes.js';
-import { tlv, seq, encodeOid, algorithmId } from '../asn1/index.js';
+import { tlv, draft, derEncode, derRead, encodeOid, algorithmId, type DerDraft, type DerPart } from '../asn1/index.js';
 
 export type { SigningDigest } from './signing-schemes.js';
 
@@ -183,24 +183,30 @@ export async function prepareSignedData(options: CreateSignedDataOptions): Promi
   const sdVersion = anyV3 || contentType !== CONTENT_TYPE.data ? 3 : 1;
   const version = integerDer(Uint8Array.of(sdVersion));
   const digestAlgorithms = encodeSetOf(digests.map((d) => algorithmId(DIGEST_INFO[d].oid)));
-  const certificates = certs.length ? tlv(0xa0, concatBytes(...certs)) : new Uint8Array(0);
+  // Drafts, written once into the ContentInfo by finish (no copy of the certificates per nesting level).
+  const certificates: DerPart = certs.length ? draft(0xa0, ...certs) : new Uint8Array(0);
   return {
     digests,
     version,
     digestAlgorithms,
-    certificates,
+    get certificates() {
+      return derEncode(certificates);
+    },
     async finish(contentDigests, finishOptions = {}) {
-      const signerInfos: Uint8Array[] = [];
+      const signerInfos: DerDraft[] = [];
       for (const p of prepared) {
         const md = contentDigests.get(p.scheme.digest);
         if (!md) throw new ArgumentError('bad-argument', `the ${p.scheme.digest} digest of the content is missing`);
         signerInfos.push(await encodeSignerInfo(p, md, contentType, signingTime));
       }
-      const signerInfoSet = encodeSetOf(signerInfos);
-      if (finishOptions.signerInfosOnly) return signerInfoSet;
+      // DER SET OF sorts by encoding: several signers are written out to be sorted, one stays a draft.
+      const signerInfoSet: DerPart =
+        signerInfos.length === 1 ? draft(0x31, signerInfos[0]!) : encodeSetOf(signerInfos.map(derEncode));
+      if (finishOptions.signerInfosOnly) return derEncode(signerInfoSet);
       const { content } = finishOptions;
-      const encap = content ? seq(encodeOid(contentType), tlv(0xa0, tlv(0x04, content))) : seq(encodeOid(contentType));
-      const signedData = seq(version, digestAlgorithms, encap, certificates, signerInfoSet);
+      const oid = encodeOid(contentType);
+      const encap = content ? draft(0x30, oid, draft(0xa0, draft(0x04, content))) : draft(0x30, oid);
+      const signedData = draft(0x30, version, digestAlgorithms, encap, certificates, signerInfoSet);
       return encodeContentInfo(CONTENT_TYPE.signedData, signedData);
     },
   };
@@ -229,26 +235,27 @@ async function encodeSignerInfo(
   md: Uint8Array,
   contentType: string,
   signingTime: Date | null,
-): Promise<Uint8Array> {
+): Promise<DerDraft> {
   const { signer, info, scheme } = prepared;
   const serial = fromHex(info.serialHex);
   const signedAttrs = encodeSetOf(signedAttributes(signer, info, serial, md, contentType, signingTime));
   const signature = await scheme.sign(signedAttrs);
   let version = 1;
-  let sid: Uint8Array;
+  let sid: DerPart;
   if (signer.identifier === 'subjectKeyIdentifier') {
-    sid = tlv(0x80, info.subjectKeyIdentifier!);
+    sid = draft(0x80, info.subjectKeyIdentifier!);
     version = 3;
-  } else sid = seq(info.issuer.der, tlv(0x02, serial));
-  const implicitAttrs = signedAttrs.slice();
-  implicitAttrs[0] = 0xa0;
-  return seq(
+  } else sid = draft(0x30, info.issuer.der, draft(0x02, serial));
+  // The same attributes as [0] IMPLICIT: their content under another identifier.
+  const implicitAttrs = draft(0xa0, signedAttrs.subarray(derRead(signedAttrs, 0).contentStart));
+  return draft(
+    0x30,
     integerDer(Uint8Array.of(version)),
     sid,
     algorithmId(DIGEST_INFO[scheme.digest].oid),
     implicitAttrs,
     scheme.algorithm,
-    tlv(0x04, signature),
+    draft(0x04, signature),
   );
 }
 
@@ -267,7 +274,7 @@ function signedAttributes(
   ];
   if (signingTime) attrs.push(encodeAttribute(ATTRIBUTE.signingTime, encodeTime(signingTime)));
   const caps = signer.capabilities === undefined ? DEFAULT_CAPABILITIES : signer.capabilities;
-  if (caps) attrs.push(encodeAttribute(ATTRIBUTE.smimeCapabilities, encodeCapabilities(caps)));
+  if (caps) attrs.push(caps === DEFAULT_CAPABILITIES ? defaultCapabilitiesAttribute() : capabilitiesAttribute(caps));
   const encCert =
     signer.encryptionCertificate === undefined
       ? canEncrypt(info)
@@ -275,22 +282,40 @@ function signedAttributes(
         : undefined
       : signer.encryptionCertificate || undefined;
   if (encCert) {
-    const encInfo = encCert === signer.certificate ? info : readCertificate(encCert);
-    attrs.push(
-      encodeAttribute(
-        ATTRIBUTE.smimeEncryptionKeyPreference,
-        encodeEncryptionKeyPreference(encInfo.issuer.der, fromHex(encInfo.serialHex)),
-      ),
-    );
+    attrs.push(encryptionKeyPreferenceAttribute(encCert === signer.certificate ? info : readCertificate(encCert)));
   }
-  if (signer.signingCertificateV2 !== false) {
-    attrs.push(
-      encodeAttribute(
-        ATTRIBUTE.signingCertificateV2,
-        encodeSigningCertificateV2(fromHex(info.fingerprint), info.issuer.der, serial),
-      ),
-    );
-  }
+  if (signer.signingCertificateV2 !== false) attrs.push(signingCertificateV2Attribute(info, serial));
   for (const a of signer.extraSignedAttributes ?? []) attrs.push(a);
   return attrs;
+}
+
+// The attributes that depend only on the certificate (or nothing), encoded once: a gateway signs with one identity.
+const encryptionKeyPreferences = new WeakMap<Certificate, Uint8Array>();
+const signingCertificates = new WeakMap<Certificate, Uint8Array>();
+let defaultCapabilities: Uint8Array | undefined;
+
+function capabilitiesAttribute(caps: readonly CapabilityEntry[]): Uint8Array {
+  return encodeAttribute(ATTRIBUTE.smimeCapabilities, encodeCapabilities(caps));
+}
+
+function defaultCapabilitiesAttribute(): Uint8Array {
+  return (defaultCapabilities ??= capabilitiesAttribute(DEFAULT_CAPABILITIES));
+}
+
+function encryptionKeyPreferenceAttribute(cert: Certificate): Uint8Array {
+  let der = encryptionKeyPreferences.get(cert);
+  if (!der) {
+    const value = encodeEncryptionKeyPreference(cert.issuer.der, fromHex(cert.serialHex));
+    encryptionKeyPreferences.set(cert, (der = encodeAttribute(ATTRIBUTE.smimeEncryptionKeyPreference, value)));
+  }
+  return der;
+}
+
+function signingCertificateV2Attribute(cert: Certificate, serial: Uint8Array): Uint8Array {
+  let der = signingCertificates.get(cert);
+  if (!der) {
+    const value = encodeSigningCertificateV2(fromHex(cert.fingerprint), cert.issuer.der, serial);
+    signingCertificates.set(cert, (der = encodeAttribute(ATTRIBUTE.signingCertificateV2, value)));
+  }
+  return der;
 }

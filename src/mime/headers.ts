@@ -40,16 +40,15 @@ export function parseHeaderBlock(bytes: Uint8Array): MimeHeader[] {
       const raw = bytes.subarray(start, next);
       const text = latin1(raw);
       const colon = text.indexOf(':');
-      if (colon <= 0 || /[\s]/.test(text.slice(0, colon).trimEnd()) || text.slice(0, colon).trimEnd() === '') {
+      const name = colon > 0 ? text.slice(0, colon).trimEnd() : '';
+      if (name === '' || /\s/.test(name)) {
         // Not a field (e.g. mbox "From " line or garbage): keep it so the bytes survive, with an empty name.
         if (text.trim() !== '') headers.push({ name: '', value: text.replace(/\r?\n$/, ''), raw });
       } else {
-        const name = text.slice(0, colon).trimEnd();
-        const value = text
-          .slice(colon + 1)
-          .replace(/\r?\n(?=[ \t])/g, '')
-          .replace(/\r?\n$/, '')
-          .trim();
+        // Unfolded only when folded (a line break before the last character); trim() takes the final CRLF.
+        const rest = text.slice(colon + 1);
+        const folded = rest.indexOf('\n') < rest.length - 1 && rest.includes('\n');
+        const value = (folded ? rest.replace(/\r?\n(?=[ \t])/g, '') : rest).trim();
         headers.push({ name, value, raw });
       }
       start = next;

@@ -15,7 +15,7 @@ export interface NativeBuffer {
     write(text: string, offset: number, length: number, encoding: 'base64'): number;
     indexOf(value: number | Uint8Array, byteOffset?: number): number;
   };
-  from(text: string, encoding: 'base64'): Uint8Array;
+  from(text: string, encoding: 'base64'): Uint8Array & { toString(encoding: 'base64'): string };
   allocUnsafe(size: number): Uint8Array & { write(text: string, offset: number, encoding: 'latin1'): number };
   compare?(a: Uint8Array, b: Uint8Array): number;
 }
