@@ -312,7 +312,10 @@ function markdownResults(run, labels) {
       `\`node -e ""\` ${fmtMs(m.baseline.node?.ms)} ms / ${fmtMb(m.baseline.node?.peakKiB)} MB, ` +
       `\`openssl version\` ${fmtMs(m.baseline.openssl?.ms)} ms / ${fmtMb(m.baseline.openssl?.peakKiB)} MB.` +
       (m.merged ?? [])
-        .map((x) => ` ${x.rows} rows were measured later, by \`${x.argv.join(' ')}\` (${x.date}, ${x.durationS} s).`)
+        .map(
+          (x) =>
+            ` ${x.rows} rows${x.msgs ? ' and the messages per second' : ''} were measured later, by \`${x.argv.join(' ')}\` (${x.date}, ${x.durationS} s).`,
+        )
         .join(''),
   );
   L.push('');
