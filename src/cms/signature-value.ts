@@ -3,7 +3,7 @@
  * choosing the one that verifies (and that the ESS attribute names) as the signer.
  */
 import { AlgorithmError, SmimeError } from '../errors.js';
-import { verifySignature } from '../crypto/verify-signature.js';
+import { verifySignature, verifySignatureOfDigest } from '../crypto/verify-signature.js';
 import type { AlgorithmIdentifier } from '../x509/algorithm.js';
 import type { SignerInfo } from './signed-data.js';
 import { inheritedDsaParameters, type CandidateCert } from './signer-lookup.js';
@@ -20,7 +20,7 @@ import { derParse, derChildren } from '../asn1/index.js';
 export async function findVerifyingSigner(
   si: SignerInfo,
   sigAlg: AlgorithmIdentifier,
-  data: Uint8Array,
+  data: Uint8Array | { prehashed: Uint8Array },
   signers: readonly CandidateCert[],
   candidates: readonly CandidateCert[],
 ): Promise<{ signer: CandidateCert } | { problem: SignerProblem }> {
@@ -40,7 +40,7 @@ const MAX_SIGNER_CANDIDATES = 8;
 async function checkSignatureWith(
   si: SignerInfo,
   sigAlg: AlgorithmIdentifier,
-  data: Uint8Array,
+  data: Uint8Array | { prehashed: Uint8Array },
   signer: CandidateCert,
   candidates: readonly CandidateCert[],
 ): Promise<SignerProblem | undefined> {
@@ -53,7 +53,10 @@ async function checkSignatureWith(
       publicKey: signer.info.spki,
       ...(dsaParams ? { inheritedDsaParameters: dsaParams } : {}),
     };
-    ok = await verifySignature({ ...input, data });
+    ok =
+      data instanceof Uint8Array
+        ? await verifySignature({ ...input, data })
+        : await verifySignatureOfDigest(input, data.prehashed);
     // A sender that did not sort the SET OF signed attributes (non-DER) may have signed the sorted form.
     if (!ok && si.signedAttributesDer && data === si.signedAttributesDer) {
       const sorted = sortedSet(si.signedAttributesDer);

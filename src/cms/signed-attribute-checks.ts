@@ -62,7 +62,7 @@ export async function signedBytes(
   content: Uint8Array | DigestedContent,
   digestName: DigestName,
   isCountersignature: boolean,
-): Promise<{ data: Uint8Array } | { problem: SignerProblem }> {
+): Promise<{ data: Uint8Array } | { digested: DigestedContent } | { problem: SignerProblem }> {
   try {
     const attrs = si.signedAttributes;
     if (!attrs) {
@@ -74,13 +74,8 @@ export async function signedBytes(
           ),
         };
       }
-      if (!(content instanceof Uint8Array))
-        return {
-          problem: problem(
-            'no-content',
-            'a signature without signed attributes covers the content itself, which was streamed and not kept: verify it with the buffered API',
-          ),
-        };
+      // The signature covers the content itself: from a stream, only its digests are left to check it with.
+      if (!(content instanceof Uint8Array)) return { digested: content };
       return { data: content };
     }
     const ct = singleValue(attrs, ATTRIBUTE.contentType);

@@ -17,7 +17,7 @@ import {
   type DigestName,
 } from '../crypto/algorithms.js';
 import { signatureAlgorithmWeakness } from '../crypto/policy.js';
-import { parseRsaPssParameters } from '../crypto/verify-signature.js';
+import { digestSufficesFor, parseRsaPssParameters } from '../crypto/verify-signature.js';
 import type { AlgorithmIdentifier } from '../x509/algorithm.js';
 import { FormatError, SmimeError } from '../errors.js';
 import { ATTRIBUTE } from './attributes.js';
@@ -180,6 +180,20 @@ async function checkSignatureValue(
     return { problem: problem('no-content', 'the signature is detached and no content was supplied') };
   const signed = await signedBytes(si, contentType, content, digestInfo.name, isCountersignature);
   if ('problem' in signed) return signed;
+  let data: Uint8Array | { prehashed: Uint8Array };
+  if ('digested' in signed) {
+    // RSA PKCS#1 v1.5 and DSA sign the hash itself: the streamed digest is enough. Other schemes need the content.
+    const hash = digestSufficesFor(sigAlg.oid);
+    const prehashed = hash ? signed.digested.digests.get(hash) : undefined;
+    if (!prehashed)
+      return {
+        problem: problem(
+          'no-content',
+          `a signature without signed attributes covers the content itself, which was streamed and not kept (${hash ? `its ${hash} digest was not computed` : 'only RSA PKCS#1 v1.5 and DSA can be checked from a digest'}): verify it with the buffered API`,
+        ),
+      };
+    data = { prehashed };
+  } else data = signed.data;
   if (signers.length === 0) {
     return {
       problem: problem(
@@ -188,7 +202,7 @@ async function checkSignatureValue(
       ),
     };
   }
-  const verified = await findVerifyingSigner(si, sigAlg, signed.data, signers, candidates);
+  const verified = await findVerifyingSigner(si, sigAlg, data, signers, candidates);
   return 'problem' in verified ? verified : { certificate: verified.signer.der };
 }
 

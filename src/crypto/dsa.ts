@@ -3,7 +3,7 @@
  * WebCrypto has no DSA; smimekit only needs to *verify* legacy DSA
  * signatures (RFC 3279 certificates, old CMS messages), never to create them.
  */
-import { FormatError } from '../errors.js';
+import { AlgorithmError, FormatError } from '../errors.js';
 import { bigintBitLength, modInverse, modPow } from './bigint.js';
 import { TAG, derParse, derChildren, derContent, derExpect, decodeInteger } from '../asn1/index.js';
 
@@ -30,13 +30,13 @@ export function parseDsaParameters(der: Uint8Array): DsaParameters {
 }
 
 /** Parses the DSA public key `y` (an INTEGER inside the SPKI BIT STRING). */
-export function parseDsaPublicKey(der: Uint8Array): bigint {
+function parseDsaPublicKey(der: Uint8Array): bigint {
   const node = derExpect(derParse(der), TAG.INTEGER, 'DSA public key');
   return decodeInteger(derContent(node));
 }
 
 /** Parses `Dss-Sig-Value ::= SEQUENCE { r, s }`. */
-export function parseDsaSignature(der: Uint8Array): { r: bigint; s: bigint } {
+function parseDsaSignature(der: Uint8Array): { r: bigint; s: bigint } {
   const [r, s] = integersOf(der, 2, 'DSA signature') as [bigint, bigint];
   return { r, s };
 }
@@ -45,7 +45,7 @@ export function parseDsaSignature(der: Uint8Array): { r: bigint; s: bigint } {
  * Verifies a DSA signature over an already computed digest.
  * Returns false (never throws) for a signature that is out of range or wrong.
  */
-export function dsaVerifyDigest(
+function dsaVerifyDigest(
   params: DsaParameters,
   y: bigint,
   digest: Uint8Array,
@@ -67,4 +67,46 @@ export function dsaVerifyDigest(
   const u2 = (r * w) % q;
   const v = ((modPow(g, u1, p) * modPow(y, u2, p)) % p) % q;
   return v === r;
+}
+
+/** FIPS 186-4 sizes at most (L = 3072, N = 256): larger ones would only make the bigint arithmetic a
+ * denial-of-service lever for hostile certificate pools. */
+const MAX_DSA_P_BITS = 3072;
+const MAX_DSA_Q_BITS = 256;
+
+/**
+ * Verifies a DER DSA signature over `hash` with the public key (subjectPublicKey content) under `params`.
+ *
+ * @throws AlgorithmError `unsupported-algorithm` for parameters over FIPS 186-4 sizes; FormatError `malformed-key`
+ *   for a key that cannot be read (an unreadable signature is simply invalid)
+ */
+export function dsaVerifyWithKey(
+  params: DsaParameters,
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  hash: Uint8Array,
+): boolean {
+  if (bigintBitLength(params.p) > MAX_DSA_P_BITS || bigintBitLength(params.q) > MAX_DSA_Q_BITS) {
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `DSA parameters over ${MAX_DSA_P_BITS}/${MAX_DSA_Q_BITS} bits are not supported`,
+    );
+  }
+  let y: bigint;
+  try {
+    y = parseDsaPublicKey(publicKey);
+  } catch (e) {
+    throw new FormatError(
+      'malformed-key',
+      `the public key cannot be used: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+  }
+  let sig: { r: bigint; s: bigint };
+  try {
+    sig = parseDsaSignature(signature);
+  } catch {
+    return false;
+  }
+  return dsaVerifyDigest(params, y, hash, sig);
 }

@@ -13,15 +13,15 @@ import { md5 } from '../util/hash.js';
 import {
   OID,
   digestAlgorithm,
+  digestOid,
   isWebCryptoDigest,
   publicKeyAlgorithm,
   signatureAlgorithm,
   type DigestName,
   type SignatureAlgorithmInfo,
 } from './algorithms.js';
-import { bigintBitLength } from './bigint.js';
 import { rsaPkcs1VerifyDigest } from './rsa-verify-digest.js';
-import { dsaVerifyDigest, parseDsaPublicKey, parseDsaSignature } from './dsa.js';
+import { dsaVerifyWithKey } from './dsa.js';
 import { getSubtle } from './engine.js';
 import { BytesCache, nativeDigest, nativeVerify } from './native.js';
 import { asNamedCurveSpki, curveOf, curveOidOf, dsaParametersOf } from './public-key-summary.js';
@@ -44,9 +44,6 @@ import {
   tlv,
   encodeOid,
 } from '../asn1/index.js';
-
-const MAX_DSA_P_BITS = 3072;
-const MAX_DSA_Q_BITS = 256;
 
 /** Digest of `data` with any supported digest (WebCrypto, or the built-in MD5). */
 export async function digest(name: DigestName, data: Uint8Array): Promise<Uint8Array> {
@@ -214,6 +211,46 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
   }
 }
 
+/**
+ * The hash whose digest suffices to check a signature of this algorithm without the signed bytes: RSA PKCS#1 v1.5
+ * and DSA sign the hash itself. Undefined for the schemes that need the bytes (RSA-PSS, ECDSA and EdDSA here, whose
+ * APIs hash what they are given).
+ */
+export function digestSufficesFor(signatureOid: string): DigestName | undefined {
+  const sigAlg = signatureAlgorithm(signatureOid);
+  return sigAlg?.family === 'rsa-pkcs1' || sigAlg?.family === 'dsa' ? sigAlg.hash : undefined;
+}
+
+/**
+ * Checks a signature against the digest of the signed bytes (with the signature algorithm's hash), for content that
+ * was streamed and not kept. RSA PKCS#1 v1.5 and DSA only ({@link digestSufficesFor}).
+ *
+ * @throws AlgorithmError `unsupported-algorithm` for any other scheme; `key-algorithm-mismatch` for a key of
+ *   another type
+ */
+export async function verifySignatureOfDigest(
+  input: Omit<VerifySignatureInput, 'data'>,
+  hashValue: Uint8Array,
+): Promise<boolean> {
+  const info =
+    input.publicKey instanceof Uint8Array ? spkiInfos.get(input.publicKey, parseSubjectPublicKeyInfo) : input.publicKey;
+  const sigAlg = signatureAlgorithm(input.algorithm.oid);
+  if (!sigAlg || !digestSufficesFor(input.algorithm.oid))
+    throw new AlgorithmError(
+      'unsupported-algorithm',
+      `a ${sigAlg?.name ?? input.algorithm.oid} signature needs the signed bytes`,
+    );
+  const keyKind = publicKeyAlgorithm(info.algorithm.oid)?.kind;
+  const mismatch = () =>
+    new AlgorithmError(
+      'key-algorithm-mismatch',
+      `a ${keyKind ?? info.algorithm.oid} key cannot check a ${sigAlg.name} signature`,
+    );
+  if (sigAlg.family === 'dsa') return dsaVerifyHash(input, info, keyKind, mismatch, hashValue);
+  if (keyKind !== 'rsa') throw mismatch();
+  return rsaPkcs1VerifyDigest(info, digestOid(sigAlg.hash!), hashValue, input.signature);
+}
+
 /** Decoded keys, once per SPKI array (certificates hand out the same array every time). */
 const spkiInfos = new BytesCache<PublicKeyInfo>();
 
@@ -337,29 +374,20 @@ async function verifyEd25519({ input, info, keyKind, subtle, data, mismatch }: S
 
 /** DSA in bigint (WebCrypto has none). */
 async function verifyDsa({ input, info, sigAlg, keyKind, mismatch }: SignatureCheck): Promise<boolean> {
+  return dsaVerifyHash(input, info, keyKind, mismatch, await digest(sigAlg.hash!, input.data));
+}
+
+/** DSA over an already computed hash of the signed bytes. */
+function dsaVerifyHash(
+  input: Omit<VerifySignatureInput, 'data'>,
+  info: PublicKeyInfo,
+  keyKind: string | undefined,
+  mismatch: () => AlgorithmError,
+  hashValue: Uint8Array,
+): boolean {
   if (keyKind !== 'dsa') throw mismatch();
   const params = dsaParametersOf(info, input.inheritedDsaParameters);
   if (!params)
     throw new AlgorithmError('dsa-parameters-missing', 'the DSA key has no domain parameters and none were inherited');
-  // FIPS 186-4 sizes at most (L = 3072, N = 256): larger ones would only make the bigint arithmetic a
-  // denial-of-service lever for hostile certificate pools.
-  if (bigintBitLength(params.p) > MAX_DSA_P_BITS || bigintBitLength(params.q) > MAX_DSA_Q_BITS) {
-    throw new AlgorithmError(
-      'unsupported-algorithm',
-      `DSA parameters over ${MAX_DSA_P_BITS}/${MAX_DSA_Q_BITS} bits are not supported`,
-    );
-  }
-  let y: bigint;
-  let sig: { r: bigint; s: bigint };
-  try {
-    y = parseDsaPublicKey(info.publicKey);
-  } catch (e) {
-    throw keyUnusable(e);
-  }
-  try {
-    sig = parseDsaSignature(input.signature);
-  } catch {
-    return false;
-  }
-  return dsaVerifyDigest(params, y, await digest(sigAlg.hash!, input.data), sig);
+  return dsaVerifyWithKey(params, info.publicKey, input.signature, hashValue);
 }

@@ -1,7 +1,8 @@
 /**
  * A streamed `multipart/signed` body split at its delimiters (RFC 2046 §5.1.1, RFC 1847 §2.1) without holding the
  * signed part: its bytes pass on as they arrive, exactly what `entityBytes` of the part gives on a buffer (the
- * CRLF before a delimiter belongs to the delimiter). The signature part is collected, bounded.
+ * line break before a delimiter, LF or CRLF, belongs to the delimiter). The signature part is collected, bounded,
+ * as it was received: a binary one (AS2) must not have its line ends touched.
  */
 import { FormatError, LimitError } from '../errors.js';
 import { concatBytes, fromLatin1 } from '../util/bytes.js';
@@ -30,14 +31,15 @@ type Scan =
   | { kind: 'need-more' };
 
 /**
- * Splits a CRLF multipart/signed body. Exactly two parts are required (`malformed-smime` otherwise); a missing close
- * delimiter ends the signature part at the end of the input, as `parseMime` reads it.
+ * Splits a multipart/signed body as it was received, delimiters found as `parseMime` finds them (after an LF, a CR
+ * before it optional). Exactly two parts are required (`malformed-smime` otherwise); a missing close delimiter ends
+ * the signature part at the end of the input, as `parseMime` reads it.
  *
  * @throws (through the generator) FormatError `malformed-smime`; LimitError `limit-exceeded`
  *   (`maxSignaturePart`).
  */
 export function splitMultipartSigned(body: AsyncIterable<Uint8Array>, boundary: string): SplitMultipartSigned {
-  const splitter = new Splitter(fromLatin1(`\r\n--${boundary}`));
+  const splitter = new Splitter(fromLatin1(`\n--${boundary}`));
   let resolve!: (part: Uint8Array) => void;
   let reject!: (e: unknown) => void;
   const signaturePart = new Promise<Uint8Array>((res, rej) => ((resolve = res), (reject = rej)));
@@ -55,8 +57,10 @@ export function splitMultipartSigned(body: AsyncIterable<Uint8Array>, boundary: 
 }
 
 class Splitter {
-  // A leading CRLF makes a delimiter on the very first line look like every other one.
-  private buffer: Uint8Array = fromLatin1('\r\n');
+  // A line start: an LF that is not content, in front of the buffer, so that a delimiter on the very first line,
+  // or right after another delimiter line (whose LF is consumed with it), looks like every other one.
+  private buffer: Uint8Array = LF;
+  private virtualLf = true;
   private state: State = 'preamble';
   private readonly signatureParts: Uint8Array[] = [];
   private signatureLength = 0;
@@ -80,6 +84,7 @@ class Splitter {
         } else this.keep(out);
         this.take(scan.lineEnd - scan.at);
         this.advance(scan.close);
+        this.lineStart();
       } else if (eof) {
         this.end();
       } else {
@@ -99,37 +104,51 @@ class Splitter {
   /** The next thing at the front of the buffer. */
   private scan(eof: boolean): Scan {
     const { buffer, delimiter } = this;
-    const at = indexOf(buffer, delimiter);
-    if (at < 0) {
-      // Everything but a tail that could begin a delimiter is content. Usually there is no such tail, so the next
-      // chunk is scanned where it lies instead of being copied behind the rest of this one.
-      const upTo = eof ? buffer.length : buffer.length - delimiterPrefixAtEnd(buffer, delimiter);
+    const found = indexOf(buffer, delimiter);
+    if (found < 0) {
+      // Everything but a tail that could begin a delimiter (with the CR that may come before its LF) is content.
+      // Usually there is no such tail, so the next chunk is scanned where it lies instead of being copied behind
+      // the rest of this one.
+      let tail = delimiterPrefixAtEnd(buffer, delimiter);
+      if (buffer[buffer.length - tail - 1] === 0x0d) tail++;
+      const upTo = eof ? buffer.length : buffer.length - tail;
       return upTo > 0 ? { kind: 'content', upTo } : { kind: 'need-more' };
     }
+    // The CR of a CRLF before the delimiter belongs to it too.
+    const at = found > 0 && buffer[found - 1] === 0x0d ? found - 1 : found;
     if (at > 0) return { kind: 'content', upTo: at };
-    const after = delimiter.length;
+    const after = found + delimiter.length;
     const close = buffer[after] === 0x2d && buffer[after + 1] === 0x2d;
     const nl = buffer.indexOf(0x0a, after);
     if (nl < 0) {
       // The last line, without a line end: a delimiter when only padding follows (a cut close delimiter is a
       // delimiter that opens one more part, as parseMime reads it).
-      if (eof && (close || onlyPadding(buffer, after)))
+      if (eof && paddingToEnd(buffer, close ? after + 2 : after))
         return { kind: 'delimiter', at: 0, close, lineEnd: buffer.length };
       if (!eof && buffer.length <= after + MAX_LINE) return { kind: 'need-more' };
-      return { kind: 'content', upTo: 1 }; // a line that never ends is no delimiter
+      return { kind: 'content', upTo: found + 1 }; // a line that never ends is no delimiter
     }
-    // Only transport padding (spaces, tabs) may follow the boundary (or its closing "--") before CRLF.
+    // Only transport padding (spaces, tabs) may follow the boundary (or its closing "--") before the line end.
     const from = close ? after + 2 : after;
-    let padding = buffer[nl - 1] === 0x0d;
-    for (let i = from; padding && i < nl - 1; i++) padding = buffer[i] === 0x20 || buffer[i] === 0x09;
-    return padding ? { kind: 'delimiter', at: 0, close, lineEnd: nl + 1 } : { kind: 'content', upTo: 1 };
+    const lineBreak = buffer[nl - 1] === 0x0d && nl - 1 >= from ? nl - 1 : nl;
+    let padding = true;
+    for (let i = from; padding && i < lineBreak; i++) padding = buffer[i] === 0x20 || buffer[i] === 0x09;
+    // Not a delimiter: step past its line break, so the same spot is not found again.
+    return padding ? { kind: 'delimiter', at: 0, close, lineEnd: nl + 1 } : { kind: 'content', upTo: found + 1 };
   }
 
-  /** The first `n` bytes of the buffer, as a view (signed-part bytes pass on without a copy). */
+  /** The first `n` bytes of the buffer, as a view (signed-part bytes pass on without a copy); never the virtual LF. */
   private take(n: number): Uint8Array {
-    const out = this.buffer.subarray(0, n);
+    const out = this.buffer.subarray(this.virtualLf && n > 0 ? 1 : 0, n);
+    if (n > 0) this.virtualLf = false;
     this.buffer = this.buffer.subarray(n);
     return out;
+  }
+
+  /** Past a delimiter line: the next line starts here. */
+  private lineStart(): void {
+    this.buffer = concatBytes(LF, this.buffer);
+    this.virtualLf = true;
   }
 
   /** Keeps signature-part bytes (bounded; copied, so that no input chunk stays referenced); preamble bytes are dropped. */
@@ -179,11 +198,15 @@ class Splitter {
   }
 }
 
-function onlyPadding(buffer: Uint8Array, from: number): boolean {
-  for (let i = from; i < buffer.length; i++)
-    if (buffer[i] !== 0x20 && buffer[i] !== 0x09 && buffer[i] !== 0x0d) return false;
-  return true;
+/** Spaces and tabs, then at most one CR, to the end (a delimiter on the last line, as parseMime reads it). */
+function paddingToEnd(buffer: Uint8Array, from: number): boolean {
+  let i = from;
+  while (i < buffer.length && (buffer[i] === 0x20 || buffer[i] === 0x09)) i++;
+  if (buffer[i] === 0x0d) i++;
+  return i >= buffer.length;
 }
+
+const LF = Uint8Array.of(0x0a);
 
 function malformed(message: string): FormatError {
   return new FormatError('malformed-smime', message);

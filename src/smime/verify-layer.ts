@@ -8,6 +8,7 @@ import { bytesEqual, toBytes, utf8, type BytesLike } from '../util/bytes.js';
 import { parseSignedData, type SignedData } from '../cms/signed-data.js';
 import type { CmsLimits } from '../cms/limits.js';
 import { verifySignedData, type SignerCheck } from '../cms/verify-signed-data.js';
+import type { SignerProblem } from '../cms/signer-check.js';
 import { parseContentInfo } from '../cms/content-info.js';
 import { decodedBody, entityBytes, type MimeEntity } from '../mime/entity.js';
 import { toCrlf } from '../mime/canonical.js';
@@ -173,12 +174,7 @@ export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEnti
   }
   if (embedded && !bytesEqual(embedded, content)) {
     for (const c of checks) {
-      if (c.signatureValid) continue;
-      c.problems.unshift({
-        code: 'content-mismatch',
-        message:
-          'the signature carries different content than the displayed signed part; the displayed part is not what was signed',
-      });
+      if (!c.signatureValid) c.problems.unshift(contentMismatch());
     }
   }
   const layer: SignedLayer = { kind: 'multipart-signed', path, content, signers: [], certificates: sd.certificates };
@@ -187,6 +183,15 @@ export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEnti
   layer.signers = await reportSigners(ctx, sd, checks, ctx.layers.length - 1);
   checkMicalg(ctx, layer, checks);
   return content;
+}
+
+/** A failed detached signature whose SignedData carries another content than the part shown. */
+export function contentMismatch(): SignerProblem {
+  return {
+    code: 'content-mismatch',
+    message:
+      'the signature carries different content than the displayed signed part; the displayed part is not what was signed',
+  };
 }
 
 const MICALG: Record<string, string> = {

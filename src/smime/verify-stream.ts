@@ -9,7 +9,8 @@
  *
  * Differences from `verifyMessage`: only the top-level signature is verified (a signature nested inside the
  * content is content; verify the output again to check it), the signed part is hashed in canonical CRLF form only
- * (no binary-transport fallback), and the report's `content` fields hold only the signed entity's header section.
+ * (no fallback to its bytes as received), a SignerInfo without signed attributes is checked only where the digest
+ * suffices (RSA PKCS#1 v1.5, DSA), and the report's `content` fields hold only the signed entity's header section.
  */
 import { FormatError, SmimeError } from '../errors.js';
 import type { ByteSource } from '../util/byte-source.js';
@@ -24,7 +25,15 @@ import { crlfStream } from '../mime/stream.js';
 import { splitMultipartSigned } from '../mime/multipart-stream.js';
 import type { ReportProblem, SignedLayer, VerifyReport } from './report.js';
 import { checkSender, messageSignedLayers, senderCopy } from './sender.js';
-import { checkMicalg, reportSigners, signaturePartSignedData, type VerifyContext } from './verify-layer.js';
+import {
+  checkMicalg,
+  contentMismatch,
+  reportSigners,
+  signaturePartSignedData,
+  type VerifyContext,
+} from './verify-layer.js';
+import { bytesEqual } from '../util/bytes.js';
+import { sha256 } from '../util/hash.js';
 import { finish, newContext, type VerifyMessageOptions } from './verify.js';
 import { cmsBytes, openSmimeStream, type StreamedSmime } from './stream-entity.js';
 import { LAYER_SELECTION } from './classify.js';
@@ -296,9 +305,10 @@ async function multipartSigned(
     throw new FormatError('malformed-smime', 'the multipart/signed has no boundary parameter');
   }
   const digests = announcedDigests(params.micalg);
-  const split = splitMultipartSigned(crlfStream(smime.body), boundary);
+  // Split as received: the signature part may be binary (AS2), and only the signed part is put in canonical form.
+  const split = splitMultipartSigned(smime.body, boundary);
   async function* digested(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of split.signedPart) {
+    for await (const chunk of crlfStream(split.signedPart)) {
       for (const d of digests.values()) d.update(chunk);
       yield chunk;
     }
@@ -317,11 +327,19 @@ async function multipartSigned(
       );
       const detached = { ...sd };
       delete detached.content; // the streamed part is what counts (a copy inside is not shown to anyone)
+      const contentDigests = new Map([...digests].map(([name, d]) => [name, d.digest()]));
       const checks = await verifySignedData(detached, {
         certificates: ctx.extraCerts,
         allowWeak: ctx.options.allowWeak ?? false,
-        contentDigests: new Map([...digests].map(([name, d]) => [name, d.digest()])),
+        contentDigests,
       });
+      // As verifyMessage: a failed signature over a copy that differs from the part shown says so (SHA-256 is
+      // always computed; equal digests, equal bytes).
+      if (sd.content && !bytesEqual(sha256(sd.content), contentDigests.get('SHA-256')!)) {
+        for (const c of checks) {
+          if (!c.signatureValid) c.problems.unshift(contentMismatch());
+        }
+      }
       const layer: SignedLayer = {
         kind: 'multipart-signed',
         path: '/',

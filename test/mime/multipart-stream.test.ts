@@ -76,6 +76,45 @@ describe('splitMultipartSigned', () => {
     );
   });
 
+  it('splits as received, LF or CRLF delimiters and any bytes in the parts, as parseMime does (fast-check)', async () => {
+    const eol = fc.constantFrom('\n', '\r\n', ' \r\n', '\t\n', '\r\r\n', '');
+    const bytesPart = fc.uint8Array({ maxLength: 60 }).map((b) => latin1(b));
+    const anyBody = fc.array(fc.oneof(fragment, bytesPart, fc.constantFrom('\n--b1_x\n', '\n--b1_x--')), {
+      maxLength: 12,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        anyBody,
+        anyBody,
+        fc.tuple(eol, eol, eol),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 6 }),
+        async (signedBody, signatureBody, [e1, e2, e3], sizes) => {
+          const body =
+            `--${BOUNDARY}${e1}${signedBody.join('')}\n--${BOUNDARY}${e2}${signatureBody.join('')}` +
+            `\n--${BOUNDARY}--${e3}`;
+          const message = parseMime(
+            fromLatin1(`Content-Type: multipart/signed; boundary="${BOUNDARY}"\r\n\r\n${body}`),
+          );
+          let streamed: { signed: string; signature: string } | string;
+          try {
+            streamed = await split(fromLatin1(body), sizes);
+          } catch (e) {
+            streamed = (e as { code: string }).code;
+          }
+          if (message.children.length !== 2) {
+            expect(streamed).toBe('malformed-smime');
+            return;
+          }
+          expect(streamed).toEqual({
+            signed: latin1(entityBytes(message.children[0]!)),
+            signature: latin1(entityBytes(message.children[1]!)),
+          });
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
   it('passes signed-part bytes on as views of the input chunks, not copies, when no delimiter is cut by a chunk end', async () => {
     // One long line: no chunk ends in a CR, so none can end in the start of a delimiter.
     const signed = `Content-Type: application/octet-stream\r\n\r\n${'abcdefghij'.repeat(6000)}`;
