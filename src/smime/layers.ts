@@ -293,7 +293,8 @@ export async function walkLayers(
     const whole = target.path === start.path;
     if (step.content !== undefined && !step.traced)
       options.onLayer?.({ kind: step.kind, path: target.path, depth: target.depth });
-    if (step.content === undefined || step.descend === false) {
+    // Nothing inside empty content (an opaque signature with no eContent, an envelope of nothing): it is the end.
+    if (step.content === undefined || step.descend === false || step.content.length === 0) {
       if (step.signed) {
         signedParts.push(target.path);
         wholeCovered = whole;

@@ -68,10 +68,6 @@ export type SignedLayerVerifier = (
 export interface ReadMessageOptions extends SmimeLayerOptions {
   /** Identities to decrypt with, tried in order. */
   identities?: readonly DecryptionIdentity[];
-  /** Extra certificates (DER or PEM bytes) to find signers and build chains. */
-  intermediates?: readonly BytesLike[];
-  /** CRLs for revocation checking of the signer chains. */
-  crls?: readonly BytesLike[];
   /** Try each key on every RecipientInfo (default false). */
   tryAllRecipients?: boolean;
   /**
@@ -307,8 +303,10 @@ function verifierOptions(options: ReadMessageOptions): Parameters<SignedLayerVer
   const out: Parameters<SignedLayerVerifier>[1] = {};
   if (options.trust) out.trust = options.trust;
   if (options.at) out.at = options.at;
-  if (options.intermediates) out.intermediates = options.intermediates;
-  if (options.crls) out.crls = options.crls;
+  // PEM text is accepted as in verifyMessage; a custom verifier gets bytes.
+  if (options.intermediates)
+    out.intermediates = options.intermediates.map((c) => (typeof c === 'string' ? utf8(c) : c));
+  if (options.crls) out.crls = options.crls.map((c) => (typeof c === 'string' ? utf8(c) : 'der' in c ? c.der : c));
   if (options.allowWeak) out.allowWeak = true;
   if (options.revocation !== undefined) out.revocation = options.revocation;
   if (options.from !== undefined) out.from = options.from;

@@ -380,6 +380,36 @@ describe('readMessageStream', () => {
   });
 });
 
+describe('an opaque signature with no content inside', () => {
+  it('readMessage, readMessageStream and verifyMessage all report no-content (readMessage threw malformed-mime)', async () => {
+    const { createSignedData } = await import('../../src/cms/signer.js');
+    const { toBase64Lines } = await import('../../src/util/bytes.js');
+    const der = await createSignedData(fromLatin1('the content, not included'), {
+      detached: true,
+      signers: [{ certificate: alice.certificate, privateKey: alice.privateKey }],
+    });
+    const mime = fromLatin1(
+      'MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n' +
+        `Content-Transfer-Encoding: base64\r\n\r\n${toBase64Lines(der)}\r\n`,
+    );
+    const options = { trust, at: AT, intermediates: [readFileSync(chainFile('intermediate.pem'))] };
+    const verified = await verifyMessage(mime, options);
+    // PEM text as intermediates, as verifyMessage takes it: the same option object fits every reader.
+    const read = await readMessage(mime, {
+      ...options,
+      intermediates: [readFileSync(chainFile('intermediate.pem'), 'utf8')],
+    });
+    expect(read.layers[0]).toMatchObject({ type: 'signed', signers: [{ chainValid: true }] });
+    const { stream, result } = await readMessageStream(chunked(mime, ODD_CHUNKS), options);
+    await collect(stream).catch(() => undefined);
+    for (const r of [verified, read, await result]) {
+      expect(r.ok).toBe(false);
+      expect(r.problems.map((p) => p.code)).toContain('no-content');
+    }
+    expect(read.content).toHaveLength(0);
+  });
+});
+
 describe('streaming limits (docs/security.md)', () => {
   it('a header section over 1 MiB: limit-exceeded maxHeaderBytes before any body is read', async () => {
     const huge = fromLatin1(
