@@ -56,7 +56,8 @@ export async function decryptMessageStream(
   if (!options?.identity?.privateKey || !options.identity.certificate)
     throw new ArgumentError('bad-argument', 'decryptMessage needs options.identity with certificate and privateKey');
   const smime = await openSmimeStream(input);
-  if (!LAYER_SELECTION.decrypt(smime.type) || smime.type.form !== 'pkcs7-mime') {
+  // A lone signature part is opened too, as decryptMessage opens it: its CMS type makes it `not-enveloped`.
+  if (!LAYER_SELECTION.decrypt(smime.type)) {
     await smime.body.return(undefined);
     throw notSmime(smime.entity?.contentType.mediaType ?? 'not S/MIME');
   }

@@ -2,7 +2,8 @@
  * Every signed MIME message of ../shared/vectors (Outlook, Thunderbird, Bouncy Castle, AS2 over HTTP...) gives the
  * same verdict through verifyMessageStream as through verifyMessage, in odd-sized chunks: ok, the problem and warning
  * codes, and each signer's signature; and readMessageStream as readMessage (which threw `malformed-mime` for an
- * opaque signature with no content, where the others report `no-content`). Found this way: the stream put a binary (AS2) signature part into CRLF form,
+ * opaque signature with no content, where the others report `no-content`). Every encrypted vector with a key
+ * decrypts to the same bytes (or the same error code) through decryptMessageStream and readMessageStream. Found this way: the stream put a binary (AS2) signature part into CRLF form,
  * which then no longer parsed; it could not check a signature without signed attributes (RSA PKCS#1 v1.5 and DSA
  * sign the hash, which the stream has); and it did not say `content-mismatch` for a failed detached signature whose
  * SignedData carries other content.
@@ -12,6 +13,12 @@ import { verifyMessage } from '../../src/smime/verify.js';
 import { verifyMessageStream } from '../../src/smime/verify-stream.js';
 import { readMessage } from '../../src/smime/read.js';
 import { readMessageStream } from '../../src/smime/read-stream.js';
+import { decryptMessage, type DecryptionIdentity } from '../../src/smime/decrypt.js';
+import { decryptMessageStream } from '../../src/smime/decrypt-stream.js';
+import { loadIdentity } from '../../src/crypto/identity.js';
+import { loadPrivateKey } from '../../src/crypto/private-key.js';
+import { decodePem } from '../../src/util/pem.js';
+import { concatBytes } from '../../src/util/bytes.js';
 import { SmimeError } from '../../src/errors.js';
 import { type ExpectedCase, verifyOptionsFor } from '../helpers/expected-cases.js';
 import { describeVectors, readShared, readSharedJson } from '../helpers/vectors.js';
@@ -116,6 +123,82 @@ describeVectors('shared vectors: verifyMessageStream agrees with verifyMessage',
         r.problems.map((p) => p.code).filter((code) => !(notStreamed && aside.includes(code)));
       expect(s.ok, c.id).toBe(b.ok);
       expect(new Set(codes(s, ['no-content'])), c.id).toEqual(new Set(codes(b, ['digest-mismatch'])));
+    });
+  }
+});
+
+async function identityFor(c: ExpectedCase): Promise<DecryptionIdentity> {
+  const id = c.identity!;
+  if (id.p12) return loadIdentity(readShared(id.p12), id.password ?? '');
+  const cert = readShared(id.cert!);
+  const der = cert[0] === 0x30 ? cert : decodePem(cert).find((b) => b.label === 'CERTIFICATE')!.der;
+  return { certificate: der, privateKey: (await loadPrivateKey(readShared(id.key!))).pkcs8 };
+}
+
+async function drained(stream: ReadableStream<Uint8Array>): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  } catch {
+    return undefined; // an error ends the stream: nothing it gave counts
+  }
+  return concatBytes(...chunks);
+}
+
+describeVectors('shared vectors: decryptMessageStream and readMessageStream agree with the buffered functions', () => {
+  const cases = readSharedJson<{ cases: ExpectedCase[] }>('expected.json').cases.filter(
+    (c) => c.operation.startsWith('decrypt') && c.cmsType !== 'encryptedData' && !!(c.identity?.p12 ?? c.identity?.key),
+  );
+
+  it('covers the encrypted vectors with a key', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(50);
+  });
+
+  for (const c of cases) {
+    it(c.id, async () => {
+      const identity = await identityFor(c);
+      const bytes = readShared(c.file);
+      // Found this way: a lone signature part was not-smime streamed, not-enveloped buffered.
+      const buffered = await decryptMessage(bytes, { identity }).then(
+        (r) => r.content,
+        (e: unknown) => e,
+      );
+      let streamed: Uint8Array | undefined | unknown;
+      try {
+        const opened = await decryptMessageStream(chunked(bytes, 997), { identity });
+        streamed = await drained(opened.stream);
+        await opened.result;
+      } catch (e) {
+        streamed = e;
+      }
+      if (buffered instanceof SmimeError) expect((streamed as SmimeError).code, c.id).toBe(buffered.code);
+      else expect(streamed, c.id).toEqual(buffered);
+
+      const options = { ...verifyOptionsFor(c), identities: [identity] };
+      const read = await readMessage(bytes, options).catch((e: unknown) => e);
+      let readStreamed: unknown;
+      try {
+        const opened = await readMessageStream(chunked(bytes, 997), options);
+        const content = await drained(opened.stream);
+        const r = await opened.result;
+        readStreamed = {
+          ok: r.ok,
+          problems: r.problems.map((p) => p.code).sort(),
+          content: r.ok ? content : undefined,
+        };
+      } catch (e) {
+        readStreamed = e;
+      }
+      if (read instanceof SmimeError) {
+        expect((readStreamed as SmimeError).code, c.id).toBe(read.code);
+        return;
+      }
+      const r = read as Awaited<ReturnType<typeof readMessage>>;
+      expect(readStreamed, c.id).toEqual({
+        ok: r.ok,
+        problems: r.problems.map((p) => p.code).sort(),
+        content: r.ok ? r.content : undefined,
+      });
     });
   }
 });
