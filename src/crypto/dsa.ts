@@ -69,8 +69,8 @@ function dsaVerifyDigest(
   return v === r;
 }
 
-/** FIPS 186-4 sizes at most (L = 3072, N = 256): larger ones would only make the bigint arithmetic a
- * denial-of-service lever for hostile certificate pools. */
+// FIPS 186-4 sizes at most (L = 3072, N = 256): larger ones would only make the bigint arithmetic a
+// denial-of-service lever for hostile certificate pools.
 const MAX_DSA_P_BITS = 3072;
 const MAX_DSA_Q_BITS = 256;
 

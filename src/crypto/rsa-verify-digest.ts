@@ -1,6 +1,7 @@
 /**
- * RSA PKCS#1 v1.5 signature verification in bigint, for the digests WebCrypto lacks (MD5): the one RSA
- * verification verify-signature.ts does not hand to WebCrypto or OpenSSL.
+ * RSA PKCS#1 v1.5 signature verification in bigint from a digest: for the digests WebCrypto lacks (MD5), and for
+ * content that was streamed and not kept (only its digest is left). Every other RSA verification goes to WebCrypto
+ * or OpenSSL.
  */
 import { AlgorithmError } from '../errors.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -14,7 +15,7 @@ const MAX_RSA_BITS = 16384;
 const MAX_RSA_EXPONENT_BITS = 64;
 
 /**
- * RSA PKCS#1 v1.5 verification in bigint, for digests WebCrypto does not offer (MD5).
+ * RSA PKCS#1 v1.5 verification in bigint of a signature over `hash` (MD5, or the digest of streamed content).
  * The whole encoded message is compared with the one expected (RFC 8017 §8.2.2 step 4), so no
  * garbage can hide in the padding, the DigestInfo parameters or after the digest (BERserk-style
  * forgeries). DigestInfo parameters may be NULL or absent (RFC 8017 note to §9.2).
