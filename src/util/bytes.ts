@@ -285,11 +285,13 @@ const NOT_STANDARD_BASE64 = /[^A-Za-z0-9+/=]/;
  */
 function nativeFromBase64(native: NativeBuffer, text: string): Uint8Array | undefined {
   const compact = text.replace(/[ \t\r\n]+/g, '');
+  let decoded: Uint8Array | undefined;
   if (compact.length <= ROUND_TRIP_MAX) {
     // Canonical base64 (what encoders write) is exactly what its decoding encodes back to: proof enough, and
     // cheaper than a pattern over every character (a fresh process reading 400 PEM certificates spent 2-9 ms in it).
-    const decoded = native.from(compact, 'base64');
-    if (decoded.toString('base64') === compact) return new Uint8Array(decoded);
+    const bytes = native.from(compact, 'base64');
+    if (bytes.toString('base64') === compact) return new Uint8Array(bytes);
+    decoded = bytes;
   }
   if (NOT_STANDARD_BASE64.test(compact)) return undefined;
   const firstPad = compact.indexOf('=');
@@ -297,7 +299,7 @@ function nativeFromBase64(native: NativeBuffer, text: string): Uint8Array | unde
   if (padding > 2 || (padding === 2 && compact.charCodeAt(firstPad + 1) !== 61)) return undefined;
   if ((compact.length - padding) % 4 === 1) return undefined;
   // A copy: small Buffers share Node's pool, and callers may hand `der.buffer` on.
-  return new Uint8Array(native.from(compact, 'base64'));
+  return new Uint8Array(decoded ?? native.from(compact, 'base64'));
 }
 
 const utf8Encoder = new TextEncoder();
