@@ -15,6 +15,8 @@ export type StreamDigestName = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 export interface StreamDigest {
   update(chunk: Uint8Array): void;
   digest(): Uint8Array;
+  /** An independent digest that has seen the same bytes so far (before `digest`). */
+  copy(): StreamDigest;
 }
 
 const NOBLE = { 'SHA-1': sha1, 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
@@ -29,16 +31,27 @@ export function createStreamDigest(name: StreamDigestName): StreamDigest {
   if (!Object.prototype.hasOwnProperty.call(NOBLE, name))
     throw new AlgorithmError('unsupported-algorithm', `digest ${String(name)} cannot be streamed`);
   const native = nativeCrypto();
-  if (native) {
-    const hash = native.createHash(NODE_NAMES[name]);
-    return {
-      update: (chunk) => void hash.update(chunk),
-      digest: () => new Uint8Array(hash.digest()),
-    };
-  }
-  const hash = NOBLE[name].create();
+  if (native) return nodeDigest(native.createHash(NODE_NAMES[name]));
+  return nobleDigest(NOBLE[name].create());
+}
+
+/** Types only: nothing from `node:crypto` is imported at run time. */
+type NodeHash = import('node:crypto').Hash;
+
+function nodeDigest(hash: NodeHash): StreamDigest {
+  return {
+    update: (chunk) => void hash.update(chunk),
+    digest: () => new Uint8Array(hash.digest()),
+    copy: () => nodeDigest(hash.copy()),
+  };
+}
+
+type NobleHash = ReturnType<(typeof NOBLE)[StreamDigestName]['create']>;
+
+function nobleDigest(hash: NobleHash): StreamDigest {
   return {
     update: (chunk) => void hash.update(chunk),
     digest: () => hash.digest(),
+    copy: () => nobleDigest(hash.clone() as NobleHash),
   };
 }

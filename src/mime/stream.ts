@@ -135,11 +135,22 @@ function split(buffered: Uint8Array, at: number, rest: AsyncGenerator<Uint8Array
 
 /** Bare LF → CRLF as the bytes pass (existing CRLF kept), like `toCrlf` on a buffer. */
 export async function* crlfStream(source: ByteSource): AsyncGenerator<Uint8Array> {
-  let lastWasCr = false;
+  const converter = new CrlfConverter();
   for await (const chunk of iterateBytes(source)) {
-    if (chunk.length === 0) continue;
-    yield crlfChunk(chunk, lastWasCr);
-    lastWasCr = chunk[chunk.length - 1] === 0x0d;
+    if (chunk.length > 0) yield converter.convert(chunk);
+  }
+}
+
+/** `crlfStream` one chunk at a time, for a caller that needs each chunk both as it came and converted. */
+export class CrlfConverter {
+  private lastWasCr = false;
+
+  /** The chunk with its bare LFs made CRLF: the same array when it has none (nothing else ever changes). */
+  convert(chunk: Uint8Array): Uint8Array {
+    if (chunk.length === 0) return chunk;
+    const out = crlfChunk(chunk, this.lastWasCr);
+    this.lastWasCr = chunk[chunk.length - 1] === 0x0d;
+    return out;
   }
 }
 

@@ -8,20 +8,23 @@
  * Content read before the end is unverified: use it only once the stream has closed.
  *
  * Differences from `verifyMessage`: only the top-level signature is verified (a signature nested inside the
- * content is content; verify the output again to check it), the signed part is hashed in canonical CRLF form only
- * (no fallback to its bytes as received), a SignerInfo without signed attributes is checked only where the digest
- * suffices (RSA PKCS#1 v1.5, DSA), and the report's `content` fields hold only the signed entity's header section.
+ * content is content; verify the output again to check it), a binary signed part (AS2, `Content-Transfer-Encoding:
+ * binary`) streams as it arrived and is not verified when only its canonical form was signed and it arrived with
+ * bare LFs, a SignerInfo without signed attributes is checked only where the digest suffices (RSA PKCS#1 v1.5,
+ * DSA), and the report's `content` fields hold only the signed entity's header section.
  */
 import { FormatError, SmimeError } from '../errors.js';
 import type { ByteSource } from '../util/byte-source.js';
 import { generatorStream, iterateBytes } from '../util/byte-source.js';
-import { createStreamDigest, type StreamDigest, type StreamDigestName } from '../crypto/digest-stream.js';
+import type { StreamDigestName } from '../crypto/digest-stream.js';
 import type { DigestName } from '../crypto/algorithms.js';
 import type { SignedData } from '../cms/signed-data.js';
 import { openSignedDataStream } from '../cms/stream/signed-reader.js';
 import { verifySignedData } from '../cms/verify-signed-data.js';
 import { parseMime } from '../mime/entity.js';
-import { crlfStream } from '../mime/stream.js';
+import type { MimeHeader } from '../mime/headers.js';
+import type { SignerProblem } from '../cms/signer-check.js';
+import { digestSignedPart } from './signed-part-stream.js';
 import { splitMultipartSigned } from '../mime/multipart-stream.js';
 import type { ReportProblem, SignedLayer, VerifyReport } from './report.js';
 import { checkSender, messageSignedLayers, senderCopy } from './sender.js';
@@ -59,8 +62,9 @@ export type VerifyMessageStreamReport = Omit<VerifyReport, 'content' | 'headerPr
 /** The signed content as a stream, and the report (resolves when the stream ends). */
 export interface VerifyMessageStream {
   /**
-   * The signed entity (multipart/signed) or encapsulated content (opaque), exactly the signed bytes. It closes
-   * normally only when the report is `ok`; otherwise it errors with the first problem's code.
+   * The signed entity (multipart/signed: in canonical form, a binary part as it arrived) or encapsulated content
+   * (opaque), exactly the signed bytes. It closes normally only when the report is `ok`; otherwise it errors with
+   * the first problem's code.
    */
   stream: ReadableStream<Uint8Array>;
   /** Resolves when `stream` has been read to its end (also when not ok); rejects on a format error. */
@@ -280,17 +284,31 @@ function cancelled(): SmimeError {
 }
 
 /** The digests `micalg` announces, and SHA-256 (a missing or wrong micalg is common). */
-function announcedDigests(micalg: string | undefined): Map<DigestName, StreamDigest> {
-  const digests = new Map<DigestName, StreamDigest>();
+function announcedDigests(micalg: string | undefined): StreamDigestName[] {
+  const digests = new Set<StreamDigestName>();
   for (const name of (micalg ?? '')
     .toLowerCase()
     .split(',')
     .map((s) => s.trim())
     .concat('sha-256')) {
     const digest = MICALG_DIGESTS[name];
-    if (digest && !digests.has(digest)) digests.set(digest, createStreamDigest(digest));
+    if (digest) digests.add(digest);
   }
-  return digests;
+  return [...digests];
+}
+
+/** AS2 (EDIINT over HTTP) messages carry AS2-Version / AS2-From headers; their content travels as binary. */
+function isAs2(headers: readonly MimeHeader[]): boolean {
+  return headers.some((h) => /^as2-(version|from|to)$/i.test(h.name));
+}
+
+/** A binary part that verifies only in canonical form: the bytes streamed are not the bytes signed. */
+function streamedFormNotSigned(): SignerProblem {
+  return {
+    code: 'digest-mismatch',
+    message:
+      'the binary signed part was signed in canonical form (CRLF line ends) but arrived with bare LFs; streamed, it is passed on as it arrived, which is not what was signed (verifyMessage verifies it and shows the canonical form)',
+  };
 }
 
 async function multipartSigned(
@@ -304,19 +322,13 @@ async function multipartSigned(
     await smime.body.return(undefined);
     throw new FormatError('malformed-smime', 'the multipart/signed has no boundary parameter');
   }
-  const digests = announcedDigests(params.micalg);
-  // Split as received: the signature part may be binary (AS2), and only the signed part is put in canonical form.
+  // Split as received: the signature part may be binary (AS2); the signed part is digested as verifyMessage reads it.
   const split = splitMultipartSigned(smime.body, boundary);
-  async function* digested(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of crlfStream(split.signedPart)) {
-      for (const d of digests.values()) d.update(chunk);
-      yield chunk;
-    }
-  }
+  const signedPart = digestSignedPart(split.signedPart, announcedDigests(params.micalg), isAs2(smime.headers));
   const { stream, report } = verdictStream(
     ctx,
     smime,
-    digested(),
+    signedPart.chunks,
     async (head) => {
       const part = await split.signaturePart;
       // An empty part is an entity without headers (text/plain), as parseMime reads one inside a multipart.
@@ -327,12 +339,31 @@ async function multipartSigned(
       );
       const detached = { ...sd };
       delete detached.content; // the streamed part is what counts (a copy inside is not shown to anyone)
-      const contentDigests = new Map([...digests].map(([name, d]) => [name, d.digest()]));
-      const checks = await verifySignedData(detached, {
-        certificates: ctx.extraCerts,
-        allowWeak: ctx.options.allowWeak ?? false,
-        contentDigests,
-      });
+      const digests = signedPart.digests();
+      const verifyWith = (contentDigests: Map<DigestName, Uint8Array>) =>
+        verifySignedData(detached, {
+          certificates: ctx.extraCerts,
+          allowWeak: ctx.options.allowWeak ?? false,
+          contentDigests,
+        });
+      let contentDigests: Map<DigestName, Uint8Array> = digests.canonical;
+      let checks = await verifyWith(contentDigests);
+      if (digests.asReceived) {
+        // As verifyMessage: a binary part whose canonical form does not verify may have been signed as it is.
+        const asReceived = checks.some((c) => c.problems.some((p) => p.code === 'digest-mismatch'))
+          ? await verifyWith(digests.asReceived)
+          : [];
+        if (asReceived.length > 0 && asReceived.every((c) => c.signatureValid)) {
+          checks = asReceived;
+          contentDigests = digests.asReceived;
+        } else {
+          for (const c of checks) {
+            if (!c.signatureValid) continue;
+            c.signatureValid = false;
+            c.problems.unshift(streamedFormNotSigned());
+          }
+        }
+      }
       // As verifyMessage: a failed signature over a copy that differs from the part shown says so (SHA-256 is
       // always computed; equal digests, equal bytes).
       if (sd.content && !bytesEqual(sha256(sd.content), contentDigests.get('SHA-256')!)) {

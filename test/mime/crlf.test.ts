@@ -93,4 +93,19 @@ describe('crlfStream', () => {
       { numRuns: 1500 },
     );
   });
+
+  it('CrlfConverter hands back the very chunk when nothing changes, and only then (the streamed verifier relies on it)', async () => {
+    const { CrlfConverter } = await import('../../src/mime/stream.js');
+    const chunk = fc.array(fc.constantFrom(0x0a, 0x0d, 0x41), { maxLength: 12 }).map((a) => Uint8Array.from(a));
+    fc.assert(
+      fc.property(fc.array(chunk, { maxLength: 8 }), (chunks) => {
+        const converter = new CrlfConverter();
+        for (const c of chunks) {
+          const out = converter.convert(c);
+          expect(out === c).toBe(out.length === c.length);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
