@@ -304,6 +304,47 @@ describe('smimekit CLI --stream', () => {
     expect(t.stderr).toMatch(/error usage: --try-all/);
   });
 
+  it('an AS2 message with a binary payload: verify, streamed or not, writes the part exactly as it arrived', () => {
+    // Bytes a ZIP or a PDF holds: bare LFs and CRs, CRLFs, NULs, 8-bit data; signed as they are (openssl -binary).
+    const payload = Buffer.alloc(200_000);
+    for (let i = 0, x = 0x9e3779b9; i < payload.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      payload[i] = x >>> 24;
+    }
+    const part = Buffer.concat([
+      Buffer.from('Content-Type: application/zip\r\nContent-Transfer-Encoding: binary\r\n\r\n'),
+      payload,
+    ]);
+    const partFile = join(dir, 'as2-part.bin');
+    writeFileSync(partFile, part);
+    const sigFile = join(dir, 'as2.p7s');
+    const signing = openssl([
+      'cms', '-sign', '-binary', '-md', 'sha256', '-in', partFile, '-out', sigFile, '-outform', 'DER',
+      '-signer', chainFile('ee-rsa.pem'), '-inkey', chainFile('ee-rsa.key'),
+    ]); // prettier-ignore
+    expect(signing.status, signing.stderr).toBe(0);
+    const message = Buffer.concat([
+      Buffer.from(
+        'AS2-Version: 1.2\r\nAS2-From: a\r\nAS2-To: b\r\nFrom: rsa.user@example.test\r\nMIME-Version: 1.0\r\n' +
+          'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="as2b"\r\n\r\n--as2b\r\n',
+      ),
+      part,
+      Buffer.from(
+        '\r\n--as2b\r\nContent-Type: application/pkcs7-signature\r\nContent-Transfer-Encoding: binary\r\n\r\n',
+      ),
+      readFileSync(sigFile),
+      Buffer.from('\r\n--as2b--\r\n'),
+    ]);
+    const file = join(dir, 'as2.msg');
+    writeFileSync(file, message);
+    for (const extra of [[], ['--stream']]) {
+      const r = run(['verify', ...TRUST, '--in', file, ...extra]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^VERIFIED/);
+      expect(r.stdout.equals(part)).toBe(true);
+    }
+  });
+
   it(
     '160 MB: streamed automatically, every command under a fixed peak RSS, content intact',
     { timeout: 240_000 },
