@@ -73,7 +73,10 @@ export async function openSignedDataStream(
     try {
       let length = 0;
       if (frame.content) {
-        for await (const chunk of reader.octetStringChunks(frame.content)) {
+        const chunks = frame.anyContent
+          ? [frame.anyContent].filter((c) => c.length > 0)
+          : reader.octetStringChunks(frame.content);
+        for await (const chunk of chunks) {
           for (const d of frame.digests.values()) d.update(chunk);
           length += chunk.length;
           yield chunk;
@@ -117,6 +120,8 @@ interface SignedFrame {
   contentType: string;
   /** The eContent OCTET STRING's header, and its `[0]` wrapper; absent when detached. */
   content?: BerHeader;
+  /** The contents octets of a PKCS#7 `content ANY` that is no OCTET STRING (read whole with its header). */
+  anyContent?: Uint8Array;
   wrapper?: BerHeader;
   /** A running digest per supported digest algorithm the SignedData announces (at most 4). */
   digests: Map<DigestName, StreamDigest>;
@@ -152,8 +157,13 @@ async function readSignedHeader(reader: BerStreamReader): Promise<SignedFrame> {
   if (next && next.cls === 2 && next.tag === 0) {
     frame.wrapper = expectConstructed(await reader.readHeader(), 2, 0, 'eContent [0]');
     frame.content = await reader.readHeader();
-    if (frame.content.cls !== 0 || frame.content.tag !== 4)
-      throw new FormatError('malformed-cms', 'eContent OCTET STRING expected');
+    if (frame.content.cls !== 0 || frame.content.tag !== 4) {
+      if (contentType === CONTENT_TYPE.data)
+        throw new FormatError('malformed-cms', 'encapContentInfo: eContent of id-data is not an OCTET STRING');
+      // PKCS#7 v1.5 allowed `content ANY` for types other than data (RFC 5652 §5.2.1): the signature covers the
+      // contents octets, as parseSignedData reads them. Such content is a small structure, read whole (bounded).
+      frame.anyContent = await reader.readContent(frame.content);
+    }
   }
   return frame;
 }
