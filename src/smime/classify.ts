@@ -54,7 +54,7 @@ export function classifyEntity(e: MimeEntity): SmimeEntityType | undefined {
 }
 
 /** True when `bytes` may be raw CMS (what {@link rawCms} looks at): PEM, or a SEQUENCE whose length can be one. */
-export function mayBeRawCms(bytes: Uint8Array): boolean {
+function mayBeRawCms(bytes: Uint8Array): boolean {
   return (bytes[0] === 0x30 && (bytes[1] ?? 0) <= 0x84) || beginsLikeCmsPem(bytes);
 }
 
@@ -66,9 +66,17 @@ export function rawCms(bytes: Uint8Array): ContentInfo | undefined {
   } catch (e) {
     // What begins like a ContentInfo (SEQUENCE, length, OBJECT IDENTIFIER) or a CMS PEM block is CMS, broken (a cut
     // .p7m): not MIME text, and readMessageStream, which sees only the beginning, says the same.
-    if (beginsLikeCmsPem(bytes) || beginsLikeBer(bytes)) throw e;
+    if (beginsLikeRawCms(bytes)) throw e;
     return undefined;
   }
+}
+
+/**
+ * True when `bytes` begin like raw CMS: a ContentInfo's SEQUENCE, length and OBJECT IDENTIFIER, or a CMS PEM block.
+ * Exactly the input {@link rawCms} takes as CMS (whole or broken); anything else is MIME, even when it begins "0".
+ */
+export function beginsLikeRawCms(bytes: Uint8Array): boolean {
+  return beginsLikeBer(bytes) || beginsLikeCmsPem(bytes);
 }
 
 /** The classification of raw CMS input (DER/BER or PEM, no MIME around it). */

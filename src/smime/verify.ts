@@ -15,7 +15,7 @@ import { verifySignedData } from '../cms/verify-signed-data.js';
 import type { MimeEntity } from '../mime/entity.js';
 import type { TrustList } from '../trust/trust-list.js';
 import type { RevocationSetting, ValidationOptions } from '../trust/options.js';
-import { LAYER_SELECTION, mayBeRawCms } from './classify.js';
+import { LAYER_SELECTION, beginsLikeRawCms } from './classify.js';
 import {
   DEFAULT_MAX_LAYERS,
   parseLayerMime,
@@ -167,7 +167,7 @@ export async function verifyTree(
   const ctx = newContext(options);
   let root = start.root;
   // Raw CMS (a .p7m file) is left to the walk, which opens it as readMessage and verifyMessageStream do.
-  if (!root && start.depth < (options.maxLayers ?? DEFAULT_MAX_LAYERS) && !mayBeRawCms(bytes))
+  if (!root && start.depth < (options.maxLayers ?? DEFAULT_MAX_LAYERS) && !beginsLikeRawCms(bytes))
     root = parseLayerMime(bytes, options.limits);
   // AS2 (EDIINT over HTTP) messages carry AS2-Version / AS2-From headers; their content travels as binary.
   ctx.binaryTransport = root?.headers.some((h) => /^as2-(version|from|to)$/i.test(h.name)) ?? false;

@@ -90,6 +90,17 @@ describe('verifyMessageStream: a binary signed part', () => {
     });
   }
 
+  it('a message whose first header field begins "0" is still read as AS2, buffered as streamed', async () => {
+    // "0S…" once made verifyMessage take the message for raw CMS (a SEQUENCE) when it looked for AS2 headers.
+    const signedPart = part(payload(), undefined);
+    const msg = concatBytes(fromLatin1('0S-Trace: relay 1\r\n'), message(signedPart, signedPart, true));
+    const buffered = await verifyMessage(msg, options());
+    expect(buffered.ok, JSON.stringify(buffered.problems)).toBe(true);
+    const { stream, report } = await verifyMessageStream(chunked(msg, [999]), options());
+    expect(bytesEqual(await collect(stream), signedPart)).toBe(true);
+    expect((await report).ok).toBe(true);
+  });
+
   it('readMessageStream gives what readMessage gives for an AS2 binary part', async () => {
     const signedPart = part(payload(), undefined);
     const msg = message(signedPart, signedPart, true);
