@@ -319,7 +319,9 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       | 'signed+encrypted'
       | 'encrypted+signed'
       | 'encrypted, raw DER'
-      | 'encrypted, PEM';
+      | 'encrypted, PEM'
+      | 'AS2 binary'
+      | 'encrypted AS2 binary';
     await fc.assert(
       fc.asyncProperty(
         message,
@@ -331,6 +333,8 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           'encrypted+signed',
           'encrypted, raw DER',
           'encrypted, PEM',
+          'AS2 binary',
+          'encrypted AS2 binary',
         ),
         fc.constantFrom('aes-256-cbc', 'aes-256-gcm') as fc.Arbitrary<'aes-256-cbc' | 'aes-256-gcm'>,
         damage,
@@ -359,7 +363,11 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
                       ? pemOf(der(await encrypt(input)))
                       : wrap === 'signed+encrypted'
                         ? await encrypt(await sign(input))
-                        : await sign(await encrypt(input));
+                        : wrap === 'AS2 binary'
+                          ? await binarySigned(input, true)
+                          : wrap === 'encrypted AS2 binary'
+                            ? await encrypt(await binarySigned(input, true))
+                            : await sign(await encrypt(input));
           const bytes = damaged(wrapped, d);
           const options = { identities: [alice], trust, at: AT };
 
