@@ -12,7 +12,7 @@ import type { SignerProblem } from '../cms/signer-check.js';
 import { parseContentInfo } from '../cms/content-info.js';
 import { decodedBody, entityBytes, type MimeEntity } from '../mime/entity.js';
 import { toCrlf } from '../mime/canonical.js';
-import { getHeader } from '../mime/headers.js';
+import { getHeader, type MimeHeader } from '../mime/headers.js';
 import { validateCertificate } from '../trust/validate.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { certificateEmails } from '../trust/smime-rules.js';
@@ -183,6 +183,11 @@ export async function verifyMultipartSigned(ctx: VerifyContext, entity: MimeEnti
   layer.signers = await reportSigners(ctx, sd, checks, ctx.layers.length - 1);
   checkMicalg(ctx, layer, checks);
   return content;
+}
+
+/** AS2 (EDIINT over HTTP, RFC 4130) messages carry AS2-Version / AS2-From / AS2-To; their content travels as binary. */
+export function isAs2Message(headers: readonly MimeHeader[]): boolean {
+  return headers.some((h) => /^as2-(version|from|to)$/i.test(h.name));
 }
 
 /** A failed detached signature whose SignedData carries another content than the part shown. */

@@ -22,7 +22,6 @@ import type { SignedData } from '../cms/signed-data.js';
 import { openSignedDataStream } from '../cms/stream/signed-reader.js';
 import { verifySignedData } from '../cms/verify-signed-data.js';
 import { parseMime } from '../mime/entity.js';
-import type { MimeHeader } from '../mime/headers.js';
 import type { SignerProblem } from '../cms/signer-check.js';
 import { digestSignedPart } from './signed-part-stream.js';
 import { splitMultipartSigned } from '../mime/multipart-stream.js';
@@ -31,6 +30,7 @@ import { checkSender, messageSignedLayers, senderCopy } from './sender.js';
 import {
   checkMicalg,
   contentMismatch,
+  isAs2Message,
   reportSigners,
   signaturePartSignedData,
   type VerifyContext,
@@ -297,11 +297,6 @@ function announcedDigests(micalg: string | undefined): StreamDigestName[] {
   return [...digests];
 }
 
-/** AS2 (EDIINT over HTTP) messages carry AS2-Version / AS2-From headers; their content travels as binary. */
-function isAs2(headers: readonly MimeHeader[]): boolean {
-  return headers.some((h) => /^as2-(version|from|to)$/i.test(h.name));
-}
-
 /** A binary part that verifies only in canonical form: the bytes streamed are not the bytes signed. */
 function streamedFormNotSigned(): SignerProblem {
   return {
@@ -324,7 +319,7 @@ async function multipartSigned(
   }
   // Split as received: the signature part may be binary (AS2); the signed part is digested as verifyMessage reads it.
   const split = splitMultipartSigned(smime.body, boundary);
-  const signedPart = digestSignedPart(split.signedPart, announcedDigests(params.micalg), isAs2(smime.headers));
+  const signedPart = digestSignedPart(split.signedPart, announcedDigests(params.micalg), isAs2Message(smime.headers));
   const { stream, report } = verdictStream(
     ctx,
     smime,

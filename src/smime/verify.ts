@@ -26,6 +26,7 @@ import {
 } from './layers.js';
 import {
   describePath,
+  isAs2Message,
   loadExtraCerts,
   reportSigners,
   verifyMultipartSigned,
@@ -169,8 +170,7 @@ export async function verifyTree(
   // Raw CMS (a .p7m file) is left to the walk, which opens it as readMessage and verifyMessageStream do.
   if (!root && start.depth < (options.maxLayers ?? DEFAULT_MAX_LAYERS) && !beginsLikeRawCms(bytes))
     root = parseLayerMime(bytes, options.limits);
-  // AS2 (EDIINT over HTTP) messages carry AS2-Version / AS2-From headers; their content travels as binary.
-  ctx.binaryTransport = root?.headers.some((h) => /^as2-(version|from|to)$/i.test(h.name)) ?? false;
+  ctx.binaryTransport = root ? isAs2Message(root.headers) : false;
   const walked = await walkLayers(bytes, verifyVisitor(ctx, start.depth), options, {
     depth: start.depth,
     path: '/',
