@@ -26,19 +26,28 @@ function medianRate(windows) {
   return rates.length % 2 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
 }
 
-/** Runs `step` in one-second windows for `seconds`; returns each window's count and duration. */
-async function windowsOf(seconds, step) {
+/**
+ * Runs `step` in one-second windows for `seconds`; returns each window's count and duration. With `alongside`, a
+ * window of it follows each window of `step` (its counts in `alongsideWindows`): both see the same moments of the
+ * host, so their ratio holds when the host's speed does not.
+ */
+async function windowsOf(seconds, step, alongside) {
   const windows = [];
-  for (let w = 0; w < seconds; w++) {
+  const alongsideWindows = [];
+  const window = async (fn, into) => {
     const start = performance.now();
     let n = 0;
     while (performance.now() - start < 1000) {
-      await step();
+      await fn();
       n++;
     }
-    windows.push({ n, ms: performance.now() - start });
+    into.push({ n, ms: performance.now() - start });
+  };
+  for (let w = 0; w < seconds; w++) {
+    await window(step, windows);
+    if (alongside) await window(alongside, alongsideWindows);
   }
-  return windows;
+  return { windows, alongsideWindows };
 }
 
 /** In a worker: prepare, say ready, run for `seconds` once told to start, report the one-second windows. */
@@ -46,13 +55,15 @@ export async function throughputWorker(port, spec) {
   const impl = await implementation(spec.impl);
   const m = material(spec.dir);
   const state = await impl.prepare?.(THROUGHPUT_OP, THROUGHPUT_SIZE, m);
+  const rsa = spec.ceiling ? rsaOperations(m) : undefined;
   const warmEnd = Date.now() + spec.warmupMs;
-  while (Date.now() < warmEnd) await impl.run(THROUGHPUT_OP, THROUGHPUT_SIZE, m, state);
+  while (Date.now() < warmEnd) {
+    await impl.run(THROUGHPUT_OP, THROUGHPUT_SIZE, m, state);
+    rsa?.();
+  }
   port.postMessage({ ready: true });
   await new Promise((resolve) => port.once('message', resolve));
-  port.postMessage({
-    windows: await windowsOf(spec.seconds, () => impl.run(THROUGHPUT_OP, THROUGHPUT_SIZE, m, state)),
-  });
+  port.postMessage(await windowsOf(spec.seconds, () => impl.run(THROUGHPUT_OP, THROUGHPUT_SIZE, m, state), rsa));
 }
 
 /** In the child: start `workers` workers together; prints `{ perSecond, workers, counts }`. */
@@ -82,12 +93,13 @@ export async function throughputChild(spec) {
   // The workers ran side by side: the rate of all of them is the sum of each one's median rate.
   const perSecond = results.reduce((a, r) => a + medianRate(r.windows), 0);
   const counts = results.map((r) => r.windows.reduce((a, w) => a + w.n, 0));
-  process.stdout.write(`${JSON.stringify({ perSecond, workers: spec.workers, counts })}\n`);
+  const ceiling = spec.ceiling ? medianRate(results[0].alongsideWindows) : undefined;
+  process.stdout.write(`${JSON.stringify({ perSecond, ceiling, workers: spec.workers, counts })}\n`);
 }
 
 /** In the parent: one measurement in a fresh child. */
-export function measureThroughput(implName, dir, { workers, seconds, warmupMs }) {
-  const spec = { impl: implName, dir, workers, seconds, warmupMs };
+export function measureThroughput(implName, dir, { workers, seconds, warmupMs, ceiling = false }) {
+  const spec = { impl: implName, dir, workers, seconds, warmupMs, ceiling };
   const r = spawnSync(process.execPath, [RUN, '--throughput', JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: (seconds + 120) * 1000,
@@ -101,30 +113,17 @@ export function measureThroughput(implName, dir, { workers, seconds, warmupMs })
 }
 
 /**
- * What the RSA operations alone allow: messages per second on one core when a message costs exactly one RSA-2048
- * signature and three RSA-2048 public-key encryptions (PKCS#1 v1.5, what the 4 KB sign + encrypt does), through
- * Node's crypto (OpenSSL). The ceiling of the messages-per-second row on this host, measured in the same run.
+ * One message's RSA operations alone: one RSA-2048 signature and three RSA-2048 public-key encryptions (PKCS#1
+ * v1.5, what the 4 KB sign + encrypt does) through Node's crypto (OpenSSL). Timed in windows alternating with an
+ * implementation's in the same thread (`ceiling` of measureThroughput), it is the ceiling of the row on this host.
  */
-export function measureRsaLimit(dir, seconds) {
-  const m = material(dir);
+function rsaOperations(m) {
   const key = createPrivateKey(readFileSync(m.user(SIGNER).key));
   const publics = RECIPIENTS.map((u) => createPublicKey(readFileSync(m.user(u).cert)));
   const digestInput = randomBytes(64);
   const cek = randomBytes(32);
-  const message = () => {
+  return () => {
     sign('sha256', digestInput, key);
     for (const p of publics) publicEncrypt({ key: p, padding: constants.RSA_PKCS1_PADDING }, cek);
   };
-  for (let i = 0; i < 50; i++) message();
-  const windows = [];
-  for (let w = 0; w < seconds; w++) {
-    const start = performance.now();
-    let n = 0;
-    while (performance.now() - start < 1000) {
-      message();
-      n++;
-    }
-    windows.push({ n, ms: performance.now() - start });
-  }
-  return medianRate(windows);
 }
