@@ -30,6 +30,24 @@ export interface CliStreams {
   openOutput(path: string | undefined): Promise<StagedOutput>;
   /** Standard error is a terminal: progress lines are wanted (unless --quiet). */
   readonly stderrIsTerminal: boolean;
+  /**
+   * A private temporary file that holds the beginning of a piped input while the command finds out whether it is
+   * small enough to read whole, so that a large one does not sit in memory (absent: it is held in memory).
+   */
+  spool?(): Promise<InputSpool>;
+}
+
+/** See `CliStreams.spool`. Each method that ends it (`readAll`, `stream`, `discard`) removes the file. */
+export interface InputSpool {
+  /** Appends bytes to the file. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Bytes written so far. */
+  readonly size: number;
+  /** Everything written, in one buffer. */
+  readAll(): Promise<Uint8Array>;
+  /** Everything written, as a stream; the file goes when the stream ends or is cancelled. */
+  stream(): Promise<ReadableStream<Uint8Array>>;
+  discard(): Promise<void>;
 }
 
 /** Output being written; see `CliStreams.openOutput`. */

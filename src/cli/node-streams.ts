@@ -1,13 +1,13 @@
 /** `CliStreams` on Node: files and standard streams as Web Streams, output staged in temporary files. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isatty } from 'node:tty';
-import { openFileStream, stageFile } from '../node/files.js';
+import { fileError, openFileStream, stageFile } from '../node/files.js';
 import { iterateBytes } from '../util/byte-source.js';
 import { gcPacer } from '../node/gc-pacer.js';
-import type { CliStreams, StagedOutput } from './io.js';
+import type { CliStreams, InputSpool, StagedOutput } from './io.js';
 
 /** Standard input as a pull-driven stream (as `openFileStream` reads files), with the same GC pacing. */
 function stdinStream(): ReadableStream<Uint8Array> {
@@ -51,7 +51,73 @@ async function stageStdout(): Promise<StagedOutput> {
   };
 }
 
+/** The beginning of a piped input, kept in a private temporary file (0600 in a 0700 directory). */
+async function spoolFile(): Promise<InputSpool> {
+  const dir = await mkdtemp(join(tmpdir(), 'smimekit-'));
+  const file = join(dir, 'in');
+  const remove = () => rm(dir, { recursive: true, force: true });
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'wx', 0o600);
+  } catch (e) {
+    await remove();
+    throw fileError(file, e, true);
+  }
+  let size = 0;
+  let closed = false;
+  const close = async () => {
+    if (!closed) await handle.close();
+    closed = true;
+  };
+  return {
+    get size() {
+      return size;
+    },
+    async write(chunk) {
+      try {
+        await handle.write(chunk);
+      } catch (e) {
+        throw fileError(file, e, true);
+      }
+      size += chunk.length;
+    },
+    async readAll() {
+      try {
+        await close();
+        return new Uint8Array(await readFile(file));
+      } finally {
+        await remove();
+      }
+    },
+    async stream() {
+      await close();
+      const reader = (await openFileStream(file, { chunkSize: 64 * 1024, collectGarbage: true })).stream.getReader();
+      return new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            const next = await reader.read();
+            if (next.done) {
+              await remove();
+              controller.close();
+            } else controller.enqueue(next.value);
+          },
+          async cancel(reason) {
+            await reader.cancel(reason);
+            await remove();
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    },
+    async discard() {
+      await close().catch(() => undefined);
+      await remove();
+    },
+  };
+}
+
 export const nodeStreams: CliStreams = {
+  spool: spoolFile,
   async openInput(path) {
     if (path === undefined || path === '-') return { stream: stdinStream() };
     // 64 KiB reads: 1–2 MB less at the peak than the library's default, at a cost in time the process start hides.

@@ -11,6 +11,8 @@ import { readInput, type CliIo } from './io.js';
 
 /** Inputs larger than this are streamed (64 MiB: well above any ordinary mail, well below memory). */
 const STREAM_THRESHOLD = 64 * 1024 * 1024;
+/** A pipe longer than this goes to a temporary file until it ends or passes the threshold. */
+const SPOOL_AFTER = 4 * 1024 * 1024;
 
 const EMPTY = new Uint8Array(0);
 
@@ -24,9 +26,10 @@ export const STREAM_DESCRIBE = {
 export type MessageInput = { bytes: Uint8Array } | { stream: ReadableStream<Uint8Array>; size?: number };
 
 /**
- * Opens `--in FILE` / standard input: small inputs are read whole; a large one (or `--stream`) stays a stream. From a
- * pipe, up to the threshold is read first (a pipe has no size to decide by), and the stream continues after it: the
- * memory peak of a large piped input is the threshold plus the stream's, once; `--stream` avoids it.
+ * Opens `--in FILE` / standard input: small inputs are read whole; a large one (or `--stream`) stays a stream. A pipe
+ * has no size to decide by: past its first `SPOOL_AFTER` bytes it is written to a private temporary file until it
+ * ends (then read whole, as a file of that size) or passes the threshold (then streamed: the file, then the rest of
+ * the pipe). Without a spool the beginning is held in memory.
  */
 export async function openMessageInput(args: ParsedArgs, io: CliIo, path: string | undefined): Promise<MessageInput> {
   const force = flagBool(args, 'stream');
@@ -41,6 +44,7 @@ export async function openMessageInput(args: ParsedArgs, io: CliIo, path: string
     return { bytes: await readInput(io, path) };
   }
   const source = iterateBytes(opened.stream);
+  const streams = io.streams;
   const head: Uint8Array[] = [];
   let length = 0;
   for (;;) {
@@ -48,30 +52,72 @@ export async function openMessageInput(args: ParsedArgs, io: CliIo, path: string
     if (next.done) return { bytes: concatBytes(...head) };
     head.push(next.value);
     length += next.value.length;
-    if (length > STREAM_THRESHOLD) break;
+    if (length > (streams.spool ? SPOOL_AFTER : STREAM_THRESHOLD)) break;
   }
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    // Each chunk of the head is let go once passed on: the head's memory returns as the stream consumes it.
-    for (let i = 0; i < head.length; i++) {
-      const chunk = head[i]!;
-      head[i] = EMPTY;
-      yield chunk;
+  if (!streams.spool)
+    return { stream: pullStream(concatSources(head.splice(0), source), () => source.return(undefined)) };
+  const file = await streams.spool();
+  try {
+    for (const chunk of head.splice(0)) await file.write(chunk);
+    while (file.size <= STREAM_THRESHOLD) {
+      const next = await source.next();
+      if (next.done) return { bytes: await file.readAll() };
+      await file.write(next.value);
     }
-    head.length = 0;
-    yield* source;
+    const spooled = await file.stream();
+    return {
+      stream: pullStream(concatSources([spooled], source), async () => {
+        await spooled.cancel().catch(() => undefined);
+        await source.return(undefined);
+      }),
+    };
+  } catch (e) {
+    await file.discard();
+    await source.return(undefined);
+    throw e;
   }
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await iterator.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
+}
+
+/** Pieces (bytes or streams) and then the rest of a source; each piece is let go once passed on. */
+async function* concatSources(
+  first: (Uint8Array | ReadableStream<Uint8Array>)[],
+  rest: AsyncGenerator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  try {
+    for (let i = 0; i < first.length; i++) {
+      const piece = first[i]!;
+      first[i] = EMPTY;
+      if (piece instanceof Uint8Array) yield piece;
+      else yield* iterateBytes(piece);
+    }
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
+}
+
+/**
+ * A stream that reads `generator` only as it is read. Cancelling it ends the generator and runs `release`, which
+ * lets go of what the generator would have (a generator cancelled before its first read runs no `finally`).
+ */
+function pullStream(
+  generator: AsyncGenerator<Uint8Array>,
+  release: () => Promise<unknown>,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await generator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await generator.return(undefined);
+        await release();
+      },
     },
-    async cancel() {
-      await iterator.return(undefined);
-    },
-  });
-  const iterator = rest();
-  return { stream };
+    { highWaterMark: 0 },
+  );
 }
 
 /** Formats a byte count for progress lines. */

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -55,6 +56,22 @@ function run(args: string[], input?: Uint8Array): Run {
   });
   const rssMb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) / 1024 : NaN;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString(), rssMb };
+}
+
+/**
+ * `run` with standard input a pipe fed from `file` by `cat` (a pipe has no size: the CLI cannot tell a large input
+ * from a small one before reading it), and `TMPDIR` a fresh folder, returned to check that nothing is left in it.
+ */
+function runPiped(args: string[], file: string): Run & { tmp: string } {
+  const tmp = join(dir, `tmp-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(tmp);
+  const rssFile = join(dir, `rss-${Math.random().toString(36).slice(2)}`);
+  const r = spawnSync('sh', ['-c', 'cat "$IN" | "$NODE" --require "$HOOK" "$CLI" "$@"', 'sh', ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, IN: file, NODE: process.execPath, HOOK: rssHook, CLI, RSS_FILE: rssFile, TMPDIR: tmp },
+  });
+  const rssMb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) / 1024 : NaN;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString(), rssMb, tmp };
 }
 
 function openssl(args: string[]): { status: number | null; stderr: string } {
@@ -345,6 +362,20 @@ describe('smimekit CLI --stream', () => {
     }
   });
 
+  it('a piped message of a few MiB is read whole, as the same file is, by way of a temporary file it removes', () => {
+    const file = join(dir, 'mid.eml');
+    writeFileSync(file, MESSAGE.repeat(60)); // about 11 MB: past the spool size, under the streaming threshold
+    const signed = join(dir, 'mid.signed');
+    expect(run(['sign', ...ID, '--in', file, '--out', signed]).status).toBe(0);
+    const fromFile = run(['verify', ...TRUST, '--in', signed]);
+    expect(fromFile.status, fromFile.stderr).toBe(0);
+    const fromPipe = runPiped(['verify', ...TRUST], signed);
+    expect(fromPipe.status, fromPipe.stderr).toBe(0);
+    expect(fromPipe.stderr).toBe(fromFile.stderr);
+    expect(fromPipe.stdout.equals(fromFile.stdout)).toBe(true);
+    expect(readdirSync(fromPipe.tmp)).toEqual([]);
+  });
+
   it(
     '160 MB: streamed automatically, every command under a fixed peak RSS, content intact',
     { timeout: 240_000 },
@@ -391,6 +422,12 @@ describe('smimekit CLI --stream', () => {
         // measured; every MiB: 65-74 MB; without it: 93-99 MB).
         expect(r.rssMb, `${name}: ${r.rssMb} MB`).toBeLessThan(76);
       }
+      // Piped, the first 64 MiB wait in a temporary file, not in memory, and the file goes afterwards.
+      const piped = runPiped(['decrypt', ...ID, '--out', join(dir, 'big.piped')], join(dir, 'big.sealed'));
+      expect(piped.status, piped.stderr).toBe(0);
+      expect(piped.rssMb, `decrypt from a pipe: ${piped.rssMb} MB`).toBeLessThan(76);
+      expect(readdirSync(piped.tmp)).toEqual([]);
+      expect(readFileSync(join(dir, 'big.piped')).equals(readFileSync(join(dir, 'big.decrypted')))).toBe(true);
       // The verified and the read content are the signed entity: the input's body, byte for byte.
       const body = readFileSync(big).subarray(readFileSync(big).indexOf('\r\n\r\n') + 4);
       const verified = readFileSync(join(dir, 'big.verified'));
