@@ -85,6 +85,8 @@ async function spoolFile(): Promise<InputSpool> {
       try {
         await close();
         return new Uint8Array(await readFile(file));
+      } catch (e) {
+        throw fileError(file, e);
       } finally {
         await remove();
       }
