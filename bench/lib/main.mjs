@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IMPLEMENTATION_NAMES, implementations } from '../impl/index.mjs';
 import { HUGE, material, SIZES } from './material.mjs';
-import { measureInProcess, measureProcess, median, plan, runCommand, TIME_BIN } from './measure.mjs';
+import { measureColdRounds, measureInProcess, measureProcess, median, plan, runCommand, TIME_BIN } from './measure.mjs';
 import { EXTRA_OPS, inputKind, isSized, OP_ALIASES, OPS } from './ops.mjs';
 import { fmtMs, mbPerSecond, prettierFormat, sizeLabel, svgChart, targets, textReport, writeDocs } from './report.mjs';
 import { measureThroughput, THROUGHPUT_OP } from './throughput.mjs';
@@ -167,6 +167,20 @@ export async function main(argv) {
       log(`baseline: ${e.message}`);
     }
 
+    // Cold chain validation of every in-process implementation, measured in turns the first time one is asked for.
+    let coldRounds;
+    const coldSamples = async (impl, p) => {
+      coldRounds ??= await measureColdRounds(
+        impls.filter((i) => i.kind === 'in-process' && i.supports('chain-cold') === true),
+        'chain-cold',
+        m,
+        p,
+      );
+      const r = coldRounds.get(impl.name);
+      if (r instanceof Error) throw r;
+      return r;
+    };
+
     const cells = [];
     for (const op of ops.filter((x) => !isSized(x))) for (const impl of impls) cells.push({ op, size: '-', impl });
     for (const size of sizes)
@@ -201,7 +215,9 @@ export async function main(argv) {
         const r =
           impl.kind === 'process'
             ? await measureProcess(impl, op, size, m, p)
-            : await measureInProcess(impl, op, size, m, p, { cold });
+            : cold
+              ? await coldSamples(impl, p)
+              : await measureInProcess(impl, op, size, m, p);
         const med = median(r.samples);
         row = {
           op,

@@ -137,32 +137,54 @@ export async function measureProcess(impl, op, size, m, p) {
  * Measures an in-process implementation in a fresh child `node` (`--expose-gc`, so that what `prepare` left is
  * collected before the peak is reset). Cold operations get one child per sample.
  */
-export async function measureInProcess(impl, op, size, m, p, { cold, timeoutMs = 300_000 } = {}) {
-  const child = (spec) => {
-    const r = spawnSync(process.execPath, ['--expose-gc', RUN, '--child', JSON.stringify(spec)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const out = r.stdout?.toString() ?? '';
-    const line = out.trim().split('\n').pop() ?? '';
-    if (r.status !== 0 || !line.startsWith('{')) {
-      const why = r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM' ? 'timeout' : `exit ${r.status ?? r.signal}`;
-      const err = (r.stderr?.toString() ?? '').trim().split('\n');
-      const msg =
-        err.find((l) => /^\s*\w*Error\b/.test(l)) ?? err.find((l) => /Error|error/.test(l)) ?? err.slice(-1)[0] ?? '';
-      throw new CellError(`${why}: ${msg.slice(0, 300)}`);
-    }
-    return JSON.parse(line);
-  };
-  const base = { impl: impl.name, op, size, dir: m.dir };
-  if (!cold) return child({ ...base, plan: p });
-  const samples = [];
-  let peakKiB = 0;
-  for (let i = 0; i < p.max; i++) {
-    const r = child({ ...base, plan: { warmup: 0, min: 1, max: 1, budgetMs: 0 } });
-    samples.push(...r.samples);
-    peakKiB = Math.max(peakKiB, r.peakKiB);
+/** One fresh `node` child measuring `spec` (bench/lib/child.mjs); its last line is the JSON result. */
+function inProcessChild(spec, timeoutMs) {
+  const r = spawnSync(process.execPath, ['--expose-gc', RUN, '--child', JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const out = r.stdout?.toString() ?? '';
+  const line = out.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) {
+    const why = r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM' ? 'timeout' : `exit ${r.status ?? r.signal}`;
+    const err = (r.stderr?.toString() ?? '').trim().split('\n');
+    const msg =
+      err.find((l) => /^\s*\w*Error\b/.test(l)) ?? err.find((l) => /Error|error/.test(l)) ?? err.slice(-1)[0] ?? '';
+    throw new CellError(`${why}: ${msg.slice(0, 300)}`);
   }
-  return { samples, peakKiB };
+  return JSON.parse(line);
+}
+
+export async function measureInProcess(impl, op, size, m, p, { cold, timeoutMs = 300_000 } = {}) {
+  const base = { impl: impl.name, op, size, dir: m.dir };
+  if (!cold) return inProcessChild({ ...base, plan: p }, timeoutMs);
+  return (await measureColdRounds([impl], op, m, p, { timeoutMs })).get(impl.name);
+}
+
+/**
+ * A cold operation (a fresh process each run) for several in-process implementations, run after run in turn: one
+ * sample of each per round, so that the host's changes of speed (a third from one hour to the next here) fall on
+ * all of them alike and their ratios hold. Returns, per implementation, its samples and peak, or the error that
+ * stopped it (the others go on).
+ */
+export async function measureColdRounds(impls, op, m, p, { timeoutMs = 300_000 } = {}) {
+  const results = new Map(impls.map((impl) => [impl.name, { samples: [], peakKiB: 0 }]));
+  for (let i = 0; i < p.max; i++) {
+    for (const impl of impls) {
+      const result = results.get(impl.name);
+      if (result instanceof Error) continue;
+      try {
+        const r = inProcessChild(
+          { impl: impl.name, op, size: '-', dir: m.dir, plan: { warmup: 0, min: 1, max: 1, budgetMs: 0 } },
+          timeoutMs,
+        );
+        result.samples.push(...r.samples);
+        result.peakKiB = Math.max(result.peakKiB, r.peakKiB);
+      } catch (e) {
+        results.set(impl.name, e);
+      }
+    }
+  }
+  return results;
 }
