@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isatty } from 'node:tty';
 import { fileError, openFileStream, stageFile } from '../node/files.js';
-import { iterateBytes } from '../util/byte-source.js';
+import { generatorStream, iterateBytes } from '../util/byte-source.js';
 import { gcPacer } from '../node/gc-pacer.js';
 import type { CliStreams, InputSpool, StagedOutput } from './io.js';
 
@@ -93,23 +93,18 @@ async function spoolFile(): Promise<InputSpool> {
     },
     async stream() {
       await close();
-      const reader = (await openFileStream(file, { chunkSize: 64 * 1024, collectGarbage: true })).stream.getReader();
-      return new ReadableStream<Uint8Array>(
-        {
-          async pull(controller) {
-            const next = await reader.read();
-            if (next.done) {
-              await remove();
-              controller.close();
-            } else controller.enqueue(next.value);
-          },
-          async cancel(reason) {
-            await reader.cancel(reason);
-            await remove();
-          },
-        },
-        { highWaterMark: 0 },
-      );
+      const { stream } = await openFileStream(file, { chunkSize: 64 * 1024, collectGarbage: true });
+      async function* spooled(): AsyncGenerator<Uint8Array> {
+        try {
+          yield* iterateBytes(stream);
+        } finally {
+          await remove();
+        }
+      }
+      return generatorStream(spooled(), async () => {
+        await stream.cancel().catch(() => undefined);
+        await remove();
+      });
     },
     async discard() {
       await close().catch(() => undefined);

@@ -5,7 +5,7 @@
  * Streamed output is staged and appears only on success; progress goes to standard error on a terminal.
  */
 import { concatBytes } from '../util/bytes.js';
-import { iterateBytes } from '../util/byte-source.js';
+import { generatorStream, iterateBytes } from '../util/byte-source.js';
 import { flagBool, type ParsedArgs } from './args.js';
 import { readInput, type CliIo } from './io.js';
 
@@ -55,7 +55,7 @@ export async function openMessageInput(args: ParsedArgs, io: CliIo, path: string
     if (length > (streams.spool ? SPOOL_AFTER : STREAM_THRESHOLD)) break;
   }
   if (!streams.spool)
-    return { stream: pullStream(concatSources(head.splice(0), source), () => source.return(undefined)) };
+    return { stream: generatorStream(concatSources(head.splice(0), source), () => source.return(undefined)) };
   const file = await streams.spool();
   try {
     for (const chunk of head.splice(0)) await file.write(chunk);
@@ -66,7 +66,7 @@ export async function openMessageInput(args: ParsedArgs, io: CliIo, path: string
     }
     const spooled = await file.stream();
     return {
-      stream: pullStream(concatSources([spooled], source), async () => {
+      stream: generatorStream(concatSources([spooled], source), async () => {
         await spooled.cancel().catch(() => undefined);
         await source.return(undefined);
       }),
@@ -94,30 +94,6 @@ async function* concatSources(
   } finally {
     await rest.return(undefined);
   }
-}
-
-/**
- * A stream that reads `generator` only as it is read. Cancelling it ends the generator and runs `release`, which
- * lets go of what the generator would have (a generator cancelled before its first read runs no `finally`).
- */
-function pullStream(
-  generator: AsyncGenerator<Uint8Array>,
-  release: () => Promise<unknown>,
-): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const next = await generator.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel() {
-        await generator.return(undefined);
-        await release();
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 /** Formats a byte count for progress lines. */

@@ -65,8 +65,14 @@ export async function* rechunk(source: ByteSource, size = STREAM_CHUNK_SIZE): As
   if (filled) yield pending.subarray(0, filled);
 }
 
-/** A pull-based ReadableStream over an async generator: nothing runs ahead of the consumer, cancel ends the generator. */
-export function generatorStream(generator: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+/**
+ * A pull-based ReadableStream over an async generator: nothing runs ahead of the consumer, cancel ends the generator
+ * and then runs `release`, for what the generator holds (one cancelled before its first read runs no `finally`).
+ */
+export function generatorStream(
+  generator: AsyncGenerator<Uint8Array>,
+  release?: () => Promise<unknown>,
+): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -86,9 +92,9 @@ export function generatorStream(generator: AsyncGenerator<Uint8Array>): Readable
           controller.error(e);
         }
       },
-      async cancel(reason) {
+      async cancel() {
         await generator.return(undefined);
-        void reason;
+        await release?.();
       },
     },
     { highWaterMark: 0 },
