@@ -206,6 +206,62 @@ export const TARGETS = [
     },
   },
   {
+    name: 'verify-stream',
+    about:
+      'verifyMessageStream on the input in pieces (sizes from its length): its content stream closes cleanly only with an ok report',
+    seedKinds: ['mime'],
+    generators: ['mime'],
+    async run(bytes, ctx) {
+      const { lib, trust, intermediates, crls, at } = ctx;
+      const { stream, report } = await lib.root.verifyMessageStream(pieces(bytes), { trust, intermediates, crls, at });
+      const closed = await readToEnd(stream, ctx);
+      const r = await report;
+      if (closed && !r.ok)
+        throw new Error('verifyMessageStream closed its content cleanly with a report that is not ok');
+      if (!closed && r.ok) throw new Error('verifyMessageStream errored its content with an ok report');
+      return problemLabel('report', r.ok, r.problems);
+    },
+  },
+  {
+    name: 'decrypt-stream',
+    about: 'decryptMessageStream on the input in pieces: a content stream that closes cleanly comes with a result',
+    seedKinds: ['mime'],
+    seedFilter: (bytes) => /enveloped-data|authEnveloped-data|smime\.p7m/i.test(latin1(bytes.subarray(0, 64 * 1024))),
+    generators: ['mime'],
+    async run(bytes, ctx) {
+      const { lib, identities } = ctx;
+      const identity = bytes.length % 2 ? identities.p256 : identities.rsa;
+      const { stream, result } = await lib.root.decryptMessageStream(pieces(bytes), { identity });
+      result.catch(() => undefined);
+      const closed = await readToEnd(stream, ctx);
+      // Errored content: the result must reject too (with that error, the outcome).
+      const r = await result;
+      if (!closed) throw new Error('decryptMessageStream errored its content but its result resolved');
+      return `ok:${r.envelopeType}:${r.authenticated ? 'authenticated' : 'unauthenticated'}`;
+    },
+  },
+  {
+    name: 'read-stream',
+    about:
+      'readMessageStream on the input in pieces with both identities: its content stream closes cleanly only with an ok result',
+    seedKinds: ['mime'],
+    generators: ['mime'],
+    async run(bytes, ctx) {
+      const { lib, identities, trust, intermediates, at } = ctx;
+      const { stream, result } = await lib.root.readMessageStream(pieces(bytes), {
+        identities: [identities.rsa, identities.p256],
+        trust,
+        intermediates,
+        at,
+      });
+      result.catch(() => undefined);
+      const closed = await readToEnd(stream, ctx);
+      const r = await result;
+      if (closed && !r.ok) throw new Error('readMessageStream closed its content cleanly with a result that is not ok');
+      return `${r.ok ? 'ok' : 'not-ok'}:${r.layers.map((l) => l.type).join('+') || 'plain'}`;
+    },
+  },
+  {
     name: 'ldif',
     about:
       'parseLdif (smimekit/directory) and MemoryDirectory.load of the same bytes (LDIF, certificates, userSMIMECertificate: auto-detected)',
@@ -267,6 +323,29 @@ export const TARGETS = [
     },
   },
 ];
+
+/** The input as pieces of one size that follows from its length (1 to 4,099 bytes), so a replay cuts it alike. */
+function pieces(bytes) {
+  const size = 1 + ((bytes.length * 7919) % 4099);
+  const out = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Reads a stream to its end: true when it closed, false when it errored with a SmimeError (anything else is
+ * rethrown: a finding).
+ */
+async function readToEnd(stream, { SmimeError }) {
+  const reader = stream.getReader();
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read());
+    return true;
+  } catch (e) {
+    if (e instanceof SmimeError) return false;
+    throw e;
+  }
+}
 
 /** Runs `step`; a SmimeError is fine (the value is unreadable), anything else is rethrown for the oracle. */
 function guard({ SmimeError }, step) {

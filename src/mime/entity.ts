@@ -91,7 +91,7 @@ function splitHeaders(src: Uint8Array, start: number, end: number): [number, num
 }
 
 /** Longest boundary searched for (see findDelimiters). */
-const MAX_BOUNDARY_LENGTH = 994;
+export const MAX_BOUNDARY_LENGTH = 994;
 
 interface Delimiter {
   /** Start of the line break before the delimiter (that line break belongs to the delimiter). */

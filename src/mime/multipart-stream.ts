@@ -7,6 +7,7 @@
 import { FormatError, LimitError } from '../errors.js';
 import { concatBytes, fromLatin1 } from '../util/bytes.js';
 import { iterateBytes } from '../util/byte-source.js';
+import { MAX_BOUNDARY_LENGTH } from './entity.js';
 
 /** Largest signature part read into memory (a SignedData with a long chain is a few tens of KiB). */
 const MAX_SIGNATURE_PART = 16 * 1024 * 1024;
@@ -46,6 +47,11 @@ export function splitMultipartSigned(body: AsyncIterable<Uint8Array>, boundary: 
   signaturePart.catch(() => undefined);
   async function* signedPart(): AsyncGenerator<Uint8Array> {
     try {
+      // As parseMime reads it: a boundary too long for a delimiter line never occurs (and is not searched for).
+      if (boundary.length > MAX_BOUNDARY_LENGTH)
+        throw malformed(
+          `the multipart/signed has no part: its boundary is longer than ${MAX_BOUNDARY_LENGTH} characters, more than a delimiter line holds`,
+        );
       yield* splitter.run(iterateBytes(body));
       resolve(splitter.signature());
     } catch (e) {

@@ -3,7 +3,7 @@
  * line ends brought to CRLF on the fly, and the multipart/signed delimiters found without holding the part.
  */
 import { LimitError } from '../errors.js';
-import { concatBytes, latin1 } from '../util/bytes.js';
+import { concatBytes, GrowingBytes, latin1 } from '../util/bytes.js';
 import { pemLabelMismatch, pemLineLabel, pemWithoutEnd } from '../util/pem.js';
 import { lineSearch } from '../util/native-buffer.js';
 import { bareLfCount } from './crlf.js';
@@ -84,8 +84,11 @@ export async function readHeadStream(
   rule: HeaderSectionRule = 'fields',
 ): Promise<StreamedEntity> {
   const input = iterateBytes(source);
+  const gathered = new GrowingBytes();
   let buffered: Uint8Array = new Uint8Array(0);
   let lineStart = 0;
+  /** Where no LF was found up to (after the current line's start). */
+  let searched = 0;
   let first = true;
   let ended = false;
   for (;;) {
@@ -96,8 +99,12 @@ export async function readHeadStream(
       const raw = rule === 'fields' ? cannotBeHeader(buffered) : beginsLikeBer(buffered) || beginsLikeCmsPem(buffered);
       if (raw) return split(buffered, 0, input);
     }
-    // Examine complete lines of what is buffered.
-    for (let nl = probed ? buffered.indexOf(0x0a, lineStart) : -1; nl >= 0; nl = buffered.indexOf(0x0a, lineStart)) {
+    // Examine complete lines of what is buffered (a long line is searched once, not again with every chunk).
+    for (
+      let nl = probed ? buffered.indexOf(0x0a, Math.max(lineStart, searched)) : -1;
+      nl >= 0;
+      nl = buffered.indexOf(0x0a, lineStart)
+    ) {
       const end = nl > lineStart && buffered[nl - 1] === 0x0d ? nl - 1 : nl;
       const line = buffered.subarray(lineStart, end);
       if (line.length === 0) return split(buffered, nl + 1, input);
@@ -106,6 +113,7 @@ export async function readHeadStream(
       first = false;
       lineStart = nl + 1;
     }
+    if (probed) searched = buffered.length;
     if (ended) {
       // A stream that ends inside its headers: all header, no body (as parseMime reads it) — unless, for 'fields',
       // its first line is no header field.
@@ -119,7 +127,10 @@ export async function readHeadStream(
       });
     const next = await input.next();
     if (next.done) ended = true;
-    else buffered = buffered.length ? concatBytes(buffered, next.value) : next.value;
+    else {
+      gathered.append(next.value);
+      buffered = gathered.view();
+    }
   }
 }
 
@@ -127,8 +138,13 @@ function split(buffered: Uint8Array, at: number, rest: AsyncGenerator<Uint8Array
   const head = buffered.subarray(0, at);
   const tail = buffered.subarray(at);
   async function* body(): AsyncGenerator<Uint8Array> {
-    if (tail.length) yield tail;
-    yield* rest;
+    try {
+      if (tail.length) yield tail;
+      yield* rest;
+    } finally {
+      // Closed early, even while handing out the tail: the input is let go too (else what feeds it waits forever).
+      await rest.return(undefined);
+    }
   }
   return { head, body: body() };
 }

@@ -61,9 +61,14 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
     }
   }
   async function* again(skip: number): AsyncGenerator<Uint8Array> {
-    if (head.length > skip) yield head.subarray(skip);
-    yield* consumed;
-    yield* body;
+    try {
+      if (head.length > skip) yield head.subarray(skip);
+      yield* consumed;
+      yield* body;
+    } finally {
+      // Closed early, even before reaching the body: the input is let go too (else what feeds it waits forever).
+      await body.return(undefined);
+    }
   }
   return {
     headers,

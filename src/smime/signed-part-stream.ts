@@ -7,7 +7,7 @@
 import { createStreamDigest, type StreamDigest, type StreamDigestName } from '../crypto/digest-stream.js';
 import { getHeader, parseHeaderBlock } from '../mime/headers.js';
 import { CrlfConverter } from '../mime/stream.js';
-import { concatBytes } from '../util/bytes.js';
+import { GrowingBytes } from '../util/bytes.js';
 
 /** Longest header section looked at for the part's Content-Transfer-Encoding (the buffered reader has no other cap). */
 const MAX_PART_HEAD = 1024 * 1024;
@@ -28,11 +28,14 @@ export interface DigestedSignedPart {
   digests(): SignedPartDigests;
 }
 
-/** Where the header section of `b` ends (after its blank line), or -1 while it has not ended. */
-function headEnd(b: Uint8Array): number {
+/**
+ * Where the header section of `b` ends (after its blank line), or -1 while it has not ended. `from`: where to look
+ * again (what was looked at before, less the two bytes a blank line may have begun with), so gathering stays linear.
+ */
+function headEnd(b: Uint8Array, from = 0): number {
   if (b[0] === 0x0a) return 1;
   if (b[0] === 0x0d && b[1] === 0x0a) return 2;
-  for (let i = b.indexOf(0x0a); i >= 0 && i + 1 < b.length; i = b.indexOf(0x0a, i + 1)) {
+  for (let i = b.indexOf(0x0a, from); i >= 0 && i + 1 < b.length; i = b.indexOf(0x0a, i + 1)) {
     if (b[i + 1] === 0x0a) return i + 2;
     if (b[i + 1] === 0x0d && b[i + 2] === 0x0a) return i + 3;
   }
@@ -63,23 +66,25 @@ export function digestSignedPart(
     const input = part[Symbol.asyncIterator]();
     let done = false;
     try {
-      let held: Uint8Array = new Uint8Array(0);
+      const held = new GrowingBytes();
+      let looked = 0;
       // Read on until the part's header section is whole, to learn its transfer encoding before passing anything on.
       while (!binary) {
-        const end = headEnd(held);
+        const end = headEnd(held.view(), Math.max(0, looked - 2));
+        looked = held.length;
         if (end >= 0 || held.length > MAX_PART_HEAD) {
-          if (end >= 0) binary = declaresBinary(held.subarray(0, end));
+          if (end >= 0) binary = declaresBinary(held.view().subarray(0, end));
           break;
         }
         const next = await input.next();
         if (next.done) {
           done = true;
-          binary = declaresBinary(held); // all header, as parseMime reads a part without a blank line
+          binary = declaresBinary(held.view()); // all header, as parseMime reads a part without a blank line
           break;
         }
-        held = held.length > 0 ? concatBytes(held, next.value) : next.value;
+        held.append(next.value);
       }
-      if (held.length > 0) yield held;
+      if (held.length > 0) yield held.view();
       while (!done) {
         const next = await input.next();
         if (next.done) done = true;

@@ -785,6 +785,37 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
       expect(await bothVerify(message)).toEqual({ buffered: 'malformed-cms', streamed: 'malformed-cms' });
     });
 
+    it('readMessageStream ends (malformed-smime, as readMessage) on a multipart/signed of one part inside another', async () => {
+      // Found by the read-stream fuzz target: the inner layer failed while the layer outside it was still handing
+      // out its first piece, so that outer layer was never let go and the reading waited for it for ever.
+      const part = (b: string, inner: string) =>
+        `Content-Type: multipart/signed; boundary="${b}"\r\n\r\n--${b}\r\n${inner}\r\n--${b}--\r\n`;
+      const nested = fromLatin1(
+        `From: rsa.user@example.test\r\n${part('b1', part('b0', 'Content-Type: text/plain\r\n\r\nhello'))}`,
+      );
+      await expect(readMessage(nested, { identities: [alice], trust })).rejects.toMatchObject({
+        code: 'malformed-smime',
+      });
+      for (const sizes of [[nested.length], [1], [7, 3]]) {
+        const { stream, result } = await readMessageStream(chunked(nested, sizes), { identities: [alice], trust });
+        result.catch(() => undefined);
+        await expect(collect(stream)).rejects.toMatchObject({ code: 'malformed-smime' });
+        await expect(result).rejects.toMatchObject({ code: 'malformed-smime' });
+      }
+    }, 10_000);
+
+    it('a multipart/signed boundary longer than a delimiter line: malformed-smime, streamed as buffered', async () => {
+      // Found by the verify-stream fuzz target: the stream searched for (and found) a 100 KB boundary that
+      // parseMime does not look for, and verified what the buffered reader refuses.
+      const signed = latin1(await signMessage(plain, { signer: alice, signingTime: AT }));
+      const boundary = /boundary="([^"]+)"/.exec(signed)![1]!;
+      const long = fromLatin1(signed.split(boundary).join('x'.repeat(995)));
+      await expect(verifyMessage(long, { trust, at: AT })).rejects.toMatchObject({ code: 'malformed-smime' });
+      const { stream, report } = await verifyMessageStream(chunked(long, [68]), { trust, at: AT });
+      await expect(collect(stream)).rejects.toMatchObject({ code: 'malformed-smime' });
+      await expect(report).rejects.toMatchObject({ code: 'malformed-smime' });
+    });
+
     it('an envelope whose first header name has an 8-bit byte decrypts, streamed or not', async () => {
       const sealed = await seal(plain);
       const damagedName = sealed.slice();

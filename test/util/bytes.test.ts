@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  GrowingBytes,
   base64Bytes,
   bytesEqual,
   concatBytes,
@@ -243,5 +244,21 @@ describe('latin1 and toHex', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(toHex(all)).toBe(Buffer.from(all).toString('hex'));
     expect(toHex(new Uint8Array(0))).toBe('');
+  });
+});
+
+describe('GrowingBytes', () => {
+  it('gathers what concatBytes joins, whatever the chunks, and never writes into a chunk it was given', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 5000 }), { maxLength: 20 }), (chunks) => {
+        const copies = chunks.map((c) => c.slice());
+        const gathered = new GrowingBytes();
+        for (const c of chunks) gathered.append(c);
+        expect(gathered.length).toBe(chunks.reduce((n, c) => n + c.length, 0));
+        expect(gathered.view()).toEqual(concatBytes(...chunks));
+        chunks.forEach((c, i) => expect(c).toEqual(copies[i]));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
