@@ -2,10 +2,11 @@
  * MIME on streams: the header section of a streamed message read into memory (bounded), the body left streaming,
  * line ends brought to CRLF on the fly, and the multipart/signed delimiters found without holding the part.
  */
-import { LimitError } from '../errors.js';
+import { FormatError, LimitError } from '../errors.js';
 import { concatBytes, GrowingBytes, latin1 } from '../util/bytes.js';
-import { pemLabelMismatch, pemLineLabel, pemWithoutEnd } from '../util/pem.js';
+import { PEM_BEGIN_MAX, pemBeginLength, pemLabelMismatch, pemLineLabel, pemWithoutEnd } from '../util/pem.js';
 import { lineSearch } from '../util/native-buffer.js';
+import { Base64StreamDecoder } from '../util/streams.js';
 import { bareLfCount } from './crlf.js';
 import { decodeQuotedPrintable, decodeQuotedPrintablePart, encodeQuotedPrintableBytes } from './transfer-encoding.js';
 import { iterateBytes, type ByteSource } from '../util/byte-source.js';
@@ -275,31 +276,48 @@ export function quotedPrintableDecodeStream(): TransformStream<Uint8Array, Uint8
 }
 
 /**
- * The base64 text of a streamed PEM block (RFC 7468): what follows its BEGIN line up to its END line, for a base64
- * decoder. The buffered readers take raw CMS in PEM too.
+ * The DER of a streamed PEM block (RFC 7468): the base64 after its BEGIN line up to its END line, decoded as
+ * `decodePem` decodes it. The buffered readers take raw CMS in PEM too.
  *
- * @throws FormatError `malformed-pem` when the input ends before a whole END line, or the END line names another
- *   label, as `decodePem` says.
+ * @throws FormatError `malformed-pem` for text that is not base64 (RFC 1421 headers included: CMS has none), when
+ *   the input ends before a whole END line, or when the END line names another label, as `decodePem` says.
  */
-export function pemBodyStream(): TransformStream<Uint8Array, Uint8Array> {
+export function pemDecodeStream(): TransformStream<Uint8Array, Uint8Array> {
   let state: 'begin' | 'body' | 'end' = 'begin';
   let head = '';
   let tail = '';
+  const decoder = new Base64StreamDecoder({ pem: true });
+  const decode = (text: Uint8Array | undefined): Uint8Array => {
+    try {
+      if (text) return decoder.push(text);
+      decoder.finish();
+      return new Uint8Array(0);
+    } catch (e) {
+      const label = pemLineLabel(head, 'BEGIN');
+      throw new FormatError('malformed-pem', `PEM block "${label}" does not contain valid base64`, { cause: e });
+    }
+  };
   return new TransformStream({
     transform(chunk, controller) {
       let from = 0;
       if (state === 'begin') {
-        const nl = chunk.indexOf(0x0a);
-        head += latin1(chunk.subarray(0, nl < 0 ? chunk.length : nl));
-        if (nl < 0) return;
+        // The body begins right after the BEGIN line's closing dashes, as decodePem reads it (not at a line end).
+        const before = head.length;
+        head += latin1(chunk.subarray(0, PEM_BEGIN_MAX - before));
+        const length = pemBeginLength(head);
+        if (length === undefined) {
+          if (head.length >= PEM_BEGIN_MAX) throw pemWithoutEnd();
+          return;
+        }
+        head = head.slice(0, length);
         state = 'body';
-        from = nl + 1;
+        from = length - before;
       }
       if (state === 'body') {
         // Base64 has no '-': the first one begins the END line.
         const dash = chunk.indexOf(0x2d, from);
-        const text = chunk.subarray(from, dash >= 0 ? dash : chunk.length);
-        if (text.length > 0) controller.enqueue(text);
+        const der = decode(chunk.subarray(from, dash >= 0 ? dash : chunk.length));
+        if (der.length > 0) controller.enqueue(der);
         if (dash < 0) return;
         state = 'end';
         from = dash;
@@ -311,6 +329,7 @@ export function pemBodyStream(): TransformStream<Uint8Array, Uint8Array> {
       const end = pemLineLabel(tail, 'END');
       if (end === undefined) throw pemWithoutEnd();
       if (end !== begin) throw pemLabelMismatch(begin, end);
+      decode(undefined);
     },
   });
 }

@@ -4,7 +4,7 @@
  */
 import { decodeOid } from '../asn1/index.js';
 import { concatBytes, fromBase64, latin1 } from '../util/bytes.js';
-import { pemWithoutEnd } from '../util/pem.js';
+import { pemBeginLength, pemWithoutEnd } from '../util/pem.js';
 import { generatorStream, type ByteSource } from '../util/byte-source.js';
 import { parseMime } from '../mime/entity.js';
 import { toCrlf } from '../mime/canonical.js';
@@ -87,8 +87,8 @@ export async function peek(source: ByteSource, prefixLength = 0): Promise<Peeked
  * @throws FormatError `malformed-pem` for a whole input without an END line, as the buffered readers say.
  */
 function pemStart(text: string, whole: boolean): Uint8Array {
-  const afterBegin = text.slice(text.indexOf('\n') + 1);
-  if (whole && (!text.includes('\n') || !afterBegin.includes('-'))) throw pemWithoutEnd();
+  const afterBegin = text.slice(pemBeginLength(text) ?? text.length);
+  if (whole && !afterBegin.includes('-')) throw pemWithoutEnd();
   const body = afterBegin.split('-')[0]!.replace(/[^A-Za-z0-9+/]/g, '');
   return fromBase64(body.slice(0, body.length - (body.length % 4)));
 }

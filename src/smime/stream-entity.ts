@@ -16,7 +16,7 @@ import { getHeader, type MimeHeader } from '../mime/headers.js';
 import {
   beginsLikeCmsPem,
   crlfStream,
-  pemBodyStream,
+  pemDecodeStream,
   quotedPrintableDecodeStream,
   readHeadStream,
 } from '../mime/stream.js';
@@ -173,8 +173,7 @@ export async function openSmimeStream(input: ByteSource): Promise<StreamedSmime>
  */
 export function cmsBytes(smime: StreamedSmime): ReadableStream<Uint8Array> {
   const raw = generatorStream(smime.body);
-  if (smime.transferEncoding === PEM)
-    return raw.pipeThrough(pemBodyStream()).pipeThrough(base64DecodeStream({ mimeBody: true }));
+  if (smime.transferEncoding === PEM) return raw.pipeThrough(pemDecodeStream());
   if (!isKnownTransferEncoding(smime.transferEncoding)) {
     // As decodeTransferEncoding refuses it for the buffered readers (not read as binary: that would be malformed-cms).
     void raw.cancel();

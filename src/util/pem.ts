@@ -21,6 +21,17 @@ export function pemLineLabel(text: string, kind: 'BEGIN' | 'END'): string | unde
   return new RegExp(`^-----${kind} ([A-Z0-9 #/_.-]+)-----`).exec(text)?.[1];
 }
 
+/** Longest BEGIN line a streamed block may have before its label is closed (`-----BEGIN ` and a label). */
+export const PEM_BEGIN_MAX = 128;
+
+/**
+ * The BEGIN line at the start of `text` up to its closing dashes: where the base64 begins, as `decodePem` reads it
+ * (whatever follows the dashes on the line is part of the body). `undefined` while there is no whole one.
+ */
+export function pemBeginLength(text: string): number | undefined {
+  return /^-----BEGIN [A-Z0-9 #/_.-]+?-----/.exec(text)?.[0].length;
+}
+
 /** `malformed-pem`: a BEGIN line and no END line after it. */
 export function pemWithoutEnd(): FormatError {
   return new FormatError('malformed-pem', 'PEM text has a BEGIN line without a matching END line');
@@ -60,32 +71,51 @@ export function decodePem(input: string | Uint8Array): PemBlock[] {
   for (const m of text.matchAll(BLOCK)) {
     const [, begin, body, end] = m;
     if (begin !== end) throw pemLabelMismatch(begin, end!, m.index);
-    const headers: Record<string, string> = {};
-    // Without headers, the base64 decoder skips the line breaks itself: no lines to split and join (a tenth of
-    // loading a 400-certificate PEM trust list). Anything it refuses takes the line-by-line path, as before.
-    let der = body!.includes(':') ? undefined : fromBase64OrUndefined(body!);
-    try {
-      if (der === undefined) {
-        const lines: string[] = [];
-        for (const line of body!.split(/\r?\n|\r/)) {
-          const h = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-          if (h && lines.length === 0) headers[h[1]!] = h[2]!;
-          else if (line.trim() !== '') lines.push(line);
-        }
-        der = fromBase64(lines.join(''));
-      }
-    } catch (e) {
-      throw new FormatError('malformed-pem', `PEM block "${begin}" does not contain valid base64`, {
-        offset: m.index,
-        cause: e,
-      });
+    const decoded = decodePemBody(body!);
+    if (!decoded) {
+      throw new FormatError('malformed-pem', `PEM block "${begin}" does not contain valid base64`, { offset: m.index });
     }
-    out.push({ label: begin!, der, headers, offset: m.index });
+    out.push({ label: begin!, der: decoded.der, headers: decoded.headers, offset: m.index });
   }
   if (out.length === 0 && text.includes('-----BEGIN ')) {
     throw pemWithoutEnd();
   }
   return out;
+}
+
+const HEADER_LINE = /^([A-Za-z-]+):\s*(.*)$/;
+/** A line of nothing but whitespace (RFC 7468 §3 counts vertical tab and form feed). */
+const BLANK_LINE = /^[ \t\v\f]*$/;
+/** What `fromBase64` takes and PEM does not: the url alphabet (RFC 7468 uses the standard one). */
+const URL_ALPHABET = /[-_]/;
+
+/**
+ * The DER and RFC 1421 headers of a block's body; undefined when it is not base64. What the streaming reader
+ * (`pemDecodeStream`) accepts too: the standard alphabet, with space, tab, CR, LF, VT and FF skipped anywhere.
+ */
+function decodePemBody(body: string): { der: Uint8Array; headers: Record<string, string> } | undefined {
+  const headers: Record<string, string> = {};
+  // Without headers, the base64 decoder skips the line breaks itself: no lines to split and join (a tenth of
+  // loading a 400-certificate PEM trust list). Anything it refuses takes the line-by-line path.
+  if (!body.includes(':') && !URL_ALPHABET.test(body)) {
+    const der = fromBase64OrUndefined(body);
+    if (der) return { der, headers };
+  }
+  const lines = body.split(/\r?\n|\r/);
+  let i = 0;
+  while (i < lines.length && BLANK_LINE.test(lines[i]!)) i++;
+  let j = i;
+  const found: [string, string][] = [];
+  for (let h; j < lines.length && (h = HEADER_LINE.exec(lines[j]!)); j++) found.push([h[1]!, h[2]!]);
+  // Headers end with a blank line (RFC 1421 §4.4); without one, such a line is text and not base64.
+  if (found.length > 0 && j < lines.length && BLANK_LINE.test(lines[j]!)) {
+    for (const [name, value] of found) headers[name] = value;
+    i = j;
+  }
+  const base64 = lines.slice(i).join('');
+  if (URL_ALPHABET.test(base64)) return undefined;
+  const der = fromBase64OrUndefined(/[\v\f]/.test(base64) ? base64.replace(/[\v\f]/g, '') : base64);
+  return der && { der, headers };
 }
 
 function fromBase64OrUndefined(text: string): Uint8Array | undefined {

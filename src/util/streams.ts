@@ -29,6 +29,18 @@ const B64_BODY_DECODE = (() => {
   return t;
 })();
 
+/**
+ * The same for the text of a PEM block as `decodePem` reads it (RFC 7468 §3, lax): the standard alphabet, `=`, and
+ * whitespace (space, tab, CR, LF, VT, FF) skipped; anything else is invalid.
+ */
+const B64_PEM_DECODE = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let i = 0; i < 64; i++) t[B64_ALPHABET.charCodeAt(i)] = i;
+  for (const c of [0x20, 0x09, 0x0a, 0x0d, 0x0b, 0x0c]) t[c] = -2;
+  t[0x3d] = -3;
+  return t;
+})();
+
 /** Options of {@link Base64StreamDecoder}. */
 export interface Base64StreamOptions {
   /**
@@ -37,6 +49,11 @@ export interface Base64StreamOptions {
    * `malformed-mime`. The default is strict, as `fromBase64`.
    */
   mimeBody?: boolean;
+  /**
+   * Read the text of a PEM block as `decodePem` does: strict, but the standard alphabet only (no `-` or `_`), and
+   * vertical tab and form feed are whitespace too (RFC 7468 §3).
+   */
+  pem?: boolean;
 }
 
 /** Below this many bytes a chunk is decoded here: a native call costs more than it saves. */
@@ -59,7 +76,7 @@ export class Base64StreamDecoder {
 
   constructor(options: Base64StreamOptions = {}) {
     this.#mimeBody = options.mimeBody === true;
-    this.#table = this.#mimeBody ? B64_BODY_DECODE : B64_DECODE;
+    this.#table = this.#mimeBody ? B64_BODY_DECODE : options.pem ? B64_PEM_DECODE : B64_DECODE;
   }
 
   /** Decodes the next piece of text; returns the bytes completed so far (possibly empty). */
@@ -73,8 +90,8 @@ export class Base64StreamDecoder {
     const out = new Uint8Array(Math.floor(((n + 4) * 3) / 4));
     let o = 0;
     let i = 0;
-    // Node's decoder takes the url alphabet too, which a MIME body does not have: such chunks are decoded here.
-    const nativeOk = !this.#mimeBody || (findByte(chunk, 0x2d) < 0 && findByte(chunk, 0x5f) < 0);
+    // Node's decoder takes the url alphabet too, which a MIME body and PEM do not have: such chunks are decoded here.
+    const nativeOk = this.#table === B64_DECODE || (findByte(chunk, 0x2d) < 0 && findByte(chunk, 0x5f) < 0);
     if (n >= NATIVE_MIN && this.#padding === 0 && nativeOk && findByte(chunk, 0x3d) < 0) {
       // The group begun in the last chunk is finished here; whole groups go through Node's decoder where there is
       // one; the characters after the last whole group, and any chunk Node cannot take as it is, come here.

@@ -23,6 +23,7 @@ import { readMessage } from '../../src/smime/read.js';
 import { decodePem } from '../../src/util/pem.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { describeVectors, projectVectorPath, readShared, readSharedJson } from '../helpers/vectors.js';
+import { fraction } from '../helpers/arbitraries.js';
 
 const chain = (name: string): string => projectVectorPath('chains', name);
 const cert = (name: string): Uint8Array =>
@@ -36,22 +37,22 @@ const SCALE = Number(process.env.SMIMEKIT_FUZZ_SCALE ?? 1);
 const mutation = fc.oneof(
   fc.record({
     kind: fc.constant('xor' as const),
-    at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+    at: fraction(),
     value: fc.integer({ min: 1, max: 255 }),
   }),
   fc.record({
     kind: fc.constant('set' as const),
-    at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+    at: fraction(),
     value: fc.constantFrom(0x00, 0x80, 0xff, 0x30, 0x04, 0xa0, 0xa1, 0x81, 0x84),
   }),
   fc.record({
     kind: fc.constant('truncate' as const),
-    at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+    at: fraction(),
     value: fc.constant(0),
   }),
   fc.record({
     kind: fc.constant('insert' as const),
-    at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+    at: fraction(),
     value: fc.integer({ min: 0, max: 255 }),
   }),
 );
