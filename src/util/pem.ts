@@ -14,11 +14,17 @@ export interface PemBlock {
   offset: number;
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 #/_.-]+)-----([\s\S]*?)-----END ([A-Z0-9 #/_.-]+)-----/g;
+/**
+ * A label (RFC 7468 §3: single hyphens or spaces between other characters; capitals, digits and `#/_.` here). No
+ * label holds `--`, so it ends at the first `-----`: whatever follows those dashes is the body.
+ */
+const LABEL = '[A-Z0-9#/_.]+(?:[- ][A-Z0-9#/_.]+)*';
+const BLOCK = new RegExp(`-----BEGIN (${LABEL})-----([\\s\\S]*?)-----END (${LABEL})-----`, 'g');
+const LINE = { BEGIN: new RegExp(`^-----BEGIN (${LABEL})-----`), END: new RegExp(`^-----END (${LABEL})-----`) };
 
 /** The label of a BEGIN or END line at the start of `text` (`undefined` when there is no whole one). */
 export function pemLineLabel(text: string, kind: 'BEGIN' | 'END'): string | undefined {
-  return new RegExp(`^-----${kind} ([A-Z0-9 #/_.-]+)-----`).exec(text)?.[1];
+  return LINE[kind].exec(text)?.[1];
 }
 
 /** Longest BEGIN line a streamed block may have before its label is closed (`-----BEGIN ` and a label). */
@@ -29,7 +35,7 @@ export const PEM_BEGIN_MAX = 128;
  * (whatever follows the dashes on the line is part of the body). `undefined` while there is no whole one.
  */
 export function pemBeginLength(text: string): number | undefined {
-  return /^-----BEGIN [A-Z0-9 #/_.-]+?-----/.exec(text)?.[0].length;
+  return LINE.BEGIN.exec(text)?.[0].length;
 }
 
 /** `malformed-pem`: a BEGIN line and no END line after it. */

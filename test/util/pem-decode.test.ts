@@ -86,6 +86,9 @@ it('headers only before a blank line; VT and FF are whitespace; the url alphabet
   });
   expect(decodeOne(`\n${b64}\n\f\n`)).toEqual({ der, headers: {} });
   expect(decodeOne(`\n${b64.slice(0, 3)}\v${b64.slice(3)}\n`)).toEqual({ der, headers: {} });
+  // A label ends at the first five dashes (it holds no '--'): a sixth begins the body.
+  expect(decodeOne(`-A:b\n\n${b64}\n`)).toEqual({ der, headers: { '-A': 'b' } });
+  expect(decodeOne(`-${b64}\n`)).toBe('malformed-pem');
   // A line that looks like a header with base64 right after it is text, and not base64.
   expect(decodeOne(`\nMI:${b64}\n${b64}\n`)).toBe('malformed-pem');
   for (const bad of ['!', '-', '_', '\u00a0', '*'])
