@@ -199,9 +199,10 @@ function parseSignedDataNode(
   const digestAlgorithms = derChildren(digestSet).map((n) => algorithm(bytes, n, 'digestAlgorithms'));
   const encap = kids[i++];
   if (!encap || !derIsUniversal(encap, TAG.SEQUENCE)) throw fail('SignedData: missing encapContentInfo', root.start);
-  const [typeNode, explicit] = derChildren(encap);
+  const [typeNode, explicit, extra] = derChildren(encap);
   if (!typeNode || !derIsUniversal(typeNode, TAG.OID))
     throw fail('encapContentInfo: missing eContentType', encap.start);
+  if (extra) throw fail('encapContentInfo: unexpected element', extra.start);
   const out: SignedData = {
     version,
     digestAlgorithms,
@@ -212,16 +213,16 @@ function parseSignedDataNode(
   };
   if (explicit) {
     if (!derIsContext(explicit, 0)) throw fail('encapContentInfo: unexpected element', explicit.start);
-    const inner = derChildren(explicit);
-    const value = inner[0];
-    if (value) {
-      if (derIsUniversal(value, TAG.OCTET_STRING)) out.content = octetStringValue(value, budget);
-      // PKCS#7 v1.5 allowed `content ANY` for types other than data (RFC 5652 §5.2.1): the signature covers the
-      // contents octets. id-data content is an OCTET STRING in both.
-      else if (out.contentType === CONTENT_TYPE.data)
-        throw fail('encapContentInfo: eContent of id-data is not an OCTET STRING', value.start);
-      else out.content = derContent(value);
-    }
+    // [0] EXPLICIT holds exactly one value: an empty one is not a detached signature (that has no [0] at all).
+    const [value, more] = derChildren(explicit);
+    if (!value) throw fail('encapContentInfo: eContent [0] is empty', explicit.start);
+    if (more) throw fail('encapContentInfo: eContent [0] holds more than one value', more.start);
+    if (derIsUniversal(value, TAG.OCTET_STRING)) out.content = octetStringValue(value, budget);
+    // PKCS#7 v1.5 allowed `content ANY` for types other than data (RFC 5652 §5.2.1): the signature covers the
+    // contents octets. id-data content is an OCTET STRING in both.
+    else if (out.contentType === CONTENT_TYPE.data)
+      throw fail('encapContentInfo: eContent of id-data is not an OCTET STRING', value.start);
+    else out.content = derContent(value);
   }
   let next = kids[i];
   let carried = 0;

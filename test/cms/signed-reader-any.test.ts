@@ -1,7 +1,8 @@
 /**
  * PKCS#7 v1.5 `content ANY`: a SignedData of another type than id-data whose eContent is a structure, not an OCTET
  * STRING (RFC 5652 §5.2.1 keeps reading it). The signature covers the contents octets; the streamed reader gives the
- * same content and digests as `parseSignedData`, and id-data stays an OCTET STRING only.
+ * same content and digests as `parseSignedData`, and id-data stays an OCTET STRING only. Both readers also refuse
+ * an eContent `[0]` that holds no value or more than one.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSignedData } from '../../src/cms/signer.js';
@@ -62,5 +63,43 @@ describe('openSignedDataStream: PKCS#7 content ANY', () => {
       code: 'malformed-cms',
       message: expect.stringMatching(/eContent of id-data is not an OCTET STRING/),
     });
+  });
+});
+
+/** What the streamed reader says of `der` read to its end: 'ok' or the error code. */
+async function streamed(der: Uint8Array): Promise<string> {
+  try {
+    const opened = await openSignedDataStream(chunked(der, [1]));
+    opened.result.catch(() => undefined);
+    await collect(opened.content);
+    await opened.result;
+    return 'ok';
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+}
+
+describe('eContent [0] holds exactly one value, streamed as buffered', () => {
+  it('an empty [0] (the OCTET STRING after it), or two values in it: malformed-cms from both readers', async () => {
+    const content = fromLatin1('hello');
+    const der = await createSignedData(content, {
+      signers: [{ certificate: alice.certificate, privateKey: alice.privateKey, chain: alice.chain }],
+      detached: false,
+      signingTime: AT,
+    });
+    const wrapped = Buffer.from([0xa0, 0x07, 0x04, 0x05, ...content]);
+    const at = Buffer.from(der).indexOf(wrapped);
+    expect(at).toBeGreaterThan(0);
+    expect(await streamed(der)).toBe('ok');
+    // What the streaming property test found: [0]'s length made 0 leaves it empty and the content after it.
+    const empty = der.slice();
+    empty[at + 1] = 0;
+    // The same seven bytes as two OCTET STRINGs: '' and 'llo'.
+    const two = der.slice();
+    two.set([0x04, 0x00, 0x04, 0x03, ...fromLatin1('llo')], at + 2);
+    for (const bad of [empty, two]) {
+      expect(() => parseSignedData(bad)).toThrow(expect.objectContaining({ code: 'malformed-cms' }));
+      expect(await streamed(bad)).toBe('malformed-cms');
+    }
   });
 });
