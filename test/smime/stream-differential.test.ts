@@ -394,6 +394,11 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           }
 
           let streamed: Outcome & { layers?: string[]; hp?: string };
+          let refusedCompressed = false;
+          const failure = (e: unknown): Outcome => {
+            refusedCompressed ||= e instanceof SmimeError && /compressed layer/.test(e.message);
+            return { ok: false, codes: [failureOf(e)] };
+          };
           try {
             const { stream, result } = await readMessageStream(chunked(bytes, sizes), options);
             result.catch(() => undefined);
@@ -412,13 +417,16 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
               // As readMessage: a report that says what failed, or the error that stopped the reading.
               streamed = await result.then(
                 (r) => ({ ok: false, codes: r.problems.map((p) => `report ${p.code}`) }),
-                (e: unknown) => ({ ok: false, codes: [failureOf(e)] }),
+                failure,
               );
             }
           } catch (e) {
-            streamed = { ok: false, codes: [failureOf(e)] };
+            streamed = failure(e);
           }
 
+          // A damaged content type can name a compressed layer: readMessageStream refuses it unopened
+          // (unsupported-format, docs/streaming.md), readMessage opens it and may find it broken.
+          if (refusedCompressed && !buffered.ok && buffered.codes[0]!.startsWith('unreadable ')) return;
           expectAgreement(buffered, streamed, shiftsBase64(wrapped, d), { wrap });
           if (buffered.ok && streamed.ok) {
             expect(streamed.content).toBe(buffered.content);
