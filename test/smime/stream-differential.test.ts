@@ -27,6 +27,11 @@ import { AT, chainFile, identity, type TestIdentity } from '../cms/fixtures.js';
 
 /** SMIMEKIT_FUZZ_SCALE=20 for a longer local search. */
 const SCALE = Number(process.env.SMIMEKIT_FUZZ_SCALE ?? 1);
+/**
+ * A plain run checks the same cases every time (a seed per property), so that CI cannot turn red on a rare
+ * disagreement found by chance; a scaled run draws new ones. What scaled runs find goes into the note and gets fixed.
+ */
+const seedOf = (seed: number): { seed?: number } => (SCALE === 1 ? { seed } : {});
 
 let alice: TestIdentity;
 let trust: TrustList;
@@ -266,7 +271,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           expectAgreement(buffered, streamed, shiftsBase64(signedIntact, d));
         },
       ),
-      { numRuns: 150 * SCALE },
+      { numRuns: 150 * SCALE, ...seedOf(1101) },
     );
   });
 
@@ -314,7 +319,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           expectAgreement(buffered, streamed, shiftsBase64(sealed, d));
         },
       ),
-      { numRuns: 80 * SCALE },
+      { numRuns: 80 * SCALE, ...seedOf(1102) },
     );
   });
 
@@ -435,7 +440,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           }
         },
       ),
-      { numRuns: 80 * SCALE },
+      { numRuns: 80 * SCALE, ...seedOf(1103) },
     );
   });
 
@@ -475,7 +480,7 @@ describe('streaming readers agree with the buffered ones (fast-check)', () => {
           } else expect(codeOf(written)).toBe('content-not-7bit');
         },
       ),
-      { numRuns: 40 * SCALE },
+      { numRuns: 40 * SCALE, ...seedOf(1104) },
     );
   });
 
