@@ -63,6 +63,10 @@ const text = (bytes) => latin1(bytes);
 const problemLabel = (prefix, ok, problems) => `${prefix}:${ok ? 'ok' : (problems?.[0]?.code ?? 'not-ok')}`;
 
 /** Every target. The order is the order of the report. */
+/** Encrypted messages only: the others stop at `not-smime` / `not-enveloped` at once. */
+const encryptedSeed = (bytes) =>
+  /enveloped-data|authEnveloped-data|smime\.p7m/i.test(latin1(bytes.subarray(0, 64 * 1024)));
+
 export const TARGETS = [
   {
     name: 'sst',
@@ -181,8 +185,7 @@ export const TARGETS = [
     name: 'decrypt',
     about: 'decryptMessage with a real identity of vectors/chains (RSA, and P-256 for inputs whose length is odd)',
     seedKinds: ['mime'],
-    // Encrypted messages only: the others stop at `not-smime` / `not-enveloped` at once.
-    seedFilter: (bytes) => /enveloped-data|authEnveloped-data|smime\.p7m/i.test(latin1(bytes.subarray(0, 64 * 1024))),
+    seedFilter: encryptedSeed,
     generators: ['mime'],
     async run(bytes, { lib, identities }) {
       const identity = bytes.length % 2 ? identities.p256 : identities.rsa;
@@ -226,7 +229,7 @@ export const TARGETS = [
     name: 'decrypt-stream',
     about: 'decryptMessageStream on the input in pieces: a content stream that closes cleanly comes with a result',
     seedKinds: ['mime'],
-    seedFilter: (bytes) => /enveloped-data|authEnveloped-data|smime\.p7m/i.test(latin1(bytes.subarray(0, 64 * 1024))),
+    seedFilter: encryptedSeed,
     generators: ['mime'],
     async run(bytes, ctx) {
       const { lib, identities } = ctx;
